@@ -1,0 +1,355 @@
+//! Problems found on the way, as plain data with spans; rendered (miette or JSON) only at the edge.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use crate::source::{Sources, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem: what is wrong, where, and how to fix it.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case name of the mistake, e.g. `unknown-key`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+    pub label: Option<String>,
+    /// Other places worth showing, e.g. the first definition of a duplicate.
+    pub related: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.span = Some(span);
+        let label = label.into();
+        self.label = (!label.is_empty()).then_some(label);
+        self
+    }
+
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds "did you mean `x`?" when a close candidate exists.
+    pub fn suggest<'a>(self, word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+        match did_you_mean(word, candidates) {
+            Some(s) => self.help(format!("did you mean `{s}`?")),
+            None => self,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The collecting sink every stage reports into.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Sorted by file and position, so output reads top to bottom.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by_key(|d| {
+            let s = d.span.unwrap_or_default();
+            (s.source, s.start, d.severity)
+        });
+        self.items
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
+        self.items.extend(iter)
+    }
+}
+
+/// The nearest candidate to `word`, if it is plausibly a misspelling of it.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| {
+            let cl = c.to_lowercase();
+            let dist = strsim::damerau_levenshtein(&lower, &cl);
+            let sim = strsim::jaro_winkler(&lower, &cl);
+            (c, dist, sim)
+        })
+        .filter(|&(c, dist, sim)| {
+            let limit = (c.chars().count().max(word.chars().count()) / 3).max(1);
+            dist <= limit || sim >= 0.88
+        })
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)))
+        .map(|(c, _, _)| c)
+}
+
+/// Renders diagnostics as a person reads them: snippet, labels and help, via miette.
+pub fn render(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let shown = Shown::new(d, sources);
+        if handler.render_report(&mut out, &shown).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code, d.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One line per diagnostic, `file:line:col: severity[code]: message`, for logs and tests.
+pub fn render_short(diags: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match d.span {
+            Some(s) => {
+                let src = sources.get(s.source);
+                let (l, c) = src.line_col(s.start);
+                out.push_str(&format!(
+                    "{}:{l}:{c}: {sev}[{}]: {}\n",
+                    src.name, d.code, d.message
+                ));
+            }
+            None => out.push_str(&format!("{sev}[{}]: {}\n", d.code, d.message)),
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLocation {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    offset: usize,
+    length: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    location: Option<JsonLocation>,
+    label: Option<String>,
+    help: Option<String>,
+    related: Vec<JsonRelated>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated {
+    location: JsonLocation,
+    label: String,
+}
+
+fn json_location(span: Span, sources: &Sources) -> JsonLocation {
+    let src = sources.get(span.source);
+    let (line, column) = src.line_col(span.start);
+    let (end_line, end_column) = src.line_col(span.end);
+    JsonLocation {
+        file: src.name.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+        offset: span.start,
+        length: span.len(),
+    }
+}
+
+/// Diagnostics as JSON, for editors and CI.
+pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
+    let list: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| JsonDiagnostic {
+            severity: d.severity,
+            code: d.code,
+            message: d.message.clone(),
+            location: d.span.map(|s| json_location(s, sources)),
+            label: d.label.clone(),
+            help: d.help.clone(),
+            related: d
+                .related
+                .iter()
+                .map(|(s, l)| JsonRelated {
+                    location: json_location(*s, sources),
+                    label: l.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    serde_json::to_value(list).unwrap_or(serde_json::Value::Null)
+}
+
+/// A diagnostic paired with its file, in the shape miette renders.
+struct Shown<'a> {
+    diag: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(diag: &'a Diagnostic, sources: &Sources) -> Self {
+        let source = diag.span.map(|s| {
+            let src = sources.get(s.source);
+            NamedSource::new(src.name.clone(), src.text.clone())
+        });
+        Shown { diag, source }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diag.span?;
+        let main = LabeledSpan::new_primary_with_span(
+            self.diag.label.clone(),
+            SourceSpan::new(span.start.into(), span.len()),
+        );
+        let others = self
+            .diag
+            .related
+            .iter()
+            .filter(move |(s, _)| s.source == span.source)
+            .map(|(s, l)| {
+                LabeledSpan::new_with_span(
+                    Some(l.clone()),
+                    SourceSpan::new(s.start.into(), s.len()),
+                )
+            });
+        Some(Box::new(std::iter::once(main).chain(others)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let c = ["unsure", "yes", "no"];
+        assert_eq!(did_you_mean("unsrue", c), Some("unsure"));
+        assert_eq!(did_you_mean("maybe", c), None);
+        assert_eq!(did_you_mean("Yes", c), Some("yes"));
+        assert_eq!(
+            did_you_mean("ask_fi", ["ask_if", "audiences"]),
+            Some("ask_if")
+        );
+    }
+}

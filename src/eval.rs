@@ -1,0 +1,258 @@
+//! An expression and a respondent's answers in, a value out: the reference semantics.
+//!
+//! Every other place an expression is given meaning (the form's JavaScript, paper routing,
+//! codebook universes, data checks) must agree with this file; differential tests hold them to it.
+//!
+//! The rules, in short (docs/spec.md, "How conditions treat unanswered questions"):
+//! - A question that was routed past, not asked of this audience, or asked and left blank has
+//!   no value: it reads as *null*. A declared non-substantive answer ("Unsure") is a value.
+//! - Comparisons are always true or false, never null: any comparison with null is false,
+//!   except `!=` and `not in`, which are the negations of `==` and `in` and so are true.
+//! - `and`, `or` and `not` treat null as false. A condition that is null is false.
+//! - Arithmetic with null, or division by zero, gives null.
+//! - `answered(q)` is true when q has a value; `count(q)` is 0 for an unanswered question;
+//!   `selected(q, v)` is false for an unanswered question.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{BinOp, Expr, ExprKind};
+
+/// The value of a variable or an expression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    /// A single-choice value, text, or ISO date (`YYYY-MM-DD`).
+    Text(String),
+    /// The values ticked at a multiple-choice question, in choice-list order.
+    Selection(Vec<String>),
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// Empty text and an empty selection are "no answer".
+    pub fn normalised(self) -> Value {
+        match self {
+            Value::Text(s) if s.is_empty() => Value::Null,
+            Value::Selection(v) if v.is_empty() => Value::Null,
+            Value::Number(n) if !n.is_finite() => Value::Null,
+            v => v,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    fn truth(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+}
+
+/// Where an evaluation reads answers from.
+pub trait Answers {
+    /// The value of a question, grid row or derived variable; `Value::Null` when it has none.
+    fn value(&self, name: &str) -> Value;
+    /// The respondent group being asked.
+    fn audience(&self) -> &str;
+}
+
+/// A plain map of answers, for tests and tools.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerMap {
+    pub audience: String,
+    pub values: HashMap<String, Value>,
+}
+
+impl AnswerMap {
+    pub fn new(audience: &str) -> Self {
+        AnswerMap {
+            audience: audience.to_string(),
+            values: HashMap::new(),
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: Value) -> &mut Self {
+        self.values.insert(name.to_string(), value.normalised());
+        self
+    }
+}
+
+impl Answers for AnswerMap {
+    fn value(&self, name: &str) -> Value {
+        self.values.get(name).cloned().unwrap_or(Value::Null)
+    }
+    fn audience(&self) -> &str {
+        &self.audience
+    }
+}
+
+/// Whether a condition holds: its value is `true` (null and anything else are false).
+pub fn holds(expr: &Expr, env: &dyn Answers) -> bool {
+    eval(expr, env).truth()
+}
+
+/// Evaluates an expression. Total: never panics, and ill-typed input gives null.
+pub fn eval(expr: &Expr, env: &dyn Answers) -> Value {
+    match &expr.kind {
+        ExprKind::Number { value } => Value::Number(*value),
+        ExprKind::String { value } => Value::Text(value.clone()),
+        ExprKind::Bool { value } => Value::Bool(*value),
+        ExprKind::List { items } => Value::List(items.iter().map(|e| eval(e, env)).collect()),
+        ExprKind::Var { name } if name == "audience" => Value::Text(env.audience().to_string()),
+        ExprKind::Var { name } => env.value(name).normalised(),
+        ExprKind::Not { operand } => Value::Bool(!eval(operand, env).truth()),
+        ExprKind::Neg { operand } => match eval(operand, env) {
+            Value::Number(n) => Value::Number(-n),
+            _ => Value::Null,
+        },
+        ExprKind::Binary {
+            op: BinOp::And,
+            left,
+            right,
+        } => Value::Bool(holds(left, env) && holds(right, env)),
+        ExprKind::Binary {
+            op: BinOp::Or,
+            left,
+            right,
+        } => Value::Bool(holds(left, env) || holds(right, env)),
+        ExprKind::Binary { op, left, right } => binary(*op, eval(left, env), eval(right, env)),
+        ExprKind::Call { function, args } => call(function, args, env),
+    }
+}
+
+fn binary(op: BinOp, l: Value, r: Value) -> Value {
+    match op {
+        BinOp::Eq => Value::Bool(equal(&l, &r)),
+        BinOp::Ne => Value::Bool(!equal(&l, &r)),
+        BinOp::In => Value::Bool(member(&l, &r)),
+        BinOp::NotIn => Value::Bool(!member(&l, &r)),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let ord = match (&l, &r) {
+                (Value::Number(a), Value::Number(b)) => a.partial_cmp(b),
+                (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+                _ => None,
+            };
+            Value::Bool(match ord {
+                None => false,
+                Some(o) => match op {
+                    BinOp::Lt => o.is_lt(),
+                    BinOp::Le => o.is_le(),
+                    BinOp::Gt => o.is_gt(),
+                    _ => o.is_ge(),
+                },
+            })
+        }
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match (l, r) {
+            (Value::Number(a), Value::Number(b)) => {
+                let v = match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    _ if b == 0.0 => return Value::Null,
+                    _ => a / b,
+                };
+                Value::Number(v).normalised()
+            }
+            _ => Value::Null,
+        },
+        BinOp::And => Value::Bool(l.truth() && r.truth()),
+        BinOp::Or => Value::Bool(l.truth() || r.truth()),
+    }
+}
+
+fn equal(l: &Value, r: &Value) -> bool {
+    match (l, r) {
+        (Value::Number(a), Value::Number(b)) => a == b,
+        (Value::Text(a), Value::Text(b)) => a == b,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn member(l: &Value, r: &Value) -> bool {
+    match r {
+        Value::List(items) => items.iter().any(|i| equal(l, i)),
+        _ => false,
+    }
+}
+
+fn call(function: &str, args: &[Expr], env: &dyn Answers) -> Value {
+    let arg = |i: usize| args.get(i).map(|e| eval(e, env)).unwrap_or(Value::Null);
+    match function {
+        "answered" => Value::Bool(!arg(0).is_null()),
+        "count" => match arg(0) {
+            Value::Selection(v) => Value::Number(v.len() as f64),
+            Value::Null => Value::Number(0.0),
+            _ => Value::Null,
+        },
+        "selected" => {
+            let wanted = arg(1);
+            Value::Bool(match (arg(0), &wanted) {
+                (Value::Selection(v), Value::Text(w)) => v.contains(w),
+                (Value::Text(v), Value::Text(w)) => &v == w,
+                _ => false,
+            })
+        }
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse;
+
+    fn run(text: &str, env: &AnswerMap) -> Value {
+        eval(&parse(text).unwrap(), env)
+    }
+
+    #[test]
+    fn unanswered_questions_compare_false_except_negations() {
+        let env = AnswerMap::new("patient");
+        assert_eq!(run("sc_attend == 'yes'", &env), Value::Bool(false));
+        assert_eq!(run("sc_attend != 'yes'", &env), Value::Bool(true));
+        assert_eq!(run("not (sc_attend == 'yes')", &env), Value::Bool(true));
+        assert_eq!(run("age < 18", &env), Value::Bool(false));
+        assert_eq!(run("age >= 18", &env), Value::Bool(false));
+        assert_eq!(run("age in [1, 2]", &env), Value::Bool(false));
+        assert_eq!(run("age not in [1, 2]", &env), Value::Bool(true));
+        assert_eq!(run("age + 1", &env), Value::Null);
+        assert_eq!(run("answered(age)", &env), Value::Bool(false));
+        assert_eq!(run("count(staff)", &env), Value::Number(0.0));
+        assert_eq!(run("selected(staff, 'nurse')", &env), Value::Bool(false));
+    }
+
+    #[test]
+    fn answered_values() {
+        let mut env = AnswerMap::new("carer");
+        env.set("sc", Value::Text("unsure".into()))
+            .set("age", Value::Number(40.0))
+            .set("staff", Value::Selection(vec!["nurse".into(), "gp".into()]))
+            .set("blank", Value::Text(String::new()));
+        assert_eq!(run("sc == 'unsure'", &env), Value::Bool(true));
+        assert_eq!(run("answered(sc)", &env), Value::Bool(true));
+        assert_eq!(run("age / 0", &env), Value::Null);
+        assert_eq!(run("age * 2 - 1 == 79", &env), Value::Bool(true));
+        assert_eq!(
+            run("count(staff) == 2 and selected(staff, 'gp')", &env),
+            Value::Bool(true)
+        );
+        assert_eq!(run("audience == 'carer'", &env), Value::Bool(true));
+        assert_eq!(run("answered(blank)", &env), Value::Bool(false));
+        assert_eq!(run("sc in ['yes', 'unsure']", &env), Value::Bool(true));
+    }
+
+    #[test]
+    fn ill_typed_input_is_null_not_a_panic() {
+        let env = AnswerMap::new("p");
+        assert_eq!(run("-'x'", &env), Value::Null);
+        assert_eq!(run("'a' + 1", &env), Value::Null);
+        assert_eq!(run("nosuch(1, 2)", &env), Value::Null);
+        assert_eq!(run("1 in 2", &env), Value::Bool(false));
+    }
+}

@@ -1,0 +1,72 @@
+//! Quire compiles one reviewed questionnaire specification into every instrument and
+//! analysis artefact a study needs.
+//!
+//! # Pipeline
+//!
+//! 1. [`source`]: spec files and byte spans, with line:column for messages.
+//! 2. [`yaml::parse`]: YAML text → spanned node tree, under resource limits.
+//! 3. [`spec::read`]: node tree → [`spec::Spec`], the spec as written; every shape error reported.
+//! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
+//! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
+//!    choices resolved, expressions type-checked, texts resolved per audience.
+//! 6. Backends read only the model; [`eval`] gives expressions their one meaning, and
+//!    [`model::Questionnaire::route`] follows the skip logic for a respondent.
+//!
+//! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
+//! rendered only at the edge (the CLI), with miette or as JSON.
+
+pub mod check;
+pub mod diagnostic;
+pub mod eval;
+pub mod expr;
+pub mod model;
+pub mod reach;
+pub mod source;
+pub mod spec;
+pub mod yaml;
+
+use diagnostic::Diagnostics;
+use source::{Source, Sources};
+
+/// The outcome of compiling one spec: the model (when there were no errors) and every diagnostic.
+#[derive(Debug)]
+pub struct Compiled {
+    pub model: Option<model::Questionnaire>,
+    pub diagnostics: Vec<diagnostic::Diagnostic>,
+    pub sources: Sources,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// Parses, validates and resolves one spec.
+pub fn compile(name: &str, text: &str) -> Compiled {
+    let mut sources = Sources::new();
+    let id = sources.add(Source::new(name, text));
+    let mut diags = Diagnostics::new();
+    let model = {
+        let source = sources.get(id);
+        match yaml::parse(source, id) {
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+            Ok(root) => {
+                let spec = spec::read(&root, source, &mut diags);
+                match spec {
+                    Some(spec) => check::check(&spec, source, &mut diags),
+                    None => None,
+                }
+            }
+        }
+    };
+    let failed = diags.has_errors();
+    Compiled {
+        model: if failed { None } else { model },
+        diagnostics: diags.into_sorted(),
+        sources,
+    }
+}

@@ -1,0 +1,9 @@
+//! The `quire` command: hands arguments to [`cli`] and turns its outcome into an exit code.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::from(cli::run())
+}

@@ -1,0 +1,467 @@
+//! The resolved questionnaire: what every backend reads, and nothing else.
+//!
+//! Audiences are expanded (one [`Instrument`] each, with question numbers and final texts),
+//! choice lists are resolved to codes, expressions are parsed and type-checked, and every
+//! question keeps its source line. `quire build --target ir` writes this as JSON.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::eval::{self, Answers, Value};
+use crate::expr::Expr;
+pub use crate::spec::{NonSubstantive, QuestionType};
+
+/// Version of the IR's JSON shape; bump on breaking changes.
+pub const IR_FORMAT: &str = "quire-ir/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Questionnaire {
+    pub format: &'static str,
+    pub survey: Survey,
+    pub audiences: Vec<Audience>,
+    pub choice_lists: Vec<ChoiceList>,
+    /// Harmonised variables, one per question (grids: one per row), in questionnaire order.
+    pub variables: Vec<Variable>,
+    pub derived: Vec<Derived>,
+    /// The questionnaire as each audience meets it.
+    pub instruments: Vec<Instrument>,
+    /// FNV-1a hash of the spec text: identifies exactly which revision a printout came from.
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub id: String,
+    pub title: Text,
+    pub version: String,
+    pub description: Option<Text>,
+    pub language: String,
+    pub resume_hours: Option<f64>,
+    pub missing_codes: MissingCodes,
+    pub submit_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MissingCodes {
+    pub not_applicable: i64,
+    pub missing: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Audience {
+    pub id: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub terms: BTreeMap<String, String>,
+}
+
+/// Text a respondent sees, resolved for one audience: literal runs and piped answers.
+/// Translations will sit beside `segments`, keyed by language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Text {
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Segment {
+    Literal {
+        text: String,
+    },
+    /// An earlier answer; `fallback` is the wording used where it cannot be known (paper).
+    Pipe {
+        variable: String,
+        fallback: String,
+    },
+}
+
+impl Text {
+    pub fn literal(s: impl Into<String>) -> Self {
+        Text {
+            segments: vec![Segment::Literal { text: s.into() }],
+        }
+    }
+
+    /// The text with each piped answer replaced by its fallback wording.
+    pub fn plain(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal { text } => text.as_str(),
+                Segment::Pipe { fallback, .. } => fallback.as_str(),
+            })
+            .collect()
+    }
+}
+
+/// One text as worded for each group of audiences that shares the wording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wording {
+    pub audiences: Vec<String>,
+    pub text: Text,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceList {
+    pub id: String,
+    pub options: Vec<Choice>,
+}
+
+impl ChoiceList {
+    pub fn get(&self, value: &str) -> Option<&Choice> {
+        self.options.iter().find(|o| o.value == value)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub code: i64,
+    pub value: String,
+    pub label: Vec<Wording>,
+    pub exclusive: bool,
+    pub other: bool,
+    pub nonsubstantive: Option<NonSubstantive>,
+}
+
+/// A parsed, type-checked expression with its canonical text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Condition {
+    pub source: String,
+    pub expr: Expr,
+    /// Variables it reads, in order of appearance.
+    pub references: Vec<String>,
+}
+
+impl Condition {
+    pub fn new(expr: Expr) -> Self {
+        Condition {
+            source: expr.to_string(),
+            references: expr.references().into_iter().map(str::to_string).collect(),
+            expr,
+        }
+    }
+
+    /// `a and b`, keeping each side's meaning.
+    pub fn and(a: Option<&Condition>, b: Option<&Condition>) -> Option<Condition> {
+        match (a, b) {
+            (None, None) => None,
+            (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+            (Some(x), Some(y)) => Some(Condition::new(Expr {
+                kind: crate::expr::ExprKind::Binary {
+                    op: crate::expr::BinOp::And,
+                    left: Box::new(x.expr.clone()),
+                    right: Box::new(y.expr.clone()),
+                },
+                span: (0, 0),
+            })),
+        }
+    }
+}
+
+/// A data variable, harmonised across audiences.
+#[derive(Debug, Clone, Serialize)]
+pub struct Variable {
+    pub name: String,
+    pub question: String,
+    pub kind: QuestionType,
+    pub label: String,
+    pub section: String,
+    pub audiences: Vec<String>,
+    /// Question number per audience, e.g. {"patient": "Q12"}.
+    pub numbers: BTreeMap<String, String>,
+    pub wording: Vec<Wording>,
+    pub choice_list: Option<String>,
+    /// When the variable is asked (section and question conditions together); none: always.
+    pub universe: Option<Condition>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Derived {
+    pub id: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub audiences: Vec<String>,
+    #[serde(flatten)]
+    pub rule: DerivedRule,
+    /// "bool", "number", "text" or "choice".
+    pub value_type: &'static str,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum DerivedRule {
+    Expr {
+        expr: Condition,
+    },
+    Cases {
+        cases: Vec<Case>,
+        choice_list: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub when: Condition,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Instrument {
+    pub audience: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub title: Text,
+    pub intro: Option<Text>,
+    pub condition: Option<Condition>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
+pub enum Item {
+    Question(Question),
+    Note {
+        id: Option<String>,
+        title: Option<Text>,
+        text: Text,
+        condition: Option<Condition>,
+    },
+    Definitions {
+        id: Option<String>,
+        title: Option<Text>,
+        terms: Vec<Definition>,
+    },
+    /// Ends the survey, showing `message`, when `condition` holds.
+    Screen {
+        id: String,
+        condition: Condition,
+        message: Text,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    pub term: Text,
+    pub definition: Text,
+}
+
+/// A question as one audience sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub id: String,
+    /// "Q1", "Q2", … in this audience's order.
+    pub number: String,
+    pub kind: QuestionType,
+    pub text: Text,
+    pub label: String,
+    pub hint: Option<Text>,
+    pub required: bool,
+    /// Section and question conditions together; none: always asked.
+    pub condition: Option<Condition>,
+    /// The question's own `ask_if`, without the section's.
+    pub ask_if: Option<Condition>,
+    pub choice_list: Option<String>,
+    pub options: Vec<AskedChoice>,
+    pub min_selected: Option<u32>,
+    pub max_selected: Option<u32>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub decimals: Option<u32>,
+    pub max_length: Option<u32>,
+    pub unit: Option<Text>,
+    pub rows: Vec<Row>,
+    pub validations: Vec<Validation>,
+    pub probes: Vec<Text>,
+    pub interviewer: Option<Text>,
+    pub line: usize,
+}
+
+impl Question {
+    /// The data variables this question fills: itself, or one per grid row.
+    pub fn variable_names(&self) -> Vec<&str> {
+        if self.kind == QuestionType::Grid {
+            self.rows.iter().map(|r| r.variable.as_str()).collect()
+        } else {
+            vec![self.id.as_str()]
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AskedChoice {
+    pub code: i64,
+    pub value: String,
+    pub label: Text,
+    pub exclusive: bool,
+    pub other: bool,
+    pub nonsubstantive: Option<NonSubstantive>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub variable: String,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    pub check: Condition,
+    pub message: Text,
+}
+
+/// Where a variable stands for one respondent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", content = "value", rename_all = "snake_case")]
+pub enum State {
+    /// Routed past, not asked of this audience, or after the survey ended.
+    NotApplicable,
+    /// Asked and not answered.
+    Missing,
+    Answered(Value),
+}
+
+/// A respondent's path through one instrument.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Route {
+    pub states: BTreeMap<String, State>,
+    /// The screening rule that ended the survey, if one did.
+    pub ended_by: Option<String>,
+}
+
+impl Questionnaire {
+    pub fn instrument(&self, audience: &str) -> Option<&Instrument> {
+        self.instruments.iter().find(|i| i.audience == audience)
+    }
+
+    pub fn choice_list(&self, id: &str) -> Option<&ChoiceList> {
+        self.choice_lists.iter().find(|l| l.id == id)
+    }
+
+    pub fn derived(&self, id: &str) -> Option<&Derived> {
+        self.derived.iter().find(|d| d.id == id)
+    }
+
+    /// Follows the routing for one respondent: which variables were asked, and their values.
+    ///
+    /// `raw` holds whatever was entered; an answer to a question that the routing skips is
+    /// dropped (it reads as null for later conditions), exactly as the web form does.
+    /// Derived variables are computed from the routed answers.
+    pub fn route(&self, audience: &str, raw: &dyn Answers) -> Route {
+        let mut env = Routed {
+            model: self,
+            audience: audience.to_string(),
+            values: HashMap::new(),
+        };
+        let mut states = BTreeMap::new();
+        let mut ended_by = None;
+        if let Some(instrument) = self.instrument(audience) {
+            for section in &instrument.sections {
+                for item in &section.items {
+                    match item {
+                        Item::Question(q) => {
+                            let asked = ended_by.is_none()
+                                && q.condition
+                                    .as_ref()
+                                    .is_none_or(|c| eval::holds(&c.expr, &env));
+                            for var in q.variable_names() {
+                                let state = if !asked {
+                                    State::NotApplicable
+                                } else {
+                                    match raw.value(var).normalised() {
+                                        Value::Null => State::Missing,
+                                        v => {
+                                            env.values.insert(var.to_string(), v.clone());
+                                            State::Answered(v)
+                                        }
+                                    }
+                                };
+                                states.insert(var.to_string(), state);
+                            }
+                        }
+                        Item::Screen { id, condition, .. } => {
+                            if ended_by.is_none() && eval::holds(&condition.expr, &env) {
+                                ended_by = Some(id.clone());
+                            }
+                        }
+                        Item::Note { .. } | Item::Definitions { .. } => {}
+                    }
+                }
+            }
+        }
+        for v in &self.variables {
+            states.entry(v.name.clone()).or_insert(State::NotApplicable);
+        }
+        for d in &self.derived {
+            let state = if !d.audiences.iter().any(|a| a == audience) {
+                State::NotApplicable
+            } else {
+                match env.value(&d.id) {
+                    Value::Null => State::Missing,
+                    v => State::Answered(v),
+                }
+            };
+            states.insert(d.id.clone(), state);
+        }
+        Route { states, ended_by }
+    }
+
+    /// The value of a derived variable given answers (null when no rule applies).
+    pub fn derive(&self, derived: &Derived, env: &dyn Answers) -> Value {
+        if !derived.audiences.iter().any(|a| a == env.audience()) {
+            return Value::Null;
+        }
+        match &derived.rule {
+            DerivedRule::Expr { expr } => eval::eval(&expr.expr, env),
+            DerivedRule::Cases { cases, .. } => cases
+                .iter()
+                .find(|c| eval::holds(&c.when.expr, env))
+                .map(|c| Value::Text(c.value.clone()))
+                .unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Answers as routing has admitted them so far, with derived variables computed on demand.
+struct Routed<'m> {
+    model: &'m Questionnaire,
+    audience: String,
+    values: HashMap<String, Value>,
+}
+
+impl Answers for Routed<'_> {
+    fn value(&self, name: &str) -> Value {
+        if let Some(v) = self.values.get(name) {
+            return v.clone();
+        }
+        // Derived variables are acyclic (checked), so this recursion ends.
+        match self.model.derived(name) {
+            Some(d) => self.model.derive(d, self),
+            None => Value::Null,
+        }
+    }
+
+    fn audience(&self) -> &str {
+        &self.audience
+    }
+}
+
+/// A stable 64-bit FNV-1a hash, as 16 hex digits.
+pub fn content_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}

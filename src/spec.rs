@@ -1,0 +1,1090 @@
+//! Spanned YAML nodes in, the spec as the designer wrote it out: typed, every field spanned.
+//!
+//! Nothing is resolved here (that is `check`); this layer only insists on the shape, and
+//! reports every unknown key, missing key and wrong type at once. The same types generate
+//! the JSON Schema editors use for completion (`quire spec-schema`).
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{Source, Span};
+use crate::yaml::{Node, Value};
+
+/// A value with the span of the YAML node it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// A YAML mapping whose keys the designer chooses (audience ids, list names), in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entries<T>(pub Vec<(Sp<String>, T)>);
+
+impl<T> Default for Entries<T> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Entries<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("Map_of_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_]*$" },
+            "additionalProperties": generator.subschema_for::<T>(),
+        })
+    }
+}
+
+/// One item, or a list of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for OneOrMany<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("OneOrMany_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let one = generator.subschema_for::<T>();
+        json_schema!({ "anyOf": [one.clone(), { "type": "array", "items": one }] })
+    }
+}
+
+/// A Quire questionnaire specification: one instrument, for one or more audiences.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(title = "Quire questionnaire specification", deny_unknown_fields)]
+pub struct Spec {
+    /// What the survey is: id, title, version.
+    pub survey: Survey,
+    /// Respondent groups (e.g. patient, carer, hcp), keyed by audience id. Omit for a single-audience survey.
+    #[schemars(default)]
+    pub audiences: Entries<Audience>,
+    /// Reusable choice lists, keyed by list name.
+    #[schemars(default)]
+    pub choices: Entries<Vec<Choice>>,
+    /// The questionnaire, section by section, in the order respondents meet it.
+    pub sections: Vec<Section>,
+    /// Variables computed from answers, for analysis.
+    #[schemars(default)]
+    pub derived: Vec<Derived>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Survey {
+    /// Short identifier, e.g. `concord`.
+    pub id: Sp<String>,
+    pub title: Text,
+    /// Version of this questionnaire, e.g. `1.2.0`; printed on every edition and stored in the data.
+    pub version: Sp<String>,
+    pub description: Option<Text>,
+    /// Default language as a BCP 47 tag, e.g. `en-GB`.
+    pub language: Option<Sp<String>>,
+    /// How long an unfinished online response is kept for resuming, in hours.
+    pub resume_hours: Option<Sp<f64>>,
+    /// Codes stored for "not applicable" (routed past) and "missing" (asked, not answered).
+    pub missing_codes: Option<MissingCodes>,
+    /// Where the web form posts completed responses (JSON).
+    pub submit_url: Option<Sp<String>>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct MissingCodes {
+    /// Default -88.
+    pub not_applicable: Option<Sp<i64>>,
+    /// Default -99.
+    pub missing: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Audience {
+    /// Name of the group, e.g. "Parents and carers".
+    pub label: Sp<String>,
+    pub description: Option<Sp<String>>,
+    /// Words used in templated text: `{you}` in a question becomes this audience's `you`.
+    #[schemars(default)]
+    pub terms: Entries<Sp<String>>,
+}
+
+/// Text a respondent sees: one template for everyone, or one per audience.
+/// `{term}` inserts an audience term; `${question}` pipes in an earlier answer
+/// (`${question|fallback}` gives the wording used where the answer cannot be known, e.g. on paper).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum Text {
+    One(Sp<String>),
+    /// Keyed by audience id; `default` applies to audiences not listed.
+    PerAudience(Entries<Sp<String>>),
+}
+
+/// An answer option.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Choice {
+    /// Numeric code stored in the data; keep it stable across versions.
+    pub code: Sp<i64>,
+    /// Short name used in expressions, e.g. `yes`.
+    pub value: Sp<String>,
+    pub label: Text,
+    /// Ticking this clears every other option ("None of these").
+    #[schemars(default)]
+    pub exclusive: Option<Sp<bool>>,
+    /// Adds a write-in ("Other, please specify").
+    #[schemars(default)]
+    pub other: Option<Sp<bool>>,
+    /// Marks a declared non-substantive answer, coded as such in the codebook.
+    pub nonsubstantive: Option<Sp<NonSubstantive>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
+#[schemars(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum NonSubstantive {
+    Unsure,
+    DontKnow,
+    PreferNotToSay,
+}
+
+impl NonSubstantive {
+    pub const NAMES: [&'static str; 3] = ["unsure", "dont_know", "prefer_not_to_say"];
+
+    fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "unsure" => Some(Self::Unsure),
+            "dont_know" => Some(Self::DontKnow),
+            "prefer_not_to_say" => Some(Self::PreferNotToSay),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Section {
+    pub id: Sp<String>,
+    pub title: Text,
+    pub intro: Option<Text>,
+    /// Audiences this section is for (default: all).
+    pub audiences: Option<Vec<Sp<String>>>,
+    /// Ask the whole section only when this expression holds.
+    pub ask_if: Option<Sp<String>>,
+    pub items: Vec<Item>,
+}
+
+/// A question, or a block of text, definitions or a screening rule.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum Item {
+    Question(Question),
+    Note(Note),
+    Definitions(Definitions),
+    Screen(Screen),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
+#[schemars(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionType {
+    /// Pick one option.
+    Single,
+    /// Tick any number of options (`min_selected` / `max_selected`).
+    Multiple,
+    /// Short free text.
+    Text,
+    /// Long free text.
+    LongText,
+    /// Whole number (`min`, `max`, `unit`).
+    Integer,
+    /// Number with decimals (`decimals`, `min`, `max`, `unit`).
+    Decimal,
+    /// Calendar date.
+    Date,
+    /// Several rows answered on one shared scale of choices.
+    Grid,
+}
+
+impl QuestionType {
+    pub const NAMES: [&'static str; 8] = [
+        "single",
+        "multiple",
+        "text",
+        "long_text",
+        "integer",
+        "decimal",
+        "date",
+        "grid",
+    ];
+
+    fn from_name(s: &str) -> Option<Self> {
+        Some(match s {
+            "single" => Self::Single,
+            "multiple" => Self::Multiple,
+            "text" => Self::Text,
+            "long_text" => Self::LongText,
+            "integer" => Self::Integer,
+            "decimal" => Self::Decimal,
+            "date" => Self::Date,
+            "grid" => Self::Grid,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn has_choices(self) -> bool {
+        matches!(self, Self::Single | Self::Multiple | Self::Grid)
+    }
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Question {
+    /// Variable name: a letter, then letters, digits or `_`; at most 32 characters.
+    pub id: Sp<String>,
+    #[schemars(rename = "type")]
+    pub kind: Sp<QuestionType>,
+    pub text: Text,
+    /// Short variable label for the codebook (default: the question text).
+    pub label: Option<Sp<String>>,
+    pub hint: Option<Text>,
+    #[schemars(default)]
+    pub required: Option<Sp<bool>>,
+    /// Audiences asked this question (default: the section's).
+    pub audiences: Option<Vec<Sp<String>>>,
+    /// Ask only when this expression holds.
+    pub ask_if: Option<Sp<String>>,
+    #[schemars(default)]
+    pub validate: OneOrMany<Validation>,
+    /// Think-aloud prompts for cognitive interviews.
+    #[schemars(default)]
+    pub probes: Vec<Text>,
+    /// Instruction for a telephone or face-to-face interviewer.
+    pub interviewer: Option<Text>,
+    /// A named choice list, or the options themselves.
+    pub choices: Option<ChoiceSource>,
+    pub min_selected: Option<Sp<i64>>,
+    pub max_selected: Option<Sp<i64>>,
+    pub min: Option<Sp<f64>>,
+    pub max: Option<Sp<f64>>,
+    pub unit: Option<Text>,
+    pub decimals: Option<Sp<i64>>,
+    pub max_length: Option<Sp<i64>>,
+    /// Grid rows; each becomes the variable `<id>_<row id>`.
+    #[schemars(default)]
+    pub rows: Vec<GridRow>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum ChoiceSource {
+    Named(Sp<String>),
+    Inline(Vec<Choice>),
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GridRow {
+    pub id: Sp<String>,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Validation {
+    /// Must hold for the answer to be accepted (checked only when the question is answered).
+    pub check: Sp<String>,
+    /// Shown to the respondent when it does not hold.
+    pub message: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum NoteType {
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum DefinitionsType {
+    Definitions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum ScreenType {
+    Screen,
+}
+
+/// Text shown between questions.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Note {
+    #[schemars(rename = "type")]
+    pub kind: Sp<NoteType>,
+    pub id: Option<Sp<String>>,
+    pub title: Option<Text>,
+    pub text: Text,
+    pub audiences: Option<Vec<Sp<String>>>,
+    pub ask_if: Option<Sp<String>>,
+}
+
+/// Key terms and their definitions, set apart (e.g. care coordinator, specialist centre).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Definitions {
+    #[schemars(rename = "type")]
+    pub kind: Sp<DefinitionsType>,
+    pub id: Option<Sp<String>>,
+    pub title: Option<Text>,
+    pub audiences: Option<Vec<Sp<String>>>,
+    pub terms: Vec<Definition>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Definition {
+    pub term: Text,
+    pub definition: Text,
+}
+
+/// Ends the survey, with a message, when an expression holds (e.g. not eligible, no consent).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Screen {
+    #[schemars(rename = "type")]
+    pub kind: Sp<ScreenType>,
+    pub id: Option<Sp<String>>,
+    pub end_if: Sp<String>,
+    pub message: Text,
+    pub audiences: Option<Vec<Sp<String>>>,
+}
+
+/// A variable computed from answers: one expression, or cases mapped to choice values.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Derived {
+    pub id: Sp<String>,
+    pub label: Sp<String>,
+    pub description: Option<Sp<String>>,
+    pub audiences: Option<Vec<Sp<String>>>,
+    /// A number or true/false computed from answers.
+    pub expr: Option<Sp<String>>,
+    /// The first case whose `when` holds gives the value; none holding gives missing.
+    #[schemars(default)]
+    pub cases: Vec<Case>,
+    /// The values `cases` may give, with codes and labels.
+    pub choices: Option<ChoiceSource>,
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Case {
+    pub when: Sp<String>,
+    pub value: Sp<String>,
+}
+
+/// The JSON Schema of the spec format, for editors.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Spec);
+    schema.insert("$id".into(), "https://quire.dev/schema/spec.json".into());
+    schema.to_value()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the node tree.
+
+/// Reads a spec from its node tree, reporting every problem of shape into `diags`.
+/// Returns `None` only when the root is not a mapping; otherwise a best-effort spec.
+pub fn read(root: &Node, source: &Source, diags: &mut Diagnostics) -> Option<Spec> {
+    let mut r = Reader { source, diags };
+    Spec::read(root, &mut r)
+}
+
+pub(crate) struct Reader<'a> {
+    source: &'a Source,
+    diags: &'a mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn wrong(&mut self, node: &Node, expected: &str) {
+        let d = Diagnostic::error(
+            "wrong-type",
+            format!("expected {expected}, found {}", node.kind()),
+        )
+        .at(label_span(node), format!("this should be {expected}"));
+        let d = match &node.value {
+            Value::Map(_) if expected.contains("text") => d.help(
+                "a mapping here is only allowed for per-audience text; check the indentation",
+            ),
+            Value::Null => d.help("write a value after the colon, or remove the key"),
+            _ => d,
+        };
+        self.diags.push(d);
+    }
+}
+
+/// The span worth underlining for a node: the node itself, or its first key for a block mapping.
+fn label_span(node: &Node) -> Span {
+    match &node.value {
+        Value::Map(entries) if node.span.is_empty() => {
+            entries.first().map(|(k, _)| k.span).unwrap_or(node.span)
+        }
+        Value::Seq(items) if node.span.is_empty() => {
+            items.first().map(label_span).unwrap_or(node.span)
+        }
+        _ => node.span,
+    }
+}
+
+trait Read: Sized {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self>;
+}
+
+impl Read for String {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            // `version: 1.10` is text to the designer: keep what they typed, not the float.
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                Some(r.source.slice(node.span).to_string())
+            }
+            _ => {
+                r.wrong(node, "text");
+                None
+            }
+        }
+    }
+}
+
+impl Read for i64 {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match node.value {
+            Value::Int(i) => Some(i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
+            _ => {
+                r.wrong(node, "a whole number");
+                None
+            }
+        }
+    }
+}
+
+impl Read for f64 {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match node.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) if f.is_finite() => Some(f),
+            _ => {
+                r.wrong(node, "a number");
+                None
+            }
+        }
+    }
+}
+
+impl Read for bool {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                r.wrong(node, "`true` or `false`");
+                None
+            }
+        }
+    }
+}
+
+impl<T: Read> Read for Sp<T> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        T::read(node, r).map(|v| Sp::new(v, node.span))
+    }
+}
+
+impl<T: Read> Read for Vec<T> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Seq(items) => Some(items.iter().filter_map(|n| T::read(n, r)).collect()),
+            _ => {
+                r.wrong(node, "a list (lines starting with `- `)");
+                None
+            }
+        }
+    }
+}
+
+impl<T: Read> Read for OneOrMany<T> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Seq(_) => Vec::<T>::read(node, r).map(OneOrMany),
+            _ => T::read(node, r).map(|one| OneOrMany(vec![one])),
+        }
+    }
+}
+
+impl<T: Read> Read for Entries<T> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let Value::Map(entries) = &node.value else {
+            r.wrong(node, "a mapping of names to values");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let Some(key) = Sp::<String>::read(k, r) else {
+                continue;
+            };
+            if let Some(v) = T::read(v, r) {
+                out.push((key, v));
+            }
+        }
+        Some(Entries(out))
+    }
+}
+
+impl Read for Text {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Map(_) => Entries::read(node, r).map(Text::PerAudience),
+            _ => Sp::<String>::read(node, r).map(Text::One),
+        }
+    }
+}
+
+impl Read for ChoiceSource {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Seq(_) => Vec::read(node, r).map(ChoiceSource::Inline),
+            Value::Str(_) => Sp::read(node, r).map(ChoiceSource::Named),
+            _ => {
+                r.wrong(node, "the name of a choice list, or a list of choices");
+                None
+            }
+        }
+    }
+}
+
+/// Reads a keyword from a fixed vocabulary, suggesting the nearest on a misspelling.
+fn keyword<T>(
+    node: &Node,
+    r: &mut Reader,
+    what: &str,
+    names: &[&str],
+    from: fn(&str) -> Option<T>,
+) -> Option<Sp<T>> {
+    let s = Sp::<String>::read(node, r)?;
+    match from(&s.value) {
+        Some(v) => Some(Sp::new(v, s.span)),
+        None => {
+            let list = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let d = Diagnostic::error("unknown-keyword", format!("`{}` is not a {what}", s.value))
+                .at(s.span, format!("unknown {what}"));
+            let d = match crate::diagnostic::did_you_mean(&s.value, names.iter().copied()) {
+                Some(m) => d.help(format!("did you mean `{m}`? Known: {list}")),
+                None => d.help(format!("use one of {list}")),
+            };
+            r.diags.push(d);
+            None
+        }
+    }
+}
+
+impl Read for Sp<NonSubstantive> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        keyword(
+            node,
+            r,
+            "kind of non-substantive answer",
+            &NonSubstantive::NAMES,
+            NonSubstantive::from_name,
+        )
+    }
+}
+
+/// A mapping being read as a struct: hands out fields, then reports keys nobody asked for.
+struct Fields<'n> {
+    what: &'static str,
+    node: &'n Node,
+    entries: &'n [(Node, Node)],
+    used: Vec<bool>,
+    known: Vec<&'static str>,
+}
+
+impl<'n> Fields<'n> {
+    fn new(node: &'n Node, what: &'static str, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Map(entries) => Some(Fields {
+                what,
+                node,
+                entries,
+                used: vec![false; entries.len()],
+                known: Vec::new(),
+            }),
+            _ => {
+                r.wrong(node, &format!("a mapping ({what})"));
+                None
+            }
+        }
+    }
+
+    fn node(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.known.push(key);
+        let i = self
+            .entries
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(key))?;
+        self.used[i] = true;
+        Some(&self.entries[i].1)
+    }
+
+    fn opt<T: Read>(&mut self, r: &mut Reader, key: &'static str) -> Option<T> {
+        let node = self.node(key)?;
+        T::read(node, r)
+    }
+
+    fn req<T: Read>(&mut self, r: &mut Reader, key: &'static str) -> Option<T> {
+        match self.node(key) {
+            Some(node) => T::read(node, r),
+            None => {
+                self.missing(r, key);
+                None
+            }
+        }
+    }
+
+    fn missing(&self, r: &mut Reader, key: &str) {
+        let near = self
+            .entries
+            .iter()
+            .filter_map(|(k, _)| k.as_str().map(|s| (s, k.span)))
+            .find(|(s, _)| crate::diagnostic::did_you_mean(s, [key]).is_some());
+        let d = Diagnostic::error("missing-key", format!("{} is missing `{key}`", self.what)).at(
+            label_span(self.node),
+            format!("this {} has no `{key}`", self.what),
+        );
+        let d = match near {
+            Some((s, span)) => d
+                .also(span, format!("is this `{key}`?"))
+                .help(format!("rename `{s}` to `{key}`")),
+            None => d.help(format!("add `{key}: …` to this {}", self.what)),
+        };
+        r.diags.push(d);
+    }
+
+    /// Reports keys that are not fields of this struct.
+    fn finish(self, r: &mut Reader) {
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if self.used[i] {
+                continue;
+            }
+            let name = k
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| r.source.slice(k.span).to_string());
+            let d = Diagnostic::error(
+                "unknown-key",
+                format!("unknown key `{name}` in {}", self.what),
+            )
+            .at(k.span, "not a known key here");
+            let d = match crate::diagnostic::did_you_mean(&name, self.known.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => {
+                    let mut known = self.known.clone();
+                    known.sort_unstable();
+                    known.dedup();
+                    let list = known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    d.help(format!("{} can have: {list}", self.what))
+                }
+            };
+            r.diags.push(d);
+        }
+    }
+}
+
+impl Spec {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "the spec", r)?;
+        let survey = f.req(r, "survey");
+        let audiences = f.opt(r, "audiences").unwrap_or_default();
+        let choices = f.opt(r, "choices").unwrap_or_default();
+        let sections = f.req(r, "sections").unwrap_or_default();
+        let derived = f.opt(r, "derived").unwrap_or_default();
+        f.finish(r);
+        Some(Spec {
+            survey: survey?,
+            audiences,
+            choices,
+            sections,
+            derived,
+        })
+    }
+}
+
+impl Read for Survey {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "`survey`", r)?;
+        let id = f.req(r, "id");
+        let title = f.req(r, "title");
+        let version = f.req(r, "version");
+        let description = f.opt(r, "description");
+        let language = f.opt(r, "language");
+        let resume_hours = f.opt(r, "resume_hours");
+        let missing_codes = f.opt(r, "missing_codes");
+        let submit_url = f.opt(r, "submit_url");
+        f.finish(r);
+        Some(Survey {
+            id: id?,
+            title: title?,
+            version: version?,
+            description,
+            language,
+            resume_hours,
+            missing_codes,
+            submit_url,
+        })
+    }
+}
+
+impl Read for MissingCodes {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "`missing_codes`", r)?;
+        let not_applicable = f.opt(r, "not_applicable");
+        let missing = f.opt(r, "missing");
+        f.finish(r);
+        Some(MissingCodes {
+            not_applicable,
+            missing,
+        })
+    }
+}
+
+impl Read for Audience {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "an audience", r)?;
+        let label = f.req(r, "label");
+        let description = f.opt(r, "description");
+        let terms = f.opt(r, "terms").unwrap_or_default();
+        f.finish(r);
+        Some(Audience {
+            label: label?,
+            description,
+            terms,
+        })
+    }
+}
+
+impl Read for Choice {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a choice", r)?;
+        let code = f.req(r, "code");
+        let value = f.req(r, "value");
+        let label = f.req(r, "label");
+        let exclusive = f.opt(r, "exclusive");
+        let other = f.opt(r, "other");
+        let nonsubstantive = f.opt(r, "nonsubstantive");
+        f.finish(r);
+        Some(Choice {
+            code: code?,
+            value: value?,
+            label: label?,
+            exclusive,
+            other,
+            nonsubstantive,
+        })
+    }
+}
+
+impl Read for Section {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a section", r)?;
+        let id = f.req(r, "id");
+        let title = f.req(r, "title");
+        let intro = f.opt(r, "intro");
+        let audiences = f.opt(r, "audiences");
+        let ask_if = f.opt(r, "ask_if");
+        let items = f.req(r, "items").unwrap_or_default();
+        f.finish(r);
+        Some(Section {
+            id: id?,
+            title: title?,
+            intro,
+            audiences,
+            ask_if,
+            items,
+        })
+    }
+}
+
+impl Read for Item {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let Value::Map(entries) = &node.value else {
+            r.wrong(node, "a mapping (a question or block)");
+            return None;
+        };
+        let kind = entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("type"))
+            .map(|(_, v)| v);
+        match kind.and_then(Node::as_str) {
+            Some("note") => Note::read(node, r).map(Item::Note),
+            Some("definitions") => Definitions::read(node, r).map(Item::Definitions),
+            Some("screen") => Screen::read(node, r).map(Item::Screen),
+            _ => Question::read(node, r).map(Item::Question),
+        }
+    }
+}
+
+const ITEM_TYPES: [&str; 11] = [
+    "single",
+    "multiple",
+    "text",
+    "long_text",
+    "integer",
+    "decimal",
+    "date",
+    "grid",
+    "note",
+    "definitions",
+    "screen",
+];
+
+impl Read for Question {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a question", r)?;
+        let id = f.req(r, "id");
+        let kind = match f.node("type") {
+            Some(n) => keyword(n, r, "question type", &ITEM_TYPES, QuestionType::from_name),
+            None => {
+                f.missing(r, "type");
+                None
+            }
+        };
+        let text = f.req(r, "text");
+        let label = f.opt(r, "label");
+        let hint = f.opt(r, "hint");
+        let required = f.opt(r, "required");
+        let audiences = f.opt(r, "audiences");
+        let ask_if = f.opt(r, "ask_if");
+        let validate = f.opt(r, "validate").unwrap_or_default();
+        let probes = f.opt(r, "probes").unwrap_or_default();
+        let interviewer = f.opt(r, "interviewer");
+        let choices = f.opt(r, "choices");
+        let min_selected = f.opt(r, "min_selected");
+        let max_selected = f.opt(r, "max_selected");
+        let min = f.opt(r, "min");
+        let max = f.opt(r, "max");
+        let unit = f.opt(r, "unit");
+        let decimals = f.opt(r, "decimals");
+        let max_length = f.opt(r, "max_length");
+        let rows = f.opt(r, "rows").unwrap_or_default();
+        f.finish(r);
+        Some(Question {
+            id: id?,
+            kind: kind?,
+            text: text?,
+            label,
+            hint,
+            required,
+            audiences,
+            ask_if,
+            validate,
+            probes,
+            interviewer,
+            choices,
+            min_selected,
+            max_selected,
+            min,
+            max,
+            unit,
+            decimals,
+            max_length,
+            rows,
+        })
+    }
+}
+
+impl Read for GridRow {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a grid row", r)?;
+        let id = f.req(r, "id");
+        let label = f.req(r, "label");
+        f.finish(r);
+        Some(GridRow {
+            id: id?,
+            label: label?,
+        })
+    }
+}
+
+impl Read for Validation {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a validation rule", r)?;
+        let check = f.req(r, "check");
+        let message = f.req(r, "message");
+        f.finish(r);
+        Some(Validation {
+            check: check?,
+            message: message?,
+        })
+    }
+}
+
+fn block_kind<T: Copy>(f: &mut Fields, r: &mut Reader, value: T) -> Option<Sp<T>> {
+    let n = f.node("type")?;
+    Some(Sp::new(value, n.span)).filter(|_| r.source.slice(n.span) != "")
+}
+
+impl Read for Note {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a note", r)?;
+        let kind = block_kind(&mut f, r, NoteType::Note);
+        let id = f.opt(r, "id");
+        let title = f.opt(r, "title");
+        let text = f.req(r, "text");
+        let audiences = f.opt(r, "audiences");
+        let ask_if = f.opt(r, "ask_if");
+        f.finish(r);
+        Some(Note {
+            kind: kind?,
+            id,
+            title,
+            text: text?,
+            audiences,
+            ask_if,
+        })
+    }
+}
+
+impl Read for Definitions {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a definitions block", r)?;
+        let kind = block_kind(&mut f, r, DefinitionsType::Definitions);
+        let id = f.opt(r, "id");
+        let title = f.opt(r, "title");
+        let audiences = f.opt(r, "audiences");
+        let terms = f.req(r, "terms");
+        f.finish(r);
+        Some(Definitions {
+            kind: kind?,
+            id,
+            title,
+            audiences,
+            terms: terms?,
+        })
+    }
+}
+
+impl Read for Definition {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a definition", r)?;
+        let term = f.req(r, "term");
+        let definition = f.req(r, "definition");
+        f.finish(r);
+        Some(Definition {
+            term: term?,
+            definition: definition?,
+        })
+    }
+}
+
+impl Read for Screen {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a screening rule", r)?;
+        let kind = block_kind(&mut f, r, ScreenType::Screen);
+        let id = f.opt(r, "id");
+        let end_if = f.req(r, "end_if");
+        let message = f.req(r, "message");
+        let audiences = f.opt(r, "audiences");
+        f.finish(r);
+        Some(Screen {
+            kind: kind?,
+            id,
+            end_if: end_if?,
+            message: message?,
+            audiences,
+        })
+    }
+}
+
+impl Read for Derived {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a derived variable", r)?;
+        let id = f.req(r, "id");
+        let label = f.req(r, "label");
+        let description = f.opt(r, "description");
+        let audiences = f.opt(r, "audiences");
+        let expr = f.opt(r, "expr");
+        let cases = f.opt(r, "cases").unwrap_or_default();
+        let choices = f.opt(r, "choices");
+        f.finish(r);
+        Some(Derived {
+            id: id?,
+            label: label?,
+            description,
+            audiences,
+            expr,
+            cases,
+            choices,
+        })
+    }
+}
+
+impl Read for Case {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a case", r)?;
+        let when = f.req(r, "when");
+        let value = f.req(r, "value");
+        f.finish(r);
+        Some(Case {
+            when: when?,
+            value: value?,
+        })
+    }
+}

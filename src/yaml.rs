@@ -1,0 +1,333 @@
+//! YAML text in, a tree of spanned nodes out; resource limits applied, duplicate keys rejected.
+//!
+//! Reading into a plain tree first (rather than straight into typed structs) lets the spec
+//! reader report every misspelt key and wrong type at once, each at its own line and column.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{Source, SourceId, Span};
+
+/// The largest spec file accepted, in bytes.
+pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+impl Node {
+    /// What kind of YAML value this is, in the designer's words.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "true/false",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Str(_) => "text",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one YAML document into a node tree.
+pub fn parse(source: &Source, id: SourceId) -> Result<Node, Diagnostic> {
+    if source.text.len() > MAX_SPEC_BYTES {
+        return Err(Diagnostic::error(
+            "file-too-large",
+            format!(
+                "spec file is larger than the {} MiB limit",
+                MAX_SPEC_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_depth: 64,
+            max_nodes: 2_000_000,
+            max_aliases: 1_000,
+            max_anchors: 10_000,
+            max_documents: 1,
+            max_total_scalar_bytes: MAX_SPEC_BYTES,
+        },
+    };
+    let text = source.text.as_str();
+    match serde_saphyr::from_str_with_options::<Raw>(text, options) {
+        Ok(raw) => {
+            let mut node = raw.into_node(id, text);
+            if node.span.is_empty() && node.span.start == 0 {
+                node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
+            }
+            Ok(node)
+        }
+        Err(e) => Err(yaml_error(&e, id, text)),
+    }
+}
+
+fn yaml_error(e: &serde_saphyr::Error, id: SourceId, text: &str) -> Diagnostic {
+    let raw = e.without_snippet().to_string();
+    // serde-saphyr prefixes "line L column C: "; the span says that already.
+    let mut msg = raw.trim().trim_start_matches("error:").trim().to_string();
+    if let Some(rest) = msg.strip_prefix("line ")
+        && let Some(pos) = rest.find(": ")
+    {
+        msg = rest[pos + 2..].to_string();
+    }
+    let (code, message, help) = if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(',').next().unwrap_or(key).trim();
+        (
+            "duplicate-key",
+            format!("key `{key}` appears twice in the same mapping"),
+            "each key may appear once; remove or rename one of them".to_string(),
+        )
+    } else if msg.contains("budget") || msg.contains("limit") || msg.contains("depth") {
+        (
+            "yaml-too-complex",
+            format!("the YAML is too large or too deeply nested to read safely: {msg}"),
+            "a questionnaire spec needs far less nesting than this; check for runaway anchors or indentation"
+                .to_string(),
+        )
+    } else {
+        (
+            "yaml-syntax",
+            format!("invalid YAML: {msg}"),
+            "check indentation, and quote text containing `: ` or starting with `'`, `\"`, `{`, `[`, `*`, `&`, `!`, `|`, `>`, `%` or `@`".to_string(),
+        )
+    };
+    let mut d = Diagnostic::error(code, message).help(help);
+    if let Some(loc) = e.location() {
+        let sp = loc.span();
+        let start = sp
+            .byte_offset()
+            .map(|o| o as usize)
+            .or_else(|| offset_of(text, loc.line(), loc.column()));
+        if let Some(start) = start {
+            let start = start.min(text.len());
+            let len = sp.byte_len().unwrap_or(1).max(1) as usize;
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            d = d.at(Span::new(id, start, end), "here");
+        }
+    }
+    d
+}
+
+fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let start = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum::<usize>();
+    let line_text = text.get(start..)?.lines().next().unwrap_or("");
+    let col = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map(|(i, _)| i)
+        .unwrap_or(line_text.len());
+    Some(start + col)
+}
+
+/// What serde-saphyr hands us: a value with its location, before source ids are attached.
+struct Raw {
+    value: RawValue,
+    start: usize,
+    len: usize,
+}
+
+enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Raw>),
+    Map(Vec<(Raw, Raw)>),
+}
+
+impl Raw {
+    fn into_node(self, id: SourceId, text: &str) -> Node {
+        let value = match self.value {
+            RawValue::Null => Value::Null,
+            RawValue::Bool(b) => Value::Bool(b),
+            RawValue::Int(i) => Value::Int(i),
+            RawValue::Float(f) => Value::Float(f),
+            RawValue::Str(s) => Value::Str(s),
+            RawValue::Seq(items) => {
+                Value::Seq(items.into_iter().map(|r| r.into_node(id, text)).collect())
+            }
+            RawValue::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.into_node(id, text), v.into_node(id, text)))
+                    .collect(),
+            ),
+        };
+        let start = self.start.min(text.len());
+        let end = (self.start + self.len).min(text.len());
+        Node {
+            value,
+            span: Span::new(id, start, end),
+        }
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = RawValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+        Ok(i64::try_from(v)
+            .map(RawValue::Int)
+            .unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
+        Ok(i64::try_from(v)
+            .map(RawValue::Int)
+            .unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
+        Ok(i64::try_from(v)
+            .map(RawValue::Int)
+            .unwrap_or(RawValue::Float(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
+        Ok(RawValue::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<RawValue, E> {
+        Ok(RawValue::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<RawValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(x) = a.next_element::<Raw>()? {
+            items.push(x);
+        }
+        Ok(RawValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<RawValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = a.next_key::<Raw>()? {
+            let v = a.next_value::<Raw>()?;
+            entries.push((k, v));
+        }
+        Ok(RawValue::Map(entries))
+    }
+}
+
+struct Bare(RawValue);
+
+impl<'de> Deserialize<'de> for Bare {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor).map(Bare)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<Bare>::deserialize(d)?;
+        let span = s.referenced.span();
+        Ok(Raw {
+            value: s.value.0,
+            start: span.byte_offset().unwrap_or(0) as usize,
+            len: span.byte_len().unwrap_or(0) as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, Diagnostic> {
+        parse(&Source::new("t.yaml", text), SourceId(0))
+    }
+
+    #[test]
+    fn keeps_spans_and_plain_words() {
+        let n = load("a: yes\nb: [1, 2.5]\n").unwrap();
+        let Value::Map(m) = n.value else { panic!() };
+        assert_eq!(m[0].1.value, Value::Str("yes".into()));
+        assert_eq!((m[0].1.span.start, m[0].1.span.end), (3, 6));
+        let Value::Seq(s) = &m[1].1.value else {
+            panic!()
+        };
+        assert_eq!(s[1].value, Value::Float(2.5));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_a_place() {
+        let d = load("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(d.code, "duplicate-key");
+        assert_eq!(d.span.unwrap().start, 5);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_place() {
+        let d = load("a: [1,\n").unwrap_err();
+        assert_eq!(d.code, "yaml-syntax");
+        assert!(d.span.is_some());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(load(&text).is_err());
+    }
+}
