@@ -112,8 +112,10 @@ struct Checker<'a> {
     /// Per item (by section and index): its audiences and position.
     placements: Vec<Vec<(Vec<String>, usize)>>,
     section_audiences: Vec<Vec<String>>,
-    conditions: HashMap<(usize, usize), Condition>,
-    section_conditions: HashMap<usize, Condition>,
+    /// Per item and audience: its own condition.
+    conditions: HashMap<(usize, usize, String), Condition>,
+    /// Per section and audience: the section's condition.
+    section_conditions: HashMap<(usize, String), Condition>,
     validations: HashMap<(usize, usize), Vec<Condition>>,
     screens: HashMap<(usize, usize), Condition>,
     derived_rules: HashMap<String, model::DerivedRule>,
@@ -246,6 +248,19 @@ impl<'a> Checker<'a> {
                 );
             }
             self.name(&c.value, "choice value", true);
+            for a in c.audiences.iter().flatten() {
+                if !self.audience_ids.contains(&a.value) {
+                    let ids = self.audience_ids.clone();
+                    self.push(
+                        Diagnostic::error(
+                            "unknown-audience",
+                            format!("there is no audience `{}`", a.value),
+                        )
+                        .at(a.span, "unknown audience")
+                        .suggest(&a.value, ids.iter().map(String::as_str)),
+                    );
+                }
+            }
             if c.other.as_ref().is_some_and(|o| o.value) {
                 others += 1;
                 if others > 1 {
@@ -941,6 +956,91 @@ impl<'a> Checker<'a> {
         (self.diags.error_count() == errors_before).then(|| Condition::new(parsed))
     }
 
+    /// Checks a condition that may differ per audience; returns it for each audience it covers.
+    fn conditions_for(
+        &mut self,
+        given: &spec::Text,
+        audiences: &[String],
+        position: usize,
+        what: &'static str,
+    ) -> Vec<(String, Condition)> {
+        let groups: Vec<(&Sp<String>, Vec<String>)> = match given {
+            spec::Text::One(s) => vec![(s, audiences.to_vec())],
+            spec::Text::PerAudience(map) => {
+                let explicit: Vec<&str> = map
+                    .0
+                    .iter()
+                    .map(|(k, _)| k.value.as_str())
+                    .filter(|k| *k != "default")
+                    .collect();
+                let mut groups = Vec::new();
+                for (k, v) in &map.0 {
+                    if k.value == "default" {
+                        let rest: Vec<String> = audiences
+                            .iter()
+                            .filter(|a| !explicit.contains(&a.as_str()))
+                            .cloned()
+                            .collect();
+                        groups.push((v, rest));
+                    } else if audiences.contains(&k.value) {
+                        groups.push((v, vec![k.value.clone()]));
+                    } else {
+                        let ids = self.audience_ids.clone();
+                        let d = if ids.contains(&k.value) {
+                            Diagnostic::error("audience-mismatch", format!("audience `{}` does not see this item, so it needs no condition", k.value))
+                                .at(k.span, "not shown to this audience")
+                                .help(format!("this item is shown to: {}", audiences.join(", ")))
+                        } else {
+                            Diagnostic::error(
+                                "unknown-audience",
+                                format!("there is no audience `{}`", k.value),
+                            )
+                            .at(k.span, "unknown audience")
+                            .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                        };
+                        self.push(d);
+                    }
+                }
+                let covered: Vec<&String> = groups.iter().flat_map(|(_, a)| a).collect();
+                let uncovered: Vec<String> = audiences
+                    .iter()
+                    .filter(|a| !covered.contains(a))
+                    .cloned()
+                    .collect();
+                if !uncovered.is_empty() {
+                    let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
+                    self.push(
+                        Diagnostic::error(
+                            "missing-condition",
+                            format!(
+                                "no condition for audience{} {}",
+                                if uncovered.len() == 1 { "" } else { "s" },
+                                uncovered.join(", ")
+                            ),
+                        )
+                        .at(span, "per-audience conditions")
+                        .help(format!(
+                            "add `{}: …` (write `true` to always ask) or `default: …`",
+                            uncovered[0]
+                        )),
+                    );
+                }
+                groups
+            }
+        };
+        let mut out = Vec::new();
+        for (text, group) in groups {
+            if group.is_empty() {
+                continue;
+            }
+            let site = self.site(text, position, &group, what);
+            if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
+                out.extend(group.into_iter().map(|a| (a, c.clone())));
+            }
+        }
+        out
+    }
+
     fn describe(&self, ty: &Ty) -> String {
         match ty {
             Ty::Bool => "true/false".into(),
@@ -1621,9 +1721,8 @@ impl<'a> Checker<'a> {
             let first = self.placements[si].first().map(|p| p.1).unwrap_or(0);
             if let Some(text) = &section.ask_if {
                 let aud = self.section_audiences[si].clone();
-                let site = self.site(text, first, &aud, "section condition");
-                if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
-                    self.section_conditions.insert(si, c);
+                for (a, c) in self.conditions_for(text, &aud, first, "section condition") {
+                    self.section_conditions.insert((si, a), c);
                 }
             }
             for (ii, item) in section.items.iter().enumerate() {
@@ -1631,9 +1730,8 @@ impl<'a> Checker<'a> {
                 match item {
                     Item::Question(q) => {
                         if let Some(text) = &q.ask_if {
-                            let site = self.site(text, pos, &aud, "condition");
-                            if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
-                                self.conditions.insert((si, ii), c);
+                            for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
+                                self.conditions.insert((si, ii, a), c);
                             }
                         }
                         let mut checks = Vec::new();
@@ -1657,9 +1755,8 @@ impl<'a> Checker<'a> {
                     }
                     Item::Note(n) => {
                         if let Some(text) = &n.ask_if {
-                            let site = self.site(text, pos, &aud, "condition");
-                            if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
-                                self.conditions.insert((si, ii), c);
+                            for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
+                                self.conditions.insert((si, ii, a), c);
                             }
                         }
                     }
@@ -2161,14 +2258,17 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
-                let section_condition = self.section_conditions.get(&si).cloned();
+                let section_condition = self
+                    .section_conditions
+                    .get(&(si, audience.clone()))
+                    .cloned();
                 let mut items = Vec::new();
                 for (ii, item) in section.items.iter().enumerate() {
                     let (aud, pos) = self.placements[si][ii].clone();
                     if !aud.contains(audience) {
                         continue;
                     }
-                    let own = self.conditions.get(&(si, ii)).cloned();
+                    let own = self.conditions.get(&(si, ii, audience.clone())).cloned();
                     match item {
                         Item::Question(q) => {
                             let Some(sym) = self.symbols.get(&q.id.value).cloned() else {
@@ -2190,6 +2290,11 @@ impl<'a> Checker<'a> {
                                 match variables.iter_mut().find(|v| v.name == name) {
                                     Some(v) => {
                                         v.numbers.insert(audience.clone(), built.number.clone());
+                                        add_universe(
+                                            &mut v.universe,
+                                            audience,
+                                            built.condition.as_ref(),
+                                        );
                                     }
                                     None => {
                                         let wording = self.wording(&q.text, &sym.audiences, pos);
@@ -2215,7 +2320,10 @@ impl<'a> Checker<'a> {
                                             )]),
                                             wording,
                                             choice_list: built.choice_list.clone(),
-                                            universe: built.condition.clone(),
+                                            universe: vec![model::Universe {
+                                                audiences: vec![audience.clone()],
+                                                condition: built.condition.clone(),
+                                            }],
                                             line: built.line,
                                         });
                                     }
@@ -2355,6 +2463,11 @@ impl<'a> Checker<'a> {
                 let choices = self.lists[l].choices.clone();
                 choices
                     .iter()
+                    .filter(|c| {
+                        c.audiences
+                            .as_ref()
+                            .is_none_or(|a| a.iter().any(|x| x.value == audience))
+                    })
                     .map(|c| model::AskedChoice {
                         code: c.code.value,
                         value: c.value.value.clone(),
@@ -2479,6 +2592,24 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+}
+
+fn add_universe(
+    universe: &mut Vec<model::Universe>,
+    audience: &str,
+    condition: Option<&Condition>,
+) {
+    let source = condition.map(|c| c.source.as_str());
+    match universe
+        .iter_mut()
+        .find(|u| u.condition.as_ref().map(|c| c.source.as_str()) == source)
+    {
+        Some(u) => u.audiences.push(audience.to_string()),
+        None => universe.push(model::Universe {
+            audiences: vec![audience.to_string()],
+            condition: condition.cloned(),
+        }),
     }
 }
 

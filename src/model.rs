@@ -172,9 +172,16 @@ pub struct Variable {
     pub numbers: BTreeMap<String, String>,
     pub wording: Vec<Wording>,
     pub choice_list: Option<String>,
-    /// When the variable is asked (section and question conditions together); none: always.
-    pub universe: Option<Condition>,
+    /// When the variable is asked, per group of audiences sharing the condition
+    /// (section and question conditions together; none: always asked of them).
+    pub universe: Vec<Universe>,
     pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Universe {
+    pub audiences: Vec<String>,
+    pub condition: Option<Condition>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -144,9 +144,11 @@ pub struct Audience {
     pub terms: Entries<Sp<String>>,
 }
 
-/// Text a respondent sees: one template for everyone, or one per audience.
-/// `{term}` inserts an audience term; `${question}` pipes in an earlier answer
-/// (`${question|fallback}` gives the wording used where the answer cannot be known, e.g. on paper).
+/// One string for every audience, or one per audience (keys: audience ids, or `default`).
+///
+/// As text a respondent sees: `{term}` inserts an audience term; `${question}` pipes in an
+/// earlier answer (`${question|fallback}` gives the wording used where the answer cannot be
+/// known, e.g. on paper). As a condition: an expression.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
 pub enum Text {
@@ -172,6 +174,8 @@ pub struct Choice {
     pub other: Option<Sp<bool>>,
     /// Marks a declared non-substantive answer, coded as such in the codebook.
     pub nonsubstantive: Option<Sp<NonSubstantive>>,
+    /// Offer this choice only to these audiences (default: all who see the question).
+    pub audiences: Option<Vec<Sp<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
@@ -204,8 +208,8 @@ pub struct Section {
     pub intro: Option<Text>,
     /// Audiences this section is for (default: all).
     pub audiences: Option<Vec<Sp<String>>>,
-    /// Ask the whole section only when this expression holds.
-    pub ask_if: Option<Sp<String>>,
+    /// Ask the whole section only when this expression holds (one, or one per audience).
+    pub ask_if: Option<Text>,
     pub items: Vec<Item>,
 }
 
@@ -292,8 +296,8 @@ pub struct Question {
     pub required: Option<Sp<bool>>,
     /// Audiences asked this question (default: the section's).
     pub audiences: Option<Vec<Sp<String>>>,
-    /// Ask only when this expression holds.
-    pub ask_if: Option<Sp<String>>,
+    /// Ask only when this expression holds (one, or one per audience).
+    pub ask_if: Option<Text>,
     #[schemars(default)]
     pub validate: OneOrMany<Validation>,
     /// Think-aloud prompts for cognitive interviews.
@@ -366,7 +370,7 @@ pub struct Note {
     pub title: Option<Text>,
     pub text: Text,
     pub audiences: Option<Vec<Sp<String>>>,
-    pub ask_if: Option<Sp<String>>,
+    pub ask_if: Option<Text>,
 }
 
 /// Key terms and their definitions, set apart (e.g. care coordinator, specialist centre).
@@ -829,6 +833,7 @@ impl Read for Choice {
         let exclusive = f.opt(r, "exclusive");
         let other = f.opt(r, "other");
         let nonsubstantive = f.opt(r, "nonsubstantive");
+        let audiences = f.opt(r, "audiences");
         f.finish(r);
         Some(Choice {
             code: code?,
@@ -837,6 +842,7 @@ impl Read for Choice {
             exclusive,
             other,
             nonsubstantive,
+            audiences,
         })
     }
 }
