@@ -30,7 +30,8 @@ pub fn check(spec: &Spec, source: &Source, diags: &mut Diagnostics) -> Option<Qu
     c.expressions();
     c.derived_cycles();
     let model = c.build();
-    if !c.diags.has_errors() {
+    // Warnings are only worth reading once the errors (which may cause them) are gone.
+    if !c.diags.has_errors() && !diags.has_errors() {
         c.never_asked(&model);
         c.unused_lists();
     }
@@ -157,12 +158,9 @@ impl<'a> Checker<'a> {
             self.name(id, "audience id", false);
             if self.audience_ids.contains(&id.value) {
                 self.push(
-                    Diagnostic::error(
-                        "duplicate-id",
-                        format!("audience `{}` is declared twice", id.value),
-                    )
-                    .at(id.span, "second declaration")
-                    .help("give each audience its own id"),
+                    Diagnostic::error("duplicate-id", format!("audience `{}` is declared twice", id.value))
+                        .at(id.span, "second declaration")
+                        .help("give each audience its own id"),
                 );
             } else {
                 self.audience_ids.push(id.value.clone());
@@ -179,11 +177,8 @@ impl<'a> Checker<'a> {
             self.name(id, "choice list name", false);
             if self.list_index.contains_key(&id.value) {
                 self.push(
-                    Diagnostic::error(
-                        "duplicate-id",
-                        format!("choice list `{}` is declared twice", id.value),
-                    )
-                    .at(id.span, "second declaration"),
+                    Diagnostic::error("duplicate-id", format!("choice list `{}` is declared twice", id.value))
+                        .at(id.span, "second declaration"),
                 );
                 continue;
             }
@@ -194,12 +189,9 @@ impl<'a> Checker<'a> {
     fn add_list(&mut self, id: String, span: Span, named: bool, choices: &[spec::Choice]) -> usize {
         if choices.is_empty() {
             self.push(
-                Diagnostic::error(
-                    "empty-choices",
-                    format!("choice list `{id}` has no choices"),
-                )
-                .at(span, "empty list")
-                .help("add at least two choices, each with `code`, `value` and `label`"),
+                Diagnostic::error("empty-choices", format!("choice list `{id}` has no choices"))
+                    .at(span, "empty list")
+                    .help("add at least two choices, each with `code`, `value` and `label`"),
             );
         }
         let codes = self.missing_codes();
@@ -222,10 +214,7 @@ impl<'a> Checker<'a> {
                 self.push(
                     Diagnostic::error(
                         "duplicate-value",
-                        format!(
-                            "value `{}` is used twice in choice list `{id}`",
-                            c.value.value
-                        ),
+                        format!("value `{}` is used twice in choice list `{id}`", c.value.value),
                     )
                     .at(c.value.span, "used again here")
                     .also(first, "first used here")
@@ -252,12 +241,9 @@ impl<'a> Checker<'a> {
                 if !self.audience_ids.contains(&a.value) {
                     let ids = self.audience_ids.clone();
                     self.push(
-                        Diagnostic::error(
-                            "unknown-audience",
-                            format!("there is no audience `{}`", a.value),
-                        )
-                        .at(a.span, "unknown audience")
-                        .suggest(&a.value, ids.iter().map(String::as_str)),
+                        Diagnostic::error("unknown-audience", format!("there is no audience `{}`", a.value))
+                            .at(a.span, "unknown audience")
+                            .suggest(&a.value, ids.iter().map(String::as_str)),
                     );
                 }
             }
@@ -294,19 +280,20 @@ impl<'a> Checker<'a> {
                 .and_then(|m| m.not_applicable.as_ref())
                 .map(|c| c.value)
                 .unwrap_or(-88),
-            missing: m
-                .and_then(|m| m.missing.as_ref())
-                .map(|c| c.value)
-                .unwrap_or(-99),
+            missing: m.and_then(|m| m.missing.as_ref()).map(|c| c.value).unwrap_or(-99),
         }
     }
 
     /// Checks an identifier; `loose` allows digits first (choice values like `18_24`).
     fn name(&mut self, id: &Sp<String>, what: &str, loose: bool) {
         let s = id.value.as_str();
-        let first_ok = s.chars().next().is_some_and(|c| {
-            c.is_ascii_alphabetic() || (loose && (c.is_ascii_digit() || c == '_'))
-        });
+        if s.is_empty() {
+            return; // a missing id, already reported
+        }
+        let first_ok = s
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || (loose && (c.is_ascii_digit() || c == '_')));
         let rest_ok = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !first_ok || !rest_ok {
             let fixed: String = s
@@ -321,11 +308,7 @@ impl<'a> Checker<'a> {
                 .collect::<String>()
                 .trim_matches('_')
                 .to_string();
-            let fixed = if fixed
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || loose)
-            {
+            let fixed = if fixed.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || loose) {
                 fixed
             } else {
                 format!("q_{fixed}")
@@ -347,19 +330,12 @@ impl<'a> Checker<'a> {
                     format!("`{s}` is longer than {MAX_NAME_LEN} characters"),
                 )
                 .at(id.span, format!("{} characters", s.len()))
-                .help(format!(
-                    "Stata allows at most {MAX_NAME_LEN}; shorten the {what}"
-                )),
+                .help(format!("Stata allows at most {MAX_NAME_LEN}; shorten the {what}")),
             );
         }
     }
 
-    fn audience_list(
-        &mut self,
-        given: Option<&Vec<Sp<String>>>,
-        within: &[String],
-        within_what: &str,
-    ) -> Vec<String> {
+    fn audience_list(&mut self, given: Option<&Vec<Sp<String>>>, within: &[String], within_what: &str) -> Vec<String> {
         let Some(given) = given else {
             return within.to_vec();
         };
@@ -368,13 +344,10 @@ impl<'a> Checker<'a> {
             if !self.audience_ids.contains(&a.value) {
                 let ids = self.audience_ids.clone();
                 self.push(
-                    Diagnostic::error(
-                        "unknown-audience",
-                        format!("there is no audience `{}`", a.value),
-                    )
-                    .at(a.span, "unknown audience")
-                    .suggest(&a.value, ids.iter().map(String::as_str))
-                    .help(format!("audiences are: {}", ids.join(", "))),
+                    Diagnostic::error("unknown-audience", format!("there is no audience `{}`", a.value))
+                        .at(a.span, "unknown audience")
+                        .suggest(&a.value, ids.iter().map(String::as_str))
+                        .help(format!("audiences are: {}", ids.join(", "))),
                 );
             } else if !within.contains(&a.value) {
                 self.push(
@@ -394,12 +367,9 @@ impl<'a> Checker<'a> {
         }
         if given.is_empty() {
             self.push(
-                Diagnostic::error(
-                    "empty-audiences",
-                    "`audiences` is empty: nobody would see this",
-                )
-                .at(self.spec.survey.id.span, "")
-                .help("list at least one audience, or remove `audiences`"),
+                Diagnostic::error("empty-audiences", "`audiences` is empty: nobody would see this")
+                    .at(self.spec.survey.id.span, "")
+                    .help("list at least one audience, or remove `audiences`"),
             );
         }
         out
@@ -430,11 +400,9 @@ impl<'a> Checker<'a> {
             self.section_audiences.push(s_aud.clone());
             if section.items.is_empty() {
                 self.push(
-                    Diagnostic::warning(
-                        "empty-section",
-                        format!("section `{}` has no items", section.id.value),
-                    )
-                    .at(section.id.span, "empty section"),
+                    Diagnostic::warning("empty-section", format!("section `{}` has no items", section.id.value))
+                        .at(section.id.span, "empty section")
+                        .help("add questions or blocks to `items`, or remove the section"),
                 );
             }
             let mut places = Vec::new();
@@ -484,6 +452,19 @@ impl<'a> Checker<'a> {
         numbers: BTreeMap<String, String>,
     ) {
         self.name(&q.id, "question id", false);
+        if q.incomplete {
+            // Already reported by the reader; declared so references to it stay quiet.
+            let symbol = Symbol {
+                kind: SymbolKind::Question,
+                ty: Ty::Error,
+                order: position,
+                audiences,
+                span: q.id.span,
+                numbers,
+            };
+            self.declare(&q.id, symbol);
+            return;
+        }
         let kind = q.kind.value;
         let list = self.question_choices(q);
         if let Some(l) = list {
@@ -513,12 +494,10 @@ impl<'a> Checker<'a> {
             for row in &q.rows {
                 if let Some(first) = seen.insert(&row.id.value, row.id.span) {
                     self.push(
-                        Diagnostic::error(
-                            "duplicate-id",
-                            format!("grid row `{}` appears twice", row.id.value),
-                        )
-                        .at(row.id.span, "again here")
-                        .also(first, "first here"),
+                        Diagnostic::error("duplicate-id", format!("grid row `{}` appears twice", row.id.value))
+                            .at(row.id.span, "again here")
+                            .also(first, "first here")
+                            .help("give each row its own `id`; it becomes part of the row's variable name"),
                     );
                     continue;
                 }
@@ -549,9 +528,19 @@ impl<'a> Checker<'a> {
             let other = format!("{}_other", q.id.value);
             if self.symbols.contains_key(&other) || q.id.value.len() + 6 > MAX_NAME_LEN {
                 self.push(
-                    Diagnostic::error("name-collision", format!("the write-in or option columns of `{}` need names that are taken or too long", q.id.value))
-                        .at(q.id.span, format!("makes columns like `{other}`"))
-                        .help(format!("shorten `{}` (at most {} characters leaves room for suffixes)", q.id.value, MAX_NAME_LEN - 6)),
+                    Diagnostic::error(
+                        "name-collision",
+                        format!(
+                            "the write-in or option columns of `{}` need names that are taken or too long",
+                            q.id.value
+                        ),
+                    )
+                    .at(q.id.span, format!("makes columns like `{other}`"))
+                    .help(format!(
+                        "shorten `{}` (at most {} characters leaves room for suffixes)",
+                        q.id.value,
+                        MAX_NAME_LEN - 6
+                    )),
                 );
             }
         }
@@ -561,12 +550,7 @@ impl<'a> Checker<'a> {
         let kind = q.kind.value;
         match (&q.choices, kind.has_choices()) {
             (None, true) => {
-                let lists: Vec<&str> = self
-                    .lists
-                    .iter()
-                    .filter(|l| l.named)
-                    .map(|l| l.id.as_str())
-                    .collect();
+                let lists: Vec<&str> = self.lists.iter().filter(|l| l.named).map(|l| l.id.as_str()).collect();
                 let hint = if lists.is_empty() {
                     "add `choices:` with a list of `{code, value, label}`".to_string()
                 } else {
@@ -578,7 +562,7 @@ impl<'a> Checker<'a> {
                 self.push(
                     Diagnostic::error(
                         "missing-choices",
-                        format!("{} question `{}` has no choices", kind.name(), q.id.value),
+                        format!("{} question `{}` has no choices", kind.describe(), q.id.value),
                     )
                     .at(q.id.span, "needs `choices`")
                     .help(hint),
@@ -589,7 +573,7 @@ impl<'a> Checker<'a> {
                 self.push(
                     Diagnostic::error(
                         "irrelevant-key",
-                        format!("a {} question does not take `choices`", kind.name()),
+                        format!("a {} question does not take `choices`", kind.describe()),
                     )
                     .at(q.kind.span, "this type has no choices")
                     .help("use `type: single` or `type: multiple`, or remove `choices`"),
@@ -602,33 +586,25 @@ impl<'a> Checker<'a> {
                     Some(i)
                 }
                 None => {
-                    let names: Vec<String> = self
-                        .lists
-                        .iter()
-                        .filter(|l| l.named)
-                        .map(|l| l.id.clone())
-                        .collect();
+                    let names: Vec<String> = self.lists.iter().filter(|l| l.named).map(|l| l.id.clone()).collect();
                     self.push(
-                        Diagnostic::error(
-                            "unknown-choices",
-                            format!("there is no choice list `{}`", name.value),
-                        )
-                        .at(name.span, "unknown list")
-                        .suggest(&name.value, names.iter().map(String::as_str))
-                        .help(format!(
-                            "declared lists: {}",
-                            if names.is_empty() {
-                                "none".into()
-                            } else {
-                                names.join(", ")
-                            }
-                        )),
+                        Diagnostic::error("unknown-choices", format!("there is no choice list `{}`", name.value))
+                            .at(name.span, "unknown list")
+                            .suggest(&name.value, names.iter().map(String::as_str))
+                            .help(format!(
+                                "declared lists: {}",
+                                if names.is_empty() {
+                                    "none".into()
+                                } else {
+                                    names.join(", ")
+                                }
+                            )),
                     );
                     None
                 }
             },
             (Some(ChoiceSource::Inline(choices)), true) => {
-                let id = format!("{}", q.id.value);
+                let id = q.id.value.clone();
                 if self.list_index.contains_key(&id) {
                     // A named list may share the question's id; keep the inline one distinct.
                     let id = format!("{}__choices", q.id.value);
@@ -649,7 +625,7 @@ impl<'a> Checker<'a> {
                 c.push(
                     Diagnostic::error(
                         "irrelevant-key",
-                        format!("`{key}` does not apply to a {} question", kind.name()),
+                        format!("`{key}` does not apply to a {} question", kind.describe()),
                     )
                     .at(span, format!("only for {applies}"))
                     .help(format!("remove `{key}`, or change `type`")),
@@ -711,12 +687,9 @@ impl<'a> Checker<'a> {
         }
         if kind == T::Grid && q.rows.is_empty() {
             self.push(
-                Diagnostic::error(
-                    "missing-rows",
-                    format!("grid question `{}` has no rows", q.id.value),
-                )
-                .at(q.id.span, "needs `rows`")
-                .help("add `rows:` with `{id, label}` for each row answered on the shared scale"),
+                Diagnostic::error("missing-rows", format!("grid question `{}` has no rows", q.id.value))
+                    .at(q.id.span, "needs `rows`")
+                    .help("add `rows:` with `{id, label}` for each row answered on the shared scale"),
             );
         }
         if let (Some(min), Some(max)) = (&q.min, &q.max)
@@ -740,12 +713,9 @@ impl<'a> Checker<'a> {
             for b in [&q.min, &q.max].into_iter().flatten() {
                 if b.value.fract() != 0.0 {
                     self.push(
-                        Diagnostic::error(
-                            "wrong-type",
-                            "an integer question needs whole-number bounds",
-                        )
-                        .at(b.span, "not a whole number")
-                        .help("use `type: decimal` for answers with decimals"),
+                        Diagnostic::error("wrong-type", "an integer question needs whole-number bounds")
+                            .at(b.span, "not a whole number")
+                            .help("use `type: decimal` for answers with decimals"),
                     );
                 }
             }
@@ -760,11 +730,8 @@ impl<'a> Checker<'a> {
                 && (v.value < 0 || v.value > 100_000 || (key == "max_length" && v.value == 0))
             {
                 self.push(
-                    Diagnostic::error(
-                        "out-of-range",
-                        format!("`{key}` must be a positive whole number"),
-                    )
-                    .at(v.span, "out of range"),
+                    Diagnostic::error("out-of-range", format!("`{key}` must be a positive whole number"))
+                        .at(v.span, "out of range"),
                 );
             }
         }
@@ -791,10 +758,7 @@ impl<'a> Checker<'a> {
                     self.push(
                         Diagnostic::error(
                             "out-of-range",
-                            format!(
-                                "asks for {} selections but the list has only {n} choices",
-                                v.value
-                            ),
+                            format!("asks for {} selections but the list has only {n} choices", v.value),
                         )
                         .at(v.span, "more than there are choices"),
                     );
@@ -810,11 +774,7 @@ impl<'a> Checker<'a> {
         let spec = self.spec;
         for d in &spec.derived {
             self.name(&d.id, "derived variable name", false);
-            let audiences = self.audience_list(
-                d.audiences.as_ref(),
-                &self.audience_ids.clone(),
-                "in this survey",
-            );
+            let audiences = self.audience_list(d.audiences.as_ref(), &self.audience_ids.clone(), "in this survey");
             let ty = match (&d.expr, d.cases.is_empty(), &d.choices) {
                 (Some(_), true, None) => Ty::Error, // typed once its expression is checked
                 (None, false, Some(src)) => match src {
@@ -824,19 +784,12 @@ impl<'a> Checker<'a> {
                             Ty::Choice(i)
                         }
                         None => {
-                            let names: Vec<String> = self
-                                .lists
-                                .iter()
-                                .filter(|l| l.named)
-                                .map(|l| l.id.clone())
-                                .collect();
+                            let names: Vec<String> =
+                                self.lists.iter().filter(|l| l.named).map(|l| l.id.clone()).collect();
                             self.push(
-                                Diagnostic::error(
-                                    "unknown-choices",
-                                    format!("there is no choice list `{}`", n.value),
-                                )
-                                .at(n.span, "unknown list")
-                                .suggest(&n.value, names.iter().map(String::as_str)),
+                                Diagnostic::error("unknown-choices", format!("there is no choice list `{}`", n.value))
+                                    .at(n.span, "unknown list")
+                                    .suggest(&n.value, names.iter().map(String::as_str)),
                             );
                             Ty::Error
                         }
@@ -866,13 +819,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn site<'s>(
-        &self,
-        text: &'s Sp<String>,
-        position: usize,
-        audiences: &[String],
-        what: &'static str,
-    ) -> Site<'s> {
+    fn site<'s>(&self, text: &'s Sp<String>, position: usize, audiences: &[String], what: &'static str) -> Site<'s> {
         let raw = self.source.slice(text.span);
         let base = raw.find(text.value.as_str()).map(|i| text.span.start + i);
         Site {
@@ -934,10 +881,7 @@ impl<'a> Checker<'a> {
                         .first()
                         .map(|c| c.value.value.clone())
                         .unwrap_or_default();
-                    d.help(format!(
-                        "compare the answer with a value, e.g. `{} == '{v}'`",
-                        parsed
-                    ))
+                    d.help(format!("compare the answer with a value, e.g. `{} == '{v}'`", parsed))
                 }
                 Ty::Multi(l) => {
                     let v = self.lists[l]
@@ -945,11 +889,11 @@ impl<'a> Checker<'a> {
                         .first()
                         .map(|c| c.value.value.clone())
                         .unwrap_or_default();
-                    d.help(format!("test a choice, e.g. `selected({parsed}, '{v}')`, or use `answered({parsed})`"))
+                    d.help(format!(
+                        "test a choice, e.g. `selected({parsed}, '{v}')`, or use `answered({parsed})`"
+                    ))
                 }
-                _ => d.help(format!(
-                    "compare it, e.g. `{parsed} > 0`, or use `answered(…)`"
-                )),
+                _ => d.help(format!("compare it, e.g. `{parsed} > 0`, or use `answered(…)`")),
             };
             self.push(d);
         }
@@ -987,26 +931,25 @@ impl<'a> Checker<'a> {
                     } else {
                         let ids = self.audience_ids.clone();
                         let d = if ids.contains(&k.value) {
-                            Diagnostic::error("audience-mismatch", format!("audience `{}` does not see this item, so it needs no condition", k.value))
-                                .at(k.span, "not shown to this audience")
-                                .help(format!("this item is shown to: {}", audiences.join(", ")))
-                        } else {
                             Diagnostic::error(
-                                "unknown-audience",
-                                format!("there is no audience `{}`", k.value),
+                                "audience-mismatch",
+                                format!(
+                                    "audience `{}` does not see this item, so it needs no condition",
+                                    k.value
+                                ),
                             )
-                            .at(k.span, "unknown audience")
-                            .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                            .at(k.span, "not shown to this audience")
+                            .help(format!("this item is shown to: {}", audiences.join(", ")))
+                        } else {
+                            Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
+                                .at(k.span, "unknown audience")
+                                .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
                         };
                         self.push(d);
                     }
                 }
                 let covered: Vec<&String> = groups.iter().flat_map(|(_, a)| a).collect();
-                let uncovered: Vec<String> = audiences
-                    .iter()
-                    .filter(|a| !covered.contains(a))
-                    .cloned()
-                    .collect();
+                let uncovered: Vec<String> = audiences.iter().filter(|a| !covered.contains(a)).cloned().collect();
                 if !uncovered.is_empty() {
                     let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
                     self.push(
@@ -1063,11 +1006,7 @@ impl<'a> Checker<'a> {
             ExprKind::Bool { .. } => Ty::Bool,
             ExprKind::List { items } => {
                 let tys: Vec<Ty> = items.iter().map(|i| self.ty(i, site)).collect();
-                Ty::List(Box::new(
-                    tys.into_iter()
-                        .find(|t| *t != Ty::Error)
-                        .unwrap_or(Ty::Error),
-                ))
+                Ty::List(Box::new(tys.into_iter().find(|t| *t != Ty::Error).unwrap_or(Ty::Error)))
             }
             ExprKind::Var { name } => self.var(name, e.span, site),
             ExprKind::Not { operand } => {
@@ -1129,9 +1068,7 @@ impl<'a> Checker<'a> {
             let d = match did_you_mean(name, names.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None if name.contains('-') => d.help("names use `_`, not `-`"),
-                None => {
-                    d.help("refer to a question by its `id`; text values need quotes, e.g. 'yes'")
-                }
+                None => d.help("refer to a question by its `id`; text values need quotes, e.g. 'yes'"),
             };
             self.push(d);
             return Ty::Error;
@@ -1151,14 +1088,29 @@ impl<'a> Checker<'a> {
                     "use it only after every question it reads".to_string(),
                 ),
                 _ if sym.order == site.position => (
-                    format!("`{name}` is this question itself, so its answer is not known when deciding whether to ask it"),
+                    format!(
+                        "`{name}` is this question itself, so its answer is not known when deciding whether to ask it"
+                    ),
                     "a condition can only read earlier questions; to check the answer use `validate`".to_string(),
                 ),
                 _ => {
-                    let num = site.audiences.first().and_then(|a| sym.numbers.get(a)).cloned().unwrap_or_default();
+                    let num = site
+                        .audiences
+                        .first()
+                        .and_then(|a| sym.numbers.get(a))
+                        .cloned()
+                        .unwrap_or_default();
                     (
-                        format!("`{name}` is asked later{}, so its answer is not known here", if num.is_empty() { String::new() } else { format!(" ({num})") }),
-                        "a condition can only read questions that come before it; move the question, or the condition".to_string(),
+                        format!(
+                            "`{name}` is asked later{}, so its answer is not known here",
+                            if num.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({num})")
+                            }
+                        ),
+                        "a condition can only read questions that come before it; move the question, or the condition"
+                            .to_string(),
                     )
                 }
             };
@@ -1170,24 +1122,13 @@ impl<'a> Checker<'a> {
             );
             return Ty::Error;
         }
-        let missing: Vec<&String> = site
-            .audiences
-            .iter()
-            .filter(|a| !sym.audiences.contains(a))
-            .collect();
+        let missing: Vec<&String> = site.audiences.iter().filter(|a| !sym.audiences.contains(a)).collect();
         if !missing.is_empty() {
-            let who = missing
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let who = missing.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
             self.push(
                 Diagnostic::error(
                     "audience-mismatch",
-                    format!(
-                        "`{name}` is not asked of {who}, but this {} applies to them",
-                        site.what
-                    ),
+                    format!("`{name}` is not asked of {who}, but this {} applies to them", site.what),
                 )
                 .at(file_span, format!("never answered by {who}"))
                 .also(sym.span, "defined here")
@@ -1238,9 +1179,7 @@ impl<'a> Checker<'a> {
             if let Ok(e) = expr::parse(&t.value) {
                 for r in e.references() {
                     let o = match self.symbols.get(r) {
-                        Some(s) if matches!(s.kind, SymbolKind::Derived) => {
-                            self.derived_order_inner(r, seen)
-                        }
+                        Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(r, seen),
                         Some(s) => s.order,
                         None => 0,
                     };
@@ -1295,10 +1234,8 @@ impl<'a> Checker<'a> {
         .at(span, "not a number");
         let d = match t {
             Ty::Multi(_) => d.help(format!("to count the ticked choices use `count({e})`")),
-            Ty::Choice(_) => {
-                d.help("choices are compared by value (`q == 'yes'`), not used in arithmetic")
-            }
-            _ => d,
+            Ty::Choice(_) => d.help("choices are compared by value (`q == 'yes'`), not used in arithmetic"),
+            _ => d.help("arithmetic and ordering work on integer and decimal questions and numbers"),
         };
         self.push(d);
     }
@@ -1313,16 +1250,14 @@ impl<'a> Checker<'a> {
                 if list.choices.iter().any(|c| c.value.value == *value) {
                     return true;
                 }
-                let values: Vec<String> =
-                    list.choices.iter().map(|c| c.value.value.clone()).collect();
+                let values: Vec<String> = list.choices.iter().map(|c| c.value.value.clone()).collect();
                 let by_label = list
                     .choices
                     .iter()
                     .find(|c| label_matches(&c.label, value))
                     .map(|c| c.value.value.clone());
-                let d =
-                    Diagnostic::error("unknown-value", format!("`{var}` has no choice `{value}`"))
-                        .at(span, format!("not a value of `{}`", list.id));
+                let d = Diagnostic::error("unknown-value", format!("`{var}` has no choice `{value}`"))
+                    .at(span, format!("not a value of `{}`", list.id));
                 let d = match did_you_mean(value, values.iter().map(String::as_str))
                     .map(str::to_string)
                     .or(by_label)
@@ -1355,10 +1290,7 @@ impl<'a> Checker<'a> {
                     )),
                     None => d.help(format!(
                         "write the choice's value in quotes, e.g. `{var} == '{}'`",
-                        list.choices
-                            .first()
-                            .map(|c| c.value.value.as_str())
-                            .unwrap_or("yes")
+                        list.choices.first().map(|c| c.value.value.as_str()).unwrap_or("yes")
                     )),
                 };
                 self.push(d);
@@ -1370,13 +1302,10 @@ impl<'a> Checker<'a> {
                 }
                 let ids = self.audience_ids.clone();
                 self.push(
-                    Diagnostic::error(
-                        "unknown-audience",
-                        format!("there is no audience `{value}`"),
-                    )
-                    .at(span, "unknown audience")
-                    .suggest(value, ids.iter().map(String::as_str))
-                    .help(format!("audiences are: {}", ids.join(", "))),
+                    Diagnostic::error("unknown-audience", format!("there is no audience `{value}`"))
+                        .at(span, "unknown audience")
+                        .suggest(value, ids.iter().map(String::as_str))
+                        .help(format!("audiences are: {}", ids.join(", "))),
                 );
                 false
             }
@@ -1400,15 +1329,14 @@ impl<'a> Checker<'a> {
                     .first()
                     .map(|c| c.value.value.clone())
                     .unwrap_or_default();
-                let v = if value.is_empty() {
-                    first
-                } else {
-                    value.clone()
-                };
+                let v = if value.is_empty() { first } else { value.clone() };
                 self.push(
-                    Diagnostic::error("multi-compare", format!("`{var}` is a multiple-choice question, so it cannot be compared with `==`"))
-                        .at(self.span_in(site, var.span), "several choices may be ticked")
-                        .help(format!("use `selected({var}, '{v}')` to test one choice")),
+                    Diagnostic::error(
+                        "multi-compare",
+                        format!("`{var}` is a multiple-choice question, so it cannot be compared with `==`"),
+                    )
+                    .at(self.span_in(site, var.span), "several choices may be ticked")
+                    .help(format!("use `selected({var}, '{v}')` to test one choice")),
                 );
                 false
             }
@@ -1437,9 +1365,9 @@ impl<'a> Checker<'a> {
         )
         .at(span, "different kinds of value");
         let d = match (at, bt) {
-            (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => d.help(
-                "text never equals a number; quote the number ('3') or compare a number question",
-            ),
+            (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => {
+                d.help("text never equals a number; quote the number ('3') or compare a number question")
+            }
             (Ty::Multi(_), _) | (_, Ty::Multi(_)) => {
                 d.help("use `selected(q, 'value')` or `count(q)` for multiple-choice questions")
             }
@@ -1474,9 +1402,7 @@ impl<'a> Checker<'a> {
                     ),
                 )
                 .at(self.span_in(site, l.span), "several choices may be ticked")
-                .help(format!(
-                    "use `{neg}selected({l}, '{v}')` to test one choice"
-                )),
+                .help(format!("use `{neg}selected({l}, '{v}')` to test one choice")),
             );
             return;
         }
@@ -1517,10 +1443,7 @@ impl<'a> Checker<'a> {
             self.push(
                 Diagnostic::error(
                     "type-mismatch",
-                    format!(
-                        "`{}` needs a list in square brackets on its right",
-                        op.symbol()
-                    ),
+                    format!("`{}` needs a list in square brackets on its right", op.symbol()),
                 )
                 .at(span, "not a list")
                 .help(format!("write e.g. `{l} {} ['a', 'b']`", op.symbol())),
@@ -1555,12 +1478,9 @@ impl<'a> Checker<'a> {
             } else {
                 let span = self.span_in(site, item.span);
                 self.push(
-                    Diagnostic::error(
-                        "type-mismatch",
-                        "a list after `in` may hold only plain values",
-                    )
-                    .at(span, "not a plain value")
-                    .help("write numbers or 'quoted' values"),
+                    Diagnostic::error("type-mismatch", "a list after `in` may hold only plain values")
+                        .at(span, "not a plain value")
+                        .help("write numbers or 'quoted' values"),
                 );
             }
         }
@@ -1583,9 +1503,7 @@ impl<'a> Checker<'a> {
                             ),
                         )
                         .at(span, "choices have no order")
-                        .help(format!(
-                            "list the values that count instead: `{e} in ['…', '…']`"
-                        )),
+                        .help(format!("list the values that count instead: `{e} in ['…', '…']`")),
                     );
                     return;
                 }
@@ -1613,13 +1531,10 @@ impl<'a> Checker<'a> {
         let Some(&(_, arity)) = FUNCTIONS.iter().find(|(f, _)| *f == function) else {
             let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
             self.push(
-                Diagnostic::error(
-                    "unknown-function",
-                    format!("there is no function `{function}`"),
-                )
-                .at(span, "unknown function")
-                .suggest(function, names.iter().copied())
-                .help(format!("functions are: {}", names.join(", "))),
+                Diagnostic::error("unknown-function", format!("there is no function `{function}`"))
+                    .at(span, "unknown function")
+                    .suggest(function, names.iter().copied())
+                    .help(format!("functions are: {}", names.join(", "))),
             );
             return Ty::Error;
         };
@@ -1670,9 +1585,7 @@ impl<'a> Checker<'a> {
                             ),
                         )
                         .at(s, "not multiple choice")
-                        .help(format!(
-                            "use `answered({target})` to test whether it was answered"
-                        )),
+                        .help(format!("use `answered({target})` to test whether it was answered")),
                     );
                 }
                 Ty::Number
@@ -1682,16 +1595,16 @@ impl<'a> Checker<'a> {
                 match &t {
                     Ty::Multi(l) | Ty::Choice(l) => {
                         let l = *l;
-                        if matches!(
-                            value.kind,
-                            ExprKind::String { .. } | ExprKind::Number { .. }
-                        ) {
+                        if matches!(value.kind, ExprKind::String { .. } | ExprKind::Number { .. }) {
                             self.literal_fits(&Ty::Choice(l), target, value, site);
                         } else {
                             let s = self.span_in(site, value.span);
                             self.push(
-                                Diagnostic::error("wrong-arguments", "the second argument of `selected` must be a 'quoted' choice value")
-                                    .at(s, "not a value"),
+                                Diagnostic::error(
+                                    "wrong-arguments",
+                                    "the second argument of `selected` must be a 'quoted' choice value",
+                                )
+                                .at(s, "not a value"),
                             );
                         }
                     }
@@ -1739,9 +1652,11 @@ impl<'a> Checker<'a> {
                             let mut site = self.site(&v.check, pos, &aud, "validation rule");
                             site.itself = Some(&q.id.value);
                             if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
-                                if !c.references.iter().any(|r| {
-                                    *r == q.id.value || r.starts_with(&format!("{}_", q.id.value))
-                                }) {
+                                if !c
+                                    .references
+                                    .iter()
+                                    .any(|r| *r == q.id.value || r.starts_with(&format!("{}_", q.id.value)))
+                                {
                                     self.push(
                                         Diagnostic::warning("validation-ignores-answer", format!("this validation rule does not read `{}`", q.id.value))
                                             .at(v.check.span, "never looks at the answer")
@@ -1791,8 +1706,14 @@ impl<'a> Checker<'a> {
                         Ty::Error => None,
                         _ => {
                             self.push(
-                                Diagnostic::error("type-mismatch", format!("a derived variable must be a number, text or true/false, not {}", self.describe(&ty)))
-                                    .at(text.span, "unsupported value"),
+                                Diagnostic::error(
+                                    "type-mismatch",
+                                    format!(
+                                        "a derived variable must be a number, text or true/false, not {}",
+                                        self.describe(&ty)
+                                    ),
+                                )
+                                .at(text.span, "unsupported value"),
                             );
                             None
                         }
@@ -1821,23 +1742,13 @@ impl<'a> Checker<'a> {
                 for case in &d.cases {
                     let site = self.site(&case.when, usize::MAX, &aud, "case");
                     let cond = self.condition(&site, Some(Ty::Bool));
-                    let fits = self.lists[l]
-                        .choices
-                        .iter()
-                        .any(|c| c.value.value == case.value.value);
+                    let fits = self.lists[l].choices.iter().any(|c| c.value.value == case.value.value);
                     if !fits {
-                        let values: Vec<String> = self.lists[l]
-                            .choices
-                            .iter()
-                            .map(|c| c.value.value.clone())
-                            .collect();
+                        let values: Vec<String> = self.lists[l].choices.iter().map(|c| c.value.value.clone()).collect();
                         self.push(
                             Diagnostic::error(
                                 "unknown-value",
-                                format!(
-                                    "`{}` is not a value of `{}`",
-                                    case.value.value, self.lists[l].id
-                                ),
+                                format!("`{}` is not a value of `{}`", case.value.value, self.lists[l].id),
                             )
                             .at(case.value.span, "not in the choices")
                             .suggest(&case.value.value, values.iter().map(String::as_str))
@@ -1921,16 +1832,13 @@ impl<'a> Checker<'a> {
                 for (k, _) in &map.0 {
                     if k.value != "default" && !self.audience_ids.contains(&k.value) {
                         let ids = self.audience_ids.clone();
-                        let d = Diagnostic::error(
-                            "unknown-audience",
-                            format!("there is no audience `{}`", k.value),
-                        )
-                        .at(k.span, "unknown audience")
-                        .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
-                        .help(format!(
-                            "keys of per-audience text are audience ids ({}) or `default`",
-                            ids.join(", ")
-                        ));
+                        let d = Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
+                            .at(k.span, "unknown audience")
+                            .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                            .help(format!(
+                                "keys of per-audience text are audience ids ({}) or `default`",
+                                ids.join(", ")
+                            ));
                         self.push_once(d);
                     }
                 }
@@ -1942,12 +1850,9 @@ impl<'a> Checker<'a> {
                 if found.is_none() {
                     let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
                     self.push_once(
-                        Diagnostic::error(
-                            "missing-wording",
-                            format!("no wording for audience `{audience}`"),
-                        )
-                        .at(span, format!("`{audience}` sees this text"))
-                        .help(format!("add `{audience}: …` or `default: …`")),
+                        Diagnostic::error("missing-wording", format!("no wording for audience `{audience}`"))
+                            .at(span, format!("`{audience}` sees this text"))
+                            .help(format!("add `{audience}: …` or `default: …`")),
                     );
                 }
                 found.map(|(_, v)| v)
@@ -1996,9 +1901,7 @@ impl<'a> Checker<'a> {
                         None => (inner.trim(), None),
                     };
                     let span = at(i, i + close + 1);
-                    if let Some(fallback) =
-                        self.pipe(name, span, audience, position, numbers, fallback)
-                    {
+                    if let Some(fallback) = self.pipe(name, span, audience, position, numbers, fallback) {
                         if !lit.is_empty() {
                             segments.push(model::Segment::Literal {
                                 text: std::mem::take(&mut lit),
@@ -2026,9 +1929,7 @@ impl<'a> Checker<'a> {
                             let d = if d.help.is_some() {
                                 d
                             } else if self.symbols.contains_key(name) {
-                                d.help(format!(
-                                    "to pipe in the answer to `{name}`, write `${{{name}}}`"
-                                ))
+                                d.help(format!("to pipe in the answer to `{name}`, write `${{{name}}}`"))
                             } else {
                                 d.help(format!("add `{name}: …` to `terms` of audience `{audience}`, or write `{{{{` for a literal brace"))
                             };
@@ -2061,12 +1962,10 @@ impl<'a> Checker<'a> {
         let Some(sym) = self.symbols.get(name).cloned() else {
             let mut names: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
             names.sort_unstable();
-            let d = Diagnostic::error(
-                "unknown-variable",
-                format!("there is no question `{name}` to pipe in"),
-            )
-            .at(span, "unknown name")
-            .suggest(name, names.iter().copied());
+            let d = Diagnostic::error("unknown-variable", format!("there is no question `{name}` to pipe in"))
+                .at(span, "unknown name")
+                .help("pipe in an earlier question by its id: `${id}`")
+                .suggest(name, names.iter().copied());
             self.push_once(d);
             return None;
         };
@@ -2088,20 +1987,20 @@ impl<'a> Checker<'a> {
         }
         if !sym.audiences.iter().any(|a| a == audience) {
             self.push_once(
-                Diagnostic::error("audience-mismatch", format!("`{name}` is not asked of `{audience}`, so it cannot be piped into their text"))
-                    .at(span, format!("never answered by `{audience}`"))
-                    .help("use per-audience wording without this answer"),
+                Diagnostic::error(
+                    "audience-mismatch",
+                    format!("`{name}` is not asked of `{audience}`, so it cannot be piped into their text"),
+                )
+                .at(span, format!("never answered by `{audience}`"))
+                .help("use per-audience wording without this answer"),
             );
             return None;
         }
         if matches!(sym.ty, Ty::Grid | Ty::Multi(_)) {
             self.push_once(
-                Diagnostic::error(
-                    "pipe-type",
-                    format!("`{name}` has no single answer to show"),
-                )
-                .at(span, "grid or multiple choice")
-                .help("pipe in a single-choice, text, number or date answer"),
+                Diagnostic::error("pipe-type", format!("`{name}` has no single answer to show"))
+                    .at(span, "grid or multiple choice")
+                    .help("pipe in a single-choice, text, number or date answer"),
             );
             return None;
         }
@@ -2165,8 +2064,7 @@ impl<'a> Checker<'a> {
             && h.value <= 0.0
         {
             self.push(
-                Diagnostic::error("out-of-range", "`resume_hours` must be more than 0")
-                    .at(h.span, "not positive"),
+                Diagnostic::error("out-of-range", "`resume_hours` must be more than 0").at(h.span, "not positive"),
             );
         }
         self.name(&spec.survey.id, "survey id", false);
@@ -2181,9 +2079,12 @@ impl<'a> Checker<'a> {
                 .map(|c| c.span)
                 .unwrap_or_default();
             self.push(
-                Diagnostic::error("duplicate-code", "\"missing\" and \"not applicable\" have the same code")
-                    .at(span, "same code")
-                    .help("they must differ, so analysts can tell a skipped question from an unanswered one"),
+                Diagnostic::error(
+                    "duplicate-code",
+                    "\"missing\" and \"not applicable\" have the same code",
+                )
+                .at(span, "same code")
+                .help("they must differ, so analysts can tell a skipped question from an unanswered one"),
             );
         }
         let audiences = if spec.audiences.0.is_empty() {
@@ -2258,10 +2159,7 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
-                let section_condition = self
-                    .section_conditions
-                    .get(&(si, audience.clone()))
-                    .cloned();
+                let section_condition = self.section_conditions.get(&(si, audience.clone())).cloned();
                 let mut items = Vec::new();
                 for (ii, item) in section.items.iter().enumerate() {
                     let (aud, pos) = self.placements[si][ii].clone();
@@ -2277,32 +2175,17 @@ impl<'a> Checker<'a> {
                             if !matches!(sym.kind, SymbolKind::Question) || sym.order != pos {
                                 continue;
                             }
-                            let built = self.asked(
-                                q,
-                                audience,
-                                pos,
-                                &sym,
-                                section_condition.as_ref(),
-                                own,
-                                (si, ii),
-                            );
+                            let built = self.asked(q, audience, pos, &sym, section_condition.as_ref(), own, (si, ii));
                             for name in built.variable_names() {
                                 match variables.iter_mut().find(|v| v.name == name) {
                                     Some(v) => {
                                         v.numbers.insert(audience.clone(), built.number.clone());
-                                        add_universe(
-                                            &mut v.universe,
-                                            audience,
-                                            built.condition.as_ref(),
-                                        );
+                                        add_universe(&mut v.universe, audience, built.condition.as_ref());
                                     }
                                     None => {
                                         let wording = self.wording(&q.text, &sym.audiences, pos);
-                                        let row_label = built
-                                            .rows
-                                            .iter()
-                                            .find(|r| r.variable == name)
-                                            .map(|r| r.label.plain());
+                                        let row_label =
+                                            built.rows.iter().find(|r| r.variable == name).map(|r| r.label.plain());
                                         let label = match row_label {
                                             Some(r) => format!("{}: {r}", built.label),
                                             None => built.label.clone(),
@@ -2314,10 +2197,7 @@ impl<'a> Checker<'a> {
                                             label,
                                             section: section.id.value.clone(),
                                             audiences: sym.audiences.clone(),
-                                            numbers: BTreeMap::from([(
-                                                audience.clone(),
-                                                built.number.clone(),
-                                            )]),
+                                            numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
                                             wording,
                                             choice_list: built.choice_list.clone(),
                                             universe: vec![model::Universe {
@@ -2332,10 +2212,7 @@ impl<'a> Checker<'a> {
                             items.push(model::Item::Question(built));
                         }
                         Item::Note(n) => {
-                            let title = n
-                                .title
-                                .as_ref()
-                                .map(|t| self.text(t, audience, pos, &BTreeMap::new()));
+                            let title = n.title.as_ref().map(|t| self.text(t, audience, pos, &BTreeMap::new()));
                             let text = self.text(&n.text, audience, pos, &BTreeMap::new());
                             items.push(model::Item::Note {
                                 id: n.id.as_ref().map(|i| i.value.clone()),
@@ -2345,21 +2222,13 @@ impl<'a> Checker<'a> {
                             });
                         }
                         Item::Definitions(d) => {
-                            let title = d
-                                .title
-                                .as_ref()
-                                .map(|t| self.text(t, audience, pos, &BTreeMap::new()));
+                            let title = d.title.as_ref().map(|t| self.text(t, audience, pos, &BTreeMap::new()));
                             let terms = d
                                 .terms
                                 .iter()
                                 .map(|t| model::Definition {
                                     term: self.text(&t.term, audience, pos, &BTreeMap::new()),
-                                    definition: self.text(
-                                        &t.definition,
-                                        audience,
-                                        pos,
-                                        &BTreeMap::new(),
-                                    ),
+                                    definition: self.text(&t.definition, audience, pos, &BTreeMap::new()),
                                 })
                                 .collect();
                             items.push(model::Item::Definitions {
@@ -2373,17 +2242,13 @@ impl<'a> Checker<'a> {
                                 continue;
                             };
                             let condition =
-                                Condition::and(section_condition.as_ref(), Some(&condition))
-                                    .unwrap_or(condition);
+                                Condition::and(section_condition.as_ref(), Some(&condition)).unwrap_or(condition);
                             let message = self.text(&s.message, audience, pos, &BTreeMap::new());
-                            let id = s.id.as_ref().map(|i| i.value.clone()).unwrap_or_else(|| {
-                                format!("screen_{}_{}", section.id.value, ii + 1)
-                            });
-                            items.push(model::Item::Screen {
-                                id,
-                                condition,
-                                message,
-                            });
+                            let id =
+                                s.id.as_ref()
+                                    .map(|i| i.value.clone())
+                                    .unwrap_or_else(|| format!("screen_{}_{}", section.id.value, ii + 1));
+                            items.push(model::Item::Screen { id, condition, message });
                         }
                     }
                 }
@@ -2418,11 +2283,7 @@ impl<'a> Checker<'a> {
                     description: d.description.as_ref().map(|x| x.value.clone()),
                     audiences: sym.audiences.clone(),
                     rule,
-                    value_type: self
-                        .derived_types
-                        .get(&d.id.value)
-                        .copied()
-                        .unwrap_or("number"),
+                    value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
                     line: self.source.line_col(d.id.span.start).0,
                 })
             })
@@ -2505,10 +2366,7 @@ impl<'a> Checker<'a> {
             id: q.id.value.clone(),
             number,
             kind: q.kind.value,
-            hint: q
-                .hint
-                .as_ref()
-                .map(|h| self.text(h, audience, pos, &sym.numbers)),
+            hint: q.hint.as_ref().map(|h| self.text(h, audience, pos, &sym.numbers)),
             text,
             label,
             required: q.required.as_ref().is_some_and(|r| r.value),
@@ -2522,10 +2380,7 @@ impl<'a> Checker<'a> {
             max: q.max.as_ref().map(|m| m.value),
             decimals: to_u32(&q.decimals),
             max_length: to_u32(&q.max_length),
-            unit: q
-                .unit
-                .as_ref()
-                .map(|u| self.text(u, audience, pos, &sym.numbers)),
+            unit: q.unit.as_ref().map(|u| self.text(u, audience, pos, &sym.numbers)),
             rows,
             validations,
             probes: q
@@ -2553,12 +2408,9 @@ impl<'a> Checker<'a> {
             .collect();
         for (id, span) in unused {
             self.push(
-                Diagnostic::warning(
-                    "unused-choices",
-                    format!("choice list `{id}` is never used"),
-                )
-                .at(span, "not used by any question")
-                .help("use it with `choices: …`, or remove it"),
+                Diagnostic::warning("unused-choices", format!("choice list `{id}` is never used"))
+                    .at(span, "not used by any question")
+                    .help("use it with `choices: …`, or remove it"),
             );
         }
     }
@@ -2577,14 +2429,19 @@ impl<'a> Checker<'a> {
                         && warned.insert((q.id.clone(), instrument.audience.clone()))
                     {
                         let span = self.symbols.get(&q.id).map(|s| s.span).unwrap_or_default();
-                        let who = model
-                            .audiences
-                            .iter()
-                            .find(|a| a.id == instrument.audience)
-                            .map(|a| a.label.clone())
-                            .unwrap_or_default();
+                        let who = match model.audiences.as_slice() {
+                            [_] => String::new(),
+                            all => {
+                                let label = all
+                                    .iter()
+                                    .find(|a| a.id == instrument.audience)
+                                    .map(|a| a.label.as_str())
+                                    .unwrap_or("");
+                                format!(" of {} ({label})", instrument.audience)
+                            }
+                        };
                         self.push(
-                            Diagnostic::warning("never-asked", format!("`{}` is never asked of {} ({}): its condition can never hold", q.id, instrument.audience, who))
+                            Diagnostic::warning("never-asked", format!("`{}` is never asked{who}: its condition can never hold", q.id))
                                 .at(span, format!("condition: {}", cond.source))
                                 .help("no combination of earlier answers makes the condition true; check the values and the `and`/`or`"),
                         );
@@ -2595,11 +2452,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn add_universe(
-    universe: &mut Vec<model::Universe>,
-    audience: &str,
-    condition: Option<&Condition>,
-) {
+fn add_universe(universe: &mut Vec<model::Universe>, audience: &str, condition: Option<&Condition>) {
     let source = condition.map(|c| c.source.as_str());
     match universe
         .iter_mut()
@@ -2646,10 +2499,7 @@ fn short_label(text: &str) -> String {
         return t;
     }
     let cut: String = t.chars().take(77).collect();
-    let cut = cut
-        .rsplit_once(' ')
-        .map(|(a, _)| a.to_string())
-        .unwrap_or(cut);
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(cut);
     format!("{cut}...")
 }
 

@@ -110,10 +110,7 @@ pub fn run() -> u8 {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
     match cli.command {
         Command::Check {
@@ -187,9 +184,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
         let compiled = quire::compile(&name, &text);
         report(&compiled, format, color);
         if format == Format::Json {
-            if let serde_json::Value::Array(items) =
-                diagnostic::to_json(&compiled.diagnostics, &compiled.sources)
-            {
+            if let serde_json::Value::Array(items) = diagnostic::to_json(&compiled.diagnostics, &compiled.sources) {
                 json.extend(items);
             }
         } else {
@@ -201,10 +196,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
         }
     }
     if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     worst
 }
@@ -229,15 +221,10 @@ fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], colo
                 let hint = diagnostic::did_you_mean(a, known.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return usage_error(&format!(
-                    "no audience `{a}`{hint}; audiences: {}",
-                    known.join(", ")
-                ));
+                return usage_error(&format!("no audience `{a}`{hint}; audiences: {}", known.join(", ")));
             }
         }
-        model
-            .instruments
-            .retain(|i| audiences.contains(&i.audience));
+        model.instruments.retain(|i| audiences.contains(&i.audience));
     }
     let targets: Vec<Target> = if targets.is_empty() {
         Target::ALL.to_vec()
@@ -339,10 +326,7 @@ fn init(name: &str) -> u8 {
     }
     let path = PathBuf::from(format!("{name}.quire.yaml"));
     if path.exists() {
-        return usage_error(&format!(
-            "`{}` already exists; not overwriting it",
-            path.display()
-        ));
+        return usage_error(&format!("`{}` already exists; not overwriting it", path.display()));
     }
     let text = INIT_TEMPLATE.replacen("id: minimal", &format!("id: {name}"), 1);
     match std::fs::write(&path, text) {

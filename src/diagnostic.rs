@@ -130,10 +130,7 @@ impl Extend<Diagnostic> for Diagnostics {
 }
 
 /// The nearest candidate to `word`, if it is plausibly a misspelling of it.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     candidates
         .into_iter()
@@ -185,10 +182,7 @@ pub fn render_short(diags: &[Diagnostic], sources: &Sources) -> String {
             Some(s) => {
                 let src = sources.get(s.source);
                 let (l, c) = src.line_col(s.start);
-                out.push_str(&format!(
-                    "{}:{l}:{c}: {sev}[{}]: {}\n",
-                    src.name, d.code, d.message
-                ));
+                out.push_str(&format!("{}:{l}:{c}: {sev}[{}]: {}\n", src.name, d.code, d.message));
             }
             None => out.push_str(&format!("{sev}[{}]: {}\n", d.code, d.message)),
         }
@@ -306,10 +300,7 @@ impl miette::Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -318,21 +309,14 @@ impl miette::Diagnostic for Shown<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.diag.span?;
-        let main = LabeledSpan::new_primary_with_span(
-            self.diag.label.clone(),
-            SourceSpan::new(span.start.into(), span.len()),
-        );
+        let main =
+            LabeledSpan::new_primary_with_span(self.diag.label.clone(), SourceSpan::new(span.start.into(), span.len()));
         let others = self
             .diag
             .related
             .iter()
             .filter(move |(s, _)| s.source == span.source)
-            .map(|(s, l)| {
-                LabeledSpan::new_with_span(
-                    Some(l.clone()),
-                    SourceSpan::new(s.start.into(), s.len()),
-                )
-            });
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), SourceSpan::new(s.start.into(), s.len())));
         Some(Box::new(std::iter::once(main).chain(others)))
     }
 }
@@ -347,9 +331,6 @@ mod tests {
         assert_eq!(did_you_mean("unsrue", c), Some("unsure"));
         assert_eq!(did_you_mean("maybe", c), None);
         assert_eq!(did_you_mean("Yes", c), Some("yes"));
-        assert_eq!(
-            did_you_mean("ask_fi", ["ask_if", "audiences"]),
-            Some("ask_if")
-        );
+        assert_eq!(did_you_mean("ask_fi", ["ask_if", "audiences"]), Some("ask_if"));
     }
 }

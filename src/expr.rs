@@ -110,14 +110,7 @@ impl BinOp {
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
-            BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::In | BinOp::NotIn
         )
     }
 
@@ -271,9 +264,7 @@ fn primary(pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
         }
         Rule::string => {
             let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
-            ExprKind::String {
-                value: unescape(inner),
-            }
+            ExprKind::String { value: unescape(inner) }
         }
         Rule::boolean => ExprKind::Bool {
             value: pair.as_str() == "true",
@@ -289,13 +280,8 @@ fn primary(pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
         },
         Rule::call => {
             let mut inner = pair.into_inner();
-            let function = inner
-                .next()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default();
-            let args = inner
-                .map(|p| build(p.into_inner()))
-                .collect::<Result<_, _>>()?;
+            let function = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+            let args = inner.map(|p| build(p.into_inner())).collect::<Result<_, _>>()?;
             ExprKind::Call { function, args }
         }
         _ => return build(pair.into_inner()),
@@ -324,11 +310,7 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str) -> SyntaxError {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let end = text[pos..]
-        .chars()
-        .next()
-        .map(|c| pos + c.len_utf8())
-        .unwrap_or(pos);
+    let end = text[pos..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
     let found = match text[pos..].chars().next() {
         None => "the end of the expression".to_string(),
         Some(_) => {
@@ -372,9 +354,7 @@ fn syntax_error(e: pest::error::Error<Rule>, text: &str) -> SyntaxError {
                 )
             });
             match (operand, operator) {
-                (true, _) => {
-                    "a value (a number, a 'quoted' value, a question id, a list or a function call)"
-                }
+                (true, _) => "a value (a number, a 'quoted' value, a question id, a list or a function call)",
                 (false, true) => "an operator (`==`, `!=`, `<`, `and`, `or`, `in`, …) or the end",
                 _ => "something else",
             }
@@ -432,9 +412,7 @@ impl Expr {
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);
         match &self.kind {
-            ExprKind::List { items } | ExprKind::Call { args: items, .. } => {
-                items.iter().for_each(|e| e.walk(f))
-            }
+            ExprKind::List { items } | ExprKind::Call { args: items, .. } => items.iter().for_each(|e| e.walk(f)),
             ExprKind::Not { operand } | ExprKind::Neg { operand } => operand.walk(f),
             ExprKind::Binary { left, right, .. } => {
                 left.walk(f);
@@ -451,10 +429,7 @@ impl Expr {
             ExprKind::String { value } => quote(value),
             ExprKind::Bool { value } => value.to_string(),
             ExprKind::Var { name } => name.clone(),
-            ExprKind::List { items } => format!(
-                "[{}]",
-                items.iter().map(Expr::sexp).collect::<Vec<_>>().join(" ")
-            ),
+            ExprKind::List { items } => format!("[{}]", items.iter().map(Expr::sexp).collect::<Vec<_>>().join(" ")),
             ExprKind::Not { operand } => format!("(not {})", operand.sexp()),
             ExprKind::Neg { operand } => format!("(- {})", operand.sexp()),
             ExprKind::Binary { op, left, right } => {
@@ -500,11 +475,7 @@ impl fmt::Display for Expr {
     /// Canonical source text, with only the parentheses precedence needs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let wrap = |f: &mut fmt::Formatter<'_>, e: &Expr, parens: bool| {
-            if parens {
-                write!(f, "({e})")
-            } else {
-                write!(f, "{e}")
-            }
+            if parens { write!(f, "({e})") } else { write!(f, "{e}") }
         };
         match &self.kind {
             ExprKind::Number { value } => f.write_str(&format_number(*value)),
@@ -562,10 +533,7 @@ mod tests {
     #[test]
     fn precedence_and_associativity() {
         let cases = [
-            (
-                "age >= 18 and consent == 'yes'",
-                "(and (>= age 18) (== consent 'yes'))",
-            ),
+            ("age >= 18 and consent == 'yes'", "(and (>= age 18) (== consent 'yes'))"),
             ("a or b and c", "(or a (and b c))"),
             ("not a == 'x'", "(not (== a 'x'))"),
             ("not a and b", "(and (not a) b)"),
@@ -599,21 +567,12 @@ mod tests {
         assert!(e.message.starts_with("expected a value"), "{}", e.message);
         assert_eq!(e.span.0, 7);
         let e = parse("a = 'yes'").unwrap_err();
-        assert_eq!(
-            e.help.as_deref(),
-            Some("to compare, write `==` (two equals signs)")
-        );
+        assert_eq!(e.help.as_deref(), Some("to compare, write `==` (two equals signs)"));
         let e = parse("a == 'yes' && b").unwrap_err();
         assert!(e.help.unwrap().contains("`and`"));
         assert!(parse("(a == 1").is_err());
         assert!(parse("").is_err());
-        assert!(
-            parse("a == 'x")
-                .unwrap_err()
-                .help
-                .unwrap()
-                .contains("closing")
-        );
+        assert!(parse("a == 'x").unwrap_err().help.unwrap().contains("closing"));
     }
 
     #[test]
@@ -631,10 +590,7 @@ mod tests {
             assert_eq!(parse(&printed).unwrap(), e, "{text} -> {printed}");
         }
         assert_eq!(parse("(a - b) - c").unwrap().to_string(), "a - b - c");
-        assert_eq!(
-            parse("a and (b and c)").unwrap().to_string(),
-            "a and (b and c)"
-        );
+        assert_eq!(parse("a and (b and c)").unwrap().to_string(), "a and (b and c)");
     }
 
     #[test]

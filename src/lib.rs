@@ -51,7 +51,7 @@ pub fn compile(name: &str, text: &str) -> Compiled {
         let source = sources.get(id);
         match yaml::parse(source, id) {
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 None
             }
             Ok(root) => {

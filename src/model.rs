@@ -200,13 +200,8 @@ pub struct Derived {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum DerivedRule {
-    Expr {
-        expr: Condition,
-    },
-    Cases {
-        cases: Vec<Case>,
-        choice_list: String,
-    },
+    Expr { expr: Condition },
+    Cases { cases: Vec<Case>, choice_list: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -361,7 +356,8 @@ impl Questionnaire {
     ///
     /// `raw` holds whatever was entered; an answer to a question that the routing skips is
     /// dropped (it reads as null for later conditions), exactly as the web form does.
-    /// Derived variables are computed from the routed answers.
+    /// Derived variables are computed from the routed answers; one is not applicable when
+    /// no variable it reads was asked (or its audience is not among the derived variable's).
     pub fn route(&self, audience: &str, raw: &dyn Answers) -> Route {
         let mut env = Routed {
             model: self,
@@ -375,10 +371,8 @@ impl Questionnaire {
                 for item in &section.items {
                     match item {
                         Item::Question(q) => {
-                            let asked = ended_by.is_none()
-                                && q.condition
-                                    .as_ref()
-                                    .is_none_or(|c| eval::holds(&c.expr, &env));
+                            let asked =
+                                ended_by.is_none() && q.condition.as_ref().is_none_or(|c| eval::holds(&c.expr, &env));
                             for var in q.variable_names() {
                                 let state = if !asked {
                                     State::NotApplicable
@@ -408,7 +402,12 @@ impl Questionnaire {
             states.entry(v.name.clone()).or_insert(State::NotApplicable);
         }
         for d in &self.derived {
-            let state = if !d.audiences.iter().any(|a| a == audience) {
+            let inputs = self.derived_inputs(d);
+            let none_asked = !inputs.is_empty()
+                && inputs
+                    .iter()
+                    .all(|v| states.get(v.as_str()).is_none_or(|s| *s == State::NotApplicable));
+            let state = if !d.audiences.iter().any(|a| a == audience) || none_asked {
                 State::NotApplicable
             } else {
                 match env.value(&d.id) {
@@ -419,6 +418,29 @@ impl Questionnaire {
             states.insert(d.id.clone(), state);
         }
         Route { states, ended_by }
+    }
+
+    /// The questionnaire variables a derived variable reads, through other derived variables.
+    pub fn derived_inputs(&self, derived: &Derived) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut queue = vec![derived.id.clone()];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(name) = queue.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            match self.derived(&name) {
+                Some(d) => match &d.rule {
+                    DerivedRule::Expr { expr } => queue.extend(expr.references.iter().cloned()),
+                    DerivedRule::Cases { cases, .. } => cases
+                        .iter()
+                        .for_each(|c| queue.extend(c.when.references.iter().cloned())),
+                },
+                None => out.push(name),
+            }
+        }
+        out.sort();
+        out
     }
 
     /// The value of a derived variable given answers (null when no rule applies).

@@ -33,11 +33,7 @@ pub fn can_hold(model: &Questionnaire, audience: &str, cond: &Condition) -> Opti
             for name in q.variable_names() {
                 let domain = match q.kind {
                     QuestionType::Single | QuestionType::Grid => {
-                        let mut d: Vec<Value> = q
-                            .options
-                            .iter()
-                            .map(|o| Value::Text(o.value.clone()))
-                            .collect();
+                        let mut d: Vec<Value> = q.options.iter().map(|o| Value::Text(o.value.clone())).collect();
                         d.push(Value::Null);
                         Some(d)
                     }
@@ -80,9 +76,7 @@ pub fn can_hold(model: &Questionnaire, audience: &str, cond: &Condition) -> Opti
         }
         if let Some(d) = model.derived(&name) {
             match &d.rule {
-                crate::model::DerivedRule::Expr { expr } => {
-                    queue.extend(expr.references.iter().cloned())
-                }
+                crate::model::DerivedRule::Expr { expr } => queue.extend(expr.references.iter().cloned()),
                 crate::model::DerivedRule::Cases { cases, .. } => cases
                     .iter()
                     .for_each(|c| queue.extend(c.when.references.iter().cloned())),

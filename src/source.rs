@@ -101,10 +101,7 @@ impl Sources {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (SourceId, &Source)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (SourceId(i as u32), s))
+        self.files.iter().enumerate().map(|(i, s)| (SourceId(i as u32), s))
     }
 }
 

@@ -276,6 +276,20 @@ impl QuestionType {
         Self::NAMES[self as usize]
     }
 
+    /// The type in words, e.g. "single-choice".
+    pub fn describe(self) -> &'static str {
+        [
+            "single-choice",
+            "multiple-choice",
+            "text",
+            "long text",
+            "integer",
+            "decimal",
+            "date",
+            "grid",
+        ][self as usize]
+    }
+
     pub fn has_choices(self) -> bool {
         matches!(self, Self::Single | Self::Multiple | Self::Grid)
     }
@@ -317,6 +331,10 @@ pub struct Question {
     /// Grid rows; each becomes the variable `<id>_<row id>`.
     #[schemars(default)]
     pub rows: Vec<GridRow>,
+    /// Set when `type` or `text` could not be read (already reported): the question is kept
+    /// so later references to it do not cascade into more errors.
+    #[schemars(skip)]
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -452,17 +470,18 @@ pub(crate) struct Reader<'a> {
 
 impl Reader<'_> {
     fn wrong(&mut self, node: &Node, expected: &str) {
-        let d = Diagnostic::error(
-            "wrong-type",
-            format!("expected {expected}, found {}", node.kind()),
-        )
-        .at(label_span(node), format!("this should be {expected}"));
+        let d = Diagnostic::error("wrong-type", format!("expected {expected}, found {}", node.kind()))
+            .at(label_span(node), format!("this should be {expected}"));
         let d = match &node.value {
-            Value::Map(_) if expected.contains("text") => d.help(
-                "a mapping here is only allowed for per-audience text; check the indentation",
-            ),
+            Value::Map(_) if expected.contains("text") => {
+                d.help("a mapping here is only allowed for per-audience text; check the indentation")
+            }
             Value::Null => d.help("write a value after the colon, or remove the key"),
-            _ => d,
+            _ if expected.contains("true") => d.help("write `true` or `false`, without quotes"),
+            _ if expected.contains("number") => d.help("write a number without quotes or units, e.g. `10`"),
+            _ if expected.contains("list") => d.help("start each entry on its own line with `- `, or write `[a, b]`"),
+            _ if expected.contains("mapping") => d.help("write `key: value` lines, indented under this one"),
+            _ => d.help("put text in quotes if it contains `:`, `#`, `[` or `{`"),
         };
         self.diags.push(d);
     }
@@ -471,12 +490,8 @@ impl Reader<'_> {
 /// The span worth underlining for a node: the node itself, or its first key for a block mapping.
 fn label_span(node: &Node) -> Span {
     match &node.value {
-        Value::Map(entries) if node.span.is_empty() => {
-            entries.first().map(|(k, _)| k.span).unwrap_or(node.span)
-        }
-        Value::Seq(items) if node.span.is_empty() => {
-            items.first().map(label_span).unwrap_or(node.span)
-        }
+        Value::Map(entries) if node.span.is_empty() => entries.first().map(|(k, _)| k.span).unwrap_or(node.span),
+        Value::Seq(items) if node.span.is_empty() => items.first().map(label_span).unwrap_or(node.span),
         _ => node.span,
     }
 }
@@ -490,9 +505,7 @@ impl Read for String {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
             // `version: 1.10` is text to the designer: keep what they typed, not the float.
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
-                Some(r.source.slice(node.span).to_string())
-            }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(r.source.slice(node.span).to_string()),
             _ => {
                 r.wrong(node, "text");
                 None
@@ -608,22 +621,12 @@ impl Read for ChoiceSource {
 }
 
 /// Reads a keyword from a fixed vocabulary, suggesting the nearest on a misspelling.
-fn keyword<T>(
-    node: &Node,
-    r: &mut Reader,
-    what: &str,
-    names: &[&str],
-    from: fn(&str) -> Option<T>,
-) -> Option<Sp<T>> {
+fn keyword<T>(node: &Node, r: &mut Reader, what: &str, names: &[&str], from: fn(&str) -> Option<T>) -> Option<Sp<T>> {
     let s = Sp::<String>::read(node, r)?;
     match from(&s.value) {
         Some(v) => Some(Sp::new(v, s.span)),
         None => {
-            let list = names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
             let d = Diagnostic::error("unknown-keyword", format!("`{}` is not a {what}", s.value))
                 .at(s.span, format!("unknown {what}"));
             let d = match crate::diagnostic::did_you_mean(&s.value, names.iter().copied()) {
@@ -676,10 +679,7 @@ impl<'n> Fields<'n> {
 
     fn node(&mut self, key: &'static str) -> Option<&'n Node> {
         self.known.push(key);
-        let i = self
-            .entries
-            .iter()
-            .position(|(k, _)| k.as_str() == Some(key))?;
+        let i = self.entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
         self.used[i] = true;
         Some(&self.entries[i].1)
     }
@@ -705,10 +705,8 @@ impl<'n> Fields<'n> {
             .iter()
             .filter_map(|(k, _)| k.as_str().map(|s| (s, k.span)))
             .find(|(s, _)| crate::diagnostic::did_you_mean(s, [key]).is_some());
-        let d = Diagnostic::error("missing-key", format!("{} is missing `{key}`", self.what)).at(
-            label_span(self.node),
-            format!("this {} has no `{key}`", self.what),
-        );
+        let d = Diagnostic::error("missing-key", format!("{} is missing `{key}`", self.what))
+            .at(label_span(self.node), format!("this {} has no `{key}`", self.what));
         let d = match near {
             Some((s, span)) => d
                 .also(span, format!("is this `{key}`?"))
@@ -728,22 +726,15 @@ impl<'n> Fields<'n> {
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| r.source.slice(k.span).to_string());
-            let d = Diagnostic::error(
-                "unknown-key",
-                format!("unknown key `{name}` in {}", self.what),
-            )
-            .at(k.span, "not a known key here");
+            let d = Diagnostic::error("unknown-key", format!("unknown key `{name}` in {}", self.what))
+                .at(k.span, "not a known key here");
             let d = match crate::diagnostic::did_you_mean(&name, self.known.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => {
                     let mut known = self.known.clone();
                     known.sort_unstable();
                     known.dedup();
-                    let list = known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
                     d.help(format!("{} can have: {list}", self.what))
                 }
             };
@@ -857,9 +848,11 @@ impl Read for Section {
         let ask_if = f.opt(r, "ask_if");
         let items = f.req(r, "items").unwrap_or_default();
         f.finish(r);
+        let id: Sp<String> = id.unwrap_or_else(|| Sp::new(String::new(), label_span(node)));
+        let title = title.unwrap_or_else(|| Text::One(Sp::new(String::new(), id.span)));
         Some(Section {
-            id: id?,
-            title: title?,
+            id,
+            title,
             intro,
             audiences,
             ask_if,
@@ -874,10 +867,7 @@ impl Read for Item {
             r.wrong(node, "a mapping (a question or block)");
             return None;
         };
-        let kind = entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some("type"))
-            .map(|(_, v)| v);
+        let kind = entries.iter().find(|(k, _)| k.as_str() == Some("type")).map(|(_, v)| v);
         match kind.and_then(Node::as_str) {
             Some("note") => Note::read(node, r).map(Item::Note),
             Some("definitions") => Definitions::read(node, r).map(Item::Definitions),
@@ -931,10 +921,13 @@ impl Read for Question {
         let max_length = f.opt(r, "max_length");
         let rows = f.opt(r, "rows").unwrap_or_default();
         f.finish(r);
+        let incomplete = kind.is_none() || text.is_none();
+        let id: Sp<String> = id?;
+        let span = id.span;
         Some(Question {
-            id: id?,
-            kind: kind?,
-            text: text?,
+            id,
+            kind: kind.unwrap_or(Sp::new(QuestionType::Text, span)),
+            text: text.unwrap_or(Text::One(Sp::new(String::new(), span))),
             label,
             hint,
             required,
@@ -952,6 +945,7 @@ impl Read for Question {
             decimals,
             max_length,
             rows,
+            incomplete,
         })
     }
 }
@@ -962,10 +956,7 @@ impl Read for GridRow {
         let id = f.req(r, "id");
         let label = f.req(r, "label");
         f.finish(r);
-        Some(GridRow {
-            id: id?,
-            label: label?,
-        })
+        Some(GridRow { id: id?, label: label? })
     }
 }
 
@@ -982,15 +973,15 @@ impl Read for Validation {
     }
 }
 
-fn block_kind<T: Copy>(f: &mut Fields, r: &mut Reader, value: T) -> Option<Sp<T>> {
-    let n = f.node("type")?;
-    Some(Sp::new(value, n.span)).filter(|_| r.source.slice(n.span) != "")
+/// The `type` of a note, definitions block or screen (already known from dispatch).
+fn block_kind<T>(f: &mut Fields, value: T) -> Option<Sp<T>> {
+    f.node("type").map(|n| Sp::new(value, n.span))
 }
 
 impl Read for Note {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a note", r)?;
-        let kind = block_kind(&mut f, r, NoteType::Note);
+        let kind = block_kind(&mut f, NoteType::Note);
         let id = f.opt(r, "id");
         let title = f.opt(r, "title");
         let text = f.req(r, "text");
@@ -1011,7 +1002,7 @@ impl Read for Note {
 impl Read for Definitions {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a definitions block", r)?;
-        let kind = block_kind(&mut f, r, DefinitionsType::Definitions);
+        let kind = block_kind(&mut f, DefinitionsType::Definitions);
         let id = f.opt(r, "id");
         let title = f.opt(r, "title");
         let audiences = f.opt(r, "audiences");
@@ -1043,7 +1034,7 @@ impl Read for Definition {
 impl Read for Screen {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a screening rule", r)?;
-        let kind = block_kind(&mut f, r, ScreenType::Screen);
+        let kind = block_kind(&mut f, ScreenType::Screen);
         let id = f.opt(r, "id");
         let end_if = f.req(r, "end_if");
         let message = f.req(r, "message");

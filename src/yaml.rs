@@ -51,15 +51,18 @@ impl Node {
 }
 
 /// Parses one YAML document into a node tree.
-pub fn parse(source: &Source, id: SourceId) -> Result<Node, Diagnostic> {
+pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
     if source.text.len() > MAX_SPEC_BYTES {
-        return Err(Diagnostic::error(
+        let d = Diagnostic::error(
             "file-too-large",
             format!(
                 "spec file is larger than the {} MiB limit",
                 MAX_SPEC_BYTES / (1024 * 1024)
             ),
-        ));
+        )
+        .at(Span::new(id, 0, 0), "")
+        .help("a questionnaire spec is far smaller than this; check that this is the right file");
+        return Err(Box::new(d));
     }
     let options = serde_saphyr::options! {
         strict_booleans: true,
@@ -82,7 +85,7 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Diagnostic> {
             }
             Ok(node)
         }
-        Err(e) => Err(yaml_error(&e, id, text)),
+        Err(e) => Err(Box::new(yaml_error(&e, id, text))),
     }
 }
 
@@ -94,6 +97,12 @@ fn yaml_error(e: &serde_saphyr::Error, id: SourceId, text: &str) -> Diagnostic {
         && let Some(pos) = rest.find(": ")
     {
         msg = rest[pos + 2..].to_string();
+    }
+    // …and sometimes suffixes " at line L, column C" too.
+    if let Some(pos) = msg.rfind(" at line ")
+        && msg[pos..].contains("column")
+    {
+        msg.truncate(pos);
     }
     let (code, message, help) = if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
         let key = key.split(',').next().unwrap_or(key).trim();
@@ -179,9 +188,7 @@ impl Raw {
             RawValue::Int(i) => Value::Int(i),
             RawValue::Float(f) => Value::Float(f),
             RawValue::Str(s) => Value::Str(s),
-            RawValue::Seq(items) => {
-                Value::Seq(items.into_iter().map(|r| r.into_node(id, text)).collect())
-            }
+            RawValue::Seq(items) => Value::Seq(items.into_iter().map(|r| r.into_node(id, text)).collect()),
             RawValue::Map(entries) => Value::Map(
                 entries
                     .into_iter()
@@ -213,19 +220,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(RawValue::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(i64::try_from(v)
-            .map(RawValue::Int)
-            .unwrap_or(RawValue::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
     }
     fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
-        Ok(i64::try_from(v)
-            .map(RawValue::Int)
-            .unwrap_or(RawValue::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
     }
     fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
-        Ok(i64::try_from(v)
-            .map(RawValue::Int)
-            .unwrap_or(RawValue::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
         Ok(RawValue::Float(v))
@@ -289,7 +290,7 @@ impl<'de> Deserialize<'de> for Raw {
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> Result<Node, Diagnostic> {
+    fn load(text: &str) -> Result<Node, Box<Diagnostic>> {
         parse(&Source::new("t.yaml", text), SourceId(0))
     }
 
@@ -299,9 +300,7 @@ mod tests {
         let Value::Map(m) = n.value else { panic!() };
         assert_eq!(m[0].1.value, Value::Str("yes".into()));
         assert_eq!((m[0].1.span.start, m[0].1.span.end), (3, 6));
-        let Value::Seq(s) = &m[1].1.value else {
-            panic!()
-        };
+        let Value::Seq(s) = &m[1].1.value else { panic!() };
         assert_eq!(s[1].value, Value::Float(2.5));
     }
 

@@ -1,0 +1,49 @@
+//! Quire's integration tests, built as one binary. See tests/README.md.
+
+mod cli;
+mod diagnostics;
+mod examples;
+mod expressions;
+mod robustness;
+mod routing;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every spec that must check clean: the examples and the flagship questionnaire.
+pub fn clean_specs() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["examples", "questionnaires"] {
+        collect_yaml(&root().join(dir), &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_yaml(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+}
+
+pub fn flagship() -> quire::model::Questionnaire {
+    let path = root().join("questionnaires/concord/concord.yaml");
+    let text = std::fs::read_to_string(&path).expect("flagship readable");
+    let compiled = quire::compile("concord.yaml", &text);
+    assert!(
+        !compiled.has_errors(),
+        "{}",
+        quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+    );
+    compiled.model.expect("model")
+}

@@ -1,0 +1,155 @@
+//! The flagship's skip logic, followed by `Questionnaire::route`, as the paper's tables say.
+
+use quire::eval::{AnswerMap, Value};
+use quire::model::State;
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+fn base(audience: &str) -> AnswerMap {
+    let mut a = AnswerMap::new(audience);
+    a.set("consent", text("yes")).set("adult", text("yes"));
+    a
+}
+
+#[test]
+fn coordinator_questions_follow_table_5() {
+    let m = crate::flagship();
+    let mut a = base("patient");
+    a.set("cc_has", text("yes"))
+        .set("cc_dedicated", text("no"))
+        .set("cc_role", text("gp"));
+    let r = m.route("patient", &a);
+    assert_eq!(r.states["cc_role"], State::Answered(text("gp")));
+    assert_eq!(
+        r.states["cc_items"],
+        State::Missing,
+        "asked of those with a coordinator, left blank"
+    );
+
+    // Without a coordinator, the follow-ups are not applicable, even with stale answers.
+    a.set("cc_has", text("no"));
+    let r = m.route("patient", &a);
+    assert_eq!(r.states["cc_dedicated"], State::NotApplicable);
+    assert_eq!(
+        r.states["cc_role"],
+        State::NotApplicable,
+        "routed past through cc_dedicated"
+    );
+
+    // "Unsure" is an answer, not missing, and does not open the follow-ups.
+    a.set("cc_has", text("unsure"));
+    let r = m.route("patient", &a);
+    assert_eq!(r.states["cc_has"], State::Answered(text("unsure")));
+    assert_eq!(r.states["cc_dedicated"], State::NotApplicable);
+}
+
+#[test]
+fn centre_staff_is_routed_per_audience() {
+    let m = crate::flagship();
+    let mut p = base("patient");
+    p.set("sc_available", text("yes"))
+        .set("sc_attend", text("no"))
+        .set("sc_staff", Value::Selection(vec!["physiotherapist".into()]));
+    assert_eq!(
+        m.route("patient", &p).states["sc_staff"],
+        State::NotApplicable,
+        "patients: only if they attend"
+    );
+    p.set("sc_attend", text("yes"));
+    assert!(matches!(m.route("patient", &p).states["sc_staff"], State::Answered(_)));
+
+    let mut h = base("hcp");
+    h.set("sc_available", text("yes"))
+        .set("sc_staff", Value::Selection(vec!["psychologist".into()]));
+    let r = m.route("hcp", &h);
+    assert!(
+        matches!(r.states["sc_staff"], State::Answered(_)),
+        "professionals: if a centre is available"
+    );
+    assert_eq!(
+        r.states["sc_attend"],
+        State::NotApplicable,
+        "not asked of professionals"
+    );
+}
+
+#[test]
+fn screening_ends_the_survey() {
+    let m = crate::flagship();
+    let mut a = AnswerMap::new("carer");
+    a.set("consent", text("no")).set("cc_has", text("yes"));
+    let r = m.route("carer", &a);
+    assert_eq!(r.ended_by.as_deref(), Some("no_consent"));
+    assert_eq!(r.states["adult"], State::NotApplicable);
+    assert_eq!(r.states["cc_has"], State::NotApplicable);
+    assert!(
+        r.states
+            .values()
+            .all(|s| *s == State::NotApplicable || *s == State::Answered(text("no")))
+    );
+}
+
+#[test]
+fn table_4_combination_is_derived_and_excludes_unsure() {
+    let m = crate::flagship();
+    let mut a = base("carer");
+    a.set("cc_has", text("no"))
+        .set("sc_available", text("yes"))
+        .set("cp_has", text("yes"));
+    assert_eq!(
+        m.route("carer", &a).states["coord_combo"],
+        State::Answered(text("cp_sc"))
+    );
+    a.set("sc_available", text("unsure"));
+    assert_eq!(
+        m.route("carer", &a).states["coord_combo"],
+        State::Missing,
+        "Table 4 note d"
+    );
+    assert_eq!(
+        m.route("hcp", &base("hcp")).states["coord_combo"],
+        State::NotApplicable,
+        "not derived for professionals"
+    );
+}
+
+#[test]
+fn derived_count_reads_routed_answers() {
+    let m = crate::flagship();
+    let mut a = base("patient");
+    a.set("cc_has", text("yes")).set(
+        "cc_items",
+        Value::Selection(vec!["scheduling".into(), "respite".into()]),
+    );
+    assert_eq!(
+        m.route("patient", &a).states["cc_n_items"],
+        State::Answered(Value::Number(2.0))
+    );
+    a.set("cc_has", text("no"));
+    assert_eq!(
+        m.route("patient", &a).states["cc_n_items"],
+        State::NotApplicable,
+        "nothing it reads was asked"
+    );
+}
+
+#[test]
+fn children_age_bands_are_offered_to_carers_only() {
+    let m = crate::flagship();
+    let options = |aud: &str| {
+        m.instrument(aud)
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .find_map(|i| match i {
+                quire::model::Item::Question(q) if q.id == "patient_age" => Some(q.options.len()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(options("carer"), 11);
+    assert_eq!(options("patient"), 8);
+}
