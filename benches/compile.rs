@@ -29,7 +29,7 @@ fn generate(n: usize) -> String {
         kinds.push(kind);
         writeln!(s, "      - id: q{i}").unwrap();
         match kind {
-            's' => s.push_str("        type: single\n        text: \"Do {they} agree with statement number {i}?\"\n        choices: ynu\n"),
+            's' => writeln!(s, "        type: single\n        text: \"Do {{they}} agree with statement number {i}?\"\n        choices: ynu").unwrap(),
             'm' => s.push_str("        type: multiple\n        text: Which items apply?\n        choices: items\n        max_selected: 3\n"),
             'g' => s.push_str("        type: grid\n        text: Rate each row\n        choices: ynu\n        rows:\n          - { id: a, label: Row A }\n          - { id: b, label: Row B }\n"),
             _ => s.push_str("        type: integer\n        text: How many?\n        min: 0\n        max: 100\n"),
@@ -65,7 +65,11 @@ fn compile(c: &mut Criterion) {
         );
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("yaml_only", n), &text, |b, t| {
-            b.iter(|| black_box(serde_saphyr::from_str::<serde_json::Value>(black_box(t)).unwrap()))
+            b.iter(|| {
+                let v: serde_json::Value =
+                    serde_saphyr::from_str_with_options(black_box(t), quire::yaml::options()).unwrap();
+                black_box(v)
+            })
         });
         group.bench_with_input(BenchmarkId::new("parse_validate_resolve", n), &text, |b, t| {
             b.iter(|| black_box(quire::compile("generated.yaml", black_box(t))))

@@ -6,6 +6,7 @@
 //! (conditions that never hold, unused lists).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::expr::{self, BinOp, Expr, ExprKind};
@@ -60,12 +61,12 @@ enum Ty {
 }
 
 #[derive(Debug, Clone)]
-struct List {
+struct List<'a> {
     id: String,
     span: Span,
     named: bool,
     used: bool,
-    choices: Vec<spec::Choice>,
+    choices: &'a [spec::Choice],
 }
 
 #[derive(Debug, Clone)]
@@ -105,9 +106,9 @@ struct Checker<'a> {
     source: &'a Source,
     diags: Diagnostics,
     audience_ids: Vec<String>,
-    lists: Vec<List>,
+    lists: Vec<List<'a>>,
     list_index: HashMap<String, usize>,
-    symbols: HashMap<String, Symbol>,
+    symbols: HashMap<String, Rc<Symbol>>,
     /// Per question id: its list, after choices are resolved.
     question_lists: HashMap<String, usize>,
     /// Per item (by section and index): its audiences and position.
@@ -121,6 +122,8 @@ struct Checker<'a> {
     screens: HashMap<(usize, usize), Condition>,
     derived_rules: HashMap<String, model::DerivedRule>,
     derived_types: HashMap<String, &'static str>,
+    /// Resolved texts, by spec text and audience.
+    texts: HashMap<(usize, usize), model::Text>,
 }
 
 impl<'a> Checker<'a> {
@@ -142,6 +145,7 @@ impl<'a> Checker<'a> {
             screens: HashMap::new(),
             derived_rules: HashMap::new(),
             derived_types: HashMap::new(),
+            texts: HashMap::new(),
         }
     }
 
@@ -186,7 +190,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn add_list(&mut self, id: String, span: Span, named: bool, choices: &[spec::Choice]) -> usize {
+    fn add_list(&mut self, id: String, span: Span, named: bool, choices: &'a [spec::Choice]) -> usize {
         if choices.is_empty() {
             self.push(
                 Diagnostic::error("empty-choices", format!("choice list `{id}` has no choices"))
@@ -267,7 +271,7 @@ impl<'a> Checker<'a> {
             span,
             named,
             used: false,
-            choices: choices.to_vec(),
+            choices,
         });
         self.list_index.insert(id, index);
         index
@@ -441,12 +445,12 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        self.symbols.insert(id.value.clone(), symbol);
+        self.symbols.insert(id.value.clone(), Rc::new(symbol));
     }
 
     fn question(
         &mut self,
-        q: &spec::Question,
+        q: &'a spec::Question,
         position: usize,
         audiences: Vec<String>,
         numbers: BTreeMap<String, String>,
@@ -546,7 +550,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn question_choices(&mut self, q: &spec::Question) -> Option<usize> {
+    fn question_choices(&mut self, q: &'a spec::Question) -> Option<usize> {
         let kind = q.kind.value;
         match (&q.choices, kind.has_choices()) {
             (None, true) => {
@@ -1719,7 +1723,7 @@ impl<'a> Checker<'a> {
                         }
                     };
                     if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
-                        if let Some(s) = self.symbols.get_mut(&d.id.value) {
+                        if let Some(s) = self.symbols.get_mut(&d.id.value).map(Rc::make_mut) {
                             s.ty = match vt {
                                 "bool" => Ty::Bool,
                                 "number" => Ty::Number,
@@ -1819,13 +1823,24 @@ impl<'a> Checker<'a> {
     // Texts and the model.
 
     /// Resolves a text for one audience: its template, terms, and piped answers.
-    fn text(
-        &mut self,
-        t: &spec::Text,
-        audience: &str,
-        position: usize,
-        numbers: &BTreeMap<String, String>,
-    ) -> model::Text {
+    fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
+        // A text belongs to one item, so its position is fixed: (text, audience) is the key.
+        let key = (
+            std::ptr::from_ref(t) as usize,
+            self.audience_ids
+                .iter()
+                .position(|a| a == audience)
+                .unwrap_or(usize::MAX),
+        );
+        if let Some(done) = self.texts.get(&key) {
+            return done.clone();
+        }
+        let done = self.resolve_text(t, audience, position);
+        self.texts.insert(key, done.clone());
+        done
+    }
+
+    fn resolve_text(&mut self, t: &spec::Text, audience: &str, position: usize) -> model::Text {
         let template = match t {
             spec::Text::One(s) => Some(s),
             spec::Text::PerAudience(map) => {
@@ -1861,6 +1876,9 @@ impl<'a> Checker<'a> {
         let Some(template) = template else {
             return model::Text::literal("");
         };
+        if !template.value.contains(['{', '}']) {
+            return model::Text::literal(template.value.as_str());
+        }
         let terms = self
             .spec
             .audiences
@@ -1901,7 +1919,7 @@ impl<'a> Checker<'a> {
                         None => (inner.trim(), None),
                     };
                     let span = at(i, i + close + 1);
-                    if let Some(fallback) = self.pipe(name, span, audience, position, numbers, fallback) {
+                    if let Some(fallback) = self.pipe(name, span, audience, position, fallback) {
                         if !lit.is_empty() {
                             segments.push(model::Segment::Literal {
                                 text: std::mem::take(&mut lit),
@@ -1947,7 +1965,9 @@ impl<'a> Checker<'a> {
         if !lit.is_empty() || segments.is_empty() {
             segments.push(model::Segment::Literal { text: lit });
         }
-        model::Text { segments }
+        model::Text {
+            segments: segments.into(),
+        }
     }
 
     fn pipe(
@@ -1956,7 +1976,6 @@ impl<'a> Checker<'a> {
         span: Span,
         audience: &str,
         position: usize,
-        numbers: &BTreeMap<String, String>,
         fallback: Option<String>,
     ) -> Option<String> {
         let Some(sym) = self.symbols.get(name).cloned() else {
@@ -2004,7 +2023,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        let _ = numbers;
+
         Some(fallback.unwrap_or_else(|| match sym.numbers.get(audience) {
             Some(n) => format!("your answer to {n}"),
             None => "your earlier answer".to_string(),
@@ -2022,10 +2041,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn wording(&mut self, t: &spec::Text, audiences: &[String], position: usize) -> Vec<Wording> {
+    fn wording(&mut self, t: &'a spec::Text, audiences: &[String], position: usize) -> Vec<Wording> {
         let mut out: Vec<Wording> = Vec::new();
         for a in audiences {
-            let text = self.text(t, a, position, &BTreeMap::new());
+            let text = self.text(t, a, position);
             match out.iter_mut().find(|w| w.text == text) {
                 Some(w) => w.audiences.push(a.clone()),
                 None => out.push(Wording {
@@ -2043,13 +2062,9 @@ impl<'a> Checker<'a> {
         let first = all.first().cloned().unwrap_or_default();
         let survey = model::Survey {
             id: spec.survey.id.value.clone(),
-            title: self.text(&spec.survey.title, &first, 0, &BTreeMap::new()),
+            title: self.text(&spec.survey.title, &first, 0),
             version: spec.survey.version.value.clone(),
-            description: spec
-                .survey
-                .description
-                .as_ref()
-                .map(|d| self.text(d, &first, 0, &BTreeMap::new())),
+            description: spec.survey.description.as_ref().map(|d| self.text(d, &first, 0)),
             language: spec
                 .survey
                 .language
@@ -2152,6 +2167,7 @@ impl<'a> Checker<'a> {
 
         let mut instruments = Vec::new();
         let mut variables: Vec<model::Variable> = Vec::new();
+        let mut variable_index: HashMap<String, usize> = HashMap::new();
         for audience in &all {
             let mut sections = Vec::new();
             for (si, section) in spec.sections.iter().enumerate() {
@@ -2177,7 +2193,7 @@ impl<'a> Checker<'a> {
                             }
                             let built = self.asked(q, audience, pos, &sym, section_condition.as_ref(), own, (si, ii));
                             for name in built.variable_names() {
-                                match variables.iter_mut().find(|v| v.name == name) {
+                                match variable_index.get(name).map(|&i| &mut variables[i]) {
                                     Some(v) => {
                                         v.numbers.insert(audience.clone(), built.number.clone());
                                         add_universe(&mut v.universe, audience, built.condition.as_ref());
@@ -2190,6 +2206,7 @@ impl<'a> Checker<'a> {
                                             Some(r) => format!("{}: {r}", built.label),
                                             None => built.label.clone(),
                                         };
+                                        variable_index.insert(name.to_string(), variables.len());
                                         variables.push(model::Variable {
                                             name: name.to_string(),
                                             question: q.id.value.clone(),
@@ -2212,8 +2229,8 @@ impl<'a> Checker<'a> {
                             items.push(model::Item::Question(built));
                         }
                         Item::Note(n) => {
-                            let title = n.title.as_ref().map(|t| self.text(t, audience, pos, &BTreeMap::new()));
-                            let text = self.text(&n.text, audience, pos, &BTreeMap::new());
+                            let title = n.title.as_ref().map(|t| self.text(t, audience, pos));
+                            let text = self.text(&n.text, audience, pos);
                             items.push(model::Item::Note {
                                 id: n.id.as_ref().map(|i| i.value.clone()),
                                 title,
@@ -2222,13 +2239,13 @@ impl<'a> Checker<'a> {
                             });
                         }
                         Item::Definitions(d) => {
-                            let title = d.title.as_ref().map(|t| self.text(t, audience, pos, &BTreeMap::new()));
+                            let title = d.title.as_ref().map(|t| self.text(t, audience, pos));
                             let terms = d
                                 .terms
                                 .iter()
                                 .map(|t| model::Definition {
-                                    term: self.text(&t.term, audience, pos, &BTreeMap::new()),
-                                    definition: self.text(&t.definition, audience, pos, &BTreeMap::new()),
+                                    term: self.text(&t.term, audience, pos),
+                                    definition: self.text(&t.definition, audience, pos),
                                 })
                                 .collect();
                             items.push(model::Item::Definitions {
@@ -2243,7 +2260,7 @@ impl<'a> Checker<'a> {
                             };
                             let condition =
                                 Condition::and(section_condition.as_ref(), Some(&condition)).unwrap_or(condition);
-                            let message = self.text(&s.message, audience, pos, &BTreeMap::new());
+                            let message = self.text(&s.message, audience, pos);
                             let id =
                                 s.id.as_ref()
                                     .map(|i| i.value.clone())
@@ -2252,11 +2269,8 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                let title = self.text(&section.title, audience, first_pos, &BTreeMap::new());
-                let intro = section
-                    .intro
-                    .as_ref()
-                    .map(|t| self.text(t, audience, first_pos, &BTreeMap::new()));
+                let title = self.text(&section.title, audience, first_pos);
+                let intro = section.intro.as_ref().map(|t| self.text(t, audience, first_pos));
                 sections.push(model::Section {
                     id: section.id.value.clone(),
                     title,
@@ -2270,6 +2284,8 @@ impl<'a> Checker<'a> {
                 sections,
             });
         }
+        // Questionnaire order, whichever audience met a variable first (grid rows keep theirs).
+        variables.sort_by_key(|v| v.line);
 
         let derived = spec
             .derived
@@ -2304,7 +2320,7 @@ impl<'a> Checker<'a> {
     #[allow(clippy::too_many_arguments)]
     fn asked(
         &mut self,
-        q: &spec::Question,
+        q: &'a spec::Question,
         audience: &str,
         pos: usize,
         sym: &Symbol,
@@ -2313,7 +2329,7 @@ impl<'a> Checker<'a> {
         at: (usize, usize),
     ) -> model::Question {
         let number = sym.numbers.get(audience).cloned().unwrap_or_default();
-        let text = self.text(&q.text, audience, pos, &sym.numbers);
+        let text = self.text(&q.text, audience, pos);
         let label = match &q.label {
             Some(l) => l.value.clone(),
             None => short_label(&text.plain()),
@@ -2321,7 +2337,7 @@ impl<'a> Checker<'a> {
         let list = self.question_lists.get(&q.id.value).copied();
         let options = match list {
             Some(l) => {
-                let choices = self.lists[l].choices.clone();
+                let choices = self.lists[l].choices;
                 choices
                     .iter()
                     .filter(|c| {
@@ -2332,7 +2348,7 @@ impl<'a> Checker<'a> {
                     .map(|c| model::AskedChoice {
                         code: c.code.value,
                         value: c.value.value.clone(),
-                        label: self.text(&c.label, audience, pos, &sym.numbers),
+                        label: self.text(&c.label, audience, pos),
                         exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
                         other: c.other.as_ref().is_some_and(|e| e.value),
                         nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
@@ -2347,7 +2363,7 @@ impl<'a> Checker<'a> {
             .map(|r| model::Row {
                 id: r.id.value.clone(),
                 variable: format!("{}_{}", q.id.value, r.id.value),
-                label: self.text(&r.label, audience, pos, &sym.numbers),
+                label: self.text(&r.label, audience, pos),
             })
             .collect();
         let checks = self.validations.get(&at).cloned().unwrap_or_default();
@@ -2358,7 +2374,7 @@ impl<'a> Checker<'a> {
             .zip(checks)
             .map(|(v, check)| model::Validation {
                 check,
-                message: self.text(&v.message, audience, pos, &sym.numbers),
+                message: self.text(&v.message, audience, pos),
             })
             .collect();
         let to_u32 = |v: &Option<Sp<i64>>| v.as_ref().and_then(|x| u32::try_from(x.value).ok());
@@ -2366,7 +2382,7 @@ impl<'a> Checker<'a> {
             id: q.id.value.clone(),
             number,
             kind: q.kind.value,
-            hint: q.hint.as_ref().map(|h| self.text(h, audience, pos, &sym.numbers)),
+            hint: q.hint.as_ref().map(|h| self.text(h, audience, pos)),
             text,
             label,
             required: q.required.as_ref().is_some_and(|r| r.value),
@@ -2380,18 +2396,11 @@ impl<'a> Checker<'a> {
             max: q.max.as_ref().map(|m| m.value),
             decimals: to_u32(&q.decimals),
             max_length: to_u32(&q.max_length),
-            unit: q.unit.as_ref().map(|u| self.text(u, audience, pos, &sym.numbers)),
+            unit: q.unit.as_ref().map(|u| self.text(u, audience, pos)),
             rows,
             validations,
-            probes: q
-                .probes
-                .iter()
-                .map(|p| self.text(p, audience, pos, &sym.numbers))
-                .collect(),
-            interviewer: q
-                .interviewer
-                .as_ref()
-                .map(|i| self.text(i, audience, pos, &sym.numbers)),
+            probes: q.probes.iter().map(|p| self.text(p, audience, pos)).collect(),
+            interviewer: q.interviewer.as_ref().map(|i| self.text(i, audience, pos)),
             line: self.source.line_col(q.id.span.start).0,
         }
     }
@@ -2419,14 +2428,14 @@ impl<'a> Checker<'a> {
     fn never_asked(&mut self, model: &Questionnaire) {
         let mut warned = BTreeSet::new();
         for instrument in &model.instruments {
+            let reach = crate::reach::Reach::new(model, &instrument.audience);
             for section in &instrument.sections {
                 for item in &section.items {
                     let model::Item::Question(q) = item else {
                         continue;
                     };
                     let Some(cond) = &q.condition else { continue };
-                    if crate::reach::can_hold(model, &instrument.audience, cond) == Some(false)
-                        && warned.insert((q.id.clone(), instrument.audience.clone()))
+                    if reach.can_hold(cond) == Some(false) && warned.insert((q.id.clone(), instrument.audience.clone()))
                     {
                         let span = self.symbols.get(&q.id).map(|s| s.span).unwrap_or_default();
                         let who = match model.audiences.as_slice() {

@@ -5,6 +5,7 @@
 //! question keeps its source line. `quire build --target ir` writes this as JSON.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -60,7 +61,8 @@ pub struct Audience {
 /// Translations will sit beside `segments`, keyed by language.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Text {
-    pub segments: Vec<Segment>,
+    /// Shared, not copied: the same text appears in every audience's instrument.
+    pub segments: Arc<[Segment]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,7 +81,7 @@ pub enum Segment {
 impl Text {
     pub fn literal(s: impl Into<String>) -> Self {
         Text {
-            segments: vec![Segment::Literal { text: s.into() }],
+            segments: Arc::new([Segment::Literal { text: s.into() }]),
         }
     }
 
@@ -124,22 +126,33 @@ pub struct Choice {
     pub nonsubstantive: Option<NonSubstantive>,
 }
 
-/// A parsed, type-checked expression with its canonical text.
+/// A parsed, type-checked expression with its canonical text. Cheap to clone (shared).
 #[derive(Debug, Clone, Serialize)]
-pub struct Condition {
+#[serde(transparent)]
+pub struct Condition(Arc<ConditionData>);
+
+#[derive(Debug, Serialize)]
+pub struct ConditionData {
     pub source: String,
     pub expr: Expr,
     /// Variables it reads, in order of appearance.
     pub references: Vec<String>,
 }
 
+impl std::ops::Deref for Condition {
+    type Target = ConditionData;
+    fn deref(&self) -> &ConditionData {
+        &self.0
+    }
+}
+
 impl Condition {
     pub fn new(expr: Expr) -> Self {
-        Condition {
+        Condition(Arc::new(ConditionData {
             source: expr.to_string(),
             references: expr.references().into_iter().map(str::to_string).collect(),
             expr,
-        }
+        }))
     }
 
     /// `a and b`, keeping each side's meaning.

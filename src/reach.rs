@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::eval::{self, Answers, Value};
-use crate::model::{Condition, Item, QuestionType, Questionnaire};
+use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire};
 
 /// At most this many combinations of answers are tried for one condition.
 const MAX_COMBINATIONS: usize = 20_000;
@@ -16,125 +16,145 @@ const MAX_VARIABLES: usize = 12;
 /// Multiple-choice questions with more options than this are not enumerated (2^n subsets).
 const MAX_MULTI_OPTIONS: usize = 8;
 
+/// What the search needs to know of one questionnaire variable.
 struct Var<'m> {
     order: usize,
     condition: Option<&'m Condition>,
-    domain: Option<Vec<Value>>,
+    question: &'m Question,
 }
 
-/// `Some(true)`: some answers make `cond` hold; `Some(false)`: none can; `None`: undecided.
-pub fn can_hold(model: &Questionnaire, audience: &str, cond: &Condition) -> Option<bool> {
-    let instrument = model.instrument(audience)?;
-    let mut vars: HashMap<&str, Var> = HashMap::new();
-    let mut order = 0;
-    for section in &instrument.sections {
-        for item in &section.items {
-            let Item::Question(q) = item else { continue };
-            for name in q.variable_names() {
-                let domain = match q.kind {
-                    QuestionType::Single | QuestionType::Grid => {
-                        let mut d: Vec<Value> = q.options.iter().map(|o| Value::Text(o.value.clone())).collect();
-                        d.push(Value::Null);
-                        Some(d)
-                    }
-                    QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => {
-                        let n = q.options.len();
-                        Some(
-                            (0..1usize << n)
-                                .map(|mask| {
-                                    let picked: Vec<String> = (0..n)
-                                        .filter(|i| mask & (1 << i) != 0)
-                                        .map(|i| q.options[i].value.clone())
-                                        .collect();
-                                    Value::Selection(picked).normalised()
-                                })
-                                .collect(),
-                        )
-                    }
-                    _ => None,
-                };
-                vars.insert(
-                    name,
-                    Var {
-                        order,
-                        condition: q.condition.as_ref(),
-                        domain,
-                    },
-                );
+/// The variables of one audience's instrument, indexed once and shared by every search.
+pub struct Reach<'m> {
+    model: &'m Questionnaire,
+    audience: &'m str,
+    vars: HashMap<&'m str, Var<'m>>,
+}
+
+impl<'m> Reach<'m> {
+    pub fn new(model: &'m Questionnaire, audience: &'m str) -> Self {
+        let mut vars = HashMap::new();
+        let mut order = 0;
+        for section in model
+            .instrument(audience)
+            .map(|i| i.sections.as_slice())
+            .unwrap_or_default()
+        {
+            for item in &section.items {
+                let Item::Question(q) = item else { continue };
+                for name in q.variable_names() {
+                    vars.insert(
+                        name,
+                        Var {
+                            order,
+                            condition: q.condition.as_ref(),
+                            question: q,
+                        },
+                    );
+                }
+                order += 1;
             }
-            order += 1;
         }
+        Reach { model, audience, vars }
     }
 
-    // The questions that matter: those the condition reads, through derived variables and routing.
-    let mut needed: BTreeSet<(usize, &str)> = BTreeSet::new();
-    let mut queue: Vec<String> = cond.references.clone();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    while let Some(name) = queue.pop() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        if let Some(d) = model.derived(&name) {
-            match &d.rule {
-                crate::model::DerivedRule::Expr { expr } => queue.extend(expr.references.iter().cloned()),
-                crate::model::DerivedRule::Cases { cases, .. } => cases
-                    .iter()
-                    .for_each(|c| queue.extend(c.when.references.iter().cloned())),
+    /// `Some(true)`: some answers make `cond` hold; `Some(false)`: none can; `None`: undecided.
+    pub fn can_hold(&self, cond: &Condition) -> Option<bool> {
+        // The questions that matter: those the condition reads, through derived variables and routing.
+        let mut needed: BTreeSet<(usize, &str)> = BTreeSet::new();
+        let mut queue: Vec<&str> = cond.references.iter().map(String::as_str).collect();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        while let Some(name) = queue.pop() {
+            if !seen.insert(name) {
+                continue;
             }
-            continue;
+            if let Some(d) = self.model.derived(name) {
+                match &d.rule {
+                    DerivedRule::Expr { expr } => queue.extend(expr.references.iter().map(String::as_str)),
+                    DerivedRule::Cases { cases, .. } => cases
+                        .iter()
+                        .for_each(|c| queue.extend(c.when.references.iter().map(String::as_str))),
+                }
+                continue;
+            }
+            let (key, var) = self.vars.get_key_value(name)?;
+            needed.insert((var.order, key));
+            if needed.len() > MAX_VARIABLES {
+                return None;
+            }
+            if let Some(c) = var.condition {
+                queue.extend(c.references.iter().map(String::as_str));
+            }
         }
-        let (key, var) = vars.get_key_value(name.as_str())?;
-        var.domain.as_ref()?;
-        needed.insert((var.order, key));
-        if needed.len() > MAX_VARIABLES {
-            return None;
+        let needed: Vec<(&str, &Var)> = needed.into_iter().map(|(_, n)| (n, &self.vars[n])).collect();
+        let mut total: usize = 1;
+        for (_, var) in &needed {
+            total = total.checked_mul(domain_size(var.question)?)?;
+            if total > MAX_COMBINATIONS {
+                return None;
+            }
         }
-        if let Some(c) = var.condition {
-            queue.extend(c.references.iter().cloned());
-        }
-    }
-    let needed: Vec<&str> = needed.into_iter().map(|(_, n)| n).collect();
-    let domains: Vec<&Vec<Value>> = needed
-        .iter()
-        .filter_map(|n| vars.get(n).and_then(|v| v.domain.as_ref()))
-        .collect();
-    let mut total: usize = 1;
-    for d in &domains {
-        total = total.checked_mul(d.len().max(1))?;
-        if total > MAX_COMBINATIONS {
-            return None;
-        }
-    }
+        let domains: Vec<Vec<Value>> = needed.iter().map(|(_, v)| domain(v.question)).collect();
 
-    let mut env = Env {
-        model,
-        audience,
-        values: HashMap::new(),
-    };
-    for mut index in 0..total {
-        env.values.clear();
-        for (name, domain) in needed.iter().zip(&domains) {
-            let pick = domain[index % domain.len()].clone();
-            index /= domain.len();
-            let asked = vars
-                .get(name)
-                .and_then(|v| v.condition)
-                .is_none_or(|c| eval::holds(&c.expr, &env));
-            if asked && !pick.is_null() {
-                env.values.insert(name.to_string(), pick);
+        let mut env = Env {
+            model: self.model,
+            audience: self.audience,
+            values: HashMap::new(),
+        };
+        for mut index in 0..total {
+            env.values.clear();
+            for ((name, var), domain) in needed.iter().zip(&domains) {
+                let pick = &domain[index % domain.len()];
+                index /= domain.len();
+                let asked = var.condition.is_none_or(|c| eval::holds(&c.expr, &env));
+                if asked && !pick.is_null() {
+                    env.values.insert(name, pick.clone());
+                }
+            }
+            if eval::holds(&cond.expr, &env) {
+                return Some(true);
             }
         }
-        if eval::holds(&cond.expr, &env) {
-            return Some(true);
-        }
+        Some(false)
     }
-    Some(false)
+}
+
+/// How many answers a question can have, if that is small and finite.
+fn domain_size(q: &Question) -> Option<usize> {
+    match q.kind {
+        QuestionType::Single | QuestionType::Grid => Some(q.options.len() + 1),
+        QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => Some(1 << q.options.len()),
+        _ => None,
+    }
+}
+
+/// Every answer a question can have (with no answer as null).
+fn domain(q: &Question) -> Vec<Value> {
+    match q.kind {
+        QuestionType::Multiple => {
+            let n = q.options.len();
+            (0..1usize << n)
+                .map(|mask| {
+                    let picked = (0..n)
+                        .filter(|i| mask & (1 << i) != 0)
+                        .map(|i| q.options[i].value.clone())
+                        .collect();
+                    Value::Selection(picked).normalised()
+                })
+                .collect()
+        }
+        _ => q
+            .options
+            .iter()
+            .map(|o| Value::Text(o.value.clone()))
+            .chain([Value::Null])
+            .collect(),
+    }
 }
 
 struct Env<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
-    values: HashMap<String, Value>,
+    values: HashMap<&'m str, Value>,
 }
 
 impl Answers for Env<'_> {

@@ -64,7 +64,24 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
         .help("a questionnaire spec is far smaller than this; check that this is the right file");
         return Err(Box::new(d));
     }
-    let options = serde_saphyr::options! {
+    let options = options();
+    let text = source.text.as_str();
+    READING.with(|r| r.set((id, text.len())));
+    match serde_saphyr::from_str_with_options::<Node>(text, options) {
+        Ok(mut node) => {
+            if node.span.is_empty() && node.span.start == 0 {
+                node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
+            }
+            Ok(node)
+        }
+        Err(e) => Err(Box::new(yaml_error(&e, id, text))),
+    }
+}
+
+/// How Quire reads YAML: strict booleans (no "Norway problem") and resource limits that
+/// no real questionnaire comes near, so hostile input is refused early.
+pub fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
         budget: serde_saphyr::budget! {
@@ -75,17 +92,6 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
             max_documents: 1,
             max_total_scalar_bytes: MAX_SPEC_BYTES,
         },
-    };
-    let text = source.text.as_str();
-    match serde_saphyr::from_str_with_options::<Raw>(text, options) {
-        Ok(raw) => {
-            let mut node = raw.into_node(id, text);
-            if node.span.is_empty() && node.span.start == 0 {
-                node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
-            }
-            Ok(node)
-        }
-        Err(e) => Err(Box::new(yaml_error(&e, id, text))),
     }
 }
 
@@ -163,110 +169,74 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
     Some(start + col)
 }
 
-/// What serde-saphyr hands us: a value with its location, before source ids are attached.
-struct Raw {
-    value: RawValue,
-    start: usize,
-    len: usize,
-}
-
-enum RawValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Raw>),
-    Map(Vec<(Raw, Raw)>),
-}
-
-impl Raw {
-    fn into_node(self, id: SourceId, text: &str) -> Node {
-        let value = match self.value {
-            RawValue::Null => Value::Null,
-            RawValue::Bool(b) => Value::Bool(b),
-            RawValue::Int(i) => Value::Int(i),
-            RawValue::Float(f) => Value::Float(f),
-            RawValue::Str(s) => Value::Str(s),
-            RawValue::Seq(items) => Value::Seq(items.into_iter().map(|r| r.into_node(id, text)).collect()),
-            RawValue::Map(entries) => Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.into_node(id, text), v.into_node(id, text)))
-                    .collect(),
-            ),
-        };
-        let start = self.start.min(text.len());
-        let end = (self.start + self.len).min(text.len());
-        Node {
-            value,
-            span: Span::new(id, start, end),
-        }
-    }
+thread_local! {
+    /// The file being read and its length: `Node::deserialize` has no other way to learn them.
+    static READING: std::cell::Cell<(SourceId, usize)> = const { std::cell::Cell::new((SourceId(0), 0)) };
 }
 
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = RawValue;
+    type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
-        Ok(RawValue::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
-        Ok(RawValue::Int(v))
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
     }
-    fn visit_i128<E>(self, v: i128) -> Result<RawValue, E> {
-        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<RawValue, E> {
-        Ok(i64::try_from(v).map(RawValue::Int).unwrap_or(RawValue::Float(v as f64)))
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
-        Ok(RawValue::Float(v))
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
-        Ok(RawValue::Str(v.to_string()))
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
     }
-    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
-        Ok(RawValue::Str(v))
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
     }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<RawValue, E> {
-        Ok(RawValue::Str(String::from_utf8_lossy(v).into_owned()))
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
     }
-    fn visit_unit<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<RawValue, A::Error> {
-        let mut items = Vec::new();
-        while let Some(x) = a.next_element::<Raw>()? {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
+        while let Some(x) = a.next_element::<Node>()? {
             items.push(x);
         }
-        Ok(RawValue::Seq(items))
+        Ok(Value::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<RawValue, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(k) = a.next_key::<Raw>()? {
-            let v = a.next_value::<Raw>()?;
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
+        while let Some(k) = a.next_key::<Node>()? {
+            let v = a.next_value::<Node>()?;
             entries.push((k, v));
         }
-        Ok(RawValue::Map(entries))
+        Ok(Value::Map(entries))
     }
 }
 
-struct Bare(RawValue);
+/// A value without its location, for `Spanned` to wrap.
+struct Bare(Value);
 
 impl<'de> Deserialize<'de> for Bare {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -274,14 +244,16 @@ impl<'de> Deserialize<'de> for Bare {
     }
 }
 
-impl<'de> Deserialize<'de> for Raw {
+impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = Spanned::<Bare>::deserialize(d)?;
         let span = s.referenced.span();
-        Ok(Raw {
+        let (id, len) = READING.with(std::cell::Cell::get);
+        let start = (span.byte_offset().unwrap_or(0) as usize).min(len);
+        let end = (start + span.byte_len().unwrap_or(0) as usize).min(len);
+        Ok(Node {
             value: s.value.0,
-            start: span.byte_offset().unwrap_or(0) as usize,
-            len: span.byte_len().unwrap_or(0) as usize,
+            span: Span::new(id, start, end),
         })
     }
 }
