@@ -1,0 +1,631 @@
+//! The checked spec in, the model out: texts resolved per audience (terms, piping),
+//! instruments numbered, harmonised variables with their universes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Checker, DEFAULT_AUDIENCE, Symbol, SymbolKind, Ty};
+use crate::diagnostic::Diagnostic;
+use crate::model::{self, Condition, Questionnaire, Wording};
+use crate::source::Span;
+use crate::spec::{self, Item, Sp};
+
+impl<'a> Checker<'a> {
+    /// Resolves a text for one audience: its template, terms, and piped answers.
+    pub(super) fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
+        // A text belongs to one item, so its position is fixed: (text, audience) is the key.
+        let key = (
+            std::ptr::from_ref(t) as usize,
+            self.audience_ids
+                .iter()
+                .position(|a| a == audience)
+                .unwrap_or(usize::MAX),
+        );
+        if let Some(done) = self.texts.get(&key) {
+            return done.clone();
+        }
+        let done = self.resolve_text(t, audience, position);
+        self.texts.insert(key, done.clone());
+        done
+    }
+
+    pub(super) fn resolve_text(&mut self, t: &spec::Text, audience: &str, position: usize) -> model::Text {
+        let template = match t {
+            spec::Text::One(s) => Some(s),
+            spec::Text::PerAudience(map) => {
+                for (k, _) in &map.0 {
+                    if k.value != "default" && !self.audience_ids.contains(&k.value) {
+                        let ids = self.audience_ids.clone();
+                        let d = Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
+                            .at(k.span, "unknown audience")
+                            .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                            .help(format!(
+                                "keys of per-audience text are audience ids ({}) or `default`",
+                                ids.join(", ")
+                            ));
+                        self.push_once(d);
+                    }
+                }
+                let found = map
+                    .0
+                    .iter()
+                    .find(|(k, _)| k.value == audience)
+                    .or_else(|| map.0.iter().find(|(k, _)| k.value == "default"));
+                if found.is_none() {
+                    let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
+                    self.push_once(
+                        Diagnostic::error("missing-wording", format!("no wording for audience `{audience}`"))
+                            .at(span, format!("`{audience}` sees this text"))
+                            .help(format!("add `{audience}: …` or `default: …`")),
+                    );
+                }
+                found.map(|(_, v)| v)
+            }
+        };
+        let Some(template) = template else {
+            return model::Text::literal("");
+        };
+        if !template.value.contains(['{', '}']) {
+            return model::Text::literal(template.value.as_str());
+        }
+        let terms = self
+            .spec
+            .audiences
+            .0
+            .iter()
+            .find(|(k, _)| k.value == audience)
+            .map(|(_, a)| &a.terms.0);
+        let mut segments = Vec::new();
+        let mut lit = String::new();
+        let s = template.value.as_str();
+        let raw = self.source.slice(template.span);
+        let base = raw.find(s).map(|i| template.span.start + i);
+        let at = |start: usize, end: usize| match base {
+            Some(b) => Span::new(template.span.source, b + start, b + end),
+            None => template.span,
+        };
+        let mut i = 0;
+        while i < s.len() {
+            let rest = &s[i..];
+            if rest.starts_with("{{") || rest.starts_with("}}") {
+                lit.push_str(&rest[..1]);
+                i += 2;
+            } else if rest.starts_with("${") || rest.starts_with('{') {
+                let open = if rest.starts_with("${") { 2 } else { 1 };
+                let Some(close) = rest.find('}') else {
+                    self.push_once(
+                        Diagnostic::error("text-template", "`{` is not closed")
+                            .at(at(i, i + open), "opened here")
+                            .help("close it with `}`, or write `{{` for a literal brace"),
+                    );
+                    lit.push_str(rest);
+                    break;
+                };
+                let inner = &rest[open..close];
+                if open == 2 {
+                    let (name, fallback) = match inner.split_once('|') {
+                        Some((n, f)) => (n.trim(), Some(f.trim().to_string())),
+                        None => (inner.trim(), None),
+                    };
+                    let span = at(i, i + close + 1);
+                    if let Some(fallback) = self.pipe(name, span, audience, position, fallback) {
+                        if !lit.is_empty() {
+                            segments.push(model::Segment::Literal {
+                                text: std::mem::take(&mut lit),
+                            });
+                        }
+                        segments.push(model::Segment::Pipe {
+                            variable: name.to_string(),
+                            fallback,
+                        });
+                    }
+                } else {
+                    let name = inner.trim();
+                    match terms.and_then(|t| t.iter().find(|(k, _)| k.value == name)) {
+                        Some((_, v)) => lit.push_str(&v.value),
+                        None => {
+                            let known: Vec<&str> = terms
+                                .map(|t| t.iter().map(|(k, _)| k.value.as_str()).collect())
+                                .unwrap_or_default();
+                            let d = Diagnostic::error(
+                                "unknown-term",
+                                format!("audience `{audience}` has no term `{name}`"),
+                            )
+                            .at(at(i, i + close + 1), "unknown term")
+                            .suggest(name, known.iter().copied());
+                            let d = if d.help.is_some() {
+                                d
+                            } else if self.symbols.contains_key(name) {
+                                d.help(format!("to pipe in the answer to `{name}`, write `${{{name}}}`"))
+                            } else {
+                                d.help(format!("add `{name}: …` to `terms` of audience `{audience}`, or write `{{{{` for a literal brace"))
+                            };
+                            self.push_once(d);
+                        }
+                    }
+                }
+                i += close + 1;
+            } else {
+                let ch = rest.chars().next().map(char::len_utf8).unwrap_or(1);
+                lit.push_str(&rest[..ch]);
+                i += ch;
+            }
+        }
+        if !lit.is_empty() || segments.is_empty() {
+            segments.push(model::Segment::Literal { text: lit });
+        }
+        model::Text {
+            segments: segments.into(),
+        }
+    }
+
+    pub(super) fn pipe(
+        &mut self,
+        name: &str,
+        span: Span,
+        audience: &str,
+        position: usize,
+        fallback: Option<String>,
+    ) -> Option<String> {
+        let Some(sym) = self.symbols.get(name).cloned() else {
+            let mut names: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let d = Diagnostic::error("unknown-variable", format!("there is no question `{name}` to pipe in"))
+                .at(span, "unknown name")
+                .help("pipe in an earlier question by its id: `${id}`")
+                .suggest(name, names.iter().copied());
+            self.push_once(d);
+            return None;
+        };
+        let earlier = match sym.kind {
+            SymbolKind::Derived => self.derived_order(name) < position,
+            _ => sym.order < position,
+        };
+        if !earlier {
+            self.push_once(
+                Diagnostic::error(
+                    "forward-reference",
+                    format!("`{name}` is asked later, so its answer cannot be shown here"),
+                )
+                .at(span, "not yet answered")
+                .also(sym.span, "asked here")
+                .help("pipe in only answers given earlier"),
+            );
+            return None;
+        }
+        if !sym.audiences.iter().any(|a| a == audience) {
+            self.push_once(
+                Diagnostic::error(
+                    "audience-mismatch",
+                    format!("`{name}` is not asked of `{audience}`, so it cannot be piped into their text"),
+                )
+                .at(span, format!("never answered by `{audience}`"))
+                .help("use per-audience wording without this answer"),
+            );
+            return None;
+        }
+        if matches!(sym.ty, Ty::Grid | Ty::Multi(_)) {
+            self.push_once(
+                Diagnostic::error("pipe-type", format!("`{name}` has no single answer to show"))
+                    .at(span, "grid or multiple choice")
+                    .help("pipe in a single-choice, text, number or date answer"),
+            );
+            return None;
+        }
+
+        Some(fallback.unwrap_or_else(|| match sym.numbers.get(audience) {
+            Some(n) => format!("your answer to {n}"),
+            None => "your earlier answer".to_string(),
+        }))
+    }
+
+    /// Texts are resolved once per audience; report each problem once.
+    pub(super) fn push_once(&mut self, d: Diagnostic) {
+        if !self
+            .diags
+            .iter()
+            .any(|x| x.code == d.code && x.span == d.span && x.message == d.message)
+        {
+            self.push(d);
+        }
+    }
+
+    pub(super) fn wording(&mut self, t: &'a spec::Text, audiences: &[String], position: usize) -> Vec<Wording> {
+        let mut out: Vec<Wording> = Vec::new();
+        for a in audiences {
+            let text = self.text(t, a, position);
+            match out.iter_mut().find(|w| w.text == text) {
+                Some(w) => w.audiences.push(a.clone()),
+                None => out.push(Wording {
+                    audiences: vec![a.clone()],
+                    text,
+                }),
+            }
+        }
+        out
+    }
+
+    pub(super) fn build(&mut self) -> Questionnaire {
+        let spec = self.spec;
+        let all = self.audience_ids.clone();
+        let first = all.first().cloned().unwrap_or_default();
+        let survey = model::Survey {
+            id: spec.survey.id.value.clone(),
+            title: self.text(&spec.survey.title, &first, 0),
+            version: spec.survey.version.value.clone(),
+            description: spec.survey.description.as_ref().map(|d| self.text(d, &first, 0)),
+            language: spec
+                .survey
+                .language
+                .as_ref()
+                .map(|l| l.value.clone())
+                .unwrap_or_else(|| "en".into()),
+            resume_hours: spec.survey.resume_hours.as_ref().map(|h| h.value),
+            missing_codes: self.missing_codes(),
+            submit_url: spec.survey.submit_url.as_ref().map(|u| u.value.clone()),
+        };
+        if let Some(h) = &spec.survey.resume_hours
+            && h.value <= 0.0
+        {
+            self.push(
+                Diagnostic::error("out-of-range", "`resume_hours` must be more than 0").at(h.span, "not positive"),
+            );
+        }
+        self.name(&spec.survey.id, "survey id", false);
+        let codes = self.missing_codes();
+        if codes.missing == codes.not_applicable
+            && let Some(m) = &spec.survey.missing_codes
+        {
+            let span = m
+                .missing
+                .as_ref()
+                .or(m.not_applicable.as_ref())
+                .map(|c| c.span)
+                .unwrap_or_default();
+            self.push(
+                Diagnostic::error(
+                    "duplicate-code",
+                    "\"missing\" and \"not applicable\" have the same code",
+                )
+                .at(span, "same code")
+                .help("they must differ, so analysts can tell a skipped question from an unanswered one"),
+            );
+        }
+        let audiences = if spec.audiences.0.is_empty() {
+            vec![model::Audience {
+                id: DEFAULT_AUDIENCE.into(),
+                label: "Respondents".into(),
+                description: None,
+                terms: BTreeMap::new(),
+            }]
+        } else {
+            spec.audiences
+                .0
+                .iter()
+                .map(|(id, a)| model::Audience {
+                    id: id.value.clone(),
+                    label: a.label.value.clone(),
+                    description: a.description.as_ref().map(|d| d.value.clone()),
+                    terms: a
+                        .terms
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                        .collect(),
+                })
+                .collect()
+        };
+        // Which audiences use each list, for the harmonised labels.
+        let mut list_audiences: Vec<Vec<String>> = vec![Vec::new(); self.lists.len()];
+        for (qid, &l) in &self.question_lists {
+            if let Some(sym) = self.symbols.get(qid) {
+                for a in &sym.audiences {
+                    if !list_audiences[l].contains(a) {
+                        list_audiences[l].push(a.clone());
+                    }
+                }
+            }
+        }
+        for (i, aud) in list_audiences.iter_mut().enumerate() {
+            if aud.is_empty() {
+                *aud = all.clone();
+            }
+            aud.sort_by_key(|a| all.iter().position(|x| x == a));
+            let _ = i;
+        }
+        let lists = self.lists.clone();
+        let choice_lists = lists
+            .iter()
+            .enumerate()
+            .map(|(i, l)| model::ChoiceList {
+                id: l.id.clone(),
+                options: l
+                    .choices
+                    .iter()
+                    .map(|c| model::Choice {
+                        code: c.code.value,
+                        value: c.value.value.clone(),
+                        label: self.wording(&c.label, &list_audiences[i], 0),
+                        exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                        other: c.other.as_ref().is_some_and(|e| e.value),
+                        nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                    })
+                    .collect(),
+            })
+            .collect();
+
+        let mut instruments = Vec::new();
+        let mut variables: Vec<model::Variable> = Vec::new();
+        let mut variable_index: HashMap<String, usize> = HashMap::new();
+        for audience in &all {
+            let mut sections = Vec::new();
+            for (si, section) in spec.sections.iter().enumerate() {
+                if !self.section_audiences[si].contains(audience) {
+                    continue;
+                }
+                let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+                let section_condition = self.section_conditions.get(&(si, audience.clone())).cloned();
+                let mut items = Vec::new();
+                for (ii, item) in section.items.iter().enumerate() {
+                    let (aud, pos) = self.placements[si][ii].clone();
+                    if !aud.contains(audience) {
+                        continue;
+                    }
+                    let own = self.conditions.get(&(si, ii, audience.clone())).cloned();
+                    match item {
+                        Item::Question(q) => {
+                            let Some(sym) = self.symbols.get(&q.id.value).cloned() else {
+                                continue;
+                            };
+                            if !matches!(sym.kind, SymbolKind::Question) || sym.order != pos {
+                                continue;
+                            }
+                            let built = self.asked(q, audience, pos, &sym, section_condition.as_ref(), own, (si, ii));
+                            for name in built.variable_names() {
+                                match variable_index.get(name).map(|&i| &mut variables[i]) {
+                                    Some(v) => {
+                                        v.numbers.insert(audience.clone(), built.number.clone());
+                                        add_universe(&mut v.universe, audience, built.condition.as_ref());
+                                    }
+                                    None => {
+                                        let wording = self.wording(&q.text, &sym.audiences, pos);
+                                        let row_label =
+                                            built.rows.iter().find(|r| r.variable == name).map(|r| r.label.plain());
+                                        let label = match row_label {
+                                            Some(r) => format!("{}: {r}", built.label),
+                                            None => built.label.clone(),
+                                        };
+                                        variable_index.insert(name.to_string(), variables.len());
+                                        variables.push(model::Variable {
+                                            name: name.to_string(),
+                                            question: q.id.value.clone(),
+                                            kind: q.kind.value,
+                                            label,
+                                            section: section.id.value.clone(),
+                                            audiences: sym.audiences.clone(),
+                                            numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
+                                            wording,
+                                            choice_list: built.choice_list.clone(),
+                                            universe: vec![model::Universe {
+                                                audiences: vec![audience.clone()],
+                                                condition: built.condition.clone(),
+                                            }],
+                                            line: built.line,
+                                        });
+                                    }
+                                }
+                            }
+                            items.push(model::Item::Question(built));
+                        }
+                        Item::Note(n) => {
+                            let title = n.title.as_ref().map(|t| self.text(t, audience, pos));
+                            let text = self.text(&n.text, audience, pos);
+                            items.push(model::Item::Note {
+                                id: n.id.as_ref().map(|i| i.value.clone()),
+                                title,
+                                text,
+                                condition: own,
+                            });
+                        }
+                        Item::Definitions(d) => {
+                            let title = d.title.as_ref().map(|t| self.text(t, audience, pos));
+                            let terms = d
+                                .terms
+                                .iter()
+                                .map(|t| model::Definition {
+                                    term: self.text(&t.term, audience, pos),
+                                    definition: self.text(&t.definition, audience, pos),
+                                })
+                                .collect();
+                            items.push(model::Item::Definitions {
+                                id: d.id.as_ref().map(|i| i.value.clone()),
+                                title,
+                                terms,
+                            });
+                        }
+                        Item::Screen(s) => {
+                            let Some(condition) = self.screens.get(&(si, ii)).cloned() else {
+                                continue;
+                            };
+                            let condition =
+                                Condition::and(section_condition.as_ref(), Some(&condition)).unwrap_or(condition);
+                            let message = self.text(&s.message, audience, pos);
+                            let id =
+                                s.id.as_ref()
+                                    .map(|i| i.value.clone())
+                                    .unwrap_or_else(|| format!("screen_{}_{}", section.id.value, ii + 1));
+                            items.push(model::Item::Screen { id, condition, message });
+                        }
+                    }
+                }
+                let title = self.text(&section.title, audience, first_pos);
+                let intro = section.intro.as_ref().map(|t| self.text(t, audience, first_pos));
+                sections.push(model::Section {
+                    id: section.id.value.clone(),
+                    title,
+                    intro,
+                    condition: section_condition,
+                    items,
+                });
+            }
+            instruments.push(model::Instrument {
+                audience: audience.clone(),
+                sections,
+            });
+        }
+        // Questionnaire order, whichever audience met a variable first (grid rows keep theirs).
+        variables.sort_by_key(|v| v.line);
+
+        let derived = spec
+            .derived
+            .iter()
+            .filter_map(|d| {
+                let rule = self.derived_rules.get(&d.id.value)?.clone();
+                let sym = self.symbols.get(&d.id.value)?;
+                Some(model::Derived {
+                    id: d.id.value.clone(),
+                    label: d.label.value.clone(),
+                    description: d.description.as_ref().map(|x| x.value.clone()),
+                    audiences: sym.audiences.clone(),
+                    rule,
+                    value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
+                    line: self.source.line_col(d.id.span.start).0,
+                })
+            })
+            .collect();
+
+        Questionnaire {
+            format: model::IR_FORMAT,
+            survey,
+            audiences,
+            choice_lists,
+            variables,
+            derived,
+            instruments,
+            content_hash: model::content_hash(&[&self.source.text]),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn asked(
+        &mut self,
+        q: &'a spec::Question,
+        audience: &str,
+        pos: usize,
+        sym: &Symbol,
+        section: Option<&Condition>,
+        own: Option<Condition>,
+        at: (usize, usize),
+    ) -> model::Question {
+        let number = sym.numbers.get(audience).cloned().unwrap_or_default();
+        let text = self.text(&q.text, audience, pos);
+        let label = match &q.label {
+            Some(l) => l.value.clone(),
+            None => short_label(&text.plain()),
+        };
+        let list = self.question_lists.get(&q.id.value).copied();
+        let options = match list {
+            Some(l) => {
+                let choices = self.lists[l].choices;
+                choices
+                    .iter()
+                    .filter(|c| {
+                        c.audiences
+                            .as_ref()
+                            .is_none_or(|a| a.iter().any(|x| x.value == audience))
+                    })
+                    .map(|c| model::AskedChoice {
+                        code: c.code.value,
+                        value: c.value.value.clone(),
+                        label: self.text(&c.label, audience, pos),
+                        exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                        other: c.other.as_ref().is_some_and(|e| e.value),
+                        nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let rows = q
+            .rows
+            .iter()
+            .map(|r| model::Row {
+                id: r.id.value.clone(),
+                variable: format!("{}_{}", q.id.value, r.id.value),
+                label: self.text(&r.label, audience, pos),
+            })
+            .collect();
+        let checks = self.validations.get(&at).cloned().unwrap_or_default();
+        let validations = q
+            .validate
+            .0
+            .iter()
+            .zip(checks)
+            .map(|(v, check)| model::Validation {
+                check,
+                message: self.text(&v.message, audience, pos),
+            })
+            .collect();
+        let to_u32 = |v: &Option<Sp<i64>>| v.as_ref().and_then(|x| u32::try_from(x.value).ok());
+        model::Question {
+            id: q.id.value.clone(),
+            number,
+            kind: q.kind.value,
+            hint: q.hint.as_ref().map(|h| self.text(h, audience, pos)),
+            text,
+            label,
+            required: q.required.as_ref().is_some_and(|r| r.value),
+            condition: Condition::and(section, own.as_ref()),
+            ask_if: own,
+            choice_list: list.map(|l| self.lists[l].id.clone()),
+            options,
+            min_selected: to_u32(&q.min_selected),
+            max_selected: to_u32(&q.max_selected),
+            min: q.min.as_ref().map(|m| m.value),
+            max: q.max.as_ref().map(|m| m.value),
+            decimals: to_u32(&q.decimals),
+            max_length: to_u32(&q.max_length),
+            unit: q.unit.as_ref().map(|u| self.text(u, audience, pos)),
+            rows,
+            validations,
+            probes: q.probes.iter().map(|p| self.text(p, audience, pos)).collect(),
+            interviewer: q.interviewer.as_ref().map(|i| self.text(i, audience, pos)),
+            line: self.source.line_col(q.id.span.start).0,
+        }
+    }
+}
+
+fn add_universe(universe: &mut Vec<model::Universe>, audience: &str, condition: Option<&Condition>) {
+    let source = condition.map(|c| c.source.as_str());
+    match universe
+        .iter_mut()
+        .find(|u| u.condition.as_ref().map(|c| c.source.as_str()) == source)
+    {
+        Some(u) => u.audiences.push(audience.to_string()),
+        None => universe.push(model::Universe {
+            audiences: vec![audience.to_string()],
+            condition: condition.cloned(),
+        }),
+    }
+}
+
+/// A variable label from question text: the first sentence, at most 80 characters.
+fn short_label(text: &str) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() <= 80 {
+        return t;
+    }
+    let cut: String = t.chars().take(77).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(cut);
+    format!("{cut}...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_short_single_lines() {
+        assert_eq!(short_label("Do you  have\na plan?"), "Do you have a plan?");
+        assert!(short_label(&"word ".repeat(40)).len() <= 80);
+    }
+}

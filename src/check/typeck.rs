@@ -1,0 +1,1051 @@
+//! Expressions in, types and diagnostics out: every condition is parsed and checked against
+//! the questions it reads (values, kinds, order, audiences) before it enters the model.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use super::{Checker, FUNCTIONS, Site, SymbolKind, Ty};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::expr::{self, BinOp, Expr, ExprKind};
+use crate::model::{self, Condition};
+use crate::source::Span;
+use crate::spec::{self, Item, Sp};
+
+impl<'a> Checker<'a> {
+    pub(super) fn site<'s>(
+        &self,
+        text: &'s Sp<String>,
+        position: usize,
+        audiences: &[String],
+        what: &'static str,
+    ) -> Site<'s> {
+        let raw = self.source.slice(text.span);
+        let base = raw.find(text.value.as_str()).map(|i| text.span.start + i);
+        Site {
+            text,
+            base,
+            position,
+            itself: None,
+            audiences: audiences.to_vec(),
+            what,
+        }
+    }
+
+    pub(super) fn span_in(&self, site: &Site, (s, e): (usize, usize)) -> Span {
+        match site.base {
+            Some(base) => Span::new(site.text.span.source, base + s, base + e),
+            None => site.text.span,
+        }
+    }
+
+    /// Parses and type-checks a condition; `None` after reporting when it is unusable.
+    pub(super) fn condition(&mut self, site: &Site, want: Option<Ty>) -> Option<Condition> {
+        let parsed = match expr::parse(&site.text.value) {
+            Ok(e) => e,
+            Err(err) => {
+                let span = self.span_in(site, err.span);
+                let mut d = Diagnostic::error(
+                    "expression-syntax",
+                    format!("cannot read this {}: {}", site.what, err.message),
+                )
+                .at(span, "here");
+                if let Some(h) = err.help {
+                    d = d.help(h);
+                }
+                self.push(d);
+                return None;
+            }
+        };
+        let errors_before = self.diags.error_count();
+        let ty = self.ty(&parsed, site);
+        if let Some(want) = want
+            && ty != want
+            && ty != Ty::Error
+            && self.diags.error_count() == errors_before
+        {
+            let span = self.span_in(site, parsed.span);
+            let mut d = Diagnostic::error(
+                "not-a-condition",
+                format!(
+                    "this {} must be true or false, but it is {}",
+                    site.what,
+                    self.describe(&ty)
+                ),
+            )
+            .at(span, "not a condition");
+            d = match ty {
+                Ty::Choice(l) => {
+                    let v = self.lists[l]
+                        .choices
+                        .first()
+                        .map(|c| c.value.value.clone())
+                        .unwrap_or_default();
+                    d.help(format!("compare the answer with a value, e.g. `{} == '{v}'`", parsed))
+                }
+                Ty::Multi(l) => {
+                    let v = self.lists[l]
+                        .choices
+                        .first()
+                        .map(|c| c.value.value.clone())
+                        .unwrap_or_default();
+                    d.help(format!(
+                        "test a choice, e.g. `selected({parsed}, '{v}')`, or use `answered({parsed})`"
+                    ))
+                }
+                _ => d.help(format!("compare it, e.g. `{parsed} > 0`, or use `answered(…)`")),
+            };
+            self.push(d);
+        }
+        (self.diags.error_count() == errors_before).then(|| Condition::new(parsed))
+    }
+
+    /// Checks a condition that may differ per audience; returns it for each audience it covers.
+    pub(super) fn conditions_for(
+        &mut self,
+        given: &spec::Text,
+        audiences: &[String],
+        position: usize,
+        what: &'static str,
+    ) -> Vec<(String, Condition)> {
+        let groups: Vec<(&Sp<String>, Vec<String>)> = match given {
+            spec::Text::One(s) => vec![(s, audiences.to_vec())],
+            spec::Text::PerAudience(map) => {
+                let explicit: Vec<&str> = map
+                    .0
+                    .iter()
+                    .map(|(k, _)| k.value.as_str())
+                    .filter(|k| *k != "default")
+                    .collect();
+                let mut groups = Vec::new();
+                for (k, v) in &map.0 {
+                    if k.value == "default" {
+                        let rest: Vec<String> = audiences
+                            .iter()
+                            .filter(|a| !explicit.contains(&a.as_str()))
+                            .cloned()
+                            .collect();
+                        groups.push((v, rest));
+                    } else if audiences.contains(&k.value) {
+                        groups.push((v, vec![k.value.clone()]));
+                    } else {
+                        let ids = self.audience_ids.clone();
+                        let d = if ids.contains(&k.value) {
+                            Diagnostic::error(
+                                "audience-mismatch",
+                                format!(
+                                    "audience `{}` does not see this item, so it needs no condition",
+                                    k.value
+                                ),
+                            )
+                            .at(k.span, "not shown to this audience")
+                            .help(format!("this item is shown to: {}", audiences.join(", ")))
+                        } else {
+                            Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
+                                .at(k.span, "unknown audience")
+                                .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                        };
+                        self.push(d);
+                    }
+                }
+                let covered: Vec<&String> = groups.iter().flat_map(|(_, a)| a).collect();
+                let uncovered: Vec<String> = audiences.iter().filter(|a| !covered.contains(a)).cloned().collect();
+                if !uncovered.is_empty() {
+                    let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
+                    self.push(
+                        Diagnostic::error(
+                            "missing-condition",
+                            format!(
+                                "no condition for audience{} {}",
+                                if uncovered.len() == 1 { "" } else { "s" },
+                                uncovered.join(", ")
+                            ),
+                        )
+                        .at(span, "per-audience conditions")
+                        .help(format!(
+                            "add `{}: …` (write `true` to always ask) or `default: …`",
+                            uncovered[0]
+                        )),
+                    );
+                }
+                groups
+            }
+        };
+        let mut out = Vec::new();
+        for (text, group) in groups {
+            if group.is_empty() {
+                continue;
+            }
+            let site = self.site(text, position, &group, what);
+            if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
+                out.extend(group.into_iter().map(|a| (a, c.clone())));
+            }
+        }
+        out
+    }
+
+    pub(super) fn describe(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::Bool => "true/false".into(),
+            Ty::Number => "a number".into(),
+            Ty::Text => "text".into(),
+            Ty::Date => "a date".into(),
+            Ty::Choice(l) => format!("a choice from `{}`", self.lists[*l].id),
+            Ty::Multi(l) => format!("a multiple choice from `{}`", self.lists[*l].id),
+            Ty::Audience => "an audience".into(),
+            Ty::Grid => "a grid".into(),
+            Ty::List(t) => format!("a list of {}", self.describe(t)),
+            Ty::Error => "unknown".into(),
+        }
+    }
+
+    pub(super) fn ty(&mut self, e: &Expr, site: &Site) -> Ty {
+        match &e.kind {
+            ExprKind::Number { .. } => Ty::Number,
+            ExprKind::String { .. } => Ty::Text,
+            ExprKind::Bool { .. } => Ty::Bool,
+            ExprKind::List { items } => {
+                let tys: Vec<Ty> = items.iter().map(|i| self.ty(i, site)).collect();
+                Ty::List(Box::new(tys.into_iter().find(|t| *t != Ty::Error).unwrap_or(Ty::Error)))
+            }
+            ExprKind::Var { name } => self.var(name, e.span, site),
+            ExprKind::Not { operand } => {
+                let t = self.ty(operand, site);
+                self.want_bool(operand, &t, site, "`not`");
+                Ty::Bool
+            }
+            ExprKind::Neg { operand } => {
+                let t = self.ty(operand, site);
+                self.want_number(operand, &t, site, "`-`");
+                Ty::Number
+            }
+            ExprKind::Binary { op, left, right } => {
+                let (lt, rt) = (self.ty(left, site), self.ty(right, site));
+                match op {
+                    BinOp::And | BinOp::Or => {
+                        let what = format!("`{}`", op.symbol());
+                        self.want_bool(left, &lt, site, &what);
+                        self.want_bool(right, &rt, site, &what);
+                        Ty::Bool
+                    }
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                        let what = format!("`{}`", op.symbol());
+                        self.want_number(left, &lt, site, &what);
+                        self.want_number(right, &rt, site, &what);
+                        Ty::Number
+                    }
+                    BinOp::Eq | BinOp::Ne => {
+                        self.comparable(*op, left, &lt, right, &rt, site);
+                        Ty::Bool
+                    }
+                    BinOp::In | BinOp::NotIn => {
+                        self.membership(*op, left, &lt, right, site);
+                        Ty::Bool
+                    }
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                        self.ordered(*op, left, &lt, right, &rt, site);
+                        Ty::Bool
+                    }
+                }
+            }
+            ExprKind::Call { function, args } => self.call(function, args, e, site),
+        }
+    }
+
+    pub(super) fn var(&mut self, name: &str, span: (usize, usize), site: &Site) -> Ty {
+        if name == "audience" {
+            return Ty::Audience;
+        }
+        let file_span = self.span_in(site, span);
+        let Some(sym) = self.symbols.get(name).cloned() else {
+            let mut names: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let d = Diagnostic::error(
+                "unknown-variable",
+                format!("there is no question or derived variable `{name}`"),
+            )
+            .at(file_span, "unknown name");
+            let d = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None if name.contains('-') => d.help("names use `_`, not `-`"),
+                None => d.help("refer to a question by its `id`; text values need quotes, e.g. 'yes'"),
+            };
+            self.push(d);
+            return Ty::Error;
+        };
+        let visible = match sym.kind {
+            SymbolKind::Derived => self.derived_order(name) < site.position,
+            _ => {
+                sym.order < site.position
+                    || site.itself == Some(name)
+                    || matches!(&sym.kind, SymbolKind::GridRow { grid } if site.itself == Some(grid.as_str()))
+            }
+        };
+        if !visible {
+            let (msg, help) = match sym.kind {
+                SymbolKind::Derived => (
+                    format!("derived variable `{name}` reads answers given later, so it is not known here"),
+                    "use it only after every question it reads".to_string(),
+                ),
+                _ if sym.order == site.position => (
+                    format!(
+                        "`{name}` is this question itself, so its answer is not known when deciding whether to ask it"
+                    ),
+                    "a condition can only read earlier questions; to check the answer use `validate`".to_string(),
+                ),
+                _ => {
+                    let num = site
+                        .audiences
+                        .first()
+                        .and_then(|a| sym.numbers.get(a))
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        format!(
+                            "`{name}` is asked later{}, so its answer is not known here",
+                            if num.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({num})")
+                            }
+                        ),
+                        "a condition can only read questions that come before it; move the question, or the condition"
+                            .to_string(),
+                    )
+                }
+            };
+            self.push(
+                Diagnostic::error("forward-reference", msg)
+                    .at(file_span, "not yet asked")
+                    .also(sym.span, "asked here")
+                    .help(help),
+            );
+            return Ty::Error;
+        }
+        let missing: Vec<&String> = site.audiences.iter().filter(|a| !sym.audiences.contains(a)).collect();
+        if !missing.is_empty() {
+            let who = missing.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            self.push(
+                Diagnostic::error(
+                    "audience-mismatch",
+                    format!("`{name}` is not asked of {who}, but this {} applies to them", site.what),
+                )
+                .at(file_span, format!("never answered by {who}"))
+                .also(sym.span, "defined here")
+                .help(format!(
+                    "limit this item with `audiences: [{}]`, or ask `{name}` of {who} too",
+                    sym.audiences.join(", ")
+                )),
+            );
+            return Ty::Error;
+        }
+        if sym.ty == Ty::Grid {
+            let rows: Vec<&str> = self
+                .symbols
+                .iter()
+                .filter(|(_, s)| matches!(&s.kind, SymbolKind::GridRow { grid } if grid == name))
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let example = rows.iter().min().copied().unwrap_or("…");
+            self.push(
+                Diagnostic::error(
+                    "grid-reference",
+                    format!("`{name}` is a grid; a condition must name one of its rows"),
+                )
+                .at(file_span, "a whole grid has no single answer")
+                .help(format!("use a row variable such as `{example}`")),
+            );
+            return Ty::Error;
+        }
+        sym.ty.clone()
+    }
+
+    /// Position after which a derived variable may be read: after every question it reads.
+    pub(super) fn derived_order(&self, name: &str) -> usize {
+        let mut seen = BTreeSet::new();
+        self.derived_order_inner(name, &mut seen)
+    }
+
+    pub(super) fn derived_order_inner(&self, name: &str, seen: &mut BTreeSet<String>) -> usize {
+        if !seen.insert(name.to_string()) {
+            return 0;
+        }
+        let Some(d) = self.spec.derived.iter().find(|d| d.id.value == name) else {
+            return self.symbols.get(name).map(|s| s.order).unwrap_or(0);
+        };
+        let texts = d.expr.iter().chain(d.cases.iter().map(|c| &c.when));
+        let mut max = 0;
+        for t in texts {
+            if let Ok(e) = expr::parse(&t.value) {
+                for r in e.references() {
+                    let o = match self.symbols.get(r) {
+                        Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(r, seen),
+                        Some(s) => s.order,
+                        None => 0,
+                    };
+                    max = max.max(o);
+                }
+            }
+        }
+        max
+    }
+
+    pub(super) fn want_bool(&mut self, e: &Expr, t: &Ty, site: &Site, op: &str) {
+        if matches!(t, Ty::Bool | Ty::Error) {
+            return;
+        }
+        let span = self.span_in(site, e.span);
+        let d = Diagnostic::error(
+            "type-mismatch",
+            format!("{op} needs true/false, but `{e}` is {}", self.describe(t)),
+        )
+        .at(span, "not true/false");
+        let d = match t {
+            Ty::Choice(l) => {
+                let v = self.lists[*l]
+                    .choices
+                    .first()
+                    .map(|c| c.value.value.clone())
+                    .unwrap_or_default();
+                d.help(format!("compare the answer, e.g. `{e} == '{v}'`"))
+            }
+            Ty::Multi(l) => {
+                let v = self.lists[*l]
+                    .choices
+                    .first()
+                    .map(|c| c.value.value.clone())
+                    .unwrap_or_default();
+                d.help(format!("test a choice, e.g. `selected({e}, '{v}')`"))
+            }
+            _ => d.help(format!("compare it, e.g. `answered({e})`")),
+        };
+        self.push(d);
+    }
+
+    pub(super) fn want_number(&mut self, e: &Expr, t: &Ty, site: &Site, op: &str) {
+        if matches!(t, Ty::Number | Ty::Error) {
+            return;
+        }
+        let span = self.span_in(site, e.span);
+        let d = Diagnostic::error(
+            "type-mismatch",
+            format!("{op} needs a number, but `{e}` is {}", self.describe(t)),
+        )
+        .at(span, "not a number");
+        let d = match t {
+            Ty::Multi(_) => d.help(format!("to count the ticked choices use `count({e})`")),
+            Ty::Choice(_) => d.help("choices are compared by value (`q == 'yes'`), not used in arithmetic"),
+            _ => d.help("arithmetic and ordering work on integer and decimal questions and numbers"),
+        };
+        self.push(d);
+    }
+
+    /// Checks one side of `==`/`!=`/`in` against a literal the other side's type must accept.
+    pub(super) fn literal_fits(&mut self, ty: &Ty, var: &Expr, lit: &Expr, site: &Site) -> bool {
+        let span = self.span_in(site, lit.span);
+        match (ty, &lit.kind) {
+            (Ty::Error, _) => true,
+            (Ty::Choice(l), ExprKind::String { value }) => {
+                let list = &self.lists[*l];
+                if list.choices.iter().any(|c| c.value.value == *value) {
+                    return true;
+                }
+                let values: Vec<String> = list.choices.iter().map(|c| c.value.value.clone()).collect();
+                let by_label = list
+                    .choices
+                    .iter()
+                    .find(|c| label_matches(&c.label, value))
+                    .map(|c| c.value.value.clone());
+                let d = Diagnostic::error("unknown-value", format!("`{var}` has no choice `{value}`"))
+                    .at(span, format!("not a value of `{}`", list.id));
+                let by_meaning = list
+                    .choices
+                    .iter()
+                    .find(|c| c.nonsubstantive.as_ref().is_some_and(|n| means(value, n.value)))
+                    .map(|c| c.value.value.clone());
+                let d = match did_you_mean(value, values.iter().map(String::as_str))
+                    .map(str::to_string)
+                    .or(by_label)
+                    .or(by_meaning)
+                {
+                    Some(s) => d.help(format!("did you mean `{s}`? Values: {}", values.join(", "))),
+                    None => d.help(format!("values of `{}`: {}", list.id, values.join(", "))),
+                };
+                self.push(d);
+                false
+            }
+            (Ty::Choice(l), ExprKind::Number { value }) => {
+                let list = &self.lists[*l];
+                let named = list
+                    .choices
+                    .iter()
+                    .find(|c| c.code.value as f64 == *value)
+                    .map(|c| c.value.value.clone());
+                let d = Diagnostic::error(
+                    "code-not-value",
+                    format!(
+                        "`{var}` is compared with the number {}, but choices are compared by value",
+                        expr::format_number(*value)
+                    ),
+                )
+                .at(span, "a code, not a value");
+                let d = match named {
+                    Some(v) => d.help(format!(
+                        "code {} is `{v}`: write `{var} == '{v}'`",
+                        expr::format_number(*value)
+                    )),
+                    None => d.help(format!(
+                        "write the choice's value in quotes, e.g. `{var} == '{}'`",
+                        list.choices.first().map(|c| c.value.value.as_str()).unwrap_or("yes")
+                    )),
+                };
+                self.push(d);
+                false
+            }
+            (Ty::Audience, ExprKind::String { value }) => {
+                if self.audience_ids.contains(value) {
+                    return true;
+                }
+                let ids = self.audience_ids.clone();
+                self.push(
+                    Diagnostic::error("unknown-audience", format!("there is no audience `{value}`"))
+                        .at(span, "unknown audience")
+                        .suggest(value, ids.iter().map(String::as_str))
+                        .help(format!("audiences are: {}", ids.join(", "))),
+                );
+                false
+            }
+            (Ty::Date, ExprKind::String { value }) => {
+                if is_iso_date(value) {
+                    return true;
+                }
+                self.push(
+                    Diagnostic::error("invalid-date", format!("`{value}` is not a date"))
+                        .at(span, "expected 'YYYY-MM-DD'")
+                        .help("write dates as 'YYYY-MM-DD', e.g. '2019-08-01'"),
+                );
+                false
+            }
+            (Ty::Text, ExprKind::String { .. })
+            | (Ty::Number, ExprKind::Number { .. })
+            | (Ty::Bool, ExprKind::Bool { .. }) => true,
+            (Ty::Multi(l), ExprKind::String { value }) => {
+                let first = self.lists[*l]
+                    .choices
+                    .first()
+                    .map(|c| c.value.value.clone())
+                    .unwrap_or_default();
+                let v = if value.is_empty() { first } else { value.clone() };
+                self.push(
+                    Diagnostic::error(
+                        "multi-compare",
+                        format!("`{var}` is a multiple-choice question, so it cannot be compared with `==`"),
+                    )
+                    .at(self.span_in(site, var.span), "several choices may be ticked")
+                    .help(format!("use `selected({var}, '{v}')` to test one choice")),
+                );
+                false
+            }
+            _ => {
+                let lit_ty = match lit.kind {
+                    ExprKind::Number { .. } => Ty::Number,
+                    ExprKind::String { .. } => Ty::Text,
+                    ExprKind::Bool { .. } => Ty::Bool,
+                    _ => Ty::Error,
+                };
+                self.mismatch(var, ty, lit, &lit_ty, site);
+                false
+            }
+        }
+    }
+
+    pub(super) fn mismatch(&mut self, a: &Expr, at: &Ty, b: &Expr, bt: &Ty, site: &Site) {
+        let span = self.span_in(site, (a.span.0.min(b.span.0), a.span.1.max(b.span.1)));
+        let d = Diagnostic::error(
+            "type-mismatch",
+            format!(
+                "cannot compare `{a}` ({}) with `{b}` ({})",
+                self.describe(at),
+                self.describe(bt)
+            ),
+        )
+        .at(span, "different kinds of value");
+        let d = match (at, bt) {
+            (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => {
+                d.help("text never equals a number; quote the number ('3') or compare a number question")
+            }
+            (Ty::Multi(_), _) | (_, Ty::Multi(_)) => {
+                d.help("use `selected(q, 'value')` or `count(q)` for multiple-choice questions")
+            }
+            _ => d.help("compare values of the same kind"),
+        };
+        self.push(d);
+    }
+
+    pub(super) fn comparable(&mut self, op: BinOp, l: &Expr, lt: &Ty, r: &Expr, rt: &Ty, site: &Site) {
+        let is_lit = |e: &Expr| {
+            matches!(
+                e.kind,
+                ExprKind::Number { .. } | ExprKind::String { .. } | ExprKind::Bool { .. }
+            )
+        };
+        if let Ty::Multi(list) = lt.clone() {
+            let v = match &r.kind {
+                ExprKind::String { value } => value.clone(),
+                _ => self.lists[list]
+                    .choices
+                    .first()
+                    .map(|c| c.value.value.clone())
+                    .unwrap_or_default(),
+            };
+            let neg = if op == BinOp::Ne { "not " } else { "" };
+            self.push(
+                Diagnostic::error(
+                    "multi-compare",
+                    format!(
+                        "`{l}` is a multiple-choice question, so it cannot be compared with `{}`",
+                        op.symbol()
+                    ),
+                )
+                .at(self.span_in(site, l.span), "several choices may be ticked")
+                .help(format!("use `{neg}selected({l}, '{v}')` to test one choice")),
+            );
+            return;
+        }
+        match (is_lit(l), is_lit(r)) {
+            (false, true) => {
+                self.literal_fits(lt, l, r, site);
+            }
+            (true, false) => {
+                self.literal_fits(rt, r, l, site);
+            }
+            _ => {
+                let ok = match (lt, rt) {
+                    (Ty::Error, _) | (_, Ty::Error) => true,
+                    (Ty::Choice(a), Ty::Choice(b)) => a == b || self.same_values(*a, *b),
+                    (a, b) => a == b && !matches!(a, Ty::Multi(_) | Ty::List(_)),
+                };
+                if !ok {
+                    self.mismatch(l, lt, r, rt, site);
+                }
+            }
+        }
+    }
+
+    pub(super) fn same_values(&self, a: usize, b: usize) -> bool {
+        let vals = |l: usize| {
+            self.lists[l]
+                .choices
+                .iter()
+                .map(|c| c.value.value.clone())
+                .collect::<BTreeSet<_>>()
+        };
+        vals(a) == vals(b)
+    }
+
+    pub(super) fn membership(&mut self, op: BinOp, l: &Expr, lt: &Ty, r: &Expr, site: &Site) {
+        let ExprKind::List { items } = &r.kind else {
+            let span = self.span_in(site, r.span);
+            self.push(
+                Diagnostic::error(
+                    "type-mismatch",
+                    format!("`{}` needs a list in square brackets on its right", op.symbol()),
+                )
+                .at(span, "not a list")
+                .help(format!("write e.g. `{l} {} ['a', 'b']`", op.symbol())),
+            );
+            return;
+        };
+        if let Ty::Multi(list) = lt {
+            let v = self.lists[*list]
+                .choices
+                .first()
+                .map(|c| c.value.value.clone())
+                .unwrap_or_default();
+            self.push(
+                Diagnostic::error(
+                    "multi-compare",
+                    format!(
+                        "`{l}` is a multiple-choice question, so `{}` does not apply",
+                        op.symbol()
+                    ),
+                )
+                .at(self.span_in(site, l.span), "several choices may be ticked")
+                .help(format!("use `selected({l}, '{v}') or …` to test choices")),
+            );
+            return;
+        }
+        for item in items {
+            if matches!(
+                item.kind,
+                ExprKind::Number { .. } | ExprKind::String { .. } | ExprKind::Bool { .. }
+            ) {
+                self.literal_fits(lt, l, item, site);
+            } else {
+                let span = self.span_in(site, item.span);
+                self.push(
+                    Diagnostic::error("type-mismatch", "a list after `in` may hold only plain values")
+                        .at(span, "not a plain value")
+                        .help("write numbers or 'quoted' values"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn ordered(&mut self, op: BinOp, l: &Expr, lt: &Ty, r: &Expr, rt: &Ty, site: &Site) {
+        for (e, t) in [(l, lt), (r, rt)] {
+            match t {
+                Ty::Number | Ty::Error | Ty::Date => {}
+                Ty::Text if matches!(e.kind, ExprKind::String { .. }) => {}
+                Ty::Choice(_) => {
+                    let span = self.span_in(site, e.span);
+                    self.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!(
+                                "`{}` needs numbers or dates, but `{e}` is {}",
+                                op.symbol(),
+                                self.describe(t)
+                            ),
+                        )
+                        .at(span, "choices have no order")
+                        .help(format!("list the values that count instead: `{e} in ['…', '…']`")),
+                    );
+                    return;
+                }
+                _ => {
+                    self.want_number(e, t, site, &format!("`{}`", op.symbol()));
+                    return;
+                }
+            }
+        }
+        match (lt, rt) {
+            (Ty::Date, _) if matches!(r.kind, ExprKind::String { .. }) => {
+                self.literal_fits(lt, l, r, site);
+            }
+            (_, Ty::Date) if matches!(l.kind, ExprKind::String { .. }) => {
+                self.literal_fits(rt, r, l, site);
+            }
+            (Ty::Error, _) | (_, Ty::Error) => {}
+            (a, b) if a == b => {}
+            _ => self.mismatch(l, lt, r, rt, site),
+        }
+    }
+
+    pub(super) fn call(&mut self, function: &str, args: &[Expr], e: &Expr, site: &Site) -> Ty {
+        let span = self.span_in(site, e.span);
+        let Some(&(_, arity)) = FUNCTIONS.iter().find(|(f, _)| *f == function) else {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
+            self.push(
+                Diagnostic::error("unknown-function", format!("there is no function `{function}`"))
+                    .at(span, "unknown function")
+                    .suggest(function, names.iter().copied())
+                    .help(format!("functions are: {}", names.join(", "))),
+            );
+            return Ty::Error;
+        };
+        if args.len() != arity {
+            let usage = match function {
+                "selected" => "selected(question, 'value')",
+                "count" => "count(question)",
+                _ => "answered(question)",
+            };
+            self.push(
+                Diagnostic::error(
+                    "wrong-arguments",
+                    format!(
+                        "`{function}` takes {arity} argument{}, not {}",
+                        if arity == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .at(span, "wrong number of arguments")
+                .help(format!("write `{usage}`")),
+            );
+            return Ty::Error;
+        }
+        let target = &args[0];
+        let ExprKind::Var { .. } = target.kind else {
+            let s = self.span_in(site, target.span);
+            self.push(
+                Diagnostic::error(
+                    "wrong-arguments",
+                    format!("the first argument of `{function}` must be a question id"),
+                )
+                .at(s, "not a question id"),
+            );
+            return Ty::Error;
+        };
+        let t = self.ty(target, site);
+        match function {
+            "answered" => Ty::Bool,
+            "count" => {
+                if !matches!(t, Ty::Multi(_) | Ty::Error) {
+                    let s = self.span_in(site, target.span);
+                    self.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!(
+                                "`count` needs a multiple-choice question, but `{target}` is {}",
+                                self.describe(&t)
+                            ),
+                        )
+                        .at(s, "not multiple choice")
+                        .help(format!("use `answered({target})` to test whether it was answered")),
+                    );
+                }
+                Ty::Number
+            }
+            _ => {
+                let value = &args[1];
+                match &t {
+                    Ty::Multi(l) | Ty::Choice(l) => {
+                        let l = *l;
+                        if matches!(value.kind, ExprKind::String { .. } | ExprKind::Number { .. }) {
+                            self.literal_fits(&Ty::Choice(l), target, value, site);
+                        } else {
+                            let s = self.span_in(site, value.span);
+                            self.push(
+                                Diagnostic::error(
+                                    "wrong-arguments",
+                                    "the second argument of `selected` must be a 'quoted' choice value",
+                                )
+                                .at(s, "not a value"),
+                            );
+                        }
+                    }
+                    Ty::Error => {}
+                    other => {
+                        let s = self.span_in(site, target.span);
+                        self.push(
+                            Diagnostic::error(
+                                "type-mismatch",
+                                format!(
+                                    "`selected` needs a choice question, but `{target}` is {}",
+                                    self.describe(other)
+                                ),
+                            )
+                            .at(s, "not a choice question"),
+                        );
+                    }
+                }
+                Ty::Bool
+            }
+        }
+    }
+
+    pub(super) fn expressions(&mut self) {
+        let spec = self.spec;
+        for (si, section) in spec.sections.iter().enumerate() {
+            let first = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+            if let Some(text) = &section.ask_if {
+                let aud = self.section_audiences[si].clone();
+                for (a, c) in self.conditions_for(text, &aud, first, "section condition") {
+                    self.section_conditions.insert((si, a), c);
+                }
+            }
+            for (ii, item) in section.items.iter().enumerate() {
+                let (aud, pos) = self.placements[si][ii].clone();
+                match item {
+                    Item::Question(q) => {
+                        if let Some(text) = &q.ask_if {
+                            for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
+                                self.conditions.insert((si, ii, a), c);
+                            }
+                        }
+                        let mut checks = Vec::new();
+                        for v in &q.validate.0 {
+                            let mut site = self.site(&v.check, pos, &aud, "validation rule");
+                            site.itself = Some(&q.id.value);
+                            if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
+                                if !c
+                                    .references
+                                    .iter()
+                                    .any(|r| *r == q.id.value || r.starts_with(&format!("{}_", q.id.value)))
+                                {
+                                    self.push(
+                                        Diagnostic::warning("validation-ignores-answer", format!("this validation rule does not read `{}`", q.id.value))
+                                            .at(v.check.span, "never looks at the answer")
+                                            .help("a rule is checked when the question is answered; it normally compares the answer, e.g. `age >= 18`"),
+                                    );
+                                }
+                                checks.push(c);
+                            }
+                        }
+                        self.validations.insert((si, ii), checks);
+                    }
+                    Item::Note(n) => {
+                        if let Some(text) = &n.ask_if {
+                            for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
+                                self.conditions.insert((si, ii, a), c);
+                            }
+                        }
+                    }
+                    Item::Screen(s) => {
+                        let site = self.site(&s.end_if, pos, &aud, "screening rule");
+                        if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
+                            self.screens.insert((si, ii), c);
+                        }
+                    }
+                    Item::Definitions(_) => {}
+                }
+            }
+        }
+        for d in &spec.derived {
+            let Some(sym) = self.symbols.get(&d.id.value).cloned() else {
+                continue;
+            };
+            if !matches!(sym.kind, SymbolKind::Derived) {
+                continue;
+            }
+            let aud = sym.audiences.clone();
+            if let Some(text) = &d.expr {
+                let site = self.site(text, usize::MAX, &aud, "derived expression");
+                let errors = self.diags.error_count();
+                if let Ok(parsed) = expr::parse(&text.value) {
+                    let ty = self.ty(&parsed, &site);
+                    let vt = match ty {
+                        Ty::Bool => Some("bool"),
+                        Ty::Number => Some("number"),
+                        Ty::Text | Ty::Date => Some("text"),
+                        Ty::Choice(_) => Some("text"),
+                        Ty::Error => None,
+                        _ => {
+                            self.push(
+                                Diagnostic::error(
+                                    "type-mismatch",
+                                    format!(
+                                        "a derived variable must be a number, text or true/false, not {}",
+                                        self.describe(&ty)
+                                    ),
+                                )
+                                .at(text.span, "unsupported value"),
+                            );
+                            None
+                        }
+                    };
+                    if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
+                        if let Some(s) = self.symbols.get_mut(&d.id.value).map(Rc::make_mut) {
+                            s.ty = match vt {
+                                "bool" => Ty::Bool,
+                                "number" => Ty::Number,
+                                _ => Ty::Text,
+                            };
+                        }
+                        self.derived_types.insert(d.id.value.clone(), vt);
+                        self.derived_rules.insert(
+                            d.id.value.clone(),
+                            model::DerivedRule::Expr {
+                                expr: Condition::new(parsed),
+                            },
+                        );
+                    }
+                } else {
+                    self.condition(&site, None);
+                }
+            } else if let Ty::Choice(l) = sym.ty {
+                let mut cases = Vec::new();
+                for case in &d.cases {
+                    let site = self.site(&case.when, usize::MAX, &aud, "case");
+                    let cond = self.condition(&site, Some(Ty::Bool));
+                    let fits = self.lists[l].choices.iter().any(|c| c.value.value == case.value.value);
+                    if !fits {
+                        let values: Vec<String> = self.lists[l].choices.iter().map(|c| c.value.value.clone()).collect();
+                        self.push(
+                            Diagnostic::error(
+                                "unknown-value",
+                                format!("`{}` is not a value of `{}`", case.value.value, self.lists[l].id),
+                            )
+                            .at(case.value.span, "not in the choices")
+                            .suggest(&case.value.value, values.iter().map(String::as_str))
+                            .help(format!("values: {}", values.join(", "))),
+                        );
+                    }
+                    if let (Some(when), true) = (cond, fits) {
+                        cases.push(model::Case {
+                            when,
+                            value: case.value.value.clone(),
+                        });
+                    }
+                }
+                self.derived_types.insert(d.id.value.clone(), "choice");
+                self.derived_rules.insert(
+                    d.id.value.clone(),
+                    model::DerivedRule::Cases {
+                        cases,
+                        choice_list: self.lists[l].id.clone(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn label_matches(label: &spec::Text, value: &str) -> bool {
+    match label {
+        spec::Text::One(s) => s.value.eq_ignore_ascii_case(value),
+        spec::Text::PerAudience(m) => m.0.iter().any(|(_, s)| s.value.eq_ignore_ascii_case(value)),
+    }
+}
+
+/// Whether a word a designer might write ("maybe", "dk", "refused") stands for a kind of
+/// non-substantive answer, so `q == 'maybe'` can suggest the list's `unsure`.
+fn means(word: &str, kind: spec::NonSubstantive) -> bool {
+    let w: String = word
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let words: &[&str] = match kind {
+        spec::NonSubstantive::Unsure | spec::NonSubstantive::DontKnow => &[
+            "maybe",
+            "perhaps",
+            "notsure",
+            "unsure",
+            "uncertain",
+            "dontknow",
+            "dk",
+            "idk",
+            "unknown",
+            "dunno",
+        ],
+        spec::NonSubstantive::PreferNotToSay => &[
+            "prefernot",
+            "prefernottosay",
+            "pnts",
+            "refused",
+            "refuse",
+            "declined",
+            "rathernotsay",
+            "notsay",
+        ],
+    };
+    words.contains(&w.as_str())
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_uncertainty_words() {
+        assert!(is_iso_date("2019-08-01"));
+        assert!(!is_iso_date("2019-13-01"));
+        assert!(!is_iso_date("01/08/2019"));
+        assert!(means("maybe", spec::NonSubstantive::Unsure));
+        assert!(means("Don't know", spec::NonSubstantive::DontKnow));
+        assert!(means("refused", spec::NonSubstantive::PreferNotToSay));
+        assert!(!means("yes", spec::NonSubstantive::Unsure));
+    }
+}
