@@ -372,7 +372,7 @@ impl Questionnaire {
     /// Derived variables are computed from the routed answers; one is not applicable when
     /// no variable it reads was asked (or its audience is not among the derived variable's).
     pub fn route(&self, audience: &str, raw: &dyn Answers) -> Route {
-        let mut env = Routed {
+        let mut env: Routed<String> = Routed {
             model: self,
             audience: audience.to_string(),
             values: HashMap::new(),
@@ -473,13 +473,13 @@ impl Questionnaire {
 }
 
 /// Answers as routing has admitted them so far, with derived variables computed on demand.
-struct Routed<'m> {
-    model: &'m Questionnaire,
-    audience: String,
-    values: HashMap<String, Value>,
+pub(crate) struct Routed<'m, K> {
+    pub model: &'m Questionnaire,
+    pub audience: String,
+    pub values: HashMap<K, Value>,
 }
 
-impl Answers for Routed<'_> {
+impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq> Answers for Routed<'_, K> {
     fn value(&self, name: &str) -> Value {
         if let Some(v) = self.values.get(name) {
             return v.clone();

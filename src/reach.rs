@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::eval::{self, Answers, Value};
-use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire};
+use crate::eval::{self, Value};
+use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire, Routed};
 
 /// At most this many combinations of answers are tried for one condition.
 const MAX_COMBINATIONS: usize = 20_000;
@@ -95,9 +95,9 @@ impl<'m> Reach<'m> {
         }
         let domains: Vec<Vec<Value>> = needed.iter().map(|(_, v)| domain(v.question)).collect();
 
-        let mut env = Env {
+        let mut env: Routed<&str> = Routed {
             model: self.model,
-            audience: self.audience,
+            audience: self.audience.to_string(),
             values: HashMap::new(),
         };
         for mut index in 0..total {
@@ -148,27 +148,5 @@ fn domain(q: &Question) -> Vec<Value> {
             .map(|o| Value::Text(o.value.clone()))
             .chain([Value::Null])
             .collect(),
-    }
-}
-
-struct Env<'m> {
-    model: &'m Questionnaire,
-    audience: &'m str,
-    values: HashMap<&'m str, Value>,
-}
-
-impl Answers for Env<'_> {
-    fn value(&self, name: &str) -> Value {
-        if let Some(v) = self.values.get(name) {
-            return v.clone();
-        }
-        match self.model.derived(name) {
-            Some(d) => self.model.derive(d, self),
-            None => Value::Null,
-        }
-    }
-
-    fn audience(&self) -> &str {
-        self.audience
     }
 }
