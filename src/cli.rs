@@ -93,10 +93,14 @@ enum Format {
 enum Target {
     /// The resolved model as JSON (`quire.ir.json`), for other tools.
     Ir,
+    /// The codebook: Markdown, HTML, CSV, DDI-Codebook 2.5 XML and JSON.
+    Codebook,
+    /// Analysis schemas: Frictionless Data Package, JSON Schema, Stata, SPSS, R and SQL.
+    Schema,
 }
 
 impl Target {
-    const ALL: [Target; 1] = [Target::Ir];
+    const ALL: [Target; 3] = [Target::Ir, Target::Codebook, Target::Schema];
 }
 
 pub fn run() -> u8 {
@@ -235,6 +239,16 @@ fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], colo
     for t in targets {
         match t {
             Target::Ir => files.push(("quire.ir.json".into(), ir_json(&model))),
+            Target::Codebook => files.extend(
+                quire::backend::codebook::render(&model)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("codebook").join(p), b)),
+            ),
+            Target::Schema => files.extend(
+                quire::backend::schema::render(&model)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("schema").join(p), b)),
+            ),
         }
     }
     match write_atomically(out, &files) {

@@ -15,7 +15,9 @@
 //! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
 //! rendered only at the edge (the CLI), with miette or as JSON.
 
+pub mod backend;
 pub mod check;
+pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod expr;
@@ -23,6 +25,7 @@ pub mod model;
 pub mod reach;
 pub mod source;
 pub mod spec;
+pub mod words;
 pub mod yaml;
 
 use diagnostic::Diagnostics;

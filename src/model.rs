@@ -121,6 +121,8 @@ pub struct Choice {
     pub code: i64,
     pub value: String,
     pub label: Vec<Wording>,
+    /// The audiences offered this choice (those who see the list, unless limited).
+    pub audiences: Vec<String>,
     pub exclusive: bool,
     pub other: bool,
     pub nonsubstantive: Option<NonSubstantive>,

@@ -341,13 +341,25 @@ impl<'a> Checker<'a> {
                 options: l
                     .choices
                     .iter()
-                    .map(|c| model::Choice {
-                        code: c.code.value,
-                        value: c.value.value.clone(),
-                        label: self.wording(&c.label, &list_audiences[i], 0),
-                        exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
-                        other: c.other.as_ref().is_some_and(|e| e.value),
-                        nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                    .map(|c| {
+                        let offered: Vec<String> = list_audiences[i]
+                            .iter()
+                            .filter(|a| {
+                                c.audiences
+                                    .as_ref()
+                                    .is_none_or(|only| only.iter().any(|x| &x.value == *a))
+                            })
+                            .cloned()
+                            .collect();
+                        model::Choice {
+                            code: c.code.value,
+                            value: c.value.value.clone(),
+                            label: self.wording(&c.label, &offered, 0),
+                            audiences: offered,
+                            exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                            other: c.other.as_ref().is_some_and(|e| e.value),
+                            nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                        }
                     })
                     .collect(),
             })

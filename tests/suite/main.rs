@@ -1,5 +1,6 @@
 //! Quire's integration tests, built as one binary. See tests/README.md.
 
+mod analysis;
 mod cli;
 mod diagnostics;
 mod examples;

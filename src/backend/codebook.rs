@@ -1,0 +1,705 @@
+//! The model in, the codebook out: per variable its wording for each audience, codes,
+//! missing codes, universe in words, section and derivation; as Markdown, HTML, CSV,
+//! DDI-Codebook 2.5 XML and JSON, all from one [`Codebook`] value.
+
+use serde::Serialize;
+
+use super::{File, csv_safe};
+use crate::data::{self, ColumnKind};
+use crate::model::{DerivedRule, QuestionType, Questionnaire};
+use crate::words::Words;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Codebook {
+    pub survey: Survey,
+    pub audiences: Vec<Group>,
+    pub missing_codes: Vec<Code>,
+    pub sections: Vec<Section>,
+    /// Multiple-choice questions, as sets of 0/1 columns.
+    pub multiple_response_sets: Vec<ResponseSet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub language: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub variables: Vec<Entry>,
+}
+
+/// One variable (a question, a grid row or a derived variable) and its columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub name: String,
+    pub label: String,
+    /// "single-choice", "multiple-choice", "integer", … or "derived".
+    pub kind: String,
+    /// Question numbers, e.g. "Q7 (patients, parents and carers); Q6 (healthcare professionals)".
+    pub numbers: String,
+    pub wording: Vec<Worded>,
+    pub universe: Vec<Worded>,
+    /// The universe as expressions, per group of audiences.
+    pub universe_expr: Vec<Worded>,
+    pub columns: Vec<ColumnEntry>,
+    pub derivation: Option<Derivation>,
+    /// Interviewer instruction, if any.
+    pub instruction: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Worded {
+    pub audiences: Vec<String>,
+    /// The audiences' labels, joined, for people.
+    pub who: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnEntry {
+    pub name: String,
+    pub label: String,
+    /// "code", "flag", "text", "write-in", "integer", "number", "date" or "boolean".
+    pub kind: &'static str,
+    pub codes: Vec<Code>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Code {
+    pub code: i64,
+    pub label: String,
+    /// "valid", "nonsubstantive" (declared Unsure, Prefer not to say…), "not_applicable" or "missing".
+    pub status: &'static str,
+    /// For non-substantive answers: which kind.
+    pub nonsubstantive: Option<String>,
+    /// Audiences offered this code, when not all who see the question.
+    pub only_for: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Derivation {
+    pub words: String,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseSet {
+    pub name: String,
+    pub label: String,
+    pub columns: Vec<String>,
+}
+
+/// Builds the codebook from the model.
+pub fn build(model: &Questionnaire) -> Codebook {
+    let columns = data::columns(model);
+    let codes = model.survey.missing_codes;
+    let label_of = |a: &str| {
+        model
+            .audiences
+            .iter()
+            .find(|x| x.id == a)
+            .map(|x| x.label.clone())
+            .unwrap_or_else(|| a.to_string())
+    };
+    let who = |auds: &[String]| Words::new(model, auds).who();
+    let missing_codes = vec![
+        Code {
+            code: codes.not_applicable,
+            label: "Not applicable".into(),
+            status: "not_applicable",
+            nonsubstantive: None,
+            only_for: None,
+        },
+        Code {
+            code: codes.missing,
+            label: "Missing".into(),
+            status: "missing",
+            nonsubstantive: None,
+            only_for: None,
+        },
+    ];
+
+    let column_entries = |variable: &str, audiences: &[String]| -> Vec<ColumnEntry> {
+        columns
+            .iter()
+            .filter(|c| c.variable == variable)
+            .map(|c| {
+                let mut list_codes: Vec<Code> = match &c.kind {
+                    ColumnKind::Code { list } => model
+                        .choice_list(list)
+                        .map(|l| {
+                            l.options
+                                .iter()
+                                .map(|o| Code {
+                                    code: o.code,
+                                    label: o.label.first().map(|w| w.text.plain()).unwrap_or_default(),
+                                    status: if o.nonsubstantive.is_some() {
+                                        "nonsubstantive"
+                                    } else {
+                                        "valid"
+                                    },
+                                    nonsubstantive: o.nonsubstantive.map(|n| {
+                                        serde_json::to_value(n)
+                                            .ok()
+                                            .and_then(|v| v.as_str().map(str::to_string))
+                                            .unwrap_or_default()
+                                    }),
+                                    only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    ColumnKind::Flag { .. } | ColumnKind::Boolean => {
+                        let (yes, no) = if matches!(c.kind, ColumnKind::Boolean) {
+                            ("True", "False")
+                        } else {
+                            ("Ticked", "Not ticked")
+                        };
+                        vec![
+                            Code {
+                                code: 1,
+                                label: yes.into(),
+                                status: "valid",
+                                nonsubstantive: None,
+                                only_for: None,
+                            },
+                            Code {
+                                code: 0,
+                                label: no.into(),
+                                status: "valid",
+                                nonsubstantive: None,
+                                only_for: None,
+                            },
+                        ]
+                    }
+                    _ => Vec::new(),
+                };
+                list_codes.extend(missing_codes.iter().cloned());
+                ColumnEntry {
+                    name: c.name.clone(),
+                    label: c.label.clone(),
+                    kind: match c.kind {
+                        ColumnKind::Code { .. } => "code",
+                        ColumnKind::Flag { .. } => "flag",
+                        ColumnKind::WriteIn { .. } => "write-in",
+                        ColumnKind::Integer => "integer",
+                        ColumnKind::Number => "number",
+                        ColumnKind::Date => "date",
+                        ColumnKind::Boolean => "boolean",
+                        _ => "text",
+                    },
+                    codes: list_codes,
+                }
+            })
+            .collect()
+    };
+
+    let mut sections: Vec<Section> = Vec::new();
+    let instrument_sections = model.instruments.iter().flat_map(|i| &i.sections);
+    for s in instrument_sections {
+        if sections.iter().any(|x| x.id == s.id) {
+            continue;
+        }
+        sections.push(Section {
+            id: s.id.clone(),
+            title: s.title.plain(),
+            variables: Vec::new(),
+        });
+    }
+    let instruction = |question: &str| {
+        model
+            .instruments
+            .iter()
+            .flat_map(|i| &i.sections)
+            .flat_map(|s| &s.items)
+            .find_map(|it| match it {
+                crate::model::Item::Question(q) if q.id == question => q.interviewer.as_ref().map(|t| t.plain()),
+                _ => None,
+            })
+    };
+    for v in &model.variables {
+        let numbers = {
+            let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+            for a in &v.audiences {
+                let Some(n) = v.numbers.get(a) else { continue };
+                match groups.iter_mut().find(|(m, _)| m == n) {
+                    Some((_, auds)) => auds.push(a.clone()),
+                    None => groups.push((n.clone(), vec![a.clone()])),
+                }
+            }
+            if groups.len() == 1 {
+                groups[0].0.clone()
+            } else {
+                groups
+                    .iter()
+                    .map(|(n, auds)| format!("{n} ({})", who(auds)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        };
+        let entry = Entry {
+            name: v.name.clone(),
+            label: v.label.clone(),
+            kind: v.kind.describe().to_string(),
+            numbers,
+            wording: v
+                .wording
+                .iter()
+                .map(|w| Worded {
+                    audiences: w.audiences.clone(),
+                    who: who(&w.audiences),
+                    text: w.text.plain(),
+                })
+                .collect(),
+            universe: v
+                .universe
+                .iter()
+                .map(|u| {
+                    let mut words = Words::new(model, &u.audiences);
+                    words.with_codes = true;
+                    Worded {
+                        audiences: u.audiences.clone(),
+                        who: who(&u.audiences),
+                        text: words.universe(u.condition.as_ref()),
+                    }
+                })
+                .collect(),
+            universe_expr: v
+                .universe
+                .iter()
+                .map(|u| Worded {
+                    audiences: u.audiences.clone(),
+                    who: who(&u.audiences),
+                    text: u
+                        .condition
+                        .as_ref()
+                        .map(|c| c.source.clone())
+                        .unwrap_or_else(|| "true".into()),
+                })
+                .collect(),
+            columns: column_entries(&v.name, &v.audiences),
+            derivation: None,
+            instruction: instruction(&v.question),
+        };
+        if let Some(s) = sections.iter_mut().find(|s| s.id == v.section) {
+            s.variables.push(entry);
+        }
+    }
+    let mut derived = Section {
+        id: "derived".into(),
+        title: "Derived variables".into(),
+        variables: Vec::new(),
+    };
+    for d in &model.derived {
+        let words = Words::new(model, &d.audiences);
+        let (text, expression) = match &d.rule {
+            DerivedRule::Expr { expr } => (format!("Computed as {}.", words.condition(expr)), expr.source.clone()),
+            DerivedRule::Cases { cases, choice_list } => {
+                let list = model.choice_list(choice_list);
+                let label = |v: &str| {
+                    list.and_then(|l| l.get(v))
+                        .and_then(|o| o.label.first())
+                        .map(|w| w.text.plain())
+                        .unwrap_or_else(|| v.to_string())
+                };
+                let parts: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("“{}” when the respondent {}", label(&c.value), words.condition(&c.when)))
+                    .collect();
+                let exprs: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("{} when {}", c.value, c.when.source))
+                    .collect();
+                (format!("{}; otherwise missing.", parts.join("; ")), exprs.join("; "))
+            }
+        };
+        let mut words_u = Words::new(model, &d.audiences);
+        words_u.with_codes = true;
+        derived.variables.push(Entry {
+            name: d.id.clone(),
+            label: d.label.clone(),
+            kind: "derived".into(),
+            numbers: String::new(),
+            wording: Vec::new(),
+            universe: vec![Worded {
+                audiences: d.audiences.clone(),
+                who: who(&d.audiences),
+                text: format!(
+                    "Derived for {}; not applicable when none of the variables it reads was asked.",
+                    words_u.who()
+                ),
+            }],
+            universe_expr: Vec::new(),
+            columns: column_entries(&d.id, &d.audiences),
+            derivation: Some(Derivation {
+                words: text,
+                expression,
+            }),
+            instruction: None,
+        });
+    }
+    if !derived.variables.is_empty() {
+        sections.push(derived);
+    }
+    let multiple_response_sets = model
+        .variables
+        .iter()
+        .filter(|v| v.kind == QuestionType::Multiple)
+        .map(|v| ResponseSet {
+            name: v.name.clone(),
+            label: v.label.clone(),
+            columns: columns
+                .iter()
+                .filter(|c| c.variable == v.name && matches!(c.kind, ColumnKind::Flag { .. }))
+                .map(|c| c.name.clone())
+                .collect(),
+        })
+        .collect();
+    let _ = label_of;
+    Codebook {
+        survey: Survey {
+            id: model.survey.id.clone(),
+            title: model.survey.title.plain(),
+            version: model.survey.version.clone(),
+            description: model.survey.description.as_ref().map(|d| d.plain()),
+            language: model.survey.language.clone(),
+            content_hash: model.content_hash.clone(),
+        },
+        audiences: model
+            .audiences
+            .iter()
+            .map(|a| Group {
+                id: a.id.clone(),
+                label: a.label.clone(),
+            })
+            .collect(),
+        missing_codes,
+        sections,
+        multiple_response_sets,
+    }
+}
+
+/// Every codebook file: `codebook.md`, `codebook.html`, `codebook.csv`, `codebook.ddi.xml`, `codebook.json`.
+pub fn render(model: &Questionnaire) -> Vec<File> {
+    let cb = build(model);
+    vec![
+        ("codebook.md".into(), markdown(&cb).into_bytes()),
+        ("codebook.html".into(), html(&cb).into_bytes()),
+        ("codebook.csv".into(), csv(&cb).into_bytes()),
+        ("codebook.ddi.xml".into(), ddi(&cb, model).into_bytes()),
+        ("codebook.json".into(), {
+            let mut v = serde_json::to_vec_pretty(&cb).unwrap_or_default();
+            v.push(b'\n');
+            v
+        }),
+    ]
+}
+
+fn templates() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env.add_filter("md", |s: String| super::markdown_escape(&s));
+    env.add_filter("anchor", |s: String| {
+        s.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    });
+    let _ = env.add_template("codebook.md", include_str!("templates/codebook.md.j2"));
+    let _ = env.add_template("codebook.html", include_str!("templates/codebook.html.j2"));
+    env
+}
+
+pub fn markdown(cb: &Codebook) -> String {
+    let env = templates();
+    env.get_template("codebook.md")
+        .and_then(|t| t.render(minijinja::context! { cb => minijinja::Value::from(minijinja::value::Serde(cb)) }))
+        .unwrap_or_else(|e| format!("template error: {e}\n"))
+}
+
+pub fn html(cb: &Codebook) -> String {
+    let env = templates();
+    env.get_template("codebook.html")
+        .and_then(|t| t.render(minijinja::context! { cb => minijinja::Value::from(minijinja::value::Serde(cb)) }))
+        .unwrap_or_else(|e| format!("template error: {e}\n"))
+}
+
+/// One row per column × code (columns without codes get their missing codes only).
+pub fn csv(cb: &Codebook) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record([
+        "variable",
+        "column",
+        "label",
+        "question",
+        "type",
+        "section",
+        "wording",
+        "universe",
+        "code",
+        "code_label",
+        "code_status",
+    ]);
+    for s in &cb.sections {
+        for e in &s.variables {
+            let wording = e
+                .wording
+                .iter()
+                .map(|w| format!("[{}] {}", w.who, w.text))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let universe = e
+                .universe
+                .iter()
+                .map(|u| u.text.clone())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            for c in &e.columns {
+                for code in &c.codes {
+                    let _ = w.write_record([
+                        e.name.clone(),
+                        c.name.clone(),
+                        csv_safe(&c.label),
+                        e.numbers.clone(),
+                        c.kind.to_string(),
+                        csv_safe(&s.title),
+                        csv_safe(&wording),
+                        csv_safe(&universe),
+                        code.code.to_string(),
+                        csv_safe(&code.label),
+                        code.status.to_string(),
+                    ]);
+                }
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// DDI-Codebook 2.5: study citation, then `dataDscr` with a `varGrp` per multiple-choice
+/// question and a `var` per column (question text per audience, universe, categories).
+pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
+    use quick_xml::Writer;
+    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let start = |name: &str, attrs: &[(&str, &str)]| {
+        let mut e = BytesStart::new(name.to_string());
+        for (k, v) in attrs {
+            e.push_attribute((*k, *v));
+        }
+        Event::Start(e)
+    };
+    let el = |w: &mut Writer<Vec<u8>>, name: &str, attrs: &[(&str, &str)], text: &str| {
+        let _ = w.write_event(start(name, attrs));
+        let _ = w.write_event(Event::Text(BytesText::new(text)));
+        let _ = w.write_event(Event::End(BytesEnd::new(name.to_string())));
+    };
+    let var_id = |col: &str| format!("V_{col}");
+    let qstn_id = |col: &str, i: usize| format!("Q_{col}_{i}");
+    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    let _ = w.write_event(start(
+        "codeBook",
+        &[
+            ("xmlns", "ddi:codebook:2_5"),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            ("xsi:schemaLocation", "ddi:codebook:2_5 codebook.xsd"),
+            ("version", "2.5"),
+            ("ID", &format!("CB_{}", cb.survey.id)),
+        ],
+    ));
+    let _ = w.write_event(start("stdyDscr", &[]));
+    let _ = w.write_event(start("citation", &[]));
+    let _ = w.write_event(start("titlStmt", &[]));
+    el(&mut w, "titl", &[], &cb.survey.title);
+    el(&mut w, "IDNo", &[], &cb.survey.id);
+    let _ = w.write_event(Event::End(BytesEnd::new("titlStmt")));
+    let _ = w.write_event(start("verStmt", &[]));
+    el(&mut w, "version", &[], &cb.survey.version);
+    el(
+        &mut w,
+        "notes",
+        &[],
+        &format!(
+            "Generated by Quire from the questionnaire specification; content hash {}.",
+            cb.survey.content_hash
+        ),
+    );
+    let _ = w.write_event(Event::End(BytesEnd::new("verStmt")));
+    let _ = w.write_event(Event::End(BytesEnd::new("citation")));
+    let _ = w.write_event(Event::End(BytesEnd::new("stdyDscr")));
+
+    let _ = w.write_event(start("dataDscr", &[]));
+    for set in &cb.multiple_response_sets {
+        let vars = set.columns.iter().map(|c| var_id(c)).collect::<Vec<_>>().join(" ");
+        let _ = w.write_event(start(
+            "varGrp",
+            &[
+                ("ID", &format!("G_{}", set.name)),
+                ("type", "multipleResp"),
+                ("var", &vars),
+                ("name", &set.name),
+            ],
+        ));
+        el(&mut w, "labl", &[], &set.label);
+        let _ = w.write_event(Event::End(BytesEnd::new("varGrp")));
+    }
+    // Which questions route to which: forward (this answer decides whether they are asked)
+    // and backward (the questions this one's universe reads).
+    let mut first_qstn: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for s in &cb.sections {
+        for e in &s.variables {
+            for c in &e.columns {
+                if !e.wording.is_empty() {
+                    first_qstn.insert(c.name.clone(), qstn_id(&c.name, 0));
+                }
+            }
+        }
+    }
+    let reads = |name: &str| -> Vec<String> {
+        model
+            .variables
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| {
+                let mut r: Vec<String> = v
+                    .universe
+                    .iter()
+                    .filter_map(|u| u.condition.as_ref())
+                    .flat_map(|c| c.references.clone())
+                    .collect();
+                r.sort();
+                r.dedup();
+                r
+            })
+            .unwrap_or_default()
+    };
+    for s in &cb.sections {
+        for e in &s.variables {
+            for c in &e.columns {
+                let intrvl = if matches!(c.kind, "integer" | "number") {
+                    "contin"
+                } else {
+                    "discrete"
+                };
+                let _ = w.write_event(start(
+                    "var",
+                    &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
+                ));
+                el(&mut w, "labl", &[], &c.label);
+                for (i, wd) in e.wording.iter().enumerate() {
+                    let _ = w.write_event(start("qstn", &[("ID", &qstn_id(&c.name, i)), ("seqNo", &e.numbers)]));
+                    el(&mut w, "qstnLit", &[], &format!("[{}] {}", wd.who, wd.text));
+                    let forward: Vec<String> = model
+                        .variables
+                        .iter()
+                        .filter(|v| {
+                            v.name != e.name
+                                && v.universe
+                                    .iter()
+                                    .filter_map(|u| u.condition.as_ref())
+                                    .any(|c| c.references.iter().any(|r| r == &e.name))
+                        })
+                        .flat_map(|v| {
+                            cb.sections
+                                .iter()
+                                .flat_map(|s| &s.variables)
+                                .filter(|x| x.name == v.name)
+                                .flat_map(|x| &x.columns)
+                                .filter_map(|col| first_qstn.get(&col.name).cloned())
+                                .take(1)
+                        })
+                        .collect();
+                    if !forward.is_empty() {
+                        el(
+                            &mut w,
+                            "forward",
+                            &[("qstn", &forward.join(" "))],
+                            "The answer decides whether these questions are asked.",
+                        );
+                    }
+                    let backward: Vec<String> = reads(&e.name)
+                        .iter()
+                        .filter_map(|r| {
+                            first_qstn
+                                .get(r)
+                                .cloned()
+                                .or_else(|| first_qstn.get(&crate::data::option_column(r, 1)).cloned())
+                        })
+                        .collect();
+                    if !backward.is_empty() {
+                        el(
+                            &mut w,
+                            "backward",
+                            &[("qstn", &backward.join(" "))],
+                            "Asked depending on the answers to these questions.",
+                        );
+                    }
+                    if let Some(instr) = &e.instruction {
+                        el(&mut w, "ivuInstr", &[], instr);
+                    }
+                    let _ = w.write_event(Event::End(BytesEnd::new("qstn")));
+                }
+                for u in &e.universe {
+                    el(&mut w, "universe", &[("clusion", "I")], &u.text);
+                }
+                for code in &c.codes {
+                    let missing = matches!(code.status, "not_applicable" | "missing");
+                    let mut attrs: Vec<(&str, &str)> = Vec::new();
+                    if missing {
+                        attrs.push(("missing", "Y"));
+                    }
+                    let _ = w.write_event(start("catgry", &attrs));
+                    el(&mut w, "catValu", &[], &code.code.to_string());
+                    el(&mut w, "labl", &[], &code.label);
+                    if code.status == "nonsubstantive" {
+                        el(
+                            &mut w,
+                            "txt",
+                            &[],
+                            "Declared non-substantive answer (a real answer, not missing).",
+                        );
+                    }
+                    let _ = w.write_event(Event::End(BytesEnd::new("catgry")));
+                }
+                if let Some(d) = &e.derivation {
+                    let _ = w.write_event(start("derivation", &[]));
+                    el(&mut w, "drvdesc", &[], &d.words);
+                    el(&mut w, "drvcmd", &[("syntax", "quire")], &d.expression);
+                    let _ = w.write_event(Event::End(BytesEnd::new("derivation")));
+                }
+                let fmt_type = if matches!(c.kind, "text" | "write-in" | "date") {
+                    "character"
+                } else {
+                    "numeric"
+                };
+                el(&mut w, "varFormat", &[("type", fmt_type)], "");
+                let _ = w.write_event(Event::End(BytesEnd::new("var")));
+            }
+        }
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("dataDscr")));
+    let _ = w.write_event(Event::End(BytesEnd::new("codeBook")));
+    let mut out = String::from_utf8(w.into_inner()).unwrap_or_default();
+    out.push('\n');
+    out
+}

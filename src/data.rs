@@ -1,0 +1,382 @@
+//! The model in, the response record out: one column per variable (the data contract every
+//! backend and the web form share), and the encoding of a respondent's route into a row.
+//!
+//! docs/data.md is the contract in words. In short: `respondent_id`, `audience`,
+//! `spec_version` first; a single choice, grid row or categorical derived variable is one
+//! column of codes; a multiple choice is one 0/1 column per option, `<id>_<code>`; an
+//! "Other, please specify" adds `<id>_other`; not applicable and missing are the survey's
+//! codes (default -88 and -99) in every column, text columns included.
+
+use serde::Serialize;
+
+use crate::eval::{Answers, Value};
+use crate::model::{QuestionType, Questionnaire, Route, State};
+
+/// One column of the response record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The model variable this column encodes (question, grid row or derived variable).
+    pub variable: String,
+    #[serde(flatten)]
+    pub kind: ColumnKind,
+    pub label: String,
+    /// Audiences this column can hold answers for.
+    pub audiences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// The response's identifier (primary key).
+    RespondentId,
+    /// The audience id of the respondent.
+    Audience,
+    /// The spec version the response was collected with.
+    SpecVersion,
+    /// A choice's code from `list` (single choice, grid row, categorical derived variable).
+    Code {
+        list: String,
+    },
+    /// 1 when the option with `code` is ticked at a multiple-choice question, else 0.
+    Flag {
+        list: String,
+        code: i64,
+        value: String,
+    },
+    /// Free text: a text question or a derived text.
+    Text,
+    /// The write-in of an "Other, please specify" choice of `list`: text.
+    WriteIn {
+        list: String,
+    },
+    Integer,
+    /// A decimal answer or derived number.
+    Number,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// 1 for true, 0 for false (derived conditions).
+    Boolean,
+}
+
+impl ColumnKind {
+    /// Whether cells are numbers (codes, flags, counts) rather than text.
+    pub fn is_numeric(&self) -> bool {
+        !matches!(
+            self,
+            ColumnKind::RespondentId
+                | ColumnKind::Audience
+                | ColumnKind::SpecVersion
+                | ColumnKind::Text
+                | ColumnKind::WriteIn { .. }
+                | ColumnKind::Date
+        )
+    }
+}
+
+/// The record's columns, in order.
+pub fn columns(model: &Questionnaire) -> Vec<Column> {
+    let all: Vec<String> = model.audiences.iter().map(|a| a.id.clone()).collect();
+    let meta = |name: &str, kind: ColumnKind, label: &str| Column {
+        name: name.to_string(),
+        variable: name.to_string(),
+        kind,
+        label: label.to_string(),
+        audiences: all.clone(),
+    };
+    let mut out = vec![
+        meta("respondent_id", ColumnKind::RespondentId, "Respondent identifier"),
+        meta("audience", ColumnKind::Audience, "Respondent group"),
+        meta("spec_version", ColumnKind::SpecVersion, "Questionnaire version"),
+    ];
+    for v in &model.variables {
+        let list = v.choice_list.as_ref().and_then(|l| model.choice_list(l));
+        let col = |name: String, kind: ColumnKind, label: String| Column {
+            name,
+            variable: v.name.clone(),
+            kind,
+            label,
+            audiences: v.audiences.clone(),
+        };
+        match (v.kind, list) {
+            (QuestionType::Multiple, Some(list)) => {
+                for o in &list.options {
+                    let label = format!("{}: {}", v.label, first_label(&o.label));
+                    let mut c = col(
+                        option_column(&v.name, o.code),
+                        ColumnKind::Flag {
+                            list: list.id.clone(),
+                            code: o.code,
+                            value: o.value.clone(),
+                        },
+                        label,
+                    );
+                    c.audiences.retain(|a| o.audiences.contains(a));
+                    out.push(c);
+                }
+            }
+            (QuestionType::Single | QuestionType::Grid, Some(list)) => {
+                out.push(col(
+                    v.name.clone(),
+                    ColumnKind::Code { list: list.id.clone() },
+                    v.label.clone(),
+                ));
+            }
+            (QuestionType::Integer, _) => out.push(col(v.name.clone(), ColumnKind::Integer, v.label.clone())),
+            (QuestionType::Decimal, _) => out.push(col(v.name.clone(), ColumnKind::Number, v.label.clone())),
+            (QuestionType::Date, _) => out.push(col(v.name.clone(), ColumnKind::Date, v.label.clone())),
+            _ => out.push(col(v.name.clone(), ColumnKind::Text, v.label.clone())),
+        }
+        if let Some(list) = list.filter(|l| l.options.iter().any(|o| o.other)) {
+            out.push(col(
+                other_column(&v.name),
+                ColumnKind::WriteIn { list: list.id.clone() },
+                format!("{}: other, specified", v.label),
+            ));
+        }
+    }
+    for d in &model.derived {
+        let kind = match &d.rule {
+            crate::model::DerivedRule::Cases { choice_list, .. } => ColumnKind::Code {
+                list: choice_list.clone(),
+            },
+            crate::model::DerivedRule::Expr { .. } => match d.value_type {
+                "bool" => ColumnKind::Boolean,
+                "number" => ColumnKind::Number,
+                _ => ColumnKind::Text,
+            },
+        };
+        out.push(Column {
+            name: d.id.clone(),
+            variable: d.id.clone(),
+            kind,
+            label: d.label.clone(),
+            audiences: d.audiences.clone(),
+        });
+    }
+    out
+}
+
+/// The column of one option of a multiple-choice question: `<id>_<code>` (`n` for a minus sign).
+pub fn option_column(variable: &str, code: i64) -> String {
+    if code < 0 {
+        format!("{variable}_n{}", code.unsigned_abs())
+    } else {
+        format!("{variable}_{code}")
+    }
+}
+
+/// The write-in column of a question with an "Other, please specify" choice.
+pub fn other_column(variable: &str) -> String {
+    format!("{variable}_other")
+}
+
+fn first_label(w: &[crate::model::Wording]) -> String {
+    w.first().map(|w| w.text.plain()).unwrap_or_default()
+}
+
+/// One cell of the record, before it is written in a format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Int(i64),
+    Number(f64),
+    Text(String),
+    NotApplicable,
+    Missing,
+}
+
+impl Cell {
+    /// The cell as CSV text, with the survey's missing codes.
+    pub fn render(&self, codes: crate::model::MissingCodes) -> String {
+        match self {
+            Cell::Int(i) => i.to_string(),
+            Cell::Number(n) => crate::expr::format_number(*n),
+            Cell::Text(s) => s.clone(),
+            Cell::NotApplicable => codes.not_applicable.to_string(),
+            Cell::Missing => codes.missing.to_string(),
+        }
+    }
+}
+
+/// Encodes one response: its route through the questionnaire, and the raw write-ins.
+pub fn encode(
+    model: &Questionnaire,
+    columns: &[Column],
+    respondent: &str,
+    audience: &str,
+    route: &Route,
+    raw: &dyn Answers,
+) -> Vec<Cell> {
+    columns
+        .iter()
+        .map(|c| {
+            let state = route.states.get(&c.variable);
+            match &c.kind {
+                ColumnKind::RespondentId => Cell::Text(respondent.to_string()),
+                ColumnKind::Audience => Cell::Text(audience.to_string()),
+                ColumnKind::SpecVersion => Cell::Text(model.survey.version.clone()),
+                // Not offered to this audience (a whole question, or one option of it).
+                _ if !c.audiences.iter().any(|a| a == audience) => Cell::NotApplicable,
+                ColumnKind::WriteIn { list } => {
+                    // A write-in is asked only when its question's "other" choice was taken.
+                    let others = model
+                        .choice_list(list)
+                        .map(|l| {
+                            l.options
+                                .iter()
+                                .filter(|o| o.other)
+                                .map(|o| o.value.as_str())
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default();
+                    let chose_other = match state {
+                        Some(State::Answered(Value::Text(t))) => others.contains(&t.as_str()),
+                        Some(State::Answered(Value::Selection(s))) => s.iter().any(|v| others.contains(&v.as_str())),
+                        _ => false,
+                    };
+                    match (chose_other, raw.value(&c.name).normalised()) {
+                        (false, _) => Cell::NotApplicable,
+                        (true, Value::Text(t)) => Cell::Text(t),
+                        (true, _) => Cell::Missing,
+                    }
+                }
+                kind => match state {
+                    None | Some(State::NotApplicable) => Cell::NotApplicable,
+                    Some(State::Missing) => Cell::Missing,
+                    Some(State::Answered(value)) => answered(model, kind, value),
+                },
+            }
+        })
+        .collect()
+}
+
+fn answered(model: &Questionnaire, kind: &ColumnKind, value: &Value) -> Cell {
+    let code_of = |list: &str, v: &str| model.choice_list(list).and_then(|l| l.get(v)).map(|o| o.code);
+    match (kind, value) {
+        (ColumnKind::Code { list }, Value::Text(v)) => code_of(list, v).map(Cell::Int).unwrap_or(Cell::Missing),
+        (ColumnKind::Flag { value, .. }, Value::Selection(picked)) => Cell::Int(i64::from(picked.contains(value))),
+        (ColumnKind::Integer, Value::Number(n)) => Cell::Int(*n as i64),
+        (ColumnKind::Number, Value::Number(n)) => Cell::Number(*n),
+        (ColumnKind::Boolean, Value::Bool(b)) => Cell::Int(i64::from(*b)),
+        (ColumnKind::Text | ColumnKind::Date, Value::Text(t)) => Cell::Text(t.clone()),
+        (ColumnKind::Text, Value::Number(n)) => Cell::Text(crate::expr::format_number(*n)),
+        _ => Cell::Missing,
+    }
+}
+
+/// Writes records as CSV (RFC 4180), header first.
+pub fn to_csv(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record(columns.iter().map(|c| c.name.as_str()));
+    for row in rows {
+        let _ = w.write_record(row.iter().map(|c| c.render(model.survey.missing_codes)));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Synthetic responses that honour the routing: `n` respondents spread over the audiences,
+/// answers drawn at random (deterministic for a `seed`), some left blank, a few screened out.
+/// Answers are drawn for every question, routed or not, and routing then drops the ones a
+/// respondent would not have been asked, as the web form does.
+pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
+    let cols = columns(model);
+    let mut rng = seed.max(1);
+    let mut next = move |k: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % k.max(1) as u64) as usize
+    };
+    const WRITE_INS: [&str; 6] = [
+        "Hospital pharmacist",
+        "Ysbyty Gwynedd, Bangor",
+        "\"Key worker\", social care",
+        "Nurse; then GP",
+        "<none> & unsure",
+        "Cydlynydd gofal – ŵyr",
+    ];
+    let mut rows = Vec::new();
+    for i in 0..n {
+        let audience = &model.audiences[i % model.audiences.len()].id;
+        let mut raw = crate::eval::AnswerMap::new(audience);
+        let Some(instrument) = model.instrument(audience) else {
+            continue;
+        };
+        for q in instrument
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|it| match it {
+                crate::model::Item::Question(q) => Some(q),
+                _ => None,
+            })
+        {
+            // Screening questions (required yes/no) are mostly passed: 1 in 12 declines.
+            let blank = !q.required && next(10) == 0;
+            for var in q.variable_names() {
+                if blank {
+                    continue;
+                }
+                let pick = |k: usize, next: &mut dyn FnMut(usize) -> usize| next(k);
+                let value = match q.kind {
+                    QuestionType::Single | QuestionType::Grid => {
+                        let o = if q.required && q.options.len() == 2 && pick(12, &mut next) != 0 {
+                            0
+                        } else {
+                            pick(q.options.len(), &mut next)
+                        };
+                        Value::Text(q.options[o].value.clone())
+                    }
+                    QuestionType::Multiple => {
+                        let max = q.max_selected.map(|m| m as usize).unwrap_or(q.options.len()).max(1);
+                        let k = 1 + pick(max.min(q.options.len()), &mut next);
+                        let mut picked: Vec<String> = Vec::new();
+                        for _ in 0..k {
+                            let o = &q.options[pick(q.options.len(), &mut next)];
+                            if o.exclusive {
+                                picked = vec![o.value.clone()];
+                                break;
+                            }
+                            if !picked.contains(&o.value) {
+                                picked.push(o.value.clone());
+                            }
+                        }
+                        let order: Vec<String> = q
+                            .options
+                            .iter()
+                            .map(|o| o.value.clone())
+                            .filter(|v| picked.contains(v))
+                            .collect();
+                        Value::Selection(order)
+                    }
+                    QuestionType::Integer | QuestionType::Decimal => {
+                        let lo = q.min.unwrap_or(0.0);
+                        let hi = q.max.unwrap_or(lo + 100.0).min(lo + 40.0);
+                        Value::Number(lo + pick((hi - lo) as usize + 1, &mut next) as f64)
+                    }
+                    QuestionType::Date => Value::Text(format!(
+                        "2019-{:02}-{:02}",
+                        8 + pick(5, &mut next),
+                        1 + pick(28, &mut next)
+                    )),
+                    QuestionType::Text | QuestionType::LongText => {
+                        Value::Text(WRITE_INS[pick(WRITE_INS.len(), &mut next)].to_string())
+                    }
+                };
+                raw.set(var, value);
+            }
+            if q.options.iter().any(|o| o.other) {
+                raw.set(
+                    &other_column(&q.id),
+                    Value::Text(WRITE_INS[next(WRITE_INS.len())].to_string()),
+                );
+            }
+        }
+        let route = model.route(audience, &raw);
+        rows.push(encode(model, &cols, &format!("R{:04}", i + 1), audience, &route, &raw));
+    }
+    rows
+}

@@ -1,0 +1,335 @@
+//! A condition and the model in, plain words out: `sc_available == 'yes'` becomes
+//! "answered “Yes” at Q12". For codebook universes and, later, paper routing.
+
+use crate::expr::{BinOp, Expr, ExprKind, format_number};
+use crate::model::{Condition, QuestionType, Questionnaire};
+
+/// Describes conditions for a group of audiences (question numbers are theirs).
+pub struct Words<'m> {
+    model: &'m Questionnaire,
+    audiences: &'m [String],
+    /// Add the variable and codes, e.g. "(sc_available = 1)", for analysts.
+    pub with_codes: bool,
+}
+
+impl<'m> Words<'m> {
+    pub fn new(model: &'m Questionnaire, audiences: &'m [String]) -> Self {
+        Words {
+            model,
+            audiences,
+            with_codes: false,
+        }
+    }
+
+    /// "Asked of patients and carers who answered “Yes” at Q12 (sc_available = 1)."
+    pub fn universe(&self, condition: Option<&Condition>) -> String {
+        let who = self.who();
+        match condition {
+            None => format!("Asked of {who}."),
+            Some(c) => format!("Asked of {who} who {}.", self.condition(c)),
+        }
+    }
+
+    /// The respondents meant by this group of audiences, in words.
+    pub fn who(&self) -> String {
+        if self.model.audiences.len() == 1 {
+            return "all respondents".to_string();
+        }
+        let labels: Vec<String> = self
+            .audiences
+            .iter()
+            .filter_map(|a| self.model.audiences.iter().find(|x| &x.id == a))
+            .map(|a| lower_first(&a.label))
+            .collect();
+        if labels.len() == self.model.audiences.len() {
+            return "all respondents".to_string();
+        }
+        // "patients and parents and carers" would be ambiguous: labels may contain "and".
+        if labels.iter().any(|l| l.contains(" and ")) {
+            labels.join("; ")
+        } else {
+            join_and(&labels)
+        }
+    }
+
+    pub fn condition(&self, c: &Condition) -> String {
+        self.phrase(&c.expr, 0)
+    }
+
+    fn phrase(&self, e: &Expr, parent: u8) -> String {
+        match &e.kind {
+            ExprKind::Binary {
+                op: op @ (BinOp::And | BinOp::Or),
+                left,
+                right,
+            } => {
+                let p = if *op == BinOp::And { 2 } else { 1 };
+                let s = format!("{} {} {}", self.phrase(left, p), op.symbol(), self.phrase(right, p));
+                if parent != 0 && parent != p {
+                    format!("({s})")
+                } else {
+                    s
+                }
+            }
+            ExprKind::Binary { op, left, right } => self.compare(*op, left, right).unwrap_or_else(|| code(e)),
+            ExprKind::Not { operand } => match &operand.kind {
+                ExprKind::Call { function, args } if function == "answered" => {
+                    format!("did not answer {}", self.at(&args[0]))
+                }
+                ExprKind::Call { function, args } if function == "selected" && args.len() == 2 => {
+                    format!(
+                        "did not tick {} at {}",
+                        self.value_label(&args[0], &args[1]),
+                        self.at(&args[0])
+                    )
+                }
+                _ => format!("not ({})", self.phrase(operand, 0)),
+            },
+            ExprKind::Call { function, args } => match (function.as_str(), args.as_slice()) {
+                ("answered", [q]) => format!("answered {}", self.at(q)),
+                ("selected", [q, v]) => {
+                    let codes = self.codes(q, "=", std::slice::from_ref(v));
+                    format!("ticked {} at {}{codes}", self.value_label(q, v), self.at(q))
+                }
+                _ => code(e),
+            },
+            ExprKind::Bool { value: true } => "always".to_string(),
+            ExprKind::Bool { value: false } => "never".to_string(),
+            _ => code(e),
+        }
+    }
+
+    fn compare(&self, op: BinOp, left: &Expr, right: &Expr) -> Option<String> {
+        let (var, lit, op) = match (&left.kind, &right.kind) {
+            (ExprKind::Var { .. } | ExprKind::Call { .. }, _) if is_value(right) => (left, right, op),
+            (_, ExprKind::Var { .. } | ExprKind::Call { .. }) if is_value(left) => (right, left, flip(op)),
+            _ => return None,
+        };
+        if let ExprKind::Call { function, args } = &var.kind {
+            if function != "count" || args.len() != 1 {
+                return None;
+            }
+            let ExprKind::Number { value } = lit.kind else {
+                return None;
+            };
+            let n = format_number(value);
+            let how = match op {
+                BinOp::Eq => format!("exactly {n}"),
+                BinOp::Ne => format!("other than {n}"),
+                BinOp::Lt => format!("fewer than {n}"),
+                BinOp::Le => format!("at most {n}"),
+                BinOp::Gt => format!("more than {n}"),
+                BinOp::Ge => format!("at least {n}"),
+                _ => return None,
+            };
+            return Some(format!("ticked {how} options at {}", self.at(&args[0])));
+        }
+        let ExprKind::Var { name } = &var.kind else { return None };
+        if name == "audience" {
+            let groups = literals(lit)
+                .iter()
+                .map(|l| {
+                    self.model
+                        .audiences
+                        .iter()
+                        .find(|a| &a.id == l)
+                        .map(|a| format!("“{}”", a.label))
+                        .unwrap_or_else(|| l.clone())
+                })
+                .collect::<Vec<_>>();
+            let negated = matches!(op, BinOp::Ne | BinOp::NotIn);
+            return Some(format!(
+                "{} in the group {}",
+                if negated { "are not" } else { "are" },
+                join_or(&groups)
+            ));
+        }
+        let labels: Vec<String> = literals(lit).iter().map(|l| self.label_of(name, l)).collect();
+        let at = self.at(var);
+        let codes_lits: Vec<Expr> = match &lit.kind {
+            ExprKind::List { items } => items.clone(),
+            _ => vec![lit.clone()],
+        };
+        let kind = self.kind_of(name);
+        let is_number = matches!(kind, Some(QuestionType::Integer | QuestionType::Decimal));
+        let is_date = kind == Some(QuestionType::Date);
+        Some(match op {
+            BinOp::Eq | BinOp::In => format!(
+                "answered {} at {at}{}",
+                join_or(&labels),
+                self.codes(var, "=", &codes_lits)
+            ),
+            BinOp::Ne | BinOp::NotIn => format!(
+                "did not answer {} at {at}{}",
+                join_or(&labels),
+                self.codes(var, "≠", &codes_lits)
+            ),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let v = labels.first().cloned().unwrap_or_default();
+                let how = match (op, is_date) {
+                    (BinOp::Lt, true) => "a date before",
+                    (BinOp::Le, true) => "a date on or before",
+                    (BinOp::Gt, true) => "a date after",
+                    (BinOp::Ge, true) => "a date on or after",
+                    (BinOp::Lt, _) => "less than",
+                    (BinOp::Le, _) => "at most",
+                    (BinOp::Gt, _) => "more than",
+                    _ => "at least",
+                };
+                let _ = is_number;
+                format!("answered {how} {v} at {at}")
+            }
+            _ => return None,
+        })
+    }
+
+    /// "Q12", or the variable name when the audiences number it differently.
+    fn at(&self, var: &Expr) -> String {
+        let ExprKind::Var { name } = &var.kind else {
+            return code(var);
+        };
+        if let Some(v) = self.model.variables.iter().find(|v| &v.name == name) {
+            let numbers: Vec<&String> = self.audiences.iter().filter_map(|a| v.numbers.get(a)).collect();
+            if let Some(first) = numbers.first()
+                && numbers.iter().all(|n| n == first)
+            {
+                return if v.kind == QuestionType::Grid {
+                    let row = v.label.split_once(": ").map(|(_, r)| r).unwrap_or(&v.label);
+                    format!("{first} (“{row}”)")
+                } else {
+                    first.to_string()
+                };
+            }
+            return format!("the question “{}”", v.label);
+        }
+        match self.model.derived(name) {
+            Some(d) => format!("the derived variable {name} (“{}”)", d.label),
+            None => name.clone(),
+        }
+    }
+
+    fn kind_of(&self, name: &str) -> Option<QuestionType> {
+        self.model.variables.iter().find(|v| v.name == name).map(|v| v.kind)
+    }
+
+    fn list_of(&self, name: &str) -> Option<&crate::model::ChoiceList> {
+        let list = match self.model.variables.iter().find(|v| v.name == name) {
+            Some(v) => v.choice_list.clone(),
+            None => match self.model.derived(name).map(|d| &d.rule) {
+                Some(crate::model::DerivedRule::Cases { choice_list, .. }) => Some(choice_list.clone()),
+                _ => None,
+            },
+        }?;
+        self.model.choice_list(&list)
+    }
+
+    fn label_of(&self, name: &str, value: &str) -> String {
+        match self.list_of(name).and_then(|l| l.get(value)) {
+            Some(o) => format!("“{}”", o.label.first().map(|w| w.text.plain()).unwrap_or_default()),
+            None => format!("“{value}”"),
+        }
+    }
+
+    fn value_label(&self, var: &Expr, value: &Expr) -> String {
+        match (&var.kind, &value.kind) {
+            (ExprKind::Var { name }, ExprKind::String { value }) => self.label_of(name, value),
+            _ => code(value),
+        }
+    }
+
+    fn codes(&self, var: &Expr, op: &str, lits: &[Expr]) -> String {
+        if !self.with_codes {
+            return String::new();
+        }
+        let ExprKind::Var { name } = &var.kind else {
+            return String::new();
+        };
+        let Some(list) = self.list_of(name) else {
+            return String::new();
+        };
+        let codes: Vec<String> = lits
+            .iter()
+            .filter_map(|l| match &l.kind {
+                ExprKind::String { value } => list.get(value).map(|o| o.code.to_string()),
+                _ => None,
+            })
+            .collect();
+        if codes.is_empty() {
+            return String::new();
+        }
+        let is_multi = self.kind_of(name) == Some(QuestionType::Multiple);
+        if is_multi {
+            let cols: Vec<String> = lits
+                .iter()
+                .filter_map(|l| match &l.kind {
+                    ExprKind::String { value } => list
+                        .get(value)
+                        .map(|o| format!("{} = 1", crate::data::option_column(name, o.code))),
+                    _ => None,
+                })
+                .collect();
+            return format!(" ({})", cols.join(", "));
+        }
+        match codes.as_slice() {
+            [one] => format!(" ({name} {op} {one})"),
+            many if op == "=" => format!(" ({name} in {})", many.join(", ")),
+            many => format!(" ({name} not in {})", many.join(", ")),
+        }
+    }
+}
+
+fn is_value(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number { .. } | ExprKind::String { .. } | ExprKind::Bool { .. } => true,
+        ExprKind::List { items } => items.iter().all(is_value),
+        _ => false,
+    }
+}
+
+fn literals(e: &Expr) -> Vec<String> {
+    match &e.kind {
+        ExprKind::List { items } => items.iter().flat_map(literals).collect(),
+        ExprKind::String { value } => vec![value.clone()],
+        ExprKind::Number { value } => vec![format_number(*value)],
+        ExprKind::Bool { value } => vec![value.to_string()],
+        _ => vec![e.to_string()],
+    }
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+fn code(e: &Expr) -> String {
+    format!("`{e}`")
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.chars().nth(1).is_some_and(char::is_uppercase) => f.to_lowercase().chain(c).collect(),
+        _ => s.to_string(),
+    }
+}
+
+fn join_with(items: &[String], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., tail] => format!("{} {last} {tail}", init.join(", ")),
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    join_with(items, "and")
+}
+
+fn join_or(items: &[String]) -> String {
+    join_with(items, "or")
+}
