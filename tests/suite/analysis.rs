@@ -163,7 +163,7 @@ fn frictionless_accepts_the_data_and_rejects_planted_errors() {
 #[test]
 fn ddi_codebook_is_valid_against_the_official_schema() {
     let (_tmp, dir) = built();
-    let xsd = crate::root().join("../shared/schemas/ddi-codebook-2.5/codebook.xsd");
+    let xsd = crate::shared_schemas().join("ddi-codebook-2.5/codebook.xsd");
     let (ok, out) = run(
         &dir,
         "xmlschema-validate",
@@ -412,7 +412,7 @@ fn hostile_text_is_escaped_in_every_format() {
     )
     .unwrap();
 
-    let xsd = crate::root().join("../shared/schemas/ddi-codebook-2.5/codebook.xsd");
+    let xsd = crate::shared_schemas().join("ddi-codebook-2.5/codebook.xsd");
     let (ok, out) = run(
         dir,
         "xmlschema-validate",

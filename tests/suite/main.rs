@@ -3,6 +3,7 @@
 mod analysis;
 mod cli;
 mod diagnostics;
+mod differential;
 mod examples;
 mod expressions;
 mod robustness;
@@ -35,6 +36,17 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// The shared reference schemas (official DDI and Frictionless), beside the repository.
+pub fn shared_schemas() -> PathBuf {
+    let dir = root().join("../shared/schemas");
+    assert!(
+        dir.is_dir(),
+        "the reference schemas are expected at {} (shared/ beside the repository)",
+        dir.display()
+    );
+    dir
 }
 
 pub fn flagship() -> quire::model::Questionnaire {

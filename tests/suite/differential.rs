@@ -1,0 +1,189 @@
+//! One semantics for expressions: the form's JavaScript runtime and the Rust evaluator give
+//! the same value for thousands of generated (expression, answers) pairs, run in Node.
+
+use quire::eval::{self, AnswerMap, Value};
+use quire::expr::{BinOp, Expr, ExprKind};
+use serde_json::{Value as Json, json};
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+const NAMES: [&str; 7] = ["n", "s", "c", "m", "d", "z", "audience"];
+const TEXTS: [&str; 9] = ["yes", "no", "unsure", "", "a", "é", "𝔘x", "2019-08-01", "2020-01-31"];
+const OPS: [BinOp; 14] = [
+    BinOp::Or,
+    BinOp::And,
+    BinOp::Eq,
+    BinOp::Ne,
+    BinOp::Lt,
+    BinOp::Le,
+    BinOp::Gt,
+    BinOp::Ge,
+    BinOp::In,
+    BinOp::NotIn,
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::Mul,
+    BinOp::Div,
+];
+
+fn node(kind: ExprKind) -> Expr {
+    Expr { kind, span: (0, 0) }
+}
+
+fn gen_expr(r: &mut Rng, depth: usize) -> Expr {
+    let leaf = depth == 0 || r.below(3) == 0;
+    if leaf {
+        return match r.below(5) {
+            0 => node(ExprKind::Number {
+                value: [0.0, 1.0, 2.5, 18.0, -3.0, 0.1][r.below(6)],
+            }),
+            1 => node(ExprKind::String {
+                value: TEXTS[r.below(TEXTS.len())].to_string(),
+            }),
+            2 => node(ExprKind::Bool { value: r.below(2) == 0 }),
+            _ => node(ExprKind::Var {
+                name: NAMES[r.below(NAMES.len())].to_string(),
+            }),
+        };
+    }
+    match r.below(9) {
+        0 => node(ExprKind::Not {
+            operand: Box::new(gen_expr(r, depth - 1)),
+        }),
+        1 => node(ExprKind::Neg {
+            operand: Box::new(gen_expr(r, depth - 1)),
+        }),
+        2 => {
+            let items = (0..r.below(3)).map(|_| gen_expr(r, 0)).collect();
+            node(ExprKind::Binary {
+                op: if r.below(2) == 0 { BinOp::In } else { BinOp::NotIn },
+                left: Box::new(gen_expr(r, depth - 1)),
+                right: Box::new(node(ExprKind::List { items })),
+            })
+        }
+        3 => {
+            let f = ["answered", "count", "selected", "unknown"][r.below(4)];
+            let args = (0..1 + r.below(2)).map(|_| gen_expr(r, depth - 1)).collect();
+            node(ExprKind::Call {
+                function: f.to_string(),
+                args,
+            })
+        }
+        _ => node(ExprKind::Binary {
+            op: OPS[r.below(OPS.len())],
+            left: Box::new(gen_expr(r, depth - 1)),
+            right: Box::new(gen_expr(r, depth - 1)),
+        }),
+    }
+}
+
+fn gen_answers(r: &mut Rng) -> (AnswerMap, Json) {
+    let audience = ["patient", "carer", "hcp"][r.below(3)];
+    let mut a = AnswerMap::new(audience);
+    let mut j = serde_json::Map::new();
+    let mut put = |name: &str, v: Json, val: Value| {
+        j.insert(name.to_string(), v);
+        a.set(name, val);
+    };
+    if r.below(4) != 0 {
+        let n = [0.0, 1.0, 18.0, 42.5, -3.0, 1e300][r.below(6)];
+        put("n", json!(n), Value::Number(n));
+    }
+    if r.below(4) != 0 {
+        let s = TEXTS[r.below(TEXTS.len())];
+        put("s", json!(s), Value::Text(s.to_string()));
+    }
+    if r.below(4) != 0 {
+        let c = ["yes", "no", "unsure"][r.below(3)];
+        put("c", json!(c), Value::Text(c.to_string()));
+    }
+    if r.below(4) != 0 {
+        let all = ["nurse", "gp", "yes"];
+        let picked: Vec<String> = all.iter().filter(|_| r.below(2) == 0).map(|s| s.to_string()).collect();
+        put("m", json!(picked), Value::Selection(picked.clone()));
+    }
+    if r.below(4) != 0 {
+        let d = ["2019-08-01", "2019-12-31", "2020-01-31"][r.below(3)];
+        put("d", json!(d), Value::Text(d.to_string()));
+    }
+    (a, json!({ "audience": audience, "values": j }))
+}
+
+/// Values tagged by kind, so a selection and a list literal stay apart in JSON.
+fn tagged(v: &Value) -> Json {
+    match v {
+        Value::Null => json!({ "t": "null" }),
+        Value::Bool(b) => json!({ "t": "bool", "v": b }),
+        Value::Number(n) => json!({ "t": "number", "v": n }),
+        Value::Text(s) => json!({ "t": "text", "v": s }),
+        Value::Selection(s) => json!({ "t": "selection", "v": s }),
+        Value::List(items) => json!({ "t": "list", "v": items.iter().map(tagged).collect::<Vec<_>>() }),
+    }
+}
+
+const NODE_CHECK: &str = r#"
+const Q = require(process.argv[1]);
+const cases = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").map(JSON.parse);
+function tag(v) {
+  if (v === null) return { t: "null" };
+  if (typeof v === "boolean") return { t: "bool", v };
+  if (typeof v === "number") return { t: "number", v };
+  if (typeof v === "string") return { t: "text", v };
+  if (Array.isArray(v)) return { t: "selection", v };
+  return { t: "list", v: v.items.map(tag) };
+}
+let bad = 0;
+for (const c of cases) {
+  const env = { audience: c.answers.audience, value: (n) => (n in c.answers.values ? c.answers.values[n] : null) };
+  const got = JSON.stringify(tag(Q.evaluate(c.expr, env)));
+  const want = JSON.stringify(c.expect);
+  if (got !== want) { if (bad++ < 10) console.log("MISMATCH", c.text, JSON.stringify(c.answers), "rust", want, "js", got); }
+}
+console.log(`checked ${cases.length}, mismatches ${bad}`);
+process.exit(bad ? 1 : 0);
+"#;
+
+#[test]
+fn javascript_runtime_agrees_with_the_rust_evaluator() {
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    let cases = 6000;
+    for _ in 0..cases {
+        let e = gen_expr(&mut r, 4);
+        let (answers, answers_json) = gen_answers(&mut r);
+        let expect = tagged(&eval::eval(&e, &answers));
+        lines.push_str(
+            &json!({ "text": e.to_string(), "expr": e, "answers": answers_json, "expect": expect }).to_string(),
+        );
+        lines.push('\n');
+    }
+    let cases_path = tmp.path().join("cases.jsonl");
+    std::fs::write(&cases_path, lines).unwrap();
+    let runtime = crate::root().join("src/backend/templates/runtime.js");
+    let out = std::process::Command::new("node")
+        .args([
+            "-e",
+            NODE_CHECK,
+            runtime.to_str().unwrap(),
+            cases_path.to_str().unwrap(),
+        ])
+        .output()
+        .expect("node is on the machine");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&format!("checked {cases}, mismatches 0")), "{text}");
+}
