@@ -1,6 +1,7 @@
 //! The model in, output files out: one module per backend, each a function of the model only.
 
 pub mod codebook;
+pub mod html;
 pub mod schema;
 
 /// One output file: its path relative to the output directory, and its bytes.

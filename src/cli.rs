@@ -66,6 +66,9 @@ enum Command {
         /// Only these audiences; repeat for several [default: all].
         #[arg(long)]
         audience: Vec<String>,
+        /// `pilot` adds a feedback box after each section of the web form.
+        #[arg(long, value_enum, default_value_t = EditionArg::Production)]
+        edition: EditionArg,
     },
     /// Create a small, commented spec to start from.
     Init {
@@ -90,6 +93,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EditionArg {
+    Production,
+    Pilot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Target {
     /// The resolved model as JSON (`quire.ir.json`), for other tools.
     Ir,
@@ -97,10 +106,12 @@ enum Target {
     Codebook,
     /// Analysis schemas: Frictionless Data Package, JSON Schema, Stata, SPSS, R and SQL.
     Schema,
+    /// Web forms: one self-contained `<audience>/form.html` per audience.
+    Html,
 }
 
 impl Target {
-    const ALL: [Target; 3] = [Target::Ir, Target::Codebook, Target::Schema];
+    const ALL: [Target; 4] = [Target::Ir, Target::Codebook, Target::Schema, Target::Html];
 }
 
 pub fn run() -> u8 {
@@ -127,7 +138,8 @@ pub fn run() -> u8 {
             out,
             target,
             audience,
-        } => build(&spec, &out, &target, &audience, color),
+            edition,
+        } => build(&spec, &out, &target, &audience, edition, color),
         Command::Init { name } => init(&name),
         Command::SpecSchema => {
             println!(
@@ -205,7 +217,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
     worst
 }
 
-fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], color: bool) -> u8 {
+fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], edition: EditionArg, color: bool) -> u8 {
     let name = spec.display().to_string();
     let text = match read(spec) {
         Ok(t) => t,
@@ -249,6 +261,17 @@ fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], colo
                     .into_iter()
                     .map(|(p, b)| (PathBuf::from("schema").join(p), b)),
             ),
+            Target::Html => {
+                let edition = match edition {
+                    EditionArg::Production => quire::backend::html::Edition::Production,
+                    EditionArg::Pilot => quire::backend::html::Edition::Pilot,
+                };
+                files.extend(
+                    quire::backend::html::render(&model, edition)
+                        .into_iter()
+                        .map(|(p, b)| (PathBuf::from("html").join(p), b)),
+                )
+            }
         }
     }
     match write_atomically(out, &files) {

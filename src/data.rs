@@ -283,6 +283,17 @@ pub fn to_csv(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> 
 /// respondent would not have been asked, as the web form does.
 pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
     let cols = columns(model);
+    synthetic_answers(model, n, seed)
+        .into_iter()
+        .map(|(id, raw)| {
+            let route = model.route(&raw.audience, &raw);
+            encode(model, &cols, &id, &raw.audience, &route, &raw)
+        })
+        .collect()
+}
+
+/// The raw answers behind [`synthetic`]: what respondents entered, before routing.
+pub fn synthetic_answers(model: &Questionnaire, n: usize, seed: u64) -> Vec<(String, crate::eval::AnswerMap)> {
     let mut rng = seed.max(1);
     let mut next = move |k: usize| {
         rng ^= rng << 13;
@@ -375,8 +386,7 @@ pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
                 );
             }
         }
-        let route = model.route(audience, &raw);
-        rows.push(encode(model, &cols, &format!("R{:04}", i + 1), audience, &route, &raw));
+        rows.push((format!("R{:04}", i + 1), raw));
     }
     rows
 }

@@ -187,3 +187,90 @@ fn javascript_runtime_agrees_with_the_rust_evaluator() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains(&format!("checked {cases}, mismatches 0")), "{text}");
 }
+
+const NODE_RECORDS: &str = r#"
+const Q = require(process.argv[1]);
+const forms = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+const cases = require("fs").readFileSync(process.argv[3], "utf8").trim().split("\n").map(JSON.parse);
+let bad = 0;
+for (const c of cases) {
+  const form = forms[c.audience];
+  const got = Q.encode(form, Q.route(form, c.raw), c.raw, c.id);
+  for (const k of Object.keys(c.record)) {
+    if (JSON.stringify(got[k]) !== JSON.stringify(c.record[k])) {
+      if (bad++ < 10) console.log("MISMATCH", c.id, c.audience, k, "rust", JSON.stringify(c.record[k]), "js", JSON.stringify(got[k]));
+    }
+  }
+  if (Object.keys(got).length !== Object.keys(c.record).length) { bad++; console.log("COLUMNS", c.id, Object.keys(got).length, Object.keys(c.record).length); }
+}
+console.log(`checked ${cases.length}, mismatches ${bad}`);
+process.exit(bad ? 1 : 0);
+"#;
+
+/// The web form routes and encodes a respondent exactly as the compiler does: for synthetic
+/// flagship answers (every audience, stale answers to routed-past questions included), the
+/// record from the form's runtime equals `data::encode` on `Questionnaire::route`.
+#[test]
+fn form_records_agree_with_the_data_contract() {
+    let model = crate::flagship();
+    let cols = quire::data::columns(&model);
+    let forms: serde_json::Map<String, Json> = model
+        .instruments
+        .iter()
+        .map(|i| {
+            (
+                i.audience.clone(),
+                quire::backend::html::form_model(&model, i, quire::backend::html::Edition::Production),
+            )
+        })
+        .collect();
+    let mut lines = String::new();
+    let answers = quire::data::synthetic_answers(&model, 300, 11);
+    for (id, raw) in &answers {
+        let route = model.route(&raw.audience, raw);
+        let cells = quire::data::encode(&model, &cols, id, &raw.audience, &route, raw);
+        let record: serde_json::Map<String, Json> = cols
+            .iter()
+            .zip(&cells)
+            .map(|(c, cell)| {
+                let text = cell.render(model.survey.missing_codes);
+                let v = if c.kind.is_numeric() {
+                    serde_json::from_str(&text).unwrap()
+                } else {
+                    Json::String(text)
+                };
+                (c.name.clone(), v)
+            })
+            .collect();
+        let raw_json: serde_json::Map<String, Json> = raw
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap()))
+            .collect();
+        lines.push_str(&json!({ "id": id, "audience": raw.audience, "raw": raw_json, "record": record }).to_string());
+        lines.push('\n');
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("forms.json"), serde_json::to_string(&forms).unwrap()).unwrap();
+    std::fs::write(tmp.path().join("cases.jsonl"), lines).unwrap();
+    let runtime = crate::root().join("src/backend/templates/runtime.js");
+    let out = std::process::Command::new("node")
+        .args([
+            "-e",
+            NODE_RECORDS,
+            runtime.to_str().unwrap(),
+            tmp.path().join("forms.json").to_str().unwrap(),
+            tmp.path().join("cases.jsonl").to_str().unwrap(),
+        ])
+        .output()
+        .expect("node is on the machine");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("checked 300, mismatches 0"),
+        "{text}"
+    );
+}

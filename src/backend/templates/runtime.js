@@ -108,7 +108,94 @@ var Quire = (function () {
 
   function holds(e, env) { return truth(evaluate(e, env)); }
 
-  return { evaluate: evaluate, holds: holds, normalised: normalised };
+  // ---- Routing (src/model.rs, Questionnaire::route) -----------------------------------------
+  // form: { audience, items: [{question|screen}], derived: [...], variables: [...] }
+
+  function derive(form, d, env) {
+    if (d.audiences.indexOf(form.audience) < 0) return null;
+    if (d.rule === "expr") return evaluate(d.expr.expr, env);
+    for (var i = 0; i < d.cases.length; i++) if (holds(d.cases[i].when.expr, env)) return d.cases[i].value;
+    return null;
+  }
+
+  function routedEnv(form, values) {
+    var env = { audience: form.audience };
+    env.value = function (name) {
+      if (Object.prototype.hasOwnProperty.call(values, name)) return values[name];
+      for (var i = 0; i < form.derived.length; i++) if (form.derived[i].id === name) return derive(form, form.derived[i], env);
+      return null;
+    };
+    return env;
+  }
+
+  // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
+  function route(form, raw) {
+    var values = {}, states = {}, ended = null, env = routedEnv(form, values);
+    form.items.forEach(function (it) {
+      if (it.item === "question") {
+        var asked = ended === null && (!it.condition || holds(it.condition.expr, env));
+        it.variables.forEach(function (v) {
+          if (!asked) { states[v] = { state: "not_applicable" }; return; }
+          var a = normalised(raw[v]);
+          if (a === null) states[v] = { state: "missing" };
+          else { values[v] = a; states[v] = { state: "answered", value: a }; }
+        });
+      } else if (it.item === "screen") {
+        if (ended === null && holds(it.condition.expr, env)) ended = it.id;
+      }
+    });
+    form.variables.forEach(function (v) { if (!states[v]) states[v] = { state: "not_applicable" }; });
+    form.derived.forEach(function (d) {
+      var noneAsked = d.inputs.length > 0 && d.inputs.every(function (v) { return !states[v] || states[v].state === "not_applicable"; });
+      if (d.audiences.indexOf(form.audience) < 0 || noneAsked) { states[d.id] = { state: "not_applicable" }; return; }
+      var val = env.value(d.id);
+      states[d.id] = val === null ? { state: "missing" } : { state: "answered", value: val };
+    });
+    return { states: states, ended_by: ended };
+  }
+
+  // ---- The response record (src/data.rs, encode) ---------------------------------------------
+
+  function encode(form, route, raw, respondent) {
+    var rec = {}, codes = form.missing_codes;
+    form.columns.forEach(function (c) {
+      var st = route.states[c.variable], cell;
+      var numeric = ["code", "flag", "integer", "number", "boolean"].indexOf(c.kind) >= 0;
+      var na = numeric ? codes.not_applicable : String(codes.not_applicable);
+      var missing = numeric ? codes.missing : String(codes.missing);
+      if (c.kind === "respondent_id") cell = respondent;
+      else if (c.kind === "audience") cell = form.audience;
+      else if (c.kind === "spec_version") cell = form.version;
+      else if (c.audiences.indexOf(form.audience) < 0) cell = na;
+      else if (c.kind === "write_in") {
+        var others = c.others, chose = false;
+        if (st && st.state === "answered") {
+          if (typeof st.value === "string") chose = others.indexOf(st.value) >= 0;
+          else if (Array.isArray(st.value)) chose = st.value.some(function (v) { return others.indexOf(v) >= 0; });
+        }
+        var t = normalised(raw[c.name]);
+        cell = !chose ? na : (typeof t === "string" ? t : missing);
+      } else if (!st || st.state === "not_applicable") cell = na;
+      else if (st.state === "missing") cell = missing;
+      else {
+        var v = st.value;
+        if (c.kind === "code") cell = typeof v === "string" && c.codes[v] !== undefined ? c.codes[v] : missing;
+        else if (c.kind === "flag") cell = Array.isArray(v) ? (v.indexOf(c.value) >= 0 ? 1 : 0) : missing;
+        else if (c.kind === "integer") cell = typeof v === "number" ? Math.trunc(v) : missing;
+        else if (c.kind === "number") cell = typeof v === "number" ? v : missing;
+        else if (c.kind === "boolean") cell = typeof v === "boolean" ? (v ? 1 : 0) : missing;
+        else if (c.kind === "text" || c.kind === "date") cell = typeof v === "string" ? v : (typeof v === "number" && c.kind === "text" ? formatNumber(v) : missing);
+        else cell = missing;
+      }
+      rec[c.name] = cell;
+    });
+    return rec;
+  }
+
+  // As src/expr.rs format_number: integers without a decimal point.
+  function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
+
+  return { evaluate: evaluate, holds: holds, normalised: normalised, route: route, encode: encode };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;

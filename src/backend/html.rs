@@ -1,0 +1,181 @@
+//! The model in, web forms out: one self-contained HTML file per audience (`<audience>/form.html`)
+//! with inline CSS and JavaScript, live skip logic, validation, save & resume, and a record
+//! that follows the data contract ([`crate::data`]).
+
+use serde_json::{Value as Json, json};
+
+use super::File;
+use crate::data::{self, ColumnKind};
+use crate::model::{DerivedRule, Instrument, Item, Questionnaire};
+
+/// Which edition of the form: the production form, or the pilot form with a feedback box
+/// after each section (stored as `pilot_<section id>`, outside the codebook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    Production,
+    Pilot,
+}
+
+/// One form per audience.
+pub fn render(model: &Questionnaire, edition: Edition) -> Vec<File> {
+    model
+        .instruments
+        .iter()
+        .map(|i| {
+            (
+                format!("{}/form.html", i.audience),
+                form(model, i, edition).into_bytes(),
+            )
+        })
+        .collect()
+}
+
+/// What the runtime needs to route, validate and encode, as JSON embedded in the page.
+pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Json {
+    let audience = &instrument.audience;
+    let mut items = Vec::new();
+    let mut questions = serde_json::Map::new();
+    let mut labels = serde_json::Map::new();
+    for (page, s) in instrument.sections.iter().enumerate() {
+        for it in &s.items {
+            match it {
+                Item::Question(q) => {
+                    items.push(json!({ "item": "question", "id": q.id, "condition": q.condition, "variables": q.variable_names() }));
+                    let options: Vec<Json> = q
+                        .options
+                        .iter()
+                        .map(|o| json!({ "value": o.value, "exclusive": o.exclusive, "other": o.other }))
+                        .collect();
+                    for o in &q.options {
+                        labels.insert(format!("{}={}", q.id, o.value), json!(o.label.plain()));
+                    }
+                    questions.insert(
+                        q.id.clone(),
+                        json!({
+                            "kind": q.kind.name(), "page": page, "number": q.number, "label": q.label,
+                            "required": q.required, "min": q.min, "max": q.max, "decimals": q.decimals,
+                            "max_length": q.max_length, "min_selected": q.min_selected, "max_selected": q.max_selected,
+                            "options": options, "variables": q.variable_names(),
+                            "rows": q.rows.iter().map(|r| json!({ "variable": r.variable, "label": r.label.plain() })).collect::<Vec<_>>(),
+                            "validations": q.validations.iter().map(|v| json!({ "check": v.check, "message": v.message.plain() })).collect::<Vec<_>>(),
+                        }),
+                    );
+                }
+                Item::Screen { id, condition, .. } => {
+                    items.push(json!({ "item": "screen", "id": id, "condition": condition, "page": page }))
+                }
+                Item::Note {
+                    id, condition: Some(c), ..
+                } => items.push(json!({ "item": "note", "id": id, "condition": c })),
+                _ => {}
+            }
+        }
+    }
+    let derived: Vec<Json> = model
+        .derived
+        .iter()
+        .map(|d| {
+            let mut j = json!({ "id": d.id, "audiences": d.audiences, "inputs": model.derived_inputs(d) });
+            match &d.rule {
+                DerivedRule::Expr { expr } => {
+                    j["rule"] = json!("expr");
+                    j["expr"] = json!(expr);
+                }
+                DerivedRule::Cases { cases, .. } => {
+                    j["rule"] = json!("cases");
+                    j["cases"] = json!(cases);
+                }
+            }
+            j
+        })
+        .collect();
+    let columns: Vec<Json> = data::columns(model)
+        .into_iter()
+        .map(|c| {
+            let mut j = json!({ "name": c.name, "variable": c.variable, "audiences": c.audiences });
+            let kind = match &c.kind {
+                ColumnKind::RespondentId => "respondent_id",
+                ColumnKind::Audience => "audience",
+                ColumnKind::SpecVersion => "spec_version",
+                ColumnKind::Code { list } => {
+                    let codes: serde_json::Map<String, Json> = model
+                        .choice_list(list)
+                        .map(|l| l.options.iter().map(|o| (o.value.clone(), json!(o.code))).collect())
+                        .unwrap_or_default();
+                    j["codes"] = Json::Object(codes);
+                    "code"
+                }
+                ColumnKind::Flag { value, .. } => {
+                    j["value"] = json!(value);
+                    "flag"
+                }
+                ColumnKind::WriteIn { list } => {
+                    let others: Vec<&str> = model
+                        .choice_list(list)
+                        .map(|l| l.options.iter().filter(|o| o.other).map(|o| o.value.as_str()).collect())
+                        .unwrap_or_default();
+                    j["others"] = json!(others);
+                    "write_in"
+                }
+                ColumnKind::Text => "text",
+                ColumnKind::Integer => "integer",
+                ColumnKind::Number => "number",
+                ColumnKind::Date => "date",
+                ColumnKind::Boolean => "boolean",
+            };
+            j["kind"] = json!(kind);
+            j
+        })
+        .collect();
+    json!({
+        "survey": model.survey.id,
+        "version": model.survey.version,
+        "audience": audience,
+        "storage_key": format!("quire:{}:{}:{}:{}", model.survey.id, model.survey.version, audience, model.content_hash),
+        "resume_hours": model.survey.resume_hours,
+        "submit_url": model.survey.submit_url,
+        "missing_codes": model.survey.missing_codes,
+        "pilot": edition == Edition::Pilot,
+        "pages": instrument.sections.iter().map(|s| json!({ "id": s.id, "title": s.title.plain() })).collect::<Vec<_>>(),
+        "items": items,
+        "questions": questions,
+        "labels": labels,
+        "derived": derived,
+        "variables": model.variables.iter().map(|v| &v.name).collect::<Vec<_>>(),
+        "columns": columns,
+    })
+}
+
+/// JSON that can sit inside a `<script>` element: `<`, `>` and `&` as \u escapes.
+fn script_json(v: &Json) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> String {
+    let mut env = minijinja::Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    let _ = env.add_template("form.html", include_str!("templates/form.html.j2"));
+    let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
+    let ctx = minijinja::context! {
+        survey => minijinja::Value::from(minijinja::value::Serde(&model.survey)),
+        audience => minijinja::Value::from(minijinja::value::Serde(audience)),
+        sections => minijinja::Value::from(minijinja::value::Serde(&instrument.sections)),
+        pilot => edition == Edition::Pilot,
+        css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
+        script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
+        model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),
+    };
+    env.get_template("form.html")
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|e| format!("<!-- template error: {e} -->"))
+}

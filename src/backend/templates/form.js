@@ -1,0 +1,302 @@
+// Quire form behaviour: pages, live skip logic, validation, save & resume, review, submit.
+// Routing and the record come from the runtime above (Quire.route / Quire.encode), so the
+// form means exactly what the compiler and the codebook say.
+(function () {
+  "use strict";
+  var model = JSON.parse(document.getElementById("quire-model").textContent);
+  var form = document.getElementById("quire-form");
+  var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
+  var review = document.getElementById("review"), end = document.getElementById("end");
+  var state = { raw: {}, pilot: {}, page: 0, respondent: null, stage: "pages", saved_at: 0 };
+  var key = model.storage_key;
+  var resumeMs = (model.resume_hours || 0) * 3600 * 1000;
+
+  function byId(id) { return document.getElementById(id); }
+  function inputs(name) { return Array.prototype.slice.call(form.querySelectorAll('[name="' + CSS.escape(name) + '"]')); }
+
+  // ---- Saving ------------------------------------------------------------------------------
+  function save() {
+    state.saved_at = Date.now();
+    try { localStorage.setItem(key, JSON.stringify(state)); } catch (e) { /* storage full or disabled: keep going */ }
+  }
+  function load() {
+    try {
+      var s = JSON.parse(localStorage.getItem(key) || "null");
+      if (!s) return;
+      if (resumeMs && Date.now() - s.saved_at > resumeMs) { localStorage.removeItem(key); return; }
+      state = s;
+    } catch (e) { /* unreadable: start afresh */ }
+  }
+
+  // ---- Inputs <-> answers ------------------------------------------------------------------
+  function readQuestion(id) {
+    var q = model.questions[id];
+    q.variables.forEach(function (v) {
+      var els = inputs(v);
+      if (q.kind === "multiple") {
+        state.raw[v] = els.filter(function (e) { return e.checked; }).map(function (e) { return e.value; });
+      } else if (q.kind === "single" || q.kind === "grid") {
+        var c = els.filter(function (e) { return e.checked; })[0];
+        state.raw[v] = c ? c.value : null;
+      } else if (q.kind === "integer" || q.kind === "decimal") {
+        var t = (els[0].value || "").trim().replace(/,/g, "");
+        state.raw[v] = t === "" ? null : (/^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t);
+      } else {
+        state.raw[v] = els[0].value === "" ? null : els[0].value;
+      }
+    });
+    var other = byId(id + "_other");
+    if (other) state.raw[id + "_other"] = other.value === "" ? null : other.value;
+  }
+  function writeAll() {
+    Object.keys(model.questions).forEach(function (id) {
+      var q = model.questions[id];
+      q.variables.forEach(function (v) {
+        var a = state.raw[v];
+        inputs(v).forEach(function (e) {
+          if (e.type === "radio") e.checked = a === e.value;
+          else if (e.type === "checkbox") e.checked = Array.isArray(a) && a.indexOf(e.value) >= 0;
+          else e.value = a === null || a === undefined ? "" : String(a);
+        });
+      });
+      var other = byId(id + "_other");
+      if (other) other.value = state.raw[id + "_other"] || "";
+    });
+    Object.keys(state.pilot).forEach(function (k) { var e = byId(k); if (e) e.value = state.pilot[k]; });
+  }
+
+  // ---- Skip logic --------------------------------------------------------------------------
+  var route = null;
+  function label(q, v) { return model.labels[q + "=" + v]; }
+  function refresh() {
+    route = Quire.route(model, state.raw);
+    var ended = route.ended_by;
+    var afterEnd = false;
+    Array.prototype.slice.call(form.querySelectorAll("[data-question],[data-screen],[data-note]")).forEach(function (el) {
+      if (el.dataset.question) {
+        var q = model.questions[el.dataset.question];
+        var st = route.states[q.variables[0]];
+        el.hidden = afterEnd || !st || st.state === "not_applicable";
+      } else if (el.dataset.screen) {
+        var fired = el.dataset.screen === ended;
+        el.hidden = !fired;
+        if (fired) afterEnd = true;
+      } else {
+        var note = model.items.filter(function (i) { return i.item === "note" && i.id === el.dataset.note; })[0];
+        el.hidden = afterEnd || (note ? !Quire.holds(note.condition.expr, envFor()) : false);
+      }
+    });
+    Array.prototype.slice.call(document.querySelectorAll(".other[data-other-for]")).forEach(function (el) {
+      var id = el.dataset.otherFor, a = state.raw[id], others = model.questions[id].options.filter(function (o) { return o.other; }).map(function (o) { return o.value; });
+      el.hidden = !(typeof a === "string" ? others.indexOf(a) >= 0 : Array.isArray(a) && a.some(function (v) { return others.indexOf(v) >= 0; }));
+    });
+    Array.prototype.slice.call(document.querySelectorAll(".pipe")).forEach(function (el) {
+      var st = route.states[el.dataset.pipe];
+      var v = st && st.state === "answered" ? st.value : null;
+      el.textContent = v === null ? el.dataset.fallback : (typeof v === "string" && label(el.dataset.pipe, v) !== undefined ? label(el.dataset.pipe, v) : String(v));
+    });
+  }
+  function envFor() {
+    return { audience: model.audience, value: function (n) { var s = route.states[n]; return s && s.state === "answered" ? s.value : null; } };
+  }
+  function pageVisible(i) {
+    return Array.prototype.slice.call(pages[i].querySelectorAll("[data-question],[data-screen]")).some(function (el) { return !el.hidden; });
+  }
+  function endedOn(i) { return !!pages[i].querySelector("[data-screen]:not([hidden])"); }
+
+  // ---- Validation --------------------------------------------------------------------------
+  function problems(i) {
+    var out = [];
+    Array.prototype.slice.call(pages[i].querySelectorAll("[data-question]")).forEach(function (el) {
+      if (el.hidden) return;
+      var id = el.dataset.question, q = model.questions[id], msg = null;
+      var answered = q.variables.some(function (v) { return Quire.normalised(state.raw[v]) !== null; });
+      var all = q.variables.every(function (v) { return Quire.normalised(state.raw[v]) !== null; });
+      var a = state.raw[q.variables[0]];
+      if (q.required && !all) msg = q.kind === "multiple" || q.kind === "single" ? "Select an answer" : q.kind === "grid" ? "Answer every row" : "Enter an answer";
+      else if (answered && (q.kind === "integer" || q.kind === "decimal")) {
+        if (typeof a !== "number" || (q.kind === "integer" && !Number.isInteger(a))) msg = q.kind === "integer" ? "Enter a whole number, like 12" : "Enter a number, like 2.5";
+        else if (q.min !== null && a < q.min) msg = "Enter a number of at least " + q.min;
+        else if (q.max !== null && a > q.max) msg = "Enter a number no more than " + q.max;
+        else if (q.decimals !== null && q.kind === "decimal" && (String(a).split(".")[1] || "").length > q.decimals) msg = "Enter at most " + q.decimals + " decimal places";
+      } else if (answered && q.max_length && typeof a === "string" && a.length > q.max_length) msg = "Enter at most " + q.max_length + " characters";
+      else if (answered && q.kind === "multiple") {
+        var n = Array.isArray(a) ? a.length : 0;
+        if (q.min_selected && n < q.min_selected) msg = "Select at least " + q.min_selected;
+        else if (q.max_selected && n > q.max_selected) msg = "Select no more than " + q.max_selected;
+      }
+      if (!msg && answered) {
+        q.validations.forEach(function (v) { if (!msg && !Quire.holds(v.check.expr, envFor())) msg = v.message; });
+      }
+      var err = byId("error-" + id);
+      err.hidden = !msg;
+      err.textContent = msg ? "Error: " + msg : "";
+      el.classList.toggle("has-error", !!msg);
+      if (msg) {
+        var first = el.querySelector("input,textarea");
+        out.push({ id: first ? first.id : "q-" + id, message: msg });
+      }
+    });
+    return out;
+  }
+  function showSummary(list) {
+    var box = byId("error-summary"), ul = byId("error-list");
+    ul.textContent = "";
+    list.forEach(function (p) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = "#" + p.id;
+      a.textContent = p.message;
+      a.addEventListener("click", function (e) { e.preventDefault(); var t = byId(p.id); if (t) t.focus(); });
+      li.appendChild(a);
+      ul.appendChild(li);
+    });
+    box.hidden = list.length === 0;
+    if (list.length) box.focus();
+  }
+
+  // ---- Pages, review, end ------------------------------------------------------------------
+  function show() {
+    pages.forEach(function (p, i) { p.hidden = state.stage !== "pages" || i !== state.page; });
+    review.hidden = state.stage !== "review";
+    end.hidden = state.stage !== "end";
+    byId("back").hidden = state.stage === "end" || (state.stage === "pages" && firstVisible() === state.page);
+    byId("next").hidden = state.stage === "end";
+    byId("next").textContent = state.stage === "review" ? "Send my answers" : "Continue";
+    var visible = pages.map(function (_, i) { return i; }).filter(pageVisible);
+    var at = state.stage === "pages" ? visible.indexOf(state.page) + 1 : visible.length;
+    byId("progress-text").textContent = state.stage === "pages" ? "Page " + at + " of " + visible.length : state.stage === "review" ? "Check your answers" : "Finished";
+    byId("progress").value = visible.length ? at / visible.length : 1;
+  }
+  function firstVisible() { for (var i = 0; i < pages.length; i++) if (pageVisible(i)) return i; return 0; }
+  function nextVisible(from, step) {
+    for (var i = from + step; i >= 0 && i < pages.length; i += step) if (pageVisible(i)) return i;
+    return -1;
+  }
+  function focusHeading() { var h = document.querySelector("section.page:not([hidden]) h1"); if (h) { h.tabIndex = -1; h.focus(); } }
+  function answerText(q, v) {
+    var a = state.raw[v];
+    if (a === null || a === undefined || (Array.isArray(a) && !a.length)) return "Not answered";
+    if (Array.isArray(a)) return a.map(function (x) { return label(q, x); }).join(", ");
+    if (typeof a === "string" && label(q, a) !== undefined) return label(q, a);
+    return String(a);
+  }
+  function buildReview() {
+    var dl = byId("review-list");
+    dl.textContent = "";
+    Object.keys(model.questions).forEach(function (id) {
+      var q = model.questions[id], el = byId("q-" + id);
+      if (!el || el.hidden) return;
+      q.variables.forEach(function (v, k) {
+        var dt = document.createElement("dt"), dd = document.createElement("dd"), dd2 = document.createElement("dd"), b = document.createElement("button");
+        dt.textContent = q.number + " " + (q.rows.length ? q.label + ": " + q.rows[k].label : q.label);
+        dd.textContent = answerText(id, v);
+        b.type = "button";
+        b.className = "link";
+        b.textContent = "Change";
+        b.setAttribute("aria-label", "Change " + dt.textContent);
+        b.addEventListener("click", function () { state.stage = "pages"; state.page = q.page; save(); show(); var t = el.querySelector("input,textarea"); if (t) t.focus(); });
+        dd2.appendChild(b);
+        dl.appendChild(dt); dl.appendChild(dd); dl.appendChild(dd2);
+      });
+    });
+  }
+  function record() {
+    if (!state.respondent) state.respondent = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + Math.floor(Math.random() * 1e9);
+    var rec = Quire.encode(model, Quire.route(model, state.raw), state.raw, state.respondent);
+    if (model.pilot) model.pages.forEach(function (p) { rec["pilot_" + p.id] = state.pilot["pilot_" + p.id] || ""; });
+    return rec;
+  }
+  function csvCell(v) { var s = String(v); return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+  function download(name, text, type) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: type }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  function finish() {
+    state.stage = "end";
+    var screen = document.querySelector("[data-screen]:not([hidden])");
+    byId("end-message").textContent = "";
+    if (screen) byId("end-message").appendChild(screen.firstElementChild.cloneNode(true));
+    else byId("end-message").textContent = "Your answers are complete.";
+    save();
+    show();
+    focusHeading();
+    if (model.submit_url) submit();
+  }
+  function submit() {
+    var status = byId("submit-status");
+    status.textContent = "Sending your answers…";
+    fetch(model.submit_url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(record()) })
+      .then(function (r) {
+        if (!r.ok) throw new Error("the server answered " + r.status);
+        status.textContent = "Your answers have been sent. Thank you.";
+        byId("retry").hidden = true;
+        state.sent = true;
+        save();
+      })
+      .catch(function (e) {
+        status.textContent = "Your answers could not be sent (" + e.message + "). They are kept in this browser: try again, or download them.";
+        byId("retry").hidden = false;
+      });
+  }
+
+  // ---- Events ------------------------------------------------------------------------------
+  form.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.dataset && t.dataset.pilot) { state.pilot[t.id] = t.value; save(); return; }
+    var el = t.closest("[data-question]");
+    if (!el) return;
+    if (t.type === "checkbox" && t.checked) {
+      inputs(t.name).forEach(function (o) { if (o !== t && (t.dataset.exclusive || o.dataset.exclusive)) o.checked = false; });
+    }
+    readQuestion(el.dataset.question);
+    refresh();
+    save();
+  });
+  form.addEventListener("input", function (e) {
+    var t = e.target;
+    if (t.dataset && t.dataset.pilot) { state.pilot[t.id] = t.value; save(); return; }
+    var el = t.closest("[data-question]");
+    if (el && (t.tagName === "TEXTAREA" || t.type === "text" || t.type === "date")) { readQuestion(el.dataset.question); refresh(); save(); }
+  });
+  byId("next").addEventListener("click", function () {
+    if (state.stage === "review") { finish(); return; }
+    var list = problems(state.page);
+    showSummary(list);
+    if (list.length) return;
+    if (endedOn(state.page)) { finish(); return; }
+    var n = nextVisible(state.page, 1);
+    if (n < 0) { state.stage = "review"; buildReview(); } else state.page = n;
+    save(); show(); focusHeading();
+  });
+  byId("back").addEventListener("click", function () {
+    showSummary([]);
+    if (state.stage === "review") { state.stage = "pages"; state.page = nextVisible(pages.length, -1); }
+    else { var p = nextVisible(state.page, -1); if (p >= 0) state.page = p; }
+    save(); show(); focusHeading();
+  });
+  byId("clear").addEventListener("click", function () {
+    if (!window.confirm("Clear all your answers? This cannot be undone.")) return;
+    try { localStorage.removeItem(key); } catch (e) { /* nothing stored */ }
+    state = { raw: {}, pilot: {}, page: 0, respondent: null, stage: "pages", saved_at: 0 };
+    form.reset();
+    refresh(); show(); focusHeading();
+  });
+  byId("download-json").addEventListener("click", function () { download(model.survey + "-response.json", JSON.stringify(record(), null, 2), "application/json"); });
+  byId("download-csv").addEventListener("click", function () {
+    var rec = record(), names = Object.keys(rec);
+    download(model.survey + "-response.csv", names.map(csvCell).join(",") + "\r\n" + names.map(function (n) { return csvCell(rec[n]); }).join(",") + "\r\n", "text/csv");
+  });
+  byId("retry").addEventListener("click", submit);
+
+  load();
+  writeAll();
+  refresh();
+  if (state.stage === "review") buildReview();
+  if (state.stage === "pages" && !pageVisible(state.page)) state.page = firstVisible();
+  show();
+  window.QuireForm = { record: record, state: function () { return state; } };
+})();
