@@ -1,6 +1,7 @@
 //! Quire's integration tests, built as one binary. See tests/README.md.
 
 mod analysis;
+mod browser;
 mod cli;
 mod diagnostics;
 mod differential;

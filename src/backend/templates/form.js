@@ -68,8 +68,13 @@
   // ---- Skip logic --------------------------------------------------------------------------
   var route = null;
   function label(q, v) { return model.labels[q + "=" + v]; }
+    // A screening rule takes effect when the respondent continues past its page, not while
+  // they are still answering it (an unanswered consent question would otherwise end the
+  // survey on arrival). The record's routing is unaffected.
+    var screenPage = {};
+  model.items.forEach(function (i) { if (i.item === "screen") screenPage[i.id] = i.page; });
   function refresh() {
-    route = Quire.route(model, state.raw);
+    route = Quire.route(model, state.raw, state.stage === "pages" ? { screensBefore: state.page } : undefined);
     var ended = route.ended_by;
     var afterEnd = false;
     Array.prototype.slice.call(form.querySelectorAll("[data-question],[data-screen],[data-note]")).forEach(function (el) {
@@ -102,13 +107,18 @@
   function pageVisible(i) {
     return Array.prototype.slice.call(pages[i].querySelectorAll("[data-question],[data-screen]")).some(function (el) { return !el.hidden; });
   }
-  function endedOn(i) { return !!pages[i].querySelector("[data-screen]:not([hidden])"); }
+      function endsHere() {
+    var full = Quire.route(model, state.raw);
+    return full.ended_by !== null && screenPage[full.ended_by] === state.page;
+  }
 
   // ---- Validation --------------------------------------------------------------------------
+    // Problems with the answers on page i, up to a screening rule that ends the survey there.
   function problems(i) {
-    var out = [];
-    Array.prototype.slice.call(pages[i].querySelectorAll("[data-question]")).forEach(function (el) {
-      if (el.hidden) return;
+    var out = [], full = Quire.route(model, state.raw), stopped = false;
+    Array.prototype.slice.call(pages[i].querySelectorAll("[data-question],[data-screen]")).forEach(function (el) {
+      if (el.dataset.screen) { if (el.dataset.screen === full.ended_by) stopped = true; return; }
+      if (el.hidden || stopped) return;
       var id = el.dataset.question, q = model.questions[id], msg = null;
       var answered = q.variables.some(function (v) { return Quire.normalised(state.raw[v]) !== null; });
       var all = q.variables.every(function (v) { return Quire.normalised(state.raw[v]) !== null; });
@@ -217,7 +227,8 @@
   }
   function finish() {
     state.stage = "end";
-    var screen = document.querySelector("[data-screen]:not([hidden])");
+    var ended = Quire.route(model, state.raw).ended_by;
+    var screen = ended === null ? null : document.querySelector('[data-screen="' + CSS.escape(ended) + '"]');
     byId("end-message").textContent = "";
     if (screen) byId("end-message").appendChild(screen.firstElementChild.cloneNode(true));
     else byId("end-message").textContent = "Your answers are complete.";
@@ -267,16 +278,16 @@
     var list = problems(state.page);
     showSummary(list);
     if (list.length) return;
-    if (endedOn(state.page)) { finish(); return; }
+        if (endsHere()) { finish(); return; }
     var n = nextVisible(state.page, 1);
     if (n < 0) { state.stage = "review"; buildReview(); } else state.page = n;
-    save(); show(); focusHeading();
+    refresh(); save(); show(); focusHeading();
   });
   byId("back").addEventListener("click", function () {
     showSummary([]);
     if (state.stage === "review") { state.stage = "pages"; state.page = nextVisible(pages.length, -1); }
     else { var p = nextVisible(state.page, -1); if (p >= 0) state.page = p; }
-    save(); show(); focusHeading();
+    refresh(); save(); show(); focusHeading();
   });
   byId("clear").addEventListener("click", function () {
     if (!window.confirm("Clear all your answers? This cannot be undone.")) return;

@@ -128,8 +128,9 @@ var Quire = (function () {
     return env;
   }
 
-  // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
-  function route(form, raw) {
+    // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
+  // opts.screensBefore (display only): apply just the screening rules on earlier pages.
+  function route(form, raw, opts) {
     var values = {}, states = {}, ended = null, env = routedEnv(form, values);
     form.items.forEach(function (it) {
       if (it.item === "question") {
@@ -140,8 +141,9 @@ var Quire = (function () {
           if (a === null) states[v] = { state: "missing" };
           else { values[v] = a; states[v] = { state: "answered", value: a }; }
         });
-      } else if (it.item === "screen") {
-        if (ended === null && holds(it.condition.expr, env)) ended = it.id;
+            } else if (it.item === "screen") {
+        var applies = !opts || opts.screensBefore === undefined || it.page < opts.screensBefore;
+        if (ended === null && applies && holds(it.condition.expr, env)) ended = it.id;
       }
     });
     form.variables.forEach(function (v) { if (!states[v]) states[v] = { state: "not_applicable" }; });

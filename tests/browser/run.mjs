@@ -1,0 +1,163 @@
+// Drives Debian's Chromium through Quire's generated forms. Usage:
+//   node run.mjs FORMS_DIR OUT.json [SCREENSHOT_DIR]
+// FORMS_DIR holds <audience>/form.html for the flagship. Writes, per audience, the raw answers
+// and the record the form built, for the Rust side to check against the data contract, and
+// fails (exit 1) on any routing, validation, persistence, accessibility or network problem.
+import { chromium } from "playwright-core";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const [dir, outPath, shots] = process.argv.slice(2);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const problems = [];
+const check = (ok, what) => { if (!ok) problems.push(what); };
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+async function axe(page, where) {
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  for (const v of r.violations) problems.push(`axe ${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+const visible = (page, sel) => page.locator(sel).isVisible();
+
+// Answers every visible, unanswered question on the current page with a plausible answer.
+async function fillPage(page) {
+  const ids = await page.$$eval("section.page:not([hidden]) [data-question]:not([hidden])", (els) => els.map((e) => e.dataset.question));
+  for (const id of ids) {
+    const q = await page.evaluate((id) => JSON.parse(document.getElementById("quire-model").textContent).questions[id], id);
+    const done = await page.evaluate((vars) => vars.every((v) => { const a = window.QuireForm.state().raw[v]; return a !== null && a !== undefined && !(Array.isArray(a) && !a.length); }), q.variables);
+    if (done) continue;
+    if (q.kind === "single") await page.check(`[name="${id}"] >> nth=0`);
+    else if (q.kind === "multiple") {
+      const n = Math.min(q.max_selected || 2, 2, q.options.length);
+      for (let i = 0; i < n; i++) if (!q.options[i].exclusive) await page.check(`[name="${id}"] >> nth=${i}`);
+    } else if (q.kind === "grid") for (const r of q.variables) await page.check(`[name="${r}"] >> nth=1`);
+    else if (q.kind === "integer" || q.kind === "decimal") await page.fill(`#${id}`, String(q.min ?? 3));
+    else if (q.kind === "date") await page.fill(`#${id}`, "2019-08-01");
+    else await page.fill(`#${id}`, "Ysbyty Gwynedd, \"Bangor\" <b>&</b>");
+  }
+}
+
+async function next(page) { await page.click("#next"); }
+async function currentPage(page) { return page.$eval("section.page:not([hidden])", (s) => s.id); }
+
+const results = {};
+for (const audience of ["patient", "carer", "hcp"]) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on("request", (r) => { const u = r.url(); if (!/^(file|data|blob|about):/.test(u)) problems.push(`${audience}: network request to ${u}`); });
+  page.on("pageerror", (e) => problems.push(`${audience}: script error ${e.message}`));
+  page.on("dialog", (d) => d.accept());
+  const url = "file://" + path.resolve(dir, audience, "form.html");
+  await page.goto(url);
+  if (shots && audience === "patient") {
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, "form-desktop.png"), fullPage: true });
+  }
+    await axe(page, `${audience} first page`);
+  check(!/Page 1 of 1$/.test(await page.textContent("#progress-text")), `${audience}: an unanswered screening question ended the survey on arrival`);
+
+  // Validation: consent is required; continuing without it shows the error summary.
+  await next(page);
+  check(await visible(page, "#error-summary"), `${audience}: no error summary for a required question`);
+  check((await page.textContent("#error-list")).includes("Select an answer"), `${audience}: error summary lacks the message`);
+  check((await currentPage(page)) === "page-0", `${audience}: moved on despite an error`);
+  await axe(page, `${audience} error state`);
+  await page.check("#consent--yes");
+  await page.check("#adult--yes");
+  await next(page);
+  check(!(await visible(page, "#error-summary")), `${audience}: error summary stays after fixing`);
+
+  const pagesSeen = [];
+  for (let guard = 0; guard < 20; guard++) {
+    const id = await currentPage(page);
+    if (id === "review" || id === "end") break;
+    pagesSeen.push(id);
+    if (audience !== "hcp" && (await page.locator("#q-diagnosed").isVisible())) {
+      // Routing: genetic test only after a diagnosis; piping shows the condition's name.
+      check(!(await visible(page, "#q-genetic_test")), `${audience}: genetic_test shown before diagnosis`);
+      await page.check("#diagnosed--yes");
+      check(await visible(page, "#q-genetic_test"), `${audience}: genetic_test not shown after diagnosis`);
+      await page.fill("#condition_name", "Behçet's syndrome");
+      check((await page.textContent("#q-genetic_test legend")).includes("Behçet's syndrome"), `${audience}: piping did not update`);
+    }
+    if (await page.locator("#q-cc_has").isVisible()) {
+      check(!(await visible(page, "#q-cc_dedicated")), `${audience}: cc_dedicated shown before cc_has`);
+      await page.check("#cc_has--yes");
+      check(await visible(page, "#q-cc_dedicated"), `${audience}: cc_dedicated not shown for cc_has = yes`);
+      await page.check("#cc_dedicated--no");
+      check(await visible(page, "#q-cc_role"), `${audience}: cc_role not shown for cc_dedicated = no`);
+      await page.check("#cc_role--other");
+      check(await visible(page, "#cc_role_other"), `${audience}: write-in not shown for Other`);
+      await page.fill("#cc_role_other", "Key worker; \"named\" nurse");
+      // Skipped, then unskipped: the earlier answer comes back without retyping.
+      await page.check("#cc_has--no");
+      check(!(await visible(page, "#q-cc_dedicated")) && !(await visible(page, "#q-cc_role")), `${audience}: follow-ups still shown for cc_has = no`);
+      await page.check("#cc_has--yes");
+      check(await page.isChecked("#cc_dedicated--no"), `${audience}: answer lost after skip and unskip`);
+      // Reload: everything is restored from the browser's storage.
+      await page.reload();
+      check(await page.isChecked("#cc_has--yes") && (await page.inputValue("#cc_role_other")).includes("Key worker"), `${audience}: answers not restored after reload`);
+      check((await currentPage(page)) === id, `${audience}: page not restored after reload`);
+    }
+    if (await page.locator("#q-cp_top3").isVisible()) {
+      for (let i = 0; i < 4; i++) await page.check(`[name="cp_top3"] >> nth=${i}`);
+      await next(page);
+      check((await page.textContent("#error-cp_top3")).includes("no more than 3"), `${audience}: choosing 4 of 'up to 3' was accepted`);
+      await page.uncheck(`[name="cp_top3"] >> nth=3`);
+    }
+    if (await page.locator("#q-cc_factors").isVisible()) {
+      await page.check("#cc_factors--complexity");
+      await page.check("#cc_factors--unsure");
+      check(!(await page.isChecked("#cc_factors--complexity")), `${audience}: exclusive 'Unsure' did not clear the others`);
+    }
+    await fillPage(page);
+    await axe(page, `${audience} ${id}`);
+    await next(page);
+    check(!(await visible(page, "#error-summary")), `${audience}: unexpected errors on ${id}: ${await page.textContent("#error-list")}`);
+  }
+  check((await currentPage(page)) === "review", `${audience}: did not reach the review page`);
+  check((await page.locator("#review-list dt").count()) > 10, `${audience}: review page lists too few answers`);
+  await axe(page, `${audience} review`);
+  const raw = await page.evaluate(() => window.QuireForm.state().raw);
+  await next(page);
+  check((await currentPage(page)) === "end", `${audience}: did not finish`);
+  await axe(page, `${audience} end`);
+  const download = page.waitForEvent("download");
+  await page.click("#download-json");
+  const record = JSON.parse(readFileSync(await (await download).path(), "utf8"));
+  results[audience] = { raw, record, pages: pagesSeen };
+  if (shots && audience === "patient") {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const p2 = await phone.newPage();
+    await p2.goto(url);
+    await p2.screenshot({ path: path.join(shots, "form-phone.png"), fullPage: false });
+    await phone.close();
+  }
+  await ctx.close();
+}
+
+// Screening: no consent ends the survey with its message, and nothing after is asked.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto("file://" + path.resolve(dir, "carer", "form.html"));
+    await page.check("#consent--no");
+  await next(page);
+  check((await currentPage(page)) === "end" && (await page.textContent("#end-message")).includes("survey ends here"), "screened-out respondent not taken to the end");
+  results.screened = { record: await page.evaluate(() => window.QuireForm.record()), raw: await page.evaluate(() => window.QuireForm.state().raw) };
+  await ctx.close();
+}
+
+await browser.close();
+writeFileSync(outPath, JSON.stringify({ results, problems }, null, 2));
+if (problems.length) { console.log(problems.join("\n")); process.exit(1); }
+console.log("browser checks passed");

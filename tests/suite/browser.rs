@@ -1,0 +1,151 @@
+//! The web forms in Debian's Chromium (tests/browser/run.mjs, driven through playwright-core):
+//! every flagship form filled end to end with routing, validation, reload and screening
+//! checked, axe-core on every page, and each downloaded record checked here against the
+//! data contract. Plus the Nu HTML Checker on every generated form.
+
+use std::path::Path;
+use std::process::Command;
+
+use quire::backend::html::{self, Edition};
+use quire::eval::{AnswerMap, Value};
+
+fn write_forms(model: &quire::model::Questionnaire, dir: &Path, edition: Edition) {
+    for (path, bytes) in html::render(model, edition) {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+fn answers_from(audience: &str, raw: &serde_json::Map<String, serde_json::Value>) -> AnswerMap {
+    let mut a = AnswerMap::new(audience);
+    for (k, v) in raw {
+        let value = match v {
+            serde_json::Value::String(s) => Value::Text(s.clone()),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap()),
+            serde_json::Value::Array(items) => {
+                Value::Selection(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+            }
+            _ => Value::Null,
+        };
+        a.set(k, value);
+    }
+    a
+}
+
+#[test]
+fn flagship_forms_work_in_chromium() {
+    let model = crate::flagship();
+    let tmp = tempfile::tempdir().unwrap();
+    write_forms(&model, tmp.path(), Edition::Production);
+    let out = tmp.path().join("results.json");
+    let mut args = vec![
+        crate::root().join("tests/browser/run.mjs").display().to_string(),
+        tmp.path().display().to_string(),
+        out.display().to_string(),
+    ];
+    // QUIRE_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
+    if let Some(dir) = std::env::var_os("QUIRE_SCREENSHOTS") {
+        args.push(crate::root().join(dir).display().to_string());
+    }
+    let run = Command::new("node")
+        .args(&args)
+        .current_dir(crate::root().join("tests/browser"))
+        .output()
+        .expect("node runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "browser checks failed:\n{log}");
+
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let cols = quire::data::columns(&model);
+    for (name, r) in results["results"].as_object().unwrap() {
+        let record = r["record"].as_object().unwrap();
+        let audience = record["audience"].as_str().unwrap();
+        let raw = answers_from(audience, r["raw"].as_object().unwrap());
+        let id = record["respondent_id"].as_str().unwrap();
+        let route = model.route(audience, &raw);
+        let cells = quire::data::encode(&model, &cols, id, audience, &route, &raw);
+        for (c, cell) in cols.iter().zip(cells) {
+            let text = cell.render(model.survey.missing_codes);
+            let want = if c.kind.is_numeric() {
+                serde_json::from_str(&text).unwrap()
+            } else {
+                serde_json::Value::String(text)
+            };
+            assert_eq!(
+                record[&c.name], want,
+                "{name}: column {} of the downloaded record",
+                c.name
+            );
+        }
+    }
+    assert!(results["results"]["screened"]["record"]["cc_has"] == -88);
+}
+
+#[test]
+fn generated_forms_are_valid_html() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = crate::flagship();
+    write_forms(&model, &tmp.path().join("production"), Edition::Production);
+    write_forms(&model, &tmp.path().join("pilot"), Edition::Pilot);
+    let hostile = std::fs::read_to_string(crate::root().join("tests/data/hostile.quire.yaml")).unwrap();
+    let hostile = quire::compile("hostile.quire.yaml", &hostile).model.unwrap();
+    write_forms(&hostile, &tmp.path().join("hostile"), Edition::Production);
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["production", "pilot", "hostile"] {
+        for e in std::fs::read_dir(tmp.path().join(dir)).unwrap().flatten() {
+            files.push(e.path().join("form.html").display().to_string());
+        }
+    }
+    let vnu = crate::root().join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");
+    let mut args = vec![
+        "-jar".to_string(),
+        vnu.display().to_string(),
+        "--errors-only".to_string(),
+    ];
+    args.extend(files.iter().cloned());
+    let out = Command::new("java")
+        .args(&args)
+        .output()
+        .expect("java runs the Nu HTML Checker");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && log.trim().is_empty(),
+        "Nu HTML Checker errors:\n{log}"
+    );
+    assert!(files.len() >= 7);
+}
+
+#[test]
+fn spec_text_is_never_markup_in_a_form() {
+    let text = std::fs::read_to_string(crate::root().join("tests/data/hostile.quire.yaml")).unwrap();
+    let model = quire::compile("hostile.quire.yaml", &text).model.unwrap();
+    let page = html::form(&model, &model.instruments[0], Edition::Production);
+    for raw in ["<script>alert", "<b>bold", "</textarea>", "<angle>", "<no>"] {
+        assert!(!page.contains(raw), "`{raw}` reached the page as markup");
+    }
+    assert!(
+        page.contains("&lt;script&gt;alert") && page.contains("{ braces }"),
+        "escaped text, and `{{`…`}}` as literal braces"
+    );
+    // Inside the embedded JSON, `<` never appears raw, so `</script>` cannot close the element.
+    let json_start = page.find("id=\"quire-model\">").unwrap();
+    let json = &page[json_start..page[json_start..].find("</script>").map(|i| i + json_start).unwrap()];
+    assert!(!json[18..].contains('<'), "raw < inside the embedded model");
+}
+
+/// The runtime is small: its size is recorded in docs/BENCHMARKS.md.
+#[test]
+fn runtime_stays_small() {
+    let size = include_str!("../../src/backend/templates/runtime.js").len()
+        + include_str!("../../src/backend/templates/form.js").len();
+    assert!(size < 40_000, "form runtime grew to {size} bytes");
+}
