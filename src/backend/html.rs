@@ -40,33 +40,50 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         for it in &s.items {
             match it {
                 Item::Question(q) => {
-                    items.push(json!({ "item": "question", "id": q.id, "condition": q.condition, "variables": q.variable_names() }));
+                    items.push(json!({ "item": "question", "id": q.id, "condition": q.condition.as_ref().map(|c| &c.expr), "variables": q.variable_names() }));
                     let options: Vec<Json> = q
                         .options
                         .iter()
-                        .map(|o| json!({ "value": o.value, "exclusive": o.exclusive, "other": o.other }))
+                                                .map(|o| {
+                            let mut j = json!({ "value": o.value });
+                            if o.exclusive {
+                                j["exclusive"] = json!(true);
+                            }
+                            if o.other {
+                                j["other"] = json!(true);
+                            }
+                            j
+                        })
                         .collect();
                     for o in &q.options {
                         labels.insert(format!("{}={}", q.id, o.value), json!(o.label.plain()));
                     }
-                    questions.insert(
-                        q.id.clone(),
-                        json!({
-                            "kind": q.kind.name(), "page": page, "number": q.number, "label": q.label,
-                            "required": q.required, "min": q.min, "max": q.max, "decimals": q.decimals,
-                            "max_length": q.max_length, "min_selected": q.min_selected, "max_selected": q.max_selected,
-                            "options": options, "variables": q.variable_names(),
-                            "rows": q.rows.iter().map(|r| json!({ "variable": r.variable, "label": r.label.plain() })).collect::<Vec<_>>(),
-                            "validations": q.validations.iter().map(|v| json!({ "check": v.check, "message": v.message.plain() })).collect::<Vec<_>>(),
-                        }),
-                    );
+                    let mut j = json!({
+                        "kind": q.kind.name(), "page": page, "number": q.number, "label": q.label,
+                        "options": options, "variables": q.variable_names(),
+                        "rows": q.rows.iter().map(|r| json!({ "variable": r.variable, "label": r.label.plain() })).collect::<Vec<_>>(),
+                        "validations": q.validations.iter().map(|v| json!({ "check": v.check.expr, "message": v.message.plain() })).collect::<Vec<_>>(),
+                    });
+                    // Only what is set: a form of 5,000 questions must stay quick to load.
+                    if q.required {
+                        j["required"] = json!(true);
+                    }
+                    for (k, v) in [("min", q.min), ("max", q.max)] {
+                        if let Some(v) = v {
+                            j[k] = json!(v);
+                        }
+                    }
+                    for (k, v) in [("decimals", q.decimals), ("max_length", q.max_length), ("min_selected", q.min_selected), ("max_selected", q.max_selected)] {
+                        if let Some(v) = v {
+                            j[k] = json!(v);
+                        }
+                    }
+                    questions.insert(q.id.clone(), j);
                 }
-                Item::Screen { id, condition, .. } => {
-                    items.push(json!({ "item": "screen", "id": id, "condition": condition, "page": page }))
+                                Item::Screen { id, condition, message } => {
+                    items.push(json!({ "item": "screen", "id": id, "condition": condition.expr, "page": page, "message": message.plain() }))
                 }
-                Item::Note {
-                    id, condition: Some(c), ..
-                } => items.push(json!({ "item": "note", "id": id, "condition": c })),
+                Item::Note { id, condition: Some(c), .. } => items.push(json!({ "item": "note", "id": id, "condition": c.expr })),
                 _ => {}
             }
         }
@@ -79,11 +96,16 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             match &d.rule {
                 DerivedRule::Expr { expr } => {
                     j["rule"] = json!("expr");
-                    j["expr"] = json!(expr);
+                    j["expr"] = json!(expr.expr);
                 }
                 DerivedRule::Cases { cases, .. } => {
                     j["rule"] = json!("cases");
-                    j["cases"] = json!(cases);
+                    j["cases"] = json!(
+                        cases
+                            .iter()
+                            .map(|c| json!({ "when": c.when.expr, "value": c.value }))
+                            .collect::<Vec<_>>()
+                    );
                 }
             }
             j
@@ -92,7 +114,10 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
     let columns: Vec<Json> = data::columns(model)
         .into_iter()
         .map(|c| {
-            let mut j = json!({ "name": c.name, "variable": c.variable, "audiences": c.audiences });
+            let mut j = json!({ "name": c.name, "variable": c.variable });
+            if c.audiences.len() < model.audiences.len() {
+                j["audiences"] = json!(c.audiences);
+            }
             let kind = match &c.kind {
                 ColumnKind::RespondentId => "respondent_id",
                 ColumnKind::Audience => "audience",

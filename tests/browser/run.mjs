@@ -157,6 +157,46 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await ctx.close();
 }
 
+// Submission: a failed POST keeps everything and offers retry; the retry sends the record.
+{
+  const http = await import("node:http");
+  let mode = "fail";
+  const received = [];
+  const server = http.createServer((req, res) => {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Allow-Headers", "Content-Type");
+    if (req.method === "OPTIONS") { res.writeHead(204); res.end(); return; }
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (mode === "fail") { res.writeHead(503); res.end(); return; }
+      received.push(JSON.parse(body));
+      res.writeHead(201);
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(47911, "127.0.0.1", r));
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => problems.push(`submit: script error ${e.message}`));
+  await page.goto("file://" + path.resolve(dir, "submit", "form.html"));
+  await page.check("#likes_tea--yes");
+  await page.fill("#cups", "4");
+  await next(page);
+  await next(page); // review -> send
+  await page.waitForFunction(() => /could not be sent/.test(document.getElementById("submit-status").textContent));
+  check(await visible(page, "#retry"), "submit: no retry after a failed POST");
+  await page.reload();
+  check((await currentPage(page)) === "end", "submit: the finished state was not kept after a failed POST");
+  mode = "ok";
+  await page.click("#retry");
+  await page.waitForFunction(() => /have been sent/.test(document.getElementById("submit-status").textContent));
+  check(received.length === 1 && received[0].likes_tea === 1 && received[0].cups === 4, "submit: the server did not receive the record: " + JSON.stringify(received));
+  results.submitted = { record: received[0] || null };
+  await ctx.close();
+  server.close();
+}
+
 await browser.close();
 writeFileSync(outPath, JSON.stringify({ results, problems }, null, 2));
 if (problems.length) { console.log(problems.join("\n")); process.exit(1); }

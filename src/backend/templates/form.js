@@ -3,6 +3,7 @@
 // form means exactly what the compiler and the codebook say.
 (function () {
   "use strict";
+  var started = performance.now();
   var model = JSON.parse(document.getElementById("quire-model").textContent);
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
@@ -11,8 +12,31 @@
   var key = model.storage_key;
   var resumeMs = (model.resume_hours || 0) * 3600 * 1000;
 
-  function byId(id) { return document.getElementById(id); }
-  function inputs(name) { return Array.prototype.slice.call(form.querySelectorAll('[name="' + CSS.escape(name) + '"]')); }
+    function byId(id) { return document.getElementById(id); }
+  function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+    // Pages are built from their inert markup when first needed, and their elements indexed
+  // then: lookups must not search the whole document (forms may have thousands of questions).
+  var byName = {}, itemEls = [], questionEls = {}, otherEls = [], pipeEls = [], built = {};
+  var pageQuestions = pages.map(function () { return []; });
+  Object.keys(model.questions).forEach(function (id) { pageQuestions[model.questions[id].page].push(id); });
+  function inputs(name) { return byName[name] || []; }
+  function materialize(i) {
+    if (built[i]) return;
+    built[i] = true;
+    var src = byId("page-html-" + i);
+    pages[i].innerHTML = src ? src.textContent : "";
+    all("input,textarea,select", pages[i]).forEach(function (e) { if (e.name) (byName[e.name] = byName[e.name] || []).push(e); });
+    all("[data-question],[data-screen],[data-note]", pages[i]).forEach(function (el) {
+      itemEls.push(el);
+      if (el.dataset.question) questionEls[el.dataset.question] = el;
+    });
+    otherEls = otherEls.concat(all(".other[data-other-for]", pages[i]));
+    pipeEls = pipeEls.concat(all(".pipe", pages[i]));
+    writePage(i);
+  }
+  var noteConditions = {};
+  model.items.forEach(function (i) { if (i.item === "note") noteConditions[i.id] = i.condition; });
+  function setHidden(el, hide) { if (el.hidden !== hide) el.hidden = hide; }
 
   // ---- Saving ------------------------------------------------------------------------------
   function save() {
@@ -48,8 +72,8 @@
     var other = byId(id + "_other");
     if (other) state.raw[id + "_other"] = other.value === "" ? null : other.value;
   }
-  function writeAll() {
-    Object.keys(model.questions).forEach(function (id) {
+    function writePage(i) {
+    pageQuestions[i].forEach(function (id) {
       var q = model.questions[id];
       q.variables.forEach(function (v) {
         var a = state.raw[v];
@@ -62,7 +86,7 @@
       var other = byId(id + "_other");
       if (other) other.value = state.raw[id + "_other"] || "";
     });
-    Object.keys(state.pilot).forEach(function (k) { var e = byId(k); if (e) e.value = state.pilot[k]; });
+        Object.keys(state.pilot).forEach(function (k) { var e = byId(k); if (e) e.value = state.pilot[k]; });
   }
 
   // ---- Skip logic --------------------------------------------------------------------------
@@ -77,25 +101,25 @@
     route = Quire.route(model, state.raw, state.stage === "pages" ? { screensBefore: state.page } : undefined);
     var ended = route.ended_by;
     var afterEnd = false;
-    Array.prototype.slice.call(form.querySelectorAll("[data-question],[data-screen],[data-note]")).forEach(function (el) {
+        itemEls.forEach(function (el) {
       if (el.dataset.question) {
         var q = model.questions[el.dataset.question];
         var st = route.states[q.variables[0]];
-        el.hidden = afterEnd || !st || st.state === "not_applicable";
+        setHidden(el, afterEnd || !st || st.state === "not_applicable");
       } else if (el.dataset.screen) {
         var fired = el.dataset.screen === ended;
-        el.hidden = !fired;
+        setHidden(el, !fired);
         if (fired) afterEnd = true;
       } else {
-        var note = model.items.filter(function (i) { return i.item === "note" && i.id === el.dataset.note; })[0];
-        el.hidden = afterEnd || (note ? !Quire.holds(note.condition.expr, envFor()) : false);
+        var cond = noteConditions[el.dataset.note];
+        setHidden(el, afterEnd || (cond ? !Quire.holds(cond, envFor()) : false));
       }
     });
-    Array.prototype.slice.call(document.querySelectorAll(".other[data-other-for]")).forEach(function (el) {
+    otherEls.forEach(function (el) {
       var id = el.dataset.otherFor, a = state.raw[id], others = model.questions[id].options.filter(function (o) { return o.other; }).map(function (o) { return o.value; });
-      el.hidden = !(typeof a === "string" ? others.indexOf(a) >= 0 : Array.isArray(a) && a.some(function (v) { return others.indexOf(v) >= 0; }));
+      setHidden(el, !(typeof a === "string" ? others.indexOf(a) >= 0 : Array.isArray(a) && a.some(function (v) { return others.indexOf(v) >= 0; })));
     });
-    Array.prototype.slice.call(document.querySelectorAll(".pipe")).forEach(function (el) {
+    pipeEls.forEach(function (el) {
       var st = route.states[el.dataset.pipe];
       var v = st && st.state === "answered" ? st.value : null;
       el.textContent = v === null ? el.dataset.fallback : (typeof v === "string" && label(el.dataset.pipe, v) !== undefined ? label(el.dataset.pipe, v) : String(v));
@@ -104,8 +128,12 @@
   function envFor() {
     return { audience: model.audience, value: function (n) { var s = route.states[n]; return s && s.state === "answered" ? s.value : null; } };
   }
+    // A page is shown when routing asks at least one of its questions.
   function pageVisible(i) {
-    return Array.prototype.slice.call(pages[i].querySelectorAll("[data-question],[data-screen]")).some(function (el) { return !el.hidden; });
+    return pageQuestions[i].some(function (id) {
+      var st = route.states[model.questions[id].variables[0]];
+      return st && st.state !== "not_applicable";
+    });
   }
       function endsHere() {
     var full = Quire.route(model, state.raw);
@@ -114,7 +142,9 @@
 
   // ---- Validation --------------------------------------------------------------------------
     // Problems with the answers on page i, up to a screening rule that ends the survey there.
-  function problems(i) {
+    function problems(i) {
+    materialize(i);
+    refresh();
     var out = [], full = Quire.route(model, state.raw), stopped = false;
     Array.prototype.slice.call(pages[i].querySelectorAll("[data-question],[data-screen]")).forEach(function (el) {
       if (el.dataset.screen) { if (el.dataset.screen === full.ended_by) stopped = true; return; }
@@ -136,7 +166,7 @@
         else if (q.max_selected && n > q.max_selected) msg = "Select no more than " + q.max_selected;
       }
       if (!msg && answered) {
-        q.validations.forEach(function (v) { if (!msg && !Quire.holds(v.check.expr, envFor())) msg = v.message; });
+        q.validations.forEach(function (v) { if (!msg && !Quire.holds(v.check, envFor())) msg = v.message; });
       }
       var err = byId("error-" + id);
       err.hidden = !msg;
@@ -193,9 +223,9 @@
   function buildReview() {
     var dl = byId("review-list");
     dl.textContent = "";
-    Object.keys(model.questions).forEach(function (id) {
-      var q = model.questions[id], el = byId("q-" + id);
-      if (!el || el.hidden) return;
+        Object.keys(model.questions).forEach(function (id) {
+      var q = model.questions[id], st = route.states[q.variables[0]];
+      if (!st || st.state === "not_applicable") return;
       q.variables.forEach(function (v, k) {
         var dt = document.createElement("dt"), dd = document.createElement("dd"), dd2 = document.createElement("dd"), b = document.createElement("button");
         dt.textContent = q.number + " " + (q.rows.length ? q.label + ": " + q.rows[k].label : q.label);
@@ -204,7 +234,14 @@
         b.className = "link";
         b.textContent = "Change";
         b.setAttribute("aria-label", "Change " + dt.textContent);
-        b.addEventListener("click", function () { state.stage = "pages"; state.page = q.page; save(); show(); var t = el.querySelector("input,textarea"); if (t) t.focus(); });
+                b.addEventListener("click", function () {
+          state.stage = "pages";
+          state.page = q.page;
+          materialize(q.page);
+          refresh(); save(); show();
+          var t = questionEls[id].querySelector("input,textarea");
+          if (t) t.focus();
+        });
         dd2.appendChild(b);
         dl.appendChild(dt); dl.appendChild(dd); dl.appendChild(dd2);
       });
@@ -225,13 +262,17 @@
     a.click();
     a.remove();
   }
+    function endMessage() {
+    var ended = Quire.route(model, state.raw).ended_by;
+    var screen = model.items.filter(function (i) { return i.item === "screen" && i.id === ended; })[0];
+    var p = document.createElement("p");
+    p.textContent = screen ? screen.message : "Your answers are complete.";
+        byId("end-message").textContent = "";
+    byId("end-message").appendChild(p);
+  }
   function finish() {
     state.stage = "end";
-    var ended = Quire.route(model, state.raw).ended_by;
-    var screen = ended === null ? null : document.querySelector('[data-screen="' + CSS.escape(ended) + '"]');
-    byId("end-message").textContent = "";
-    if (screen) byId("end-message").appendChild(screen.firstElementChild.cloneNode(true));
-    else byId("end-message").textContent = "Your answers are complete.";
+    endMessage();
     save();
     show();
     focusHeading();
@@ -273,20 +314,30 @@
     var el = t.closest("[data-question]");
     if (el && (t.tagName === "TEXTAREA" || t.type === "text" || t.type === "date")) { readQuestion(el.dataset.question); refresh(); save(); }
   });
-  byId("next").addEventListener("click", function () {
-    if (state.stage === "review") { finish(); return; }
+    byId("next").addEventListener("click", function () {
+    if (state.stage === "review") {
+      // Before sending, every page the respondent is routed through must be valid.
+      for (var i = 0; i < pages.length; i++) {
+        if (!pageVisible(i)) continue;
+        var list = problems(i);
+        if (list.length) { state.stage = "pages"; state.page = i; refresh(); show(); showSummary(list); return; }
+      }
+      finish();
+      return;
+    }
     var list = problems(state.page);
     showSummary(list);
     if (list.length) return;
         if (endsHere()) { finish(); return; }
     var n = nextVisible(state.page, 1);
-    if (n < 0) { state.stage = "review"; buildReview(); } else state.page = n;
+    if (n < 0) { state.stage = "review"; buildReview(); } else { state.page = n; materialize(n); }
     refresh(); save(); show(); focusHeading();
   });
   byId("back").addEventListener("click", function () {
     showSummary([]);
     if (state.stage === "review") { state.stage = "pages"; state.page = nextVisible(pages.length, -1); }
     else { var p = nextVisible(state.page, -1); if (p >= 0) state.page = p; }
+    materialize(state.page);
     refresh(); save(); show(); focusHeading();
   });
   byId("clear").addEventListener("click", function () {
@@ -304,10 +355,21 @@
   byId("retry").addEventListener("click", submit);
 
   load();
-  writeAll();
   refresh();
-  if (state.stage === "review") buildReview();
   if (state.stage === "pages" && !pageVisible(state.page)) state.page = firstVisible();
+  materialize(state.page);
+  refresh();
+    if (state.stage === "review") buildReview();
+  if (state.stage === "end") {
+    endMessage();
+    // Finished but not sent (a failed POST, then a reload): offer to send again.
+    if (model.submit_url && !state.sent) {
+      byId("submit-status").textContent = "Your answers have not been sent yet. They are kept in this browser: try again, or download them.";
+      byId("retry").hidden = false;
+    }
+  }
   show();
-  window.QuireForm = { record: record, state: function () { return state; } };
+  // Printing shows every page the respondent is routed through.
+  window.addEventListener("beforeprint", function () { pages.forEach(function (_, i) { materialize(i); }); refresh(); });
+      window.QuireForm = { record: record, state: function () { return state; }, route: function () { return route; }, startupMs: performance.now() - started };
 })();

@@ -113,8 +113,8 @@ var Quire = (function () {
 
   function derive(form, d, env) {
     if (d.audiences.indexOf(form.audience) < 0) return null;
-    if (d.rule === "expr") return evaluate(d.expr.expr, env);
-    for (var i = 0; i < d.cases.length; i++) if (holds(d.cases[i].when.expr, env)) return d.cases[i].value;
+    if (d.rule === "expr") return evaluate(d.expr, env);
+    for (var i = 0; i < d.cases.length; i++) if (holds(d.cases[i].when, env)) return d.cases[i].value;
     return null;
   }
 
@@ -134,7 +134,7 @@ var Quire = (function () {
     var values = {}, states = {}, ended = null, env = routedEnv(form, values);
     form.items.forEach(function (it) {
       if (it.item === "question") {
-        var asked = ended === null && (!it.condition || holds(it.condition.expr, env));
+        var asked = ended === null && (!it.condition || holds(it.condition, env));
         it.variables.forEach(function (v) {
           if (!asked) { states[v] = { state: "not_applicable" }; return; }
           var a = normalised(raw[v]);
@@ -143,7 +143,7 @@ var Quire = (function () {
         });
             } else if (it.item === "screen") {
         var applies = !opts || opts.screensBefore === undefined || it.page < opts.screensBefore;
-        if (ended === null && applies && holds(it.condition.expr, env)) ended = it.id;
+        if (ended === null && applies && holds(it.condition, env)) ended = it.id;
       }
     });
     form.variables.forEach(function (v) { if (!states[v]) states[v] = { state: "not_applicable" }; });
@@ -168,7 +168,7 @@ var Quire = (function () {
       if (c.kind === "respondent_id") cell = respondent;
       else if (c.kind === "audience") cell = form.audience;
       else if (c.kind === "spec_version") cell = form.version;
-      else if (c.audiences.indexOf(form.audience) < 0) cell = na;
+      else if (c.audiences && c.audiences.indexOf(form.audience) < 0) cell = na;
       else if (c.kind === "write_in") {
         var others = c.others, chose = false;
         if (st && st.state === "answered") {
