@@ -7,6 +7,20 @@ pub mod schema;
 /// One output file: its path relative to the output directory, and its bytes.
 pub type File = (String, Vec<u8>);
 
+/// The template environment every backend renders with: HTML auto-escaping for `.html`
+/// templates, and block tags that leave no blank lines.
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env
+}
+
 /// Escapes text for Markdown so that it reads literally.
 pub fn markdown_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

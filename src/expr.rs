@@ -88,6 +88,23 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    pub const ALL: [BinOp; 14] = [
+        BinOp::Or,
+        BinOp::And,
+        BinOp::Eq,
+        BinOp::Ne,
+        BinOp::Lt,
+        BinOp::Le,
+        BinOp::Gt,
+        BinOp::Ge,
+        BinOp::In,
+        BinOp::NotIn,
+        BinOp::Add,
+        BinOp::Sub,
+        BinOp::Mul,
+        BinOp::Div,
+    ];
+
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "or",

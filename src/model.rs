@@ -359,6 +359,19 @@ impl Questionnaire {
         self.instruments.iter().find(|i| i.audience == audience)
     }
 
+    /// A question by its id or one of its variables (a grid row), as the first audience
+    /// that is asked it sees it.
+    pub fn question(&self, id_or_variable: &str) -> Option<&Question> {
+        self.instruments
+            .iter()
+            .flat_map(|i| &i.sections)
+            .flat_map(|s| &s.items)
+            .find_map(|it| match it {
+                Item::Question(q) if q.id == id_or_variable || q.variable_names().contains(&id_or_variable) => Some(q),
+                _ => None,
+            })
+    }
+
     pub fn choice_list(&self, id: &str) -> Option<&ChoiceList> {
         self.choice_lists.iter().find(|l| l.id == id)
     }

@@ -222,14 +222,9 @@ pub fn build(model: &Questionnaire) -> Codebook {
     }
     let instruction = |question: &str| {
         model
-            .instruments
-            .iter()
-            .flat_map(|i| &i.sections)
-            .flat_map(|s| &s.items)
-            .find_map(|it| match it {
-                crate::model::Item::Question(q) if q.id == question => q.interviewer.as_ref().map(|t| t.plain()),
-                _ => None,
-            })
+            .question(question)
+            .and_then(|q| q.interviewer.as_ref())
+            .map(|t| t.plain())
     };
     for v in &model.variables {
         let numbers = {
@@ -410,14 +405,7 @@ pub fn render(model: &Questionnaire) -> Vec<File> {
 }
 
 fn templates() -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
+    let mut env = super::environment();
     env.add_filter("md", |s: String| super::markdown_escape(&s));
     env.add_filter("anchor", |s: String| {
         s.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")

@@ -181,14 +181,7 @@ fn script_json(v: &Json) -> String {
 }
 
 pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> String {
-    let mut env = minijinja::Environment::new();
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
+    let mut env = super::environment();
     let _ = env.add_template("form.html", include_str!("templates/form.html.j2"));
     let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
     let ctx = minijinja::context! {

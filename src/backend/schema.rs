@@ -47,15 +47,7 @@ fn value_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, String)> {
 }
 
 fn question_of<'m>(model: &'m Questionnaire, c: &Column) -> Option<&'m crate::model::Question> {
-    model
-        .instruments
-        .iter()
-        .flat_map(|i| &i.sections)
-        .flat_map(|s| &s.items)
-        .find_map(|it| match it {
-            crate::model::Item::Question(q) if q.variable_names().contains(&c.variable.as_str()) => Some(q),
-            _ => None,
-        })
+    model.question(&c.variable)
 }
 
 fn wording(model: &Questionnaire, c: &Column) -> String {

@@ -18,22 +18,6 @@ impl Rng {
 
 const NAMES: [&str; 7] = ["n", "s", "c", "m", "d", "z", "audience"];
 const TEXTS: [&str; 9] = ["yes", "no", "unsure", "", "a", "é", "𝔘x", "2019-08-01", "2020-01-31"];
-const OPS: [BinOp; 14] = [
-    BinOp::Or,
-    BinOp::And,
-    BinOp::Eq,
-    BinOp::Ne,
-    BinOp::Lt,
-    BinOp::Le,
-    BinOp::Gt,
-    BinOp::Ge,
-    BinOp::In,
-    BinOp::NotIn,
-    BinOp::Add,
-    BinOp::Sub,
-    BinOp::Mul,
-    BinOp::Div,
-];
 
 fn node(kind: ExprKind) -> Expr {
     Expr { kind, span: (0, 0) }
@@ -79,7 +63,7 @@ fn gen_expr(r: &mut Rng, depth: usize) -> Expr {
             })
         }
         _ => node(ExprKind::Binary {
-            op: OPS[r.below(OPS.len())],
+            op: BinOp::ALL[r.below(BinOp::ALL.len())],
             left: Box::new(gen_expr(r, depth - 1)),
             right: Box::new(gen_expr(r, depth - 1)),
         }),

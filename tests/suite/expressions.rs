@@ -30,27 +30,10 @@ fn leaf() -> impl Strategy<Value = Expr> {
     ]
 }
 
-const OPS: [BinOp; 14] = [
-    BinOp::Or,
-    BinOp::And,
-    BinOp::Eq,
-    BinOp::Ne,
-    BinOp::Lt,
-    BinOp::Le,
-    BinOp::Gt,
-    BinOp::Ge,
-    BinOp::In,
-    BinOp::NotIn,
-    BinOp::Add,
-    BinOp::Sub,
-    BinOp::Mul,
-    BinOp::Div,
-];
-
 fn tree() -> impl Strategy<Value = Expr> {
     leaf().prop_recursive(5, 48, 4, |inner| {
         prop_oneof![
-            (prop::sample::select(OPS.to_vec()), inner.clone(), inner.clone()).prop_map(|(op, l, r)| node(
+            (prop::sample::select(BinOp::ALL.to_vec()), inner.clone(), inner.clone()).prop_map(|(op, l, r)| node(
                 ExprKind::Binary {
                     op,
                     left: Box::new(l),
