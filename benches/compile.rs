@@ -87,5 +87,36 @@ fn compile(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, compile);
+/// Typesetting every paper document of the flagship (3 audiences × 3 editions) and the
+/// self-completion questionnaire of a generated 1,000-question spec.
+#[cfg(feature = "pdf")]
+fn paper(c: &mut Criterion) {
+    use quire::backend::paper::{self, Edition, Paper};
+    let mut group = c.benchmark_group("pdf");
+    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    let flagship = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/questionnaires/concord/concord.yaml"
+    ))
+    .unwrap();
+    let model = quire::compile("concord.yaml", &flagship).model.unwrap();
+    group.bench_function("flagship_all_editions", |b| {
+        b.iter(|| {
+            for (_, typ) in paper::render(&model, Paper::A4) {
+                black_box(quire::backend::pdf::pdf(std::str::from_utf8(&typ).unwrap()).unwrap());
+            }
+        })
+    });
+    let big = quire::compile("generated.yaml", &generate(1_000)).model.unwrap();
+    let typ = paper::document(&big, &big.instruments[0], Edition::SelfCompletion, Paper::A4);
+    group.bench_function("generated_1000_self_completion", |b| {
+        b.iter(|| black_box(quire::backend::pdf::pdf(&typ).unwrap()))
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "pdf"))]
+fn paper(_: &mut Criterion) {}
+
+criterion_group!(benches, compile, paper);
 criterion_main!(benches);

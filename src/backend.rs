@@ -2,6 +2,9 @@
 
 pub mod codebook;
 pub mod html;
+pub mod paper;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod schema;
 
 /// One output file: its path relative to the output directory, and its bytes.

@@ -69,6 +69,9 @@ enum Command {
         /// `pilot` adds a feedback box after each section of the web form.
         #[arg(long, value_enum, default_value_t = EditionArg::Production)]
         edition: EditionArg,
+        /// Paper size of the paper questionnaires.
+        #[arg(long, value_enum, default_value_t = PaperArg::A4)]
+        paper: PaperArg,
     },
     /// Create a small, commented spec to start from.
     Init {
@@ -93,6 +96,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PaperArg {
+    A4,
+    Letter,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EditionArg {
     Production,
     Pilot,
@@ -108,10 +117,21 @@ enum Target {
     Schema,
     /// Web forms: one self-contained `<audience>/form.html` per audience.
     Html,
+    /// Paper questionnaires as Typst markup: self-completion, interviewer and think-aloud editions.
+    Paper,
+    /// The paper questionnaires typeset as tagged PDFs.
+    Pdf,
 }
 
 impl Target {
-    const ALL: [Target; 4] = [Target::Ir, Target::Codebook, Target::Schema, Target::Html];
+    const ALL: [Target; 6] = [
+        Target::Ir,
+        Target::Codebook,
+        Target::Schema,
+        Target::Html,
+        Target::Paper,
+        Target::Pdf,
+    ];
 }
 
 pub fn run() -> u8 {
@@ -139,7 +159,14 @@ pub fn run() -> u8 {
             target,
             audience,
             edition,
-        } => build(&spec, &out, &target, &audience, edition, color),
+            paper,
+        } => {
+            let paper = match paper {
+                PaperArg::A4 => quire::backend::paper::Paper::A4,
+                PaperArg::Letter => quire::backend::paper::Paper::Letter,
+            };
+            build(&spec, &out, &target, &audience, edition, paper, color)
+        }
         Command::Init { name } => init(&name),
         Command::SpecSchema => {
             println!(
@@ -217,7 +244,15 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
     worst
 }
 
-fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], edition: EditionArg, color: bool) -> u8 {
+fn build(
+    spec: &Path,
+    out: &Path,
+    targets: &[Target],
+    audiences: &[String],
+    edition: EditionArg,
+    paper: quire::backend::paper::Paper,
+    color: bool,
+) -> u8 {
     let name = spec.display().to_string();
     let text = match read(spec) {
         Ok(t) => t,
@@ -272,6 +307,15 @@ fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], edit
                         .map(|(p, b)| (PathBuf::from("html").join(p), b)),
                 )
             }
+            Target::Paper => files.extend(
+                quire::backend::paper::render(&model, paper)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
+            ),
+            Target::Pdf => match pdfs(&model, paper) {
+                Ok(pdfs) => files.extend(pdfs),
+                Err(e) => return usage_error(&e),
+            },
         }
     }
     match write_atomically(out, &files) {
@@ -290,6 +334,27 @@ fn build(spec: &Path, out: &Path, targets: &[Target], audiences: &[String], edit
             out.display()
         )),
     }
+}
+
+/// Every paper document typeset, `pdf/<audience>-<edition>.pdf`.
+#[cfg(feature = "pdf")]
+fn pdfs(model: &Questionnaire, paper: quire::backend::paper::Paper) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
+    quire::backend::paper::render(model, paper)
+        .into_iter()
+        .map(|(name, typ)| {
+            let markup = String::from_utf8(typ).map_err(|e| e.to_string())?;
+            let bytes = quire::backend::pdf::pdf(&markup).map_err(|e| format!("typesetting {name} failed: {e}"))?;
+            Ok((PathBuf::from("pdf").join(name.replace(".typ", ".pdf")), bytes))
+        })
+        .collect()
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdfs(_: &Questionnaire, _: quire::backend::paper::Paper) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
+    Err(
+        "this quire was built without PDF support (cargo feature `pdf`); build `--target paper` and typeset with typst"
+            .into(),
+    )
 }
 
 fn ir_json(model: &Questionnaire) -> Vec<u8> {

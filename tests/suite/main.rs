@@ -7,6 +7,7 @@ mod diagnostics;
 mod differential;
 mod examples;
 mod expressions;
+mod paper;
 mod robustness;
 mod routing;
 

@@ -1,0 +1,211 @@
+//! Paper questionnaires: golden Typst markup, every condition on paper, the standalone Typst
+//! compiler, and (with the `pdf` feature) PDFs typeset without warnings whose extracted text
+//! holds every question in order with its routing.
+
+use std::process::Command;
+
+use quire::backend::paper::{self, Edition, Paper};
+use quire::model::{Item, Questionnaire};
+
+fn questions(model: &Questionnaire, audience: &str) -> Vec<quire::model::Question> {
+    model
+        .instrument(audience)
+        .unwrap()
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(|i| match i {
+            Item::Question(q) => Some(q.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn flagship_markup_is_stable() {
+    let model = crate::flagship();
+    for (audience, edition) in [
+        ("patient", Edition::SelfCompletion),
+        ("carer", Edition::Interviewer),
+        ("hcp", Edition::ThinkAloud),
+    ] {
+        let typ = paper::document(&model, model.instrument(audience).unwrap(), edition, Paper::A4);
+        insta::assert_snapshot!(format!("paper_{audience}_{}", edition.slug()), typ);
+    }
+}
+
+#[test]
+fn every_condition_appears_on_paper() {
+    let model = crate::flagship();
+    for instrument in &model.instruments {
+        let selfc = paper::document(&model, instrument, Edition::SelfCompletion, Paper::A4);
+        let script = paper::document(&model, instrument, Edition::Interviewer, Paper::A4);
+        for q in questions(&model, &instrument.audience) {
+            if q.condition.is_some() {
+                assert!(
+                    selfc.contains(&format!("Answer {} only if you", q.number)),
+                    "{} {}: no filter on the questionnaire",
+                    instrument.audience,
+                    q.id
+                );
+                assert!(
+                    script.contains(&format!("ASK {} ONLY IF THE RESPONDENT", q.number)),
+                    "{} {}: no filter in the script",
+                    instrument.audience,
+                    q.id
+                );
+            }
+        }
+        for s in &instrument.sections {
+            for i in &s.items {
+                if let Item::Screen { .. } = i {
+                    assert!(
+                        selfc.contains("please stop here"),
+                        "{}: screening rule missing on paper",
+                        instrument.audience
+                    );
+                }
+            }
+        }
+    }
+    // Options that skip ahead say where to go.
+    let patient = paper::document(
+        &model,
+        model.instrument("patient").unwrap(),
+        Edition::SelfCompletion,
+        Paper::A4,
+    );
+    assert!(patient.contains("goto: \"Q6\""), "No/Unsure at 'diagnosed' skips to Q6");
+}
+
+#[test]
+fn standalone_typst_compiles_the_markup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = crate::flagship();
+    for (name, bytes) in paper::render(&model, Paper::Letter)
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("carer"))
+    {
+        std::fs::write(tmp.path().join(&name), bytes).unwrap();
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])",
+                &name,
+                "out.pdf",
+            ])
+            .current_dir(tmp.path())
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[cfg(feature = "pdf")]
+mod pdf {
+    use super::*;
+
+    fn text_of(pdf: &[u8]) -> String {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("q.pdf"), pdf).unwrap();
+        let out = Command::new("pdftotext")
+            .args(["-layout", "q.pdf", "q.txt"])
+            .current_dir(tmp.path())
+            .output()
+            .expect("pdftotext runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(tmp.path().join("q.txt"))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn every_edition_typesets_and_reads_in_order() {
+        let model = crate::flagship();
+        let shots = std::env::var_os("QUIRE_SCREENSHOTS").map(|d| crate::root().join(d).join("paper"));
+        for instrument in &model.instruments {
+            for edition in Edition::ALL {
+                let typ = paper::document(&model, instrument, edition, Paper::A4);
+                let pdf = quire::backend::pdf::pdf(&typ)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", instrument.audience, edition.slug()));
+                let text = text_of(&pdf);
+                let mut at = 0;
+                for q in questions(&model, &instrument.audience) {
+                    let start: String = q.text.plain().split_whitespace().take(5).collect::<Vec<_>>().join(" ");
+                    let needle = format!("{} {start}", q.number);
+                    let found = text[at..].find(&needle);
+                    assert!(
+                        found.is_some(),
+                        "{} {}: `{needle}` missing or out of order",
+                        instrument.audience,
+                        edition.slug()
+                    );
+                    at += found.unwrap();
+                    if q.condition.is_some() && edition == Edition::SelfCompletion {
+                        assert!(
+                            text.contains(&format!("Answer {} only if you", q.number)),
+                            "{}: routing for {} not in the PDF",
+                            instrument.audience,
+                            q.number
+                        );
+                    }
+                }
+                assert!(
+                    text.contains(&model.content_hash),
+                    "version and content hash on the pages"
+                );
+                if let (Some(dir), "patient") = (&shots, instrument.audience.as_str()) {
+                    std::fs::create_dir_all(dir).unwrap();
+                    let file = dir.join(format!("{}.pdf", edition.slug()));
+                    std::fs::write(&file, &pdf).unwrap();
+                    let prefix = dir.join(edition.slug());
+                    let ok = Command::new("pdftoppm")
+                        .args([
+                            "-f",
+                            "1",
+                            "-l",
+                            "3",
+                            "-r",
+                            "50",
+                            "-png",
+                            file.to_str().unwrap(),
+                            prefix.to_str().unwrap(),
+                        ])
+                        .status()
+                        .unwrap();
+                    assert!(ok.success());
+                    std::fs::remove_file(file).unwrap();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_text_stays_literal_on_paper() {
+        let text = std::fs::read_to_string(crate::root().join("tests/data/hostile.quire.yaml")).unwrap();
+        let model = quire::compile("hostile.quire.yaml", &text).model.unwrap();
+        for edition in Edition::ALL {
+            let typ = paper::document(&model, &model.instruments[0], edition, Paper::A4);
+            let pdf = quire::backend::pdf::pdf(&typ).unwrap_or_else(|e| panic!("{}: {e}", edition.slug()));
+            let text = text_of(&pdf);
+            for literal in [
+                "<b>bold</b>",
+                "$HOME",
+                "`whoami`",
+                "50% * 2",
+                "<script>alert('x')</script>",
+                "Nac ydw; No * <no> & 'none'",
+                "siŵr",
+                "=HYPERLINK(\"x\")",
+            ] {
+                assert!(
+                    text.contains(literal),
+                    "{}: `{literal}` not printed literally",
+                    edition.slug()
+                );
+            }
+        }
+    }
+}
