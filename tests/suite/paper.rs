@@ -35,6 +35,22 @@ fn flagship_markup_is_stable() {
 }
 
 #[test]
+fn example_markup_is_stable() {
+    for path in crate::clean_specs()
+        .into_iter()
+        .filter(|p| p.starts_with(crate::root().join("examples")))
+    {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().replace(".quire", "");
+        let model = quire::compile(&name, &text).model.unwrap();
+        let typ = paper::document(&model, &model.instruments[0], Edition::SelfCompletion, Paper::A4);
+        // The shared preamble is snapshotted once, with the flagship.
+        let body = typ.split_once("// ---- ").map(|(_, b)| b).unwrap_or(&typ);
+        insta::assert_snapshot!(format!("paper_example_{name}"), body);
+    }
+}
+
+#[test]
 fn every_condition_appears_on_paper() {
     let model = crate::flagship();
     for instrument in &model.instruments {
