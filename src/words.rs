@@ -151,7 +151,6 @@ impl<'m> Words<'m> {
             _ => vec![lit.clone()],
         };
         let kind = self.kind_of(name);
-        let is_number = matches!(kind, Some(QuestionType::Integer | QuestionType::Decimal));
         let is_date = kind == Some(QuestionType::Date);
         Some(match op {
             BinOp::Eq | BinOp::In => format!(
@@ -176,7 +175,6 @@ impl<'m> Words<'m> {
                     (BinOp::Gt, _) => "more than",
                     _ => "at least",
                 };
-                let _ = is_number;
                 format!("answered {how} {v} at {at}")
             }
             _ => return None,

@@ -107,14 +107,6 @@ pub struct ResponseSet {
 pub fn build(model: &Questionnaire) -> Codebook {
     let columns = data::columns(model);
     let codes = model.survey.missing_codes;
-    let label_of = |a: &str| {
-        model
-            .audiences
-            .iter()
-            .find(|x| x.id == a)
-            .map(|x| x.label.clone())
-            .unwrap_or_else(|| a.to_string())
-    };
     let who = |auds: &[String]| Words::new(model, auds).who();
     let missing_codes = vec![
         Code {
@@ -364,7 +356,6 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 .collect(),
         })
         .collect();
-    let _ = label_of;
     Codebook {
         survey: Survey {
             id: model.survey.id.clone(),

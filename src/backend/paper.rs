@@ -176,7 +176,7 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
                     };
                     let _ = writeln!(d, "#routing({})", s(&stop));
                 }
-                Item::Question(q) => question(&mut d, model, q, edition, &words, &skips),
+                Item::Question(q) => question(&mut d, q, edition, &words, &skips),
             }
         }
     }
@@ -286,14 +286,7 @@ fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, t
     let _ = writeln!(d, "#pagebreak()");
 }
 
-fn question(
-    d: &mut String,
-    model: &Questionnaire,
-    q: &Question,
-    edition: Edition,
-    words: &Words,
-    skips: &HashMap<(String, String), String>,
-) {
+fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips: &HashMap<(String, String), String>) {
     // The filter sits inside the question's unbreakable block, so a page never parts them.
     let filter = match (&q.condition, edition) {
         (None, _) => "none".to_string(),
@@ -451,7 +444,6 @@ fn question(
             probes.join(", ")
         );
     }
-    let _ = model;
 }
 
 /// For each option of a single-choice question, the question a respondent who picks it

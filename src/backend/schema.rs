@@ -262,11 +262,7 @@ fn answered_formula(model: &Questionnaire, q: &Expr) -> String {
     let ExprKind::Var { name } = &q.kind else {
         return "True".into();
     };
-    let cols: Vec<String> = data::columns(model)
-        .into_iter()
-        .filter(|c| &c.variable == name && matches!(c.kind, ColumnKind::Flag { .. }))
-        .map(|c| c.name)
-        .collect();
+    let cols = option_columns(model, name);
     if cols.is_empty() {
         format!("({name} != None)")
     } else {
@@ -278,6 +274,17 @@ fn answered_formula(model: &Questionnaire, q: &Expr) -> String {
                 .join(" or ")
         )
     }
+}
+
+/// The 0/1 columns of a multiple-choice question (empty for any other variable).
+fn option_columns(model: &Questionnaire, name: &str) -> Vec<String> {
+    model
+        .variables
+        .iter()
+        .find(|v| v.name == name && v.kind == QuestionType::Multiple)
+        .and_then(|v| model.choice_list(v.choice_list.as_ref()?))
+        .map(|l| l.options.iter().map(|o| data::option_column(name, o.code)).collect())
+        .unwrap_or_default()
 }
 
 fn multi_code(model: &Questionnaire, name: &str, value: &str) -> Option<String> {
@@ -459,11 +466,7 @@ fn js_condition(model: &Questionnaire, e: &Expr) -> Json {
                 let ExprKind::Var { name } = &q.kind else {
                     return json!(true);
                 };
-                let flags: Vec<String> = data::columns(model)
-                    .into_iter()
-                    .filter(|c| &c.variable == name && matches!(c.kind, ColumnKind::Flag { .. }))
-                    .map(|c| c.name)
-                    .collect();
+                let flags = option_columns(model, name);
                 if flags.is_empty() {
                     prop(name, not_missing)
                 } else {
@@ -501,10 +504,14 @@ fn literal_strings(e: &Expr) -> Vec<String> {
 
 /// A Stata string in compound quotes, with macro characters and line breaks neutralised.
 fn stata_str(s: &str, max: usize) -> String {
+    format!("`\"{}\"'", stata_text(s, max))
+}
+
+/// Text Stata reads literally: no line breaks, no macro characters, at most `max` characters.
+fn stata_text(s: &str, max: usize) -> String {
     let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let clean = clean.replace('`', "\u{2018}").replace('$', "\\$");
-    let cut: String = clean.chars().take(max).collect();
-    format!("`\"{cut}\"'")
+    clean.chars().take(max).collect()
 }
 
 fn label_name(list: &str) -> String {
@@ -565,10 +572,7 @@ pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
             s.push_str(&format!(
                 "notes {}: {}\n",
                 c.name,
-                stata_str(&w, 2000)
-                    .trim_start_matches("`\"")
-                    .trim_end_matches("\"'")
-                    .replace('"', "'")
+                stata_text(&w, 2000).replace('"', "'")
             ));
         }
     }

@@ -325,12 +325,11 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for (i, aud) in list_audiences.iter_mut().enumerate() {
+        for aud in list_audiences.iter_mut() {
             if aud.is_empty() {
                 *aud = all.clone();
             }
             aud.sort_by_key(|a| all.iter().position(|x| x == a));
-            let _ = i;
         }
         let lists = self.lists.clone();
         let choice_lists = lists

@@ -2,8 +2,8 @@
 //! xmlschema, PSPP, R with haven, SQLite and DuckDB, a JSON Schema validator) against
 //! synthetic responses to the flagship that follow its routing.
 
+use crate::run;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use quire::data;
 
@@ -49,20 +49,6 @@ pub fn built() -> (tempfile::TempDir, PathBuf) {
     .unwrap();
     let dir = tmp.path().to_path_buf();
     (tmp, dir)
-}
-
-pub fn run(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/test installs it): {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 /// Replaces one cell of one data row (1-based row after the header) in responses.csv.

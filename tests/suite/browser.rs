@@ -4,7 +4,6 @@
 //! data contract. Plus the Nu HTML Checker on every generated form.
 
 use std::path::Path;
-use std::process::Command;
 
 use quire::backend::html::{self, Edition};
 use quire::eval::{AnswerMap, Value};
@@ -53,17 +52,12 @@ fn flagship_forms_work_in_chromium() {
     if let Some(dir) = std::env::var_os("QUIRE_SCREENSHOTS") {
         args.push(crate::root().join(dir).display().to_string());
     }
-    let run = Command::new("node")
-        .args(&args)
-        .current_dir(crate::root().join("tests/browser"))
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
+    let (ok, log) = crate::run(&crate::root().join("tests/browser"), "node", &args);
+    assert!(
+        ok,
+        "browser checks failed:
+{log}"
     );
-    assert!(run.status.success(), "browser checks failed:\n{log}");
 
     let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let cols = quire::data::columns(&model);
@@ -116,19 +110,8 @@ fn generated_forms_are_valid_html() {
         "--errors-only".to_string(),
     ];
     args.extend(files.iter().cloned());
-    let out = Command::new("java")
-        .args(&args)
-        .output()
-        .expect("java runs the Nu HTML Checker");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && log.trim().is_empty(),
-        "Nu HTML Checker errors:\n{log}"
-    );
+    let (ok, log) = crate::run(tmp.path(), "java", &args);
+    assert!(ok && log.trim().is_empty(), "Nu HTML Checker errors:\n{log}");
     assert!(files.len() >= 7);
 }
 

@@ -154,21 +154,17 @@ fn javascript_runtime_agrees_with_the_rust_evaluator() {
     let cases_path = tmp.path().join("cases.jsonl");
     std::fs::write(&cases_path, lines).unwrap();
     let runtime = crate::root().join("src/backend/templates/runtime.js");
-    let out = std::process::Command::new("node")
-        .args([
+    let (ok, text) = crate::run(
+        tmp.path(),
+        "node",
+        &[
             "-e",
             NODE_CHECK,
             runtime.to_str().unwrap(),
             cases_path.to_str().unwrap(),
-        ])
-        .output()
-        .expect("node is on the machine");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    assert!(out.status.success(), "{text}");
+    assert!(ok, "{text}");
     assert!(text.contains(&format!("checked {cases}, mismatches 0")), "{text}");
 }
 
@@ -238,23 +234,16 @@ fn form_records_agree_with_the_data_contract() {
     std::fs::write(tmp.path().join("forms.json"), serde_json::to_string(&forms).unwrap()).unwrap();
     std::fs::write(tmp.path().join("cases.jsonl"), lines).unwrap();
     let runtime = crate::root().join("src/backend/templates/runtime.js");
-    let out = std::process::Command::new("node")
-        .args([
+    let (ok, text) = crate::run(
+        tmp.path(),
+        "node",
+        &[
             "-e",
             NODE_RECORDS,
             runtime.to_str().unwrap(),
-            tmp.path().join("forms.json").to_str().unwrap(),
-            tmp.path().join("cases.jsonl").to_str().unwrap(),
-        ])
-        .output()
-        .expect("node is on the machine");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+            "forms.json",
+            "cases.jsonl",
+        ],
     );
-    assert!(
-        out.status.success() && text.contains("checked 300, mismatches 0"),
-        "{text}"
-    );
+    assert!(ok && text.contains("checked 300, mismatches 0"), "{text}");
 }

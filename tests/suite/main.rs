@@ -51,6 +51,21 @@ pub fn shared_schemas() -> PathBuf {
     dir
 }
 
+/// Runs an independent tool in `dir`: whether it succeeded, and everything it printed.
+pub fn run<S: AsRef<std::ffi::OsStr>>(dir: &Path, program: &str, args: &[S]) -> (bool, String) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/test installs it): {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 pub fn flagship() -> quire::model::Questionnaire {
     let path = root().join("questionnaires/concord/concord.yaml");
     let text = std::fs::read_to_string(&path).expect("flagship readable");

@@ -103,17 +103,17 @@ fn standalone_typst_compiles_the_markup() {
         .filter(|(n, _)| n.starts_with("carer"))
     {
         std::fs::write(tmp.path().join(&name), bytes).unwrap();
-        let out = Command::new("python3")
-            .args([
+        let (ok, log) = crate::run(
+            tmp.path(),
+            "python3",
+            &[
                 "-c",
                 "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])",
                 &name,
                 "out.pdf",
-            ])
-            .current_dir(tmp.path())
-            .output()
-            .expect("python3 runs");
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+            ],
+        );
+        assert!(ok, "{name}: {log}");
     }
 }
 
@@ -124,12 +124,8 @@ mod pdf {
     fn text_of(pdf: &[u8]) -> String {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("q.pdf"), pdf).unwrap();
-        let out = Command::new("pdftotext")
-            .args(["-layout", "q.pdf", "q.txt"])
-            .current_dir(tmp.path())
-            .output()
-            .expect("pdftotext runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (ok, log) = crate::run(tmp.path(), "pdftotext", &["-layout", "q.pdf", "q.txt"]);
+        assert!(ok, "{log}");
         std::fs::read_to_string(tmp.path().join("q.txt"))
             .unwrap()
             .split_whitespace()
