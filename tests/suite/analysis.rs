@@ -117,8 +117,8 @@ fn frictionless_accepts_the_data_and_rejects_planted_errors() {
         "check-jsonschema",
         &[
             "--schemafile",
-            crate::root()
-                .join("../shared/schemas/frictionless-2.0/datapackage.json")
+            crate::reference_schemas()
+                .join("frictionless-2.0/datapackage.json")
                 .to_str()
                 .unwrap(),
             "datapackage.json",
@@ -149,7 +149,7 @@ fn frictionless_accepts_the_data_and_rejects_planted_errors() {
 #[test]
 fn ddi_codebook_is_valid_against_the_official_schema() {
     let (_tmp, dir) = built();
-    let xsd = crate::shared_schemas().join("ddi-codebook-2.5/codebook.xsd");
+    let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
     let (ok, out) = run(
         &dir,
         "xmlschema-validate",
@@ -398,7 +398,7 @@ fn hostile_text_is_escaped_in_every_format() {
     )
     .unwrap();
 
-    let xsd = crate::shared_schemas().join("ddi-codebook-2.5/codebook.xsd");
+    let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
     let (ok, out) = run(
         dir,
         "xmlschema-validate",

@@ -40,15 +40,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The shared reference schemas (official DDI and Frictionless), beside the repository.
-pub fn shared_schemas() -> PathBuf {
-    let dir = root().join("../shared/schemas");
-    assert!(
-        dir.is_dir(),
-        "the reference schemas are expected at {} (shared/ beside the repository)",
-        dir.display()
-    );
-    dir
+/// The official reference schemas (DDI Codebook, Frictionless), vendored in tests/schemas.
+pub fn reference_schemas() -> PathBuf {
+    root().join("tests/schemas")
 }
 
 /// Runs an independent tool in `dir`: whether it succeeded, and everything it printed.
