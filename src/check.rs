@@ -33,7 +33,8 @@ pub fn check(spec: &Spec, source: &Source, diags: &mut Diagnostics) -> Option<Qu
     c.derived();
     c.expressions();
     c.derived_cycles();
-    let model = c.build();
+    let mut model = c.build();
+    crate::routing::analyse(&mut model);
     // Warnings are only worth reading once the errors (which may cause them) are gone.
     if !c.diags.has_errors() && !diags.has_errors() {
         c.never_asked(&model);

@@ -7,6 +7,8 @@
 //! "Other, please specify" adds `<id>_other`; not applicable and missing are the survey's
 //! codes (default -88 and -99) in every column, text columns included.
 
+pub mod rules;
+
 use serde::Serialize;
 
 use crate::eval::{Answers, Value};
@@ -230,20 +232,26 @@ pub fn encode(
                                 .collect::<Vec<_>>()
                         })
                         .unwrap_or_default();
+                    // When the question has no answer, whether "other" would have been chosen
+                    // is unknown: the write-in is missing, not "not applicable".
                     let chose_other = match state {
-                        Some(State::Answered(Value::Text(t))) => others.contains(&t.as_str()),
-                        Some(State::Answered(Value::Selection(s))) => s.iter().any(|v| others.contains(&v.as_str())),
-                        _ => false,
+                        Some(State::Answered(Value::Text(t))) => Some(others.contains(&t.as_str())),
+                        Some(State::Answered(Value::Selection(s))) => {
+                            Some(s.iter().any(|v| others.contains(&v.as_str())))
+                        }
+                        Some(State::Missing | State::Unknown) => None,
+                        _ => Some(false),
                     };
                     match (chose_other, raw.value(&c.name).normalised()) {
-                        (false, _) => Cell::NotApplicable,
-                        (true, Value::Text(t)) => Cell::Text(t),
-                        (true, _) => Cell::Missing,
+                        (Some(false), _) => Cell::NotApplicable,
+                        (Some(true), Value::Text(t)) => Cell::Text(t),
+                        _ => Cell::Missing,
                     }
                 }
                 kind => match state {
                     None | Some(State::NotApplicable) => Cell::NotApplicable,
-                    Some(State::Missing) => Cell::Missing,
+                    // Unknown eligibility is coded as missing (docs/data.md, "Eligibility").
+                    Some(State::Missing | State::Unknown) => Cell::Missing,
                     Some(State::Answered(value)) => answered(model, kind, value),
                 },
             }

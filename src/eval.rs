@@ -12,6 +12,12 @@
 //! - Arithmetic with null, or division by zero, gives null.
 //! - `answered(q)` is true when q has a value; `count(q)` is 0 for an unanswered question;
 //!   `selected(q, v)` is false for an unanswered question.
+//!
+//! [`truth`] reads a condition when some answers are *unknown* (asked and left blank, so they
+//! could have been anything, null included): Kleene's three-valued logic, so `Unknown` means
+//! some answers to the unknown questions would make the condition hold and others would not.
+//! It decides whether a question that was not asked is "not applicable" or of unknown
+//! eligibility (docs/data.md).
 
 use std::collections::HashMap;
 
@@ -59,6 +65,95 @@ pub trait Answers {
     fn value(&self, name: &str) -> Value;
     /// The respondent group being asked.
     fn audience(&self) -> &str;
+    /// The value of a variable when some answers are unknown: `None` when it depends on one.
+    fn partial(&self, name: &str) -> Option<Value> {
+        Some(self.value(name))
+    }
+}
+
+/// A condition's truth when some answers are unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Truth {
+    True,
+    False,
+    /// Holds for some answers to the unknown questions and not for others.
+    Unknown,
+}
+
+impl Truth {
+    fn of(v: &Option<Value>) -> Truth {
+        match v {
+            None => Truth::Unknown,
+            Some(v) if v.truth() => Truth::True,
+            Some(_) => Truth::False,
+        }
+    }
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+
+    fn value(self) -> Option<Value> {
+        match self {
+            Truth::True => Some(Value::Bool(true)),
+            Truth::False => Some(Value::Bool(false)),
+            Truth::Unknown => None,
+        }
+    }
+}
+
+/// Whether a condition holds when the answers [`Answers::partial`] calls unknown could be
+/// anything: Kleene's logic over [`eval`]'s rules. `True` and `False` are certain.
+pub fn truth(expr: &Expr, env: &dyn Answers) -> Truth {
+    Truth::of(&partial(expr, env))
+}
+
+/// [`eval`] when some answers are unknown: `None` when the value depends on them.
+pub fn partial(expr: &Expr, env: &dyn Answers) -> Option<Value> {
+    match &expr.kind {
+        ExprKind::Number { .. } | ExprKind::String { .. } | ExprKind::Bool { .. } => Some(eval(expr, env)),
+        ExprKind::List { items } => items
+            .iter()
+            .map(|e| partial(e, env))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List),
+        ExprKind::Var { name } if name == "audience" => Some(Value::Text(env.audience().to_string())),
+        ExprKind::Var { name } => env.partial(name).map(Value::normalised),
+        ExprKind::Not { operand } => truth(operand, env).not().value(),
+        ExprKind::Neg { operand } => partial(operand, env).map(|v| match v {
+            Value::Number(n) => Value::Number(-n),
+            _ => Value::Null,
+        }),
+        ExprKind::Binary {
+            op: op @ (BinOp::And | BinOp::Or),
+            left,
+            right,
+        } => {
+            let (l, r) = (truth(left, env), truth(right, env));
+            let (decisive, other) = if *op == BinOp::And {
+                (Truth::False, Truth::True)
+            } else {
+                (Truth::True, Truth::False)
+            };
+            if l == decisive || r == decisive {
+                decisive.value()
+            } else if l == other && r == other {
+                other.value()
+            } else {
+                None
+            }
+        }
+        ExprKind::Binary { op, left, right } => Some(binary(*op, partial(left, env)?, partial(right, env)?)),
+        ExprKind::Call { function, args } => {
+            let args = args.iter().map(|e| partial(e, env)).collect::<Option<Vec<_>>>()?;
+            Some(call(function, args))
+        }
+    }
 }
 
 /// A plain map of answers, for tests and tools.
@@ -121,7 +216,7 @@ pub fn eval(expr: &Expr, env: &dyn Answers) -> Value {
             right,
         } => Value::Bool(holds(left, env) || holds(right, env)),
         ExprKind::Binary { op, left, right } => binary(*op, eval(left, env), eval(right, env)),
-        ExprKind::Call { function, args } => call(function, args, env),
+        ExprKind::Call { function, args } => call(function, args.iter().map(|e| eval(e, env)).collect()),
     }
 }
 
@@ -181,8 +276,8 @@ fn member(l: &Value, r: &Value) -> bool {
     }
 }
 
-fn call(function: &str, args: &[Expr], env: &dyn Answers) -> Value {
-    let arg = |i: usize| args.get(i).map(|e| eval(e, env)).unwrap_or(Value::Null);
+fn call(function: &str, args: Vec<Value>) -> Value {
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     match function {
         "answered" => Value::Bool(!arg(0).is_null()),
         "count" => match arg(0) {
@@ -245,6 +340,38 @@ mod tests {
         assert_eq!(run("audience == 'carer'", &env), Value::Bool(true));
         assert_eq!(run("answered(blank)", &env), Value::Bool(false));
         assert_eq!(run("sc in ['yes', 'unsure']", &env), Value::Bool(true));
+    }
+
+    /// Answers where some questions are unknown (asked, left blank).
+    struct Partly(AnswerMap, Vec<&'static str>);
+    impl Answers for Partly {
+        fn value(&self, name: &str) -> Value {
+            self.0.value(name)
+        }
+        fn audience(&self) -> &str {
+            self.0.audience()
+        }
+        fn partial(&self, name: &str) -> Option<Value> {
+            (!self.1.contains(&name)).then(|| self.0.value(name))
+        }
+    }
+
+    #[test]
+    fn unknown_answers_leave_a_condition_unknown_only_when_they_could_decide_it() {
+        let mut known = AnswerMap::new("patient");
+        known.set("a", Value::Text("no".into()));
+        let env = Partly(known, vec!["u"]);
+        let t = |text: &str| truth(&parse(text).unwrap(), &env);
+        assert_eq!(t("u == 'yes'"), Truth::Unknown);
+        assert_eq!(t("u != 'yes'"), Truth::Unknown);
+        assert_eq!(t("a == 'yes' and u == 'yes'"), Truth::False);
+        assert_eq!(t("a == 'no' or u == 'yes'"), Truth::True);
+        assert_eq!(t("a == 'no' and u == 'yes'"), Truth::Unknown);
+        assert_eq!(t("not (u == 'yes')"), Truth::Unknown);
+        assert_eq!(t("answered(u)"), Truth::Unknown);
+        assert_eq!(t("count(u) > 2"), Truth::Unknown);
+        assert_eq!(t("answered(a)"), Truth::True);
+        assert_eq!(t("u in ['x'] or true"), Truth::True);
     }
 
     #[test]

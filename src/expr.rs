@@ -124,6 +124,17 @@ impl BinOp {
         }
     }
 
+    /// The same comparison with its sides swapped: `a < b` is `b > a`.
+    pub fn flipped(self) -> BinOp {
+        match self {
+            BinOp::Lt => BinOp::Gt,
+            BinOp::Le => BinOp::Ge,
+            BinOp::Gt => BinOp::Lt,
+            BinOp::Ge => BinOp::Le,
+            other => other,
+        }
+    }
+
     pub fn is_comparison(self) -> bool {
         matches!(
             self,

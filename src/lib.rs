@@ -8,7 +8,9 @@
 //! 3. [`spec::read`]: node tree → [`spec::Spec`], the spec as written; every shape error reported.
 //! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
 //! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
-//!    choices resolved, expressions type-checked, texts resolved per audience.
+//!    choices resolved, expressions type-checked, texts resolved per audience; then
+//!    [`routing::analyse`] works out the routing once: universes (conditions and the screening
+//!    rules before each question) and where each answer that skips questions leads.
 //! 6. Backends read only the model; [`eval`] gives expressions their one meaning, and
 //!    [`model::Questionnaire::route`] follows the skip logic for a respondent.
 //!
@@ -23,6 +25,7 @@ pub mod eval;
 pub mod expr;
 pub mod model;
 pub mod reach;
+pub mod routing;
 pub mod source;
 pub mod spec;
 pub mod words;

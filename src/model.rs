@@ -4,14 +4,14 @@
 //! choice lists are resolved to codes, expressions are parsed and type-checked, and every
 //! question keeps its source line. `quire build --target ir` writes this as JSON.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::eval::{self, Answers, Value};
 use crate::expr::Expr;
-pub use crate::spec::{NonSubstantive, QuestionType};
+pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
 pub const IR_FORMAT: &str = "quire-ir/1";
@@ -128,6 +128,26 @@ pub struct Choice {
     pub nonsubstantive: Option<NonSubstantive>,
 }
 
+impl Choice {
+    /// One label for every audience: theirs when they share it, else each distinct wording
+    /// joined with " / " (the per-audience labels travel beside it in every analysis output).
+    pub fn neutral_label(&self) -> String {
+        let mut distinct: Vec<String> = Vec::new();
+        for w in &self.label {
+            let t = w.text.plain();
+            if !distinct.contains(&t) {
+                distinct.push(t);
+            }
+        }
+        distinct.join(" / ")
+    }
+
+    /// Whether audiences read this choice differently.
+    pub fn has_audience_labels(&self) -> bool {
+        self.label.len() > 1
+    }
+}
+
 /// A parsed, type-checked expression with its canonical text. Cheap to clone (shared).
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
@@ -157,6 +177,12 @@ impl Condition {
         }))
     }
 
+    /// `not c`, written as simply as the null rules allow: `a != b` for `not a == b`,
+    /// `not in` for `in`, De Morgan for `and`/`or` (each keeps eval.rs's meaning exactly).
+    pub fn not(c: &Condition) -> Condition {
+        Condition::new(negate(&c.expr))
+    }
+
     /// `a and b`, keeping each side's meaning.
     pub fn and(a: Option<&Condition>, b: Option<&Condition>) -> Option<Condition> {
         match (a, b) {
@@ -174,6 +200,50 @@ impl Condition {
     }
 }
 
+fn negate(e: &Expr) -> Expr {
+    use crate::expr::{BinOp, ExprKind};
+    let kind = match &e.kind {
+        ExprKind::Binary { op, left, right } => {
+            let flipped = match op {
+                BinOp::Eq => Some(BinOp::Ne),
+                BinOp::Ne => Some(BinOp::Eq),
+                BinOp::In => Some(BinOp::NotIn),
+                BinOp::NotIn => Some(BinOp::In),
+                _ => None,
+            };
+            match (op, flipped) {
+                (_, Some(op)) => ExprKind::Binary {
+                    op,
+                    left: left.clone(),
+                    right: right.clone(),
+                },
+                (BinOp::And | BinOp::Or, _) => ExprKind::Binary {
+                    op: if *op == BinOp::And { BinOp::Or } else { BinOp::And },
+                    left: Box::new(negate(left)),
+                    right: Box::new(negate(right)),
+                },
+                _ => ExprKind::Not {
+                    operand: Box::new(e.clone()),
+                },
+            }
+        }
+        // `not not x` is `x` only where x is true or false, never null.
+        ExprKind::Not { operand }
+            if matches!(
+                &operand.kind,
+                ExprKind::Binary { op, .. } if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or)
+            ) || matches!(&operand.kind, ExprKind::Not { .. } | ExprKind::Bool { .. }) =>
+        {
+            return (**operand).clone();
+        }
+        ExprKind::Bool { value } => ExprKind::Bool { value: !value },
+        _ => ExprKind::Not {
+            operand: Box::new(e.clone()),
+        },
+    };
+    Expr { kind, span: (0, 0) }
+}
+
 /// A data variable, harmonised across audiences.
 #[derive(Debug, Clone, Serialize)]
 pub struct Variable {
@@ -187,16 +257,31 @@ pub struct Variable {
     pub numbers: BTreeMap<String, String>,
     pub wording: Vec<Wording>,
     pub choice_list: Option<String>,
-    /// When the variable is asked, per group of audiences sharing the condition
-    /// (section and question conditions together; none: always asked of them).
+    /// When the variable is asked, per group of audiences sharing the same routing
+    /// (the routing analysis: see [`Universe`]).
     pub universe: Vec<Universe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     pub line: usize,
 }
 
+/// Where a question or derived variable comes from, when not as the source publishes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub status: ProvenanceStatus,
+    pub note: String,
+}
+
+/// Who is asked a question: the audiences, and of them those who reach it (no screening
+/// rule before it ended the survey) and for whom `condition` holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Universe {
     pub audiences: Vec<String>,
+    /// The section's and the question's conditions together; none: asked of all who reach it.
     pub condition: Option<Condition>,
+    /// Ids of the screening rules before the question ([`Item::Screen`]); any that holds ends
+    /// the survey before it.
+    pub screens: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +294,8 @@ pub struct Derived {
     pub rule: DerivedRule,
     /// "bool", "number", "text" or "choice".
     pub value_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     pub line: usize,
 }
 
@@ -249,17 +336,25 @@ pub enum Item {
         id: Option<String>,
         title: Option<Text>,
         text: Text,
+        /// The section's and the note's own conditions together; none: shown to everyone.
         condition: Option<Condition>,
+        /// The note's own `ask_if`.
+        ask_if: Option<Condition>,
     },
     Definitions {
         id: Option<String>,
         title: Option<Text>,
         terms: Vec<Definition>,
+        condition: Option<Condition>,
+        ask_if: Option<Condition>,
     },
     /// Ends the survey, showing `message`, when `condition` holds.
     Screen {
         id: String,
+        /// The section's condition and `end_if` together.
         condition: Condition,
+        /// The rule as written.
+        end_if: Condition,
         message: Text,
     },
 }
@@ -285,6 +380,8 @@ pub struct Question {
     pub condition: Option<Condition>,
     /// The question's own `ask_if`, without the section's.
     pub ask_if: Option<Condition>,
+    /// Screening rules before this question in the instrument (routing analysis).
+    pub screens: Vec<String>,
     pub choice_list: Option<String>,
     pub options: Vec<AskedChoice>,
     pub min_selected: Option<u32>,
@@ -320,6 +417,23 @@ pub struct AskedChoice {
     pub exclusive: bool,
     pub other: bool,
     pub nonsubstantive: Option<NonSubstantive>,
+    /// For a single-choice option that skips questions: where a respondent who chooses it
+    /// goes next (routing analysis; none: the next question in order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Next>,
+}
+
+/// Where a respondent goes after an answer that skips questions. Every question between is
+/// proven never asked of anyone who gives that answer ([`crate::routing`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Next {
+    /// The first question that can be asked next (it may carry a condition of its own).
+    /// `certain`: some respondent who gave the answer is proven to be asked it; otherwise
+    /// that depends on answers too many to search, and only the skip is proven.
+    Question { id: String, number: String, certain: bool },
+    /// No later question can be asked: the survey ends, by the screening rule if one fires.
+    End { screen: Option<String> },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -339,10 +453,14 @@ pub struct Validation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", content = "value", rename_all = "snake_case")]
 pub enum State {
-    /// Routed past, not asked of this audience, or after the survey ended.
+    /// Routed past whatever the missing answers would have been, not asked of this audience,
+    /// or after a screening rule ended the survey.
     NotApplicable,
     /// Asked and not answered.
     Missing,
+    /// Not asked, but only because an earlier answer is missing: some answer to it would have
+    /// led here. Coded as missing in the data (docs/data.md, "Eligibility").
+    Unknown,
     Answered(Value),
 }
 
@@ -391,6 +509,7 @@ impl Questionnaire {
             model: self,
             audience: audience.to_string(),
             values: HashMap::new(),
+            unknown: HashSet::new(),
         };
         let mut states = BTreeMap::new();
         let mut ended_by = None;
@@ -399,20 +518,32 @@ impl Questionnaire {
                 for item in &section.items {
                     match item {
                         Item::Question(q) => {
-                            let asked =
-                                ended_by.is_none() && q.condition.as_ref().is_none_or(|c| eval::holds(&c.expr, &env));
+                            // Eligibility has three outcomes: asked; not applicable; unknown,
+                            // when only a missing answer kept the question from being asked.
+                            let eligibility = match (&ended_by, &q.condition) {
+                                (Some(_), _) => eval::Truth::False,
+                                (None, None) => eval::Truth::True,
+                                (None, Some(c)) if eval::holds(&c.expr, &env) => eval::Truth::True,
+                                (None, Some(c)) => match eval::truth(&c.expr, &env) {
+                                    eval::Truth::Unknown => eval::Truth::Unknown,
+                                    _ => eval::Truth::False,
+                                },
+                            };
                             for var in q.variable_names() {
-                                let state = if !asked {
-                                    State::NotApplicable
-                                } else {
-                                    match raw.value(var).normalised() {
+                                let state = match eligibility {
+                                    eval::Truth::False => State::NotApplicable,
+                                    eval::Truth::Unknown => State::Unknown,
+                                    eval::Truth::True => match raw.value(var).normalised() {
                                         Value::Null => State::Missing,
                                         v => {
                                             env.values.insert(var.to_string(), v.clone());
                                             State::Answered(v)
                                         }
-                                    }
+                                    },
                                 };
+                                if matches!(state, State::Missing | State::Unknown) {
+                                    env.unknown.insert(var.to_string());
+                                }
                                 states.insert(var.to_string(), state);
                             }
                         }
@@ -471,6 +602,51 @@ impl Questionnaire {
         out
     }
 
+    /// [`Questionnaire::derive`] when some answers are unknown: `None` when the value depends on them.
+    pub fn derive_partial(&self, derived: &Derived, env: &dyn Answers) -> Option<Value> {
+        if !derived.audiences.iter().any(|a| a == env.audience()) {
+            return Some(Value::Null);
+        }
+        match &derived.rule {
+            DerivedRule::Expr { expr } => eval::partial(&expr.expr, env),
+            DerivedRule::Cases { cases, .. } => {
+                for c in cases {
+                    match eval::truth(&c.when.expr, env) {
+                        eval::Truth::True => return Some(Value::Text(c.value.clone())),
+                        eval::Truth::Unknown => return None,
+                        eval::Truth::False => {}
+                    }
+                }
+                Some(Value::Null)
+            }
+        }
+    }
+
+    /// A universe as one condition: its condition, and none of the screening rules before it
+    /// holding (none: asked of everyone in its audiences).
+    pub fn universe_condition(&self, universe: &Universe) -> Option<Condition> {
+        let audience = universe.audiences.first()?;
+        let mut out = universe.condition.clone();
+        for id in &universe.screens {
+            if let Some(s) = self.screen(audience, id) {
+                out = Condition::and(out.as_ref(), Some(&Condition::not(s)));
+            }
+        }
+        out
+    }
+
+    /// The condition of a screening rule of one audience's instrument.
+    pub fn screen(&self, audience: &str, id: &str) -> Option<&Condition> {
+        self.instrument(audience)?
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .find_map(|it| match it {
+                Item::Screen { id: sid, condition, .. } if sid == id => Some(condition),
+                _ => None,
+            })
+    }
+
     /// The value of a derived variable given answers (null when no rule applies).
     pub fn derive(&self, derived: &Derived, env: &dyn Answers) -> Value {
         if !derived.audiences.iter().any(|a| a == env.audience()) {
@@ -488,10 +664,12 @@ impl Questionnaire {
 }
 
 /// Answers as routing has admitted them so far, with derived variables computed on demand.
+/// `unknown` holds the variables whose answers are missing or whose eligibility is unknown.
 pub(crate) struct Routed<'m, K> {
     pub model: &'m Questionnaire,
     pub audience: String,
     pub values: HashMap<K, Value>,
+    pub unknown: HashSet<K>,
 }
 
 impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq> Answers for Routed<'_, K> {
@@ -508,6 +686,19 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq> Answers for Routed<'_, 
 
     fn audience(&self) -> &str {
         &self.audience
+    }
+
+    fn partial(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.values.get(name) {
+            return Some(v.clone());
+        }
+        if self.unknown.contains(name) {
+            return None;
+        }
+        match self.model.derived(name) {
+            Some(d) => self.model.derive_partial(d, self),
+            None => Some(Value::Null),
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! A condition and the model in, whether any answers could make it hold.
 //!
 //! Exhaustive search over the answers to the questions it reads (and the questions *their*
-//! conditions read, so routing is followed), when every such question has a small finite
-//! domain. Undecided (`None`) otherwise: a warning is only ever given on proof.
+//! universes read, so routing and screening are followed), when every such question has a
+//! small finite domain. Undecided (`None`) otherwise: a warning or a "Go to" is only ever
+//! given on proof.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::eval::{self, Value};
 use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire, Routed};
@@ -19,7 +20,8 @@ const MAX_MULTI_OPTIONS: usize = 8;
 /// What the search needs to know of one questionnaire variable.
 struct Var<'m> {
     order: usize,
-    condition: Option<&'m Condition>,
+    /// The question's universe: its conditions, and no screening rule before it holding.
+    universe: Option<Condition>,
     question: &'m Question,
 }
 
@@ -28,41 +30,86 @@ pub struct Reach<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
     vars: HashMap<&'m str, Var<'m>>,
+    /// Per number or text variable, the literals the model compares it with: the answers
+    /// worth trying for it ([`Reach::domain`]).
+    literals: HashMap<String, Literals>,
+}
+
+/// What the model's conditions do with one variable.
+#[derive(Default)]
+struct Literals {
+    numbers: Vec<f64>,
+    texts: Vec<String>,
+    /// Read other than by comparison with a literal (arithmetic, a bare value): its answers
+    /// cannot be summed up by a few representatives.
+    opaque: bool,
 }
 
 impl<'m> Reach<'m> {
     pub fn new(model: &'m Questionnaire, audience: &'m str) -> Self {
         let mut vars = HashMap::new();
         let mut order = 0;
+        // Reaching a question means no earlier screening rule ended the survey.
+        let mut not_screened: Option<Condition> = None;
         for section in model
             .instrument(audience)
             .map(|i| i.sections.as_slice())
             .unwrap_or_default()
         {
             for item in &section.items {
-                let Item::Question(q) = item else { continue };
-                for name in q.variable_names() {
-                    vars.insert(
-                        name,
-                        Var {
-                            order,
-                            condition: q.condition.as_ref(),
-                            question: q,
-                        },
-                    );
+                match item {
+                    Item::Question(q) => {
+                        let universe = Condition::and(q.condition.as_ref(), not_screened.as_ref());
+                        for name in q.variable_names() {
+                            vars.insert(
+                                name,
+                                Var {
+                                    order,
+                                    universe: universe.clone(),
+                                    question: q,
+                                },
+                            );
+                        }
+                        order += 1;
+                    }
+                    Item::Screen { condition, .. } => {
+                        not_screened = Condition::and(not_screened.as_ref(), Some(&Condition::not(condition)));
+                    }
+                    Item::Note { .. } | Item::Definitions { .. } => {}
                 }
-                order += 1;
             }
         }
-        Reach { model, audience, vars }
+        let mut literals = HashMap::new();
+        for e in model_expressions(model) {
+            scan(e, &mut literals);
+        }
+        Reach {
+            model,
+            audience,
+            vars,
+            literals,
+        }
     }
 
-    /// `Some(true)`: some answers make `cond` hold; `Some(false)`: none can; `None`: undecided.
-    pub fn can_hold(&self, cond: &Condition) -> Option<bool> {
-        // The questions that matter: those the condition reads, through derived variables and routing.
-        let mut needed: BTreeSet<(usize, &str)> = BTreeSet::new();
-        let mut queue: Vec<&str> = cond.references.iter().map(String::as_str).collect();
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
+    /// The universe of a question variable of this instrument (none: asked of all).
+    pub fn universe(&self, name: &str) -> Option<&Condition> {
+        self.vars.get(name)?.universe.as_ref()
+    }
+
+    /// The questions whose answers can matter to an expression reading `references`: those
+    /// it reads, through derived variables and the universes of the questions read.
+    /// `None` when there are too many to search, or one is not of this instrument.
+    pub fn needed<'a>(&'a self, references: impl IntoIterator<Item = &'a str>) -> Option<BTreeSet<&'m str>> {
+        Some(self.needed_in_order(references)?.into_iter().map(|(_, n)| n).collect())
+    }
+
+    fn needed_in_order<'a>(
+        &'a self,
+        references: impl IntoIterator<Item = &'a str>,
+    ) -> Option<BTreeSet<(usize, &'m str)>> {
+        let mut needed: BTreeSet<(usize, &'m str)> = BTreeSet::new();
+        let mut queue: Vec<&str> = references.into_iter().collect();
+        let mut seen: HashSet<&str> = HashSet::new();
         while let Some(name) = queue.pop() {
             if !seen.insert(name) {
                 continue;
@@ -81,31 +128,50 @@ impl<'m> Reach<'m> {
             if needed.len() > MAX_VARIABLES {
                 return None;
             }
-            if let Some(c) = var.condition {
+            if let Some(c) = &var.universe {
                 queue.extend(c.references.iter().map(String::as_str));
             }
         }
+        Some(needed)
+    }
+
+    /// `Some(true)`: some answers make `cond` hold; `Some(false)`: none can; `None`: undecided.
+    pub fn can_hold(&self, cond: &Condition) -> Option<bool> {
+        self.can_hold_given(cond, None)
+    }
+
+    /// [`Reach::can_hold`] among respondents who gave `answer` to one question (which makes
+    /// the search that much smaller).
+    pub fn can_hold_given(&self, cond: &Condition, answer: Option<(&str, &Value)>) -> Option<bool> {
+        // The questions that matter: those the condition reads, through derived variables and routing.
+        let needed = self.needed_in_order(cond.references.iter().map(String::as_str))?;
         let needed: Vec<(&str, &Var)> = needed.into_iter().map(|(_, n)| (n, &self.vars[n])).collect();
         let mut total: usize = 1;
-        for (_, var) in &needed {
-            total = total.checked_mul(domain_size(var.question)?)?;
+        let mut domains: Vec<Vec<Value>> = Vec::new();
+        for (name, var) in &needed {
+            let d = match answer {
+                Some((fixed, value)) if fixed == *name => vec![value.clone()],
+                _ => self.domain(name, var.question)?,
+            };
+            total = total.checked_mul(d.len())?;
             if total > MAX_COMBINATIONS {
                 return None;
             }
+            domains.push(d);
         }
-        let domains: Vec<Vec<Value>> = needed.iter().map(|(_, v)| domain(v.question)).collect();
 
         let mut env: Routed<&str> = Routed {
             model: self.model,
             audience: self.audience.to_string(),
             values: HashMap::new(),
+            unknown: HashSet::new(),
         };
         for mut index in 0..total {
             env.values.clear();
             for ((name, var), domain) in needed.iter().zip(&domains) {
                 let pick = &domain[index % domain.len()];
                 index /= domain.len();
-                let asked = var.condition.is_none_or(|c| eval::holds(&c.expr, &env));
+                let asked = var.universe.as_ref().is_none_or(|c| eval::holds(&c.expr, &env));
                 if asked && !pick.is_null() {
                     env.values.insert(name, pick.clone());
                 }
@@ -118,17 +184,158 @@ impl<'m> Reach<'m> {
     }
 }
 
-/// How many answers a question can have, if that is small and finite.
-fn domain_size(q: &Question) -> Option<usize> {
-    match q.kind {
-        QuestionType::Single | QuestionType::Grid => Some(q.options.len() + 1),
-        QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => Some(1 << q.options.len()),
-        _ => None,
+impl Reach<'_> {
+    /// Answers that stand for every answer a question can have, as far as the model's
+    /// conditions can tell them apart (no answer as null); `None` when they are too many.
+    /// Choices are all tried. A number or text read only by comparison with literals is tried
+    /// at each literal and either side of it, which decides every such comparison exactly.
+    fn domain(&self, name: &str, q: &Question) -> Option<Vec<Value>> {
+        let lits = self.literals.get(name);
+        let lits = match q.kind {
+            QuestionType::Single | QuestionType::Grid => return Some(choices(q)),
+            QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => return Some(choices(q)),
+            QuestionType::Multiple | QuestionType::Date => return None,
+            _ if lits.is_some_and(|l| l.opaque) => return None,
+            _ => lits,
+        };
+        let mut out = vec![Value::Null];
+        match q.kind {
+            QuestionType::Integer | QuestionType::Decimal => {
+                let integer = q.kind == QuestionType::Integer;
+                let mut ks: Vec<f64> = lits.map(|l| l.numbers.clone()).unwrap_or_default();
+                ks.extend(q.min);
+                ks.extend(q.max);
+                ks.sort_by(f64::total_cmp);
+                ks.dedup();
+                let mut points: Vec<f64> = Vec::new();
+                for (i, k) in ks.iter().enumerate() {
+                    points.push(*k);
+                    if integer {
+                        points.extend([k.floor() - 1.0, k.floor(), k.ceil(), k.ceil() + 1.0]);
+                    } else {
+                        points.push(k - 1.0);
+                        points.push(k + 1.0);
+                        if let Some(next) = ks.get(i + 1) {
+                            points.push((k + next) / 2.0);
+                        }
+                    }
+                }
+                if points.is_empty() {
+                    points.push(q.min.or(q.max).unwrap_or(0.0));
+                }
+                points.retain(|p| {
+                    p.is_finite()
+                        && (!integer || p.fract() == 0.0)
+                        && q.min.is_none_or(|m| *p >= m)
+                        && q.max.is_none_or(|m| *p <= m)
+                });
+                points.sort_by(f64::total_cmp);
+                points.dedup();
+                out.extend(points.into_iter().map(Value::Number));
+            }
+            _ => {
+                let texts = lits.map(|l| l.texts.clone()).unwrap_or_default();
+                // One answer unlike every literal stands for all the others.
+                let other = format!("{}\u{1}", texts.concat());
+                out.extend(texts.into_iter().chain([other]).map(Value::Text));
+            }
+        }
+        Some(out)
     }
 }
 
-/// Every answer a question can have (with no answer as null).
-fn domain(q: &Question) -> Vec<Value> {
+/// Every expression of the model that routing or a derived variable evaluates.
+fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
+    let mut out = Vec::new();
+    for item in model
+        .instruments
+        .iter()
+        .flat_map(|i| &i.sections)
+        .flat_map(|s| &s.items)
+    {
+        match item {
+            Item::Question(q) => out.extend(q.condition.as_ref().map(|c| &c.expr)),
+            Item::Screen { condition, .. } => out.push(&condition.expr),
+            Item::Note { condition, .. } | Item::Definitions { condition, .. } => {
+                out.extend(condition.as_ref().map(|c| &c.expr))
+            }
+        }
+    }
+    for d in &model.derived {
+        match &d.rule {
+            DerivedRule::Expr { expr } => out.push(&expr.expr),
+            DerivedRule::Cases { cases, .. } => out.extend(cases.iter().map(|c| &c.when.expr)),
+        }
+    }
+    out
+}
+
+fn scan(e: &crate::expr::Expr, out: &mut HashMap<String, Literals>) {
+    use crate::expr::{BinOp, ExprKind};
+    let literal = |e: &crate::expr::Expr| -> Option<Vec<Value>> {
+        match &e.kind {
+            ExprKind::Number { value } => Some(vec![Value::Number(*value)]),
+            ExprKind::String { value } => Some(vec![Value::Text(value.clone())]),
+            ExprKind::List { items } => items
+                .iter()
+                .map(|i| match &i.kind {
+                    ExprKind::Number { value } => Some(Value::Number(*value)),
+                    ExprKind::String { value } => Some(Value::Text(value.clone())),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    };
+    match &e.kind {
+        ExprKind::Binary { op, left, right } if op.is_comparison() => {
+            let pair = match (&left.kind, &right.kind) {
+                (ExprKind::Var { name }, _) => literal(right).map(|l| (name, l)),
+                (_, ExprKind::Var { name }) => literal(left).map(|l| (name, l)),
+                _ => None,
+            };
+            match pair {
+                Some((name, values)) => {
+                    let entry = out.entry(name.clone()).or_default();
+                    for v in values {
+                        match v {
+                            Value::Number(n) => entry.numbers.push(n),
+                            Value::Text(t) => entry.texts.push(t),
+                            _ => {}
+                        }
+                    }
+                }
+                None => {
+                    scan(left, out);
+                    scan(right, out);
+                }
+            }
+        }
+        ExprKind::Binary {
+            op: BinOp::And | BinOp::Or,
+            left,
+            right,
+        } => {
+            scan(left, out);
+            scan(right, out);
+        }
+        ExprKind::Binary { left, right, .. } => {
+            scan(left, out);
+            scan(right, out);
+        }
+        ExprKind::Not { operand } | ExprKind::Neg { operand } => scan(operand, out),
+        // `answered(q)` tells only no answer from any answer: every domain has both.
+        ExprKind::Call { function, args }
+            if function == "answered" && matches!(args.first().map(|a| &a.kind), Some(ExprKind::Var { .. })) => {}
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| scan(a, out)),
+        ExprKind::Var { name } => out.entry(name.clone()).or_default().opaque = true,
+        ExprKind::List { items } => items.iter().for_each(|i| scan(i, out)),
+        _ => {}
+    }
+}
+
+/// Every answer a choice question can have (with no answer as null).
+fn choices(q: &Question) -> Vec<Value> {
     match q.kind {
         QuestionType::Multiple => {
             let n = q.options.len();

@@ -331,6 +331,8 @@ pub struct Question {
     /// Grid rows; each becomes the variable `<id>_<row id>`.
     #[schemars(default)]
     pub rows: Vec<GridRow>,
+    /// Where the question comes from, when it is not the source instrument as published.
+    pub provenance: Option<Provenance>,
     /// Set when `type` or `text` could not be read (already reported): the question is kept
     /// so later references to it do not cascade into more errors.
     #[schemars(skip)]
@@ -400,6 +402,7 @@ pub struct Definitions {
     pub id: Option<Sp<String>>,
     pub title: Option<Text>,
     pub audiences: Option<Vec<Sp<String>>>,
+    pub ask_if: Option<Text>,
     pub terms: Vec<Definition>,
 }
 
@@ -437,6 +440,67 @@ pub struct Derived {
     pub cases: Vec<Case>,
     /// The values `cases` may give, with codes and labels.
     pub choices: Option<ChoiceSource>,
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a question or derived variable comes from, as data the codebook shows: e.g. a
+/// scale reconstructed because the published source reports the question but not its answers.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Provenance {
+    pub status: Sp<ProvenanceStatus>,
+    /// What was done and why, for analysts and reviewers.
+    pub note: Sp<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
+#[schemars(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceStatus {
+    /// As the source reports it.
+    Reported,
+    /// The source reports the question but not its exact wording or answer scale.
+    Reconstructed,
+    /// Not in the source: added for this instrument.
+    Added,
+}
+
+impl ProvenanceStatus {
+    pub const NAMES: [&'static str; 3] = ["reported", "reconstructed", "added"];
+
+    fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "reported" => Some(Self::Reported),
+            "reconstructed" => Some(Self::Reconstructed),
+            "added" => Some(Self::Added),
+            _ => None,
+        }
+    }
+}
+
+impl Read for Sp<ProvenanceStatus> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        keyword(
+            node,
+            r,
+            "provenance status",
+            &ProvenanceStatus::NAMES,
+            ProvenanceStatus::from_name,
+        )
+    }
+}
+
+impl Read for Provenance {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a provenance", r)?;
+        let status = f.req(r, "status");
+        let note = f.req(r, "note");
+        f.finish(r);
+        Some(Provenance {
+            status: status?,
+            note: note?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -920,6 +984,7 @@ impl Read for Question {
         let decimals = f.opt(r, "decimals");
         let max_length = f.opt(r, "max_length");
         let rows = f.opt(r, "rows").unwrap_or_default();
+        let provenance = f.opt(r, "provenance");
         f.finish(r);
         let incomplete = kind.is_none() || text.is_none();
         let id: Sp<String> = id?;
@@ -945,6 +1010,7 @@ impl Read for Question {
             decimals,
             max_length,
             rows,
+            provenance,
             incomplete,
         })
     }
@@ -1006,6 +1072,7 @@ impl Read for Definitions {
         let id = f.opt(r, "id");
         let title = f.opt(r, "title");
         let audiences = f.opt(r, "audiences");
+        let ask_if = f.opt(r, "ask_if");
         let terms = f.req(r, "terms");
         f.finish(r);
         Some(Definitions {
@@ -1013,6 +1080,7 @@ impl Read for Definitions {
             id,
             title,
             audiences,
+            ask_if,
             terms: terms?,
         })
     }
@@ -1060,6 +1128,7 @@ impl Read for Derived {
         let expr = f.opt(r, "expr");
         let cases = f.opt(r, "cases").unwrap_or_default();
         let choices = f.opt(r, "choices");
+        let provenance = f.opt(r, "provenance");
         f.finish(r);
         Some(Derived {
             id: id?,
@@ -1069,6 +1138,7 @@ impl Read for Derived {
             expr,
             cases,
             choices,
+            provenance,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! A condition and the model in, plain words out: `sc_available == 'yes'` becomes
-//! "answered “Yes” at Q12". For codebook universes and, later, paper routing.
+//! "answered “Yes” at Q12". For paper and telephone routing and codebook universes.
 
 use crate::expr::{BinOp, Expr, ExprKind, format_number};
-use crate::model::{Condition, QuestionType, Questionnaire};
+use crate::model::{Condition, QuestionType, Questionnaire, Universe};
 
 /// Describes conditions for a group of audiences (question numbers are theirs).
 pub struct Words<'m> {
@@ -21,13 +21,41 @@ impl<'m> Words<'m> {
         }
     }
 
-    /// "Asked of patients and carers who answered “Yes” at Q12 (sc_available = 1)."
-    pub fn universe(&self, condition: Option<&Condition>) -> String {
+    /// "Asked of patients who passed the screening at Q1 and Q2 and answered “Yes” at Q12
+    /// (sc_available = 1)." Word it for one audience: question numbers are theirs.
+    pub fn universe(&self, universe: &Universe) -> String {
         let who = self.who();
-        match condition {
-            None => format!("Asked of {who}."),
-            Some(c) => format!("Asked of {who} who {}.", self.condition(c)),
+        let audience = self.audiences.first().map(String::as_str).unwrap_or("");
+        let mut at: Vec<String> = Vec::new();
+        for id in &universe.screens {
+            for name in self
+                .model
+                .screen(audience, id)
+                .map(|c| c.references.clone())
+                .unwrap_or_default()
+            {
+                let place = self.at(&Expr {
+                    kind: ExprKind::Var { name },
+                    span: (0, 0),
+                });
+                if !at.contains(&place) {
+                    at.push(place);
+                }
+            }
         }
+        let screened = (!at.is_empty()).then(|| format!("passed the screening at {}", join_and(&at)));
+        let condition = universe.condition.as_ref().map(|c| self.condition(c));
+        match (screened, condition) {
+            (None, None) => format!("Asked of {who}."),
+            (Some(s), None) => format!("Asked of {who} who {s}."),
+            (None, Some(c)) => format!("Asked of {who} who {c}."),
+            (Some(s), Some(c)) => format!("Asked of {who} who {s} and {c}."),
+        }
+    }
+
+    /// A screening rule in words: "the survey ends for those who did not answer “Yes” at Q1".
+    pub fn screen(&self, end_if: &Condition) -> String {
+        format!("the survey ends for those who {}", self.condition(end_if))
     }
 
     /// The respondents meant by this group of audiences, in words.
@@ -95,6 +123,22 @@ impl<'m> Words<'m> {
             },
             ExprKind::Bool { value: true } => "always".to_string(),
             ExprKind::Bool { value: false } => "never".to_string(),
+            // A derived condition is worded from its definition, never by its id.
+            // Short definitions are spelt out; long ones are named by their label.
+            ExprKind::Var { name } => match self.model.derived(name) {
+                Some(d) => {
+                    let spelt = match &d.rule {
+                        crate::model::DerivedRule::Expr { expr } => Some(self.phrase(&expr.expr, parent)),
+                        _ => None,
+                    };
+                    match spelt {
+                        Some(s) if s.chars().count() <= 160 => s,
+                        _ if self.with_codes => format!("gave answers that show “{}” ({name})", d.label),
+                        _ => format!("gave answers that show “{}”", d.label),
+                    }
+                }
+                None => format!("answered “Yes” at {}", self.at(e)),
+            },
             _ => code(e),
         }
     }
@@ -102,7 +146,7 @@ impl<'m> Words<'m> {
     fn compare(&self, op: BinOp, left: &Expr, right: &Expr) -> Option<String> {
         let (var, lit, op) = match (&left.kind, &right.kind) {
             (ExprKind::Var { .. } | ExprKind::Call { .. }, _) if is_value(right) => (left, right, op),
-            (_, ExprKind::Var { .. } | ExprKind::Call { .. }) if is_value(left) => (right, left, flip(op)),
+            (_, ExprKind::Var { .. } | ExprKind::Call { .. }) if is_value(left) => (right, left, op.flipped()),
             _ => return None,
         };
         if let ExprKind::Call { function, args } = &var.kind {
@@ -201,7 +245,7 @@ impl<'m> Words<'m> {
             return format!("the question “{}”", v.label);
         }
         match self.model.derived(name) {
-            Some(d) => format!("the derived variable {name} (“{}”)", d.label),
+            Some(d) => format!("“{}”", d.label),
             None => name.clone(),
         }
     }
@@ -291,16 +335,6 @@ fn literals(e: &Expr) -> Vec<String> {
         ExprKind::Number { value } => vec![format_number(*value)],
         ExprKind::Bool { value } => vec![value.to_string()],
         _ => vec![e.to_string()],
-    }
-}
-
-fn flip(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
     }
 }
 

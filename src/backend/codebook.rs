@@ -14,6 +14,8 @@ pub struct Codebook {
     pub survey: Survey,
     pub audiences: Vec<Group>,
     pub missing_codes: Vec<Code>,
+    /// The screening rules, in words, per audience: the survey ends when one holds.
+    pub screening: Vec<Worded>,
     pub sections: Vec<Section>,
     /// Multiple-choice questions, as sets of 0/1 columns.
     pub multiple_response_sets: Vec<ResponseSet>,
@@ -59,6 +61,8 @@ pub struct Entry {
     pub derivation: Option<Derivation>,
     /// Interviewer instruction, if any.
     pub instruction: Option<String>,
+    /// Where it comes from, when not as the source publishes it: "Reconstructed: …".
+    pub provenance: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,12 +80,19 @@ pub struct ColumnEntry {
     /// "code", "flag", "text", "write-in", "integer", "number", "date" or "boolean".
     pub kind: &'static str,
     pub codes: Vec<Code>,
+    /// For a 0/1 column of a multiple-choice question: the option it stands for.
+    pub option: Option<Code>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Code {
     pub code: i64,
+    /// The label every audience shares, or their labels joined with " / ".
     pub label: String,
+    /// Each audience's own label, when they differ.
+    pub labels: Vec<Worded>,
+    /// Ticked on its own only (multiple choice).
+    pub exclusive: bool,
     /// "valid", "nonsubstantive" (declared Unsure, Prefer not to say…), "not_applicable" or "missing".
     pub status: &'static str,
     /// For non-substantive answers: which kind.
@@ -115,6 +126,8 @@ pub fn build(model: &Questionnaire) -> Codebook {
             status: "not_applicable",
             nonsubstantive: None,
             only_for: None,
+            labels: Vec::new(),
+            exclusive: false,
         },
         Code {
             code: codes.missing,
@@ -122,9 +135,81 @@ pub fn build(model: &Questionnaire) -> Codebook {
             status: "missing",
             nonsubstantive: None,
             only_for: None,
+            labels: Vec::new(),
+            exclusive: false,
         },
     ];
 
+    let option_code = |o: &crate::model::Choice, audiences: &[String]| Code {
+        code: o.code,
+        label: o.neutral_label(),
+        labels: if o.has_audience_labels() {
+            o.label
+                .iter()
+                .map(|w| Worded {
+                    audiences: w.audiences.clone(),
+                    who: who(&w.audiences),
+                    text: w.text.plain(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        exclusive: o.exclusive,
+        status: if o.nonsubstantive.is_some() {
+            "nonsubstantive"
+        } else {
+            "valid"
+        },
+        nonsubstantive: o.nonsubstantive.map(|n| {
+            serde_json::to_value(n)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }),
+        only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
+    };
+    let provenance = |p: Option<&crate::model::Provenance>| {
+        p.map(|p| {
+            let status = match p.status {
+                crate::model::ProvenanceStatus::Reported => "Reported",
+                crate::model::ProvenanceStatus::Reconstructed => "Reconstructed",
+                crate::model::ProvenanceStatus::Added => "Added",
+            };
+            format!("{status}: {}", p.note)
+        })
+    };
+    let screening: Vec<Worded> = model
+        .instruments
+        .iter()
+        .flat_map(|i| {
+            let mut words = Words::new(model, std::slice::from_ref(&i.audience));
+            words.with_codes = true;
+            i.sections
+                .iter()
+                .flat_map(|s| &s.items)
+                .filter_map(|it| match it {
+                    crate::model::Item::Screen { condition, .. } => Some(Worded {
+                        audiences: vec![i.audience.clone()],
+                        who: who(std::slice::from_ref(&i.audience)),
+                        text: format!("{}.", upper_first(&words.screen(condition))),
+                    }),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Audiences whose screening reads the same share one line.
+    let screening = screening.into_iter().fold(Vec::<Worded>::new(), |mut acc, w| {
+        match acc.iter_mut().find(|x| x.text == w.text) {
+            Some(x) => {
+                x.audiences.extend(w.audiences);
+                x.who = who(&x.audiences);
+            }
+            None => acc.push(w),
+        }
+        acc
+    });
     let column_entries = |variable: &str, audiences: &[String]| -> Vec<ColumnEntry> {
         columns
             .iter()
@@ -133,27 +218,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 let mut list_codes: Vec<Code> = match &c.kind {
                     ColumnKind::Code { list } => model
                         .choice_list(list)
-                        .map(|l| {
-                            l.options
-                                .iter()
-                                .map(|o| Code {
-                                    code: o.code,
-                                    label: o.label.first().map(|w| w.text.plain()).unwrap_or_default(),
-                                    status: if o.nonsubstantive.is_some() {
-                                        "nonsubstantive"
-                                    } else {
-                                        "valid"
-                                    },
-                                    nonsubstantive: o.nonsubstantive.map(|n| {
-                                        serde_json::to_value(n)
-                                            .ok()
-                                            .and_then(|v| v.as_str().map(str::to_string))
-                                            .unwrap_or_default()
-                                    }),
-                                    only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
-                                })
-                                .collect()
-                        })
+                        .map(|l| l.options.iter().map(|o| option_code(o, audiences)).collect())
                         .unwrap_or_default(),
                     ColumnKind::Flag { .. } | ColumnKind::Boolean => {
                         let (yes, no) = if matches!(c.kind, ColumnKind::Boolean) {
@@ -168,6 +233,8 @@ pub fn build(model: &Questionnaire) -> Codebook {
                                 status: "valid",
                                 nonsubstantive: None,
                                 only_for: None,
+                                labels: Vec::new(),
+                                exclusive: false,
                             },
                             Code {
                                 code: 0,
@@ -175,13 +242,23 @@ pub fn build(model: &Questionnaire) -> Codebook {
                                 status: "valid",
                                 nonsubstantive: None,
                                 only_for: None,
+                                labels: Vec::new(),
+                                exclusive: false,
                             },
                         ]
                     }
                     _ => Vec::new(),
                 };
                 list_codes.extend(missing_codes.iter().cloned());
+                let option = match &c.kind {
+                    ColumnKind::Flag { list, value, .. } => model
+                        .choice_list(list)
+                        .and_then(|l| l.get(value))
+                        .map(|o| option_code(o, audiences)),
+                    _ => None,
+                };
                 ColumnEntry {
+                    option,
                     name: c.name.clone(),
                     label: c.label.clone(),
                     kind: match c.kind {
@@ -252,16 +329,19 @@ pub fn build(model: &Questionnaire) -> Codebook {
                     text: w.text.plain(),
                 })
                 .collect(),
+            // Said per audience: question numbers and screening differ between them.
             universe: v
                 .universe
                 .iter()
-                .map(|u| {
-                    let mut words = Words::new(model, &u.audiences);
+                .flat_map(|u| u.audiences.iter().map(move |a| (u, a)))
+                .map(|(u, a)| {
+                    let one = std::slice::from_ref(a);
+                    let mut words = Words::new(model, one);
                     words.with_codes = true;
                     Worded {
-                        audiences: u.audiences.clone(),
-                        who: who(&u.audiences),
-                        text: words.universe(u.condition.as_ref()),
+                        audiences: one.to_vec(),
+                        who: who(one),
+                        text: words.universe(u),
                     }
                 })
                 .collect(),
@@ -271,9 +351,8 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 .map(|u| Worded {
                     audiences: u.audiences.clone(),
                     who: who(&u.audiences),
-                    text: u
-                        .condition
-                        .as_ref()
+                    text: model
+                        .universe_condition(u)
                         .map(|c| c.source.clone())
                         .unwrap_or_else(|| "true".into()),
                 })
@@ -281,6 +360,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
             columns: column_entries(&v.name, &v.audiences),
             derivation: None,
             instruction: instruction(&v.question),
+            provenance: provenance(v.provenance.as_ref()),
         };
         if let Some(s) = sections.iter_mut().find(|s| s.id == v.section) {
             s.variables.push(entry);
@@ -337,6 +417,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 expression,
             }),
             instruction: None,
+            provenance: provenance(d.provenance.as_ref()),
         });
     }
     if !derived.variables.is_empty() {
@@ -374,8 +455,26 @@ pub fn build(model: &Questionnaire) -> Codebook {
             })
             .collect(),
         missing_codes,
+        screening,
         sections,
         multiple_response_sets,
+    }
+}
+
+/// "Patients: Me; Parents and carers: Me (the parent or carer)".
+fn per_group(labels: &[Worded]) -> String {
+    labels
+        .iter()
+        .map(|w| format!("{}: {}", upper_first(&w.who), w.text))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -650,13 +749,15 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
                     let _ = w.write_event(start("catgry", &attrs));
                     el(&mut w, "catValu", &[], &code.code.to_string());
                     el(&mut w, "labl", &[], &code.label);
+                    let mut txt: Vec<String> = Vec::new();
                     if code.status == "nonsubstantive" {
-                        el(
-                            &mut w,
-                            "txt",
-                            &[],
-                            "Declared non-substantive answer (a real answer, not missing).",
-                        );
+                        txt.push("Declared non-substantive answer (a real answer, not missing).".into());
+                    }
+                    if !code.labels.is_empty() {
+                        txt.push(format!("Worded per group: {}.", per_group(&code.labels)));
+                    }
+                    if !txt.is_empty() {
+                        el(&mut w, "txt", &[], &txt.join(" "));
                     }
                     let _ = w.write_event(Event::End(BytesEnd::new("catgry")));
                 }
@@ -672,6 +773,26 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
                     "numeric"
                 };
                 el(&mut w, "varFormat", &[("type", fmt_type)], "");
+                let mut notes: Vec<String> = Vec::new();
+                if let Some(o) = &c.option {
+                    let mut about = format!("1 when the option {} “{}” is ticked", o.code, o.label);
+                    if !o.labels.is_empty() {
+                        about.push_str(&format!(" (worded per group: {})", per_group(&o.labels)));
+                    }
+                    if let Some(n) = &o.nonsubstantive {
+                        about.push_str(&format!("; a declared non-substantive answer ({n})"));
+                    }
+                    if o.exclusive {
+                        about.push_str("; exclusive: ticked on its own only");
+                    }
+                    notes.push(format!("{about}."));
+                }
+                if let Some(p) = &e.provenance {
+                    notes.push(format!("Provenance. {p}"));
+                }
+                for n in notes {
+                    el(&mut w, "notes", &[], &n);
+                }
                 let _ = w.write_event(Event::End(BytesEnd::new("var")));
             }
         }

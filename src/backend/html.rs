@@ -80,10 +80,17 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                     }
                     questions.insert(q.id.clone(), j);
                 }
-                                Item::Screen { id, condition, message } => {
+                Item::Screen {
+                    id, condition, message, ..
+                } => {
                     items.push(json!({ "item": "screen", "id": id, "condition": condition.expr, "page": page, "message": message.plain() }))
                 }
-                Item::Note { id, condition: Some(c), .. } => items.push(json!({ "item": "note", "id": id, "condition": c.expr })),
+                Item::Note {
+                    id, condition: Some(c), ..
+                }
+                | Item::Definitions {
+                    id, condition: Some(c), ..
+                } => items.push(json!({ "item": "note", "id": id, "condition": c.expr })),
                 _ => {}
             }
         }

@@ -4,15 +4,15 @@
 //!
 //! Every text from the spec is written as a Typst string literal passed to the helpers in
 //! `templates/paper.typ`, never as markup, so `#`, `*`, `$`, `[`, `@` or `<` stay literal.
-//! Every condition appears on paper: a filter instruction before each conditional question
-//! (in words, from [`crate::words`]), and "→ Go to" beside options that skip ahead.
+//! Every condition appears on paper, worded by [`crate::words`]: a section's once at its head,
+//! and each conditional question's, note's, definitions' and screening rule's with it; and
+//! "→ Go to" beside options that skip ahead, exactly where the model's routing analysis says
+//! ([`crate::model::Next`]; nothing about routing is worked out here).
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::File;
-use crate::eval::{self, AnswerMap, Value};
-use crate::model::{Instrument, Item, Question, QuestionType, Questionnaire, Text};
+use crate::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
 use crate::words::Words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,24 +124,30 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
         s(if paper == Paper::A4 { "a4" } else { "us-letter" })
     );
     cover(&mut d, model, edition, group, &title);
-    let skips = skip_targets(instrument);
     let words = Words::new(model, std::slice::from_ref(&instrument.audience));
     for section in &instrument.sections {
         let intro = section.intro.as_ref().map(t).unwrap_or_else(|| "none".into());
         let _ = writeln!(d, "#section-head({}, intro: {intro})", t(&section.title));
+        // The section's condition is said once, here; its items carry only their own.
         if let Some(c) = &section.condition {
-            let _ = writeln!(
-                d,
-                "#routing({})",
-                s(&format!(
+            let filter = match edition {
+                Edition::Interviewer => format!(
+                    "ASK THIS SECTION ONLY IF THE RESPONDENT {}. OTHERWISE GO TO THE NEXT SECTION.",
+                    words.condition(c).to_uppercase()
+                ),
+                _ => format!(
                     "Answer this section only if you {}. Otherwise go to the next section.",
                     words.condition(c)
-                ))
-            );
+                ),
+            };
+            let _ = writeln!(d, "#routing({})", s(&filter));
         }
         for item in &section.items {
             match item {
-                Item::Definitions { title, terms, .. } => {
+                Item::Definitions {
+                    title, terms, ask_if, ..
+                } => {
+                    shown_if(&mut d, ask_if.as_ref(), edition, &words);
                     let pairs: Vec<String> = terms
                         .iter()
                         .map(|x| format!("({}, {})", t(&x.term), t(&x.definition)))
@@ -153,30 +159,46 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
                         pairs.join(", ")
                     );
                 }
-                Item::Note { title, text, .. } => {
+                Item::Note {
+                    title, text, ask_if, ..
+                } => {
+                    shown_if(&mut d, ask_if.as_ref(), edition, &words);
+                    let body = if edition == Edition::Interviewer {
+                        format!("read-out({})", t(text))
+                    } else {
+                        t(text)
+                    };
                     let _ = writeln!(
                         d,
-                        "#note({}, {})",
+                        "#note({}, {body})",
                         title.as_ref().map(t).unwrap_or_else(|| "none".into()),
-                        t(text)
                     );
                 }
-                Item::Screen { condition, message, .. } => {
+                Item::Screen { end_if, message, .. } => {
                     let stop = match edition {
                         Edition::Interviewer => format!(
-                            "IF THE RESPONDENT {}: READ OUT {} AND END THE INTERVIEW",
-                            words.condition(condition).to_uppercase(),
-                            message.plain()
+                            "IF THE RESPONDENT {}: READ OUT “{}” AND END THE INTERVIEW",
+                            words.condition(end_if).to_uppercase(),
+                            message.plain().trim()
                         ),
                         _ => format!(
                             "If you {}, please stop here. {}",
-                            words.condition(condition),
-                            message.plain()
+                            words.condition(end_if),
+                            message.plain().trim()
                         ),
                     };
                     let _ = writeln!(d, "#routing({})", s(&stop));
                 }
-                Item::Question(q) => question(&mut d, q, edition, &words, &skips),
+                Item::Question(q) => {
+                    if edition == Edition::ThinkAloud {
+                        // A question and its probes and notes stay on one page.
+                        let _ = writeln!(d, "#keep-together[");
+                    }
+                    question(&mut d, q, edition, &words);
+                    if edition == Edition::ThinkAloud {
+                        let _ = writeln!(d, "]");
+                    }
+                }
             }
         }
     }
@@ -286,9 +308,35 @@ fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, t
     let _ = writeln!(d, "#pagebreak()");
 }
 
-fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips: &HashMap<(String, String), String>) {
+/// The instruction before a note or definitions shown only to some respondents.
+fn shown_if(d: &mut String, condition: Option<&Condition>, edition: Edition, words: &Words) {
+    let Some(c) = condition else { return };
+    let text = match edition {
+        Edition::Interviewer => format!(
+            "READ OUT THE FOLLOWING ONLY IF THE RESPONDENT {}",
+            words.condition(c).to_uppercase()
+        ),
+        _ => format!("Read the following only if you {}.", words.condition(c)),
+    };
+    let _ = writeln!(d, "#routing({})", s(&text));
+}
+
+/// Where an answer that skips questions leads, as printed beside it.
+fn goto(next: &Next, edition: Edition) -> String {
+    let text = match (next, edition) {
+        (Next::Question { number, .. }, Edition::Interviewer) => format!("GO TO {number}"),
+        (Next::Question { number, .. }, _) => format!("Go to {number}"),
+        (Next::End { .. }, Edition::Interviewer) => "END THE INTERVIEW".to_string(),
+        (Next::End { screen: Some(_) }, _) => "Stop here".to_string(),
+        (Next::End { screen: None }, _) => "Go to the end".to_string(),
+    };
+    s(&text)
+}
+
+fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     // The filter sits inside the question's unbreakable block, so a page never parts them.
-    let filter = match (&q.condition, edition) {
+    // Only the question's own condition: its section's is printed at the section head.
+    let filter = match (&q.ask_if, edition) {
         (None, _) => "none".to_string(),
         (Some(c), Edition::Interviewer) => s(&format!(
             "ASK {} ONLY IF THE RESPONDENT {}",
@@ -315,6 +363,18 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips
         },
         (QuestionType::Grid, Edition::Interviewer) => "Code one for each row".to_string(),
         (QuestionType::Grid, _) => "Tick one box in each row".to_string(),
+        (QuestionType::Integer | QuestionType::Decimal, Edition::Interviewer) => match (q.min, q.max) {
+            (Some(a), Some(b)) => format!(
+                "Record the number ({} to {})",
+                crate::expr::format_number(a),
+                crate::expr::format_number(b)
+            ),
+            _ => "Record the number".to_string(),
+        },
+        (QuestionType::Date, Edition::Interviewer) => "Record the date".to_string(),
+        (QuestionType::Text | QuestionType::LongText, Edition::Interviewer) => {
+            "Record the answer word for word".to_string()
+        }
         (QuestionType::Integer | QuestionType::Decimal, _) => match (q.min, q.max) {
             (Some(a), Some(b)) => format!(
                 "Write a number from {} to {}",
@@ -332,8 +392,14 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips
         s(&how)
     };
     let normal = |x: &str| x.trim().trim_end_matches('.').to_lowercase();
-    // A hint that only repeats the instruction ("Tick all that apply.") is printed once.
+    // A hint that only repeats the instruction ("Tick all that apply.") is printed once, and an
+    // interviewer never reads out the respondent's instructions for filling in a form.
+    let self_completion_only = |h: &str| {
+        let first = h.split_whitespace().next().unwrap_or("").to_lowercase();
+        ["tick", "write", "circle", "cross", "fill", "mark"].contains(&first.as_str())
+    };
     let hint = match &q.hint {
+        Some(h) if edition == Edition::Interviewer && self_completion_only(&h.plain()) => "none".into(),
         Some(h) if !how.to_lowercase().contains(&normal(&h.plain())) => t(h),
         _ => "none".into(),
     };
@@ -355,9 +421,10 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips
     match q.kind {
         QuestionType::Single | QuestionType::Multiple => {
             for o in &q.options {
-                let goto = skips
-                    .get(&(q.id.clone(), o.value.clone()))
-                    .map(|n| s(n))
+                let goto = o
+                    .next
+                    .as_ref()
+                    .map(|n| goto(n, edition))
                     .unwrap_or_else(|| "none".into());
                 let code = if edition == Edition::SelfCompletion {
                     "none".to_string()
@@ -401,12 +468,12 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips
             let cols: Vec<String> = q
                 .options
                 .iter()
-                .map(|o| {
-                    if edition == Edition::SelfCompletion {
-                        t(&o.label)
-                    } else {
-                        s(&format!("{} ({})", o.label.plain(), o.code))
+                .map(|o| match edition {
+                    Edition::SelfCompletion => t(&o.label),
+                    Edition::Interviewer if o.nonsubstantive.is_some() => {
+                        s(&format!("{} ({}) DO NOT READ OUT", o.label.plain(), o.code))
                     }
+                    _ => s(&format!("{} ({})", o.label.plain(), o.code)),
                 })
                 .collect();
             let rows: Vec<String> = q.rows.iter().map(|r| t(&r.label)).collect();
@@ -444,47 +511,4 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words, skips
             probes.join(", ")
         );
     }
-}
-
-/// For each option of a single-choice question, the question a respondent who picks it
-/// goes to next, when that skips questions whose condition depends on this answer alone.
-fn skip_targets(instrument: &Instrument) -> HashMap<(String, String), String> {
-    let questions: Vec<&Question> = instrument
-        .sections
-        .iter()
-        .flat_map(|s| &s.items)
-        .filter_map(|it| match it {
-            Item::Question(q) => Some(q),
-            _ => None,
-        })
-        .collect();
-    let mut out = HashMap::new();
-    for (i, q) in questions.iter().enumerate() {
-        if q.kind != QuestionType::Single {
-            continue;
-        }
-        for o in &q.options {
-            let mut env = AnswerMap::new(&instrument.audience);
-            env.set(&q.id, Value::Text(o.value.clone()));
-            let mut j = i + 1;
-            while j < questions.len() {
-                let skipped = questions[j]
-                    .condition
-                    .as_ref()
-                    .is_some_and(|c| c.references.iter().all(|r| *r == q.id) && !eval::holds(&c.expr, &env));
-                if !skipped {
-                    break;
-                }
-                j += 1;
-            }
-            if j > i + 1 {
-                let target = questions
-                    .get(j)
-                    .map(|x| x.number.clone())
-                    .unwrap_or_else(|| "the end".to_string());
-                out.insert((q.id.clone(), o.value.clone()), target);
-            }
-        }
-    }
-    out
 }

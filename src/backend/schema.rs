@@ -5,8 +5,9 @@
 use serde_json::{Value as Json, json};
 
 use super::File;
+use crate::data::rules::{Lit, Must, Pred};
 use crate::data::{self, Column, ColumnKind};
-use crate::expr::{BinOp, Expr, ExprKind, format_number};
+use crate::expr::{BinOp, format_number};
 use crate::model::{QuestionType, Questionnaire};
 
 /// Every schema file.
@@ -36,7 +37,8 @@ fn value_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, String)> {
             .map(|l| {
                 l.options
                     .iter()
-                    .map(|o| (o.code, o.label.first().map(|w| w.text.plain()).unwrap_or_default()))
+                    .filter(|o| o.audiences.iter().any(|a| c.audiences.contains(a)))
+                    .map(|o| (o.code, o.neutral_label()))
                     .collect()
             })
             .unwrap_or_default(),
@@ -44,6 +46,56 @@ fn value_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, String)> {
         ColumnKind::Boolean => vec![(1, "True".into()), (0, "False".into())],
         _ => Vec::new(),
     }
+}
+
+/// Where audiences word a choice differently: per code (for a 0/1 column, its option's), each
+/// audience's own label. Formats with one label per code carry the neutral label
+/// ([`crate::model::Choice::neutral_label`]) and these in their documentation fields.
+fn audience_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, Vec<(String, String)>)> {
+    let per_audience = |o: &crate::model::Choice| -> Vec<(String, String)> {
+        o.label
+            .iter()
+            .flat_map(|w| w.audiences.iter().map(|a| (a.clone(), w.text.plain())))
+            .filter(|(a, _)| c.audiences.contains(a))
+            .collect()
+    };
+    match &c.kind {
+        ColumnKind::Code { list } => model
+            .choice_list(list)
+            .map(|l| {
+                l.options
+                    .iter()
+                    .filter(|o| o.has_audience_labels())
+                    .map(|o| (o.code, per_audience(o)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ColumnKind::Flag { list, value, .. } => model
+            .choice_list(list)
+            .and_then(|l| l.get(value))
+            .filter(|o| o.has_audience_labels())
+            .map(|o| vec![(o.code, per_audience(o))])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The per-audience labels in words: "code 2: Me (patient); The patient or their carer (hcp)".
+fn audience_labels_text(model: &Questionnaire, c: &Column) -> String {
+    audience_labels(model, c)
+        .iter()
+        .map(|(code, labels)| {
+            format!(
+                "code {code} is worded per group: {}",
+                labels
+                    .iter()
+                    .map(|(a, l)| format!("{l} ({a})"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(". ")
 }
 
 fn question_of<'m>(model: &'m Questionnaire, c: &Column) -> Option<&'m crate::model::Question> {
@@ -68,7 +120,11 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
         .iter()
         .map(|c| {
             let mut f = json!({ "name": c.name, "title": c.label });
-            let desc = wording(model, c);
+            let desc = [wording(model, c), audience_labels_text(model, c)]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(". ");
             if !desc.is_empty() {
                 f["description"] = json!(desc);
             }
@@ -164,34 +220,23 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
     })
 }
 
-/// Frictionless checks that hold the data to the routing: a column whose universe excludes a
-/// respondent must be empty (a missing code) for them. `frictionless validate datapackage.json
-/// --checklist "$(cat checklist.json)"`.
+/// Frictionless checks that hold the data to the routing: `frictionless validate
+/// datapackage.json --checklist "$(cat checklist.json)"`. Frictionless reads both missing codes
+/// as null, so only the rules that say a column must be empty are written here (docs/data.md).
 pub fn checklist(model: &Questionnaire, cols: &[Column]) -> Json {
+    let rules = data::rules::rules(model, cols);
     let mut checks = Vec::new();
     for c in cols {
-        let Some(v) = model.variables.iter().find(|v| v.name == c.variable) else {
-            continue;
-        };
-        let mut parts = Vec::new();
-        for u in &v.universe {
-            let aud = u
-                .audiences
-                .iter()
-                .map(|a| format!("audience == {}", py_str(a)))
-                .collect::<Vec<_>>()
-                .join(" or ");
-            match &u.condition {
-                None => continue,
-                Some(cond) => parts.push(format!("(not ({aud}) or ({}))", py_formula(model, &cond.expr))),
-            }
-        }
-        if parts.is_empty() {
+        let clauses: Vec<String> = rules
+            .rules
+            .iter()
+            .filter(|r| r.column == c.name && r.must != Must::NotNotApplicable)
+            .filter_map(|r| Some(format!("(not {} or {} == None)", py_pred(&r.when)?, c.name)))
+            .collect();
+        if clauses.is_empty() {
             continue;
         }
-        checks.push(
-            json!({ "type": "row-constraint", "formula": format!("{} == None or ({})", c.name, parts.join(" and ")) }),
-        );
+        checks.push(json!({ "type": "row-constraint", "formula": clauses.join(" and ") }));
     }
     json!({ "checks": checks })
 }
@@ -200,126 +245,40 @@ fn py_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-/// A condition as a Python (simpleeval) formula over the record's columns, where missing
-/// codes read as `None`: the same rules as the evaluator (comparisons with null are false,
-/// `!=` and `not in` are their negations).
-fn py_formula(model: &Questionnaire, e: &Expr) -> String {
-    let f = |x: &Expr| py_formula(model, x);
-    match &e.kind {
-        ExprKind::Binary {
-            op: BinOp::And,
-            left,
-            right,
-        } => format!("({} and {})", f(left), f(right)),
-        ExprKind::Binary {
-            op: BinOp::Or,
-            left,
-            right,
-        } => format!("({} or {})", f(left), f(right)),
-        ExprKind::Not { operand } => format!("(not {})", f(operand)),
-        ExprKind::Bool { value } => if *value { "True" } else { "False" }.into(),
-        ExprKind::Binary { op, left, right } => match (&left.kind, &right.kind) {
-            (ExprKind::Var { name }, _)
-                if matches!(
-                    right.kind,
-                    ExprKind::String { .. } | ExprKind::Number { .. } | ExprKind::List { .. }
-                ) =>
-            {
-                let vals = lit_codes(model, name, right);
-                let is = match op {
-                    BinOp::Eq | BinOp::In | BinOp::Ne | BinOp::NotIn => format!("({name} in [{}])", vals.join(", ")),
-                    BinOp::Lt => format!("({name} != None and {name} < {})", vals.join("")),
-                    BinOp::Le => format!("({name} != None and {name} <= {})", vals.join("")),
-                    BinOp::Gt => format!("({name} != None and {name} > {})", vals.join("")),
-                    _ => format!("({name} != None and {name} >= {})", vals.join("")),
-                };
-                if matches!(op, BinOp::Ne | BinOp::NotIn) {
-                    format!("(not {is})")
-                } else {
-                    is
-                }
-            }
-            _ => "True".into(),
-        },
-        ExprKind::Call { function, args } => match (function.as_str(), args.as_slice()) {
-            ("answered", [q]) => answered_formula(model, q),
-            ("selected", [q, v]) => {
-                let (ExprKind::Var { name }, ExprKind::String { value }) = (&q.kind, &v.kind) else {
-                    return "True".into();
-                };
-                match multi_code(model, name, value) {
-                    Some(col) => format!("({col} == 1)"),
-                    None => format!("({name} in [{}])", lit_codes(model, name, v).join(", ")),
-                }
-            }
-            _ => "True".into(),
-        },
-        _ => "True".into(),
+fn py_lit(l: &Lit) -> String {
+    match l {
+        Lit::Number(n) => format_number(*n),
+        Lit::Text(t) => py_str(t),
     }
 }
 
-fn answered_formula(model: &Questionnaire, q: &Expr) -> String {
-    let ExprKind::Var { name } = &q.kind else {
-        return "True".into();
+/// A rule's condition as a Python (simpleeval) formula over a row, where both missing codes
+/// read as `None`; `None` when it must tell them apart, which Frictionless cannot.
+fn py_pred(p: &Pred) -> Option<String> {
+    let all = |ps: &[Pred], op: &str| -> Option<String> {
+        let parts = ps.iter().map(py_pred).collect::<Option<Vec<_>>>()?;
+        Some(format!("({})", parts.join(op)))
     };
-    let cols = option_columns(model, name);
-    if cols.is_empty() {
-        format!("({name} != None)")
-    } else {
-        format!(
-            "({})",
-            cols.iter()
-                .map(|c| format!("{c} == 1"))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )
-    }
-}
-
-/// The 0/1 columns of a multiple-choice question (empty for any other variable).
-fn option_columns(model: &Questionnaire, name: &str) -> Vec<String> {
-    model
-        .variables
-        .iter()
-        .find(|v| v.name == name && v.kind == QuestionType::Multiple)
-        .and_then(|v| model.choice_list(v.choice_list.as_ref()?))
-        .map(|l| l.options.iter().map(|o| data::option_column(name, o.code)).collect())
-        .unwrap_or_default()
-}
-
-fn multi_code(model: &Questionnaire, name: &str, value: &str) -> Option<String> {
-    let v = model.variables.iter().find(|v| v.name == name)?;
-    if v.kind != QuestionType::Multiple {
-        return None;
-    }
-    let code = model.choice_list(v.choice_list.as_ref()?)?.get(value)?.code;
-    Some(data::option_column(name, code))
-}
-
-/// The codes (or literal values) a literal stands for at a variable.
-fn lit_codes(model: &Questionnaire, name: &str, lit: &Expr) -> Vec<String> {
-    let list = model
-        .variables
-        .iter()
-        .find(|v| v.name == name)
-        .and_then(|v| v.choice_list.as_ref())
-        .and_then(|l| model.choice_list(l));
-    let items: Vec<&Expr> = match &lit.kind {
-        ExprKind::List { items } => items.iter().collect(),
-        _ => vec![lit],
-    };
-    items
-        .iter()
-        .map(|i| match (&i.kind, list) {
-            (ExprKind::String { value }, Some(l)) => l
-                .get(value)
-                .map(|o| o.code.to_string())
-                .unwrap_or_else(|| py_str(value)),
-            (ExprKind::String { value }, None) => py_str(value),
-            (ExprKind::Number { value }, _) => format_number(*value),
-            _ => i.to_string(),
-        })
-        .collect()
+    Some(match p {
+        Pred::True => "True".into(),
+        Pred::False => "False".into(),
+        Pred::And(ps) => all(ps, " and ")?,
+        Pred::Or(ps) => all(ps, " or ")?,
+        Pred::Not(p) => format!("(not {})", py_pred(p)?),
+        Pred::In { column, values } => format!(
+            "({column} in [{}])",
+            values.iter().map(py_lit).collect::<Vec<_>>().join(", ")
+        ),
+        Pred::Compare { column, op, value } => {
+            format!(
+                "({column} != None and {column} {} {})",
+                op.symbol(),
+                format_number(*value)
+            )
+        }
+        Pred::Blank { column } => format!("({column} == None)"),
+        Pred::NotApplicable { .. } | Pred::Missing { .. } => return None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,42 +320,38 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
         schema["title"] = json!(c.label);
         props.insert(c.name.clone(), schema);
     }
-    // Routing: when a column's universe does not hold, it must be absent or not applicable.
-    let mut rules = Vec::new();
-    for c in cols {
-        let Some(v) = model.variables.iter().find(|v| v.name == c.variable) else {
-            continue;
-        };
-        let na = if c.kind.is_numeric() {
-            json!(codes.not_applicable)
+    // Routing: the record's rules (docs/data.md, "Eligibility"), each an if/then.
+    let numeric = |name: &str| {
+        cols.iter()
+            .find(|c| c.name == name)
+            .is_some_and(|c| c.kind.is_numeric())
+    };
+    let code = |name: &str, code: i64| {
+        if numeric(name) {
+            json!(code)
         } else {
-            json!(codes.not_applicable.to_string())
-        };
-        for u in &v.universe {
-            let holds = match &u.condition {
-                None => json!(true),
-                Some(cond) => js_condition(model, &cond.expr),
+            json!(code.to_string())
+        }
+    };
+    let rules: Vec<Json> = data::rules::rules(model, cols)
+        .rules
+        .iter()
+        .map(|r| {
+            let na = code(&r.column, codes.not_applicable);
+            let m = code(&r.column, codes.missing);
+            let must = match r.must {
+                Must::NotApplicable => json!({ "const": na }),
+                Must::Missing => json!({ "const": m }),
+                Must::Blank => json!({ "enum": [na, m] }),
+                Must::NotNotApplicable => json!({ "not": { "const": na } }),
             };
-            rules.push(json!({
-                "if": { "properties": { "audience": { "enum": u.audiences } }, "required": ["audience"], "not": holds },
-                "then": { "properties": { c.name.clone(): { "const": na } } }
-            }));
-        }
-        // Audiences never asked this column.
-        let asked: Vec<&String> = c.audiences.iter().collect();
-        let others: Vec<&String> = model
-            .audiences
-            .iter()
-            .map(|a| &a.id)
-            .filter(|a| !asked.contains(a))
-            .collect();
-        if !others.is_empty() {
-            rules.push(json!({
-                "if": { "properties": { "audience": { "enum": others } }, "required": ["audience"] },
-                "then": { "properties": { c.name.clone(): { "const": na } } }
-            }));
-        }
-    }
+            json!({
+                "if": js_pred(&r.when, &numeric, codes),
+                "then": { "properties": { r.column.clone(): must } }
+            })
+        })
+        .collect();
+    let (rules, defs) = share_repeats(rules);
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("https://quire.dev/{}/{}/response.schema.json", model.survey.id, model.survey.version),
@@ -406,96 +361,183 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
         "properties": props,
         "required": ["respondent_id", "audience", "spec_version"],
         "additionalProperties": false,
-        "allOf": rules
+        "allOf": rules,
+        "$defs": defs
     })
 }
 
-/// A condition as a JSON Schema that a record satisfies exactly when the condition holds.
-/// Parts JSON Schema cannot express (arithmetic, counts, derived variables) are left open.
-fn js_condition(model: &Questionnaire, e: &Expr) -> Json {
-    let codes = model.survey.missing_codes;
-    let not_missing = json!({ "not": { "enum": [codes.not_applicable, codes.missing, codes.not_applicable.to_string(), codes.missing.to_string()] } });
+/// Replaces every subschema that the rules repeat (an audience's screening, a shared
+/// condition) with a `$ref` to one copy in `$defs`, which keeps the schema a fraction of its
+/// size for instruments with screening rules.
+fn share_repeats(rules: Vec<Json>) -> (Vec<Json>, serde_json::Map<String, Json>) {
+    fn count(v: &Json, seen: &mut std::collections::HashMap<String, usize>) -> String {
+        let text = v.to_string();
+        if let Json::Object(m) = v {
+            m.values().for_each(|x| {
+                count(x, seen);
+            });
+        } else if let Json::Array(a) = v {
+            a.iter().for_each(|x| {
+                count(x, seen);
+            });
+        }
+        if matches!(v, Json::Object(_)) {
+            *seen.entry(text.clone()).or_default() += 1;
+        }
+        text
+    }
+    fn share(
+        v: Json,
+        seen: &std::collections::HashMap<String, usize>,
+        names: &mut std::collections::HashMap<String, String>,
+        defs: &mut serde_json::Map<String, Json>,
+    ) -> Json {
+        if let Json::Object(_) = &v {
+            let text = v.to_string();
+            if text.len() >= 120 && seen.get(&text).copied().unwrap_or(0) >= 2 {
+                let name = match names.get(&text) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = format!("r{}", names.len() + 1);
+                        names.insert(text, n.clone());
+                        let inner = match v {
+                            Json::Object(m) => {
+                                Json::Object(m.into_iter().map(|(k, x)| (k, share(x, seen, names, defs))).collect())
+                            }
+                            other => other,
+                        };
+                        defs.insert(n.clone(), inner);
+                        n
+                    }
+                };
+                return json!({ "$ref": format!("#/$defs/{name}") });
+            }
+        }
+        match v {
+            Json::Object(m) => Json::Object(m.into_iter().map(|(k, x)| (k, share(x, seen, names, defs))).collect()),
+            Json::Array(a) => Json::Array(a.into_iter().map(|x| share(x, seen, names, defs)).collect()),
+            other => other,
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for r in &rules {
+        if let Some(when) = r.get("if") {
+            count(when, &mut seen);
+        }
+    }
+    let mut names = std::collections::HashMap::new();
+    let mut defs = serde_json::Map::new();
+    let rules = rules
+        .into_iter()
+        .map(|mut r| {
+            if let Some(when) = r.get_mut("if") {
+                *when = share(when.take(), &seen, &mut names, &mut defs);
+            }
+            r
+        })
+        .collect();
+    (rules, defs)
+}
+
+/// A rule's condition as a JSON Schema that a record satisfies exactly when it holds.
+fn js_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: crate::model::MissingCodes) -> Json {
     let prop = |name: &str, s: Json| json!({ "properties": { name: s }, "required": [name] });
-    match &e.kind {
-        ExprKind::Binary {
-            op: BinOp::And,
-            left,
-            right,
-        } => json!({ "allOf": [js_condition(model, left), js_condition(model, right)] }),
-        ExprKind::Binary {
-            op: BinOp::Or,
-            left,
-            right,
-        } => json!({ "anyOf": [js_condition(model, left), js_condition(model, right)] }),
-        ExprKind::Not { operand } => json!({ "not": js_condition(model, operand) }),
-        ExprKind::Bool { value } => json!(*value),
-        ExprKind::Binary { op, left, right } => match (&left.kind, &right.kind) {
-            (ExprKind::Var { name }, _) if name == "audience" => {
-                let vals: Vec<String> = literal_strings(right);
-                let is = prop("audience", json!({ "enum": vals }));
-                if matches!(op, BinOp::Ne | BinOp::NotIn) {
-                    json!({ "not": is })
-                } else {
-                    is
-                }
-            }
-            (ExprKind::Var { name }, _)
-                if matches!(
-                    right.kind,
-                    ExprKind::String { .. } | ExprKind::Number { .. } | ExprKind::List { .. }
-                ) =>
-            {
-                let vals: Vec<Json> = lit_codes(model, name, right)
-                    .iter()
-                    .map(|v| serde_json::from_str(v).unwrap_or(json!(v)))
-                    .collect();
-                let bound = vals.first().cloned().unwrap_or(json!(0));
-                match op {
-                    BinOp::Eq | BinOp::In => prop(name, json!({ "enum": vals })),
-                    BinOp::Ne | BinOp::NotIn => json!({ "not": prop(name, json!({ "enum": vals })) }),
-                    BinOp::Lt => prop(name, json!({ "allOf": [not_missing, { "exclusiveMaximum": bound }] })),
-                    BinOp::Le => prop(name, json!({ "allOf": [not_missing, { "maximum": bound }] })),
-                    BinOp::Gt => prop(name, json!({ "allOf": [not_missing, { "exclusiveMinimum": bound }] })),
-                    _ => prop(name, json!({ "allOf": [not_missing, { "minimum": bound }] })),
-                }
-            }
-            _ => json!(true),
-        },
-        ExprKind::Call { function, args } => match (function.as_str(), args.as_slice()) {
-            ("answered", [q]) => {
-                let ExprKind::Var { name } = &q.kind else {
-                    return json!(true);
-                };
-                let flags = option_columns(model, name);
-                if flags.is_empty() {
-                    prop(name, not_missing)
-                } else {
-                    json!({ "anyOf": flags.iter().map(|f| prop(f, json!({ "const": 1 }))).collect::<Vec<_>>() })
-                }
-            }
-            ("selected", [q, v]) => {
-                let (ExprKind::Var { name }, ExprKind::String { value }) = (&q.kind, &v.kind) else {
-                    return json!(true);
-                };
-                match multi_code(model, name, value) {
-                    Some(col) => prop(&col, json!({ "const": 1 })),
-                    None => prop(
-                        name,
-                        json!({ "enum": lit_codes(model, name, v).iter().map(|c| serde_json::from_str::<Json>(c).unwrap_or(json!(c))).collect::<Vec<_>>() }),
-                    ),
-                }
-            }
-            _ => json!(true),
-        },
-        _ => json!(true),
+    let code = |name: &str, code: i64| {
+        if numeric(name) {
+            json!(code)
+        } else {
+            json!(code.to_string())
+        }
+    };
+    let all = |ps: &[Pred]| ps.iter().map(|p| js_pred(p, numeric, codes)).collect::<Vec<_>>();
+    match p {
+        Pred::True => json!(true),
+        Pred::False => json!(false),
+        Pred::And(ps) => json!({ "allOf": all(ps) }),
+        Pred::Or(ps) => json!({ "anyOf": all(ps) }),
+        Pred::Not(p) => json!({ "not": js_pred(p, numeric, codes) }),
+        Pred::In { column, values } => {
+            let vals: Vec<Json> = values
+                .iter()
+                .map(|l| match l {
+                    Lit::Number(n) if numeric(column) => json!(n),
+                    Lit::Number(n) => json!(format_number(*n)),
+                    Lit::Text(t) => json!(t),
+                })
+                .collect();
+            prop(column, json!({ "enum": vals }))
+        }
+        Pred::Compare { column, op, value } => {
+            let bound = match op {
+                BinOp::Lt => "exclusiveMaximum",
+                BinOp::Le => "maximum",
+                BinOp::Gt => "exclusiveMinimum",
+                _ => "minimum",
+            };
+            prop(
+                column,
+                json!({ "type": "number", "not": { "enum": [codes.not_applicable, codes.missing] }, bound: value }),
+            )
+        }
+        Pred::NotApplicable { column } => prop(column, json!({ "const": code(column, codes.not_applicable) })),
+        Pred::Missing { column } => prop(column, json!({ "const": code(column, codes.missing) })),
+        Pred::Blank { column } => prop(
+            column,
+            json!({ "enum": [code(column, codes.not_applicable), code(column, codes.missing)] }),
+        ),
     }
 }
 
-fn literal_strings(e: &Expr) -> Vec<String> {
-    match &e.kind {
-        ExprKind::List { items } => items.iter().flat_map(literal_strings).collect(),
-        ExprKind::String { value } => vec![value.clone()],
-        _ => Vec::new(),
+/// A rule's condition in SQL over the table's columns (which hold the missing codes).
+fn sql_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: crate::model::MissingCodes) -> String {
+    let code = |name: &str, code: i64| {
+        if numeric(name) {
+            code.to_string()
+        } else {
+            sql_str(&code.to_string())
+        }
+    };
+    let all = |ps: &[Pred], op: &str| {
+        format!(
+            "({})",
+            ps.iter()
+                .map(|p| sql_pred(p, numeric, codes))
+                .collect::<Vec<_>>()
+                .join(op)
+        )
+    };
+    match p {
+        Pred::True => "(1 = 1)".into(),
+        Pred::False => "(1 = 0)".into(),
+        Pred::And(ps) => all(ps, " AND "),
+        Pred::Or(ps) => all(ps, " OR "),
+        Pred::Not(p) => format!("(NOT {})", sql_pred(p, numeric, codes)),
+        Pred::In { column, values } => format!(
+            "({column} IN ({}))",
+            values
+                .iter()
+                .map(|l| match l {
+                    Lit::Number(n) if numeric(column) => format_number(*n),
+                    Lit::Number(n) => sql_str(&format_number(*n)),
+                    Lit::Text(t) => sql_str(t),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Pred::Compare { column, op, value } => format!(
+            "({column} NOT IN ({}, {}) AND {column} {} {})",
+            codes.not_applicable,
+            codes.missing,
+            op.symbol(),
+            format_number(*value)
+        ),
+        Pred::NotApplicable { column } => format!("({column} = {})", code(column, codes.not_applicable)),
+        Pred::Missing { column } => format!("({column} = {})", code(column, codes.missing)),
+        Pred::Blank { column } => format!(
+            "({column} IN ({}, {}))",
+            code(column, codes.not_applicable),
+            code(column, codes.missing)
+        ),
     }
 }
 
@@ -567,13 +609,14 @@ pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
             }
             s.push_str(&format!("label values {} {name}\n", c.name));
         }
-        let w = wording(model, c);
-        if !w.is_empty() {
-            s.push_str(&format!(
-                "notes {}: {}\n",
-                c.name,
-                stata_text(&w, 2000).replace('"', "'")
-            ));
+        for note in [wording(model, c), audience_labels_text(model, c)] {
+            if !note.is_empty() {
+                s.push_str(&format!(
+                    "notes {}: {}\n",
+                    c.name,
+                    stata_text(&note, 2000).replace('"', "'")
+                ));
+            }
         }
     }
     s
@@ -657,6 +700,34 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
             chunk.join(" "),
             codes.not_applicable,
             codes.missing
+        ));
+    }
+    // Each audience's own wording of a code, where they differ, as variable attributes
+    // (`DISPLAY ATTRIBUTES.` lists them): audience_label_<code>[<n>] = '<audience>: <label>'.
+    for c in cols {
+        let labels = audience_labels(model, c);
+        if labels.is_empty() {
+            continue;
+        }
+        let attrs: Vec<String> = labels
+            .iter()
+            .map(|(code, per)| {
+                let name = if *code < 0 {
+                    format!("audience_label_n{}", code.unsigned_abs())
+                } else {
+                    format!("audience_label_{code}")
+                };
+                per.iter()
+                    .enumerate()
+                    .map(|(i, (a, l))| format!("{name}[{}]({})", i + 1, spss_str(&format!("{a}: {l}"), 250)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        s.push_str(&format!(
+            "VARIABLE ATTRIBUTE VARIABLES={} ATTRIBUTE={}.\n",
+            c.name,
+            attrs.join(" ")
         ));
     }
     let sets: Vec<(&crate::model::Variable, Vec<&str>)> = model
@@ -751,6 +822,28 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
                 r_str(&c.label),
                 name = c.name
             ));
+            // Each audience's own wording of a code, where they differ: a named list per code.
+            let per = audience_labels(model, c);
+            if !per.is_empty() {
+                let items: Vec<String> = per
+                    .iter()
+                    .map(|(code, labels)| {
+                        format!(
+                            "`{code}` = c({})",
+                            labels
+                                .iter()
+                                .map(|(a, l)| format!("{} = {}", r_str(a), r_str(l)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                    .collect();
+                s.push_str(&format!(
+                    "attr(responses${}, \"audience_labels\") <- list({})\n",
+                    c.name,
+                    items.join(", ")
+                ));
+            }
         } else if matches!(
             c.kind,
             ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::SpecVersion
@@ -840,6 +933,43 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
             format!("  {} {ty}{check} -- {}", c.name, label.replace("--", "- -"))
         })
         .collect();
+    // The routing, as table constraints (docs/data.md, "Eligibility"): one per rule, named
+    // after its column, with the reason as a comment.
+    let numeric = |name: &str| {
+        cols.iter()
+            .find(|c| c.name == name)
+            .is_some_and(|c| c.kind.is_numeric())
+    };
+    let mut lines = lines;
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in &data::rules::rules(model, cols).rules {
+        let n = count.entry(r.column.as_str()).or_default();
+        *n += 1;
+        let code = |code: i64| {
+            if numeric(&r.column) {
+                code.to_string()
+            } else {
+                sql_str(&code.to_string())
+            }
+        };
+        let must = match r.must {
+            Must::NotApplicable => format!("{} = {}", r.column, code(codes.not_applicable)),
+            Must::Missing => format!("{} = {}", r.column, code(codes.missing)),
+            Must::Blank => format!(
+                "{} IN ({}, {})",
+                r.column,
+                code(codes.not_applicable),
+                code(codes.missing)
+            ),
+            Must::NotNotApplicable => format!("{} <> {}", r.column, code(codes.not_applicable)),
+        };
+        lines.push(format!(
+            "  CONSTRAINT route_{}_{n} CHECK (NOT {} OR {must}) -- {}",
+            r.column,
+            sql_pred(&r.when, &numeric, codes),
+            r.why.replace("--", "- -")
+        ));
+    }
     // Comments end each line, so the commas go before them.
     let n = lines.len();
     for (i, l) in lines.into_iter().enumerate() {

@@ -395,7 +395,6 @@ impl<'a> Checker<'a> {
                                 match variable_index.get(name).map(|&i| &mut variables[i]) {
                                     Some(v) => {
                                         v.numbers.insert(audience.clone(), built.number.clone());
-                                        add_universe(&mut v.universe, audience, built.condition.as_ref());
                                     }
                                     None => {
                                         let wording = self.wording(&q.text, &sym.audiences, pos);
@@ -416,10 +415,9 @@ impl<'a> Checker<'a> {
                                             numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
                                             wording,
                                             choice_list: built.choice_list.clone(),
-                                            universe: vec![model::Universe {
-                                                audiences: vec![audience.clone()],
-                                                condition: built.condition.clone(),
-                                            }],
+                                            // Filled in by the routing analysis.
+                                            universe: Vec::new(),
+                                            provenance: provenance(q.provenance.as_ref()),
                                             line: built.line,
                                         });
                                     }
@@ -434,7 +432,8 @@ impl<'a> Checker<'a> {
                                 id: n.id.as_ref().map(|i| i.value.clone()),
                                 title,
                                 text,
-                                condition: own,
+                                condition: Condition::and(section_condition.as_ref(), own.as_ref()),
+                                ask_if: own,
                             });
                         }
                         Item::Definitions(d) => {
@@ -451,20 +450,27 @@ impl<'a> Checker<'a> {
                                 id: d.id.as_ref().map(|i| i.value.clone()),
                                 title,
                                 terms,
+                                condition: Condition::and(section_condition.as_ref(), own.as_ref()),
+                                ask_if: own,
                             });
                         }
                         Item::Screen(s) => {
-                            let Some(condition) = self.screens.get(&(si, ii)).cloned() else {
+                            let Some(end_if) = self.screens.get(&(si, ii)).cloned() else {
                                 continue;
                             };
                             let condition =
-                                Condition::and(section_condition.as_ref(), Some(&condition)).unwrap_or(condition);
+                                Condition::and(section_condition.as_ref(), Some(&end_if)).unwrap_or(end_if.clone());
                             let message = self.text(&s.message, audience, pos);
                             let id =
                                 s.id.as_ref()
                                     .map(|i| i.value.clone())
                                     .unwrap_or_else(|| format!("screen_{}_{}", section.id.value, ii + 1));
-                            items.push(model::Item::Screen { id, condition, message });
+                            items.push(model::Item::Screen {
+                                id,
+                                condition,
+                                end_if,
+                                message,
+                            });
                         }
                     }
                 }
@@ -499,6 +505,7 @@ impl<'a> Checker<'a> {
                     audiences: sym.audiences.clone(),
                     rule,
                     value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
+                    provenance: provenance(d.provenance.as_ref()),
                     line: self.source.line_col(d.id.span.start).0,
                 })
             })
@@ -551,6 +558,7 @@ impl<'a> Checker<'a> {
                         exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
                         other: c.other.as_ref().is_some_and(|e| e.value),
                         nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                        next: None,
                     })
                     .collect()
             }
@@ -587,6 +595,7 @@ impl<'a> Checker<'a> {
             required: q.required.as_ref().is_some_and(|r| r.value),
             condition: Condition::and(section, own.as_ref()),
             ask_if: own,
+            screens: Vec::new(),
             choice_list: list.map(|l| self.lists[l].id.clone()),
             options,
             min_selected: to_u32(&q.min_selected),
@@ -605,18 +614,11 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn add_universe(universe: &mut Vec<model::Universe>, audience: &str, condition: Option<&Condition>) {
-    let source = condition.map(|c| c.source.as_str());
-    match universe
-        .iter_mut()
-        .find(|u| u.condition.as_ref().map(|c| c.source.as_str()) == source)
-    {
-        Some(u) => u.audiences.push(audience.to_string()),
-        None => universe.push(model::Universe {
-            audiences: vec![audience.to_string()],
-            condition: condition.cloned(),
-        }),
-    }
+fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
+    p.map(|p| model::Provenance {
+        status: p.status.value,
+        note: p.note.value.clone(),
+    })
 }
 
 /// A variable label from question text: the first sentence, at most 80 characters.

@@ -873,8 +873,8 @@ impl<'a> Checker<'a> {
                         }
                         self.validations.insert((si, ii), checks);
                     }
-                    Item::Note(n) => {
-                        if let Some(text) = &n.ask_if {
+                    Item::Note(spec::Note { ask_if, .. }) | Item::Definitions(spec::Definitions { ask_if, .. }) => {
+                        if let Some(text) = ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
                                 self.conditions.insert((si, ii, a), c);
                             }
@@ -886,7 +886,6 @@ impl<'a> Checker<'a> {
                             self.screens.insert((si, ii), c);
                         }
                     }
-                    Item::Definitions(_) => {}
                 }
             }
         }

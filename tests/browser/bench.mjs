@@ -21,8 +21,8 @@ for (let run = 0; run < 5; run++) {
   await page.goto(url, { waitUntil: "load" });
   loads.push(await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0]; return n.loadEventEnd - n.startTime; }));
   const r = await page.evaluate(() => {
-        // Questions routed past, from the form's own routing (pages not yet shown have no DOM).
-    const hiddenCount = () => Object.values(window.QuireForm.route().states).filter((s) => s.state === "not_applicable").length;
+        // Questions not asked (routed past, or of unknown eligibility), from the form's own routing (pages not yet shown have no DOM).
+    const hiddenCount = () => Object.values(window.QuireForm.route().states).filter((s) => s.state === "not_applicable" || s.state === "unknown").length;
     const out = [];
     const before = hiddenCount();
     let after = before;

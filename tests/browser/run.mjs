@@ -73,6 +73,8 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await axe(page, `${audience} error state`);
   await page.check("#consent--yes");
   await page.check("#adult--yes");
+  await page.check("#uk--yes");
+  await page.check("#eligible_group--yes");
   await next(page);
   check(!(await visible(page, "#error-summary")), `${audience}: error summary stays after fixing`);
 

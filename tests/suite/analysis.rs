@@ -475,3 +475,257 @@ fn flagship_outputs_are_stable() {
         }
     }
 }
+
+/// The routing rules of the data contract, in every checker: 1,000 simulated records pass
+/// Quire's own rules, the JSON Schema (an independent validator), SQLite's CHECKs and
+/// Frictionless; a record with one planted violation each is refused by all of them, except
+/// where docs/data.md says a format cannot tell the two missing codes apart (Frictionless reads
+/// both as empty).
+#[test]
+fn every_checker_refuses_planted_routing_errors_and_accepts_simulated_records() {
+    use std::collections::HashMap;
+    let model = crate::flagship();
+    let cols = data::columns(&model);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for (path, bytes) in quire::backend::schema::render(&model) {
+        std::fs::write(dir.join(path), bytes).unwrap();
+    }
+    let valid = data::synthetic(&model, 1000, 1987);
+    std::fs::write(dir.join("responses.csv"), data::to_csv(&model, &cols, &valid)).unwrap();
+    let codes = model.survey.missing_codes;
+    let as_map = |row: &[data::Cell]| -> HashMap<String, String> {
+        cols.iter()
+            .zip(row)
+            .map(|(c, cell)| (c.name.clone(), cell.render(codes)))
+            .collect()
+    };
+    let rows: Vec<HashMap<String, String>> = valid.iter().map(|r| as_map(r)).collect();
+    let rules = data::rules::rules(&model, &cols);
+    assert!(rules.unchecked.is_empty(), "{:?}", rules.unchecked);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("response.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let json = |r: &HashMap<String, String>| {
+        serde_json::Value::Object(
+            cols.iter()
+                .map(|c| {
+                    let v = &r[&c.name];
+                    let j = if c.kind.is_numeric() {
+                        serde_json::from_str(v).unwrap()
+                    } else {
+                        serde_json::Value::String(v.clone())
+                    };
+                    (c.name.clone(), j)
+                })
+                .collect(),
+        )
+    };
+    for r in &rows {
+        assert_eq!(rules.violations(&model, r), vec![], "{}", r["respondent_id"]);
+        let errors: Vec<String> = validator.iter_errors(&json(r)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", r["respondent_id"]);
+    }
+    let (ok, out) = run(
+        dir,
+        "sqlite3",
+        &[
+            "valid.db",
+            ".read concord.sql",
+            ".import --csv --skip 1 responses.csv responses",
+            "SELECT count(*) FROM responses;",
+        ],
+    );
+    assert!(ok && out.trim().ends_with("1000"), "{out}");
+    let (ok, out) = frictionless(dir);
+    assert!(ok, "{out}");
+
+    // One violation per record: (what, column, new value, Frictionless can tell, from which row).
+    let find = |what: &str, f: &dyn Fn(&HashMap<String, String>) -> bool| -> HashMap<String, String> {
+        rows.iter()
+            .find(|r| f(r))
+            .unwrap_or_else(|| panic!("no simulated record for `{what}`"))
+            .clone()
+    };
+    let patient = |r: &HashMap<String, String>| r["audience"] != "hcp" && r["eligible_group"] == "1";
+    type Case<'a> = (&'a str, HashMap<String, String>, &'a str, &'a str, bool);
+    let cases: Vec<Case> = vec![
+        (
+            "an answer where not applicable",
+            find("diagnosed no", &|r| patient(r) && r["diagnosed"] == "2"),
+            "genetic_test",
+            "1",
+            true,
+        ),
+        (
+            "not applicable where asked",
+            find("cc_has answered", &|r| r["cc_has"] == "1"),
+            "cc_has",
+            "-88",
+            false,
+        ),
+        (
+            "missing where not applicable",
+            find("diagnosed no", &|r| patient(r) && r["diagnosed"] == "2"),
+            "genetic_test",
+            "-99",
+            false,
+        ),
+        (
+            "not applicable where eligibility is unknown",
+            find("diagnosed blank", &|r| patient(r) && r["diagnosed"] == "-99"),
+            "genetic_test",
+            "-88",
+            false,
+        ),
+        (
+            "an answer after a screening rule ended the survey",
+            find("screened out", &|r| r["consent"] == "2"),
+            "region",
+            "1",
+            true,
+        ),
+        (
+            "an answer from a group not asked",
+            find("a professional", &|r| r["audience"] == "hcp" && r["cc_has"] != "-88"),
+            "sc_attend",
+            "1",
+            true,
+        ),
+        (
+            "an option not offered to the group",
+            find("a patient who attends", &|r| {
+                r["audience"] == "patient" && r["sc_staff_1"] != "-88"
+            }),
+            "sc_staff_11",
+            "1",
+            true,
+        ),
+        (
+            "a code the question does not have",
+            find("any", &|_| true),
+            "cc_has",
+            "7",
+            true,
+        ),
+    ];
+    let mut planted = Vec::new();
+    for (i, (what, row, column, value, _)) in cases.iter().enumerate() {
+        let mut r = row.clone();
+        r.insert(column.to_string(), value.to_string());
+        r.insert("respondent_id".into(), format!("PLANTED{i}"));
+        if *what != "a code the question does not have" {
+            assert!(!rules.violations(&model, &r).is_empty(), "Quire's rules accept {what}");
+        }
+        assert!(!validator.is_valid(&json(&r)), "the JSON Schema accepts {what}");
+        planted.push(r);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cols.iter().map(|c| c.name.as_str())).unwrap();
+    for r in &planted {
+        w.write_record(cols.iter().map(|c| r[&c.name].as_str())).unwrap();
+    }
+    std::fs::write(dir.join("responses.csv"), w.into_inner().unwrap()).unwrap();
+    let (_, out) = run(
+        dir,
+        "sqlite3",
+        &[
+            "planted.db",
+            ".read concord.sql",
+            ".import --csv --skip 1 responses.csv responses",
+            "SELECT 'stored:' || respondent_id FROM responses;",
+        ],
+    );
+    assert!(!out.contains("stored:"), "SQLite stored a planted record: {out}");
+    assert_eq!(out.matches("CHECK constraint failed").count(), cases.len(), "{out}");
+    let checklist = std::fs::read_to_string(dir.join("checklist.json")).unwrap();
+    let (ok, out) = run(
+        dir,
+        "frictionless",
+        &[
+            "validate",
+            "--json",
+            "datapackage.json",
+            "--checklist",
+            checklist.trim(),
+        ],
+    );
+    assert!(!ok);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}"));
+    let bad_rows: std::collections::BTreeSet<u64> = report["tasks"][0]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["rowNumber"].as_u64())
+        .collect();
+    for (i, (what, .., can)) in cases.iter().enumerate() {
+        // Row 1 is the header.
+        // Where it cannot tell -88 from -99 it may still see the error through another column.
+        if *can {
+            assert!(bad_rows.contains(&(i as u64 + 2)), "Frictionless accepts `{what}`");
+        }
+    }
+}
+
+/// Each audience keeps its own wording of a code in every analysis output: the HCP form's
+/// "The patient or their carer" is code 2 of the "who manages" grid, "Me" for patients.
+#[test]
+fn per_audience_labels_reach_pspp_r_and_the_codebook() {
+    let (_tmp, dir) = built();
+    let mut sps = std::fs::read_to_string(dir.join("concord.sps")).unwrap();
+    sps.push_str("DISPLAY ATTRIBUTES cc_pref_liaise.\n");
+    std::fs::write(dir.join("attrs.sps"), sps).unwrap();
+    let (ok, out) = run(&dir, "pspp", &["attrs.sps", "-o", "attrs.csv"]);
+    assert!(ok, "{out}");
+    let shown = std::fs::read_to_string(dir.join("attrs.csv")).unwrap();
+    for label in [
+        "patient: Me",
+        "carer: Me (the parent or carer)",
+        "hcp: The patient or their carer",
+    ] {
+        assert!(shown.contains(label), "PSPP does not show `{label}`:\n{shown}");
+    }
+    let mut script = std::fs::read_to_string(dir.join("concord.R")).unwrap();
+    script.push_str(
+        "l <- attr(responses$cc_pref_liaise, \"audience_labels\")[[\"2\"]]\nstopifnot(l[[\"hcp\"]] == \"The patient or their carer\", l[[\"patient\"]] == \"Me\")\nstopifnot(grepl(\"The patient or their carer\", names(attr(responses$cc_pref_liaise, \"labels\"))[2]))\ncat(\"ok\\n\")\n",
+    );
+    std::fs::write(dir.join("labels.R"), script).unwrap();
+    let (ok, out) = run(&dir, "Rscript", &["labels.R"]);
+    assert!(ok && out.contains("ok"), "{out}");
+    let cb: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("codebook.json")).unwrap()).unwrap();
+    let entry = cb["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["variables"].as_array().unwrap())
+        .find(|v| v["name"] == "cc_pref_liaise")
+        .unwrap();
+    let code2 = &entry["columns"][0]["codes"][1];
+    let labels: Vec<(String, String)> = code2["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["audiences"][0].as_str().unwrap().to_string(),
+                w["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        labels.contains(&("hcp".into(), "The patient or their carer".into())),
+        "{labels:?}"
+    );
+    assert!(labels.contains(&("patient".into(), "Me".into())), "{labels:?}");
+    let dp = std::fs::read_to_string(dir.join("datapackage.json")).unwrap();
+    assert!(
+        dp.contains("The patient or their carer (hcp)"),
+        "Frictionless field description"
+    );
+    let ddi = std::fs::read_to_string(dir.join("codebook.ddi.xml")).unwrap();
+    assert!(
+        ddi.contains("Healthcare professionals: The patient or their carer"),
+        "DDI category text"
+    );
+}

@@ -5,16 +5,7 @@ use quire::eval::{self, AnswerMap, Value};
 use quire::expr::{BinOp, Expr, ExprKind};
 use serde_json::{Value as Json, json};
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
+use crate::Rng;
 
 const NAMES: [&str; 7] = ["n", "s", "c", "m", "d", "z", "audience"];
 const TEXTS: [&str; 9] = ["yes", "no", "unsure", "", "a", "é", "𝔘x", "2019-08-01", "2020-01-31"];

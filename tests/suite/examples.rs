@@ -97,16 +97,49 @@ fn outline(m: &Questionnaire) -> String {
                         for r in &q.rows {
                             writeln!(out, "    row {}: {}", r.variable, r.label.plain()).unwrap();
                         }
+                        if !q.screens.is_empty() {
+                            writeln!(out, "    after screens {}", q.screens.join(", ")).unwrap();
+                        }
+                        // The routing analysis: where each answer that skips questions leads.
+                        for o in &q.options {
+                            match &o.next {
+                                Some(quire::model::Next::Question { number, .. }) => {
+                                    writeln!(out, "    {} -> {number}", o.value).unwrap()
+                                }
+                                Some(quire::model::Next::End { screen }) => {
+                                    writeln!(out, "    {} -> end ({})", o.value, screen.as_deref().unwrap_or("-"))
+                                        .unwrap()
+                                }
+                                None => {}
+                            }
+                        }
                     }
-                    Item::Note { title, text, .. } => {
+                    Item::Note {
+                        title, text, condition, ..
+                    } => {
                         let t = title.as_ref().map(|t| t.plain()).unwrap_or_default();
-                        writeln!(out, "note {t}: {}", text.plain().chars().take(60).collect::<String>()).unwrap();
+                        let cond = condition
+                            .as_ref()
+                            .map(|c| format!(" if {}", c.source))
+                            .unwrap_or_default();
+                        writeln!(
+                            out,
+                            "note {t}{cond}: {}",
+                            text.plain().chars().take(60).collect::<String>()
+                        )
+                        .unwrap();
                     }
-                    Item::Definitions { terms, .. } => {
+                    Item::Definitions { terms, condition, .. } => {
                         let t: Vec<String> = terms.iter().map(|d| d.term.plain()).collect();
-                        writeln!(out, "definitions: {}", t.join(", ")).unwrap();
+                        let cond = condition
+                            .as_ref()
+                            .map(|c| format!(" if {}", c.source))
+                            .unwrap_or_default();
+                        writeln!(out, "definitions{cond}: {}", t.join(", ")).unwrap();
                     }
-                    Item::Screen { id, condition, message } => {
+                    Item::Screen {
+                        id, condition, message, ..
+                    } => {
                         writeln!(out, "screen {id} if {}: {}", condition.source, message.plain()).unwrap();
                     }
                 }

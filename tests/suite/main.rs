@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod diagnostics;
 mod differential;
+mod eligibility;
 mod examples;
 mod expressions;
 mod paper;
@@ -70,4 +71,31 @@ pub fn flagship() -> quire::model::Questionnaire {
         quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
     );
     compiled.model.expect("model")
+}
+
+/// A small deterministic random source for generated test data (xorshift).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// One audience's questions, in order.
+pub fn questions<'m>(model: &'m quire::model::Questionnaire, audience: &str) -> Vec<&'m quire::model::Question> {
+    model
+        .instrument(audience)
+        .map(|i| i.sections.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(|i| match i {
+            quire::model::Item::Question(q) => Some(q),
+            _ => None,
+        })
+        .collect()
 }

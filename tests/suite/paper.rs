@@ -2,24 +2,10 @@
 //! compiler, and (with the `pdf` feature) PDFs typeset without warnings whose extracted text
 //! holds every question in order with its routing.
 
+#[cfg(feature = "pdf")]
 use std::process::Command;
 
 use quire::backend::paper::{self, Edition, Paper};
-use quire::model::{Item, Questionnaire};
-
-fn questions(model: &Questionnaire, audience: &str) -> Vec<quire::model::Question> {
-    model
-        .instrument(audience)
-        .unwrap()
-        .sections
-        .iter()
-        .flat_map(|s| &s.items)
-        .filter_map(|i| match i {
-            Item::Question(q) => Some(q.clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn flagship_markup_is_stable() {
@@ -51,50 +37,6 @@ fn example_markup_is_stable() {
 }
 
 #[test]
-fn every_condition_appears_on_paper() {
-    let model = crate::flagship();
-    for instrument in &model.instruments {
-        let selfc = paper::document(&model, instrument, Edition::SelfCompletion, Paper::A4);
-        let script = paper::document(&model, instrument, Edition::Interviewer, Paper::A4);
-        for q in questions(&model, &instrument.audience) {
-            if q.condition.is_some() {
-                assert!(
-                    selfc.contains(&format!("Answer {} only if you", q.number)),
-                    "{} {}: no filter on the questionnaire",
-                    instrument.audience,
-                    q.id
-                );
-                assert!(
-                    script.contains(&format!("ASK {} ONLY IF THE RESPONDENT", q.number)),
-                    "{} {}: no filter in the script",
-                    instrument.audience,
-                    q.id
-                );
-            }
-        }
-        for s in &instrument.sections {
-            for i in &s.items {
-                if let Item::Screen { .. } = i {
-                    assert!(
-                        selfc.contains("please stop here"),
-                        "{}: screening rule missing on paper",
-                        instrument.audience
-                    );
-                }
-            }
-        }
-    }
-    // Options that skip ahead say where to go.
-    let patient = paper::document(
-        &model,
-        model.instrument("patient").unwrap(),
-        Edition::SelfCompletion,
-        Paper::A4,
-    );
-    assert!(patient.contains("goto: \"Q6\""), "No/Unsure at 'diagnosed' skips to Q6");
-}
-
-#[test]
 fn standalone_typst_compiles_the_markup() {
     let tmp = tempfile::tempdir().unwrap();
     let model = crate::flagship();
@@ -120,6 +62,8 @@ fn standalone_typst_compiles_the_markup() {
 #[cfg(feature = "pdf")]
 mod pdf {
     use super::*;
+    use crate::questions;
+    use quire::model::Item;
 
     fn text_of(pdf: &[u8]) -> String {
         let tmp = tempfile::tempdir().unwrap();
@@ -155,14 +99,6 @@ mod pdf {
                         edition.slug()
                     );
                     at += found.unwrap();
-                    if q.condition.is_some() && edition == Edition::SelfCompletion {
-                        assert!(
-                            text.contains(&format!("Answer {} only if you", q.number)),
-                            "{}: routing for {} not in the PDF",
-                            instrument.audience,
-                            q.number
-                        );
-                    }
                 }
                 assert!(
                     text.contains(&model.content_hash),
@@ -189,6 +125,66 @@ mod pdf {
                         .unwrap();
                     assert!(ok.success());
                     std::fs::remove_file(file).unwrap();
+                }
+            }
+        }
+    }
+
+    /// Every conditional item (question, note, definitions, screening rule, section) carries its
+    /// instruction in the typeset questionnaire and script, as pdftotext reads them.
+    #[test]
+    fn every_condition_is_in_the_pdfs() {
+        let specs = [
+            crate::root().join("questionnaires/concord/concord.yaml"),
+            crate::root().join("examples/phq9.quire.yaml"),
+            crate::root().join("tests/data/routing.quire.yaml"),
+        ];
+        for path in specs {
+            let model = quire::compile("spec.yaml", &std::fs::read_to_string(&path).unwrap())
+                .model
+                .unwrap();
+            for instrument in &model.instruments {
+                let items: Vec<&Item> = instrument.sections.iter().flat_map(|s| &s.items).collect();
+                let notes = items
+                    .iter()
+                    .filter(|i| {
+                        matches!(
+                            i,
+                            Item::Note { ask_if: Some(_), .. } | Item::Definitions { ask_if: Some(_), .. }
+                        )
+                    })
+                    .count();
+                let screens = items.iter().filter(|i| matches!(i, Item::Screen { .. })).count();
+                let sections = instrument.sections.iter().filter(|s| s.condition.is_some()).count();
+                for (edition, ask, section, note, screen) in [
+                    (
+                        Edition::SelfCompletion,
+                        "Answer {} only if you",
+                        "Answer this section only if you",
+                        "Read the following only if you",
+                        "please stop here",
+                    ),
+                    (
+                        Edition::Interviewer,
+                        "ASK {} ONLY IF THE RESPONDENT",
+                        "ASK THIS SECTION ONLY IF THE RESPONDENT",
+                        "READ OUT THE FOLLOWING ONLY IF THE RESPONDENT",
+                        "AND END THE INTERVIEW",
+                    ),
+                ] {
+                    let typ = paper::document(&model, instrument, edition, Paper::A4);
+                    let pdf = quire::backend::pdf::pdf(&typ).unwrap();
+                    let text = text_of(&pdf);
+                    let at = format!("{} {} {}", path.display(), instrument.audience, edition.slug());
+                    for q in questions(&model, &instrument.audience) {
+                        if q.ask_if.is_some() {
+                            let needle = ask.replace("{}", &q.number);
+                            assert!(text.contains(&needle), "{at}: `{needle}` not in the PDF");
+                        }
+                    }
+                    assert_eq!(text.matches(section).count(), sections, "{at}: section filters");
+                    assert_eq!(text.matches(note).count(), notes, "{at}: note filters");
+                    assert_eq!(text.matches(screen).count(), screens, "{at}: screening rules");
                 }
             }
         }

@@ -9,7 +9,10 @@ fn text(s: &str) -> Value {
 
 fn base(audience: &str) -> AnswerMap {
     let mut a = AnswerMap::new(audience);
-    a.set("consent", text("yes")).set("adult", text("yes"));
+    a.set("consent", text("yes"))
+        .set("adult", text("yes"))
+        .set("uk", text("yes"))
+        .set("eligible_group", text("yes"));
     a
 }
 

@@ -96,6 +96,9 @@
   // they are still answering it (an unanswered consent question would otherwise end the
   // survey on arrival). The record's routing is unaffected.
     var screenPage = {};
+  // Shown and answerable: not when routed past, nor when a blank filter answer leaves it
+  // of unknown eligibility (the record codes that as missing).
+  function asked(st) { return !!st && (st.state === "answered" || st.state === "missing"); }
   model.items.forEach(function (i) { if (i.item === "screen") screenPage[i.id] = i.page; });
   function refresh() {
     route = Quire.route(model, state.raw, state.stage === "pages" ? { screensBefore: state.page } : undefined);
@@ -105,7 +108,7 @@
       if (el.dataset.question) {
         var q = model.questions[el.dataset.question];
         var st = route.states[q.variables[0]];
-        setHidden(el, afterEnd || !st || st.state === "not_applicable");
+        setHidden(el, afterEnd || !asked(st));
       } else if (el.dataset.screen) {
         var fired = el.dataset.screen === ended;
         setHidden(el, !fired);
@@ -132,7 +135,7 @@
   function pageVisible(i) {
     return pageQuestions[i].some(function (id) {
       var st = route.states[model.questions[id].variables[0]];
-      return st && st.state !== "not_applicable";
+      return asked(st);
     });
   }
       function endsHere() {
@@ -225,7 +228,7 @@
     dl.textContent = "";
         Object.keys(model.questions).forEach(function (id) {
       var q = model.questions[id], st = route.states[q.variables[0]];
-      if (!st || st.state === "not_applicable") return;
+      if (!asked(st)) return;
       q.variables.forEach(function (v, k) {
         var dt = document.createElement("dt"), dd = document.createElement("dd"), dd2 = document.createElement("dd"), b = document.createElement("button");
         dt.textContent = q.number + " " + (q.rows.length ? q.label + ": " + q.rows[k].label : q.label);

@@ -68,7 +68,11 @@ var Quire = (function () {
   }
 
   function call(fn, args, env) {
-    var a = function (i) { return i < args.length ? evaluate(args[i], env) : null; };
+    return callValues(fn, args.map(function (x) { return evaluate(x, env); }));
+  }
+
+  function callValues(fn, args) {
+    var a = function (i) { return i < args.length ? args[i] : null; };
     switch (fn) {
       case "answered": return a(0) !== null;
       case "count": {
@@ -108,6 +112,67 @@ var Quire = (function () {
 
   function holds(e, env) { return truth(evaluate(e, env)); }
 
+  // ---- Unknown answers (src/eval.rs, truth and partial): Kleene's three-valued logic --------
+  // env.partial(name) returns UNKNOWN for a variable whose answer is missing or whose
+  // eligibility is unknown.
+  var UNKNOWN = { unknown: true };
+
+  function truth3(e, env) {
+    var v = partial(e, env);
+    return v === UNKNOWN ? "unknown" : (v === true ? "true" : "false");
+  }
+
+  function partial(e, env) {
+    switch (e.node) {
+      case "number": case "string": case "bool": return e.value;
+      case "list": {
+        var items = [];
+        for (var i = 0; i < e.items.length; i++) {
+          var x = partial(e.items[i], env);
+          if (x === UNKNOWN) return UNKNOWN;
+          items.push(x);
+        }
+        return { items: items };
+      }
+      case "var": {
+        if (e.name === "audience") return env.audience;
+        var v = env.partial(e.name);
+        return v === UNKNOWN ? UNKNOWN : normalised(v);
+      }
+      case "not": {
+        var t = truth3(e.operand, env);
+        return t === "unknown" ? UNKNOWN : t === "false";
+      }
+      case "neg": {
+        var n = partial(e.operand, env);
+        if (n === UNKNOWN) return UNKNOWN;
+        return typeof n === "number" ? -n : null;
+      }
+      case "binary": {
+        if (e.op === "and" || e.op === "or") {
+          var l3 = truth3(e.left, env), r3 = truth3(e.right, env);
+          var decisive = e.op === "and" ? "false" : "true";
+          if (l3 === decisive || r3 === decisive) return decisive === "true";
+          if (l3 === "unknown" || r3 === "unknown") return UNKNOWN;
+          return decisive !== "true";
+        }
+        var l = partial(e.left, env), r = partial(e.right, env);
+        if (l === UNKNOWN || r === UNKNOWN) return UNKNOWN;
+        return binary(e.op, l, r);
+      }
+      case "call": {
+        var args = [];
+        for (var k = 0; k < e.args.length; k++) {
+          var a = partial(e.args[k], env);
+          if (a === UNKNOWN) return UNKNOWN;
+          args.push(a);
+        }
+        return callValues(e.function, args);
+      }
+    }
+    return null;
+  }
+
   // ---- Routing (src/model.rs, Questionnaire::route) -----------------------------------------
   // form: { audience, items: [{question|screen}], derived: [...], variables: [...] }
 
@@ -118,12 +183,34 @@ var Quire = (function () {
     return null;
   }
 
-  function routedEnv(form, values) {
+  function derivePartial(form, d, env) {
+    if (d.audiences.indexOf(form.audience) < 0) return null;
+    if (d.rule === "expr") return partial(d.expr, env);
+    for (var i = 0; i < d.cases.length; i++) {
+      var t = truth3(d.cases[i].when, env);
+      if (t === "true") return d.cases[i].value;
+      if (t === "unknown") return UNKNOWN;
+    }
+    return null;
+  }
+
+  function routedEnv(form, values, unknown) {
     var env = { audience: form.audience };
-    env.value = function (name) {
-      if (Object.prototype.hasOwnProperty.call(values, name)) return values[name];
-      for (var i = 0; i < form.derived.length; i++) if (form.derived[i].id === name) return derive(form, form.derived[i], env);
+    var own = function (o, name) { return Object.prototype.hasOwnProperty.call(o, name); };
+    var derivedOf = function (name) {
+      for (var i = 0; i < form.derived.length; i++) if (form.derived[i].id === name) return form.derived[i];
       return null;
+    };
+    env.value = function (name) {
+      if (own(values, name)) return values[name];
+      var d = derivedOf(name);
+      return d ? derive(form, d, env) : null;
+    };
+    env.partial = function (name) {
+      if (own(values, name)) return values[name];
+      if (unknown && own(unknown, name)) return UNKNOWN;
+      var d = derivedOf(name);
+      return d ? derivePartial(form, d, env) : null;
     };
     return env;
   }
@@ -131,14 +218,20 @@ var Quire = (function () {
     // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
   // opts.screensBefore (display only): apply just the screening rules on earlier pages.
   function route(form, raw, opts) {
-    var values = {}, states = {}, ended = null, env = routedEnv(form, values);
+    var values = {}, unknown = {}, states = {}, ended = null, env = routedEnv(form, values, unknown);
     form.items.forEach(function (it) {
       if (it.item === "question") {
-        var asked = ended === null && (!it.condition || holds(it.condition, env));
+        // Three outcomes, as route() in src/model.rs: asked; not applicable; unknown, when only
+        // a missing answer kept the question from being asked.
+        var eligibility;
+        if (ended !== null) eligibility = "false";
+        else if (!it.condition || holds(it.condition, env)) eligibility = "true";
+        else eligibility = truth3(it.condition, env) === "unknown" ? "unknown" : "false";
         it.variables.forEach(function (v) {
-          if (!asked) { states[v] = { state: "not_applicable" }; return; }
+          if (eligibility === "false") { states[v] = { state: "not_applicable" }; return; }
+          if (eligibility === "unknown") { states[v] = { state: "unknown" }; unknown[v] = true; return; }
           var a = normalised(raw[v]);
-          if (a === null) states[v] = { state: "missing" };
+          if (a === null) { states[v] = { state: "missing" }; unknown[v] = true; }
           else { values[v] = a; states[v] = { state: "answered", value: a }; }
         });
             } else if (it.item === "screen") {
@@ -170,15 +263,16 @@ var Quire = (function () {
       else if (c.kind === "spec_version") cell = form.version;
       else if (c.audiences && c.audiences.indexOf(form.audience) < 0) cell = na;
       else if (c.kind === "write_in") {
+        // With no answer to the question, whether "other" would have been chosen is unknown.
         var others = c.others, chose = false;
         if (st && st.state === "answered") {
           if (typeof st.value === "string") chose = others.indexOf(st.value) >= 0;
           else if (Array.isArray(st.value)) chose = st.value.some(function (v) { return others.indexOf(v) >= 0; });
-        }
+        } else if (st && (st.state === "missing" || st.state === "unknown")) chose = null;
         var t = normalised(raw[c.name]);
-        cell = !chose ? na : (typeof t === "string" ? t : missing);
+        cell = chose === false ? na : (chose && typeof t === "string" ? t : missing);
       } else if (!st || st.state === "not_applicable") cell = na;
-      else if (st.state === "missing") cell = missing;
+      else if (st.state === "missing" || st.state === "unknown") cell = missing;
       else {
         var v = st.value;
         if (c.kind === "code") cell = typeof v === "string" && c.codes[v] !== undefined ? c.codes[v] : missing;
@@ -197,7 +291,7 @@ var Quire = (function () {
   // As src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
-  return { evaluate: evaluate, holds: holds, normalised: normalised, route: route, encode: encode };
+  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;

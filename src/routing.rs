@@ -1,0 +1,184 @@
+//! The resolved model in, its routing analysed once, in place: which screening rules stand
+//! before each question, every variable's universe per audience, and for each single-choice
+//! option that skips questions the question a respondent who chooses it goes to next.
+//!
+//! Every backend reads this analysis from the model and works none of it out again: paper
+//! "Go to" arrows and filter instructions, codebook universes, the data checks.
+//! A "Go to" is given only on proof ([`crate::reach`]): every question it jumps over is never
+//! asked of anyone who chose that option, following routing and screening transitively.
+
+use std::collections::HashMap;
+
+use crate::expr::{BinOp, Expr, ExprKind};
+use crate::model::{Condition, Item, Next, Question, QuestionType, Questionnaire, Universe};
+use crate::reach::Reach;
+
+/// Fills in the routing analysis of a freshly built model.
+pub fn analyse(model: &mut Questionnaire) {
+    screens_before_questions(model);
+    universes(model);
+    let mut targets: HashMap<(String, String, String), Next> = HashMap::new();
+    for instrument in &model.instruments {
+        for ((question, value), next) in next_targets(model, &instrument.audience) {
+            targets.insert((instrument.audience.clone(), question, value), next);
+        }
+    }
+    for instrument in &mut model.instruments {
+        let audience = instrument.audience.clone();
+        for item in instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
+            if let Item::Question(q) = item {
+                for o in &mut q.options {
+                    o.next = targets.remove(&(audience.clone(), q.id.clone(), o.value.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Each question learns the screening rules before it in its audience's instrument.
+fn screens_before_questions(model: &mut Questionnaire) {
+    for instrument in &mut model.instruments {
+        let mut seen: Vec<String> = Vec::new();
+        for item in instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
+            match item {
+                Item::Screen { id, .. } => seen.push(id.clone()),
+                Item::Question(q) => q.screens = seen.clone(),
+                Item::Note { .. } | Item::Definitions { .. } => {}
+            }
+        }
+    }
+}
+
+/// Every variable's universe, grouping the audiences that share the same routing.
+fn universes(model: &mut Questionnaire) {
+    let mut by_variable: HashMap<String, Vec<Universe>> = HashMap::new();
+    for instrument in &model.instruments {
+        for q in questions(&instrument.sections) {
+            for name in q.variable_names() {
+                let groups = by_variable.entry(name.to_string()).or_default();
+                let same = |u: &&mut Universe| {
+                    u.condition.as_ref().map(|c| &c.source) == q.condition.as_ref().map(|c| &c.source)
+                        && u.screens == q.screens
+                };
+                match groups.iter_mut().find(|u| same(u)) {
+                    Some(u) => u.audiences.push(instrument.audience.clone()),
+                    None => groups.push(Universe {
+                        audiences: vec![instrument.audience.clone()],
+                        condition: q.condition.clone(),
+                        screens: q.screens.clone(),
+                    }),
+                }
+            }
+        }
+    }
+    for v in &mut model.variables {
+        v.universe = by_variable.remove(&v.name).unwrap_or_default();
+    }
+}
+
+fn questions(sections: &[crate::model::Section]) -> impl Iterator<Item = &Question> {
+    sections.iter().flat_map(|s| &s.items).filter_map(|it| match it {
+        Item::Question(q) => Some(q),
+        _ => None,
+    })
+}
+
+/// For one audience: (question, option value) → where that answer leads, for the options that
+/// skip at least one question.
+fn next_targets(model: &Questionnaire, audience: &str) -> Vec<((String, String), Next)> {
+    let Some(instrument) = model.instrument(audience) else {
+        return Vec::new();
+    };
+    let reach = Reach::new(model, audience);
+    let order: Vec<&Question> = questions(&instrument.sections).collect();
+    // Screening rules with the number of questions before them.
+    let mut screens: Vec<(usize, &str, &Condition)> = Vec::new();
+    let mut asked_so_far = 0;
+    for item in instrument.sections.iter().flat_map(|s| &s.items) {
+        match item {
+            Item::Question(_) => asked_so_far += 1,
+            Item::Screen { id, condition, .. } => screens.push((asked_so_far, id, condition)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, q) in order.iter().enumerate() {
+        if q.kind != QuestionType::Single {
+            continue;
+        }
+        // What choosing an option at q can tell about later answers flows through q and the
+        // questions its own universe reads; a later question that depends on none of them
+        // cannot be skipped by the choice.
+        let own = reach.universe(&q.id).into_iter().flat_map(|c| c.references.iter());
+        let Some(context) = reach.needed(std::iter::once(q.id.as_str()).chain(own.map(String::as_str))) else {
+            continue;
+        };
+        for o in &q.options {
+            let value = crate::eval::Value::Text(o.value.clone());
+            let given = Some((q.id.as_str(), &value));
+            let chosen = Condition::new(Expr {
+                kind: ExprKind::Binary {
+                    op: BinOp::Eq,
+                    left: Box::new(Expr {
+                        kind: ExprKind::Var { name: q.id.clone() },
+                        span: (0, 0),
+                    }),
+                    right: Box::new(Expr {
+                        kind: ExprKind::String { value: o.value.clone() },
+                        span: (0, 0),
+                    }),
+                },
+                span: (0, 0),
+            });
+            let mut j = i + 1;
+            let mut certain = false;
+            while let Some(later) = order.get(j) {
+                let Some(universe) = later.variable_names().first().and_then(|n| reach.universe(n)) else {
+                    certain = true;
+                    break;
+                };
+                let Some(reads) = reach.needed(universe.references.iter().map(String::as_str)) else {
+                    break;
+                };
+                if reads.is_disjoint(&context) {
+                    certain = reach.can_hold(universe) == Some(true);
+                    break;
+                }
+                match reach.can_hold_given(
+                    &Condition::and(Some(universe), Some(&chosen)).unwrap_or_else(|| chosen.clone()),
+                    given,
+                ) {
+                    Some(false) => j += 1,
+                    found => {
+                        certain = found == Some(true);
+                        break;
+                    }
+                }
+            }
+            if j == i + 1 {
+                continue;
+            }
+            let next = match order.get(j) {
+                Some(target) => Next::Question {
+                    id: target.id.clone(),
+                    number: target.number.clone(),
+                    certain,
+                },
+                None => Next::End {
+                    screen: screens
+                        .iter()
+                        .filter(|(before, _, _)| *before > i)
+                        .find(|(_, _, c)| {
+                            reach.can_hold_given(
+                                &Condition::and(Some(c), Some(&chosen)).unwrap_or_else(|| chosen.clone()),
+                                given,
+                            ) == Some(true)
+                        })
+                        .map(|(_, id, _)| id.to_string()),
+                },
+            };
+            out.push(((q.id.clone(), o.value.clone()), next));
+        }
+    }
+    out
+}
