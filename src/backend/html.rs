@@ -37,7 +37,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
     let mut questions = serde_json::Map::new();
     let mut labels = serde_json::Map::new();
     for (page, s) in instrument.sections.iter().enumerate() {
-        for it in &s.items {
+        for (position, it) in s.items.iter().enumerate() {
             match it {
                 Item::Question(q) => {
                     items.push(json!({ "item": "question", "id": q.id, "condition": q.condition.as_ref().map(|c| &c.expr), "variables": q.variable_names() }));
@@ -85,12 +85,10 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                 } => {
                     items.push(json!({ "item": "screen", "id": id, "condition": condition.expr, "page": page, "message": message.plain() }))
                 }
-                Item::Note {
-                    id, condition: Some(c), ..
+                // Shown only when their condition holds; keyed by place, as ids are optional.
+                Item::Note { condition: Some(c), .. } | Item::Definitions { condition: Some(c), .. } => {
+                    items.push(json!({ "item": "note", "id": format!("{}-{position}", s.id), "condition": c.expr }))
                 }
-                | Item::Definitions {
-                    id, condition: Some(c), ..
-                } => items.push(json!({ "item": "note", "id": id, "condition": c.expr })),
                 _ => {}
             }
         }

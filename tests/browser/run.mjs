@@ -159,6 +159,26 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await ctx.close();
 }
 
+// A conditional note, and routing through a derived variable (examples/phq9.quire.yaml).
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => problems.push(`phq9: script error ${e.message}`));
+  await page.goto("file://" + path.resolve(dir, "phq9", "form.html"));
+  const note = '[data-note="phq9-1"]';
+  check(!(await visible(page, note)), "phq9: the safety note is shown to everyone");
+  check(!(await visible(page, "#q-phq9_difficulty")), "phq9: the closing question is shown before any problem");
+  await page.check("#phq9_mood--several_days");
+  check(await visible(page, "#q-phq9_difficulty"), "phq9: the closing question is not shown after a problem (derived any_problem)");
+  check(!(await visible(page, note)), "phq9: the safety note is shown without thoughts of self-harm");
+  await page.check("#phq9_self_harm--several_days");
+  check(await visible(page, note), "phq9: the safety note is not shown after thoughts of self-harm");
+  await page.check("#phq9_self_harm--not_at_all");
+  check(!(await visible(page, note)), "phq9: the safety note stays after the answer changed");
+  await axe(page, "phq9");
+  await ctx.close();
+}
+
 // Submission: a failed POST keeps everything and offers retry; the retry sends the record.
 {
   const http = await import("node:http");

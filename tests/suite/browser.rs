@@ -42,6 +42,14 @@ fn flagship_forms_work_in_chromium() {
     let page = html::form(&submit, &submit.instruments[0], Edition::Production);
     std::fs::create_dir_all(tmp.path().join("submit")).unwrap();
     std::fs::write(tmp.path().join("submit/form.html"), page).unwrap();
+    let phq9 = std::fs::read_to_string(crate::root().join("examples/phq9.quire.yaml")).unwrap();
+    let phq9 = quire::compile("phq9.quire.yaml", &phq9).model.unwrap();
+    std::fs::create_dir_all(tmp.path().join("phq9")).unwrap();
+    std::fs::write(
+        tmp.path().join("phq9/form.html"),
+        html::form(&phq9, &phq9.instruments[0], Edition::Production),
+    )
+    .unwrap();
     let out = tmp.path().join("results.json");
     let mut args = vec![
         crate::root().join("tests/browser/run.mjs").display().to_string(),
