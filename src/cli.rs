@@ -1,9 +1,11 @@
 //! Command-line arguments in, files and an exit code out; the only place that touches the file system.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod output;
 
 use quire::diagnostic::{self, Diagnostic};
 use quire::model::Questionnaire;
@@ -53,15 +55,17 @@ enum Command {
     ///
     /// The build is atomic: files are written to a temporary directory that replaces
     /// the output directory only when everything succeeded, so a failed build never
-    /// leaves partial output nor destroys the previous one.
+    /// leaves partial output nor destroys the previous one. The output directory must be
+    /// new, empty, or one Quire wrote (it holds a `.quire-output` manifest and nothing
+    /// else): Quire never deletes a file it did not write.
     Build {
         /// The spec file.
         spec: PathBuf,
-        /// Output directory (replaced as a whole).
+        /// Output directory (replaced as a whole): new, empty, or written by Quire before.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
-        /// What to produce; repeat for several [default: all].
-        #[arg(long, value_enum)]
+        /// What to produce; repeat, or separate with commas, for several [default: all].
+        #[arg(long, value_enum, value_delimiter = ',')]
         target: Vec<Target>,
         /// Only these audiences; repeat for several [default: all].
         #[arg(long)]
@@ -258,6 +262,10 @@ fn build(
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
+    // Quire replaces its output folder whole: never one holding anything it did not write.
+    if let Err(output::Refusal(why)) = output::check(out, &[spec]) {
+        return usage_error(&format!("{why}\nnothing was written"));
+    }
     let compiled = quire::compile(&name, &text);
     report(&compiled, Format::Human, color);
     let Some(mut model) = compiled.model else {
@@ -318,7 +326,7 @@ fn build(
             },
         }
     }
-    match write_atomically(out, &files) {
+    match output::write(out, &files) {
         Ok(()) => {
             eprintln!("{}", summary(&name, &compiled.diagnostics));
             eprintln!(
@@ -361,59 +369,6 @@ fn ir_json(model: &Questionnaire) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(model).unwrap_or_default();
     v.push(b'\n');
     v
-}
-
-/// Writes all files into a fresh sibling directory, then swaps it in for `out`.
-fn write_atomically(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let stamp = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    );
-    let tmp = parent.join(format!(".{base}.quire-new-{stamp}"));
-    let old = parent.join(format!(".{base}.quire-old-{stamp}"));
-    let result = (|| {
-        std::fs::create_dir(&tmp)?;
-        for (rel, bytes) in files {
-            let path = tmp.join(rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut f = std::fs::File::create(&path)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-        }
-        let had_old = out.exists();
-        if had_old {
-            std::fs::rename(out, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&tmp, out) {
-            if had_old {
-                let _ = std::fs::rename(&old, out);
-            }
-            return Err(e);
-        }
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
 }
 
 const INIT_TEMPLATE: &str = include_str!("../examples/minimal.quire.yaml");

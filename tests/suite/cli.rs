@@ -195,3 +195,160 @@ fn spec_schema_is_json_schema() {
     assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert!(v["properties"]["sections"].is_object());
 }
+
+/// Every file below `dir` with its bytes, for comparing a folder before and after.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.insert(format!("{}/", p.strip_prefix(dir).unwrap().display()), Vec::new());
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A project folder as a user has it: the spec, version control, notes.
+fn project(tmp: &Path) -> std::path::PathBuf {
+    let proj = tmp.join("proj");
+    std::fs::create_dir_all(proj.join(".git/objects")).unwrap();
+    std::fs::write(proj.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(proj.join("notes.txt"), "pilot notes\n").unwrap();
+    std::fs::copy(
+        crate::root().join("examples/minimal.quire.yaml"),
+        proj.join("survey.yaml"),
+    )
+    .unwrap();
+    proj
+}
+
+/// `-o` never deletes what Quire did not write: the spec's own folder, a folder of the
+/// user's, a file, or a Quire folder the user added files to are refused with exit 2, and
+/// everything is left exactly as it was.
+#[test]
+fn build_refuses_outputs_it_does_not_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = project(tmp.path());
+    let before = snapshot(tmp.path());
+    for (out, says) in [
+        ("proj", "which this build reads"),
+        (".", "which this build reads"),
+        ("proj/notes.txt", "is a file"),
+        ("proj/.git", "Quire did not make it"),
+    ] {
+        let o = quire(&["build", "proj/survey.yaml", "-o", out, "--target", "ir"], tmp.path());
+        assert_eq!(code(&o), 2, "-o {out}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(says) && stderr(&o).contains("nothing was written"),
+            "-o {out}: {}",
+            stderr(&o)
+        );
+        assert_eq!(snapshot(tmp.path()), before, "-o {out} changed files");
+    }
+    // A folder of the user's elsewhere.
+    std::fs::create_dir_all(tmp.path().join("results")).unwrap();
+    std::fs::write(tmp.path().join("results/analysis.R"), "summary(x)\n").unwrap();
+    let o = quire(&["build", "proj/survey.yaml", "-o", "results"], tmp.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("analysis.R"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("results/analysis.R")).unwrap(),
+        "summary(x)\n"
+    );
+
+    // A new folder, then an empty one, are Quire's to write; a rebuild replaces its own output.
+    std::fs::create_dir_all(tmp.path().join("empty")).unwrap();
+    for out in ["out", "empty", "out"] {
+        let o = quire(
+            &["build", "proj/survey.yaml", "-o", out, "--target", "ir,codebook"],
+            tmp.path(),
+        );
+        assert_eq!(code(&o), 0, "-o {out}: {}", stderr(&o));
+        let manifest = std::fs::read_to_string(tmp.path().join(out).join(".quire-output")).unwrap();
+        assert!(manifest.contains("quire.ir.json") && manifest.contains("codebook/codebook.md"));
+    }
+    // Once the user adds a file of their own, the folder is no longer Quire's to replace.
+    std::fs::write(tmp.path().join("out/codebook/my-notes.md"), "mine\n").unwrap();
+    let o = quire(
+        &["build", "proj/survey.yaml", "-o", "out", "--target", "ir"],
+        tmp.path(),
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("codebook/my-notes.md"), "{}", stderr(&o));
+    assert!(tmp.path().join("out/codebook/my-notes.md").exists());
+    assert!(proj.join("survey.yaml").exists() && proj.join(".git/HEAD").exists());
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".quire-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Builds killed at random moments, in the write phase too, never leave a partial output:
+/// the folder is the last complete build (or absent for the instant of the swap), and the
+/// next build removes whatever the killed ones left beside it.
+#[test]
+fn killed_builds_never_leave_partial_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = crate::root().join("questionnaires/concord/concord.yaml");
+    let spec = spec.to_str().unwrap();
+    let args = ["build", spec, "-o", "out", "--target", "ir,codebook,schema,html,paper"];
+    let reference = {
+        let t = std::time::Instant::now();
+        let o = quire(&args, tmp.path());
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let took = t.elapsed();
+        let files = snapshot(&tmp.path().join("out"));
+        std::fs::remove_dir_all(tmp.path().join("out")).unwrap();
+        (files, took)
+    };
+    let (complete, took) = reference;
+    let mut rng = crate::Rng(0xdead_beef);
+    let mut killed_while_running = 0;
+    for round in 0..24 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(args)
+            .current_dir(tmp.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over the whole run, weighted to its end, where the files are written.
+        let micros = took.as_micros() as usize;
+        let at = micros / 3 + rng.below(micros);
+        std::thread::sleep(std::time::Duration::from_micros(at as u64));
+        if child.try_wait().unwrap().is_none() {
+            killed_while_running += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = tmp.path().join("out");
+        if out.exists() {
+            assert_eq!(snapshot(&out), complete, "round {round}: a partial output folder");
+        }
+    }
+    assert!(
+        killed_while_running >= 8,
+        "only {killed_while_running} builds were killed while running"
+    );
+    let o = quire(&args, tmp.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(snapshot(&tmp.path().join("out")), complete);
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "out")
+        .collect();
+    assert!(left.is_empty(), "leftovers of killed builds remain: {left:?}");
+}
