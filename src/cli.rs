@@ -188,7 +188,21 @@ fn usage_error(message: &str) -> u8 {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        // Say where: an editor can jump to the line, and the byte tells the encoding.
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = bytes[..at].iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
+        let column = String::from_utf8_lossy(&bytes[line_start..at]).chars().count() + 1;
+        format!(
+            "`{}` is not UTF-8 text: byte 0x{:02X} at {}:{line}:{column}; save the file as UTF-8 (e.g. in your editor's \"Save with encoding\")",
+            path.display(),
+            bytes[at],
+            path.display()
+        )
+    })
 }
 
 fn report(compiled: &quire::Compiled, format: Format, color: bool) {

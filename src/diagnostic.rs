@@ -260,16 +260,67 @@ pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
 /// A diagnostic paired with its file, in the shape miette renders.
 struct Shown<'a> {
     diag: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpted>,
 }
 
 impl<'a> Shown<'a> {
     fn new(diag: &'a Diagnostic, sources: &Sources) -> Self {
         let source = diag.span.map(|s| {
             let src = sources.get(s.source);
-            NamedSource::new(src.name.clone(), src.text.clone())
+            Excerpted(NamedSource::new(src.name.clone(), src.text.clone()), src.name.clone())
         });
         Shown { diag, source }
+    }
+}
+
+/// Lines longer than this are shown as a window around the place, not whole: a diagnostic
+/// on a 300 KB line prints a few hundred characters, not the line.
+const MAX_SHOWN_LINE: usize = 300;
+/// Characters shown either side of the place on such a line.
+const WINDOW: usize = 100;
+
+/// A source whose long lines are shown as a window around the span.
+struct Excerpted(NamedSource<String>, String);
+
+impl miette::SourceCode for Excerpted {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text = self.0.inner().as_str();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = text[..start].rfind('\n').map(|p| p + 1).unwrap_or(0);
+        let line_end = text[end..].find('\n').map(|p| end + p).unwrap_or(text.len());
+        if line_end - line_start <= MAX_SHOWN_LINE {
+            // Context lines too long to show are left out.
+            let long = |l: &str| l.len() > MAX_SHOWN_LINE;
+            let above = text[..line_start].lines().rev().take(before).any(long);
+            let below = text[line_end..].lines().skip(1).take(after).any(long);
+            return self
+                .0
+                .read_span(span, if above { 0 } else { before }, if below { 0 } else { after });
+        }
+        let mut from = start.saturating_sub(WINDOW).max(line_start);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (end.max(start + 1) + WINDOW).min(line_end);
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let line = text[..line_start].matches('\n').count();
+        let column = text[line_start..from].chars().count();
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.1.clone(),
+            &text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
+            line,
+            column,
+            1,
+        )))
     }
 }
 
@@ -309,8 +360,13 @@ impl miette::Diagnostic for Shown<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.diag.span?;
-        let main =
-            LabeledSpan::new_primary_with_span(self.diag.label.clone(), SourceSpan::new(span.start.into(), span.len()));
+        // A label on a long line is cut to the window shown (see `Excerpted`).
+        let len = if span.len() > MAX_SHOWN_LINE {
+            WINDOW
+        } else {
+            span.len()
+        };
+        let main = LabeledSpan::new_primary_with_span(self.diag.label.clone(), SourceSpan::new(span.start.into(), len));
         let others = self
             .diag
             .related

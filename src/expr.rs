@@ -199,11 +199,27 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
             help: Some("write a condition such as `consent == 'yes'`, or remove the key".into()),
         });
     }
-    if text.len() > MAX_EXPR_BYTES || nesting(text) > MAX_NESTING {
+    if text.len() > MAX_EXPR_BYTES {
+        let mut at = MAX_EXPR_BYTES;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
         return Err(SyntaxError {
-            message: "the expression is too long or too deeply nested".into(),
-            span: (0, text.len()),
-            help: Some("split it into derived variables".into()),
+            message: format!(
+                "the expression is {} bytes long; the limit is {MAX_EXPR_BYTES}",
+                text.len()
+            ),
+            span: (at, text.len().min(at + 1)),
+            help: Some("split it into derived variables, each a part of the condition".into()),
+        });
+    }
+    if let Some(at) = too_deep(text) {
+        return Err(SyntaxError {
+            message: format!("the expression nests more than {MAX_NESTING} levels of brackets"),
+            span: (at, at + 1),
+            help: Some(
+                "split it into derived variables, or drop brackets that `and`/`or` precedence makes unneeded".into(),
+            ),
         });
     }
     let mut pairs = Grammar::parse(Rule::main, text).map_err(|e| syntax_error(e, text))?;
@@ -220,19 +236,22 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
     build(expr.into_inner())
 }
 
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for c in text.chars() {
+/// Where nesting first passes [`MAX_NESTING`], if it does: brackets, and every four `not`s
+/// (each a level of the parser's recursion, like a bracket).
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut nots) = (0usize, 0usize);
+    for (i, c) in text.char_indices() {
         match c {
-            '(' | '[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
+            '(' | '[' => depth += 1,
             ')' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
+            'n' if text[i..].starts_with("not") => nots += 1,
+            _ => continue,
+        }
+        if depth + nots / 4 > MAX_NESTING {
+            return Some(i);
         }
     }
-    max + text.matches("not").count() / 4
+    None
 }
 
 fn build(pairs: Pairs<Rule>) -> Result<Expr, SyntaxError> {

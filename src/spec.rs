@@ -523,6 +523,14 @@ pub fn json_schema() -> serde_json::Value {
 /// Reads a spec from its node tree, reporting every problem of shape into `diags`.
 /// Returns `None` only when the root is not a mapping; otherwise a best-effort spec.
 pub fn read(root: &Node, source: &Source, diags: &mut Diagnostics) -> Option<Spec> {
+    if matches!(root.value, Value::Null) {
+        diags.push(
+            Diagnostic::error("empty-spec", "the spec is empty")
+                .at(root.span, "nothing here")
+                .help("a spec starts with `survey:` (its `id`, `title` and `version`) and `sections:`; `quire init NAME` writes a small one to start from"),
+        );
+        return None;
+    }
     let mut r = Reader { source, diags };
     Spec::read(root, &mut r)
 }
@@ -564,9 +572,33 @@ trait Read: Sized {
     fn read(node: &Node, r: &mut Reader) -> Option<Self>;
 }
 
+/// A character no output can hold: C0 controls other than tab, line feed and carriage return
+/// (XML 1.0 forbids them, R and C strings end at NUL), and the non-characters U+FFFE/U+FFFF.
+fn unprintable(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r') && (c as u32) < 0x80) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
 impl Read for String {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         match &node.value {
+            Value::Str(s) if s.chars().any(unprintable) => {
+                let c = s.chars().find(|c| unprintable(*c)).unwrap_or('\0');
+                r.diags.push(
+                    Diagnostic::error(
+                        "control-character",
+                        format!(
+                            "text holds the control character U+{:04X}, which no output can hold",
+                            c as u32
+                        ),
+                    )
+                    .at(
+                        label_span(node),
+                        "written with an escape such as `\\v`, `\\0` or `\\x01`",
+                    )
+                    .help("remove it; line breaks and tabs are fine"),
+                );
+                Some(s.chars().filter(|c| !unprintable(*c)).collect())
+            }
             Value::Str(s) => Some(s.clone()),
             // `version: 1.10` is text to the designer: keep what they typed, not the float.
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(r.source.slice(node.span).to_string()),
@@ -664,10 +696,42 @@ impl<T: Read> Read for Entries<T> {
 
 impl Read for Text {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
-        match &node.value {
+        let text = match &node.value {
             Value::Map(_) => Entries::read(node, r).map(Text::PerAudience),
             _ => Sp::<String>::read(node, r).map(Text::One),
+        }?;
+        // Every text is printed or read out somewhere: an empty one would leave a hole
+        // (a PDF without a title, a question without words).
+        let empty: Vec<Span> = match &text {
+            Text::One(s) => vec![s.span],
+            Text::PerAudience(m) => m.0.iter().map(|(_, v)| v.span).collect(),
         }
+        .into_iter()
+        .zip(match &text {
+            Text::One(s) => vec![s.value.trim().is_empty()],
+            Text::PerAudience(m) => m.0.iter().map(|(_, v)| v.value.trim().is_empty()).collect(),
+        })
+        .filter_map(|(span, empty)| empty.then_some(span))
+        .collect();
+        for span in empty {
+            // An empty block scalar (`>-` and nothing under it) has no width: point at its
+            // indicator, the last thing written before it.
+            let span = if span.is_empty() {
+                let before = r.source.text[..span.start.min(r.source.text.len())].trim_end();
+                match before.char_indices().last() {
+                    Some((i, c)) => Span::new(span.source, i, i + c.len_utf8()),
+                    None => span,
+                }
+            } else {
+                span
+            };
+            r.diags.push(
+                Diagnostic::error("empty-text", "this text is empty")
+                    .at(span, "nothing to print or read out")
+                    .help("write the text, or leave out the key where it is optional"),
+            );
+        }
+        Some(text)
     }
 }
 
@@ -713,6 +777,14 @@ impl Read for Sp<NonSubstantive> {
             NonSubstantive::from_name,
         )
     }
+}
+
+/// "a question" → "question", "the spec" → "spec": for "this question has no `text`".
+fn bare(what: &str) -> &str {
+    ["a ", "an ", "the "]
+        .iter()
+        .find_map(|a| what.strip_prefix(a))
+        .unwrap_or(what)
 }
 
 /// A mapping being read as a struct: hands out fields, then reports keys nobody asked for.
@@ -769,13 +841,15 @@ impl<'n> Fields<'n> {
             .iter()
             .filter_map(|(k, _)| k.as_str().map(|s| (s, k.span)))
             .find(|(s, _)| crate::diagnostic::did_you_mean(s, [key]).is_some());
-        let d = Diagnostic::error("missing-key", format!("{} is missing `{key}`", self.what))
-            .at(label_span(self.node), format!("this {} has no `{key}`", self.what));
+        let d = Diagnostic::error("missing-key", format!("{} is missing `{key}`", self.what)).at(
+            label_span(self.node),
+            format!("this {} has no `{key}`", bare(self.what)),
+        );
         let d = match near {
             Some((s, span)) => d
                 .also(span, format!("is this `{key}`?"))
                 .help(format!("rename `{s}` to `{key}`")),
-            None => d.help(format!("add `{key}: …` to this {}", self.what)),
+            None => d.help(format!("add `{key}: …` to this {}", bare(self.what))),
         };
         r.diags.push(d);
     }

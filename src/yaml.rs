@@ -74,8 +74,71 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
             }
             Ok(node)
         }
-        Err(e) => Err(Box::new(yaml_error(&e, id, text))),
+        Err(e) => Err(Box::new(
+            tab_in_indentation(id, text)
+                .or_else(|| unclosed_quote(&e, id, text))
+                .unwrap_or_else(|| yaml_error(&e, id, text)),
+        )),
     }
+}
+
+/// YAML forbids tabs in indentation, and parsers report them far from where they are.
+fn tab_in_indentation(id: SourceId, text: &str) -> Option<Diagnostic> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(tab) = line[..indent].find('\t') {
+            let start = offset + tab;
+            return Some(
+                Diagnostic::error("tab-indentation", "a tab in the indentation")
+                    .at(Span::new(id, start, start + 1), "tab")
+                    .help("YAML indents with spaces only: replace the tab with spaces, lined up with the keys above"),
+            );
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A quoted text left open runs on to the next quote; point at where it was opened.
+fn unclosed_quote(e: &serde_saphyr::Error, id: SourceId, text: &str) -> Option<Diagnostic> {
+    let msg = e.without_snippet().to_string();
+    let quote = if msg.contains("double-quoted") || msg.contains("double quoted") {
+        '"'
+    } else if msg.contains("single-quoted") || msg.contains("single quoted") {
+        '\''
+    } else {
+        return None;
+    };
+    let loc = e.location()?;
+    let at = loc
+        .span()
+        .byte_offset()
+        .map(|o| o as usize)
+        .or_else(|| offset_of(text, loc.line(), loc.column()))?
+        .min(text.len());
+    let before = &text[..at];
+    // The quote that closed the scalar, and the one that opened it.
+    let close = before.rfind(quote)?;
+    let open = before[..close].rfind(quote)?;
+    if !before[open..close].contains('\n') {
+        return None;
+    }
+    let line_end = text[open..].find('\n').map(|n| open + n).unwrap_or(text.len());
+    Some(
+        Diagnostic::error(
+            "unclosed-quote",
+            format!("this quoted text is not closed: no `{quote}` before the end of its line"),
+        )
+        .at(Span::new(id, open, open + 1), "opened here")
+        .also(
+            Span::new(id, line_end.saturating_sub(0), line_end),
+            "not closed by the end of the line",
+        )
+        .help(format!(
+            "add the closing `{quote}`; to put `{quote}` inside text, quote it with the other kind of quote"
+        )),
+    )
 }
 
 /// How Quire reads YAML: strict booleans (no "Norway problem") and resource limits that
@@ -118,9 +181,23 @@ fn yaml_error(e: &serde_saphyr::Error, id: SourceId, text: &str) -> Diagnostic {
             "each key may appear once; remove or rename one of them".to_string(),
         )
     } else if msg.contains("budget") || msg.contains("limit") || msg.contains("depth") {
+        let low = msg.to_lowercase();
+        let which = if low.contains("depth") {
+            "it nests deeper than 64 levels"
+        } else if low.contains("alias") {
+            "it uses more than 1,000 aliases"
+        } else if low.contains("anchor") {
+            "it declares more than 10,000 anchors"
+        } else if low.contains("event") || low.contains("node") {
+            "it expands to more than 2,000,000 values (aliases repeating aliases)"
+        } else if low.contains("document") {
+            "it holds more than one YAML document"
+        } else {
+            "it passes a size limit"
+        };
         (
             "yaml-too-complex",
-            format!("the YAML is too large or too deeply nested to read safely: {msg}"),
+            format!("the YAML is too large or too deeply nested to read safely: {which}"),
             "a questionnaire spec needs far less nesting than this; check for runaway anchors or indentation"
                 .to_string(),
         )

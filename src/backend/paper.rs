@@ -191,8 +191,8 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
                 }
                 Item::Question(q) => {
                     if edition == Edition::ThinkAloud {
-                        // A question and its probes and notes stay on one page.
-                        let _ = writeln!(d, "#keep-together[");
+                        // A question and its probes and notes stay on one page, when they fit.
+                        let _ = writeln!(d, "#keep-together(breakable: {})[", too_long_for_a_page(q));
                     }
                     question(&mut d, q, edition, &words);
                     if edition == Edition::ThinkAloud {
@@ -321,6 +321,22 @@ fn shown_if(d: &mut String, condition: Option<&Condition>, edition: Edition, wor
     let _ = writeln!(d, "#routing({})", s(&text));
 }
 
+/// A question is kept on one page, unless it could not fit on one: then it breaks across
+/// pages rather than run off the bottom (about 40 lines of A4 or Letter).
+fn too_long_for_a_page(q: &Question) -> bool {
+    let chars = q.text.plain().chars().count()
+        + q.hint.as_ref().map(|h| h.plain().chars().count()).unwrap_or(0)
+        + q.options
+            .iter()
+            .map(|o| o.label.plain().chars().count().max(80))
+            .sum::<usize>()
+        + q.rows
+            .iter()
+            .map(|r| r.label.plain().chars().count().max(80))
+            .sum::<usize>();
+    chars > 2_400
+}
+
 /// Where an answer that skips questions leads, as printed beside it.
 fn goto(next: &Next, edition: Edition) -> String {
     let text = match (next, edition) {
@@ -410,8 +426,9 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     };
     let _ = writeln!(
         d,
-        "#question({}, {body}, hint: {hint}, how: {how}, filter: {filter})[",
-        s(&q.number)
+        "#question({}, {body}, hint: {hint}, how: {how}, filter: {filter}, breakable: {})[",
+        s(&q.number),
+        too_long_for_a_page(q)
     );
     if edition == Edition::Interviewer
         && let Some(i) = &q.interviewer

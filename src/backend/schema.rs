@@ -550,9 +550,13 @@ fn stata_str(s: &str, max: usize) -> String {
 }
 
 /// Text Stata reads literally: no line breaks, no macro characters, at most `max` characters.
+/// Compound quotes end at `"'` and have no escape for it, so its quote becomes ’.
 fn stata_text(s: &str, max: usize) -> String {
     let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let clean = clean.replace('`', "\u{2018}").replace('$', "\\$");
+    let clean = clean
+        .replace('`', "\u{2018}")
+        .replace('$', "\\$")
+        .replace("\"'", "\"\u{2019}");
     clean.chars().take(max).collect()
 }
 
@@ -761,7 +765,21 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
 }
 
 /// An R string: double quotes, escapes, and non-ASCII as \u escapes so any locale reads it.
+/// R refuses an escaped string literal of 10,000 bytes or more, so a long text becomes
+/// `paste0()` of shorter literals (which is why labels are named with `setNames()`).
 fn r_str(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() > 1_000 {
+        let parts: Vec<String> = chars
+            .chunks(1_000)
+            .map(|c| r_literal(&c.iter().collect::<String>()))
+            .collect();
+        return format!("paste0({})", parts.join(", "));
+    }
+    r_literal(s)
+}
+
+fn r_literal(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -811,12 +829,14 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
     for c in cols {
         let labels = value_labels(model, c);
         if c.kind.is_numeric() {
-            let mut l: Vec<String> = labels.iter().map(|(v, l)| format!("{} = {v}", r_str(l))).collect();
-            l.push(format!("\"Not applicable\" = {}", codes.not_applicable));
-            l.push(format!("\"Missing\" = {}", codes.missing));
+            let mut values: Vec<String> = labels.iter().map(|(v, _)| v.to_string()).collect();
+            let mut names: Vec<String> = labels.iter().map(|(_, l)| r_str(l)).collect();
+            values.extend([codes.not_applicable.to_string(), codes.missing.to_string()]);
+            names.extend(["\"Not applicable\"".to_string(), "\"Missing\"".to_string()]);
             s.push_str(&format!(
-                "responses${name} <- labelled_spss(responses${name}, labels = c({}), na_values = c({}, {}), label = {})\n",
-                l.join(", "),
+                "responses${name} <- labelled_spss(responses${name}, labels = stats::setNames(c({}), c({})), na_values = c({}, {}), label = {})\n",
+                values.join(", "),
+                names.join(", "),
                 codes.not_applicable,
                 codes.missing,
                 r_str(&c.label),
@@ -829,12 +849,9 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
                     .iter()
                     .map(|(code, labels)| {
                         format!(
-                            "`{code}` = c({})",
-                            labels
-                                .iter()
-                                .map(|(a, l)| format!("{} = {}", r_str(a), r_str(l)))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            "`{code}` = stats::setNames(c({}), c({}))",
+                            labels.iter().map(|(_, l)| r_str(l)).collect::<Vec<_>>().join(", "),
+                            labels.iter().map(|(a, _)| r_str(a)).collect::<Vec<_>>().join(", ")
                         )
                     })
                     .collect();

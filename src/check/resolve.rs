@@ -621,15 +621,10 @@ fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
     })
 }
 
-/// A variable label from question text: the first sentence, at most 80 characters.
+/// A variable label from question text: the text on one line. Formats with a limit on
+/// labels (Stata: 80 characters; SPSS: 250 bytes) cut it themselves (docs/data.md).
 fn short_label(text: &str) -> String {
-    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() <= 80 {
-        return t;
-    }
-    let cut: String = t.chars().take(77).collect();
-    let cut = cut.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(cut);
-    format!("{cut}...")
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -637,8 +632,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_are_short_single_lines() {
+    fn labels_are_whole_single_lines() {
         assert_eq!(short_label("Do you  have\na plan?"), "Do you have a plan?");
-        assert!(short_label(&"word ".repeat(40)).len() <= 80);
+        assert_eq!(
+            short_label(&"word ".repeat(40)).len(),
+            199,
+            "never cut: formats cut where they must"
+        );
     }
 }

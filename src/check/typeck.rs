@@ -444,6 +444,8 @@ impl<'a> Checker<'a> {
         let span = self.span_in(site, lit.span);
         match (ty, &lit.kind) {
             (Ty::Error, _) => true,
+            // An empty list is reported once, where it is declared; nothing can match it.
+            (Ty::Choice(l) | Ty::Multi(l), _) if self.lists[*l].choices.is_empty() => true,
             (Ty::Choice(l), ExprKind::String { value }) => {
                 let list = &self.lists[*l];
                 if list.choices.iter().any(|c| c.value.value == *value) {
@@ -947,7 +949,7 @@ impl<'a> Checker<'a> {
                     let site = self.site(&case.when, usize::MAX, &aud, "case");
                     let cond = self.condition(&site, Some(Ty::Bool));
                     let fits = self.lists[l].choices.iter().any(|c| c.value.value == case.value.value);
-                    if !fits {
+                    if !fits && !self.lists[l].choices.is_empty() {
                         let values: Vec<String> = self.lists[l].choices.iter().map(|c| c.value.value.clone()).collect();
                         self.push(
                             Diagnostic::error(

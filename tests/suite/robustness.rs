@@ -22,6 +22,10 @@ const NOISE: [&str; 16] = [
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
     let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        // An empty file: the only change is to add something.
+        return NOISE[rng.below(NOISE.len())].to_string();
+    }
     match rng.below(6) {
         0 => {
             let cut = rng.below(text.len());
