@@ -290,8 +290,16 @@ impl miette::SourceCode for Excerpted {
         after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let text = self.0.inner().as_str();
-        let start = span.offset().min(text.len());
-        let end = (start + span.len()).min(text.len());
+        // Spans from the YAML reader may fall inside a character (text replaced while
+        // reading non-UTF-8 input): widen them to whole characters.
+        let mut start = span.offset().min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (span.offset() + span.len()).clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
         let line_start = text[..start].rfind('\n').map(|p| p + 1).unwrap_or(0);
         let line_end = text[end..].find('\n').map(|p| end + p).unwrap_or(text.len());
         if line_end - line_start <= MAX_SHOWN_LINE {

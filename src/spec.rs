@@ -599,7 +599,20 @@ impl Read for String {
                 );
                 Some(s.chars().filter(|c| !unprintable(*c)).collect())
             }
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => {
+                #[cfg(feature = "pdf")]
+                if let Some(c) = s.chars().find(|c| !crate::backend::pdf::printable(*c)) {
+                    r.diags.push(
+                        Diagnostic::warning(
+                            "unprintable-character",
+                            format!("`{c}` (U+{:04X}) cannot be printed on paper: no font Quire embeds has it", c as u32),
+                        )
+                        .at(label_span(node), "in this text")
+                        .help("web forms and data files keep it, but `--target pdf` would fail; write it another way on paper, or leave the PDF to a typesetter with the font"),
+                    );
+                }
+                Some(s.clone())
+            }
             // `version: 1.10` is text to the designer: keep what they typed, not the float.
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(r.source.slice(node.span).to_string()),
             _ => {

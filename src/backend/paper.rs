@@ -74,7 +74,8 @@ pub fn s(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
+            // A tab prints as nothing in Typst: words would run together.
+            '\t' => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),
         }

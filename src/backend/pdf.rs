@@ -30,6 +30,14 @@ fn fonts() -> &'static Fonts {
     })
 }
 
+/// Whether the fonts Quire embeds can print a character (whitespace and controls always).
+pub fn printable(c: char) -> bool {
+    c.is_ascii()
+        || c.is_whitespace()
+        || c.is_control()
+        || fonts().fonts.iter().any(|f| f.info().coverage.contains(c as u32))
+}
+
 fn library() -> &'static LazyHash<Library> {
     static LIBRARY: OnceLock<LazyHash<Library>> = OnceLock::new();
     LIBRARY.get_or_init(|| LazyHash::new(Library::default()))

@@ -352,3 +352,17 @@ fn killed_builds_never_leave_partial_output() {
         .collect();
     assert!(left.is_empty(), "leftovers of killed builds remain: {left:?}");
 }
+
+/// A file that is not UTF-8 is refused with the place of the first bad byte.
+#[test]
+fn non_utf8_input_is_located() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("latin1.yaml"),
+        b"survey:\n  id: t\n  title: \"Caf\xe9\"\n",
+    )
+    .unwrap();
+    let o = quire(&["check", "latin1.yaml"], tmp.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("byte 0xE9 at latin1.yaml:3:14"), "{}", stderr(&o));
+}

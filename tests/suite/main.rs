@@ -8,6 +8,7 @@ mod differential;
 mod eligibility;
 mod examples;
 mod expressions;
+mod outputs;
 mod paper;
 mod robustness;
 mod routing;

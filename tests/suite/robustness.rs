@@ -121,6 +121,11 @@ fn hostile_yaml_is_refused_not_obeyed() {
     }
     let compiled = quire::compile("bomb.yaml", &bomb);
     assert!(compiled.has_errors());
+    let said = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+    assert!(
+        said.contains("too large or too deeply nested") && !said.contains("budget") && !said.contains("Events"),
+        "the limit in words, not the parser's internals: {said}"
+    );
 
     for text in [
         "",
@@ -135,5 +140,168 @@ fn hostile_yaml_is_refused_not_obeyed() {
     ] {
         let compiled = quire::compile("odd.yaml", text);
         assert!(compiled.has_errors(), "{text:?} should be refused");
+    }
+}
+
+/// The fuzzer: byte-level and YAML-aware mutations of a corpus (every spec in the
+/// repository), spliced together, through the spec reader, the checker and (for those that
+/// check clean) every backend short of the PDF; and random token strings through the
+/// expression parser, whose printout must parse back to the same tree. No input may panic
+/// or hang. A stable harness (cargo-fuzz needs a nightly toolchain):
+/// `QUIRE_FUZZ_SECONDS=3600 cargo test --release --test suite robustness::fuzz -- --nocapture`
+/// runs it for an hour (docs/ROBUSTNESS.md); the suite runs it for a few seconds.
+#[test]
+fn fuzz() {
+    let seconds: u64 = std::env::var("QUIRE_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    for dir in ["tests/diagnostics", "examples", "tests/data", "questionnaires/concord"] {
+        for e in std::fs::read_dir(crate::root().join(dir)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "yaml") {
+                corpus.push(std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    // Inputs the fuzzer once crashed on (tests/data/fuzz), replayed first.
+    for e in std::fs::read_dir(crate::root().join("tests/data/fuzz"))
+        .unwrap()
+        .flatten()
+    {
+        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        let compiled = quire::compile("fuzz.yaml", &text);
+        let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+    }
+    let mut rng = Rng(std::env::var("QUIRE_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0xf022));
+    let (mut specs, mut clean, mut exprs, mut slowest) = (0u64, 0u64, 0u64, std::time::Duration::ZERO);
+    while std::time::Instant::now() < deadline {
+        // A spec: one corpus file, mutated 1–8 times.
+        let mut bytes = corpus[rng.below(corpus.len())].clone();
+        for _ in 0..=rng.below(8) {
+            byte_mutation(&mut bytes, &corpus, &mut rng);
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let started = std::time::Instant::now();
+        let outcome = std::panic::catch_unwind(|| {
+            let compiled = quire::compile("fuzz.yaml", &text);
+            let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+            if let Some(model) = &compiled.model {
+                let _ = quire::backend::codebook::render(model);
+                let _ = quire::backend::schema::render(model);
+                let _ = quire::backend::html::render(model, quire::backend::html::Edition::Production);
+                let _ = quire::backend::paper::render(model, quire::backend::paper::Paper::A4);
+                let cols = quire::data::columns(model);
+                let _ = quire::data::synthetic(model, 3, 1).len() + cols.len();
+                true
+            } else {
+                false
+            }
+        });
+        let took = started.elapsed();
+        slowest = slowest.max(took);
+        match outcome {
+            Ok(ok) => clean += u64::from(ok),
+            Err(_) => {
+                let path = std::env::temp_dir().join(format!("quire-fuzz-crash-{specs}.yaml"));
+                std::fs::write(&path, &bytes).unwrap();
+                panic!("panicked on a spec, saved to {}", path.display());
+            }
+        }
+        // A hang detector, not a speed claim (those live in benchmarks).
+        assert!(took.as_secs() < 20, "a spec took {took:?}: {text:.200}");
+        specs += 1;
+
+        // An expression: random tokens of the grammar.
+        let tokens = [
+            "q",
+            "a_b",
+            "audience",
+            "'yes'",
+            "\"x\"",
+            "1",
+            "2.5",
+            "-",
+            "+",
+            "*",
+            "/",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "==",
+            "!=",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "and",
+            "or",
+            "not",
+            "in",
+            "not in",
+            "answered(",
+            "count(",
+            "selected(",
+            "true",
+            "false",
+            "'",
+            "é",
+            " ",
+        ];
+        let expr: String = (0..1 + rng.below(24))
+            .map(|_| tokens[rng.below(tokens.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Ok(e) = quire::expr::parse(&expr) {
+            let printed = e.to_string();
+            let again =
+                quire::expr::parse(&printed).unwrap_or_else(|err| panic!("{expr:?} printed as {printed:?}: {err:?}"));
+            assert_eq!(e.sexp(), again.sexp(), "{expr:?} printed as {printed:?}");
+            let _ = quire::eval::eval(&e, &quire::eval::AnswerMap::new("p"));
+        }
+        exprs += 1;
+    }
+    eprintln!(
+        "fuzz: {specs} specs ({clean} checked clean and built), {exprs} expressions in {seconds} s; slowest spec {slowest:?}"
+    );
+    assert!(specs > 0 && exprs > 0);
+}
+
+/// One mutation of raw bytes: flip, insert, delete, duplicate, or splice in a piece of
+/// another corpus file; or insert a YAML token.
+fn byte_mutation(bytes: &mut Vec<u8>, corpus: &[Vec<u8>], rng: &mut Rng) {
+    let len = bytes.len();
+    let at = rng.below(len + 1);
+    match rng.below(7) {
+        0 if len > 0 => bytes[at.min(len - 1)] ^= 1 << rng.below(8),
+        1 => bytes.insert(at, rng.next() as u8),
+        2 if len > 0 => {
+            let end = (at + 1 + rng.below(64)).min(len);
+            bytes.drain(at.min(len)..end);
+        }
+        3 if len > 0 => {
+            let end = (at + 1 + rng.below(256)).min(len);
+            let piece = bytes[at.min(len)..end].to_vec();
+            let to = rng.below(bytes.len() + 1);
+            bytes.splice(to..to, piece);
+        }
+        4 => {
+            let other = &corpus[rng.below(corpus.len())];
+            if !other.is_empty() {
+                let from = rng.below(other.len());
+                let end = (from + 1 + rng.below(512)).min(other.len());
+                bytes.splice(at..at, other[from..end].iter().copied());
+            }
+        }
+        _ => {
+            let t = NOISE[rng.below(NOISE.len())].as_bytes();
+            bytes.splice(at..at, t.iter().copied());
+        }
     }
 }
