@@ -41,6 +41,8 @@ pub struct Survey {
     pub resume_hours: Option<f64>,
     pub missing_codes: MissingCodes,
     pub submit_url: Option<String>,
+    /// Without `submit_url`: where respondents return the answers they download.
+    pub return_to: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

@@ -122,6 +122,9 @@ pub struct Survey {
     pub missing_codes: Option<MissingCodes>,
     /// Where the web form posts completed responses (JSON).
     pub submit_url: Option<Sp<String>>,
+    /// Without `submit_url`: where respondents return the answers they download, e.g.
+    /// "the study team at concord@example.ac.uk".
+    pub return_to: Option<Text>,
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -924,6 +927,7 @@ impl Read for Survey {
         let resume_hours = f.opt(r, "resume_hours");
         let missing_codes = f.opt(r, "missing_codes");
         let submit_url = f.opt(r, "submit_url");
+        let return_to = f.opt(r, "return_to");
         f.finish(r);
         Some(Survey {
             id: id?,
@@ -934,6 +938,7 @@ impl Read for Survey {
             resume_hours,
             missing_codes,
             submit_url,
+            return_to,
         })
     }
 }

@@ -161,9 +161,12 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "survey": model.survey.id,
         "version": model.survey.version,
         "audience": audience,
-        "storage_key": format!("quire:{}:{}:{}:{}", model.survey.id, model.survey.version, audience, model.content_hash),
+        // By survey, version and audience: a redeploy of the same version keeps answers in
+        // progress (the form keeps those that still fit it).
+        "storage_key": format!("quire:{}:{}:{}", model.survey.id, model.survey.version, audience),
         "resume_hours": model.survey.resume_hours,
         "submit_url": model.survey.submit_url,
+        "submit_timeout_s": 30,
         "missing_codes": model.survey.missing_codes,
         "pilot": edition == Edition::Pilot,
         "pages": instrument.sections.iter().map(|s| json!({ "id": s.id, "title": s.title.plain() })).collect::<Vec<_>>(),

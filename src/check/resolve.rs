@@ -262,6 +262,7 @@ impl<'a> Checker<'a> {
             resume_hours: spec.survey.resume_hours.as_ref().map(|h| h.value),
             missing_codes: self.missing_codes(),
             submit_url: spec.survey.submit_url.as_ref().map(|u| u.value.clone()),
+            return_to: spec.survey.return_to.as_ref().map(|t| self.text(t, &first, 0)),
         };
         if let Some(h) = &spec.survey.resume_hours
             && h.value <= 0.0

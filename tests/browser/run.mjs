@@ -132,10 +132,17 @@ for (const audience of ["patient", "carer", "hcp"]) {
   const raw = await page.evaluate(() => window.QuireForm.state().raw);
   await next(page);
   check((await currentPage(page)) === "end", `${audience}: did not finish`);
+  // Nowhere to send: say so, and never claim anything was sent.
+  const endText = await page.textContent("#end");
+  check((await page.textContent("#end-title")) === "Your answers are complete", `${audience}: end heading claims more than the truth`);
+  check(await visible(page, "#return-note") && !/have been sent|Thank you/.test(endText), `${audience}: the end page does not say the answers were not sent: ${endText}`);
+  check(await visible(page, "#start-new"), `${audience}: no way to start a new response on a shared device`);
   await axe(page, `${audience} end`);
   const download = page.waitForEvent("download");
   await page.click("#download-json");
-  const record = JSON.parse(readFileSync(await (await download).path(), "utf8"));
+  const saved = await download;
+  const record = JSON.parse(readFileSync(await saved.path(), "utf8"));
+  check(saved.suggestedFilename() === `concord-${record.respondent_id}.json`, `${audience}: download named ${saved.suggestedFilename()}`);
   results[audience] = { raw, record, pages: pagesSeen };
   if (shots && audience === "patient") {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
@@ -179,42 +186,139 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await ctx.close();
 }
 
-// Submission: a failed POST keeps everything and offers retry; the retry sends the record.
+// Storage refused (private browsing, quota): the page must not claim answers are saved.
+{
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(() => { Storage.prototype.setItem = function () { throw new DOMException("quota", "QuotaExceededError"); }; });
+  const page = await ctx.newPage();
+  await page.goto("file://" + path.resolve(dir, "patient", "form.html"));
+  check(!(await visible(page, "#saved-note")) && (await visible(page, "#storage-note")), "storage refused: the page still says answers are saved");
+  await page.check("#consent--yes");
+  check((await page.evaluate(() => window.QuireForm.state().raw.consent)) === "yes", "storage refused: the form stopped working");
+  await axe(page, "storage refused");
+  await ctx.close();
+}
+
+// Expiry: after resume_hours an unfinished response is cleared, and the respondent is told.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.clock.install({ time: new Date("2026-03-02T09:00:00Z") });
+  await page.goto("file://" + path.resolve(dir, "carer", "form.html"));
+  await page.check("#consent--yes");
+  await page.clock.setFixedTime(new Date("2026-03-04T09:30:00Z")); // 48.5 hours later
+  await page.reload();
+  check(await visible(page, "#notice") && (await page.textContent("#notice")).includes("cleared"), "expiry: no message when answers expired");
+  check(!(await page.isChecked("#consent--yes")), "expiry: expired answers still shown");
+  await axe(page, "expiry message");
+  await ctx.close();
+}
+
+// Two tabs of one response: neither writes a stale copy over the other's answers.
+{
+  const ctx = await browser.newContext();
+  const a = await ctx.newPage(), b = await ctx.newPage();
+  const url = "file://" + path.resolve(dir, "hcp", "form.html");
+  await a.goto(url);
+  await b.goto(url);
+  await a.check("#consent--yes");
+  await a.check("#adult--yes");
+  await b.waitForFunction(() => window.QuireForm.state().raw.adult === "yes");
+  await b.check("#uk--yes");
+  await a.waitForFunction(() => window.QuireForm.state().raw.uk === "yes");
+  const stored = await a.evaluate((k) => JSON.parse(localStorage.getItem(k)).raw, "quire:concord:2019.1:hcp");
+  check(stored.consent === "yes" && stored.adult === "yes" && stored.uk === "yes", "two tabs: an answer was lost: " + JSON.stringify(stored));
+  check(await a.isChecked("#uk--yes"), "two tabs: the other tab's answer is not shown");
+  check((await a.evaluate(() => window.QuireForm.state().respondent)) === (await b.evaluate(() => window.QuireForm.state().respondent)), "two tabs: two identities for one response");
+  await ctx.close();
+}
+
+// Redeploying the same version: answers that still fit are kept, the others named.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto("file://" + path.resolve(dir, "patient", "form.html"));
+  for (const id of ["consent", "adult", "uk", "eligible_group"]) await page.check(`#${id}--yes`);
+  await page.evaluate(() => { const s = window.QuireForm.state(); s.raw.diagnosed = "unsure"; });
+  await page.check("#consent--yes"); // saves
+  await page.evaluate(() => { const s = window.QuireForm.state(); s.raw.diagnosed = "unsure"; localStorage.setItem("quire:concord:2019.1:patient", JSON.stringify(s)); });
+  await page.goto("file://" + path.resolve(dir, "redeployed", "form.html"));
+  const raw = await page.evaluate(() => window.QuireForm.state().raw);
+  check(raw.consent === "yes" && raw.eligible_group === "yes", "redeploy: answers in progress were lost: " + JSON.stringify(raw));
+  check(raw.diagnosed === undefined && (await page.textContent("#notice")).includes("Q5"), "redeploy: an answer that no longer fits was kept or not named");
+  await ctx.close();
+}
+
+// Submission: identity, one send at a time, timeouts, retries; nothing lost, nothing doubled.
+// The local server fails, drops the connection after reading, hangs, answers 409 for a known
+// id, or accepts, and counts every POST and the id it carried.
 {
   const http = await import("node:http");
   let mode = "fail";
-  const received = [];
+  const posts = [];
   const server = http.createServer((req, res) => {
     res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Allow-Headers", "Content-Type");
+    res.setHeader("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key");
     if (req.method === "OPTIONS") { res.writeHead(204); res.end(); return; }
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      if (mode === "fail") { res.writeHead(503); res.end(); return; }
-      received.push(JSON.parse(body));
-      res.writeHead(201);
-      res.end();
+      posts.push({ mode, key: req.headers["idempotency-key"], record: JSON.parse(body) });
+      if (mode === "fail") { res.writeHead(503); res.end(); }
+      else if (mode === "drop") req.socket.destroy();
+      else if (mode === "hang") { /* never answers */ }
+      else if (mode === "conflict") { res.writeHead(409); res.end(); }
+      else { res.writeHead(201); res.end(); }
     });
   });
   await new Promise((r) => server.listen(47911, "127.0.0.1", r));
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on("pageerror", (e) => problems.push(`submit: script error ${e.message}`));
+  await page.clock.install({ time: new Date("2026-03-02T09:00:00Z") });
   await page.goto("file://" + path.resolve(dir, "submit", "form.html"));
   await page.check("#likes_tea--yes");
   await page.fill("#cups", "4");
   await next(page);
   await next(page); // review -> send
   await page.waitForFunction(() => /could not be sent/.test(document.getElementById("submit-status").textContent));
+  check(!(await page.textContent("#end-title")).includes("Thank you"), "submit: 'Thank you' after a failed send");
   check(await visible(page, "#retry"), "submit: no retry after a failed POST");
+  // A reload keeps the finished, unsent response and tries again with the same identity.
   await page.reload();
   check((await currentPage(page)) === "end", "submit: the finished state was not kept after a failed POST");
-  mode = "ok";
+  await page.waitForFunction(() => /could not be sent|not been sent/.test(document.getElementById("submit-status").textContent) && !document.getElementById("retry").disabled);
+  // Retry pressed twice while the server hangs: one request; no answer in 30 s is a failure.
+  mode = "hang";
+  const before = posts.length;
+  await page.evaluate(() => { document.getElementById("retry").click(); document.getElementById("retry").click(); });
+  await new Promise((r) => setTimeout(r, 300));
+  check(posts.length === before + 1, `submit: a double retry sent ${posts.length - before} requests`);
+  await page.clock.runFor(31000);
+  await page.waitForFunction(() => /no answer from the server/.test(document.getElementById("submit-status").textContent));
+  // The connection drops after the server read the record: a failure, retried.
+  mode = "drop";
+  await page.click("#retry");
+  await page.waitForFunction(() => /could not be sent/.test(document.getElementById("submit-status").textContent) && !document.getElementById("retry").disabled);
+  // The server already holds this id: 409 is success.
+  mode = "conflict";
   await page.click("#retry");
   await page.waitForFunction(() => /have been sent/.test(document.getElementById("submit-status").textContent));
-  check(received.length === 1 && received[0].likes_tea === 1 && received[0].cups === 4, "submit: the server did not receive the record: " + JSON.stringify(received));
-  results.submitted = { record: received[0] || null };
+  check((await page.textContent("#end-title")) === "Thank you", "submit: no thanks after an acknowledged send");
+  check(await visible(page, "#start-new"), "submit: no 'Start a new response' after sending");
+  check((await page.evaluate(() => localStorage.getItem("quire:submit_test:1:respondent"))) === null, "submit: answers kept on the device after an acknowledged send");
+  const ids = [...new Set(posts.map((p) => p.record.respondent_id))];
+  check(ids.length === 1 && posts.every((p) => p.key === ids[0]), "submit: attempts carried different identities: " + JSON.stringify(posts.map((p) => [p.key, p.record.respondent_id])));
+  // Per attempt one request; the browser itself may repeat a POST whose connection dropped
+  // unanswered, which the shared Idempotency-Key makes harmless.
+  const per = (m) => posts.filter((p) => p.mode === m).length;
+  check(per("fail") === 2 && per("hang") === 1 && per("drop") >= 1 && per("conflict") === 1, "submit: requests per attempt " + JSON.stringify(posts.map((p) => p.mode)));
+  check(posts[posts.length - 1].record.likes_tea === 1 && posts[posts.length - 1].record.cups === 4, "submit: the server did not receive the record");
+  results.submitted = { record: posts[posts.length - 1].record, posts: posts.length };
+  // The next person on this device starts afresh, with a new identity.
+  await page.click("#start-new");
+  check((await currentPage(page)) === "page-0" && !(await page.isChecked("#likes_tea--yes")), "submit: 'Start a new response' kept the previous answers");
+  check((await page.evaluate(() => window.QuireForm.state().respondent)) !== ids[0], "submit: a new response kept the old identity");
   await ctx.close();
   server.close();
 }

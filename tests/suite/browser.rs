@@ -42,6 +42,28 @@ fn flagship_forms_work_in_chromium() {
     let page = html::form(&submit, &submit.instruments[0], Edition::Production);
     std::fs::create_dir_all(tmp.path().join("submit")).unwrap();
     std::fs::write(tmp.path().join("submit/form.html"), page).unwrap();
+    // The patient form redeployed with the same version: new wording, and "Unsure" gone from
+    // one list (answers given with it no longer fit).
+    let flagship = std::fs::read_to_string(crate::root().join("questionnaires/concord/concord.yaml")).unwrap();
+    let redeployed = flagship
+        .replace("It takes about 20 minutes.", "It takes about twenty minutes.")
+        .replacen(
+            "        choices: yes_no_unsure\n        probes:\n          - What does \"a diagnosis\" mean to you here?",
+            "        choices: yes_no\n        probes:\n          - What does \"a diagnosis\" mean to you here?",
+            1,
+        );
+    assert_ne!(redeployed, flagship);
+    let redeployed = quire::compile("concord.yaml", &redeployed).model.unwrap();
+    std::fs::create_dir_all(tmp.path().join("redeployed")).unwrap();
+    std::fs::write(
+        tmp.path().join("redeployed/form.html"),
+        html::form(
+            &redeployed,
+            redeployed.instrument("patient").unwrap(),
+            Edition::Production,
+        ),
+    )
+    .unwrap();
     let phq9 = std::fs::read_to_string(crate::root().join("examples/phq9.quire.yaml")).unwrap();
     let phq9 = quire::compile("phq9.quire.yaml", &phq9).model.unwrap();
     std::fs::create_dir_all(tmp.path().join("phq9")).unwrap();

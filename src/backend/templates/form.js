@@ -8,7 +8,15 @@
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
   var review = document.getElementById("review"), end = document.getElementById("end");
-  var state = { raw: {}, pilot: {}, page: 0, respondent: null, stage: "pages", saved_at: 0 };
+  // The response's identity is made once, when it starts, and kept with the answers: every
+  // attempt to send carries it (Idempotency-Key), so a retry is never a second response.
+  function newId() {
+    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + "-" + Math.floor(Math.random() * 1e9);
+  }
+  function newState() {
+    return { raw: {}, pilot: {}, page: 0, respondent: newId(), stage: "pages", saved_at: 0, started_at: new Date().toISOString(), sent: false };
+  }
+  var state = newState();
   var key = model.storage_key;
   var resumeMs = (model.resume_hours || 0) * 3600 * 1000;
 
@@ -39,17 +47,63 @@
   function setHidden(el, hide) { if (el.hidden !== hide) el.hidden = hide; }
 
   // ---- Saving ------------------------------------------------------------------------------
+  // Never claim answers are saved when the browser refuses to store them.
+  var storageOk = true;
+  function storageRefused() {
+    storageOk = false;
+    byId("saved-note").hidden = true;
+    byId("storage-note").hidden = false;
+  }
   function save() {
     state.saved_at = Date.now();
-    try { localStorage.setItem(key, JSON.stringify(state)); } catch (e) { /* storage full or disabled: keep going */ }
+    if (!storageOk) return;
+    try { localStorage.setItem(key, JSON.stringify(state)); } catch (e) { storageRefused(); }
+  }
+  function forget() { try { localStorage.removeItem(key); } catch (e) { /* nothing stored */ } }
+  function notice(text) {
+    var n = byId("notice");
+    n.textContent = text;
+    n.hidden = !text;
+  }
+  // Answers saved by an earlier deployment of the same version: keep every one whose question
+  // and choice still exist, and say which were dropped.
+  function fit(s) {
+    var dropped = [];
+    Object.keys(s.raw || {}).forEach(function (v) {
+      var id = Object.keys(model.questions).filter(function (q) {
+        return model.questions[q].variables.indexOf(v) >= 0 || v === q + "_other";
+      })[0];
+      var q = id && model.questions[id], a = s.raw[v];
+      var values = q ? q.options.map(function (o) { return o.value; }) : [];
+      var ok = !!q;
+      if (q && v !== id + "_other" && a !== null && values.length) {
+        if (Array.isArray(a)) ok = a.every(function (x) { return values.indexOf(x) >= 0; });
+        else ok = values.indexOf(a) >= 0;
+      }
+      if (!ok) {
+        delete s.raw[v];
+        if (q && dropped.indexOf(q.number) < 0) dropped.push(q.number);
+        else if (!q && dropped.indexOf(v) < 0) dropped.push(v);
+      }
+    });
+    return dropped;
   }
   function load() {
-    try {
-      var s = JSON.parse(localStorage.getItem(key) || "null");
-      if (!s) return;
-      if (resumeMs && Date.now() - s.saved_at > resumeMs) { localStorage.removeItem(key); return; }
-      state = s;
-    } catch (e) { /* unreadable: start afresh */ }
+    var s = null;
+    try { s = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { s = null; }
+    if (!s || typeof s !== "object") return;
+    // A finished response the server has not acknowledged never expires.
+    var unsent = s.stage === "end" && !s.sent && model.submit_url;
+    if (resumeMs && Date.now() - s.saved_at > resumeMs && !unsent) {
+      forget();
+      notice("Your saved answers were more than " + model.resume_hours + " hours old, so they have been cleared. Please start again.");
+      return;
+    }
+    var dropped = fit(s);
+    var fresh = newState();
+    Object.keys(fresh).forEach(function (k) { if (s[k] === undefined || s[k] === null) s[k] = fresh[k]; });
+    state = s;
+    if (dropped.length) notice("This questionnaire has changed since you started. Your answers to " + dropped.join(", ") + " no longer fit it and were removed; please check them again.");
   }
 
   // ---- Inputs <-> answers ------------------------------------------------------------------
@@ -204,7 +258,7 @@
     end.hidden = state.stage !== "end";
     byId("back").hidden = state.stage === "end" || (state.stage === "pages" && firstVisible() === state.page);
     byId("next").hidden = state.stage === "end";
-    byId("next").textContent = state.stage === "review" ? "Send my answers" : "Continue";
+    byId("next").textContent = state.stage === "review" ? (model.submit_url ? "Send my answers" : "Finish") : "Continue";
     var visible = pages.map(function (_, i) { return i; }).filter(pageVisible);
     var at = state.stage === "pages" ? visible.indexOf(state.page) + 1 : visible.length;
     byId("progress-text").textContent = state.stage === "pages" ? "Page " + at + " of " + visible.length : state.stage === "review" ? "Check your answers" : "Finished";
@@ -251,7 +305,7 @@
     });
   }
   function record() {
-    if (!state.respondent) state.respondent = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + Math.floor(Math.random() * 1e9);
+    if (!state.respondent) state.respondent = newId();
     var rec = Quire.encode(model, Quire.route(model, state.raw), state.raw, state.respondent);
     if (model.pilot) model.pages.forEach(function (p) { rec["pilot_" + p.id] = state.pilot["pilot_" + p.id] || ""; });
     return rec;
@@ -268,9 +322,10 @@
     function endMessage() {
     var ended = Quire.route(model, state.raw).ended_by;
     var screen = model.items.filter(function (i) { return i.item === "screen" && i.id === ended; })[0];
+    byId("end-message").textContent = "";
+    if (!screen) return;
     var p = document.createElement("p");
-    p.textContent = screen ? screen.message : "Your answers are complete.";
-        byId("end-message").textContent = "";
+    p.textContent = screen.message;
     byId("end-message").appendChild(p);
   }
   function finish() {
@@ -280,23 +335,57 @@
     show();
     focusHeading();
     if (model.submit_url) submit();
+    else byId("start-new").hidden = false;
   }
+
+  // ---- Sending -----------------------------------------------------------------------------
+  // One send at a time; no answer within the timeout is a failure; after a failure the form
+  // tries again with growing waits, and at once when the browser comes back online. Success
+  // is the server's acknowledgement: 2xx, or 409 for an id it already holds.
+  var sending = false, attempts = 0, retryTimer = null;
+  function setHeading(text) { byId("end-title").textContent = text; }
   function submit() {
-    var status = byId("submit-status");
+    if (sending || state.sent || !model.submit_url) return;
+    sending = true;
+    clearTimeout(retryTimer);
+    var status = byId("submit-status"), retry = byId("retry");
     status.textContent = "Sending your answers…";
-    fetch(model.submit_url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(record()) })
+    retry.disabled = true;
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var seconds = model.submit_timeout_s || 30;
+    var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, seconds * 1000);
+    fetch(model.submit_url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": state.respondent },
+      body: JSON.stringify(record()),
+      signal: ctrl ? ctrl.signal : undefined,
+    })
       .then(function (r) {
-        if (!r.ok) throw new Error("the server answered " + r.status);
-        status.textContent = "Your answers have been sent. Thank you.";
-        byId("retry").hidden = true;
+        if (!(r.ok || r.status === 409)) throw new Error("the server answered " + r.status);
         state.sent = true;
-        save();
+        setHeading("Thank you");
+        status.textContent = "Your answers have been sent. Thank you.";
+        retry.hidden = true;
+        byId("start-new").hidden = false;
+        // Acknowledged: nothing stays behind on a shared device.
+        forget();
       })
       .catch(function (e) {
-        status.textContent = "Your answers could not be sent (" + e.message + "). They are kept in this browser: try again, or download them.";
-        byId("retry").hidden = false;
+        var why = e && e.name === "AbortError" ? "no answer from the server in " + seconds + " seconds" : e.message;
+        setHeading("Your answers are not sent yet");
+        status.textContent = "Your answers could not be sent (" + why + "). They are kept in this browser: try again, or download them.";
+        retry.hidden = false;
+        attempts += 1;
+        retryTimer = setTimeout(submit, Math.min(300, 5 * Math.pow(3, attempts - 1)) * 1000);
+        save();
+      })
+      .then(function () {
+        clearTimeout(timer);
+        sending = false;
+        retry.disabled = false;
       });
   }
+  window.addEventListener("online", function () { if (state.stage === "end" && !state.sent) submit(); });
 
   // ---- Events ------------------------------------------------------------------------------
   form.addEventListener("change", function (e) {
@@ -343,20 +432,56 @@
     materialize(state.page);
     refresh(); save(); show(); focusHeading();
   });
+  function restart() {
+    forget();
+    clearTimeout(retryTimer);
+    state = newState();
+    form.reset();
+    Object.keys(built).forEach(function (i) { writePage(Number(i)); });
+    notice("");
+    byId("start-new").hidden = true;
+    byId("retry").hidden = true;
+    byId("submit-status").textContent = "";
+    setHeading(model.submit_url ? "Your answers are not sent yet" : "Your answers are complete");
+    state.page = firstVisible();
+    materialize(state.page);
+    refresh(); show(); focusHeading();
+  }
   byId("clear").addEventListener("click", function () {
     if (!window.confirm("Clear all your answers? This cannot be undone.")) return;
-    try { localStorage.removeItem(key); } catch (e) { /* nothing stored */ }
-    state = { raw: {}, pilot: {}, page: 0, respondent: null, stage: "pages", saved_at: 0 };
-    form.reset();
-    refresh(); show(); focusHeading();
+    restart();
   });
-  byId("download-json").addEventListener("click", function () { download(model.survey + "-response.json", JSON.stringify(record(), null, 2), "application/json"); });
+  byId("start-new").addEventListener("click", function () {
+    if (!state.sent && !window.confirm("Start a new response? These answers are cleared from this browser: download them first if you need them.")) return;
+    restart();
+  });
+  function fileName(ext) { return model.survey + "-" + state.respondent + "." + ext; }
+  byId("download-json").addEventListener("click", function () { download(fileName("json"), JSON.stringify(record(), null, 2), "application/json"); });
   byId("download-csv").addEventListener("click", function () {
     var rec = record(), names = Object.keys(rec);
-    download(model.survey + "-response.csv", names.map(csvCell).join(",") + "\r\n" + names.map(function (n) { return csvCell(rec[n]); }).join(",") + "\r\n", "text/csv");
+    download(fileName("csv"), names.map(csvCell).join(",") + "\r\n" + names.map(function (n) { return csvCell(rec[n]); }).join(",") + "\r\n", "text/csv");
   });
   byId("retry").addEventListener("click", submit);
+  // Another tab of the same response saved: take its answers, so neither tab writes a stale
+  // copy over the other's.
+  window.addEventListener("storage", function (e) {
+    if (e.key !== key) return;
+    var s = null;
+    try { s = JSON.parse(e.newValue || "null"); } catch (err) { s = null; }
+    if (!s) { restart(); return; }
+    fit(s);
+    var page = state.page, stage = state.stage;
+    state = s;
+    if (stage === "pages" && state.stage === "pages") state.page = page;
+    Object.keys(built).forEach(function (i) { writePage(Number(i)); });
+    materialize(state.page);
+    refresh(); show();
+  });
 
+  try {
+    localStorage.setItem(key + ":probe", "1");
+    localStorage.removeItem(key + ":probe");
+  } catch (e) { storageRefused(); }
   load();
   refresh();
   if (state.stage === "pages" && !pageVisible(state.page)) state.page = firstVisible();
@@ -365,11 +490,12 @@
     if (state.stage === "review") buildReview();
   if (state.stage === "end") {
     endMessage();
-    // Finished but not sent (a failed POST, then a reload): offer to send again.
+    // Finished but not sent (a failed POST, then a reload): say so, and send again.
     if (model.submit_url && !state.sent) {
       byId("submit-status").textContent = "Your answers have not been sent yet. They are kept in this browser: try again, or download them.";
       byId("retry").hidden = false;
-    }
+      submit();
+    } else if (!model.submit_url) byId("start-new").hidden = false;
   }
   show();
   // Printing shows every page the respondent is routed through.
