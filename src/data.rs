@@ -36,6 +36,18 @@ pub enum ColumnKind {
     Audience,
     /// The spec version the response was collected with.
     SpecVersion,
+    /// The spec's content hash: tells apart two revisions made under one version.
+    SpecHash,
+    /// How the response was collected: `web`, `paper` (keyed in) or `telephone`.
+    Mode,
+    /// The language the respondent answered in (BCP 47).
+    Language,
+    /// Paradata: a UTC time, `YYYY-MM-DDThh:mm:ssZ` (`started_at`, `submitted_at`).
+    Timestamp,
+    /// Paradata: whole seconds from `started_at` to `submitted_at`.
+    Duration,
+    /// Paradata: the share of the questions asked that were answered, 0 to 1.
+    Completion,
     /// A choice's code from `list` (single choice, grid row, categorical derived variable).
     Code {
         list: String,
@@ -69,11 +81,52 @@ impl ColumnKind {
             ColumnKind::RespondentId
                 | ColumnKind::Audience
                 | ColumnKind::SpecVersion
+                | ColumnKind::SpecHash
+                | ColumnKind::Mode
+                | ColumnKind::Language
+                | ColumnKind::Timestamp
                 | ColumnKind::Text
                 | ColumnKind::WriteIn { .. }
                 | ColumnKind::Date
         )
     }
+
+    /// The identifying columns every record has, always filled in: never a missing code.
+    pub fn is_identity(&self) -> bool {
+        matches!(
+            self,
+            ColumnKind::RespondentId
+                | ColumnKind::Audience
+                | ColumnKind::SpecVersion
+                | ColumnKind::SpecHash
+                | ColumnKind::Mode
+                | ColumnKind::Language
+        )
+    }
+
+    /// Columns about the response rather than its answers (identity and paradata).
+    pub fn is_meta(&self) -> bool {
+        self.is_identity()
+            || matches!(
+                self,
+                ColumnKind::Timestamp | ColumnKind::Duration | ColumnKind::Completion
+            )
+    }
+}
+
+/// The modes a response can be collected in (the `mode` column).
+pub const MODES: [&str; 3] = ["web", "paper", "telephone"];
+
+/// What is known about how a response was collected, beside its answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Paradata {
+    /// `web`, `paper` or `telephone`; `web` when not given.
+    pub mode: Option<String>,
+    /// The respondent's language; the survey's when not given.
+    pub language: Option<String>,
+    /// UTC, `YYYY-MM-DDThh:mm:ssZ`.
+    pub started_at: Option<String>,
+    pub submitted_at: Option<String>,
 }
 
 /// The record's columns, in order.
@@ -90,6 +143,21 @@ pub fn columns(model: &Questionnaire) -> Vec<Column> {
         meta("respondent_id", ColumnKind::RespondentId, "Respondent identifier"),
         meta("audience", ColumnKind::Audience, "Respondent group"),
         meta("spec_version", ColumnKind::SpecVersion, "Questionnaire version"),
+        meta("spec_hash", ColumnKind::SpecHash, "Questionnaire content hash"),
+        meta("mode", ColumnKind::Mode, "Mode of collection"),
+        meta("language", ColumnKind::Language, "Language of the response"),
+        meta("started_at", ColumnKind::Timestamp, "Time the response started (UTC)"),
+        meta(
+            "submitted_at",
+            ColumnKind::Timestamp,
+            "Time the response was submitted (UTC)",
+        ),
+        meta("duration_s", ColumnKind::Duration, "Seconds from start to submission"),
+        meta(
+            "completion",
+            ColumnKind::Completion,
+            "Share of the questions asked that were answered",
+        ),
     ];
     for v in &model.variables {
         let list = v.choice_list.as_ref().and_then(|l| model.choice_list(l));
@@ -201,7 +269,8 @@ impl Cell {
     }
 }
 
-/// Encodes one response: its route through the questionnaire, and the raw write-ins.
+/// Encodes one response: its route through the questionnaire, and the raw write-ins, with
+/// no paradata known (times missing, mode `web`).
 pub fn encode(
     model: &Questionnaire,
     columns: &[Column],
@@ -210,6 +279,23 @@ pub fn encode(
     route: &Route,
     raw: &dyn Answers,
 ) -> Vec<Cell> {
+    encode_with(model, columns, respondent, audience, route, raw, &Paradata::default())
+}
+
+/// Encodes one response with what is known of how it was collected.
+pub fn encode_with(
+    model: &Questionnaire,
+    columns: &[Column],
+    respondent: &str,
+    audience: &str,
+    route: &Route,
+    raw: &dyn Answers,
+    paradata: &Paradata,
+) -> Vec<Cell> {
+    let time = |t: &Option<String>| match t {
+        Some(t) if parse_timestamp(t).is_some() => Cell::Text(t.clone()),
+        _ => Cell::Missing,
+    };
     columns
         .iter()
         .map(|c| {
@@ -218,6 +304,24 @@ pub fn encode(
                 ColumnKind::RespondentId => Cell::Text(respondent.to_string()),
                 ColumnKind::Audience => Cell::Text(audience.to_string()),
                 ColumnKind::SpecVersion => Cell::Text(model.survey.version.clone()),
+                ColumnKind::SpecHash => Cell::Text(model.content_hash.clone()),
+                ColumnKind::Mode => Cell::Text(paradata.mode.clone().unwrap_or_else(|| "web".into())),
+                ColumnKind::Language => Cell::Text(
+                    paradata
+                        .language
+                        .clone()
+                        .unwrap_or_else(|| model.survey.language.clone()),
+                ),
+                ColumnKind::Timestamp if c.name == "started_at" => time(&paradata.started_at),
+                ColumnKind::Timestamp => time(&paradata.submitted_at),
+                ColumnKind::Duration => match (
+                    paradata.started_at.as_deref().and_then(parse_timestamp),
+                    paradata.submitted_at.as_deref().and_then(parse_timestamp),
+                ) {
+                    (Some(a), Some(b)) if b >= a => Cell::Int(b - a),
+                    _ => Cell::Missing,
+                },
+                ColumnKind::Completion => completion(model, route).map(Cell::Number).unwrap_or(Cell::Missing),
                 // Not offered to this audience (a whole question, or one option of it).
                 _ if !c.audiences.iter().any(|a| a == audience) => Cell::NotApplicable,
                 ColumnKind::WriteIn { list } => {
@@ -259,6 +363,54 @@ pub fn encode(
         .collect()
 }
 
+/// The share of the questions asked that were answered: over the question variables (grid
+/// rows one each) coded as answered or missing, those answered, to three decimals. None when
+/// nothing was asked.
+pub fn completion(model: &Questionnaire, route: &Route) -> Option<f64> {
+    let (mut asked, mut answered) = (0u32, 0u32);
+    for v in &model.variables {
+        match route.states.get(&v.name) {
+            Some(State::Answered(_)) => {
+                asked += 1;
+                answered += 1;
+            }
+            Some(State::Missing | State::Unknown) => asked += 1,
+            _ => {}
+        }
+    }
+    (asked > 0).then(|| (f64::from(answered) * 1000.0 / f64::from(asked)).round() / 1000.0)
+}
+
+/// Seconds since 1970 of a UTC time written `YYYY-MM-DDThh:mm:ssZ` (the record's form);
+/// None for anything else.
+pub fn parse_timestamp(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in[(mo - 1) as usize] || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    // Days from the civil date (H. Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
 fn answered(model: &Questionnaire, kind: &ColumnKind, value: &Value) -> Cell {
     let code_of = |list: &str, v: &str| model.choice_list(list).and_then(|l| l.get(v)).map(|o| o.code);
     match (kind, value) {
@@ -293,11 +445,55 @@ pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
     let cols = columns(model);
     synthetic_answers(model, n, seed)
         .into_iter()
-        .map(|(id, raw)| {
+        .enumerate()
+        .map(|(i, (id, raw))| {
             let route = model.route(&raw.audience, &raw);
-            encode(model, &cols, &id, &raw.audience, &route, &raw)
+            encode_with(
+                model,
+                &cols,
+                &id,
+                &raw.audience,
+                &route,
+                &raw,
+                &synthetic_paradata(i, seed),
+            )
         })
         .collect()
+}
+
+/// Plausible paradata for the `i`th synthetic response: web, started within the study's
+/// five months of 2019, 4 to 40 minutes long, every tenth one without a submission time.
+pub fn synthetic_paradata(i: usize, seed: u64) -> Paradata {
+    let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed;
+    let start = 1_564_617_600 + (h % (150 * 86_400)) as i64; // 2019-08-01 onwards
+    let length = 240 + ((h >> 20) % 2_160) as i64;
+    Paradata {
+        mode: None,
+        language: None,
+        started_at: Some(format_timestamp(start)),
+        submitted_at: (i % 10 != 9).then(|| format_timestamp(start + length)),
+    }
+}
+
+/// A time in seconds since 1970 as `YYYY-MM-DDThh:mm:ssZ`.
+pub fn format_timestamp(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Civil date from days (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 /// The raw answers behind [`synthetic`]: what respondents entered, before routing.
@@ -397,4 +593,33 @@ pub fn synthetic_answers(model: &Questionnaire, n: usize, seed: u64) -> Vec<(Str
         rows.push((format!("R{:04}", i + 1), raw));
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_and_write_back() {
+        for t in [0, 951_782_400, 1_564_617_600, 1_609_459_199, 4_102_444_800] {
+            assert_eq!(
+                parse_timestamp(&format_timestamp(t)),
+                Some(t),
+                "{}",
+                format_timestamp(t)
+            );
+        }
+        assert_eq!(format_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(parse_timestamp("2019-08-01T00:00:00Z"), Some(1_564_617_600));
+        for bad in [
+            "2019-02-29T00:00:00Z",
+            "2019-08-01T24:00:00Z",
+            "2019-08-01 00:00:00Z",
+            "2019-08-01T00:00:00.000Z",
+            "-99",
+            "",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::eval::{self, Answers, Value};
 use crate::expr::Expr;
-pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType};
+pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
 pub const IR_FORMAT: &str = "quire-ir/1";
@@ -449,6 +449,8 @@ pub struct Row {
 pub struct Validation {
     pub check: Condition,
     pub message: Text,
+    /// `warning`: a soft check the respondent may confirm; the data keep the answer.
+    pub severity: Severity,
 }
 
 /// Where a variable stands for one respondent.

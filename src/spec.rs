@@ -363,6 +363,38 @@ pub struct Validation {
     pub check: Sp<String>,
     /// Shown to the respondent when it does not hold.
     pub message: Text,
+    /// `error` (default): the answer is refused until the rule holds. `warning`: a soft
+    /// check the respondent may confirm and go on ("That is a lot of visits; please check").
+    pub severity: Option<Sp<Severity>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema, serde::Serialize)]
+#[schemars(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The answer is refused until the rule holds.
+    #[default]
+    Error,
+    /// The respondent is asked to check the answer and may confirm it as it is.
+    Warning,
+}
+
+impl Severity {
+    pub const NAMES: [&'static str; 2] = ["error", "warning"];
+
+    fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "error" => Some(Self::Error),
+            "warning" => Some(Self::Warning),
+            _ => None,
+        }
+    }
+}
+
+impl Read for Sp<Severity> {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        keyword(node, r, "validation severity", &Severity::NAMES, Severity::from_name)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
@@ -1123,10 +1155,12 @@ impl Read for Validation {
         let mut f = Fields::new(node, "a validation rule", r)?;
         let check = f.req(r, "check");
         let message = f.req(r, "message");
+        let severity = f.opt(r, "severity");
         f.finish(r);
         Some(Validation {
             check: check?,
             message: message?,
+            severity,
         })
     }
 }

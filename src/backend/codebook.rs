@@ -19,6 +19,18 @@ pub struct Codebook {
     pub sections: Vec<Section>,
     /// Multiple-choice questions, as sets of 0/1 columns.
     pub multiple_response_sets: Vec<ResponseSet>,
+    /// The columns about each response rather than its answers: identity and paradata.
+    pub record_columns: Vec<RecordColumn>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordColumn {
+    pub name: String,
+    pub label: String,
+    /// `text`, `integer`, `number` or `datetime`.
+    pub kind: &'static str,
+    /// What the column holds, and when it is missing.
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -458,7 +470,38 @@ pub fn build(model: &Questionnaire) -> Codebook {
         screening,
         sections,
         multiple_response_sets,
+        record_columns: record_columns(model, &columns),
     }
+}
+
+/// The identity and paradata columns, described for analysts (docs/data.md).
+fn record_columns(model: &Questionnaire, columns: &[data::Column]) -> Vec<RecordColumn> {
+    use data::ColumnKind as K;
+    let missing = model.survey.missing_codes.missing;
+    columns
+        .iter()
+        .filter(|c| c.kind.is_meta())
+        .map(|c| {
+            let (kind, description) = match c.kind {
+                K::RespondentId => ("text", "The response's unique identifier, made once when it starts.".to_string()),
+                K::Audience => ("text", "The respondent group's id.".to_string()),
+                K::SpecVersion => ("text", format!("survey.version of the spec it was collected with ({}).", model.survey.version)),
+                K::SpecHash => ("text", format!("The spec's content hash, which tells apart revisions under one version ({}).", model.content_hash)),
+                K::Mode => ("text", "How it was collected: web, paper (keyed in) or telephone.".to_string()),
+                K::Language => ("text", format!("The language the respondent answered in (the survey's: {}).", model.survey.language)),
+                K::Timestamp if c.name == "started_at" => ("datetime", format!("When the response started, UTC (YYYY-MM-DDThh:mm:ssZ); {missing} when not recorded.")),
+                K::Timestamp => ("datetime", format!("When the respondent finished and submitted, UTC (YYYY-MM-DDThh:mm:ssZ); {missing} when not recorded.")),
+                K::Duration => ("integer", format!("Whole seconds from started_at to submitted_at, pauses included; {missing} when either is not recorded.")),
+                _ => ("number", format!("The share of the questions asked that were answered (grid rows one each), 0 to 1 to three decimals; {missing} when nothing was asked.")),
+            };
+            RecordColumn {
+                name: c.name.clone(),
+                label: c.label.clone(),
+                kind,
+                description,
+            }
+        })
+        .collect()
 }
 
 /// "Patients: Me; Parents and carers: Me (the parent or carer)".
@@ -537,6 +580,21 @@ pub fn csv(cb: &Codebook) -> String {
         "code_label",
         "code_status",
     ]);
+    for c in &cb.record_columns {
+        let _ = w.write_record([
+            c.name.as_str(),
+            c.name.as_str(),
+            &csv_safe(&c.label),
+            "",
+            c.kind,
+            "",
+            &csv_safe(&c.description),
+            "",
+            "",
+            "",
+            "",
+        ]);
+    }
     for s in &cb.sections {
         for e in &s.variables {
             let wording = e
@@ -671,6 +729,26 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
             })
             .unwrap_or_default()
     };
+    for c in &cb.record_columns {
+        let intrvl = if matches!(c.kind, "integer" | "number") {
+            "contin"
+        } else {
+            "discrete"
+        };
+        let _ = w.write_event(start(
+            "var",
+            &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
+        ));
+        el(&mut w, "labl", &[], &c.label);
+        el(&mut w, "txt", &[], &c.description);
+        let fmt_type = if matches!(c.kind, "integer" | "number") {
+            "numeric"
+        } else {
+            "character"
+        };
+        el(&mut w, "varFormat", &[("type", fmt_type)], "");
+        let _ = w.write_event(Event::End(BytesEnd::new("var")));
+    }
     for s in &cb.sections {
         for e in &s.variables {
             for c in &e.columns {

@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 
 use super::File;
 use crate::data::{self, ColumnKind};
-use crate::model::{DerivedRule, Instrument, Item, Questionnaire};
+use crate::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 
 /// Which edition of the form: the production form, or the pilot form with a feedback box
 /// after each section (stored as `pilot_<section id>`, outside the codebook).
@@ -62,7 +62,13 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                         "kind": q.kind.name(), "page": page, "number": q.number, "label": q.label,
                         "options": options, "variables": q.variable_names(),
                         "rows": q.rows.iter().map(|r| json!({ "variable": r.variable, "label": r.label.plain() })).collect::<Vec<_>>(),
-                        "validations": q.validations.iter().map(|v| json!({ "check": v.check.expr, "message": v.message.plain() })).collect::<Vec<_>>(),
+                        "validations": q.validations.iter().map(|v| {
+                            let mut j = json!({ "check": v.check.expr, "message": v.message.plain() });
+                            if v.severity == Severity::Warning {
+                                j["warning"] = json!(true);
+                            }
+                            j
+                        }).collect::<Vec<_>>(),
                     });
                     // Only what is set: a form of 5,000 questions must stay quick to load.
                     if q.required {
@@ -127,6 +133,12 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                 ColumnKind::RespondentId => "respondent_id",
                 ColumnKind::Audience => "audience",
                 ColumnKind::SpecVersion => "spec_version",
+                ColumnKind::SpecHash => "spec_hash",
+                ColumnKind::Mode => "mode",
+                ColumnKind::Language => "language",
+                ColumnKind::Timestamp => "timestamp",
+                ColumnKind::Duration => "duration",
+                ColumnKind::Completion => "completion",
                 ColumnKind::Code { list } => {
                     let codes: serde_json::Map<String, Json> = model
                         .choice_list(list)
@@ -160,6 +172,8 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
     json!({
         "survey": model.survey.id,
         "version": model.survey.version,
+        "content_hash": model.content_hash,
+        "language": model.survey.language,
         "audience": audience,
         // By survey, version and audience: a redeploy of the same version keeps answers in
         // progress (the form keeps those that still fit it).
@@ -177,6 +191,22 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "variables": model.variables.iter().map(|v| &v.name).collect::<Vec<_>>(),
         "columns": columns,
     })
+}
+
+/// Which questions a form marks: the fewer of the required and the optional ones, so a
+/// respondent is told the exception (GOV.UK marks optional questions where most are required).
+fn required_marker(instrument: &Instrument) -> &'static str {
+    let (mut required, mut optional) = (0usize, 0usize);
+    for it in instrument.sections.iter().flat_map(|s| &s.items) {
+        if let Item::Question(q) = it {
+            if q.required {
+                required += 1;
+            } else {
+                optional += 1;
+            }
+        }
+    }
+    if optional < required { "optional" } else { "required" }
 }
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` as \u escapes.
@@ -197,6 +227,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         audience => minijinja::Value::from(minijinja::value::Serde(audience)),
         sections => minijinja::Value::from(minijinja::value::Serde(&instrument.sections)),
         pilot => edition == Edition::Pilot,
+        mark => required_marker(instrument),
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
         model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),

@@ -146,9 +146,24 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                     f["constraints"] =
                         json!({ "required": true, "enum": model.audiences.iter().map(|a| &a.id).collect::<Vec<_>>() });
                 }
-                ColumnKind::SpecVersion => {
+                ColumnKind::SpecVersion | ColumnKind::SpecHash | ColumnKind::Language => {
                     f["type"] = json!("string");
                     f["constraints"] = json!({ "required": true });
+                }
+                ColumnKind::Mode => {
+                    f["type"] = json!("string");
+                    f["categories"] = json!(data::MODES);
+                    f["constraints"] = json!({ "required": true, "enum": data::MODES });
+                }
+                // UTC, `YYYY-MM-DDThh:mm:ssZ`: Frictionless's default datetime format.
+                ColumnKind::Timestamp => f["type"] = json!("datetime"),
+                ColumnKind::Duration => {
+                    f["type"] = json!("integer");
+                    f["constraints"] = json!({ "minimum": 0 });
+                }
+                ColumnKind::Completion => {
+                    f["type"] = json!("number");
+                    f["constraints"] = json!({ "minimum": 0, "maximum": 1 });
                 }
                 ColumnKind::Code { .. } | ColumnKind::Flag { .. } | ColumnKind::Boolean => {
                     f["type"] = json!("integer");
@@ -292,7 +307,20 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
     for c in cols {
         let labels = value_labels(model, c);
         let schema = match &c.kind {
-            ColumnKind::RespondentId | ColumnKind::SpecVersion => json!({ "type": "string", "minLength": 1 }),
+            ColumnKind::RespondentId | ColumnKind::SpecVersion | ColumnKind::SpecHash | ColumnKind::Language => {
+                json!({ "type": "string", "minLength": 1 })
+            }
+            ColumnKind::Mode => json!({ "enum": data::MODES }),
+            ColumnKind::Timestamp => json!({ "anyOf": [
+                { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$" },
+                { "const": codes.missing.to_string() }
+            ] }),
+            ColumnKind::Duration => {
+                json!({ "anyOf": [{ "type": "integer", "minimum": 0 }, { "const": codes.missing }] })
+            }
+            ColumnKind::Completion => {
+                json!({ "anyOf": [{ "type": "number", "minimum": 0, "maximum": 1 }, { "const": codes.missing }] })
+            }
             ColumnKind::Audience => json!({ "enum": model.audiences.iter().map(|a| &a.id).collect::<Vec<_>>() }),
             ColumnKind::Code { .. } | ColumnKind::Flag { .. } | ColumnKind::Boolean => {
                 let mut allowed: Vec<i64> = labels.iter().map(|(v, _)| *v).collect();
@@ -359,7 +387,7 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
         "description": format!("Codes {} = not applicable (routed past, or not asked of this group) and {} = missing (asked, not answered).", codes.not_applicable, codes.missing),
         "type": "object",
         "properties": props,
-        "required": ["respondent_id", "audience", "spec_version"],
+        "required": cols.iter().filter(|c| c.kind.is_meta()).map(|c| &c.name).collect::<Vec<_>>(),
         "additionalProperties": false,
         "allOf": rules,
         "$defs": defs
@@ -586,10 +614,7 @@ pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
                 c.name, c.name, codes.not_applicable
             ));
             s.push_str(&format!("replace {} = .b if {} == {}\n", c.name, c.name, codes.missing));
-        } else if !matches!(
-            c.kind,
-            ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::SpecVersion
-        ) {
+        } else if !c.kind.is_identity() {
             s.push_str(&format!(
                 "replace {} = \"\" if inlist({}, \"{}\", \"{}\")\n",
                 c.name, c.name, codes.not_applicable, codes.missing
@@ -861,10 +886,7 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
                     items.join(", ")
                 ));
             }
-        } else if matches!(
-            c.kind,
-            ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::SpecVersion
-        ) {
+        } else if c.kind.is_identity() {
             s.push_str(&format!(
                 "attr(responses${}, \"label\") <- {}\n",
                 c.name,
@@ -904,7 +926,7 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
         .map(|c| {
             let label = c.label.replace(['\n', '\r'], " ");
             let ty = match &c.kind {
-                ColumnKind::Number => "DOUBLE PRECISION NOT NULL".to_string(),
+                ColumnKind::Number | ColumnKind::Completion => "DOUBLE PRECISION NOT NULL".to_string(),
                 k if k.is_numeric() => "INTEGER NOT NULL".to_string(),
                 ColumnKind::RespondentId => "TEXT NOT NULL PRIMARY KEY".to_string(),
                 _ => "TEXT NOT NULL".to_string(),
@@ -926,6 +948,17 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
                     vals.extend([codes.not_applicable.to_string(), codes.missing.to_string()]);
                     format!(" CHECK ({} IN ({}))", c.name, vals.join(", "))
                 }
+                ColumnKind::Mode => format!(
+                    " CHECK ({} IN ({}))",
+                    c.name,
+                    data::MODES.iter().map(|m| sql_str(m)).collect::<Vec<_>>().join(", ")
+                ),
+                ColumnKind::Duration => format!(" CHECK ({} >= 0 OR {} = {})", c.name, c.name, codes.missing),
+                ColumnKind::Completion => format!(
+                    " CHECK (({n} >= 0 AND {n} <= 1) OR {n} = {})",
+                    codes.missing,
+                    n = c.name
+                ),
                 ColumnKind::Integer | ColumnKind::Number => match question_of(model, c) {
                     Some(q) if q.min.is_some() || q.max.is_some() => {
                         let mut conds = Vec::new();

@@ -583,6 +583,7 @@ impl<'a> Checker<'a> {
             .map(|(v, check)| model::Validation {
                 check,
                 message: self.text(&v.message, audience, pos),
+                severity: v.severity.as_ref().map(|s| s.value).unwrap_or_default(),
             })
             .collect();
         let to_u32 = |v: &Option<Sp<i64>>| v.as_ref().and_then(|x| u32::try_from(x.value).ok());

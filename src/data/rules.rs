@@ -97,10 +97,7 @@ pub fn rules(model: &Questionnaire, columns: &[Column]) -> Rules {
     let by_name = |n: &str| columns.iter().find(|c| c.name == n);
     let enc = Encoder { model, columns };
     for c in columns {
-        if matches!(
-            c.kind,
-            ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::SpecVersion
-        ) {
+        if c.kind.is_meta() {
             continue;
         }
         let Some(v) = model.variables.iter().find(|v| v.name == c.variable) else {

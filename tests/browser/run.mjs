@@ -68,7 +68,8 @@ for (const audience of ["patient", "carer", "hcp"]) {
   // Validation: consent is required; continuing without it shows the error summary.
   await next(page);
   check(await visible(page, "#error-summary"), `${audience}: no error summary for a required question`);
-  check((await page.textContent("#error-list")).includes("Select an answer"), `${audience}: error summary lacks the message`);
+  check((await page.textContent("#error-list")).includes("Select an answer to Q1, “I have read the participant information"), `${audience}: the error does not name the question: ${await page.textContent("#error-list")}`);
+  check((await page.title()).startsWith("Error: "), `${audience}: the page title does not say there is an error: ${await page.title()}`);
   check((await currentPage(page)) === "page-0", `${audience}: moved on despite an error`);
   await axe(page, `${audience} error state`);
   await page.check("#consent--yes");
@@ -77,6 +78,14 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await page.check("#eligible_group--yes");
   await next(page);
   check(!(await visible(page, "#error-summary")), `${audience}: error summary stays after fixing`);
+  check(!(await page.title()).startsWith("Error: "), `${audience}: the title still says error`);
+  // Browser Back moves between the form's pages, not out of the form.
+  if (audience === "carer") {
+    await page.goBack();
+    check((await currentPage(page)) === "page-0", `${audience}: Back left the form or stayed put`);
+    await page.goForward();
+    check((await currentPage(page)) === "page-1", `${audience}: Forward did not return`);
+  }
 
   const pagesSeen = [];
   for (let guard = 0; guard < 20; guard++) {
@@ -128,6 +137,18 @@ for (const audience of ["patient", "carer", "hcp"]) {
   }
   check((await currentPage(page)) === "review", `${audience}: did not reach the review page`);
   check((await page.locator("#review-list dt").count()) > 10, `${audience}: review page lists too few answers`);
+  // In questionnaire order, by section, as the respondent read each question.
+  const numbers = (await page.locator("#review-list dt").allTextContents()).map((t) => Number((/^Q(\d+)/.exec(t) || [0, -1])[1]));
+  check(numbers.every((n, i) => n > 0 && (i === 0 || n >= numbers[i - 1])), `${audience}: review not in questionnaire order: ${numbers.join(" ")}`);
+  check((await page.locator("#review-list h2").count()) >= 4, `${audience}: review not grouped by section`);
+  if (audience === "patient") {
+    check((await page.textContent("#review-list")).includes("Who do you live with?"), "patient: review shows analyst labels, not the questions");
+    // Change returns to the review page.
+    await page.locator("#review-list button", { hasText: "Change" }).nth(5).click();
+    check((await currentPage(page)).startsWith("page-"), "patient: Change did not open the question's page");
+    await next(page);
+    check((await currentPage(page)) === "review", "patient: after a change, Continue did not return to the review");
+  }
   await axe(page, `${audience} review`);
   const raw = await page.evaluate(() => window.QuireForm.state().raw);
   await next(page);
@@ -163,6 +184,12 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await next(page);
   check((await currentPage(page)) === "end" && (await page.textContent("#end-message")).includes("survey ends here"), "screened-out respondent not taken to the end");
   results.screened = { record: await page.evaluate(() => window.QuireForm.record()), raw: await page.evaluate(() => window.QuireForm.state().raw) };
+  // A mistyped screening answer can be changed.
+  check(await visible(page, "#change-screen"), "screening: no way back to change the answer");
+  await axe(page, "screened out");
+  await page.click("#change-screen");
+  check((await currentPage(page)) === "page-0", "screening: 'Change your answer' did not return to the question");
+  await page.check("#consent--yes");
   await ctx.close();
 }
 
@@ -183,6 +210,59 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await page.check("#phq9_self_harm--not_at_all");
   check(!(await visible(page, note)), "phq9: the safety note stays after the answer changed");
   await axe(page, "phq9");
+  await ctx.close();
+}
+
+// Numbers: a decimal comma never silently becomes another number; other digits are read.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto("file://" + path.resolve(dir, "patient", "form.html"));
+  // Straight to the use-of-services page (page 6 of 7), past the screening.
+  await page.evaluate(() => {
+    const s = window.QuireForm.state();
+    Object.assign(s.raw, { consent: "yes", adult: "yes", uk: "yes", eligible_group: "yes" });
+    s.page = 5;
+    s.saved_at = Date.now();
+    localStorage.setItem("quire:concord:2019.1:patient", JSON.stringify(s));
+  });
+  await page.reload();
+  for (const [typed, want, reason] of [["1,5", "1,5", "full stop"], ["1e3", "1e3", "in digits"], ["1,000", 1000, "no more than 365"], ["１２", 12, null], ["٣", 3, null]]) {
+    await page.fill("#hs_gp", typed);
+    const got = await page.evaluate(() => window.QuireForm.state().raw.hs_gp);
+    check(got === want, `numbers: \`${typed}\` read as ${JSON.stringify(got)}`);
+    await next(page);
+    if (reason) {
+      check((await page.textContent("#error-list")).includes(reason), `numbers: \`${typed}\` not refused with a reason: ${await page.textContent("#error-list")}`);
+      await axe(page, `number error ${typed}`);
+    } else {
+      check(!(await visible(page, "#error-summary")), `numbers: \`${typed}\` refused`);
+      await page.click("#back");
+    }
+  }
+  await ctx.close();
+}
+
+// Grids on a phone: one group per row, every choice labelled, nothing cut off.
+{
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await page.goto("file://" + path.resolve(dir, "patient", "form.html"));
+  await page.evaluate(() => {
+    const s = window.QuireForm.state();
+    Object.assign(s.raw, { consent: "yes", adult: "yes", uk: "yes", eligible_group: "yes" });
+    s.page = 2;
+    s.saved_at = Date.now();
+    localStorage.setItem("quire:concord:2019.1:patient", JSON.stringify(s));
+  });
+  await page.reload();
+  const fits = await page.evaluate(() => {
+    const g = document.querySelector(".grid"), last = document.getElementById("cc_pref_liaise--unsure");
+    const r = last.getBoundingClientRect();
+    return { overflow: g.scrollWidth - g.clientWidth, right: r.right, width: window.innerWidth, label: last.nextElementSibling.getBoundingClientRect().width };
+  });
+  check(fits.overflow <= 1 && fits.right <= fits.width && fits.label > 0, "phone grid: a column is cut off or unlabelled: " + JSON.stringify(fits));
+  await axe(page, "phone grid");
   await ctx.close();
 }
 
@@ -277,9 +357,31 @@ for (const audience of ["patient", "carer", "hcp"]) {
   page.on("pageerror", (e) => problems.push(`submit: script error ${e.message}`));
   await page.clock.install({ time: new Date("2026-03-02T09:00:00Z") });
   await page.goto("file://" + path.resolve(dir, "submit", "form.html"));
+  // The minority is marked: here the one required question.
+  check((await page.textContent("#q-likes_tea legend")).includes("(required)") && !(await page.textContent("#q-cups")).includes("(optional)"), "submit: required question not marked, or optional ones marked too");
   await page.check("#likes_tea--yes");
+  // A soft check asks once; Continue again confirms the answer as it is.
+  await page.fill("#cups", "20");
+  // A date typed with a six-digit year is refused, never exported.
+  await page.$eval("#visit", (e) => { e.value = "275760-03-11"; e.dispatchEvent(new Event("change", { bubbles: true })); });
+  await next(page);
+  check((await page.textContent("#error-list")).includes("Enter a real date"), "submit: a six-digit year was accepted: " + (await page.textContent("#error-list")));
+  check((await page.textContent("#error-summary-title")) === "There is a problem", "submit: a hard error shown as a soft check");
+  await page.fill("#visit", "2019-08-01");
+  await next(page);
+  check((await currentPage(page)) === "page-0" && (await page.textContent("#error-summary-title")) === "Please check your answers", "submit: the soft check did not ask");
+  check((await page.textContent("#error-list")).includes("That is a lot of tea") && (await page.title()).startsWith("Check: "), "submit: the soft check's message or title is wrong");
+  await axe(page, "soft check");
+  await next(page);
+  check((await currentPage(page)) === "review", "submit: a confirmed soft check still blocked the page");
+  await page.click("#back");
+  await page.fill("#cups", "13");
+  await next(page);
+  check((await currentPage(page)) === "page-0", "submit: a changed answer was not checked again");
   await page.fill("#cups", "4");
   await next(page);
+  check((await currentPage(page)) === "review", "submit: an answer within the soft check was stopped");
+  await page.clock.runFor(90000);
   await next(page); // review -> send
   await page.waitForFunction(() => /could not be sent/.test(document.getElementById("submit-status").textContent));
   check(!(await page.textContent("#end-title")).includes("Thank you"), "submit: 'Thank you' after a failed send");
@@ -314,7 +416,13 @@ for (const audience of ["patient", "carer", "hcp"]) {
   const per = (m) => posts.filter((p) => p.mode === m).length;
   check(per("fail") === 2 && per("hang") === 1 && per("drop") >= 1 && per("conflict") === 1, "submit: requests per attempt " + JSON.stringify(posts.map((p) => p.mode)));
   check(posts[posts.length - 1].record.likes_tea === 1 && posts[posts.length - 1].record.cups === 4, "submit: the server did not receive the record");
-  results.submitted = { record: posts[posts.length - 1].record, posts: posts.length };
+  // Paradata: the times of the response (the clock started at 09:00), its completion, mode,
+  // language and content hash; a retry keeps the time it was finished.
+  const last = posts[posts.length - 1].record;
+  check(/^2026-03-02T09:00:0\dZ$/.test(last.started_at) && /^2026-03-02T09:01:[3-5]\dZ$/.test(last.submitted_at), "submit: times " + last.started_at + " .. " + last.submitted_at);
+  check(last.duration_s >= 90 && last.duration_s < 120 && last.completion === 1 && last.mode === "web" && last.language === "en" && /^[0-9a-f]{16}$/.test(last.spec_hash), "submit: paradata " + JSON.stringify(last));
+  check(posts.every((p) => p.record.submitted_at === last.submitted_at), "submit: a retry changed the submission time");
+  results.submitted = { record: last, posts: posts.length };
   // The next person on this device starts afresh, with a new identity.
   await page.click("#start-new");
   check((await currentPage(page)) === "page-0" && !(await page.isChecked("#likes_tea--yes")), "submit: 'Start a new response' kept the previous answers");

@@ -100,7 +100,23 @@ fn flagship_forms_work_in_chromium() {
         let raw = answers_from(audience, r["raw"].as_object().unwrap());
         let id = record["respondent_id"].as_str().unwrap();
         let route = model.route(audience, &raw);
-        let cells = quire::data::encode(&model, &cols, id, audience, &route, &raw);
+        // The form's own clock gives the times; everything else must be what Quire computes.
+        let time = |k: &str| record[k].as_str().filter(|t| *t != "-99").map(str::to_string);
+        let paradata = quire::data::Paradata {
+            mode: Some("web".into()),
+            language: None,
+            started_at: time("started_at"),
+            submitted_at: time("submitted_at"),
+        };
+        if name != "screened" {
+            let (start, end) = (paradata.started_at.as_deref(), paradata.submitted_at.as_deref());
+            let parse = |t: Option<&str>| t.and_then(quire::data::parse_timestamp);
+            assert!(
+                parse(start).is_some() && parse(end) >= parse(start),
+                "{name}: the record's times are {start:?} .. {end:?}"
+            );
+        }
+        let cells = quire::data::encode_with(&model, &cols, id, audience, &route, &raw, &paradata);
         for (c, cell) in cols.iter().zip(cells) {
             let text = cell.render(model.survey.missing_codes);
             let want = if c.kind.is_numeric() {
@@ -168,5 +184,5 @@ fn spec_text_is_never_markup_in_a_form() {
 fn runtime_stays_small() {
     let size = include_str!("../../src/backend/templates/runtime.js").len()
         + include_str!("../../src/backend/templates/form.js").len();
-    assert!(size < 40_000, "form runtime grew to {size} bytes");
+    assert!(size < 48_000, "form runtime grew to {size} bytes");
 }

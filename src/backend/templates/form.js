@@ -13,8 +13,10 @@
   function newId() {
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + "-" + Math.floor(Math.random() * 1e9);
   }
+  // The record's times: UTC to the second, `YYYY-MM-DDThh:mm:ssZ`.
+  function utcNow() { return new Date().toISOString().replace(/\.\d{3}Z$/, "Z"); }
   function newState() {
-    return { raw: {}, pilot: {}, page: 0, respondent: newId(), stage: "pages", saved_at: 0, started_at: new Date().toISOString(), sent: false };
+    return { raw: {}, pilot: {}, page: 0, respondent: newId(), stage: "pages", saved_at: 0, started_at: utcNow(), submitted_at: null, confirmed: {}, sent: false };
   }
   var state = newState();
   var key = model.storage_key;
@@ -107,6 +109,13 @@
   }
 
   // ---- Inputs <-> answers ------------------------------------------------------------------
+  // Digits typed in another script (full-width, Arabic-Indic) are read as the digits they are.
+  function asciiDigits(t) {
+    return t.replace(/[\uFF10-\uFF19\u0660-\u0669\u06F0-\u06F9]/g, function (c) {
+      var n = c.charCodeAt(0);
+      return String(n >= 0xFF10 ? n - 0xFF10 : n >= 0x06F0 ? n - 0x06F0 : n - 0x0660);
+    });
+  }
   function readQuestion(id) {
     var q = model.questions[id];
     q.variables.forEach(function (v) {
@@ -117,7 +126,10 @@
         var c = els.filter(function (e) { return e.checked; })[0];
         state.raw[v] = c ? c.value : null;
       } else if (q.kind === "integer" || q.kind === "decimal") {
-        var t = (els[0].value || "").trim().replace(/,/g, "");
+        var t = asciiDigits(els[0].value || "").replace(/\s+/g, "");
+        // A thousands separator may be written (1,000); any other comma is ambiguous
+        // (1,5 is not 15): the text is kept and refused with a reason, never reread.
+        if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) t = t.replace(/,/g, "");
         state.raw[v] = t === "" ? null : (/^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t);
       } else {
         state.raw[v] = els[0].value === "" ? null : els[0].value;
@@ -210,34 +222,57 @@
       var answered = q.variables.some(function (v) { return Quire.normalised(state.raw[v]) !== null; });
       var all = q.variables.every(function (v) { return Quire.normalised(state.raw[v]) !== null; });
       var a = state.raw[q.variables[0]];
-      if (q.required && !all) msg = q.kind === "multiple" || q.kind === "single" ? "Select an answer" : q.kind === "grid" ? "Answer every row" : "Enter an answer";
+      if (q.required && !all) msg = q.kind === "multiple" || q.kind === "single" ? "Select an answer to " + named(id) : q.kind === "grid" ? "Answer every row of " + named(id) : "Enter an answer to " + named(id);
       else if (answered && (q.kind === "integer" || q.kind === "decimal")) {
-        if (typeof a !== "number" || (q.kind === "integer" && !Number.isInteger(a))) msg = q.kind === "integer" ? "Enter a whole number, like 12" : "Enter a number, like 2.5";
+        if (typeof a === "string" && a.indexOf(",") >= 0) msg = "Use a full stop for decimals in " + q.number + ", like 2.5: a comma here is not a decimal point";
+        else if (typeof a === "string" && /e/i.test(a)) msg = "Write " + q.number + " out in digits, like 1000";
+        else if (typeof a !== "number" || (q.kind === "integer" && !Number.isInteger(a))) msg = q.kind === "integer" ? "Enter a whole number at " + q.number + ", like 12" : "Enter a number at " + q.number + ", like 2.5";
         else if (q.min !== null && a < q.min) msg = "Enter a number of at least " + q.min;
         else if (q.max !== null && a > q.max) msg = "Enter a number no more than " + q.max;
         else if (q.decimals !== null && q.kind === "decimal" && (String(a).split(".")[1] || "").length > q.decimals) msg = "Enter at most " + q.decimals + " decimal places";
-      } else if (answered && q.max_length && typeof a === "string" && a.length > q.max_length) msg = "Enter at most " + q.max_length + " characters";
+      } else if (answered && q.kind === "date" && !realDate(a)) msg = "Enter a real date at " + q.number + ", with a four-digit year, like 27 3 2019";
+      else if (answered && q.max_length && typeof a === "string" && a.length > q.max_length) msg = "Enter at most " + q.max_length + " characters";
       else if (answered && q.kind === "multiple") {
         var n = Array.isArray(a) ? a.length : 0;
         if (q.min_selected && n < q.min_selected) msg = "Select at least " + q.min_selected;
         else if (q.max_selected && n > q.max_selected) msg = "Select no more than " + q.max_selected;
       }
+      var warning = false;
       if (!msg && answered) {
-        q.validations.forEach(function (v) { if (!msg && !Quire.holds(v.check, envFor())) msg = v.message; });
+        q.validations.forEach(function (v) { if (!msg && !v.warning && !Quire.holds(v.check, envFor())) msg = v.message; });
+        // Soft checks: asked once; the respondent may confirm the answer as it is.
+        if (!msg) q.validations.forEach(function (v) {
+          if (!msg && v.warning && !Quire.holds(v.check, envFor()) && state.confirmed[id] !== signature(q)) { msg = v.message; warning = true; }
+        });
       }
       var err = byId("error-" + id);
       err.hidden = !msg;
-      err.textContent = msg ? "Error: " + msg : "";
-      el.classList.toggle("has-error", !!msg);
+      err.textContent = msg ? (warning ? "Please check: " : "Error: ") + msg : "";
+      el.classList.toggle("has-error", !!msg && !warning);
+      el.classList.toggle("has-warning", warning);
       if (msg) {
         var first = el.querySelector("input,textarea");
-        out.push({ id: first ? first.id : "q-" + id, message: msg });
+        out.push({ id: first ? first.id : "q-" + id, question: id, message: msg, warning: warning });
       }
     });
     return out;
   }
+  // What a soft check's confirmation holds to: the answers as they were when confirmed.
+  function signature(q) { return JSON.stringify(q.variables.map(function (v) { return state.raw[v]; })); }
+  // "Q9, “Do you have a formal care coordinator?”": error messages name the question.
+  function named(id) { return model.questions[id].number + ", “" + questionText(id).replace(/^Q\d+\s*/, "") + "”"; }
+  function realDate(a) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(a));
+    if (!m) return false;
+    var d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    return +m[1] >= 1000 && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
+  }
   function showSummary(list) {
     var box = byId("error-summary"), ul = byId("error-list");
+    var soft = list.length > 0 && list.every(function (p) { return p.warning; });
+    byId("error-summary-title").textContent = soft ? "Please check your answers" : "There is a problem";
+    byId("warning-help").hidden = !soft;
+    box.classList.toggle("warning-summary", soft);
     ul.textContent = "";
     list.forEach(function (p) {
       var li = document.createElement("li"), a = document.createElement("a");
@@ -248,6 +283,7 @@
       ul.appendChild(li);
     });
     box.hidden = list.length === 0;
+    retitle(list.length > 0, soft);
     if (list.length) box.focus();
   }
 
@@ -264,6 +300,29 @@
     byId("progress-text").textContent = state.stage === "pages" ? "Page " + at + " of " + visible.length : state.stage === "review" ? "Check your answers" : "Finished";
     byId("progress").value = visible.length ? at / visible.length : 1;
   }
+  // Browser Back and Forward move between the form's pages, and each page has its own title.
+  var baseTitle = document.title;
+  function where() { return state.stage === "pages" ? "page-" + state.page : state.stage; }
+  function heading() { var h = document.querySelector("section.page:not([hidden]) h1"); return h ? h.textContent.trim() : ""; }
+  function retitle(errors, soft) { document.title = (errors ? (soft ? "Check: " : "Error: ") : "") + heading() + " – " + baseTitle; }
+  function navigated() {
+    retitle(false);
+    if (window.history && history.pushState) {
+      try { history.pushState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
+    }
+  }
+  window.addEventListener("popstate", function (e) {
+    var to = e.state && e.state.quire;
+    if (!to || state.stage === "end") return;
+    showSummary([]);
+    if (to === "review") { state.stage = "review"; buildReview(); }
+    else if (to.indexOf("page-") === 0) {
+      var p = Number(to.slice(5));
+      if (!pageVisible(p)) return;
+      state.stage = "pages"; state.page = p; materialize(p);
+    } else return;
+    refresh(); save(); show(); retitle(false); focusHeading();
+  });
   function firstVisible() { for (var i = 0; i < pages.length; i++) if (pageVisible(i)) return i; return 0; }
   function nextVisible(from, step) {
     for (var i = from + step; i >= 0 && i < pages.length; i += step) if (pageVisible(i)) return i;
@@ -273,29 +332,56 @@
   function answerText(q, v) {
     var a = state.raw[v];
     if (a === null || a === undefined || (Array.isArray(a) && !a.length)) return "Not answered";
-    if (Array.isArray(a)) return a.map(function (x) { return label(q, x); }).join(", ");
-    if (typeof a === "string" && label(q, a) !== undefined) return label(q, a);
+    var other = state.raw[q + "_other"];
+    var opts = model.questions[q].options;
+    var withOther = function (x) {
+      var o = opts.filter(function (p) { return p.value === x; })[0];
+      return label(q, x) + (o && o.other && other ? ": " + other : "");
+    };
+    if (Array.isArray(a)) return a.map(withOther).join(", ");
+    if (typeof a === "string" && label(q, a) !== undefined) return withOther(a);
     return String(a);
   }
+  // The question as the respondent read it (its legend or label, piped text included).
+  function questionText(id) {
+    materialize(model.questions[id].page);
+    var el = questionEls[id], l = el && el.querySelector("legend, .question-label");
+    var m = l && l.querySelector(".marker"), t = l ? l.textContent : model.questions[id].label;
+    if (m) t = t.replace(m.textContent, "");
+    return t.replace(/\s+/g, " ").trim();
+  }
+  // "Check your answers": in questionnaire order, by section, as the respondent read them.
   function buildReview() {
-    var dl = byId("review-list");
-    dl.textContent = "";
-        Object.keys(model.questions).forEach(function (id) {
-      var q = model.questions[id], st = route.states[q.variables[0]];
+    var box = byId("review-list");
+    box.textContent = "";
+    var lists = {};
+    model.items.forEach(function (it) {
+      if (it.item !== "question") return;
+      var id = it.id, q = model.questions[id], st = route.states[q.variables[0]];
       if (!asked(st)) return;
+      if (!lists[q.page]) {
+        var h = document.createElement("h2");
+        h.textContent = model.pages[q.page].title;
+        lists[q.page] = document.createElement("dl");
+        lists[q.page].className = "review";
+        box.appendChild(h);
+        box.appendChild(lists[q.page]);
+      }
+      var dl = lists[q.page], text = questionText(id);
       q.variables.forEach(function (v, k) {
         var dt = document.createElement("dt"), dd = document.createElement("dd"), dd2 = document.createElement("dd"), b = document.createElement("button");
-        dt.textContent = q.number + " " + (q.rows.length ? q.label + ": " + q.rows[k].label : q.label);
+        dt.textContent = q.rows.length ? text + ": " + q.rows[k].label : text;
         dd.textContent = answerText(id, v);
         b.type = "button";
         b.className = "link";
         b.textContent = "Change";
-        b.setAttribute("aria-label", "Change " + dt.textContent);
-                b.addEventListener("click", function () {
+        b.setAttribute("aria-label", "Change your answer to " + dt.textContent);
+        b.addEventListener("click", function () {
           state.stage = "pages";
           state.page = q.page;
+          state.return_to_review = true;
           materialize(q.page);
-          refresh(); save(); show();
+          refresh(); save(); show(); navigated();
           var t = questionEls[id].querySelector("input,textarea");
           if (t) t.focus();
         });
@@ -304,9 +390,17 @@
       });
     });
   }
+  // Soft checks shown on their own: Continue again confirms the answers as they are.
+  function confirmable(list) {
+    if (!list.every(function (p) { return p.warning; })) return;
+    list.forEach(function (p) { state.confirmed[p.question] = signature(model.questions[p.question]); });
+    save();
+  }
   function record() {
     if (!state.respondent) state.respondent = newId();
-    var rec = Quire.encode(model, Quire.route(model, state.raw), state.raw, state.respondent);
+    var rec = Quire.encode(model, Quire.route(model, state.raw), state.raw, state.respondent, {
+      mode: "web", language: model.language, started_at: state.started_at, submitted_at: state.submitted_at,
+    });
     if (model.pilot) model.pages.forEach(function (p) { rec["pilot_" + p.id] = state.pilot["pilot_" + p.id] || ""; });
     return rec;
   }
@@ -323,6 +417,8 @@
     var ended = Quire.route(model, state.raw).ended_by;
     var screen = model.items.filter(function (i) { return i.item === "screen" && i.id === ended; })[0];
     byId("end-message").textContent = "";
+    // A screening rule ended the survey: its message, and a way back to a mistyped answer.
+    byId("change-screen").hidden = !screen || state.sent;
     if (!screen) return;
     var p = document.createElement("p");
     p.textContent = screen.message;
@@ -330,9 +426,12 @@
   }
   function finish() {
     state.stage = "end";
+    // The time the respondent finished; a retried send keeps it.
+    if (!state.sent) state.submitted_at = utcNow();
     endMessage();
     save();
     show();
+    navigated();
     focusHeading();
     if (model.submit_url) submit();
     else byId("start-new").hidden = false;
@@ -412,25 +511,25 @@
       for (var i = 0; i < pages.length; i++) {
         if (!pageVisible(i)) continue;
         var list = problems(i);
-        if (list.length) { state.stage = "pages"; state.page = i; refresh(); show(); showSummary(list); return; }
+        if (list.length) { state.stage = "pages"; state.page = i; refresh(); show(); showSummary(list); confirmable(list); return; }
       }
       finish();
       return;
     }
     var list = problems(state.page);
     showSummary(list);
-    if (list.length) return;
+    if (list.length) { confirmable(list); return; }
         if (endsHere()) { finish(); return; }
     var n = nextVisible(state.page, 1);
-    if (n < 0) { state.stage = "review"; buildReview(); } else { state.page = n; materialize(n); }
-    refresh(); save(); show(); focusHeading();
+    if (n < 0 || state.return_to_review) { state.return_to_review = false; state.stage = "review"; buildReview(); } else { state.page = n; materialize(n); }
+    refresh(); save(); show(); navigated(); focusHeading();
   });
   byId("back").addEventListener("click", function () {
     showSummary([]);
     if (state.stage === "review") { state.stage = "pages"; state.page = nextVisible(pages.length, -1); }
     else { var p = nextVisible(state.page, -1); if (p >= 0) state.page = p; }
     materialize(state.page);
-    refresh(); save(); show(); focusHeading();
+    refresh(); save(); show(); navigated(); focusHeading();
   });
   function restart() {
     forget();
@@ -462,6 +561,15 @@
     download(fileName("csv"), names.map(csvCell).join(",") + "\r\n" + names.map(function (n) { return csvCell(rec[n]); }).join(",") + "\r\n", "text/csv");
   });
   byId("retry").addEventListener("click", submit);
+  byId("change-screen").addEventListener("click", function () {
+    var ended = Quire.route(model, state.raw).ended_by;
+    if (ended === null || state.sent) return;
+    clearTimeout(retryTimer);
+    state.stage = "pages";
+    state.page = screenPage[ended];
+    materialize(state.page);
+    refresh(); save(); show(); navigated(); focusHeading();
+  });
   // Another tab of the same response saved: take its answers, so neither tab writes a stale
   // copy over the other's.
   window.addEventListener("storage", function (e) {
@@ -498,6 +606,10 @@
     } else if (!model.submit_url) byId("start-new").hidden = false;
   }
   show();
+  retitle(false);
+  if (window.history && history.replaceState) {
+    try { history.replaceState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
+  }
   // Printing shows every page the respondent is routed through.
   window.addEventListener("beforeprint", function () { pages.forEach(function (_, i) { materialize(i); }); refresh(); });
       window.QuireForm = { record: record, state: function () { return state; }, route: function () { return route; }, startupMs: performance.now() - started };

@@ -251,16 +251,44 @@ var Quire = (function () {
 
   // ---- The response record (src/data.rs, encode) ---------------------------------------------
 
-  function encode(form, route, raw, respondent) {
+  // As src/data.rs parse_timestamp: seconds of a UTC `YYYY-MM-DDThh:mm:ssZ`, else null.
+  function seconds(t) {
+    var m = typeof t === "string" && /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(t);
+    if (!m) return null;
+    var d = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    var back = new Date(d);
+    if (+m[1] < 1000 || back.getUTCFullYear() !== +m[1] || back.getUTCMonth() !== +m[2] - 1 || back.getUTCDate() !== +m[3] || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) return null;
+    return Math.floor(d / 1000);
+  }
+  // As src/data.rs completion: answered / (answered + missing) over the question variables.
+  function completion(form, route) {
+    var asked = 0, answered = 0;
+    form.variables.forEach(function (v) {
+      var st = route.states[v];
+      if (!st) return;
+      if (st.state === "answered") { asked++; answered++; } else if (st.state === "missing" || st.state === "unknown") asked++;
+    });
+    return asked ? Math.round(answered * 1000 / asked) / 1000 : null;
+  }
+
+  function encode(form, route, raw, respondent, para) {
     var rec = {}, codes = form.missing_codes;
+    para = para || {};
+    var start = seconds(para.started_at), end = seconds(para.submitted_at), share = completion(form, route);
     form.columns.forEach(function (c) {
       var st = route.states[c.variable], cell;
-      var numeric = ["code", "flag", "integer", "number", "boolean"].indexOf(c.kind) >= 0;
+      var numeric = ["code", "flag", "integer", "number", "boolean", "duration", "completion"].indexOf(c.kind) >= 0;
       var na = numeric ? codes.not_applicable : String(codes.not_applicable);
       var missing = numeric ? codes.missing : String(codes.missing);
       if (c.kind === "respondent_id") cell = respondent;
       else if (c.kind === "audience") cell = form.audience;
       else if (c.kind === "spec_version") cell = form.version;
+      else if (c.kind === "spec_hash") cell = form.content_hash;
+      else if (c.kind === "mode") cell = para.mode || "web";
+      else if (c.kind === "language") cell = para.language || form.language;
+      else if (c.kind === "timestamp") cell = (c.name === "started_at" ? start : end) === null ? missing : para[c.name];
+      else if (c.kind === "duration") cell = start !== null && end !== null && end >= start ? end - start : missing;
+      else if (c.kind === "completion") cell = share === null ? missing : share;
       else if (c.audiences && c.audiences.indexOf(form.audience) < 0) cell = na;
       else if (c.kind === "write_in") {
         // With no answer to the question, whether "other" would have been chosen is unknown.
@@ -291,7 +319,7 @@ var Quire = (function () {
   // As src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
-  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode };
+  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;
