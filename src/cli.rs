@@ -77,6 +77,74 @@ enum Command {
         #[arg(long, value_enum, default_value_t = PaperArg::A4)]
         paper: PaperArg,
     },
+    /// Synthetic responses that honour routing, screening and validation.
+    ///
+    /// For dry runs of analysis scripts and load tests: realistic item non-response,
+    /// "Other" write-ins and non-substantive answers, deterministic for a seed. Writes the
+    /// data contract's CSV, or JSON records (one per line) as the web form sends them.
+    Simulate {
+        /// The spec file.
+        spec: PathBuf,
+        /// How many responses, spread evenly over the audiences.
+        #[arg(short, long, default_value_t = 100)]
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Only these audiences; repeat for several [default: all].
+        #[arg(long)]
+        audience: Vec<String>,
+        /// The chance that a question which is not required is left blank, 0 to 1.
+        #[arg(long, default_value_t = 0.1)]
+        nonresponse: f64,
+        #[arg(long, value_enum, default_value_t = DataFormat::Csv)]
+        format: DataFormat,
+        /// Output file [default: standard output].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a data file against the spec: codes, routing, validation, derived variables.
+    ///
+    /// Reads the data contract's CSV or JSON records (one per line, or an array) and
+    /// re-derives every record with Quire's own evaluator. Exit status: 0 clean, 1 problems
+    /// found, 2 usage or file errors.
+    CheckData {
+        /// The spec file.
+        spec: PathBuf,
+        /// The data file (CSV or JSON).
+        data: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+        /// List responses whose share of asked questions answered is below this (e.g. 0.2).
+        #[arg(long)]
+        min_completion: Option<f64>,
+        /// Problems shown per kind in the human report.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// The study's tables straight from a data file, in the layout of a published table.
+    ///
+    /// Per audience side by side: each option's number and %, the Total, Not applicable and
+    /// Missing, in questionnaire order with each group's wording; derived variables the same
+    /// way; numbers as n, mean, SD, median, min and max. Percentages are whole, rounded half
+    /// away from zero.
+    Tabulate {
+        /// The spec file.
+        spec: PathBuf,
+        /// The data file (CSV or JSON).
+        data: PathBuf,
+        /// Output folder (`tables.<format>` in it, written as `build` writes) [default: standard output].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Md)]
+        format: TableFormat,
+        /// `audience`: one column group per audience (default); `none`: everyone together.
+        #[arg(long, value_enum, default_value_t = By::Audience)]
+        by: By,
+        /// Non-substantive answers counted outside the Total (comma list of unsure,
+        /// dont_know, prefer_not_to_say; `none` for none).
+        #[arg(long, value_delimiter = ',', default_value = "prefer_not_to_say")]
+        outside_total: Vec<String>,
+    },
     /// Create a small, commented spec to start from.
     Init {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
@@ -96,6 +164,34 @@ enum Format {
     /// One line per problem: `file:line:col: severity[code]: message`.
     Short,
     /// A JSON array, for editors and CI.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DataFormat {
+    /// The data contract's CSV.
+    Csv,
+    /// JSON records, one per line, as the web form sends them.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    Md,
+    Html,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum By {
+    Audience,
+    None,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Human,
     Json,
 }
 
@@ -171,6 +267,30 @@ pub fn run() -> u8 {
             };
             build(&spec, &out, &target, &audience, edition, paper, color)
         }
+        Command::Simulate {
+            spec,
+            n,
+            seed,
+            audience,
+            nonresponse,
+            format,
+            out,
+        } => simulate(&spec, n, seed, &audience, nonresponse, format, out.as_deref(), color),
+        Command::CheckData {
+            spec,
+            data,
+            format,
+            min_completion,
+            limit,
+        } => check_data(&spec, &data, format, min_completion, limit, color),
+        Command::Tabulate {
+            spec,
+            data,
+            out,
+            format,
+            by,
+            outside_total,
+        } => tabulate(&spec, &data, out.as_deref(), format, by, &outside_total, color),
         Command::Init { name } => init(&name),
         Command::SpecSchema => {
             println!(
@@ -288,14 +408,8 @@ fn build(
         return EXIT_SPEC;
     };
     if !audiences.is_empty() {
-        let known: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
-        for a in audiences {
-            if !known.contains(&a.as_str()) {
-                let hint = diagnostic::did_you_mean(a, known.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return usage_error(&format!("no audience `{a}`{hint}; audiences: {}", known.join(", ")));
-            }
+        if let Err(code) = known_audiences(&model, audiences) {
+            return code;
         }
         model.instruments.retain(|i| audiences.contains(&i.audience));
     }
@@ -383,6 +497,208 @@ fn ir_json(model: &Questionnaire) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(model).unwrap_or_default();
     v.push(b'\n');
     v
+}
+
+/// Reads and compiles a spec for the data tools; on failure, the exit code.
+fn load(spec: &Path, color: bool) -> Result<Questionnaire, u8> {
+    let name = spec.display().to_string();
+    let text = read(spec).map_err(|e| usage_error(&e))?;
+    let compiled = quire::compile(&name, &text);
+    if compiled.has_errors() {
+        report(&compiled, Format::Human, color);
+        eprintln!("{}", summary(&name, &compiled.diagnostics));
+        return Err(EXIT_SPEC);
+    }
+    compiled.model.ok_or(EXIT_SPEC)
+}
+
+fn known_audiences(model: &Questionnaire, audiences: &[String]) -> Result<(), u8> {
+    let known: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
+    for a in audiences {
+        if !known.contains(&a.as_str()) {
+            let hint = diagnostic::did_you_mean(a, known.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(usage_error(&format!(
+                "no audience `{a}`{hint}; audiences: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `out`, or to standard output; never over the spec or the data read.
+fn emit(out: Option<&Path>, bytes: &[u8], inputs: &[&Path]) -> u8 {
+    use std::io::Write;
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(bytes).and_then(|_| stdout.flush()).is_err() {
+                return EXIT_USAGE;
+            }
+            EXIT_OK
+        }
+        Some(path) => {
+            let same = |a: &Path| {
+                std::fs::canonicalize(a)
+                    .ok()
+                    .zip(std::fs::canonicalize(path).ok())
+                    .is_some_and(|(a, b)| a == b)
+            };
+            if inputs.iter().any(|i| same(i)) {
+                return usage_error(&format!(
+                    "`{}` is an input; write the output to another file",
+                    path.display()
+                ));
+            }
+            // Written beside the target, then renamed: a failed write leaves the old file whole.
+            let tmp = path.with_extension("quire-tmp");
+            match std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    usage_error(&format!("cannot write `{}`: {e}", path.display()))
+                }
+            }
+        }
+    }
+}
+
+/// Reads a data file (CSV or JSON records); on failure, the exit code.
+fn read_table(data: &Path) -> Result<quire::data::records::Table, u8> {
+    let text = read(data).map_err(|e| usage_error(&e))?;
+    quire::data::records::read(&text).map_err(|e| usage_error(&format!("`{}`: {e}", data.display())))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    spec: &Path,
+    n: usize,
+    seed: u64,
+    audiences: &[String],
+    nonresponse: f64,
+    format: DataFormat,
+    out: Option<&Path>,
+    color: bool,
+) -> u8 {
+    let model = match load(spec, color) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    if let Err(code) = known_audiences(&model, audiences) {
+        return code;
+    }
+    if !(0.0..=1.0).contains(&nonresponse) {
+        return usage_error("--nonresponse is a share from 0 to 1, e.g. 0.1");
+    }
+    let opts = quire::data::simulate::Options {
+        n,
+        seed,
+        audiences: audiences.to_vec(),
+        nonresponse,
+    };
+    let cols = quire::data::columns(&model);
+    let rows = quire::data::simulate::records(&model, &opts);
+    let bytes = match format {
+        DataFormat::Csv => quire::data::to_csv(&model, &cols, &rows).into_bytes(),
+        DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
+    };
+    emit(out, &bytes, &[spec])
+}
+
+fn check_data(
+    spec: &Path,
+    data: &Path,
+    format: ReportFormat,
+    min_completion: Option<f64>,
+    limit: usize,
+    color: bool,
+) -> u8 {
+    let model = match load(spec, color) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    if min_completion.is_some_and(|m| !(0.0..=1.0).contains(&m)) {
+        return usage_error("--min-completion is a share from 0 to 1, e.g. 0.2");
+    }
+    let table = match read_table(data) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let report = quire::data::verify::check(&model, &table, &quire::data::verify::Options { min_completion });
+    match format {
+        ReportFormat::Human => print!(
+            "{}",
+            quire::data::verify::human(&report, &data.display().to_string(), limit)
+        ),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    }
+    if report.is_clean() { EXIT_OK } else { EXIT_SPEC }
+}
+
+fn tabulate(
+    spec: &Path,
+    data: &Path,
+    out: Option<&Path>,
+    format: TableFormat,
+    by: By,
+    outside_total: &[String],
+    color: bool,
+) -> u8 {
+    use quire::model::NonSubstantive;
+    let mut outside = Vec::new();
+    for k in outside_total.iter().filter(|k| k.as_str() != "none") {
+        match k.as_str() {
+            "unsure" => outside.push(NonSubstantive::Unsure),
+            "dont_know" => outside.push(NonSubstantive::DontKnow),
+            "prefer_not_to_say" => outside.push(NonSubstantive::PreferNotToSay),
+            other => {
+                return usage_error(&format!(
+                    "--outside-total: `{other}` is not a non-substantive kind; use unsure, dont_know, prefer_not_to_say or none"
+                ));
+            }
+        }
+    }
+    if let Some(out) = out
+        && let Err(output::Refusal(why)) = output::check(out, &[spec, data])
+    {
+        return usage_error(&format!("{why}\nnothing was written"));
+    }
+    let model = match load(spec, color) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let table = match read_table(data) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let opts = quire::data::tabulate::Options {
+        by_audience: by == By::Audience,
+        outside_total: outside,
+    };
+    let tables = quire::data::tabulate::tabulate(&model, &table, &opts);
+    use quire::data::tabulate as t;
+    let (name, bytes) = match format {
+        TableFormat::Md => ("tables.md", t::markdown(&tables).into_bytes()),
+        TableFormat::Html => ("tables.html", t::html(&tables).into_bytes()),
+        TableFormat::Csv => ("tables.csv", t::csv(&tables).into_bytes()),
+        TableFormat::Xlsx => match t::xlsx(&tables) {
+            Ok(b) => ("tables.xlsx", b),
+            Err(e) => return usage_error(&format!("cannot make the workbook: {e}")),
+        },
+    };
+    match out {
+        None if format == TableFormat::Xlsx => usage_error("a workbook is not text: give a folder with -o"),
+        None => emit(None, &bytes, &[]),
+        Some(dir) => match output::write(dir, &[(PathBuf::from(name), bytes)]) {
+            Ok(()) => {
+                eprintln!("wrote {}", dir.join(name).display());
+                EXIT_OK
+            }
+            Err(e) => usage_error(&format!("cannot write `{}`: {e}", dir.display())),
+        },
+    }
 }
 
 const INIT_TEMPLATE: &str = include_str!("../examples/minimal.quire.yaml");

@@ -7,7 +7,11 @@
 //! "Other, please specify" adds `<id>_other`; not applicable and missing are the survey's
 //! codes (default -88 and -99) in every column, text columns included.
 
+pub mod records;
 pub mod rules;
+pub mod simulate;
+pub mod tabulate;
+pub mod verify;
 
 use serde::Serialize;
 
@@ -437,28 +441,38 @@ pub fn to_csv(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> 
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// Writes records as JSON lines: one object per record, numbers for numeric columns and
+/// text for the rest, as the web form sends its record.
+pub fn to_json_lines(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> String {
+    let codes = model.survey.missing_codes;
+    let mut out = String::new();
+    for row in rows {
+        let mut o = serde_json::Map::new();
+        for (c, cell) in columns.iter().zip(row) {
+            let text = cell.render(codes);
+            let v = if c.kind.is_numeric() {
+                serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::String(text))
+            } else {
+                serde_json::Value::String(text)
+            };
+            o.insert(c.name.clone(), v);
+        }
+        out.push_str(&serde_json::Value::Object(o).to_string());
+        out.push('\n');
+    }
+    out
+}
+
 /// Synthetic responses that honour the routing: `n` respondents spread over the audiences,
-/// answers drawn at random (deterministic for a `seed`), some left blank, a few screened out.
-/// Answers are drawn for every question, routed or not, and routing then drops the ones a
-/// respondent would not have been asked, as the web form does.
+/// answers drawn at random (deterministic for a `seed`), some left blank, a few screened out
+/// ([`simulate::simulate`] with its default rates).
 pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
-    let cols = columns(model);
-    synthetic_answers(model, n, seed)
-        .into_iter()
-        .enumerate()
-        .map(|(i, (id, raw))| {
-            let route = model.route(&raw.audience, &raw);
-            encode_with(
-                model,
-                &cols,
-                &id,
-                &raw.audience,
-                &route,
-                &raw,
-                &synthetic_paradata(i, seed),
-            )
-        })
-        .collect()
+    let opts = simulate::Options {
+        n,
+        seed,
+        ..simulate::Options::default()
+    };
+    simulate::records(model, &opts)
 }
 
 /// Plausible paradata for the `i`th synthetic response: web, started within the study's
@@ -498,101 +512,15 @@ pub fn format_timestamp(t: i64) -> String {
 
 /// The raw answers behind [`synthetic`]: what respondents entered, before routing.
 pub fn synthetic_answers(model: &Questionnaire, n: usize, seed: u64) -> Vec<(String, crate::eval::AnswerMap)> {
-    let mut rng = seed.max(1);
-    let mut next = move |k: usize| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        (rng % k.max(1) as u64) as usize
+    let opts = simulate::Options {
+        n,
+        seed,
+        ..simulate::Options::default()
     };
-    const WRITE_INS: [&str; 6] = [
-        "Hospital pharmacist",
-        "Ysbyty Gwynedd, Bangor",
-        "\"Key worker\", social care",
-        "Nurse; then GP",
-        "<none> & unsure",
-        "Cydlynydd gofal – ŵyr",
-    ];
-    let mut rows = Vec::new();
-    for i in 0..n {
-        let audience = &model.audiences[i % model.audiences.len()].id;
-        let mut raw = crate::eval::AnswerMap::new(audience);
-        let Some(instrument) = model.instrument(audience) else {
-            continue;
-        };
-        for q in instrument
-            .sections
-            .iter()
-            .flat_map(|s| &s.items)
-            .filter_map(|it| match it {
-                crate::model::Item::Question(q) => Some(q),
-                _ => None,
-            })
-        {
-            // Screening questions (required yes/no) are mostly passed: 1 in 12 declines.
-            let blank = !q.required && next(10) == 0;
-            for var in q.variable_names() {
-                if blank {
-                    continue;
-                }
-                let pick = |k: usize, next: &mut dyn FnMut(usize) -> usize| next(k);
-                let value = match q.kind {
-                    QuestionType::Single | QuestionType::Grid => {
-                        let o = if q.required && q.options.len() == 2 && pick(12, &mut next) != 0 {
-                            0
-                        } else {
-                            pick(q.options.len(), &mut next)
-                        };
-                        Value::Text(q.options[o].value.clone())
-                    }
-                    QuestionType::Multiple => {
-                        let max = q.max_selected.map(|m| m as usize).unwrap_or(q.options.len()).max(1);
-                        let k = 1 + pick(max.min(q.options.len()), &mut next);
-                        let mut picked: Vec<String> = Vec::new();
-                        for _ in 0..k {
-                            let o = &q.options[pick(q.options.len(), &mut next)];
-                            if o.exclusive {
-                                picked = vec![o.value.clone()];
-                                break;
-                            }
-                            if !picked.contains(&o.value) {
-                                picked.push(o.value.clone());
-                            }
-                        }
-                        let order: Vec<String> = q
-                            .options
-                            .iter()
-                            .map(|o| o.value.clone())
-                            .filter(|v| picked.contains(v))
-                            .collect();
-                        Value::Selection(order)
-                    }
-                    QuestionType::Integer | QuestionType::Decimal => {
-                        let lo = q.min.unwrap_or(0.0);
-                        let hi = q.max.unwrap_or(lo + 100.0).min(lo + 40.0);
-                        Value::Number(lo + pick((hi - lo) as usize + 1, &mut next) as f64)
-                    }
-                    QuestionType::Date => Value::Text(format!(
-                        "2019-{:02}-{:02}",
-                        8 + pick(5, &mut next),
-                        1 + pick(28, &mut next)
-                    )),
-                    QuestionType::Text | QuestionType::LongText => {
-                        Value::Text(WRITE_INS[pick(WRITE_INS.len(), &mut next)].to_string())
-                    }
-                };
-                raw.set(var, value);
-            }
-            if q.options.iter().any(|o| o.other) {
-                raw.set(
-                    &other_column(&q.id),
-                    Value::Text(WRITE_INS[next(WRITE_INS.len())].to_string()),
-                );
-            }
-        }
-        rows.push((format!("R{:04}", i + 1), raw));
-    }
-    rows
+    simulate::simulate(model, &opts)
+        .into_iter()
+        .map(|r| (r.id, r.answers))
+        .collect()
 }
 
 #[cfg(test)]

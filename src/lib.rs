@@ -14,6 +14,11 @@
 //! 6. Backends read only the model; [`eval`] gives expressions their one meaning, and
 //!    [`model::Questionnaire::route`] follows the skip logic for a respondent.
 //!
+//! 7. The data tools read and write response records by the data contract ([`data`]):
+//!    [`data::simulate`] makes routed responses, [`data::records`] reads data files back
+//!    into answers, [`data::verify`] checks them with the same routing and encoder, and
+//!    [`data::tabulate`] makes the study's tables.
+//!
 //! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
 //! rendered only at the edge (the CLI), with miette or as JSON.
 

@@ -3,6 +3,7 @@
 mod analysis;
 mod browser;
 mod cli;
+mod datatools;
 mod diagnostics;
 mod differential;
 mod eligibility;

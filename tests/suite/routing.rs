@@ -95,7 +95,7 @@ fn screening_ends_the_survey() {
 }
 
 #[test]
-fn table_4_combination_is_derived_and_excludes_unsure() {
+fn table_4_combination_counts_unsure_as_not_having_and_excludes_non_responders() {
     let m = crate::flagship();
     let mut a = base("carer");
     a.set("cc_has", text("no"))
@@ -105,11 +105,18 @@ fn table_4_combination_is_derived_and_excludes_unsure() {
         m.route("carer", &a).states["coord_combo"],
         State::Answered(text("cp_sc"))
     );
+    // As the published numbers show (the flagship's provenance): "Unsure" is not having it.
     a.set("sc_available", text("unsure"));
     assert_eq!(
         m.route("carer", &a).states["coord_combo"],
+        State::Answered(text("cp_only")),
+        "Table 4's totals count Unsure as not having the element"
+    );
+    a.set("sc_available", Value::Null);
+    assert_eq!(
+        m.route("carer", &a).states["coord_combo"],
         State::Missing,
-        "Table 4 note d"
+        "who did not answer all three is excluded"
     );
     assert_eq!(
         m.route("hcp", &base("hcp")).states["coord_combo"],

@@ -1,0 +1,311 @@
+//! Data files in, records out: a CSV with data-contract columns, or JSON records (one per
+//! line, or an array, as the web form and `quire simulate --format json` write them), read
+//! as text cells under size limits, then decoded back into a respondent's answers.
+
+use std::collections::HashMap;
+
+use crate::data::{Column, ColumnKind, Paradata};
+use crate::eval::{AnswerMap, Value};
+use crate::model::{Item, Question, Questionnaire};
+
+/// Limits on untrusted data files.
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+pub const MAX_COLUMNS: usize = 100_000;
+
+/// A data file as text cells: its header and rows (every row as long as the header).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Where each column name stands in the header.
+    pub fn index(&self) -> HashMap<&str, usize> {
+        self.header.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect()
+    }
+}
+
+/// Reads a CSV file (RFC 4180, header first; a UTF-8 byte-order mark is skipped).
+pub fn read_csv(text: &str) -> Result<Table, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| format!("cannot read the CSV header: {e}"))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.len() > MAX_COLUMNS {
+        return Err(format!(
+            "{} columns is more than the limit of {MAX_COLUMNS}",
+            header.len()
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
+        if rec.len() != header.len() {
+            return Err(format!(
+                "row {} has {} cells but the header has {} columns",
+                i + 1,
+                rec.len(),
+                header.len()
+            ));
+        }
+        if let Some(c) = rec.iter().position(|c| c.len() > MAX_CELL_BYTES) {
+            return Err(format!("row {}, column `{}`: a cell over 1 MiB", i + 1, header[c]));
+        }
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(Table { header, rows })
+}
+
+/// Reads JSON records: one object per line, or one array of objects. Columns are the keys
+/// in the order first seen; numbers keep their written form; null is an empty cell.
+pub fn read_json(text: &str) -> Result<Table, String> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = if trimmed.starts_with('[') {
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(trimmed).map_err(|e| format!("not a JSON array of records: {e}"))?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                serde_json::Value::Object(o) => Ok(o),
+                _ => Err(format!("record {} is not a JSON object", i + 1)),
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        trimmed
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| match serde_json::from_str::<serde_json::Value>(l) {
+                Ok(serde_json::Value::Object(o)) => Ok(o),
+                Ok(_) => Err(format!("line {}: not a JSON object", i + 1)),
+                Err(e) => Err(format!("line {}: {e}", i + 1)),
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut header: Vec<String> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for o in &objects {
+        for k in o.keys() {
+            if !at.contains_key(k) {
+                at.insert(k.clone(), header.len());
+                header.push(k.clone());
+            }
+        }
+    }
+    if header.len() > MAX_COLUMNS {
+        return Err(format!(
+            "{} columns is more than the limit of {MAX_COLUMNS}",
+            header.len()
+        ));
+    }
+    let rows = objects
+        .into_iter()
+        .map(|o| {
+            let mut row = vec![String::new(); header.len()];
+            for (k, v) in o {
+                row[at[&k]] = match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Bool(b) => i64::from(b).to_string(),
+                    other => other.to_string(),
+                };
+            }
+            row
+        })
+        .collect();
+    Ok(Table { header, rows })
+}
+
+/// Reads a data file by its content: JSON when it starts with `{` or `[`, else CSV.
+pub fn read(text: &str) -> Result<Table, String> {
+    match text.trim_start_matches('\u{feff}').trim_start().chars().next() {
+        Some('{' | '[') => read_json(text),
+        _ => read_csv(text),
+    }
+}
+
+/// A cell as the data contract reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    NotApplicable,
+    Missing,
+    /// A value (still text).
+    Value(String),
+    /// No cell: the column is absent from the file, or the cell is empty.
+    Absent,
+}
+
+pub fn cell(model: &Questionnaire, text: Option<&str>) -> Read {
+    let codes = model.survey.missing_codes;
+    let t = match text.map(str::trim) {
+        None | Some("") => return Read::Absent,
+        Some(t) => t,
+    };
+    // Only a number can be a missing code: most cells are decided without parsing.
+    let code = t
+        .as_bytes()
+        .first()
+        .filter(|b| b.is_ascii_digit() || **b == b'-')
+        .and_then(|_| t.parse::<i64>().ok());
+    match code {
+        Some(c) if c == codes.not_applicable => Read::NotApplicable,
+        Some(c) if c == codes.missing => Read::Missing,
+        _ => Read::Value(t.to_string()),
+    }
+}
+
+/// A number as the record writes it: an integer code may be written `2` or `2.0`.
+pub fn number(t: &str) -> Option<f64> {
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// Why a cell could not be read back as an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub column: String,
+    pub text: String,
+    pub why: String,
+}
+
+/// The questions an audience is asked, by question id and by each of their variables (grid
+/// rows).
+pub fn questions<'m>(model: &'m Questionnaire, audience: &str) -> HashMap<&'m str, &'m Question> {
+    let mut out = HashMap::new();
+    for it in model
+        .instrument(audience)
+        .iter()
+        .flat_map(|i| &i.sections)
+        .flat_map(|s| &s.items)
+    {
+        if let Item::Question(q) = it {
+            out.insert(q.id.as_str(), q);
+            for r in &q.rows {
+                out.insert(r.variable.as_str(), q);
+            }
+        }
+    }
+    out
+}
+
+/// One record's answers as the respondent gave them (codes back to values), its paradata,
+/// and the cells that could not be read. `cells` are the record's, one per column of
+/// `columns` (None where the file lacks the column). Missing codes read as no answer.
+pub fn decode(
+    model: &Questionnaire,
+    columns: &[Column],
+    questions: &HashMap<&str, &Question>,
+    audience: &str,
+    cells: &[Option<&str>],
+) -> (AnswerMap, Paradata, Vec<Unreadable>) {
+    let mut raw = AnswerMap::new(audience);
+    let mut bad = Vec::new();
+    let mut para = Paradata::default();
+    let mut selections: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
+    for (c, text) in columns.iter().zip(cells) {
+        let read = cell(model, *text);
+        let Read::Value(t) = read else {
+            continue;
+        };
+        let mut unreadable = |why: String| {
+            bad.push(Unreadable {
+                column: c.name.clone(),
+                text: t.clone(),
+                why,
+            })
+        };
+        let question = questions.get(c.variable.as_str()).copied();
+        match &c.kind {
+            ColumnKind::Mode => para.mode = Some(t.clone()),
+            ColumnKind::Language => para.language = Some(t.clone()),
+            ColumnKind::Timestamp if c.name == "started_at" => para.started_at = Some(t.clone()),
+            ColumnKind::Timestamp => para.submitted_at = Some(t.clone()),
+            ColumnKind::Code { list } => {
+                let Some(code) = number(&t).filter(|n| n.fract() == 0.0) else {
+                    unreadable("not a code".into());
+                    continue;
+                };
+                // Derived variables are recomputed, not read back; an answer to a question
+                // the audience is not asked is left to the routing check.
+                if question.is_none() {
+                    continue;
+                }
+                let offered = question.map(|q| {
+                    q.options
+                        .iter()
+                        .find(|o| o.code == code as i64)
+                        .map(|o| o.value.clone())
+                });
+                match offered {
+                    Some(Some(v)) => {
+                        raw.set(&c.variable, Value::Text(v));
+                    }
+                    _ => {
+                        let known = model
+                            .choice_list(list)
+                            .is_some_and(|l| l.options.iter().any(|o| o.code == code as i64));
+                        unreadable(if known {
+                            format!("code {t} is not offered to {audience}")
+                        } else {
+                            format!("code {t} is not in the list `{list}`")
+                        });
+                    }
+                }
+            }
+            ColumnKind::Flag { value, .. } => {
+                let entry = selections.entry(c.variable.as_str()).or_insert((Vec::new(), false));
+                match t.as_str() {
+                    "1" | "1.0" => {
+                        entry.0.push(value.clone());
+                        entry.1 = true;
+                    }
+                    "0" | "0.0" => entry.1 = true,
+                    _ => unreadable("a ticked-option column holds 1 or 0".into()),
+                }
+            }
+            ColumnKind::Integer | ColumnKind::Number => match number(&t) {
+                Some(n) => {
+                    raw.set(&c.variable, Value::Number(n));
+                }
+                None => unreadable("not a number".into()),
+            },
+            ColumnKind::Date => {
+                if crate::data::parse_timestamp(&format!("{t}T00:00:00Z")).is_some() {
+                    raw.set(&c.variable, Value::Text(t.clone()));
+                } else {
+                    unreadable("not a date (YYYY-MM-DD)".into());
+                }
+            }
+            ColumnKind::Text if question.is_some() => {
+                raw.set(&c.variable, Value::Text(t.clone()));
+            }
+            ColumnKind::WriteIn { .. } => {
+                raw.set(&c.name, Value::Text(t.clone()));
+            }
+            _ => {}
+        }
+    }
+    for (var, (picked, _)) in selections {
+        // In choice-list order, as the form keeps a selection.
+        let order: Vec<String> = questions
+            .get(var)
+            .map(|q| {
+                q.options
+                    .iter()
+                    .map(|o| o.value.clone())
+                    .filter(|v| picked.contains(v))
+                    .collect()
+            })
+            .unwrap_or(picked);
+        raw.set(var, Value::Selection(order));
+    }
+    (raw, para, bad)
+}

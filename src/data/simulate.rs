@@ -1,0 +1,247 @@
+//! The model and a seed in, synthetic responses out: what respondents might enter, routed as
+//! the form routes them (`quire simulate`).
+//!
+//! Answers are drawn for every question an audience has, routed or not; routing then drops
+//! the ones a respondent would not have been asked, exactly as the web form does. Screening
+//! questions are mostly passed, some answers are left blank (item non-response), "Other"
+//! choices bring a write-in, non-substantive options are drawn like any other, and numbers
+//! honour the question's range and its `validate` rules. The same seed gives the same
+//! responses.
+
+use crate::data::{Paradata, other_column};
+use crate::eval::{AnswerMap, Answers, Value};
+use crate::model::{Item, Question, QuestionType, Questionnaire, Severity, State};
+
+/// How to simulate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub n: usize,
+    pub seed: u64,
+    /// Only these audiences (all when empty); respondents are spread evenly over them.
+    pub audiences: Vec<String>,
+    /// The chance that a question which is not required is left blank, 0 to 1.
+    pub nonresponse: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            n: 100,
+            seed: 1,
+            audiences: Vec::new(),
+            nonresponse: 0.1,
+        }
+    }
+}
+
+/// One simulated response: its id, what was entered, and how it was collected.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub id: String,
+    pub answers: AnswerMap,
+    pub paradata: Paradata,
+}
+
+/// Write-ins and texts: quotes, separators, markup and Welsh, as real data brings them.
+const WRITE_INS: [&str; 6] = [
+    "Hospital pharmacist",
+    "Ysbyty Gwynedd, Bangor",
+    "\"Key worker\", social care",
+    "Nurse; then GP",
+    "<none> & unsure",
+    "Cydlynydd gofal – ŵyr",
+];
+
+/// A small, fast generator (xorshift64): the same seed gives the same responses everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// 0 ≤ n < k.
+    fn below(&mut self, k: usize) -> usize {
+        (self.next() % k.max(1) as u64) as usize
+    }
+    /// True with probability p.
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+}
+
+/// Simulated responses, before encoding.
+pub fn simulate(model: &Questionnaire, opts: &Options) -> Vec<Response> {
+    let audiences: Vec<&str> = model
+        .audiences
+        .iter()
+        .map(|a| a.id.as_str())
+        .filter(|a| opts.audiences.is_empty() || opts.audiences.iter().any(|x| x == a))
+        .collect();
+    if audiences.is_empty() {
+        return Vec::new();
+    }
+    let mut rng = Rng::new(opts.seed);
+    let mut out = Vec::with_capacity(opts.n);
+    for i in 0..opts.n {
+        let audience = audiences[i % audiences.len()];
+        let Some(instrument) = model.instrument(audience) else {
+            continue;
+        };
+        let mut raw = AnswerMap::new(audience);
+        let questions = instrument
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|it| match it {
+                Item::Question(q) => Some(q),
+                _ => None,
+            });
+        for q in questions {
+            if !q.required && rng.chance(opts.nonresponse) {
+                continue;
+            }
+            for var in q.variable_names() {
+                if let Some(value) = draw(model, q, var, &raw, &mut rng) {
+                    raw.set(var, value);
+                }
+            }
+            if q.options.iter().any(|o| o.other) {
+                raw.set(
+                    &other_column(&q.id),
+                    Value::Text(WRITE_INS[rng.below(WRITE_INS.len())].to_string()),
+                );
+            }
+        }
+        out.push(Response {
+            id: format!("R{:04}", i + 1),
+            answers: raw,
+            paradata: crate::data::synthetic_paradata(i, opts.seed),
+        });
+    }
+    out
+}
+
+/// Simulated responses encoded as records of the data contract (`data::columns` order).
+pub fn records(model: &Questionnaire, opts: &Options) -> Vec<Vec<crate::data::Cell>> {
+    let cols = crate::data::columns(model);
+    simulate(model, opts)
+        .into_iter()
+        .map(|r| {
+            let route = model.route(&r.answers.audience, &r.answers);
+            crate::data::encode_with(
+                model,
+                &cols,
+                &r.id,
+                &r.answers.audience,
+                &route,
+                &r.answers,
+                &r.paradata,
+            )
+        })
+        .collect()
+}
+
+/// One answer to one variable of `q`; None when no drawn answer keeps the question's rules.
+fn draw(model: &Questionnaire, q: &Question, var: &str, raw: &AnswerMap, rng: &mut Rng) -> Option<Value> {
+    for _ in 0..20 {
+        let value = match q.kind {
+            QuestionType::Single | QuestionType::Grid => {
+                if q.options.is_empty() {
+                    return None;
+                }
+                // Screening questions (required yes/no) are mostly passed: 1 in 12 declines.
+                let o = if q.required && q.options.len() == 2 && rng.below(12) != 0 {
+                    0
+                } else {
+                    rng.below(q.options.len())
+                };
+                Value::Text(q.options[o].value.clone())
+            }
+            QuestionType::Multiple => {
+                if q.options.is_empty() {
+                    return None;
+                }
+                let max = q.max_selected.map(|m| m as usize).unwrap_or(q.options.len()).max(1);
+                let min = q.min_selected.map(|m| m as usize).unwrap_or(1).max(1);
+                let k = (1 + rng.below(max.min(q.options.len()))).max(min.min(q.options.len()));
+                let mut picked: Vec<&str> = Vec::new();
+                for _ in 0..k * 3 {
+                    if picked.len() >= k {
+                        break;
+                    }
+                    let o = &q.options[rng.below(q.options.len())];
+                    if o.exclusive {
+                        picked = vec![o.value.as_str()];
+                        break;
+                    }
+                    if !picked.contains(&o.value.as_str()) {
+                        picked.push(&o.value);
+                    }
+                }
+                Value::Selection(
+                    q.options
+                        .iter()
+                        .map(|o| o.value.clone())
+                        .filter(|v| picked.contains(&v.as_str()))
+                        .collect(),
+                )
+            }
+            QuestionType::Integer | QuestionType::Decimal => {
+                let lo = q.min.unwrap_or(0.0);
+                let hi = q.max.unwrap_or(lo + 100.0).min(lo + 40.0).max(lo);
+                Value::Number(lo + rng.below((hi - lo) as usize + 1) as f64)
+            }
+            QuestionType::Date => Value::Text(format!("2019-{:02}-{:02}", 8 + rng.below(5), 1 + rng.below(28))),
+            QuestionType::Text | QuestionType::LongText => {
+                let t = WRITE_INS[rng.below(WRITE_INS.len())];
+                let t = match q.max_length {
+                    Some(n) => t.chars().take(n as usize).collect(),
+                    None => t.to_string(),
+                };
+                Value::Text(t)
+            }
+        };
+        if q.validations.is_empty() || keeps_rules(model, q, var, &value, raw) {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Whether `value` for `var` keeps the question's hard `validate` rules, given the answers so far.
+fn keeps_rules(model: &Questionnaire, q: &Question, var: &str, value: &Value, raw: &AnswerMap) -> bool {
+    let mut env = raw.clone();
+    env.set(var, value.clone());
+    let route = model.route(&env.audience, &env);
+    let seen = answered_env(&env.audience, &route);
+    q.validations
+        .iter()
+        .filter(|v| v.severity == Severity::Error)
+        .all(|v| crate::eval::holds(&v.check.expr, &seen))
+}
+
+/// The answers a respondent's route keeps, as the form evaluates rules against them.
+pub fn answered_env(audience: &str, route: &crate::model::Route) -> AnswerMap {
+    let mut env = AnswerMap::new(audience);
+    for (name, st) in &route.states {
+        if let State::Answered(v) = st {
+            env.set(name, v.clone());
+        }
+    }
+    env
+}
+
+impl Answers for Response {
+    fn value(&self, name: &str) -> Value {
+        self.answers.value(name)
+    }
+    fn audience(&self) -> &str {
+        &self.answers.audience
+    }
+}

@@ -1,0 +1,660 @@
+//! The model and a data file in, the problems out (`quire check-data`): every record read back
+//! into answers, routed with Quire's own evaluator, re-encoded by the data contract and
+//! compared cell by cell, then held to the questions' own rules.
+//!
+//! Because the expected record comes from the same `route` and `encode` as the web form's
+//! (differential tests), this checks what the Frictionless, JSON Schema and SQL outputs cannot
+//! express: arithmetic, `count`, derived variables, validation rules and three-outcome
+//! eligibility.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::data::records::{self, Read, Table};
+use crate::data::{self, Cell, Column, ColumnKind};
+use crate::eval::Value;
+use crate::model::{QuestionType, Questionnaire, Severity, State};
+
+/// Kinds of problem, each with a stable name (`--format json`) and a phrase for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    MissingColumn,
+    UnknownColumn,
+    UnknownAudience,
+    DuplicateId,
+    VersionMismatch,
+    HashMismatch,
+    BadParadata,
+    UnknownCode,
+    BadValue,
+    AnsweredNotApplicable,
+    AnsweredAfterScreen,
+    AnsweredOtherAudience,
+    NotApplicableWhereAsked,
+    NotApplicableWhereUnknown,
+    MissingWhereNotApplicable,
+    NotContract,
+    OutOfRange,
+    TooManySelected,
+    TooFewSelected,
+    ExclusiveWithOthers,
+    FailedValidation,
+    DerivedDiffers,
+}
+
+impl Class {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Class::MissingColumn => "column missing from the file",
+            Class::UnknownColumn => "column not in the data contract",
+            Class::UnknownAudience => "audience that does not exist",
+            Class::DuplicateId => "duplicate respondent_id",
+            Class::VersionMismatch => "spec_version is not the spec's",
+            Class::HashMismatch => "spec_hash is not the spec's",
+            Class::BadParadata => "paradata that does not fit",
+            Class::UnknownCode => "code not in the list",
+            Class::BadValue => "value of the wrong kind",
+            Class::AnsweredNotApplicable => "answer where the routing says not applicable",
+            Class::AnsweredAfterScreen => "answer after a screening rule ended the survey",
+            Class::AnsweredOtherAudience => "answer from an audience not asked",
+            Class::NotApplicableWhereAsked => "not applicable (-88) where the question was asked",
+            Class::NotApplicableWhereUnknown => "not applicable (-88) where eligibility is unknown (missing, -99)",
+            Class::MissingWhereNotApplicable => "missing (-99) where the routing says not applicable (-88)",
+            Class::NotContract => "cell not as the data contract writes it",
+            Class::OutOfRange => "number outside the question's range",
+            Class::TooManySelected => "more options ticked than allowed",
+            Class::TooFewSelected => "fewer options ticked than required",
+            Class::ExclusiveWithOthers => "exclusive option ticked with others",
+            Class::FailedValidation => "answer that fails a validation rule",
+            Class::DerivedDiffers => "derived variable that differs from its recomputation",
+        }
+    }
+}
+
+/// One problem: where (data row from 1, 0 for the file) and what.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub row: usize,
+    pub respondent_id: String,
+    pub column: String,
+    pub class: Class,
+    pub message: String,
+}
+
+/// A response under the completion threshold (the study's exclusion rule).
+#[derive(Debug, Clone, Serialize)]
+pub struct Excluded {
+    pub row: usize,
+    pub respondent_id: String,
+    pub completion: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub rows: usize,
+    pub problems: Vec<Problem>,
+    /// Problems per class and column.
+    pub counts: BTreeMap<Class, BTreeMap<String, usize>>,
+    pub min_completion: Option<f64>,
+    pub below_completion: Vec<Excluded>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// List responses whose completion share is below this (0 to 1).
+    pub min_completion: Option<f64>,
+}
+
+/// Checks every record of `table` against the model.
+pub fn check(model: &Questionnaire, table: &Table, opts: &Options) -> Report {
+    let cols = data::columns(model);
+    let index = table.index();
+    let mut problems = Vec::new();
+    let file = |column: &str, class: Class, message: String| Problem {
+        row: 0,
+        respondent_id: String::new(),
+        column: column.to_string(),
+        class,
+        message,
+    };
+    let known: HashSet<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    for c in &cols {
+        if !index.contains_key(c.name.as_str()) {
+            problems.push(file(
+                &c.name,
+                Class::MissingColumn,
+                format!("the file has no column `{}`", c.name),
+            ));
+        }
+    }
+    let pilot: HashSet<String> = model
+        .instruments
+        .iter()
+        .flat_map(|i| &i.sections)
+        .map(|s| format!("pilot_{}", s.id))
+        .collect();
+    for h in &table.header {
+        if !known.contains(h.as_str()) && !pilot.contains(h) {
+            let hint = crate::diagnostic::did_you_mean(h, known.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            problems.push(file(
+                h,
+                Class::UnknownColumn,
+                format!("`{h}` is not a column of this questionnaire{hint}"),
+            ));
+        }
+    }
+    let depends = dependencies(model);
+    let audiences: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
+    let questions: HashMap<&str, _> = audiences.iter().map(|a| (*a, records::questions(model, a))).collect();
+    // Each audience's questions once, in questionnaire order.
+    let ordered: HashMap<&str, Vec<&crate::model::Question>> = questions
+        .iter()
+        .map(|(a, qs)| {
+            let mut v: Vec<&crate::model::Question> = qs.iter().filter(|(k, q)| **k == q.id).map(|(_, q)| *q).collect();
+            v.sort_by_key(|q| q.line);
+            (*a, v)
+        })
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let get = |row: &Vec<String>, name: &str| index.get(name).map(|i| row[*i].clone());
+    // Where each contract column stands in the file, once.
+    let at: Vec<Option<usize>> = cols.iter().map(|c| index.get(c.name.as_str()).copied()).collect();
+    for (r, row) in table.rows.iter().enumerate() {
+        let id = get(row, "respondent_id").unwrap_or_default();
+        if let Some(first) = seen.get(&id) {
+            problems.push(Problem {
+                row: r + 1,
+                respondent_id: id.clone(),
+                column: "respondent_id".into(),
+                class: Class::DuplicateId,
+                message: format!("`{id}` is also row {first}"),
+            });
+        } else {
+            seen.insert(id, r + 1);
+        }
+    }
+    let check_row = |r: usize, row: &Vec<String>| -> (Vec<Problem>, Option<Excluded>) {
+        let mut problems = Vec::new();
+        let mut below = None;
+        let n = r + 1;
+        let id = get(row, "respondent_id").unwrap_or_default();
+        let mut push = |column: &str, class: Class, message: String| {
+            problems.push(Problem {
+                row: n,
+                respondent_id: id.clone(),
+                column: column.to_string(),
+                class,
+                message,
+            })
+        };
+        let audience = get(row, "audience").unwrap_or_default();
+        if !audiences.contains(&audience.as_str()) {
+            let hint = crate::diagnostic::did_you_mean(&audience, audiences.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            push(
+                "audience",
+                Class::UnknownAudience,
+                format!(
+                    "`{audience}` is not an audience{hint}; audiences: {}",
+                    audiences.join(", ")
+                ),
+            );
+            return (problems, below);
+        }
+        let qs = &questions[audience.as_str()];
+        let aligned: Vec<Option<&str>> = at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
+        let (raw, para, bad) = records::decode(model, &cols, qs, &audience, &aligned);
+        for b in &bad {
+            let class = if cols
+                .iter()
+                .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
+            {
+                Class::UnknownCode
+            } else {
+                Class::BadValue
+            };
+            push(&b.column, class, format!("`{}`: {}", b.text, b.why));
+        }
+        let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
+        // A variable found wrong makes what depends on it uncheckable: its knock-on effects
+        // are not reported again (one problem per cause).
+        let mut tainted: HashSet<&str> = cols
+            .iter()
+            .filter(|c| unreadable.contains(c.name.as_str()))
+            .map(|c| c.variable.as_str())
+            .collect();
+        let mut deferred: Vec<(&Column, String, String)> = Vec::new();
+        let route = model.route(&audience, &raw);
+        let expected = data::encode_with(model, &cols, &id, &audience, &route, &raw, &para);
+        let codes = model.survey.missing_codes;
+        for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
+            let Some(text) = *text else {
+                continue;
+            };
+            if agrees(text, want, codes) && c.kind != ColumnKind::Mode {
+                continue;
+            }
+            let text = text.to_string();
+            if unreadable.contains(c.name.as_str()) {
+                continue;
+            }
+            if tainted.contains(c.variable.as_str())
+                || depends
+                    .get(c.variable.as_str())
+                    .is_some_and(|d| d.iter().any(|v| tainted.contains(v.as_str())))
+            {
+                tainted.insert(&c.variable);
+                continue;
+            }
+            if c.kind == ColumnKind::Mode && !data::MODES.contains(&text.as_str()) {
+                push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}` is not one of {}", data::MODES.join(", ")),
+                );
+                continue;
+            }
+            let have = records::cell(model, Some(&text));
+            let want_text = want.render(codes);
+            if same(&have, &want_text, &text) {
+                continue;
+            }
+            if !c.kind.is_meta() {
+                tainted.insert(&c.variable);
+            }
+            // Paradata recomputed from answers is checked once the answers are known right.
+            if matches!(c.kind, ColumnKind::Duration | ColumnKind::Completion) {
+                deferred.push((c, text, want_text));
+                continue;
+            }
+            match &c.kind {
+                ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::Language => {}
+                ColumnKind::SpecVersion => push(
+                    &c.name,
+                    Class::VersionMismatch,
+                    format!("`{text}`, but the spec is version {}", model.survey.version),
+                ),
+                ColumnKind::SpecHash => push(
+                    &c.name,
+                    Class::HashMismatch,
+                    format!("`{text}`, but the spec's content hash is {}", model.content_hash),
+                ),
+                ColumnKind::Mode => push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}` is not one of {}", data::MODES.join(", ")),
+                ),
+                ColumnKind::Timestamp => push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}`, but a time is written YYYY-MM-DDThh:mm:ssZ (UTC), or -99 when not recorded"),
+                ),
+                _ => {
+                    let derived = !qs.contains_key(c.variable.as_str()) && model.derived(&c.variable).is_some();
+                    let state = route.states.get(&c.variable);
+                    // Past the screening rule that ended this respondent's survey.
+                    let screened = route
+                        .ended_by
+                        .as_ref()
+                        .filter(|e| qs.get(c.variable.as_str()).is_some_and(|q| q.screens.contains(e)));
+                    let (class, message) = classify(model, c, &have, want, state, derived, screened, &audience);
+                    push(&c.name, class, format!("`{text}`: {message}"));
+                }
+            }
+        }
+        if bad.is_empty() && tainted.is_empty() {
+            for (c, text, want) in deferred {
+                push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}`, but the record gives {want}"),
+                );
+            }
+        }
+        // The questions' own rules, for what was asked and answered.
+        let env = data::simulate::answered_env(&audience, &route);
+        for q in &ordered[audience.as_str()] {
+            let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
+                continue;
+            };
+            if q.variable_names().iter().any(|v| unreadable.contains(v)) {
+                continue;
+            }
+            match (q.kind, value) {
+                (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
+                    let low = q.min.is_some_and(|m| *n < m);
+                    let high = q.max.is_some_and(|m| *n > m);
+                    if low || high {
+                        push(
+                            &q.id,
+                            Class::OutOfRange,
+                            format!(
+                                "{} is outside {}",
+                                crate::expr::format_number(*n),
+                                range_words(q.min, q.max)
+                            ),
+                        );
+                    } else if q.kind == QuestionType::Integer && n.fract() != 0.0 {
+                        push(
+                            &q.id,
+                            Class::BadValue,
+                            format!("{} is not a whole number", crate::expr::format_number(*n)),
+                        );
+                    }
+                }
+                (QuestionType::Multiple, Value::Selection(s)) => {
+                    let n = s.len() as u32;
+                    if q.max_selected.is_some_and(|m| n > m) {
+                        push(
+                            &q.id,
+                            Class::TooManySelected,
+                            format!("{n} ticked, at most {} allowed", q.max_selected.unwrap_or(0)),
+                        );
+                    }
+                    if q.min_selected.is_some_and(|m| n < m) {
+                        push(
+                            &q.id,
+                            Class::TooFewSelected,
+                            format!("{n} ticked, at least {} required", q.min_selected.unwrap_or(0)),
+                        );
+                    }
+                    if s.len() > 1 {
+                        for o in q.options.iter().filter(|o| o.exclusive && s.contains(&o.value)) {
+                            push(
+                                &data::option_column(&q.id, o.code),
+                                Class::ExclusiveWithOthers,
+                                format!("“{}” is ticked with {} other option(s)", o.label.plain(), s.len() - 1),
+                            );
+                        }
+                    }
+                }
+                (QuestionType::Text | QuestionType::LongText, Value::Text(t)) => {
+                    if let Some(m) = q.max_length.filter(|m| t.chars().count() > *m as usize) {
+                        push(
+                            &q.id,
+                            Class::OutOfRange,
+                            format!("{} characters, at most {m} allowed", t.chars().count()),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
+                if !crate::eval::holds(&v.check.expr, &env) {
+                    push(
+                        &q.id,
+                        Class::FailedValidation,
+                        format!("fails `{}` (“{}”)", v.check.source, v.message.plain()),
+                    );
+                }
+            }
+        }
+        if let Some(share) = opts
+            .min_completion
+            .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
+        {
+            below = Some(Excluded {
+                row: n,
+                respondent_id: id.clone(),
+                completion: share,
+            });
+        }
+        (problems, below)
+    };
+    // Records are independent: checked on every core, in order of rows.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = table.rows.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<Problem>, Vec<Excluded>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = table
+            .rows
+            .chunks(chunk)
+            .enumerate()
+            .map(|(k, rows)| {
+                let check_row = &check_row;
+                scope.spawn(move || {
+                    let mut problems = Vec::new();
+                    let mut below = Vec::new();
+                    for (i, row) in rows.iter().enumerate() {
+                        let (p, b) = check_row(k * chunk + i, row);
+                        problems.extend(p);
+                        below.extend(b);
+                    }
+                    (problems, below)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut below = Vec::new();
+    for (p, b) in results {
+        problems.extend(p);
+        below.extend(b);
+    }
+    // File-level problems first, then by row (duplicates before the row's other problems).
+    problems.sort_by_key(|p| p.row);
+    let mut counts: BTreeMap<Class, BTreeMap<String, usize>> = BTreeMap::new();
+    for p in &problems {
+        *counts.entry(p.class).or_default().entry(p.column.clone()).or_default() += 1;
+    }
+    Report {
+        rows: table.rows.len(),
+        problems,
+        counts,
+        min_completion: opts.min_completion,
+        below_completion: below,
+    }
+}
+
+/// What each variable's cells depend on: the variables its universe and screening rules read
+/// (derived variables: their inputs).
+fn dependencies(model: &Questionnaire) -> HashMap<&str, Vec<String>> {
+    let mut out: HashMap<&str, Vec<String>> = HashMap::new();
+    for v in &model.variables {
+        let mut refs: Vec<String> = Vec::new();
+        for u in &v.universe {
+            if let Some(c) = &u.condition {
+                refs.extend(c.references.iter().cloned());
+            }
+            for a in &u.audiences {
+                for s in &u.screens {
+                    if let Some(c) = model.screen(a, s) {
+                        refs.extend(c.references.iter().cloned());
+                    }
+                }
+            }
+        }
+        refs.sort();
+        refs.dedup();
+        out.insert(v.name.as_str(), refs);
+    }
+    for d in &model.derived {
+        out.insert(d.id.as_str(), model.derived_inputs(d));
+    }
+    out
+}
+
+/// The quick test, without allocating: the cell is what the contract writes.
+fn agrees(text: &str, want: &Cell, codes: crate::model::MissingCodes) -> bool {
+    let t = text.trim();
+    match want {
+        Cell::Int(i) => t.parse::<i64>().ok() == Some(*i),
+        Cell::Number(n) => records::number(t).is_some_and(|x| (x - n).abs() < 1e-9 * n.abs().max(1.0)),
+        Cell::Text(s) => t == s,
+        Cell::NotApplicable => t.parse::<i64>().ok() == Some(codes.not_applicable),
+        Cell::Missing => t.parse::<i64>().ok() == Some(codes.missing),
+    }
+}
+
+/// Whether a cell says what the contract would write (numbers compared as numbers).
+fn same(have: &Read, want: &str, text: &str) -> bool {
+    if text.trim() == want {
+        return true;
+    }
+    match (have, records::number(want), records::number(text.trim())) {
+        (Read::Value(_) | Read::NotApplicable | Read::Missing, Some(a), Some(b)) => {
+            (a - b).abs() < 1e-9 * a.abs().max(1.0)
+        }
+        _ => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    model: &Questionnaire,
+    c: &Column,
+    have: &Read,
+    want: &Cell,
+    state: Option<&State>,
+    derived: bool,
+    screened: Option<&String>,
+    audience: &str,
+) -> (Class, String) {
+    let who = model
+        .audiences
+        .iter()
+        .find(|a| a.id == audience)
+        .map(|a| a.label.as_str())
+        .unwrap_or(audience);
+    let answered = matches!(have, Read::Value(_) | Read::Absent);
+    match (want, have) {
+        _ if derived => (
+            Class::DerivedDiffers,
+            format!(
+                "recomputed from the answers it is {}",
+                want.render(model.survey.missing_codes)
+            ),
+        ),
+        (Cell::NotApplicable, _) if answered && !c.audiences.iter().any(|a| a == audience) => {
+            (Class::AnsweredOtherAudience, format!("{who} are not asked this"))
+        }
+        (Cell::NotApplicable, _) if answered && screened.is_some() => (
+            Class::AnsweredAfterScreen,
+            format!(
+                "the screening rule `{}` ended the survey before it",
+                screened.map(String::as_str).unwrap_or_default()
+            ),
+        ),
+        (Cell::NotApplicable, Read::Missing) => (
+            Class::MissingWhereNotApplicable,
+            "the routing says not applicable: write -88".into(),
+        ),
+        (Cell::NotApplicable, _) => (
+            Class::AnsweredNotApplicable,
+            "the respondent was not asked this (routing)".into(),
+        ),
+        (Cell::Missing, Read::NotApplicable) if matches!(state, Some(State::Unknown)) => (
+            Class::NotApplicableWhereUnknown,
+            "not asked only because an earlier answer it depends on is missing: write -99".into(),
+        ),
+        (_, Read::NotApplicable) => (
+            Class::NotApplicableWhereAsked,
+            "the respondent was asked this: an answer or -99".into(),
+        ),
+        _ => (
+            Class::NotContract,
+            format!("the data contract writes {}", want.render(model.survey.missing_codes)),
+        ),
+    }
+}
+
+fn range_words(min: Option<f64>, max: Option<f64>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("{} to {}", crate::expr::format_number(a), crate::expr::format_number(b)),
+        (Some(a), None) => format!("at least {}", crate::expr::format_number(a)),
+        (None, Some(b)) => format!("at most {}", crate::expr::format_number(b)),
+        (None, None) => "its range".into(),
+    }
+}
+
+/// The report for people: counts per kind and column, then each problem (up to `limit` per
+/// kind), then the responses under the completion threshold.
+pub fn human(report: &Report, name: &str, limit: usize) -> String {
+    let mut s = String::new();
+    let rows_with: HashSet<usize> = report.problems.iter().map(|p| p.row).collect();
+    if report.is_clean() {
+        s.push_str(&format!("{name}: {} rows, no problems\n", report.rows));
+    } else {
+        s.push_str(&format!(
+            "{name}: {} rows, {} problem{} in {} row{}\n",
+            report.rows,
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" },
+            rows_with.iter().filter(|r| **r > 0).count(),
+            if rows_with.iter().filter(|r| **r > 0).count() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        ));
+        for (class, per) in &report.counts {
+            let total: usize = per.values().sum();
+            let cols: Vec<String> = per.iter().take(8).map(|(c, k)| format!("{c} {k}")).collect();
+            let more = if per.len() > 8 {
+                format!(", … {} more columns", per.len() - 8)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "  {}: {total} ({}{more})\n",
+                class.describe(),
+                cols.join(", ")
+            ));
+        }
+        s.push('\n');
+        for class in report.counts.keys() {
+            let of: Vec<&Problem> = report.problems.iter().filter(|p| p.class == *class).collect();
+            for p in of.iter().take(limit) {
+                if p.row == 0 {
+                    s.push_str(&format!("{name}: {}: {}\n", p.column, p.message));
+                } else {
+                    s.push_str(&format!(
+                        "{name}: row {} ({}) {}: {}\n",
+                        p.row, p.respondent_id, p.column, p.message
+                    ));
+                }
+            }
+            if of.len() > limit {
+                s.push_str(&format!("  … and {} more: {}\n", of.len() - limit, class.describe()));
+            }
+        }
+    }
+    if let Some(min) = report.min_completion {
+        s.push_str(&format!(
+            "{} response{} below {}% completion (the exclusion rule)",
+            report.below_completion.len(),
+            if report.below_completion.len() == 1 { "" } else { "s" },
+            crate::expr::format_number(min * 100.0)
+        ));
+        if report.below_completion.is_empty() {
+            s.push('\n');
+        } else {
+            s.push_str(":\n");
+            for e in &report.below_completion {
+                s.push_str(&format!(
+                    "  row {} ({}): {}%\n",
+                    e.row,
+                    e.respondent_id,
+                    crate::expr::format_number((e.completion * 1000.0).round() / 10.0)
+                ));
+            }
+        }
+    }
+    s
+}
