@@ -64,7 +64,8 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
     Ok(Table { header, rows })
 }
 
-/// Reads JSON records: one object per line, or one array of objects. Columns are the keys
+/// Reads JSON records: one object per line, one array of objects, or a single record as the
+/// web form downloads it. Columns are the keys
 /// in the order first seen; numbers keep their written form; null is an empty cell.
 pub fn read_json(text: &str) -> Result<Table, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
@@ -79,6 +80,9 @@ pub fn read_json(text: &str) -> Result<Table, String> {
                 _ => Err(format!("record {} is not a JSON object", i + 1)),
             })
             .collect::<Result<_, _>>()?
+    } else if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        // One record, as the web form downloads it (pretty-printed).
+        vec![o]
     } else {
         trimmed
             .lines()

@@ -589,11 +589,16 @@ pub fn human(report: &Report, name: &str, limit: usize) -> String {
     let mut s = String::new();
     let rows_with: HashSet<usize> = report.problems.iter().map(|p| p.row).collect();
     if report.is_clean() {
-        s.push_str(&format!("{name}: {} rows, no problems\n", report.rows));
+        s.push_str(&format!(
+            "{name}: {} row{}, no problems\n",
+            report.rows,
+            if report.rows == 1 { "" } else { "s" }
+        ));
     } else {
         s.push_str(&format!(
-            "{name}: {} rows, {} problem{} in {} row{}\n",
+            "{name}: {} row{}, {} problem{} in {} row{}\n",
             report.rows,
+            if report.rows == 1 { "" } else { "s" },
             report.problems.len(),
             if report.problems.len() == 1 { "" } else { "s" },
             rows_with.iter().filter(|r| **r > 0).count(),

@@ -991,6 +991,17 @@ fn the_data_commands_work_end_to_end() {
             String::from_utf8_lossy(&check.stdout)
         );
     }
+    // A single record as the web form downloads it: pretty-printed JSON.
+    let one: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    std::fs::write(dir.join("one.json"), serde_json::to_string_pretty(&one).unwrap()).unwrap();
+    let check = quire(dir, &["check-data", spec, "one.json"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    assert!(String::from_utf8_lossy(&check.stdout).contains("1 row, no problems"));
     // One planted error: exit 1, and the JSON report names it.
     let csv = std::fs::read_to_string(dir.join("r.csv")).unwrap();
     let bad = csv.replacen("\r\nR0001,patient,", "\r\nR0001,patients,", 1);
