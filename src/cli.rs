@@ -150,6 +150,11 @@ enum Command {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
         name: String,
     },
+    /// Collect responses: `quire serve`, `quire export` and `quire invite` run the collection
+    /// server, `quire-serve` (crates/quire-serve), which keeps the compiler free of a network
+    /// stack.
+    #[command(external_subcommand)]
+    External(Vec<String>),
     /// Print the JSON Schema of the spec format, for editor completion.
     ///
     /// Point yaml-language-server at it with a first line such as
@@ -292,6 +297,7 @@ pub fn run() -> u8 {
             outside_total,
         } => tabulate(&spec, &data, out.as_deref(), format, by, &outside_total, color),
         Command::Init { name } => init(&name),
+        Command::External(args) => external(&args),
         Command::SpecSchema => {
             println!(
                 "{}",
@@ -698,6 +704,27 @@ fn tabulate(
             }
             Err(e) => usage_error(&format!("cannot write `{}`: {e}", dir.display())),
         },
+    }
+}
+
+/// `quire serve|export|invite …`: runs `quire-serve` from beside this executable, or from PATH.
+fn external(args: &[String]) -> u8 {
+    let Some(sub) = args.first().map(String::as_str) else {
+        return usage_error("a command is needed; see `quire --help`");
+    };
+    if !matches!(sub, "serve" | "export" | "invite") {
+        return usage_error(&format!("no command `{sub}`; see `quire --help`"));
+    }
+    let name = format!("quire-serve{}", std::env::consts::EXE_SUFFIX);
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(&name)));
+    let program = beside.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from(&name));
+    match std::process::Command::new(&program).args(args).status() {
+        Ok(status) => status.code().map(|c| c.clamp(0, 255) as u8).unwrap_or(EXIT_USAGE),
+        Err(_) => usage_error(&format!(
+            "`quire {sub}` is the collection server, `quire-serve`, which is not installed: build it with `cargo build --release -p quire-serve` (or `cargo install --path crates/quire-serve`)"
+        )),
     }
 }
 

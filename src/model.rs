@@ -43,6 +43,21 @@ pub struct Survey {
     pub submit_url: Option<String>,
     /// Without `submit_url`: where respondents return the answers they download.
     pub return_to: Option<Text>,
+    /// Set by `quire serve` for the forms it serves, never by a spec: where the form saves
+    /// a response in progress and fetches one to resume on another device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Server>,
+}
+
+/// The collection server's endpoints for one audience's form (`quire serve`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    /// `PUT <partials><respondent_id>` saves the response so far: `{record, state}`.
+    pub partials: String,
+    /// `GET <resume><code>` gives a saved response's state back.
+    pub resume: String,
+    /// The form itself, for the resume link.
+    pub form: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

@@ -8,12 +8,15 @@ use super::File;
 use crate::data::{self, ColumnKind};
 use crate::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 
-/// Which edition of the form: the production form, or the pilot form with a feedback box
-/// after each section (stored as `pilot_<section id>`, outside the codebook).
+/// Which edition of the form: the production form, the pilot form with a feedback box
+/// after each section (stored as `pilot_<section id>`, outside the codebook), or the
+/// data-entry view for keying paper and telephone returns (codes beside every answer, the
+/// mode recorded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
     Production,
     Pilot,
+    Keying,
 }
 
 /// One form per audience.
@@ -177,12 +180,20 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "audience": audience,
         // By survey, version and audience: a redeploy of the same version keeps answers in
         // progress (the form keeps those that still fit it).
-        "storage_key": format!("quire:{}:{}:{}", model.survey.id, model.survey.version, audience),
+        "storage_key": format!(
+            "quire:{}:{}:{}{}",
+            model.survey.id,
+            model.survey.version,
+            audience,
+            if edition == Edition::Keying { ":keying" } else { "" }
+        ),
         "resume_hours": model.survey.resume_hours,
         "submit_url": model.survey.submit_url,
         "submit_timeout_s": 30,
         "missing_codes": model.survey.missing_codes,
         "pilot": edition == Edition::Pilot,
+        "keying": edition == Edition::Keying,
+        "server": model.survey.server,
         "pages": instrument.sections.iter().map(|s| json!({ "id": s.id, "title": s.title.plain() })).collect::<Vec<_>>(),
         "items": items,
         "questions": questions,
@@ -227,6 +238,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         audience => minijinja::Value::from(minijinja::value::Serde(audience)),
         sections => minijinja::Value::from(minijinja::value::Serde(&instrument.sections)),
         pilot => edition == Edition::Pilot,
+        keying => edition == Edition::Keying,
         mark => required_marker(instrument),
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),

@@ -412,36 +412,48 @@ pub fn check(model: &Questionnaire, table: &Table, opts: &Options) -> Report {
         }
         (problems, below)
     };
-    // Records are independent: checked on every core, in order of rows.
+    // Records are independent: checked on every core, in order of rows (a few, as a server
+    // checks one, right here).
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
     let chunk = table.rows.len().div_ceil(threads).max(1);
-    let results: Vec<(Vec<Problem>, Vec<Excluded>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = table
-            .rows
-            .chunks(chunk)
-            .enumerate()
-            .map(|(k, rows)| {
-                let check_row = &check_row;
-                scope.spawn(move || {
-                    let mut problems = Vec::new();
-                    let mut below = Vec::new();
-                    for (i, row) in rows.iter().enumerate() {
-                        let (p, b) = check_row(k * chunk + i, row);
-                        problems.extend(p);
-                        below.extend(b);
-                    }
-                    (problems, below)
+    let results: Vec<(Vec<Problem>, Vec<Excluded>)> = if table.rows.len() < 256 {
+        let mut problems = Vec::new();
+        let mut below = Vec::new();
+        for (i, row) in table.rows.iter().enumerate() {
+            let (p, b) = check_row(i, row);
+            problems.extend(p);
+            below.extend(b);
+        }
+        vec![(problems, below)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = table
+                .rows
+                .chunks(chunk)
+                .enumerate()
+                .map(|(k, rows)| {
+                    let check_row = &check_row;
+                    scope.spawn(move || {
+                        let mut problems = Vec::new();
+                        let mut below = Vec::new();
+                        for (i, row) in rows.iter().enumerate() {
+                            let (p, b) = check_row(k * chunk + i, row);
+                            problems.extend(p);
+                            below.extend(b);
+                        }
+                        (problems, below)
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
     let mut below = Vec::new();
     for (p, b) in results {
         problems.extend(p);

@@ -184,5 +184,5 @@ fn spec_text_is_never_markup_in_a_form() {
 fn runtime_stays_small() {
     let size = include_str!("../../src/backend/templates/runtime.js").len()
         + include_str!("../../src/backend/templates/form.js").len();
-    assert!(size < 48_000, "form runtime grew to {size} bytes");
+    assert!(size < 52_000, "form runtime grew to {size} bytes");
 }

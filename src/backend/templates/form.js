@@ -305,7 +305,34 @@
   function where() { return state.stage === "pages" ? "page-" + state.page : state.stage; }
   function heading() { var h = document.querySelector("section.page:not([hidden]) h1"); return h ? h.textContent.trim() : ""; }
   function retitle(errors, soft) { document.title = (errors ? (soft ? "Check: " : "Error: ") : "") + heading() + " – " + baseTitle; }
+  // Served by `quire serve`: the response so far is saved on the server at each page, and
+  // the respondent gets a code to continue on another device within the resume window.
+  var partialTimer = null;
+  function savePartial() {
+    if (!model.server || model.keying || state.sent || state.stage === "end" || !window.fetch) return;
+    clearTimeout(partialTimer);
+    partialTimer = setTimeout(function () {
+      var body = { record: record(), state: { raw: state.raw, pilot: state.pilot, page: state.page, stage: state.stage, started_at: state.started_at, confirmed: state.confirmed } };
+      fetch(model.server.partials + encodeURIComponent(state.respondent), { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j || !j.resume_code) return;
+          state.resume_code = j.resume_code;
+          save();
+          showResume();
+        })
+        .catch(function () { /* kept in this browser; the next page tries again */ });
+    }, 300);
+  }
+  function showResume() {
+    var n = byId("resume-note");
+    if (!state.resume_code || !model.server) { n.hidden = true; return; }
+    var link = location.origin + model.server.form + "?resume=" + encodeURIComponent(state.resume_code);
+    n.textContent = "To continue on another device" + (model.resume_hours ? " within " + model.resume_hours + " hours" : "") + ", use the code " + state.resume_code + " or the link " + link + ".";
+    n.hidden = false;
+  }
   function navigated() {
+    savePartial();
     retitle(false);
     if (window.history && history.pushState) {
       try { history.pushState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
@@ -399,7 +426,7 @@
   function record() {
     if (!state.respondent) state.respondent = newId();
     var rec = Quire.encode(model, Quire.route(model, state.raw), state.raw, state.respondent, {
-      mode: "web", language: model.language, started_at: state.started_at, submitted_at: state.submitted_at,
+      mode: model.keying ? (state.mode || "paper") : "web", language: model.language, started_at: state.started_at, submitted_at: state.submitted_at,
     });
     if (model.pilot) model.pages.forEach(function (p) { rec["pilot_" + p.id] = state.pilot["pilot_" + p.id] || ""; });
     return rec;
@@ -453,9 +480,11 @@
     var ctrl = window.AbortController ? new AbortController() : null;
     var seconds = model.submit_timeout_s || 30;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, seconds * 1000);
+    var headers = { "Content-Type": "application/json", "Idempotency-Key": state.respondent };
+    if (state.invite) headers["X-Quire-Invitation"] = state.invite;
     fetch(model.submit_url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": state.respondent },
+      headers: headers,
       body: JSON.stringify(record()),
       signal: ctrl ? ctrl.signal : undefined,
     })
@@ -586,6 +615,36 @@
     refresh(); show();
   });
 
+  if (model.keying) {
+    all("input[name=quire-mode]").forEach(function (e) {
+      e.addEventListener("change", function () { if (e.checked) { state.mode = e.value; save(); } });
+    });
+  }
+  // Another device's response, by its resume code (`?resume=CODE`).
+  function resumeFrom(code) {
+    fetch(model.server.resume + encodeURIComponent(code))
+      .then(function (r) { if (r.status === 410) throw new Error("expired"); if (!r.ok) throw new Error("unknown"); return r.json(); })
+      .then(function (j) {
+        var s = newState();
+        Object.keys(j.state || {}).forEach(function (k) { s[k] = j.state[k]; });
+        s.respondent = j.respondent_id;
+        s.resume_code = code;
+        if (s.stage === "end") s.stage = "review";
+        fit(s);
+        state = s;
+        save();
+        Object.keys(built).forEach(function (i) { writePage(Number(i)); });
+        refresh();
+        if (state.stage === "pages" && !pageVisible(state.page)) state.page = firstVisible();
+        materialize(state.page);
+        if (state.stage === "review") buildReview();
+        refresh(); show(); showResume(); retitle(false);
+        notice("Welcome back: your answers so far are restored.");
+      })
+      .catch(function (e) {
+        notice(e.message === "expired" ? "This code has expired: the time to continue your answers has passed. Please start again." : "No answers were found for this code. Please check it, or start again.");
+      });
+  }
   try {
     localStorage.setItem(key + ":probe", "1");
     localStorage.removeItem(key + ":probe");
@@ -607,6 +666,14 @@
   }
   show();
   retitle(false);
+  showResume();
+  if (model.keying) {
+    var m = byId("mode--" + (state.mode || "paper"));
+    if (m) m.checked = true;
+  }
+  var params = new URLSearchParams(location.search);
+  if (params.get("invite")) { state.invite = params.get("invite"); save(); }
+  if (params.get("resume") && model.server && window.fetch) resumeFrom(params.get("resume").trim().toUpperCase());
   if (window.history && history.replaceState) {
     try { history.replaceState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
   }

@@ -1,0 +1,123 @@
+//! The collection server under load: simulated responses (`quire simulate`) posted by 50
+//! concurrent clients over loopback, against SQLite and (with `QUIRE_TEST_POSTGRES`)
+//! PostgreSQL. Prints responses per second and p50/p99 latency, recorded in
+//! docs/BENCHMARKS.md. `cargo bench -p quire-serve --bench load` sends 20,000; under
+//! `cargo test` it sends 500 as a smoke test. Loopback only, bounded, stops by itself.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use quire_serve::{api, store};
+
+fn post(port: u16, audience: &str, id: &str, body: &str) -> u16 {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+    let req = format!(
+        "POST /api/{audience}/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nIdempotency-Key: {id}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    if s.write_all(req.as_bytes()).is_err() {
+        return 0;
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn run(label: &str, url: &str, n: usize) {
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../../questionnaires/concord/concord.yaml");
+    let model = quire::compile("concord.yaml", &std::fs::read_to_string(spec).unwrap())
+        .model
+        .unwrap();
+    let opts = quire::data::simulate::Options {
+        n,
+        seed: 20,
+        ..Default::default()
+    };
+    let rows = quire::data::simulate::records(&model, &opts);
+    let lines = quire::data::to_json_lines(&model, &quire::data::columns(&model), &rows);
+    let recs: Vec<(String, String, String)> = lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["audience"].as_str().unwrap().to_string(),
+                v["respondent_id"].as_str().unwrap().to_string(),
+                l.to_string(),
+            )
+        })
+        .collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = rt.block_on(store::Store::open(url)).unwrap();
+    let config = api::Config {
+        admin_token: None,
+        origins: Vec::new(),
+        rate: 0.0,
+        log_requests: false,
+    };
+    let router = api::router(api::App::new(model, store, config));
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    let recs = std::sync::Arc::new(recs);
+    let started = Instant::now();
+    let clients: Vec<_> = (0..50)
+        .map(|c| {
+            let recs = recs.clone();
+            std::thread::spawn(move || {
+                let mut times = Vec::new();
+                for (aud, id, body) in recs.iter().skip(c).step_by(50) {
+                    let t = Instant::now();
+                    let code = post(port, aud, id, body);
+                    assert!(code == 201 || code == 200, "{code}");
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                times
+            })
+        })
+        .collect();
+    let mut times: Vec<f64> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    let took = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    println!(
+        "load {label}: {n} responses from 50 clients in {took:.1} s: {:.0} responses/s, p50 {:.1} ms, p99 {:.1} ms",
+        n as f64 / took,
+        pct(0.5),
+        pct(0.99)
+    );
+}
+
+fn main() {
+    let n = if std::env::args().any(|a| a == "--bench") {
+        20_000
+    } else {
+        500
+    };
+    let dir = std::env::temp_dir().join(format!("quire-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    run("sqlite", &dir.join("load.sqlite").display().to_string(), n);
+    let _ = std::fs::remove_dir_all(&dir);
+    match std::env::var("QUIRE_TEST_POSTGRES") {
+        Ok(url) => {
+            // A fresh database for the run.
+            let db = format!("load_{}", std::process::id());
+            let ok = std::process::Command::new("psql")
+                .args([url.as_str(), "-q", "-c", &format!("CREATE DATABASE {db}")])
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "cannot create a database at {url}");
+            run("postgresql", &format!("{}/{db}", url.rsplit_once('/').unwrap().0), n);
+        }
+        Err(_) => println!("load postgresql: skipped (set QUIRE_TEST_POSTGRES)"),
+    }
+}

@@ -1,0 +1,9 @@
+//! Quire's collection server (`quire serve`): the compiled questionnaire in, stored responses
+//! out. [`api`] is the HTTP layer (forms, response API, resume codes, admin, health),
+//! [`store`] the database (SQLite or PostgreSQL, migrations in `migrations/`), [`openapi`]
+//! the API's description. What a record must be comes from the compiler's own
+//! `quire::data::verify`, so the server refuses exactly what `quire check-data` reports.
+
+pub mod api;
+pub mod openapi;
+pub mod store;

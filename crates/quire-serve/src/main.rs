@@ -1,0 +1,256 @@
+//! `quire-serve` (run as `quire serve`, `quire export`, `quire invite`): arguments in, a
+//! server or files out.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use quire_serve::{api, store};
+
+#[derive(Parser)]
+#[command(
+    name = "quire-serve",
+    version,
+    about = "Collect responses to a Quire questionnaire: serve its forms, validate and store what they send, export it"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve each audience's form at /<audience>/ and store the responses.
+    Serve {
+        /// The spec file.
+        spec: PathBuf,
+        /// Database: a SQLite file [default: <spec>.responses.sqlite beside the spec] or
+        /// postgres://user@host/db.
+        #[arg(long, env = "QUIRE_DB")]
+        db: Option<String>,
+        /// Address to listen on (TLS belongs to a reverse proxy in front).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Token for the admin page and the keying view (/admin?token=…).
+        #[arg(long, env = "QUIRE_ADMIN_TOKEN")]
+        admin_token: Option<String>,
+        /// Origins allowed to post from forms hosted elsewhere (CORS); repeat for several.
+        #[arg(long)]
+        allow_origin: Vec<String>,
+        /// Requests per second per client (bursts of ten times as many); 0 for no limit.
+        #[arg(long, default_value_t = 20.0)]
+        rate_limit: f64,
+        /// Print the API's OpenAPI 3.1 document and exit.
+        #[arg(long)]
+        openapi: bool,
+    },
+    /// Export the stored responses by the data contract (CSV, or JSON lines).
+    Export {
+        spec: PathBuf,
+        #[arg(long, env = "QUIRE_DB")]
+        db: Option<String>,
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Include responses in progress (their submitted_at is -99; completion says how far).
+        #[arg(long)]
+        partials: bool,
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Make single-use invitation tokens: the audience's form then requires one.
+    Invite {
+        spec: PathBuf,
+        #[arg(long, env = "QUIRE_DB")]
+        db: Option<String>,
+        #[arg(long)]
+        audience: String,
+        #[arg(short, default_value_t = 1)]
+        n: usize,
+    },
+}
+
+fn fail(message: &str) -> std::process::ExitCode {
+    eprintln!("error: {message}");
+    std::process::ExitCode::from(2)
+}
+
+fn load(spec: &Path) -> Result<quire::model::Questionnaire, String> {
+    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read `{}`: {e}", spec.display()))?;
+    let compiled = quire::compile(&spec.display().to_string(), &text);
+    compiled.model.ok_or_else(|| {
+        format!(
+            "`{}` has errors; run `quire check {}` to see them",
+            spec.display(),
+            spec.display()
+        )
+    })
+}
+
+fn database(spec: &Path, db: Option<String>) -> String {
+    db.unwrap_or_else(|| spec.with_extension("responses.sqlite").display().to_string())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            spec,
+            db,
+            listen,
+            admin_token,
+            allow_origin,
+            rate_limit,
+            openapi,
+        } => {
+            let model = match load(&spec) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            if openapi {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&quire_serve::openapi::document(&model)).unwrap_or_default()
+                );
+                return std::process::ExitCode::SUCCESS;
+            }
+            let url = database(&spec, db);
+            let store = match store::Store::open(&url).await {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            let listener = match tokio::net::TcpListener::bind(listen).await {
+                Ok(l) => l,
+                Err(e) => return fail(&format!("cannot listen on {listen}: {e}")),
+            };
+            let audiences: Vec<String> = model
+                .audiences
+                .iter()
+                .map(|a| format!("http://{listen}/{}/", a.id))
+                .collect();
+            let config = api::Config {
+                admin_token,
+                origins: allow_origin,
+                rate: rate_limit,
+                log_requests: true,
+            };
+            let router = api::router(api::App::new(model, store, config));
+            api::log(&serde_json::json!({
+                "ts": store::now(), "level": "info", "event": "listening", "address": listen.to_string(),
+                "forms": audiences, "database": if url.starts_with("postgres") { "postgresql" } else { "sqlite" }
+            }));
+            let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown())
+                .await;
+            api::log(&serde_json::json!({ "ts": store::now(), "level": "info", "event": "stopped" }));
+            match served {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Export {
+            spec,
+            db,
+            out,
+            partials,
+            format,
+        } => {
+            let model = match load(&spec) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            let store = match store::Store::open(&database(&spec, db)).await {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            let rows = match store.export(partials).await {
+                Ok(r) => r,
+                Err(e) => return fail(&e),
+            };
+            let text = match format.as_str() {
+                "csv" => export_csv(&model, &rows),
+                "json" => rows.iter().map(|(_, r)| format!("{r}\n")).collect(),
+                other => return fail(&format!("--format `{other}`: use csv or json")),
+            };
+            let tmp = out.with_extension("quire-tmp");
+            if let Err(e) = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &out)) {
+                let _ = std::fs::remove_file(&tmp);
+                return fail(&format!("cannot write `{}`: {e}", out.display()));
+            }
+            eprintln!("exported {} responses to {}", rows.len(), out.display());
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Invite { spec, db, audience, n } => {
+            let model = match load(&spec) {
+                Ok(m) => m,
+                Err(e) => return fail(&e),
+            };
+            if !model.audiences.iter().any(|a| a.id == audience) {
+                return fail(&format!("no audience `{audience}`"));
+            }
+            let store = match store::Store::open(&database(&spec, db)).await {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            let tokens: Vec<String> = (0..n)
+                .map(|_| api::random(16).iter().map(|b| format!("{b:02x}")).collect())
+                .collect();
+            if let Err(e) = store.invite(&audience, tokens.clone()).await {
+                return fail(&e);
+            }
+            for t in tokens {
+                println!("/{audience}/?invite={t}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The records as the data contract's CSV: every column, in order, from each stored record.
+fn export_csv(model: &quire::model::Questionnaire, rows: &[(String, String)]) -> String {
+    let cols = quire::data::columns(model);
+    let mut w = csv_writer();
+    let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));
+    let missing = model.survey.missing_codes.missing.to_string();
+    for (_, record) in rows {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(record) else {
+            continue;
+        };
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|c| match o.get(&c.name) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => missing.clone(),
+                Some(v) => v.to_string(),
+            })
+            .collect();
+        let _ = w.write_record(&cells);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, then exit.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

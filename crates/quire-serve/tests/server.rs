@@ -1,0 +1,627 @@
+//! The collection server, run as users run it: the binary on 127.0.0.1, against SQLite and
+//! a real PostgreSQL (`QUIRE_TEST_POSTGRES`, which scripts/test starts and sets), driven over
+//! HTTP. Load and fault tests are bounded in count and time and stop by themselves.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn flagship() -> PathBuf {
+    root().join("questionnaires/concord/concord.yaml")
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_on(spec: &Path, db: &str, port: u16, extra: &[&str]) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .arg("serve")
+        .arg(spec)
+        .args(["--db", db, "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let s = Server { child, port };
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        if let Ok((200, _)) = try_http(port, "GET", "/healthz", &[], b"") {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not start on port {port}");
+}
+
+fn start(spec: &Path, db: &str, extra: &[&str]) -> Server {
+    start_on(spec, db, free_port(), extra)
+}
+
+/// One HTTP/1.1 request; the status and body of the answer.
+fn try_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    s.write_all(body)?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    try_http(port, method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+fn post(port: u16, audience: &str, record: &str) -> (u16, String) {
+    http(
+        port,
+        "POST",
+        &format!("/api/{audience}/responses"),
+        &[JSON],
+        record.as_bytes(),
+    )
+}
+
+/// Simulated records as the web form sends them: (audience, respondent_id, JSON).
+fn records(n: usize, seed: u64) -> Vec<(String, String, String)> {
+    records_for(&flagship(), n, seed)
+}
+
+fn records_for(spec: &Path, n: usize, seed: u64) -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(spec).unwrap();
+    let model = quire::compile("concord.yaml", &text).model.unwrap();
+    let opts = quire::data::simulate::Options {
+        n,
+        seed,
+        ..Default::default()
+    };
+    let rows = quire::data::simulate::records(&model, &opts);
+    quire::data::to_json_lines(&model, &quire::data::columns(&model), &rows)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["audience"].as_str().unwrap().to_string(),
+                v["respondent_id"].as_str().unwrap().to_string(),
+                l.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database.
+fn databases(dir: &Path, name: &str) -> Vec<String> {
+    let mut out = vec![dir.join(format!("{name}.sqlite")).display().to_string()];
+    match std::env::var("QUIRE_TEST_POSTGRES") {
+        Ok(url) => {
+            let db = format!("t_{name}_{}", std::process::id());
+            let ok = Command::new("psql")
+                .args([url.as_str(), "-q", "-c", &format!("CREATE DATABASE {db}")])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "cannot create a PostgreSQL database at {url}");
+            out.push(format!("{}/{db}", url.rsplit_once('/').unwrap().0));
+        }
+        Err(_) => assert!(
+            std::env::var_os("QUIRE_SKIP_POSTGRES").is_some(),
+            "set QUIRE_TEST_POSTGRES to a PostgreSQL URL (scripts/test starts one), or QUIRE_SKIP_POSTGRES=1"
+        ),
+    }
+    out
+}
+
+fn export(db: &str, partials: bool, out: &Path) -> quire::data::records::Table {
+    let mut args = vec![
+        "export".to_string(),
+        flagship().display().to_string(),
+        "--db".into(),
+        db.into(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    if partials {
+        args.push("--partials".into());
+    }
+    let ok = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .args(&args)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "export failed");
+    quire::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+fn model() -> quire::model::Questionnaire {
+    quire::compile("concord.yaml", &std::fs::read_to_string(flagship()).unwrap())
+        .model
+        .unwrap()
+}
+
+#[test]
+fn submit_duplicate_conflict_invalid_and_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    for db in databases(tmp.path(), "submit") {
+        let s = start(&flagship(), &db, &[]);
+        let recs = records(30, 9);
+        let (aud, id, rec) = &recs[0];
+        assert_eq!(post(s.port, aud, rec).0, 201, "{db}: first submission");
+        assert_eq!(post(s.port, aud, rec).0, 200, "{db}: a repeat is acknowledged");
+        let key = http(
+            s.port,
+            "POST",
+            &format!("/api/{aud}/responses"),
+            &[JSON, ("Idempotency-Key", id)],
+            rec.as_bytes(),
+        );
+        assert_eq!(key.0, 200, "{db}: with its Idempotency-Key");
+        let other = rec.replace("\"mode\":\"web\"", "\"mode\":\"telephone\"");
+        assert_ne!(&other, rec);
+        assert_eq!(
+            post(s.port, aud, &other).0,
+            409,
+            "{db}: a different record under a stored id"
+        );
+        // Refused with the problems, nothing stored.
+        let bad = rec
+            .replace(&format!("\"respondent_id\":\"{id}\""), "\"respondent_id\":\"bad-1\"")
+            .replace("\"cc_has\":", "\"cc_has\":7,\"was_cc_has\":");
+        let (code, body) = post(s.port, aud, &bad);
+        assert_eq!(code, 422, "{db}: {body}");
+        let problems: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(problems["problems"].as_array().is_some_and(|p| !p.is_empty()), "{body}");
+        let wrong = http(
+            s.port,
+            "POST",
+            &format!("/api/{aud}/responses"),
+            &[JSON, ("Idempotency-Key", "someone-else")],
+            rec.as_bytes(),
+        );
+        assert_eq!(wrong.0, 400, "{db}: an Idempotency-Key that is not the record's id");
+        let other_audience = if aud == "hcp" { "patient" } else { "hcp" };
+        assert_eq!(
+            post(s.port, other_audience, rec).0,
+            422,
+            "{db}: posted to another audience's form"
+        );
+        assert_eq!(post(s.port, "nobody", rec).0, 404);
+        assert_eq!(post(s.port, aud, "{\"a\":").0, 400, "{db}: not JSON");
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(post(s.port, aud, &deep).0, 400, "{db}: too deep");
+        let huge = format!("{{\"x\":\"{}\"}}", "a".repeat(2 << 20));
+        assert!(
+            matches!(
+                try_http(
+                    s.port,
+                    "POST",
+                    &format!("/api/{aud}/responses"),
+                    &[JSON],
+                    huge.as_bytes()
+                ),
+                Ok((413, _)) | Err(_)
+            ),
+            "{db}: a body over the limit"
+        );
+        for (aud, _, rec) in &recs[1..] {
+            assert_eq!(post(s.port, aud, rec).0, 201, "{db}");
+        }
+        // The export passes check-data.
+        let table = export(&db, false, &tmp.path().join("export.csv"));
+        assert_eq!(table.rows.len(), 30, "{db}: each response once");
+        let report = quire::data::verify::check(&model(), &table, &Default::default());
+        assert!(
+            report.is_clean(),
+            "{db}: {}",
+            quire::data::verify::human(&report, "export", 5)
+        );
+        // The form is served, posting to this server.
+        let (code, page) = http(s.port, "GET", "/patient/", &[], b"");
+        assert!(code == 200 && page.contains("/api/patient/responses"), "{db}: the form");
+        assert_eq!(http(s.port, "GET", "/healthz", &[], b"").0, 200);
+    }
+}
+
+#[test]
+fn partials_resume_on_another_device_and_expire_as_partials() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The flagship with a resume window of 2 seconds.
+    let text = std::fs::read_to_string(flagship()).unwrap();
+    let short = text.replacen("resume_hours: 48", "resume_hours: 0.00056", 1);
+    assert_ne!(short, text);
+    let spec = tmp.path().join("short.yaml");
+    std::fs::write(&spec, short).unwrap();
+    for db in databases(tmp.path(), "partial") {
+        let s = start(&spec, &db, &[]);
+        let recs = records_for(&spec, 2, 4);
+        let (aud, id, rec) = &recs[0];
+        let body = format!("{{\"record\":{rec},\"state\":{{\"page\":2,\"raw\":{{\"consent\":\"yes\"}}}}}}");
+        let (code, saved) = http(
+            s.port,
+            "PUT",
+            &format!("/api/{aud}/responses/{id}"),
+            &[JSON],
+            body.as_bytes(),
+        );
+        assert_eq!(code, 200, "{db}: {saved}");
+        let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        let resume = saved["resume_code"].as_str().unwrap().to_string();
+        // Saving again keeps the same code.
+        let (_, again) = http(
+            s.port,
+            "PUT",
+            &format!("/api/{aud}/responses/{id}"),
+            &[JSON],
+            body.as_bytes(),
+        );
+        assert!(again.contains(&resume), "{db}: {again}");
+        // Another device: the code gives the state back.
+        let (code, state) = http(s.port, "GET", &format!("/api/{aud}/resume/{resume}"), &[], b"");
+        assert_eq!(code, 200, "{db}: {state}");
+        assert!(state.contains("\"page\":2") && state.contains(id), "{db}: {state}");
+        assert_eq!(
+            http(s.port, "GET", &format!("/api/{aud}/resume/AAAA-BBBB-CCCC"), &[], b"").0,
+            404
+        );
+        // Past the window the code no longer resumes, but the partial is kept for the analyst.
+        std::thread::sleep(Duration::from_millis(3600));
+        assert_eq!(
+            http(s.port, "GET", &format!("/api/{aud}/resume/{resume}"), &[], b"").0,
+            410,
+            "{db}"
+        );
+        let table = export_spec(&spec, &db, true, &tmp.path().join("partials.csv"));
+        assert_eq!(
+            table.rows.len(),
+            1,
+            "{db}: the expired partial is exported with --partials"
+        );
+        // The second response completes after a partial: stored once, as complete.
+        let (aud2, id2, rec2) = &recs[1];
+        let body2 = format!("{{\"record\":{rec2},\"state\":{{}}}}");
+        assert_eq!(
+            http(
+                s.port,
+                "PUT",
+                &format!("/api/{aud2}/responses/{id2}"),
+                &[JSON],
+                body2.as_bytes()
+            )
+            .0,
+            200
+        );
+        assert_eq!(post(s.port, aud2, rec2).0, 201, "{db}: completing a partial");
+        assert_eq!(
+            http(
+                s.port,
+                "PUT",
+                &format!("/api/{aud2}/responses/{id2}"),
+                &[JSON],
+                body2.as_bytes()
+            )
+            .0,
+            409,
+            "{db}: no partial over a complete response"
+        );
+        let complete = export_spec(&spec, &db, false, &tmp.path().join("complete.csv"));
+        assert_eq!(complete.rows.len(), 1, "{db}");
+    }
+}
+
+fn export_spec(spec: &Path, db: &str, partials: bool, out: &Path) -> quire::data::records::Table {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire-serve"));
+    cmd.args([
+        "export",
+        &spec.display().to_string(),
+        "--db",
+        db,
+        "-o",
+        &out.display().to_string(),
+    ]);
+    if partials {
+        cmd.arg("--partials");
+    }
+    assert!(cmd.stderr(Stdio::null()).status().unwrap().success());
+    quire::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+#[test]
+fn invitations_admin_keying_limits_and_openapi() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("ops.sqlite").display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .args([
+            "invite",
+            &flagship().display().to_string(),
+            "--db",
+            &db,
+            "--audience",
+            "hcp",
+            "-n",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let links = String::from_utf8(out.stdout).unwrap();
+    let tokens: Vec<&str> = links.lines().map(|l| l.rsplit('=').next().unwrap()).collect();
+    assert_eq!(tokens.len(), 2);
+    let s = start(
+        &flagship(),
+        &db,
+        &["--admin-token", "t0ken-for-tests", "--rate-limit", "5"],
+    );
+    let recs = records(6, 2);
+    let hcp: Vec<&(String, String, String)> = recs.iter().filter(|r| r.0 == "hcp").collect();
+    let patient = recs.iter().find(|r| r.0 == "patient").unwrap();
+    assert_eq!(
+        post(s.port, "hcp", &hcp[0].2).0,
+        403,
+        "the hcp form needs an invitation"
+    );
+    let with = |t: &str, rec: &str| {
+        http(
+            s.port,
+            "POST",
+            "/api/hcp/responses",
+            &[JSON, ("X-Quire-Invitation", t)],
+            rec.as_bytes(),
+        )
+        .0
+    };
+    assert_eq!(with(tokens[0], &hcp[0].2), 201);
+    assert_eq!(
+        with(tokens[0], &hcp[0].2),
+        200,
+        "a retry of the same response with its token"
+    );
+    assert_eq!(with(tokens[0], &hcp[1].2), 403, "a used token");
+    assert_eq!(with(tokens[1], &hcp[1].2), 201);
+    assert_eq!(
+        post(s.port, "patient", &patient.2).0,
+        201,
+        "no invitations for patients"
+    );
+    // Admin: token checked, counts shown, text escaped.
+    assert_eq!(http(s.port, "GET", "/admin", &[], b"").0, 401);
+    assert_eq!(http(s.port, "GET", "/admin?token=wrong", &[], b"").0, 401);
+    let (code, page) = http(
+        s.port,
+        "GET",
+        "/admin",
+        &[("Authorization", "Bearer t0ken-for-tests")],
+        b"",
+    );
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("<th scope=\"row\">Healthcare professionals</th><td>2</td>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Ysbyty") && !page.contains("Hospital pharmacist"),
+        "no response content on the admin page"
+    );
+    // The keying view: codes beside answers, the mode recorded.
+    let (code, keying) = http(s.port, "GET", "/patient/keying?token=t0ken-for-tests", &[], b"");
+    assert!(
+        code == 200 && keying.contains("Keying a return") && keying.contains("class=\"code\""),
+        "{code}"
+    );
+    assert_eq!(http(s.port, "GET", "/patient/keying", &[], b"").0, 401);
+    // The OpenAPI document describes the API.
+    let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .args(["serve", &flagship().display().to_string(), "--openapi"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/{audience}/responses"]["post"].is_object());
+    assert!(
+        !doc.to_string().contains("#/$defs/"),
+        "every reference resolves inside the document"
+    );
+    // Rate limit: 5 a second with bursts of 50; a rush of 80 meets 429s.
+    let limited = (0..80)
+        .filter(|_| http(s.port, "GET", "/healthz", &[], b"").0 == 429)
+        .count();
+    assert!(limited > 0, "no request was limited");
+}
+
+/// 50 clients send simulated responses; the server is killed (SIGKILL) in the middle and
+/// started again; every response acknowledged with a 2xx is stored exactly once, and the
+/// clients' retries of unacknowledged ones store them once too.
+#[test]
+fn load_with_a_kill_loses_and_duplicates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    for db in databases(tmp.path(), "load") {
+        let port = free_port();
+        let server = std::sync::Arc::new(std::sync::Mutex::new(Some(start_on(
+            &flagship(),
+            &db,
+            port,
+            &["--rate-limit", "0"],
+        ))));
+        let recs = std::sync::Arc::new(records(1500, 77));
+        let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let clients: Vec<_> = (0..50)
+            .map(|c| {
+                let (recs, acked, sent) = (recs.clone(), acked.clone(), sent.clone());
+                std::thread::spawn(move || {
+                    for (i, (aud, id, rec)) in recs.iter().enumerate() {
+                        if i % 50 != c {
+                            continue;
+                        }
+                        // Retry until acknowledged, as the form does (bounded by the deadline).
+                        while Instant::now() < deadline {
+                            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            match try_http(
+                                port,
+                                "POST",
+                                &format!("/api/{aud}/responses"),
+                                &[JSON, ("Idempotency-Key", id)],
+                                rec.as_bytes(),
+                            ) {
+                                Ok((200 | 201, _)) => {
+                                    acked.lock().unwrap().push(id.clone());
+                                    break;
+                                }
+                                Ok((code, body)) if code != 503 && code != 0 => panic!("{code}: {body}"),
+                                _ => std::thread::sleep(Duration::from_millis(100)),
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        // Kill it when about a third is in, then start it again on the same port.
+        while acked.lock().unwrap().len() < 500 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let killed_at = acked.lock().unwrap().len();
+        if let Some(mut s) = server.lock().unwrap().take() {
+            let _ = s.child.kill(); // SIGKILL
+            let _ = s.child.wait();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        *server.lock().unwrap() = Some(start_on(&flagship(), &db, port, &["--rate-limit", "0"]));
+        for c in clients {
+            c.join().unwrap();
+        }
+        let acked = acked.lock().unwrap().clone();
+        assert_eq!(acked.len(), 1500, "{db}: every response acknowledged by the end");
+        assert!(
+            (500..1500).contains(&killed_at),
+            "{db}: the kill came mid-load ({killed_at})"
+        );
+        let table = export(&db, false, &tmp.path().join("load.csv"));
+        let mut ids: Vec<&String> = table.rows.iter().map(|r| &r[0]).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "{db}: a response stored twice");
+        assert_eq!(n, 1500, "{db}: stored {n} of 1500 acknowledged");
+        eprintln!(
+            "{db}: {} requests for 1500 responses, killed after {killed_at}",
+            sent.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        drop(server);
+    }
+}
+
+/// The served form in Debian's Chromium: started on one device, resumed on another with its
+/// code, sent with the first answer lost on the way back; stored exactly once, complete.
+#[test]
+fn a_served_form_resumes_on_another_device_and_stores_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("browser.sqlite").display().to_string();
+    let s = start(&flagship(), &db, &[]);
+    let out = tmp.path().join("served.json");
+    let browser = root().join("tests/browser");
+    let run = Command::new("node")
+        .args([
+            browser.join("serve.mjs").display().to_string(),
+            format!("http://127.0.0.1:{}", s.port),
+            out.display().to_string(),
+        ])
+        .current_dir(&browser)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(result["posts"].as_u64().unwrap() >= 2, "the lost answer was retried");
+    let table = export(&db, true, &tmp.path().join("all.csv"));
+    let id = result["id"].as_str().unwrap();
+    let rows: Vec<&Vec<String>> = table.rows.iter().filter(|r| r[0] == id).collect();
+    assert_eq!(rows.len(), 1, "stored exactly once");
+    assert_ne!(rows[0][7], "-99", "stored as submitted (submitted_at is set)");
+    let report = quire::data::verify::check(&model(), &table, &Default::default());
+    assert!(
+        report.is_clean(),
+        "{}",
+        quire::data::verify::human(&report, "served", 5)
+    );
+}
+
+/// schemathesis (PyPI) against the OpenAPI document: every answer conforms to it (status
+/// codes, content types, bodies), no request makes a server error.
+#[test]
+fn schemathesis_finds_the_api_as_documented() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("st.sqlite").display().to_string();
+    let s = start(&flagship(), &db, &["--rate-limit", "0"]);
+    let out = Command::new("schemathesis")
+        .args([
+            "run",
+            &format!("http://127.0.0.1:{}/api/openapi.json", s.port),
+            "--checks",
+            "all",
+            // A record the schema allows may still break routing or validation rules, which
+            // the server checks with Quire's evaluator (a documented 422).
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--max-examples",
+            "30",
+            "--seed",
+            "1",
+        ])
+        .env("NO_COLOR", "1")
+        .current_dir(tmp.path())
+        .output()
+        .expect("schemathesis is installed by scripts/install-test-tools");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(log.contains("passed"), "{log}");
+}
