@@ -1,83 +1,33 @@
 //! Quire compiles one reviewed questionnaire specification into every instrument and
 //! analysis artefact a study needs.
 //!
-//! # Pipeline
+//! # Crates
 //!
-//! 1. [`source`]: spec files and byte spans, with line:column for messages.
-//! 2. [`yaml::parse`]: YAML text → spanned node tree, under resource limits.
-//! 3. [`spec::read`]: node tree → [`spec::Spec`], the spec as written; every shape error reported.
-//! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
-//! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
-//!    choices resolved, expressions type-checked, texts resolved per audience; then
-//!    [`routing::analyse`] works out the routing once: universes (conditions and the screening
-//!    rules before each question) and where each answer that skips questions leads.
-//! 6. Backends read only the model; [`eval`] gives expressions their one meaning, and
-//!    [`model::Questionnaire::route`] follows the skip logic for a respondent.
+//! The pipeline is written down in `quire_core`'s crate documentation; its stages are
+//! crates of their own:
 //!
-//! 7. The data tools read and write response records by the data contract ([`data`]):
-//!    [`data::simulate`] makes routed responses, [`data::records`] reads data files back
-//!    into answers, [`data::verify`] checks them with the same routing and encoder, and
-//!    [`data::tabulate`] makes the study's tables.
-//!
-//! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
-//! rendered only at the edge (the CLI), with miette or as JSON.
+//! 1. `quire-core`: spec text → spanned spec → the resolved model with its routing analysed
+//!    once; the evaluator; the data contract and the data tools. Re-exported here whole.
+//! 2. `quire-backends`: the model → web forms, paper (Typst, and PDF behind the `pdf`
+//!    feature), codebooks and analysis schemas. Here as [`backend`].
+//! 3. This crate: the `quire` command (`src/cli.rs`, the only place that touches files).
+//! 4. `quire-serve`: the collection server, built on the first two.
 
-pub mod backend;
-pub mod check;
-pub mod data;
-pub mod diagnostic;
-pub mod eval;
-pub mod expr;
-pub mod model;
-pub mod reach;
-pub mod routing;
-pub mod source;
-pub mod spec;
-pub mod words;
-pub mod yaml;
+pub use quire_backends as backend;
+pub use quire_core::*;
 
-use diagnostic::Diagnostics;
-use source::{Source, Sources};
-
-/// The outcome of compiling one spec: the model (when there were no errors) and every diagnostic.
-#[derive(Debug)]
-pub struct Compiled {
-    pub model: Option<model::Questionnaire>,
-    pub diagnostics: Vec<diagnostic::Diagnostic>,
-    pub sources: Sources,
-}
-
-impl Compiled {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.is_error())
-    }
-}
-
-/// Parses, validates and resolves one spec.
+/// Parses, validates and resolves one spec; with the `pdf` feature, warns at every text
+/// the embedded fonts cannot print.
 pub fn compile(name: &str, text: &str) -> Compiled {
-    let mut sources = Sources::new();
-    let id = sources.add(Source::new(name, text));
-    let mut diags = Diagnostics::new();
-    let model = {
-        let source = sources.get(id);
-        match yaml::parse(source, id) {
-            Err(d) => {
-                diags.push(*d);
-                None
-            }
-            Ok(root) => {
-                let spec = spec::read(&root, source, &mut diags);
-                match spec {
-                    Some(spec) => check::check(&spec, source, &mut diags),
-                    None => None,
-                }
-            }
-        }
-    };
-    let failed = diags.has_errors();
-    Compiled {
-        model: if failed { None } else { model },
-        diagnostics: diags.into_sorted(),
-        sources,
+    quire_core::compile_with(name, text, &options())
+}
+
+/// The compile options this build knows: the PDF fonts' coverage, when it has them.
+pub fn options() -> Options {
+    Options {
+        #[cfg(feature = "pdf")]
+        printable: Some(backend::pdf::printable),
+        #[cfg(not(feature = "pdf"))]
+        printable: None,
     }
 }

@@ -182,7 +182,7 @@ fn spec_text_is_never_markup_in_a_form() {
 /// The runtime is small: its size is recorded in docs/BENCHMARKS.md.
 #[test]
 fn runtime_stays_small() {
-    let size = include_str!("../../src/backend/templates/runtime.js").len()
-        + include_str!("../../src/backend/templates/form.js").len();
+    let size = include_str!("../../crates/quire-backends/src/templates/runtime.js").len()
+        + include_str!("../../crates/quire-backends/src/templates/form.js").len();
     assert!(size < 52_000, "form runtime grew to {size} bytes");
 }

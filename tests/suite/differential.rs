@@ -144,7 +144,7 @@ fn javascript_runtime_agrees_with_the_rust_evaluator() {
     }
     let cases_path = tmp.path().join("cases.jsonl");
     std::fs::write(&cases_path, lines).unwrap();
-    let runtime = crate::root().join("src/backend/templates/runtime.js");
+    let runtime = crate::root().join("crates/quire-backends/src/templates/runtime.js");
     let (ok, text) = crate::run(
         tmp.path(),
         "node",
@@ -224,7 +224,7 @@ fn form_records_agree_with_the_data_contract() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("forms.json"), serde_json::to_string(&forms).unwrap()).unwrap();
     std::fs::write(tmp.path().join("cases.jsonl"), lines).unwrap();
-    let runtime = crate::root().join("src/backend/templates/runtime.js");
+    let runtime = crate::root().join("crates/quire-backends/src/templates/runtime.js");
     let (ok, text) = crate::run(
         tmp.path(),
         "node",

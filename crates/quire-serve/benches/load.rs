@@ -33,16 +33,16 @@ fn post(port: u16, audience: &str, id: &str, body: &str) -> u16 {
 
 fn run(label: &str, url: &str, n: usize) {
     let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../../questionnaires/concord/concord.yaml");
-    let model = quire::compile("concord.yaml", &std::fs::read_to_string(spec).unwrap())
+    let model = quire_core::compile("concord.yaml", &std::fs::read_to_string(spec).unwrap())
         .model
         .unwrap();
-    let opts = quire::data::simulate::Options {
+    let opts = quire_core::data::simulate::Options {
         n,
         seed: 20,
         ..Default::default()
     };
-    let rows = quire::data::simulate::records(&model, &opts);
-    let lines = quire::data::to_json_lines(&model, &quire::data::columns(&model), &rows);
+    let rows = quire_core::data::simulate::records(&model, &opts);
+    let lines = quire_core::data::to_json_lines(&model, &quire_core::data::columns(&model), &rows);
     let recs: Vec<(String, String, String)> = lines
         .lines()
         .map(|l| {

@@ -1,5 +1,5 @@
 //! HTTP in, stored responses out: the forms, the response API, resume codes, the admin page
-//! and health. Handlers are thin; what a record must be is `quire::data::verify`, the same
+//! and health. Handlers are thin; what a record must be is `quire_core::data::verify`, the same
 //! checks as `quire check-data`.
 
 // A handler's early exit is its HTTP answer: helpers return `Result<_, Response>` on purpose.
@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-use quire::model::Questionnaire;
+use quire_core::model::Questionnaire;
 
 use crate::store::{Outcome, Record, Store, now};
 
@@ -56,7 +56,7 @@ impl App {
         for a in &model.audiences {
             let mut m = model.clone();
             m.survey.submit_url = Some(format!("/api/{}/responses", a.id));
-            m.survey.server = Some(quire::model::Server {
+            m.survey.server = Some(quire_core::model::Server {
                 partials: format!("/api/{}/responses/", a.id),
                 resume: format!("/api/{}/resume/", a.id),
                 form: format!("/{}/", a.id),
@@ -64,11 +64,11 @@ impl App {
             if let Some(i) = m.instrument(&a.id) {
                 forms.insert(
                     a.id.clone(),
-                    quire::backend::html::form(&m, i, quire::backend::html::Edition::Production),
+                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Production),
                 );
                 keying.insert(
                     a.id.clone(),
-                    quire::backend::html::form(&m, i, quire::backend::html::Edition::Keying),
+                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Keying),
                 );
             }
         }
@@ -303,11 +303,11 @@ fn parse(body: &[u8]) -> Result<Value, Response> {
 /// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
 pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) -> Vec<Value> {
     let text = Value::Object(record.clone()).to_string();
-    let table = match quire::data::records::read_json(&text) {
+    let table = match quire_core::data::records::read_json(&text) {
         Ok(t) => t,
         Err(e) => return vec![json!({ "class": "bad_value", "message": e })],
     };
-    let report = quire::data::verify::check(model, &table, &quire::data::verify::Options::default());
+    let report = quire_core::data::verify::check(model, &table, &quire_core::data::verify::Options::default());
     report
         .problems
         .iter()
@@ -316,7 +316,7 @@ pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) 
 }
 
 fn fnv(s: &str) -> String {
-    quire::model::content_hash(&[s])
+    quire_core::model::content_hash(&[s])
 }
 
 fn stored(app: &App, audience: &str, rec: &serde_json::Map<String, Value>, canonical: String) -> Record {
@@ -522,8 +522,8 @@ async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String,
         Ok(Some((aud, state, updated, id))) if aud == audience => {
             let open = match (
                 app.model.survey.resume_hours,
-                quire::data::parse_timestamp(&updated),
-                quire::data::parse_timestamp(&now()),
+                quire_core::data::parse_timestamp(&updated),
+                quire_core::data::parse_timestamp(&now()),
             ) {
                 (Some(h), Some(at), Some(t)) => (t - at) as f64 <= h * 3600.0,
                 _ => true,

@@ -2,7 +2,7 @@
 //! out. [`api`] is the HTTP layer (forms, response API, resume codes, admin, health),
 //! [`store`] the database (SQLite or PostgreSQL, migrations in `migrations/`), [`openapi`]
 //! the API's description. What a record must be comes from the compiler's own
-//! `quire::data::verify`, so the server refuses exactly what `quire check-data` reports.
+//! `quire_core::data::verify`, so the server refuses exactly what `quire check-data` reports.
 
 pub mod api;
 pub mod openapi;

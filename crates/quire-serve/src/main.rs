@@ -75,9 +75,9 @@ fn fail(message: &str) -> std::process::ExitCode {
     std::process::ExitCode::from(2)
 }
 
-fn load(spec: &Path) -> Result<quire::model::Questionnaire, String> {
+fn load(spec: &Path) -> Result<quire_core::model::Questionnaire, String> {
     let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read `{}`: {e}", spec.display()))?;
-    let compiled = quire::compile(&spec.display().to_string(), &text);
+    let compiled = quire_core::compile(&spec.display().to_string(), &text);
     compiled.model.ok_or_else(|| {
         format!(
             "`{}` has errors; run `quire check {}` to see them",
@@ -208,8 +208,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// The records as the data contract's CSV: every column, in order, from each stored record.
-fn export_csv(model: &quire::model::Questionnaire, rows: &[(String, String)]) -> String {
-    let cols = quire::data::columns(model);
+fn export_csv(model: &quire_core::model::Questionnaire, rows: &[(String, String)]) -> String {
+    let cols = quire_core::data::columns(model);
     let mut w = csv_writer();
     let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));
     let missing = model.survey.missing_codes.missing.to_string();

@@ -3,11 +3,11 @@
 
 use serde_json::{Value, json};
 
-use quire::model::Questionnaire;
+use quire_core::model::Questionnaire;
 
 pub fn document(model: &Questionnaire) -> Value {
-    let cols = quire::data::columns(model);
-    let mut record = quire::backend::schema::json_schema(model, &cols);
+    let cols = quire_core::data::columns(model);
+    let mut record = quire_backends::schema::json_schema(model, &cols);
     // The record schema's shared parts become components of their own, its `$ref`s with them.
     let mut defs = serde_json::Map::new();
     if let Value::Object(o) = &mut record {

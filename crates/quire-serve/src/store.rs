@@ -551,5 +551,5 @@ pub fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    quire::data::format_timestamp(t)
+    quire_core::data::format_timestamp(t)
 }

@@ -115,14 +115,14 @@ fn records(n: usize, seed: u64) -> Vec<(String, String, String)> {
 
 fn records_for(spec: &Path, n: usize, seed: u64) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(spec).unwrap();
-    let model = quire::compile("concord.yaml", &text).model.unwrap();
-    let opts = quire::data::simulate::Options {
+    let model = quire_core::compile("concord.yaml", &text).model.unwrap();
+    let opts = quire_core::data::simulate::Options {
         n,
         seed,
         ..Default::default()
     };
-    let rows = quire::data::simulate::records(&model, &opts);
-    quire::data::to_json_lines(&model, &quire::data::columns(&model), &rows)
+    let rows = quire_core::data::simulate::records(&model, &opts);
+    quire_core::data::to_json_lines(&model, &quire_core::data::columns(&model), &rows)
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -157,7 +157,7 @@ fn databases(dir: &Path, name: &str) -> Vec<String> {
     out
 }
 
-fn export(db: &str, partials: bool, out: &Path) -> quire::data::records::Table {
+fn export(db: &str, partials: bool, out: &Path) -> quire_core::data::records::Table {
     let mut args = vec![
         "export".to_string(),
         flagship().display().to_string(),
@@ -176,11 +176,11 @@ fn export(db: &str, partials: bool, out: &Path) -> quire::data::records::Table {
         .unwrap()
         .success();
     assert!(ok, "export failed");
-    quire::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
+    quire_core::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
 
-fn model() -> quire::model::Questionnaire {
-    quire::compile("concord.yaml", &std::fs::read_to_string(flagship()).unwrap())
+fn model() -> quire_core::model::Questionnaire {
+    quire_core::compile("concord.yaml", &std::fs::read_to_string(flagship()).unwrap())
         .model
         .unwrap()
 }
@@ -255,11 +255,11 @@ fn submit_duplicate_conflict_invalid_and_export() {
         // The export passes check-data.
         let table = export(&db, false, &tmp.path().join("export.csv"));
         assert_eq!(table.rows.len(), 30, "{db}: each response once");
-        let report = quire::data::verify::check(&model(), &table, &Default::default());
+        let report = quire_core::data::verify::check(&model(), &table, &Default::default());
         assert!(
             report.is_clean(),
             "{db}: {}",
-            quire::data::verify::human(&report, "export", 5)
+            quire_core::data::verify::human(&report, "export", 5)
         );
         // The form is served, posting to this server.
         let (code, page) = http(s.port, "GET", "/patient/", &[], b"");
@@ -354,7 +354,7 @@ fn partials_resume_on_another_device_and_expire_as_partials() {
     }
 }
 
-fn export_spec(spec: &Path, db: &str, partials: bool, out: &Path) -> quire::data::records::Table {
+fn export_spec(spec: &Path, db: &str, partials: bool, out: &Path) -> quire_core::data::records::Table {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire-serve"));
     cmd.args([
         "export",
@@ -368,7 +368,7 @@ fn export_spec(spec: &Path, db: &str, partials: bool, out: &Path) -> quire::data
         cmd.arg("--partials");
     }
     assert!(cmd.stderr(Stdio::null()).status().unwrap().success());
-    quire::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
+    quire_core::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
 
 #[test]
@@ -587,11 +587,11 @@ fn a_served_form_resumes_on_another_device_and_stores_once() {
     let rows: Vec<&Vec<String>> = table.rows.iter().filter(|r| r[0] == id).collect();
     assert_eq!(rows.len(), 1, "stored exactly once");
     assert_ne!(rows[0][7], "-99", "stored as submitted (submitted_at is set)");
-    let report = quire::data::verify::check(&model(), &table, &Default::default());
+    let report = quire_core::data::verify::check(&model(), &table, &Default::default());
     assert!(
         report.is_clean(),
         "{}",
-        quire::data::verify::human(&report, "served", 5)
+        quire_core::data::verify::human(&report, "served", 5)
     );
 }
 

@@ -499,7 +499,7 @@ pub fn csv(t: &Tables) -> String {
                     b.variable.clone(),
                     l.row.to_string(),
                     l.code.map(|c| c.to_string()).unwrap_or_default(),
-                    crate::backend::csv_safe(&l.label),
+                    crate::escape::csv_safe(&l.label),
                     number,
                     l.percent.map(|p| p.to_string()).unwrap_or_default(),
                 ]);
@@ -545,7 +545,7 @@ pub fn side_by_side(b: &Block) -> Vec<SideBySide> {
 
 /// `--format md`: the Table 5 layout, groups side by side.
 pub fn markdown(t: &Tables) -> String {
-    let esc = crate::backend::markdown_escape;
+    let esc = crate::escape::markdown_escape;
     let mut s = format!("# {} (version {})\n\n", esc(&t.title), esc(&t.version));
     s.push_str(&format!(
         "Respondents: {}. Percentages are whole, rounded half away from zero, of each Total; Not applicable and Missing are outside it.\n",

@@ -1,14 +1,14 @@
 //! The model in, analysis schemas out: a Frictionless Data Package (with routing checks),
 //! a JSON Schema for one response record, Stata, SPSS and R syntax, and SQL DDL. All follow
-//! the data contract of [`crate::data`]; text from the spec is escaped for each language.
+//! the data contract of [`quire_core::data`]; text from the spec is escaped for each language.
 
 use serde_json::{Value as Json, json};
 
 use super::File;
-use crate::data::rules::{Lit, Must, Pred};
-use crate::data::{self, Column, ColumnKind};
-use crate::expr::{BinOp, format_number};
-use crate::model::{QuestionType, Questionnaire};
+use quire_core::data::rules::{Lit, Must, Pred};
+use quire_core::data::{self, Column, ColumnKind};
+use quire_core::expr::{BinOp, format_number};
+use quire_core::model::{QuestionType, Questionnaire};
 
 /// Every schema file.
 pub fn render(model: &Questionnaire) -> Vec<File> {
@@ -50,9 +50,9 @@ fn value_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, String)> {
 
 /// Where audiences word a choice differently: per code (for a 0/1 column, its option's), each
 /// audience's own label. Formats with one label per code carry the neutral label
-/// ([`crate::model::Choice::neutral_label`]) and these in their documentation fields.
+/// ([`quire_core::model::Choice::neutral_label`]) and these in their documentation fields.
 fn audience_labels(model: &Questionnaire, c: &Column) -> Vec<(i64, Vec<(String, String)>)> {
-    let per_audience = |o: &crate::model::Choice| -> Vec<(String, String)> {
+    let per_audience = |o: &quire_core::model::Choice| -> Vec<(String, String)> {
         o.label
             .iter()
             .flat_map(|w| w.audiences.iter().map(|a| (a.clone(), w.text.plain())))
@@ -98,7 +98,7 @@ fn audience_labels_text(model: &Questionnaire, c: &Column) -> String {
         .join(". ")
 }
 
-fn question_of<'m>(model: &'m Questionnaire, c: &Column) -> Option<&'m crate::model::Question> {
+fn question_of<'m>(model: &'m Questionnaire, c: &Column) -> Option<&'m quire_core::model::Question> {
     model.question(&c.variable)
 }
 
@@ -468,7 +468,7 @@ fn share_repeats(rules: Vec<Json>) -> (Vec<Json>, serde_json::Map<String, Json>)
 }
 
 /// A rule's condition as a JSON Schema that a record satisfies exactly when it holds.
-fn js_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: crate::model::MissingCodes) -> Json {
+fn js_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: quire_core::model::MissingCodes) -> Json {
     let prop = |name: &str, s: Json| json!({ "properties": { name: s }, "required": [name] });
     let code = |name: &str, code: i64| {
         if numeric(name) {
@@ -517,7 +517,7 @@ fn js_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: crate::model::Missin
 }
 
 /// A rule's condition in SQL over the table's columns (which hold the missing codes).
-fn sql_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: crate::model::MissingCodes) -> String {
+fn sql_pred(p: &Pred, numeric: &dyn Fn(&str) -> bool, codes: quire_core::model::MissingCodes) -> String {
     let code = |name: &str, code: i64| {
         if numeric(name) {
             code.to_string()
@@ -759,7 +759,7 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
             attrs.join(" ")
         ));
     }
-    let sets: Vec<(&crate::model::Variable, Vec<&str>)> = model
+    let sets: Vec<(&quire_core::model::Variable, Vec<&str>)> = model
         .variables
         .iter()
         .filter(|v| v.kind == QuestionType::Multiple)

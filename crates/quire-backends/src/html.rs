@@ -1,12 +1,12 @@
 //! The model in, web forms out: one self-contained HTML file per audience (`<audience>/form.html`)
 //! with inline CSS and JavaScript, live skip logic, validation, save & resume, and a record
-//! that follows the data contract ([`crate::data`]).
+//! that follows the data contract ([`quire_core::data`]).
 
 use serde_json::{Value as Json, json};
 
 use super::File;
-use crate::data::{self, ColumnKind};
-use crate::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
+use quire_core::data::{self, ColumnKind};
+use quire_core::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 
 /// Which edition of the form: the production form, the pilot form with a feedback box
 /// after each section (stored as `pilot_<section id>`, outside the codebook), or the

@@ -558,6 +558,14 @@ pub fn json_schema() -> serde_json::Value {
 /// Reads a spec from its node tree, reporting every problem of shape into `diags`.
 /// Returns `None` only when the root is not a mapping; otherwise a best-effort spec.
 pub fn read(root: &Node, source: &Source, diags: &mut Diagnostics) -> Option<Spec> {
+    read_with(root, source, diags, None)
+}
+
+/// Whether paper can print a character: the PDF backend knows its fonts, the core does not.
+pub type Printable = fn(char) -> bool;
+
+/// [`read`], warning at every text with a character `printable` refuses.
+pub fn read_with(root: &Node, source: &Source, diags: &mut Diagnostics, printable: Option<Printable>) -> Option<Spec> {
     if matches!(root.value, Value::Null) {
         diags.push(
             Diagnostic::error("empty-spec", "the spec is empty")
@@ -566,13 +574,18 @@ pub fn read(root: &Node, source: &Source, diags: &mut Diagnostics) -> Option<Spe
         );
         return None;
     }
-    let mut r = Reader { source, diags };
+    let mut r = Reader {
+        source,
+        diags,
+        printable,
+    };
     Spec::read(root, &mut r)
 }
 
 pub(crate) struct Reader<'a> {
     source: &'a Source,
     diags: &'a mut Diagnostics,
+    printable: Option<Printable>,
 }
 
 impl Reader<'_> {
@@ -635,8 +648,9 @@ impl Read for String {
                 Some(s.chars().filter(|c| !unprintable(*c)).collect())
             }
             Value::Str(s) => {
-                #[cfg(feature = "pdf")]
-                if let Some(c) = s.chars().find(|c| !crate::backend::pdf::printable(*c)) {
+                if let Some(printable) = r.printable
+                    && let Some(c) = s.chars().find(|c| !printable(*c))
+                {
                     r.diags.push(
                         Diagnostic::warning(
                             "unprintable-character",

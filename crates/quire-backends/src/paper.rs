@@ -4,16 +4,16 @@
 //!
 //! Every text from the spec is written as a Typst string literal passed to the helpers in
 //! `templates/paper.typ`, never as markup, so `#`, `*`, `$`, `[`, `@` or `<` stay literal.
-//! Every condition appears on paper, worded by [`crate::words`]: a section's once at its head,
+//! Every condition appears on paper, worded by [`quire_core::words`]: a section's once at its head,
 //! and each conditional question's, note's, definitions' and screening rule's with it; and
 //! "→ Go to" beside options that skip ahead, exactly where the model's routing analysis says
-//! ([`crate::model::Next`]; nothing about routing is worked out here).
+//! ([`quire_core::model::Next`]; nothing about routing is worked out here).
 
 use std::fmt::Write;
 
 use super::File;
-use crate::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
-use crate::words::Words;
+use quire_core::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
+use quire_core::words::Words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
@@ -383,8 +383,8 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         (QuestionType::Integer | QuestionType::Decimal, Edition::Interviewer) => match (q.min, q.max) {
             (Some(a), Some(b)) => format!(
                 "Record the number ({} to {})",
-                crate::expr::format_number(a),
-                crate::expr::format_number(b)
+                quire_core::expr::format_number(a),
+                quire_core::expr::format_number(b)
             ),
             _ => "Record the number".to_string(),
         },
@@ -395,8 +395,8 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         (QuestionType::Integer | QuestionType::Decimal, _) => match (q.min, q.max) {
             (Some(a), Some(b)) => format!(
                 "Write a number from {} to {}",
-                crate::expr::format_number(a),
-                crate::expr::format_number(b)
+                quire_core::expr::format_number(a),
+                quire_core::expr::format_number(b)
             ),
             _ => "Write a number".to_string(),
         },
@@ -500,7 +500,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         QuestionType::Integer | QuestionType::Decimal => {
             let digits = q
                 .max
-                .map(|m| crate::expr::format_number(m.abs()).len())
+                .map(|m| quire_core::expr::format_number(m.abs()).len())
                 .unwrap_or(3)
                 .clamp(1, 8)
                 + usize::from(q.kind == QuestionType::Decimal) * q.decimals.unwrap_or(1) as usize;

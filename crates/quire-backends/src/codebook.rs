@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::{File, csv_safe};
-use crate::data::{self, ColumnKind};
-use crate::model::{DerivedRule, QuestionType, Questionnaire};
-use crate::words::Words;
+use quire_core::data::{self, ColumnKind};
+use quire_core::model::{DerivedRule, QuestionType, Questionnaire};
+use quire_core::words::Words;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Codebook {
@@ -152,7 +152,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
         },
     ];
 
-    let option_code = |o: &crate::model::Choice, audiences: &[String]| Code {
+    let option_code = |o: &quire_core::model::Choice, audiences: &[String]| Code {
         code: o.code,
         label: o.neutral_label(),
         labels: if o.has_audience_labels() {
@@ -181,12 +181,12 @@ pub fn build(model: &Questionnaire) -> Codebook {
         }),
         only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
     };
-    let provenance = |p: Option<&crate::model::Provenance>| {
+    let provenance = |p: Option<&quire_core::model::Provenance>| {
         p.map(|p| {
             let status = match p.status {
-                crate::model::ProvenanceStatus::Reported => "Reported",
-                crate::model::ProvenanceStatus::Reconstructed => "Reconstructed",
-                crate::model::ProvenanceStatus::Added => "Added",
+                quire_core::model::ProvenanceStatus::Reported => "Reported",
+                quire_core::model::ProvenanceStatus::Reconstructed => "Reconstructed",
+                quire_core::model::ProvenanceStatus::Added => "Added",
             };
             format!("{status}: {}", p.note)
         })
@@ -201,7 +201,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 .iter()
                 .flat_map(|s| &s.items)
                 .filter_map(|it| match it {
-                    crate::model::Item::Screen { condition, .. } => Some(Worded {
+                    quire_core::model::Item::Screen { condition, .. } => Some(Worded {
                         audiences: vec![i.audience.clone()],
                         who: who(std::slice::from_ref(&i.audience)),
                         text: format!("{}.", upper_first(&words.screen(condition))),
@@ -799,7 +799,7 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
                             first_qstn
                                 .get(r)
                                 .cloned()
-                                .or_else(|| first_qstn.get(&crate::data::option_column(r, 1)).cloned())
+                                .or_else(|| first_qstn.get(&quire_core::data::option_column(r, 1)).cloned())
                         })
                         .collect();
                     if !backward.is_empty() {

@@ -13,7 +13,7 @@ use pest_derive::Parser;
 use serde::Serialize;
 
 #[derive(Parser)]
-#[grammar = "../grammar/expr.pest"]
+#[grammar = "../../../grammar/expr.pest"]
 struct Grammar;
 
 /// A parsed expression. `span` is a byte range within the expression's own text.

@@ -1,4 +1,4 @@
-// Quire form runtime: the expression semantics of src/eval.rs, in JavaScript.
+// Quire form runtime: the expression semantics of quire-core/src/eval.rs, in JavaScript.
 // Conditions arrive as the model's syntax trees (JSON); this file gives them the same
 // meaning as the Rust evaluator, checked by a differential test (tests/suite/differential.rs).
 "use strict";
@@ -112,7 +112,7 @@ var Quire = (function () {
 
   function holds(e, env) { return truth(evaluate(e, env)); }
 
-  // ---- Unknown answers (src/eval.rs, truth and partial): Kleene's three-valued logic --------
+  // ---- Unknown answers (quire-core/src/eval.rs, truth and partial): Kleene's three-valued logic --------
   // env.partial(name) returns UNKNOWN for a variable whose answer is missing or whose
   // eligibility is unknown.
   var UNKNOWN = { unknown: true };
@@ -173,7 +173,7 @@ var Quire = (function () {
     return null;
   }
 
-  // ---- Routing (src/model.rs, Questionnaire::route) -----------------------------------------
+  // ---- Routing (quire-core/src/model.rs, Questionnaire::route) -----------------------------------------
   // form: { audience, items: [{question|screen}], derived: [...], variables: [...] }
 
   function derive(form, d, env) {
@@ -221,7 +221,7 @@ var Quire = (function () {
     var values = {}, unknown = {}, states = {}, ended = null, env = routedEnv(form, values, unknown);
     form.items.forEach(function (it) {
       if (it.item === "question") {
-        // Three outcomes, as route() in src/model.rs: asked; not applicable; unknown, when only
+        // Three outcomes, as route() in quire-core/src/model.rs: asked; not applicable; unknown, when only
         // a missing answer kept the question from being asked.
         var eligibility;
         if (ended !== null) eligibility = "false";
@@ -249,9 +249,9 @@ var Quire = (function () {
     return { states: states, ended_by: ended };
   }
 
-  // ---- The response record (src/data.rs, encode) ---------------------------------------------
+  // ---- The response record (quire-core/src/data.rs, encode) ---------------------------------------------
 
-  // As src/data.rs parse_timestamp: seconds of a UTC `YYYY-MM-DDThh:mm:ssZ`, else null.
+  // As quire-core/src/data.rs parse_timestamp: seconds of a UTC `YYYY-MM-DDThh:mm:ssZ`, else null.
   function seconds(t) {
     var m = typeof t === "string" && /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(t);
     if (!m) return null;
@@ -260,7 +260,7 @@ var Quire = (function () {
     if (+m[1] < 1000 || back.getUTCFullYear() !== +m[1] || back.getUTCMonth() !== +m[2] - 1 || back.getUTCDate() !== +m[3] || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) return null;
     return Math.floor(d / 1000);
   }
-  // As src/data.rs completion: answered / (answered + missing) over the question variables.
+  // As quire-core/src/data.rs completion: answered / (answered + missing) over the question variables.
   function completion(form, route) {
     var asked = 0, answered = 0;
     form.variables.forEach(function (v) {
@@ -316,7 +316,7 @@ var Quire = (function () {
     return rec;
   }
 
-  // As src/expr.rs format_number: integers without a decimal point.
+  // As quire-core/src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
   return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds };

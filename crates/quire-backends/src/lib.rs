@@ -1,0 +1,28 @@
+//! The model in, output files out: one module per backend, each a function of the model
+//! (`quire_core::model::Questionnaire`) only.
+
+pub mod codebook;
+pub mod html;
+pub mod paper;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+pub mod schema;
+
+/// One output file: its path relative to the output directory, and its bytes.
+pub type File = (String, Vec<u8>);
+
+/// The template environment every backend renders with: HTML auto-escaping for `.html`
+/// templates, and block tags that leave no blank lines.
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env
+}
+
+pub use quire_core::escape::{csv_safe, markdown_escape};

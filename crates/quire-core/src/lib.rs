@@ -1,0 +1,98 @@
+//! Quire's core: one reviewed questionnaire specification in, the resolved model every
+//! instrument and analysis artefact is made from out, with the evaluator, the data contract
+//! and the data tools. No backend, no network, no PDF engine.
+//!
+//! # Pipeline
+//!
+//! 1. [`source`]: spec files and byte spans, with line:column for messages.
+//! 2. [`yaml::parse`]: YAML text → spanned node tree, under resource limits.
+//! 3. [`spec::read`]: node tree → [`spec::Spec`], the spec as written; every shape error reported.
+//! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
+//! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
+//!    choices resolved, expressions type-checked, texts resolved per audience; then
+//!    [`routing::analyse`] works out the routing once: universes (conditions and the screening
+//!    rules before each question) and where each answer that skips questions leads.
+//! 6. Backends (the `quire-backends` crate) read only the model; [`eval`] gives expressions
+//!    their one meaning, and [`model::Questionnaire::route`] follows the skip logic for a
+//!    respondent.
+//!
+//! 7. The data tools read and write response records by the data contract ([`data`]):
+//!    [`data::simulate`] makes routed responses, [`data::records`] reads data files back
+//!    into answers, [`data::verify`] checks them with the same routing and encoder, and
+//!    [`data::tabulate`] makes the study's tables.
+//!
+//! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
+//! rendered only at the edge (the CLI), with miette or as JSON.
+
+pub mod check;
+pub mod data;
+pub mod diagnostic;
+pub mod escape;
+pub mod eval;
+pub mod expr;
+pub mod model;
+pub mod reach;
+pub mod routing;
+pub mod source;
+pub mod spec;
+pub mod words;
+pub mod yaml;
+
+use diagnostic::Diagnostics;
+use source::{Source, Sources};
+
+/// The outcome of compiling one spec: the model (when there were no errors) and every diagnostic.
+#[derive(Debug)]
+pub struct Compiled {
+    pub model: Option<model::Questionnaire>,
+    pub diagnostics: Vec<diagnostic::Diagnostic>,
+    pub sources: Sources,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+}
+
+/// Parses, validates and resolves one spec.
+pub fn compile(name: &str, text: &str) -> Compiled {
+    compile_with(name, text, &Options::default())
+}
+
+/// What a compile may be told beyond the spec.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Whether paper can print a character (the PDF backend's fonts); texts with one it
+    /// cannot print are warned about at their place.
+    pub printable: Option<spec::Printable>,
+}
+
+/// [`compile`], with options.
+pub fn compile_with(name: &str, text: &str, options: &Options) -> Compiled {
+    let mut sources = Sources::new();
+    let id = sources.add(Source::new(name, text));
+    let mut diags = Diagnostics::new();
+    let model = {
+        let source = sources.get(id);
+        match yaml::parse(source, id) {
+            Err(d) => {
+                diags.push(*d);
+                None
+            }
+            Ok(root) => {
+                let spec = spec::read_with(&root, source, &mut diags, options.printable);
+                match spec {
+                    Some(spec) => check::check(&spec, source, &mut diags),
+                    None => None,
+                }
+            }
+        }
+    };
+    let failed = diags.has_errors();
+    Compiled {
+        model: if failed { None } else { model },
+        diagnostics: diags.into_sorted(),
+        sources,
+    }
+}
