@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const [base, outPath] = process.argv.slice(2);
+const [base, outPath, token] = process.argv.slice(2);
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
 const browser = await chromium.launch({
@@ -78,7 +78,25 @@ await p2.waitForFunction(() => /have been sent/.test(document.getElementById("su
 check((await p2.textContent("#end-title")) === "Thank you", "no thanks after the server acknowledged");
 await axe(p2, "sent");
 await two.close();
+
+// Keying a telephone return: codes beside the answers, the mode recorded.
+const keyer = await browser.newContext();
+const k = await keyer.newPage();
+k.on("pageerror", (e) => problems.push(`keying: ${e.message}`));
+await k.goto(`${base}/patient/keying?token=${token}`);
+check(await k.isVisible("#keying-mode"), "keying: no mode choice");
+check((await k.textContent("label[for=consent--yes]")).trim().startsWith("1"), "keying: no code beside the answer");
+await axe(k, "keying");
+await k.check("#mode--telephone");
+for (let guard = 0; guard < 20 && (await current(k)).startsWith("page-"); guard++) {
+  await fillPage(k);
+  await k.click("#next");
+}
+await k.click("#next");
+await k.waitForFunction(() => /have been sent/.test(document.getElementById("submit-status").textContent), null, { timeout: 15000 });
+const keyed = await k.evaluate(() => window.QuireForm.state().respondent);
+await keyer.close();
 await browser.close();
-writeFileSync(outPath, JSON.stringify({ id, code, posts, problems }, null, 2));
+writeFileSync(outPath, JSON.stringify({ id, code, posts, keyed, problems }, null, 2));
 if (problems.length) { console.log(problems.join("\n")); process.exit(1); }
 console.log("served form checks passed");

@@ -562,7 +562,7 @@ fn load_with_a_kill_loses_and_duplicates_nothing() {
 fn a_served_form_resumes_on_another_device_and_stores_once() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("browser.sqlite").display().to_string();
-    let s = start(&flagship(), &db, &[]);
+    let s = start(&flagship(), &db, &["--admin-token", "keying-t0ken"]);
     let out = tmp.path().join("served.json");
     let browser = root().join("tests/browser");
     let run = Command::new("node")
@@ -570,6 +570,7 @@ fn a_served_form_resumes_on_another_device_and_stores_once() {
             browser.join("serve.mjs").display().to_string(),
             format!("http://127.0.0.1:{}", s.port),
             out.display().to_string(),
+            "keying-t0ken".to_string(),
         ])
         .current_dir(&browser)
         .output()
@@ -587,6 +588,12 @@ fn a_served_form_resumes_on_another_device_and_stores_once() {
     let rows: Vec<&Vec<String>> = table.rows.iter().filter(|r| r[0] == id).collect();
     assert_eq!(rows.len(), 1, "stored exactly once");
     assert_ne!(rows[0][7], "-99", "stored as submitted (submitted_at is set)");
+    assert_eq!(rows[0][4], "web");
+    // The keyed telephone return: stored with its mode.
+    let keyed = result["keyed"].as_str().unwrap();
+    let keyed: Vec<&Vec<String>> = table.rows.iter().filter(|r| r[0] == keyed).collect();
+    assert_eq!(keyed.len(), 1, "the keyed return stored once");
+    assert_eq!(keyed[0][4], "telephone", "the keyed return's mode");
     let report = quire_core::data::verify::check(&model(), &table, &Default::default());
     assert!(
         report.is_clean(),
