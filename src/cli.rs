@@ -145,6 +145,21 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "prefer_not_to_say")]
         outside_total: Vec<String>,
     },
+    /// What changed between two versions of a spec, classed for analysts.
+    ///
+    /// Per audience: questions added, removed, moved, renumbered; wording; options added,
+    /// removed, relabelled, recoded; routing (old and new condition in words); limits and
+    /// validation; derived variables; sections and screening rules. Exit status: 0 no
+    /// differences, 1 differences, 3 breaking differences, 2 usage, file or spec errors.
+    Diff {
+        /// The earlier version.
+        old: PathBuf,
+        /// The later version.
+        new: PathBuf,
+        /// `md` is a codebook changelog.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+    },
     /// Create a small, commented spec to start from.
     Init {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
@@ -178,6 +193,13 @@ enum DataFormat {
     Csv,
     /// JSON records, one per line, as the web form sends them.
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Json,
+    Md,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -296,6 +318,7 @@ pub fn run() -> u8 {
             by,
             outside_total,
         } => tabulate(&spec, &data, out.as_deref(), format, by, &outside_total, color),
+        Command::Diff { old, new, format } => diff(&old, &new, format, color),
         Command::Init { name } => init(&name),
         Command::External(args) => external(&args),
         Command::SpecSchema => {
@@ -704,6 +727,24 @@ fn tabulate(
             }
             Err(e) => usage_error(&format!("cannot write `{}`: {e}", dir.display())),
         },
+    }
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat, color: bool) -> u8 {
+    let (a, b) = match (load(old, color), load(new, color)) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return EXIT_USAGE,
+    };
+    let d = quire::diff::diff(&a, &b);
+    match format {
+        DiffFormat::Human => print!("{}", quire::diff::human(&d)),
+        DiffFormat::Md => print!("{}", quire::diff::markdown(&d)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
+    }
+    match d.worst() {
+        None => EXIT_OK,
+        Some(quire::diff::Impact::Breaking) => 3,
+        Some(_) => 1,
     }
 }
 

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod datatools;
 mod diagnostics;
+mod diff;
 mod differential;
 mod eligibility;
 mod examples;

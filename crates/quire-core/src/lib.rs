@@ -27,6 +27,7 @@
 pub mod check;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod expr;

@@ -1,0 +1,162 @@
+//! `quire diff`: a pair of specs with every kind of change (golden output in each format),
+//! and the flagship with the three edits a pilot team makes (reword, add an option, change a
+//! condition), classed and exited as CI expects.
+
+use std::process::Command;
+
+fn compile(path: &str) -> quire::model::Questionnaire {
+    let text = std::fs::read_to_string(crate::root().join(path)).unwrap();
+    quire::compile(path, &text).model.unwrap()
+}
+
+#[test]
+fn every_kind_of_change_is_found_and_classed() {
+    let (old, new) = (
+        compile("tests/diff/old.quire.yaml"),
+        compile("tests/diff/new.quire.yaml"),
+    );
+    let d = quire::diff::diff(&old, &new);
+    let kinds: Vec<&str> = d.changes.iter().map(|c| c.kind).collect();
+    for k in [
+        "question_removed",
+        "question_added",
+        "type",
+        "wording",
+        "renumbered",
+        "moved",
+        "routing",
+        "option_added",
+        "option_removed",
+        "relabelled",
+        "recoded",
+        "code_reused",
+        "limits",
+        "validation",
+        "hint",
+        "screen",
+        "section_added",
+        "section_title",
+        "derived",
+        "derived_added",
+    ] {
+        assert!(kinds.contains(&k), "no `{k}` change found: {kinds:?}");
+    }
+    let impact = |kind: &str| d.changes.iter().find(|c| c.kind == kind).unwrap().impact;
+    use quire::diff::Impact::*;
+    for (k, i) in [
+        ("question_removed", Breaking),
+        ("type", Breaking),
+        ("routing", Breaking),
+        ("recoded", Breaking),
+        ("code_reused", Breaking),
+        ("screen", Breaking),
+        ("derived", Breaking),
+        ("question_added", Compatible),
+        ("option_added", Compatible),
+        ("relabelled", Compatible),
+        ("validation", Compatible),
+        ("renumbered", Cosmetic),
+        ("moved", Cosmetic),
+        ("hint", Cosmetic),
+        ("section_title", Cosmetic),
+    ] {
+        assert_eq!(impact(k), i, "{k}");
+    }
+    // A trailing space is not a rewording anyone reads.
+    assert!(
+        d.changes
+            .iter()
+            .any(|c| c.kind == "wording" && c.subject == "likes" && c.impact == Cosmetic)
+    );
+    insta::assert_snapshot!("diff_human", quire::diff::human(&d));
+    insta::assert_snapshot!("diff_md", quire::diff::markdown(&d));
+    insta::assert_json_snapshot!("diff_json", d);
+}
+
+#[test]
+fn the_flagship_with_a_pilot_teams_three_edits() {
+    let spec = crate::root().join("questionnaires/concord/concord.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |new: &str| {
+        let path = tmp.path().join("new.yaml");
+        std::fs::write(&path, new).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args([
+                "diff",
+                spec.to_str().unwrap(),
+                path.to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), d)
+    };
+    // Nothing changed: exit 0.
+    let (code, d) = run(&text);
+    assert_eq!(code, Some(0));
+    assert_eq!(d["changes"].as_array().unwrap().len(), 0);
+    // Reworded: compatible, exit 1, for every audience's wording.
+    let reworded = text.replacen(
+        "text: \"{do_they} have a formal care coordinator?\"",
+        "text: \"{do_they} have a named formal care coordinator?\"",
+        1,
+    );
+    let (code, d) = run(&reworded);
+    assert_eq!(code, Some(1), "{d}");
+    let changes = d["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["kind"] == "wording" && c["subject"] == "cc_has" && c["impact"] == "compatible"),
+        "{d}"
+    );
+    assert_eq!(changes.len(), 3, "one per audience wording");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["before"] == "Do you have a formal care coordinator?"
+                && c["after"] == "Do you have a named formal care coordinator?")
+    );
+    // An option with a new code: compatible.
+    let added = text.replacen(
+        "    - { code: 97, value: other, label: \"Other (please specify)\", other: true }\n\n  coordinator_items:",
+        "    - { code: 10, value: social_worker, label: \"Social worker\" }\n    - { code: 97, value: other, label: \"Other (please specify)\", other: true }\n\n  coordinator_items:",
+        1,
+    );
+    assert_ne!(added, text);
+    let (code, d) = run(&added);
+    assert_eq!(code, Some(1), "{d}");
+    assert_eq!(d["changes"][0]["kind"], "option_added");
+    assert_eq!(d["changes"][0]["who"], "all respondents");
+    // A changed condition: breaking (a universe changes), exit 3, in words.
+    let routed = text.replacen(
+        "ask_if: cc_dedicated == 'no'",
+        "ask_if: cc_dedicated in ['no', 'unsure']",
+        1,
+    );
+    assert_ne!(routed, text);
+    let (code, d) = run(&routed);
+    assert_eq!(code, Some(3), "{d}");
+    let c = &d["changes"][0];
+    assert_eq!(
+        (c["kind"].as_str(), c["impact"].as_str()),
+        (Some("routing"), Some("breaking"))
+    );
+    assert!(c["after"].as_str().unwrap().contains("“No” or “Unsure”"), "{c}");
+    // Under the same version number: warned.
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "diff",
+            spec.to_str().unwrap(),
+            tmp.path().join("new.yaml").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("warning: the content changed but `survey.version` is 2019.1 in both")
+    );
+}
