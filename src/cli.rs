@@ -367,6 +367,56 @@ fn report(compiled: &quire::Compiled, format: Format, color: bool) {
     }
 }
 
+/// The spec's version lock beside it: `concord.yaml` and `concord.quire.yaml` → `concord.quire.lock`.
+fn lock_path(spec: &Path) -> PathBuf {
+    let name = spec
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = [".quire.yaml", ".quire.yml", ".yaml", ".yml"]
+        .iter()
+        .find_map(|x| name.strip_suffix(x))
+        .unwrap_or(&name);
+    spec.with_file_name(format!("{stem}.quire.lock"))
+}
+
+/// Warns when this version was built before from other content (the lock beside the spec).
+fn version_lock(spec: &Path, compiled: &mut quire::Compiled) {
+    let Some(model) = &compiled.model else { return };
+    let path = lock_path(spec);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(d) = quire::lock::Lock::parse(&text).check(model, &name) {
+        compiled.diagnostics.push(d);
+    }
+}
+
+/// After a build: the lock learns this version's hash, if it did not know the version.
+/// A recorded hash is never replaced (that is what the warning is for).
+fn record_version(spec: &Path, model: &Questionnaire) {
+    let path = lock_path(spec);
+    let mut lock = std::fs::read_to_string(&path)
+        .map(|t| quire::lock::Lock::parse(&t))
+        .unwrap_or_default();
+    if !lock.record(model) {
+        return;
+    }
+    let tmp = path.with_extension("lock.quire-tmp");
+    if let Err(e) = std::fs::write(&tmp, lock.render()).and_then(|_| std::fs::rename(&tmp, &path)) {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!(
+            "warning: could not record version {} in `{}`: {e}",
+            model.survey.version,
+            path.display()
+        );
+    }
+}
+
 fn summary(name: &str, diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -391,7 +441,8 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
                 continue;
             }
         };
-        let compiled = quire::compile(&name, &text);
+        let mut compiled = quire::compile(&name, &text);
+        version_lock(path, &mut compiled);
         report(&compiled, format, color);
         if format == Format::Json {
             if let serde_json::Value::Array(items) = diagnostic::to_json(&compiled.diagnostics, &compiled.sources) {
@@ -429,7 +480,8 @@ fn build(
     if let Err(output::Refusal(why)) = output::check(out, &[spec]) {
         return usage_error(&format!("{why}\nnothing was written"));
     }
-    let compiled = quire::compile(&name, &text);
+    let mut compiled = quire::compile(&name, &text);
+    version_lock(spec, &mut compiled);
     report(&compiled, Format::Human, color);
     let Some(mut model) = compiled.model else {
         eprintln!("{}", summary(&name, &compiled.diagnostics));
@@ -485,6 +537,7 @@ fn build(
     }
     match output::write(out, &files) {
         Ok(()) => {
+            record_version(spec, &model);
             eprintln!("{}", summary(&name, &compiled.diagnostics));
             eprintln!(
                 "wrote {} file{} to {}",

@@ -160,3 +160,70 @@ fn the_flagship_with_a_pilot_teams_three_edits() {
             .contains("warning: the content changed but `survey.version` is 2019.1 in both")
     );
 }
+
+/// Version discipline: the lock beside the spec remembers each version's content, so an
+/// edit under the same version is warned about, at `survey.version`, across runs.
+#[test]
+fn a_changed_questionnaire_under_the_same_version_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("survey.quire.yaml");
+    let text = std::fs::read_to_string(crate::root().join("examples/minimal.quire.yaml")).unwrap();
+    std::fs::write(&spec, &text).unwrap();
+    let quire = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(args)
+            .current_dir(tmp.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let built = quire(&["build", "survey.quire.yaml", "-o", "out", "--target", "ir"]);
+    assert!(built.status.success());
+    let lock = std::fs::read_to_string(tmp.path().join("survey.quire.lock")).unwrap();
+    let model = quire::compile("survey.quire.yaml", &text).model.unwrap();
+    assert!(
+        lock.contains(&format!("{} {}", model.survey.version, model.content_hash)),
+        "{lock}"
+    );
+    assert!(
+        quire(&["check", "survey.quire.yaml", "--deny-warnings"])
+            .status
+            .success()
+    );
+    // Reworded, same version: a located warning, at check and at build.
+    let edited = text.replacen("title:", "title: Revised", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&spec, &edited).unwrap();
+    let check = quire(&["check", "survey.quire.yaml", "--deny-warnings"]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("version-reused")
+            && err.contains("was built from other content")
+            && err.contains("survey.quire.yaml:"),
+        "{err}"
+    );
+    let rebuilt = quire(&["build", "survey.quire.yaml", "-o", "out", "--target", "ir"]);
+    assert!(String::from_utf8_lossy(&rebuilt.stderr).contains("version-reused"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("survey.quire.lock")).unwrap(),
+        lock,
+        "a recorded hash is never replaced"
+    );
+    // A new version: no warning, and the lock learns it.
+    let bumped = edited.replacen(&format!("version: \"{}\"", model.survey.version), "version: \"2.0\"", 1);
+    assert_ne!(bumped, edited, "the minimal example's version is quoted");
+    std::fs::write(&spec, &bumped).unwrap();
+    assert!(
+        quire(&["build", "survey.quire.yaml", "-o", "out", "--target", "ir"])
+            .status
+            .success()
+    );
+    assert!(
+        quire(&["check", "survey.quire.yaml", "--deny-warnings"])
+            .status
+            .success()
+    );
+    let lock = std::fs::read_to_string(tmp.path().join("survey.quire.lock")).unwrap();
+    assert_eq!(lock.lines().filter(|l| !l.starts_with('#')).count(), 2, "{lock}");
+}

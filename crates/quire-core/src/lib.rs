@@ -31,6 +31,7 @@ pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod expr;
+pub mod lock;
 pub mod model;
 pub mod reach;
 pub mod routing;

@@ -47,6 +47,9 @@ pub struct Survey {
     /// a response in progress and fetches one to resume on another device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<Server>,
+    /// Where `survey.version` is written, for diagnostics about it.
+    #[serde(skip)]
+    pub version_span: Option<crate::source::Span>,
 }
 
 /// The collection server's endpoints for one audience's form (`quire serve`).

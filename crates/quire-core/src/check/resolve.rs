@@ -264,6 +264,7 @@ impl<'a> Checker<'a> {
             submit_url: spec.survey.submit_url.as_ref().map(|u| u.value.clone()),
             return_to: spec.survey.return_to.as_ref().map(|t| self.text(t, &first, 0)),
             server: None,
+            version_span: Some(spec.survey.version.span),
         };
         if let Some(h) = &spec.survey.resume_hours
             && h.value <= 0.0
