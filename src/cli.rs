@@ -76,6 +76,11 @@ enum Command {
         /// Paper size of the paper questionnaires.
         #[arg(long, value_enum, default_value_t = PaperArg::A4)]
         paper: PaperArg,
+        /// An earlier version of the spec: the interviewer and think-aloud editions mark
+        /// every question changed since (margin bar, what changed, a list on the cover), and
+        /// the codebook gains a "Changes since version …" section.
+        #[arg(long, value_name = "OLD")]
+        changed_since: Option<PathBuf>,
     },
     /// Synthetic responses that honour routing, screening and validation.
     ///
@@ -287,12 +292,22 @@ pub fn run() -> u8 {
             audience,
             edition,
             paper,
+            changed_since,
         } => {
             let paper = match paper {
                 PaperArg::A4 => quire::backend::paper::Paper::A4,
                 PaperArg::Letter => quire::backend::paper::Paper::Letter,
             };
-            build(&spec, &out, &target, &audience, edition, paper, color)
+            build(
+                &spec,
+                &out,
+                &target,
+                &audience,
+                edition,
+                paper,
+                changed_since.as_deref(),
+                color,
+            )
         }
         Command::Simulate {
             spec,
@@ -462,6 +477,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
     worst
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     spec: &Path,
     out: &Path,
@@ -469,6 +485,7 @@ fn build(
     audiences: &[String],
     edition: EditionArg,
     paper: quire::backend::paper::Paper,
+    changed_since: Option<&Path>,
     color: bool,
 ) -> u8 {
     let name = spec.display().to_string();
@@ -494,6 +511,17 @@ fn build(
         }
         model.instruments.retain(|i| audiences.contains(&i.audience));
     }
+    // The earlier version, for the changed editions.
+    let since = match changed_since {
+        None => None,
+        Some(old) => match load(old, color) {
+            Ok(old) => Some(quire::diff::diff(&old, &model)),
+            Err(_) => {
+                eprintln!("nothing was written; `{}` is unchanged", out.display());
+                return EXIT_USAGE;
+            }
+        },
+    };
     let targets: Vec<Target> = if targets.is_empty() {
         Target::ALL.to_vec()
     } else {
@@ -503,11 +531,17 @@ fn build(
     for t in targets {
         match t {
             Target::Ir => files.push(("quire.ir.json".into(), ir_json(&model))),
-            Target::Codebook => files.extend(
-                quire::backend::codebook::render(&model)
-                    .into_iter()
-                    .map(|(p, b)| (PathBuf::from("codebook").join(p), b)),
-            ),
+            Target::Codebook => {
+                for (p, mut b) in quire::backend::codebook::render(&model) {
+                    if let (Some(d), "codebook.md") = (&since, p.as_str()) {
+                        b.extend_from_slice(quire::diff::markdown_section(d).as_bytes());
+                    }
+                    files.push((PathBuf::from("codebook").join(p), b));
+                }
+                if let Some(d) = &since {
+                    files.push(("codebook/changes.md".into(), quire::diff::markdown(d).into_bytes()));
+                }
+            }
             Target::Schema => files.extend(
                 quire::backend::schema::render(&model)
                     .into_iter()
@@ -525,11 +559,11 @@ fn build(
                 )
             }
             Target::Paper => files.extend(
-                quire::backend::paper::render(&model, paper)
+                quire::backend::paper::render_with(&model, paper, since.as_ref())
                     .into_iter()
                     .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
             ),
-            Target::Pdf => match pdfs(&model, paper) {
+            Target::Pdf => match pdfs(&model, paper, since.as_ref()) {
                 Ok(pdfs) => files.extend(pdfs),
                 Err(e) => return usage_error(&e),
             },
@@ -556,8 +590,12 @@ fn build(
 
 /// Every paper document typeset, `pdf/<audience>-<edition>.pdf`.
 #[cfg(feature = "pdf")]
-fn pdfs(model: &Questionnaire, paper: quire::backend::paper::Paper) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
-    quire::backend::paper::render(model, paper)
+fn pdfs(
+    model: &Questionnaire,
+    paper: quire::backend::paper::Paper,
+    since: Option<&quire::diff::Diff>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
+    quire::backend::paper::render_with(model, paper, since)
         .into_iter()
         .map(|(name, typ)| {
             let markup = String::from_utf8(typ).map_err(|e| e.to_string())?;
@@ -568,7 +606,11 @@ fn pdfs(model: &Questionnaire, paper: quire::backend::paper::Paper) -> Result<Ve
 }
 
 #[cfg(not(feature = "pdf"))]
-fn pdfs(_: &Questionnaire, _: quire::backend::paper::Paper) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
+fn pdfs(
+    _: &Questionnaire,
+    _: quire::backend::paper::Paper,
+    _: Option<&quire::diff::Diff>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
     Err(
         "this quire was built without PDF support (cargo feature `pdf`); build `--target paper` and typeset with typst"
             .into(),

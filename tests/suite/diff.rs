@@ -227,3 +227,94 @@ fn a_changed_questionnaire_under_the_same_version_is_warned_about() {
     let lock = std::fs::read_to_string(tmp.path().join("survey.quire.lock")).unwrap();
     assert_eq!(lock.lines().filter(|l| !l.starts_with('#')).count(), 2, "{lock}");
 }
+
+/// `build --changed-since OLD`: the think-aloud and interviewer editions mark exactly the
+/// changed questions (pdftotext reads the marks back), list them on the cover, and the
+/// codebook gains its changes section; the self-completion edition stays unmarked.
+#[test]
+fn changed_editions_mark_exactly_the_changed_questions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = crate::root().join("questionnaires/concord/concord.yaml");
+    let text = std::fs::read_to_string(&old).unwrap();
+    let new_text = text
+        .replacen("text: \"{do_they} have a formal care coordinator?\"", "text: \"{do_they} have a named formal care coordinator?\"", 1)
+        .replacen(
+            "    - { code: 97, value: other, label: \"Other (please specify)\", other: true }\n\n  coordinator_items:",
+            "    - { code: 10, value: social_worker, label: \"Social worker\" }\n    - { code: 97, value: other, label: \"Other (please specify)\", other: true }\n\n  coordinator_items:",
+            1,
+        )
+        .replacen("ask_if: cc_dedicated == 'no'", "ask_if: cc_dedicated in ['no', 'unsure']", 1)
+        .replacen("version: \"2019.1\"", "version: \"2019.2\"", 1);
+    let new = tmp.path().join("concord.yaml");
+    std::fs::write(&new, &new_text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "build",
+            new.to_str().unwrap(),
+            "-o",
+            tmp.path().join("out").to_str().unwrap(),
+            "--audience",
+            "patient",
+            "--target",
+            "pdf,codebook",
+            "--changed-since",
+            old.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = quire::compile("concord.yaml", &new_text).model.unwrap();
+    let number = |id: &str| {
+        model
+            .instrument("patient")
+            .unwrap()
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .find_map(|it| match it {
+                quire::model::Item::Question(q) if q.id == id => Some(q.number.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (q_has, q_role) = (number("cc_has"), number("cc_role"));
+    for edition in ["think-aloud", "interviewer", "self-completion"] {
+        let pdf = tmp.path().join(format!("out/pdf/patient-{edition}.pdf"));
+        let (ok, log) = crate::run(tmp.path(), "pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+        assert!(ok, "{log}");
+        // The marks in the body (the cover's list is before the first section).
+        let body = &log[log.find("About this survey").unwrap_or(0)..];
+        let marks: Vec<&str> = body
+            .match_indices("CHANGED:")
+            .map(|(i, _)| &body[i..(i + 400).min(body.len())])
+            .collect();
+        if edition == "self-completion" {
+            assert!(
+                marks.is_empty() && !log.contains("Changed since version"),
+                "{edition}: marked"
+            );
+            continue;
+        }
+        assert_eq!(marks.len(), 2, "{edition}: marks {marks:#?}");
+        assert!(
+            marks[0].contains("wording") && marks[0].contains(&q_has),
+            "{edition}: {}",
+            marks[0]
+        );
+        assert!(
+            marks[1].contains("options") && marks[1].contains("routing") && marks[1].contains(&q_role),
+            "{edition}: {}",
+            marks[1]
+        );
+        assert!(
+            log.contains("Changed since version 2019.1"),
+            "{edition}: no cover summary"
+        );
+    }
+    let codebook = std::fs::read_to_string(tmp.path().join("out/codebook/codebook.md")).unwrap();
+    assert!(
+        codebook.contains("## Changes since version 2019.1") && codebook.contains("Social worker"),
+        "codebook"
+    );
+    assert!(tmp.path().join("out/codebook/changes.md").exists());
+}

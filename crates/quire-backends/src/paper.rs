@@ -12,6 +12,7 @@
 use std::fmt::Write;
 
 use super::File;
+use quire_core::diff::Diff;
 use quire_core::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
 use quire_core::words::Words;
 
@@ -53,12 +54,18 @@ pub enum Paper {
 
 /// Every edition for every audience: `<audience>-<edition>.typ`.
 pub fn render(model: &Questionnaire, paper: Paper) -> Vec<File> {
+    render_with(model, paper, None)
+}
+
+/// [`render`], marking in the interviewer and think-aloud editions every question changed
+/// since an earlier version (`quire build --changed-since OLD`).
+pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) -> Vec<File> {
     let mut out = Vec::new();
     for i in &model.instruments {
         for e in Edition::ALL {
             out.push((
                 format!("{}-{}.typ", i.audience, e.slug()),
-                document(model, i, e, paper).into_bytes(),
+                document_with(model, i, e, paper, since).into_bytes(),
             ));
         }
     }
@@ -97,6 +104,21 @@ const STANDARD_PROBES: [&str; 4] = [
 ];
 
 pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition, paper: Paper) -> String {
+    document_with(model, instrument, edition, paper, None)
+}
+
+/// One edition; with `since`, the changed questions marked (interviewer and think-aloud).
+pub fn document_with(
+    model: &Questionnaire,
+    instrument: &Instrument,
+    edition: Edition,
+    paper: Paper,
+    since: Option<&Diff>,
+) -> String {
+    let marks = since
+        .filter(|_| edition != Edition::SelfCompletion)
+        .map(|d| quire_core::diff::marks(d, &instrument.audience))
+        .unwrap_or_default();
     let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
     let group = audience.map(|a| a.label.as_str()).unwrap_or("");
     let title = model.survey.title.plain();
@@ -125,6 +147,9 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
         s(if paper == Paper::A4 { "a4" } else { "us-letter" })
     );
     cover(&mut d, model, edition, group, &title);
+    if let Some(diff) = since.filter(|_| edition != Edition::SelfCompletion) {
+        changed_summary(&mut d, diff, instrument, &marks);
+    }
     let words = Words::new(model, std::slice::from_ref(&instrument.audience));
     for section in &instrument.sections {
         let intro = section.intro.as_ref().map(t).unwrap_or_else(|| "none".into());
@@ -195,7 +220,14 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
                         // A question and its probes and notes stay on one page, when they fit.
                         let _ = writeln!(d, "#keep-together(breakable: {})[", too_long_for_a_page(q));
                     }
+                    let mark = marks.get(&q.id);
+                    if let Some(tags) = mark {
+                        let _ = writeln!(d, "#changed({})[", s(&tags.join(", ")));
+                    }
                     question(&mut d, q, edition, &words);
+                    if mark.is_some() {
+                        let _ = writeln!(d, "]");
+                    }
                     if edition == Edition::ThinkAloud {
                         let _ = writeln!(d, "]");
                     }
@@ -215,6 +247,68 @@ pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition
         })
     );
     d
+}
+
+/// The cover's list of what changed since the earlier version, for this audience.
+fn changed_summary(
+    d: &mut String,
+    diff: &Diff,
+    instrument: &Instrument,
+    marks: &std::collections::BTreeMap<String, Vec<&'static str>>,
+) {
+    let numbers: std::collections::HashMap<&str, &str> = instrument
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(|it| match it {
+            Item::Question(q) => Some((q.id.as_str(), q.number.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut lines: Vec<String> = marks
+        .iter()
+        .map(|(id, tags)| {
+            format!(
+                "{} ({}): {}",
+                numbers.get(id.as_str()).copied().unwrap_or(id),
+                id,
+                tags.join(", ")
+            )
+        })
+        .collect();
+    lines.sort_by_key(|l| {
+        l.trim_start_matches('Q')
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(u32::MAX)
+    });
+    for c in diff.changes.iter().filter(|c| c.kind == "question_removed") {
+        if c.audiences.is_empty() || c.audiences.contains(&instrument.audience) {
+            lines.push(format!("removed: {}", c.subject));
+        }
+    }
+    let heading = format!(
+        "Changed since version {} (content {}): {}",
+        diff.old_version,
+        diff.old_hash,
+        if lines.is_empty() {
+            "nothing for this group".to_string()
+        } else {
+            format!("{} question(s), marked in the margin", marks.len())
+        }
+    );
+    let items: Vec<String> = lines.iter().map(|l| s(l)).collect();
+    let _ = writeln!(
+        d,
+        "#changes-summary({}, ({}))",
+        s(&heading),
+        if items.is_empty() {
+            String::new()
+        } else {
+            format!("{},", items.join(", "))
+        }
+    );
 }
 
 fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, title: &str) {

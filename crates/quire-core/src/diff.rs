@@ -33,6 +33,8 @@ pub struct Change {
     pub subject: String,
     /// Who sees it ("patients; parents and carers", or "all respondents").
     pub who: String,
+    /// The audiences it concerns; empty for all.
+    pub audiences: Vec<String>,
     pub before: Option<String>,
     pub after: Option<String>,
     /// The change in a sentence.
@@ -94,6 +96,7 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
         kind,
         subject: subject.to_string(),
         who: String::new(),
+        audiences: Vec::new(),
         before,
         after,
         summary,
@@ -486,6 +489,7 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
     let changes = merged
         .into_iter()
         .map(|(auds, mut c)| {
+            c.audiences = auds.clone();
             c.who = if auds.is_empty() || auds.len() == new.audiences.len().max(old.audiences.len()) {
                 "all respondents".into()
             } else {
@@ -533,6 +537,7 @@ fn options(a: &str, id: &str, q: &Question, b: &Question, raw: &mut Vec<(String,
                 kind,
                 subject: id.to_string(),
                 who: String::new(),
+                audiences: Vec::new(),
                 before,
                 after,
                 summary,
@@ -606,6 +611,33 @@ pub fn same_version(d: &Diff) -> Option<String> {
     })
 }
 
+/// What changed at each question for one audience, in the words a changed edition prints
+/// ("wording", "options", "routing", "checks", "guidance", "type", "new"): numbering and
+/// moves are left out, as every later question would carry them.
+pub fn marks(d: &Diff, audience: &str) -> BTreeMap<String, Vec<&'static str>> {
+    let mut out: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for c in &d.changes {
+        if !c.audiences.is_empty() && !c.audiences.iter().any(|a| a == audience) {
+            continue;
+        }
+        let tag = match c.kind {
+            "wording" => "wording",
+            "option_added" | "option_removed" | "relabelled" | "recoded" | "code_reused" => "options",
+            "routing" => "routing",
+            "limits" | "validation" => "checks",
+            "hint" | "probes" | "interviewer" => "guidance",
+            "type" => "type",
+            "question_added" => "new",
+            _ => continue,
+        };
+        let tags = out.entry(c.subject.clone()).or_default();
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    out
+}
+
 fn impact_name(i: Impact) -> &'static str {
     match i {
         Impact::Breaking => "breaking",
@@ -641,6 +673,24 @@ pub fn human(d: &Diff) -> String {
         }
     }
     s
+}
+
+/// The codebook's "Changes since version …" section (`build --changed-since`).
+pub fn markdown_section(d: &Diff) -> String {
+    let body = markdown(d);
+    let mut out = format!(
+        "\n## Changes since version {}\n",
+        crate::escape::markdown_escape(&d.old_version)
+    );
+    for line in body.lines().skip(1) {
+        if let Some(h) = line.strip_prefix("## ") {
+            out.push_str(&format!("### {h}\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// `--format md`: a codebook changelog, grouped by impact.
