@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod lsp;
 mod output;
 
 use quire::diagnostic::{self, Diagnostic};
@@ -165,6 +166,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
         format: DiffFormat,
     },
+    /// A language server (LSP, over standard input and output) for editors: `check`'s
+    /// diagnostics as you type, completion of question ids, values, functions and keys,
+    /// hover with a question's text and choices, go to definition.
+    Lsp,
     /// Create a small, commented spec to start from.
     Init {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
@@ -334,6 +339,7 @@ pub fn run() -> u8 {
             outside_total,
         } => tabulate(&spec, &data, out.as_deref(), format, by, &outside_total, color),
         Command::Diff { old, new, format } => diff(&old, &new, format, color),
+        Command::Lsp => lsp::run(),
         Command::Init { name } => init(&name),
         Command::External(args) => external(&args),
         Command::SpecSchema => {
