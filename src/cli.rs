@@ -175,9 +175,9 @@ enum Command {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
         name: String,
     },
-    /// Collect responses: `quire serve`, `quire export` and `quire invite` run the collection
-    /// server, `quire-serve` (crates/quire-serve), which keeps the compiler free of a network
-    /// stack.
+    /// `quire serve`, `quire export`, `quire invite` (collecting responses) and `quire
+    /// preview` (a live preview while editing) run `quire-serve` (crates/quire-serve), which
+    /// keeps the compiler free of a network stack.
     #[command(external_subcommand)]
     External(Vec<String>),
     /// Print the JSON Schema of the spec format, for editor completion.
@@ -854,7 +854,7 @@ fn external(args: &[String]) -> u8 {
     let Some(sub) = args.first().map(String::as_str) else {
         return usage_error("a command is needed; see `quire --help`");
     };
-    if !matches!(sub, "serve" | "export" | "invite") {
+    if !matches!(sub, "serve" | "export" | "invite" | "preview") {
         return usage_error(&format!("no command `{sub}`; see `quire --help`"));
     }
     let name = format!("quire-serve{}", std::env::consts::EXE_SUFFIX);

@@ -1,9 +1,10 @@
 //! Quire's collection server (`quire serve`): the compiled questionnaire in, stored responses
 //! out. [`api`] is the HTTP layer (forms, response API, resume codes, admin, health),
 //! [`store`] the database (SQLite or PostgreSQL, migrations in `migrations/`), [`openapi`]
-//! the API's description. What a record must be comes from the compiler's own
+//! the API's description, [`preview`] the designer's live preview (`quire preview`). What a record must be comes from the compiler's own
 //! `quire_core::data::verify`, so the server refuses exactly what `quire check-data` reports.
 
 pub mod api;
 pub mod openapi;
+pub mod preview;
 pub mod store;

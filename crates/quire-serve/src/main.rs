@@ -45,6 +45,13 @@ enum Command {
         #[arg(long)]
         openapi: bool,
     },
+    /// A live preview for designers: the web forms and paper editions on 127.0.0.1, rebuilt
+    /// on every save of the spec; when it is broken, its diagnostics over the last good build.
+    Preview {
+        spec: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: SocketAddr,
+    },
     /// Export the stored responses by the data contract (CSV, or JSON lines).
     Export {
         spec: PathBuf,
@@ -149,6 +156,10 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::Preview { spec, listen } => match quire_serve::preview::run(spec, listen).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::Export {
             spec,
             db,

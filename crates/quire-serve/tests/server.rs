@@ -632,3 +632,56 @@ fn schemathesis_finds_the_api_as_documented() {
     assert!(out.status.success(), "{log}{}", String::from_utf8_lossy(&out.stderr));
     assert!(log.contains("passed"), "{log}");
 }
+
+/// `quire preview`: an edit of the spec reaches the open form by itself; a broken spec
+/// shows its located diagnostics over the last good form, which stays (Chromium).
+#[test]
+fn preview_rebuilds_on_save_and_shows_diagnostics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("survey.quire.yaml");
+    std::fs::copy(root().join("examples/minimal.quire.yaml"), &spec).unwrap();
+    let model = quire_core::compile("m.yaml", &std::fs::read_to_string(&spec).unwrap())
+        .model
+        .unwrap();
+    let audience = model.audiences[0].id.clone();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .args([
+            "preview",
+            spec.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server { child, port };
+    let until = Instant::now() + Duration::from_secs(60);
+    while !matches!(try_http(port, "GET", "/__preview/state", &[], b""), Ok((200, _))) {
+        assert!(Instant::now() < until, "the preview did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, body) = http(port, "GET", "/", &[], b"");
+    assert!(
+        code == 200 && body.contains(".pdf"),
+        "the paper editions are listed: {body}"
+    );
+    let browser = root().join("tests/browser");
+    let run = Command::new("node")
+        .args([
+            browser.join("preview.mjs").display().to_string(),
+            format!("http://127.0.0.1:{port}"),
+            audience,
+            spec.display().to_string(),
+        ])
+        .current_dir(&browser)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

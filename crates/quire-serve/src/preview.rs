@@ -1,0 +1,251 @@
+//! `quire preview SPEC`: the spec in, a local page of its web forms and paper editions out,
+//! rebuilt on every save (notify watches the spec's folder) and reloaded in the browser.
+//! When the spec is broken, `check`'s diagnostics show over the last good build, which
+//! stays visible.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use notify::{RecursiveMode, Watcher};
+use serde_json::json;
+
+/// What the preview shows: the last good build, and the current problems if any.
+#[derive(Default)]
+pub struct Preview {
+    /// Bumped on every rebuild, good or bad: pages reload when it changes.
+    pub generation: u64,
+    pub title: String,
+    pub forms: BTreeMap<String, (String, String)>,
+    pub papers: BTreeMap<String, Vec<u8>>,
+    /// `check`'s report when the spec does not compile.
+    pub error: Option<String>,
+}
+
+type Shared = Arc<RwLock<Preview>>;
+
+/// Compiles the spec and, when it compiles, replaces the build; otherwise keeps it and
+/// records the diagnostics.
+pub fn rebuild(spec: &Path, state: &Shared) {
+    let name = spec.display().to_string();
+    let outcome = std::fs::read_to_string(spec)
+        .map_err(|e| format!("cannot read `{name}`: {e}"))
+        .and_then(|text| {
+            let options = quire_core::Options {
+                #[cfg(feature = "pdf")]
+                printable: Some(quire_backends::pdf::printable),
+                #[cfg(not(feature = "pdf"))]
+                printable: None,
+            };
+            let compiled = quire_core::compile_with(&name, &text, &options);
+            match &compiled.model {
+                Some(m) if !compiled.has_errors() => Ok(m.clone()),
+                _ => Err(quire_core::diagnostic::render(
+                    &compiled.diagnostics,
+                    &compiled.sources,
+                    false,
+                )),
+            }
+        });
+    let mut p = state.write().unwrap_or_else(|e| e.into_inner());
+    p.generation += 1;
+    match outcome {
+        Ok(model) => {
+            p.title = model.survey.title.plain();
+            p.forms = model
+                .instruments
+                .iter()
+                .map(|i| {
+                    let label = model
+                        .audiences
+                        .iter()
+                        .find(|a| a.id == i.audience)
+                        .map(|a| a.label.clone())
+                        .unwrap_or_default();
+                    (
+                        i.audience.clone(),
+                        (
+                            label,
+                            quire_backends::html::form(&model, i, quire_backends::html::Edition::Production),
+                        ),
+                    )
+                })
+                .collect();
+            p.papers = papers(&model);
+            p.error = None;
+        }
+        Err(report) => p.error = Some(report),
+    }
+}
+
+#[cfg(feature = "pdf")]
+fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>> {
+    quire_backends::paper::render(model, quire_backends::paper::Paper::A4)
+        .into_iter()
+        .filter_map(|(name, typ)| {
+            let markup = String::from_utf8(typ).ok()?;
+            quire_backends::pdf::pdf(&markup)
+                .ok()
+                .map(|pdf| (name.replace(".typ", ".pdf"), pdf))
+        })
+        .collect()
+}
+
+#[cfg(not(feature = "pdf"))]
+fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>> {
+    quire_backends::paper::render(model, quire_backends::paper::Paper::A4)
+        .into_iter()
+        .collect()
+}
+
+/// Serves the preview on `listen` until stopped, rebuilding on every change to `spec`.
+pub async fn run(spec: PathBuf, listen: SocketAddr) -> Result<(), String> {
+    let state: Shared = Arc::new(RwLock::new(Preview::default()));
+    rebuild(&spec, &state);
+    // Editors save by writing in place or by renaming a new file over the old: watch the
+    // folder and rebuild when an event names the spec.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let target = spec.file_name().map(|n| n.to_os_string());
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev
+            && ev
+                .paths
+                .iter()
+                .any(|p| p.file_name().map(|n| n.to_os_string()) == target)
+        {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch the spec: {e}"))?;
+    let folder = spec
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    watcher
+        .watch(&folder, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch `{}`: {e}", folder.display()))?;
+    {
+        let (state, spec) = (state.clone(), spec.clone());
+        std::thread::spawn(move || {
+            while rx.recv().is_ok() {
+                // A save is often several events: wait for them to settle, then build once.
+                std::thread::sleep(Duration::from_millis(150));
+                while rx.try_recv().is_ok() {}
+                rebuild(&spec, &state);
+            }
+        });
+    }
+    let app = Router::new()
+        .route("/", get(index))
+        .route("/__preview/state", get(status))
+        .route("/paper/{file}", get(paper))
+        .route("/{audience}/", get(form))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    eprintln!(
+        "preview of {} at http://{listen}/ (rebuilt on every save; Ctrl-C stops)",
+        spec.display()
+    );
+    axum::serve(listener, app).await.map_err(|e| e.to_string())?;
+    drop(watcher);
+    Ok(())
+}
+
+/// The banner and reload script every preview page carries.
+const LIVE: &str = r#"<div id="quire-preview-problems" role="alert" hidden style="position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;margin:0;background:#fff4f4;border-top:5px solid #b10e1e;padding:1rem;font:14px/1.4 monospace;white-space:pre-wrap;z-index:10"></div>
+<script>
+(function () {
+  var seen = null;
+  function poll() {
+    fetch("/__preview/state", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.generation !== seen && !s.error) { location.reload(); return; }
+      seen = s.generation;
+      var box = document.getElementById("quire-preview-problems");
+      box.hidden = !s.error;
+      box.textContent = s.error ? "The spec does not check: the last good build is shown.\n\n" + s.error : "";
+    }).catch(function () {}).then(function () { setTimeout(poll, 400); });
+  }
+  poll();
+})();
+</script>"#;
+
+fn with_live(page: &str) -> String {
+    match page.rfind("</body>") {
+        Some(i) => format!("{}{LIVE}{}", &page[..i], &page[i..]),
+        None => format!("{page}{LIVE}"),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn index(State(state): State<Shared>) -> Html<String> {
+    let p = state.read().unwrap_or_else(|e| e.into_inner());
+    let forms: String = p
+        .forms
+        .iter()
+        .map(|(id, (label, _))| format!("<li><a href=\"/{}/\">{}</a></li>", esc(id), esc(label)))
+        .collect();
+    let papers: String = p
+        .papers
+        .keys()
+        .map(|n| format!("<li><a href=\"/paper/{}\">{}</a></li>", esc(n), esc(n)))
+        .collect();
+    Html(with_live(&format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Preview: {t}</title></head><body><main><h1>Preview: {t}</h1><h2>Web forms (pilot edition)</h2><ul>{forms}</ul><h2>Paper editions</h2><ul>{papers}</ul></main></body></html>",
+        t = esc(&p.title)
+    )))
+}
+
+async fn status(State(state): State<Shared>) -> Response {
+    let p = state.read().unwrap_or_else(|e| e.into_inner());
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        json!({ "generation": p.generation, "error": p.error }).to_string(),
+    )
+        .into_response()
+}
+
+async fn form(State(state): State<Shared>, UrlPath(audience): UrlPath<String>) -> Response {
+    let p = state.read().unwrap_or_else(|e| e.into_inner());
+    match p.forms.get(&audience) {
+        Some((_, page)) => ([(header::CACHE_CONTROL, "no-store")], Html(with_live(page))).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn paper(State(state): State<Shared>, UrlPath(file): UrlPath<String>) -> Response {
+    let p = state.read().unwrap_or_else(|e| e.into_inner());
+    match p.papers.get(&file) {
+        Some(bytes) => {
+            let kind = if file.ends_with(".pdf") {
+                "application/pdf"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            (
+                [(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-store")],
+                bytes.clone(),
+            )
+                .into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
