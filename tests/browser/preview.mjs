@@ -1,17 +1,13 @@
 // Drives `quire preview` in Debian's Chromium. Usage: node preview.mjs BASE_URL AUDIENCE SPEC
 // The designer edits the spec: the open form reloads with the new text; then breaks it:
 // the diagnostics show over the last good form, which stays.
-import { chromium } from "playwright-core";
 import { readFileSync, writeFileSync } from "node:fs";
+import { launch } from "./chromium.mjs";
 
 const [base, audience, spec] = process.argv.slice(2);
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const page = await browser.newPage();
 page.on("pageerror", (e) => problems.push(`page: ${e.message}`));
 await page.goto(`${base}/`);

@@ -2,25 +2,14 @@
 // A patient starts on one device, gets a resume code, continues on another, and sends; the
 // first send's answer is lost on the way back (the server stored it), the retry is
 // acknowledged. Writes the respondent id for the Rust side to find stored exactly once.
-import { chromium } from "playwright-core";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+import { launch, axe as axeOn } from "./chromium.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const [base, outPath, token] = process.argv.slice(2);
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-async function axe(page, where) {
-  await page.addScriptTag({ content: axeSource });
-  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-  for (const v of r.violations) problems.push(`axe ${where}: ${v.id} ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-}
+const browser = await launch();
+const axe = (page, where) => axeOn(page, where, problems);
 async function fillPage(page) {
   const ids = await page.$$eval("section.page:not([hidden]) [data-question]:not([hidden])", (els) => els.map((e) => e.dataset.question));
   for (const id of ids) {
