@@ -897,6 +897,34 @@ impl<'a> Checker<'a> {
             let reach = crate::reach::Reach::new(model, &instrument.audience);
             for section in &instrument.sections {
                 for item in &section.items {
+                    // A screening rule whose condition no answer can meet (`end_if: age < 16`
+                    // on a question with `min: 16`) never ends the survey: a range or a value
+                    // is wrong, and the screen screens no one.
+                    if let model::Item::Screen { id, end_if, .. } = item {
+                        if reach.can_hold(end_if) == Some(false)
+                            && warned.insert((id.clone(), instrument.audience.clone()))
+                        {
+                            // The screen's `end_if` in the spec (screens are not questions).
+                            let span = self
+                                .spec
+                                .sections
+                                .iter()
+                                .flat_map(|s| &s.items)
+                                .find_map(|it| match it {
+                                    spec::Item::Screen(s) if s.id.as_ref().is_some_and(|i| &i.value == id) => {
+                                        Some(s.end_if.span)
+                                    }
+                                    _ => None,
+                                })
+                                .unwrap_or_default();
+                            self.push(
+                                Diagnostic::warning("never-screens", format!("screening rule `{id}` can never end the survey: no answer meets its condition"))
+                                    .at(span, format!("end_if: {}", end_if.source))
+                                    .help("check the condition against the questions' ranges (`min`, `max`) and values; a screen that screens no one is a mistake in one of them"),
+                            );
+                        }
+                        continue;
+                    }
                     let model::Item::Question(q) = item else {
                         continue;
                     };
