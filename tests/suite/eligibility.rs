@@ -330,7 +330,13 @@ fn every_conditional_item_carries_its_condition_on_paper() {
                 for i in &s.items {
                     match i {
                         Item::Question(q) if q.ask_if.is_some() => {
-                            assert!(selfc.contains(&format!("Answer {} only if you", q.number)), "{}", q.id);
+                            // In the designer's words when given (`ask_if_text`), else generated.
+                            let wording = match &q.ask_if_text {
+                                Some(t) => format!("Answer {} only {}", q.number, t.plain().trim()),
+                                None => format!("Answer {} only if you", q.number),
+                            };
+                            let wording = quire::backend::paper::s(&wording);
+                            assert!(selfc.contains(wording.trim_end_matches('"')), "{}", q.id);
                             assert!(
                                 script.contains(&format!("ASK {} ONLY IF THE RESPONDENT", q.number)),
                                 "{}",

@@ -178,7 +178,12 @@ mod pdf {
                     let at = format!("{} {} {}", path.display(), instrument.audience, edition.slug());
                     for q in questions(&model, &instrument.audience) {
                         if q.ask_if.is_some() {
-                            let needle = ask.replace("{}", &q.number);
+                            let needle = match (&q.ask_if_text, edition) {
+                                (Some(t), Edition::SelfCompletion) => {
+                                    format!("Answer {} only {}", q.number, t.plain().trim())
+                                }
+                                _ => ask.replace("{}", &q.number),
+                            };
                             assert!(text.contains(&needle), "{at}: `{needle}` not in the PDF");
                         }
                     }

@@ -447,14 +447,25 @@ fn goto(next: &Next, edition: Edition) -> String {
 fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     // The filter sits inside the question's unbreakable block, so a page never parts them.
     // Only the question's own condition: its section's is printed at the section head.
-    let filter = match (&q.ask_if, edition) {
-        (None, _) => "none".to_string(),
-        (Some(c), Edition::Interviewer) => s(&format!(
+    // The designer's own wording of the condition, for the respondent's editions, when
+    // given; else it is generated. The interviewer's script keeps the generated wording,
+    // about the respondent, which the interviewer applies exactly.
+    let own = q
+        .ask_if_text
+        .as_ref()
+        .map(|t| t.plain().trim().trim_end_matches('.').to_string());
+    let filter = match (&q.ask_if, &own, edition) {
+        (None, _, _) => "none".to_string(),
+        (Some(_), Some(w), Edition::SelfCompletion | Edition::ThinkAloud) => s(&format!(
+            "Answer {} only {w}. Otherwise go to the next question.",
+            q.number
+        )),
+        (Some(c), _, Edition::Interviewer) => s(&format!(
             "ASK {} ONLY IF THE RESPONDENT {}",
             q.number,
             words.condition(c).to_uppercase()
         )),
-        (Some(c), _) => s(&format!(
+        (Some(c), None, _) => s(&format!(
             "Answer {} only if you {}. Otherwise go to the next question.",
             q.number,
             words.condition(c)

@@ -400,6 +400,9 @@ pub struct Question {
     pub condition: Option<Condition>,
     /// The question's own `ask_if`, without the section's.
     pub ask_if: Option<Condition>,
+    /// The designer's wording of `ask_if` for paper and the interviewer, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ask_if_text: Option<Text>,
     /// Screening rules before this question in the instrument (routing analysis).
     pub screens: Vec<String>,
     pub choice_list: Option<String>,

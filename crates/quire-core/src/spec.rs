@@ -315,6 +315,9 @@ pub struct Question {
     pub audiences: Option<Vec<Sp<String>>>,
     /// Ask only when this expression holds (one, or one per audience).
     pub ask_if: Option<Text>,
+    /// The condition as paper and the interviewer say it ("if you ticked any box other than
+    /// 'Not at all' in Q1–Q9"), instead of the generated wording; `ask_if` stays the rule.
+    pub ask_if_text: Option<Text>,
     #[schemars(default)]
     pub validate: OneOrMany<Validation>,
     /// Think-aloud prompts for cognitive interviews.
@@ -1110,6 +1113,7 @@ impl Read for Question {
         let required = f.opt(r, "required");
         let audiences = f.opt(r, "audiences");
         let ask_if = f.opt(r, "ask_if");
+        let ask_if_text: Option<Text> = f.opt(r, "ask_if_text");
         let validate = f.opt(r, "validate").unwrap_or_default();
         let probes = f.opt(r, "probes").unwrap_or_default();
         let interviewer = f.opt(r, "interviewer");
@@ -1124,6 +1128,20 @@ impl Read for Question {
         let rows = f.opt(r, "rows").unwrap_or_default();
         let provenance = f.opt(r, "provenance");
         f.finish(r);
+        if let (Some(t), None) = (&ask_if_text, &ask_if) {
+            let span = match t {
+                Text::One(s) => s.span,
+                Text::PerAudience(m) => m.0.first().map(|(k, _)| k.span).unwrap_or_default(),
+            };
+            r.diags.push(
+                Diagnostic::error(
+                    "wording-without-condition",
+                    "`ask_if_text` words a condition, but this question has no `ask_if`",
+                )
+                .at(span, "no condition to word")
+                .help("add the `ask_if` it words, or remove `ask_if_text`"),
+            );
+        }
         let incomplete = kind.is_none() || text.is_none();
         let id: Sp<String> = id?;
         let span = id.span;
@@ -1136,6 +1154,7 @@ impl Read for Question {
             required,
             audiences,
             ask_if,
+            ask_if_text,
             validate,
             probes,
             interviewer,

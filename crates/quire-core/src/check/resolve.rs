@@ -599,6 +599,7 @@ impl<'a> Checker<'a> {
             required: q.required.as_ref().is_some_and(|r| r.value),
             condition: Condition::and(section, own.as_ref()),
             ask_if: own,
+            ask_if_text: q.ask_if_text.as_ref().map(|t| self.text(t, audience, pos)),
             screens: Vec::new(),
             choice_list: list.map(|l| self.lists[l].id.clone()),
             options,
