@@ -82,6 +82,10 @@ enum Command {
         /// the codebook gains a "Changes since version …" section.
         #[arg(long, value_name = "OLD")]
         changed_since: Option<PathBuf>,
+        /// Only these paper editions (`paper` and `pdf` targets); repeat, or separate with
+        /// commas [default: all three].
+        #[arg(long, value_enum, value_delimiter = ',')]
+        paper_edition: Vec<PaperEditionArg>,
     },
     /// Synthetic responses that honour routing, screening and validation.
     ///
@@ -239,6 +243,26 @@ enum PaperArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PaperEditionArg {
+    /// The questionnaire respondents fill in (postal copies).
+    SelfCompletion,
+    /// The interviewer's telephone script.
+    Interviewer,
+    /// The think-aloud protocol for cognitive interviews.
+    ThinkAloud,
+}
+
+impl PaperEditionArg {
+    fn slug(self) -> &'static str {
+        match self {
+            PaperEditionArg::SelfCompletion => "self-completion",
+            PaperEditionArg::Interviewer => "interviewer",
+            PaperEditionArg::ThinkAloud => "think-aloud",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EditionArg {
     Production,
     Pilot,
@@ -298,11 +322,13 @@ pub fn run() -> u8 {
             edition,
             paper,
             changed_since,
+            paper_edition,
         } => {
             let paper = match paper {
                 PaperArg::A4 => quire::backend::paper::Paper::A4,
                 PaperArg::Letter => quire::backend::paper::Paper::Letter,
             };
+            let editions: Vec<&str> = paper_edition.iter().map(|e| e.slug()).collect();
             build(
                 &spec,
                 &out,
@@ -310,6 +336,7 @@ pub fn run() -> u8 {
                 &audience,
                 edition,
                 paper,
+                &editions,
                 changed_since.as_deref(),
                 color,
             )
@@ -491,6 +518,7 @@ fn build(
     audiences: &[String],
     edition: EditionArg,
     paper: quire::backend::paper::Paper,
+    editions: &[&str],
     changed_since: Option<&Path>,
     color: bool,
 ) -> u8 {
@@ -567,9 +595,10 @@ fn build(
             Target::Paper => files.extend(
                 quire::backend::paper::render_with(&model, paper, since.as_ref())
                     .into_iter()
+                    .filter(|(name, _)| wanted(name, editions))
                     .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
             ),
-            Target::Pdf => match pdfs(&model, paper, since.as_ref()) {
+            Target::Pdf => match pdfs(&model, paper, since.as_ref(), editions) {
                 Ok(pdfs) => files.extend(pdfs),
                 Err(e) => return usage_error(&e),
             },
@@ -600,9 +629,12 @@ fn pdfs(
     model: &Questionnaire,
     paper: quire::backend::paper::Paper,
     since: Option<&quire::diff::Diff>,
+    editions: &[&str],
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
     quire::backend::paper::render_with(model, paper, since)
         .into_iter()
+        // Only the editions asked for are typeset: the rest would be the bulk of the time.
+        .filter(|(name, _)| wanted(name, editions))
         .map(|(name, typ)| {
             let markup = String::from_utf8(typ).map_err(|e| e.to_string())?;
             let bytes = quire::backend::pdf::pdf(&markup).map_err(|e| format!("typesetting {name} failed: {e}"))?;
@@ -616,11 +648,18 @@ fn pdfs(
     _: &Questionnaire,
     _: quire::backend::paper::Paper,
     _: Option<&quire::diff::Diff>,
+    _: &[&str],
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
     Err(
         "this quire was built without PDF support (cargo feature `pdf`); build `--target paper` and typeset with typst"
             .into(),
     )
+}
+
+/// Whether a paper file (`<audience>-<edition>.typ`) is of an edition asked for (all, when
+/// none was).
+fn wanted(name: &str, editions: &[&str]) -> bool {
+    editions.is_empty() || editions.iter().any(|e| name.ends_with(&format!("-{e}.typ")))
 }
 
 fn ir_json(model: &Questionnaire) -> Vec<u8> {

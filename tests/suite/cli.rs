@@ -374,3 +374,33 @@ fn non_utf8_input_is_located() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("byte 0xE9 at latin1.yaml:3:14"), "{}", stderr(&o));
 }
+
+/// `--paper-edition` builds only the editions asked for, and typesets only those.
+#[test]
+fn one_paper_edition_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = crate::root();
+    let out = tmp.path().join("out");
+    let o = quire(
+        &[
+            "build",
+            "questionnaires/concord/concord.yaml",
+            "-o",
+            out.to_str().unwrap(),
+            "--target",
+            "paper,pdf",
+            "--audience",
+            "hcp",
+            "--paper-edition",
+            "think-aloud",
+        ],
+        &root,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut files: Vec<String> = snapshot(&out)
+        .into_keys()
+        .filter(|f| !f.contains(".quire-output") && !f.ends_with('/'))
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["paper/hcp-think-aloud.typ", "pdf/hcp-think-aloud.pdf"]);
+}
