@@ -599,7 +599,14 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
                     _ => s(&format!("{} ({})", o.label.plain(), o.code)),
                 })
                 .collect();
-            let rows: Vec<String> = q.rows.iter().map(|r| t(&r.label)).collect();
+            let rows: Vec<String> = q
+                .rows
+                .iter()
+                .map(|r| match &r.number {
+                    Some(n) => s(&format!("{n}. {}", r.label.plain().trim())),
+                    None => t(&r.label),
+                })
+                .collect();
             let _ = writeln!(d, "  #grid-question(({},), ({},))", cols.join(", "), rows.join(", "));
         }
         QuestionType::Integer | QuestionType::Decimal => {

@@ -464,6 +464,9 @@ pub struct Row {
     pub id: String,
     pub variable: String,
     pub label: Text,
+    /// The row's own item number, when the spec gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

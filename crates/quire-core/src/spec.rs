@@ -357,6 +357,9 @@ pub enum ChoiceSource {
 pub struct GridRow {
     pub id: Sp<String>,
     pub label: Text,
+    /// The row's own item number as the instrument prints it (PHQ-9's items 1–9), shown
+    /// before its label on paper and on the web.
+    pub number: Option<Sp<String>>,
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -1178,8 +1181,13 @@ impl Read for GridRow {
         let mut f = Fields::new(node, "a grid row", r)?;
         let id = f.req(r, "id");
         let label = f.req(r, "label");
+        let number = f.opt(r, "number");
         f.finish(r);
-        Some(GridRow { id: id?, label: label? })
+        Some(GridRow {
+            id: id?,
+            label: label?,
+            number,
+        })
     }
 }
 

@@ -574,6 +574,7 @@ impl<'a> Checker<'a> {
                 id: r.id.value.clone(),
                 variable: format!("{}_{}", q.id.value, r.id.value),
                 label: self.text(&r.label, audience, pos),
+                number: r.number.as_ref().map(|n| n.value.clone()),
             })
             .collect();
         let checks = self.validations.get(&at).cloned().unwrap_or_default();
