@@ -24,10 +24,5 @@ pub fn compile(name: &str, text: &str) -> Compiled {
 
 /// The compile options this build knows: the PDF fonts' coverage, when it has them.
 pub fn options() -> Options {
-    Options {
-        #[cfg(feature = "pdf")]
-        printable: Some(backend::pdf::printable),
-        #[cfg(not(feature = "pdf"))]
-        printable: None,
-    }
+    backend::compile_options()
 }

@@ -256,10 +256,7 @@ fn complete(doc: &Document, at: usize) -> Value {
             .map(|(l, _)| l.trim_end_matches(['=', '!', ' ', 'n', 'i']).trim())
             .and_then(|l| l.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next());
         if let Some(q) = compared.and_then(|c| questions(model).into_iter().find(|(id, ..)| *id == c))
-            && (expr.trim_end().ends_with('\'')
-                || expr.trim_end().ends_with("'")
-                || expr.trim_end().ends_with('[')
-                || expr.trim_end().ends_with("== "))
+            && expr.trim_end().ends_with(['\'', '['])
         {
             for v in q.3 {
                 items.push(json!({ "label": v, "kind": 20, "detail": format!("a value of `{}`", q.0) }));

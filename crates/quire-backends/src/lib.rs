@@ -26,3 +26,14 @@ fn environment() -> minijinja::Environment<'static> {
 }
 
 pub use quire_core::escape::{csv_safe, markdown_escape};
+
+/// The compile options the backends built here support: the PDF fonts' coverage, with `pdf`,
+/// so a text paper cannot print is warned about at `check`.
+pub fn compile_options() -> quire_core::Options {
+    quire_core::Options {
+        #[cfg(feature = "pdf")]
+        printable: Some(pdf::printable),
+        #[cfg(not(feature = "pdf"))]
+        printable: None,
+    }
+}

@@ -80,19 +80,11 @@ pub enum ColumnKind {
 impl ColumnKind {
     /// Whether cells are numbers (codes, flags, counts) rather than text.
     pub fn is_numeric(&self) -> bool {
-        !matches!(
-            self,
-            ColumnKind::RespondentId
-                | ColumnKind::Audience
-                | ColumnKind::SpecVersion
-                | ColumnKind::SpecHash
-                | ColumnKind::Mode
-                | ColumnKind::Language
-                | ColumnKind::Timestamp
-                | ColumnKind::Text
-                | ColumnKind::WriteIn { .. }
-                | ColumnKind::Date
-        )
+        !(self.is_identity()
+            || matches!(
+                self,
+                ColumnKind::Timestamp | ColumnKind::Text | ColumnKind::WriteIn { .. } | ColumnKind::Date
+            ))
     }
 
     /// The identifying columns every record has, always filled in: never a missing code.

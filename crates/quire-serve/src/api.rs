@@ -13,7 +13,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -591,16 +591,10 @@ fn admin_allowed(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) ->
 
 /// The admin page: counts per audience, completes and partials, a completion histogram, the
 /// last response received. Read-only (nothing to forge), escaped, never cached.
-async fn admin(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    method: Method,
-) -> Response {
+async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     if let Err(r) = admin_allowed(&app, &headers, &q) {
         return r;
     }
-    let _ = method;
     let rows = match app.store.stats().await {
         Ok(r) => r,
         Err(e) => return server_error(&e),

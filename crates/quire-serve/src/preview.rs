@@ -38,13 +38,7 @@ pub fn rebuild(spec: &Path, state: &Shared) {
     let outcome = std::fs::read_to_string(spec)
         .map_err(|e| format!("cannot read `{name}`: {e}"))
         .and_then(|text| {
-            let options = quire_core::Options {
-                #[cfg(feature = "pdf")]
-                printable: Some(quire_backends::pdf::printable),
-                #[cfg(not(feature = "pdf"))]
-                printable: None,
-            };
-            let compiled = quire_core::compile_with(&name, &text, &options);
+            let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
             match &compiled.model {
                 Some(m) if !compiled.has_errors() => Ok(m.clone()),
                 _ => Err(quire_core::diagnostic::render(

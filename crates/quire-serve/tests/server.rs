@@ -158,25 +158,7 @@ fn databases(dir: &Path, name: &str) -> Vec<String> {
 }
 
 fn export(db: &str, partials: bool, out: &Path) -> quire_core::data::records::Table {
-    let mut args = vec![
-        "export".to_string(),
-        flagship().display().to_string(),
-        "--db".into(),
-        db.into(),
-        "-o".into(),
-        out.display().to_string(),
-    ];
-    if partials {
-        args.push("--partials".into());
-    }
-    let ok = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
-        .args(&args)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "export failed");
-    quire_core::data::records::read_csv(&std::fs::read_to_string(out).unwrap()).unwrap()
+    export_spec(&flagship(), db, partials, out)
 }
 
 fn model() -> quire_core::model::Questionnaire {

@@ -199,7 +199,7 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
                     "multiple" => multiple(model, &main, rows, &cell, g),
                     "number" => numbers(main[0], rows, &cell),
                     "text" => text(main[0], rows, &cell),
-                    _ => coded(model, main[0], rows, &cell, g, opts, name),
+                    _ => coded(model, main[0], rows, &cell, g, opts),
                 })
             })
             .collect();
@@ -249,7 +249,6 @@ fn coded(
     cell: &CellFn,
     g: &Group,
     opts: &Options,
-    name: &str,
 ) -> Vec<Line> {
     // (code, label, outside the Total)
     let options: Vec<(i64, String, bool)> = match &c.kind {
@@ -274,7 +273,6 @@ fn coded(
             .unwrap_or_default(),
         _ => vec![(1, "Yes".into(), false), (0, "No".into(), false)],
     };
-    let _ = name;
     let mut counts: HashMap<i64, u64> = HashMap::new();
     let (mut na, mut missing) = (0u64, 0u64);
     for r in rows {
