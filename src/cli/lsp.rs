@@ -19,12 +19,7 @@ struct Document {
 }
 
 /// Expression keys: inside their values, completion offers questions, values and functions.
-const EXPRESSION_KEYS: [&str; 6] = ["ask_if", "end_if", "check", "expr", "when", "validate"];
-const FUNCTIONS: [(&str, &str); 3] = [
-    ("answered", "answered(q): q has an answer"),
-    ("selected", "selected(q, 'v'): choice v is ticked at multiple-choice q"),
-    ("count", "count(q): how many choices are ticked at multiple-choice q"),
-];
+const EXPRESSION_KEYS: [&str; 7] = ["ask_if", "end_if", "check", "expr", "when", "validate", "band"];
 
 /// Keys a question may have, by type (what the spec reader accepts).
 fn question_keys(kind: &str) -> Vec<&'static str> {
@@ -273,8 +268,8 @@ fn complete(doc: &Document, at: usize) -> Value {
         for d in &model.derived {
             items.push(json!({ "label": d.id, "kind": 6, "detail": format!("derived · {}", d.label) }));
         }
-        for (f, doc) in FUNCTIONS {
-            items.push(json!({ "label": f, "kind": 3, "detail": doc }));
+        for f in quire::expr::FUNCTIONS {
+            items.push(json!({ "label": f.name, "kind": 3, "detail": format!("{}: {}", f.usage, f.doc) }));
         }
         items.push(json!({ "label": "audience", "kind": 14, "detail": "the respondent's group id" }));
     } else if line

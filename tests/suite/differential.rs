@@ -7,8 +7,61 @@ use serde_json::{Value as Json, json};
 
 use crate::Rng;
 
-const NAMES: [&str; 7] = ["n", "s", "c", "m", "d", "z", "audience"];
-const TEXTS: [&str; 9] = ["yes", "no", "unsure", "", "a", "é", "𝔘x", "2019-08-01", "2020-01-31"];
+const NAMES: [&str; 8] = ["n", "s", "c", "m", "d", "z", "t", "audience"];
+const TEXTS: [&str; 16] = [
+    "yes",
+    "no",
+    "unsure",
+    "",
+    "a",
+    "é",
+    "𝔘x",
+    "2019-08-01",
+    "2020-01-31",
+    "2020-02-29",
+    "2019-02-29",
+    "SW1A 1AA",
+    "12",
+    "-3.5",
+    "a\nb",
+    "\u{a0}1",
+];
+/// Patterns as the checker leaves them (canonical), from designers' patterns that differ
+/// between engines when not rewritten: `\d`, `\w`, `\s`, `.`, classes, non-ASCII literals.
+const PATTERNS: [&str; 8] = [
+    r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}",
+    r"\d+",
+    r"-?\d+(\.\d+)?",
+    r"\w*",
+    r"a.b|.*",
+    r"[^\s]+",
+    r"[é𝔘]x?",
+    r"(ye|n)[so]?",
+];
+
+/// Functions generated, with the argument counts tried (ill-typed ones included: both
+/// evaluators are total and must agree on them too).
+const CALLS: [(&str, usize, usize); 19] = [
+    ("answered", 1, 1),
+    ("count", 1, 1),
+    ("selected", 1, 2),
+    ("sum", 1, 4),
+    ("min", 1, 3),
+    ("max", 1, 3),
+    ("coalesce", 2, 3),
+    ("if", 3, 3),
+    ("today", 0, 0),
+    ("years_between", 2, 2),
+    ("days_between", 2, 2),
+    ("length", 1, 1),
+    ("substr", 3, 3),
+    ("number", 1, 1),
+    ("mod", 2, 2),
+    ("unknown", 1, 2),
+    ("score", 3, 3),
+    ("matches", 2, 2),
+    ("sum", 2, 2),
+];
 
 fn node(kind: ExprKind) -> Expr {
     Expr { kind, span: (0, 0) }
@@ -30,7 +83,7 @@ fn gen_expr(r: &mut Rng, depth: usize) -> Expr {
             }),
         };
     }
-    match r.below(9) {
+    match r.below(10) {
         0 => node(ExprKind::Not {
             operand: Box::new(gen_expr(r, depth - 1)),
         }),
@@ -45,9 +98,32 @@ fn gen_expr(r: &mut Rng, depth: usize) -> Expr {
                 right: Box::new(node(ExprKind::List { items })),
             })
         }
-        3 => {
-            let f = ["answered", "count", "selected", "unknown"][r.below(4)];
-            let args = (0..1 + r.below(2)).map(|_| gen_expr(r, depth - 1)).collect();
+        3 | 4 => {
+            let (f, lo, hi) = CALLS[r.below(CALLS.len())];
+            let n = lo + r.below(hi - lo + 1);
+            let mut args: Vec<Expr> = (0..n).map(|_| gen_expr(r, depth - 1)).collect();
+            match f {
+                // As lowered: score(q, [values…], [scores…]).
+                "score" => {
+                    let values = ["yes", "no", "unsure", "a"][..1 + r.below(4)]
+                        .iter()
+                        .map(|v| node(ExprKind::String { value: v.to_string() }))
+                        .collect();
+                    let scores = [0.0, 1.0, 2.5, -1.0][..1 + r.below(4)]
+                        .iter()
+                        .map(|v| node(ExprKind::Number { value: *v }))
+                        .collect();
+                    args[1] = node(ExprKind::List { items: values });
+                    args[2] = node(ExprKind::List { items: scores });
+                }
+                "matches" => {
+                    let p = PATTERNS[r.below(PATTERNS.len())];
+                    args[1] = node(ExprKind::String {
+                        value: quire::pattern::canonical(p).unwrap(),
+                    });
+                }
+                _ => {}
+            }
             node(ExprKind::Call {
                 function: f.to_string(),
                 args,
@@ -87,10 +163,17 @@ fn gen_answers(r: &mut Rng) -> (AnswerMap, Json) {
         put("m", json!(picked), Value::Selection(picked.clone()));
     }
     if r.below(4) != 0 {
-        let d = ["2019-08-01", "2019-12-31", "2020-01-31"][r.below(3)];
+        let d = ["2019-08-01", "2019-12-31", "2020-01-31", "2020-02-29", "1960-03-01"][r.below(5)];
         put("d", json!(d), Value::Text(d.to_string()));
     }
-    (a, json!({ "audience": audience, "values": j }))
+    if r.below(4) != 0 {
+        let t = TEXTS[r.below(TEXTS.len())];
+        put("t", json!(t), Value::Text(t.to_string()));
+    }
+    let today = ["2021-02-28", "2020-02-29", "2019-08-01"][r.below(3)];
+    let today = (r.below(5) != 0).then_some(today);
+    a.today = today.map(str::to_string);
+    (a, json!({ "audience": audience, "values": j, "today": today }))
 }
 
 /// Values tagged by kind, so a selection and a list literal stay apart in JSON.
@@ -118,7 +201,11 @@ function tag(v) {
 }
 let bad = 0;
 for (const c of cases) {
-  const env = { audience: c.answers.audience, value: (n) => (n in c.answers.values ? c.answers.values[n] : null) };
+  const env = {
+    audience: c.answers.audience,
+    value: (n) => (n in c.answers.values ? c.answers.values[n] : null),
+    today: () => c.answers.today,
+  };
   const got = JSON.stringify(tag(Q.evaluate(c.expr, env)));
   const want = JSON.stringify(c.expect);
   if (got !== want) { if (bad++ < 10) console.log("MISMATCH", c.text, JSON.stringify(c.answers), "rust", want, "js", got); }
@@ -132,7 +219,7 @@ fn javascript_runtime_agrees_with_the_rust_evaluator() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let tmp = tempfile::tempdir().unwrap();
     let mut lines = String::new();
-    let cases = 6000;
+    let cases = 12000;
     for _ in 0..cases {
         let e = gen_expr(&mut r, 4);
         let (answers, answers_json) = gen_answers(&mut r);
@@ -183,23 +270,55 @@ process.exit(bad ? 1 : 0);
 /// record from the form's runtime equals `data::encode` on `Questionnaire::route`.
 #[test]
 fn form_records_agree_with_the_data_contract() {
-    let model = crate::flagship();
-    let cols = quire::data::columns(&model);
+    records_agree(&crate::flagship(), 300, 11, &[]);
+}
+
+/// Scores, totals and bands: for thousands of random answer sets (blanks and routed-past
+/// items included) the form's record holds the totals and bands the compiler computes.
+#[test]
+fn form_scores_and_bands_agree_with_the_evaluator() {
+    for (spec, totals) in [
+        ("examples/k10.quire.yaml", &["k10_total", "k10_level"][..]),
+        (
+            "examples/epds.quire.yaml",
+            &["epds_total", "epds_anxiety", "epds_result", "epds_self_harm"][..],
+        ),
+        (
+            "examples/phq9.quire.yaml",
+            &["phq9_total", "phq9_severity", "any_problem"][..],
+        ),
+    ] {
+        let text = std::fs::read_to_string(crate::root().join(spec)).unwrap();
+        let model = quire::compile(spec, &text).model.unwrap();
+        records_agree(&model, 2000, 5, totals);
+    }
+}
+
+/// Runs the form's runtime on `n` synthetic respondents and compares every cell of the record
+/// with `data::encode`; each column of `known` must hold a real value for at least a tenth.
+fn records_agree(model: &quire::model::Questionnaire, n: usize, seed: u64, known: &[&str]) {
+    let cols = quire::data::columns(model);
     let forms: serde_json::Map<String, Json> = model
         .instruments
         .iter()
         .map(|i| {
             (
                 i.audience.clone(),
-                quire::backend::html::form_model(&model, i, quire::backend::html::Edition::Production),
+                quire::backend::html::form_model(model, i, quire::backend::html::Edition::Production),
             )
         })
         .collect();
     let mut lines = String::new();
-    let answers = quire::data::synthetic_answers(&model, 300, 11);
+    let mut real: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let answers = quire::data::synthetic_answers(model, n, seed);
     for (id, raw) in &answers {
         let route = model.route(&raw.audience, raw);
-        let cells = quire::data::encode(&model, &cols, id, &raw.audience, &route, raw);
+        for k in known {
+            if matches!(route.states.get(*k), Some(quire::model::State::Answered(_))) {
+                *real.entry(k).or_default() += 1;
+            }
+        }
+        let cells = quire::data::encode(model, &cols, id, &raw.audience, &route, raw);
         let record: serde_json::Map<String, Json> = cols
             .iter()
             .zip(&cells)
@@ -236,5 +355,13 @@ fn form_records_agree_with_the_data_contract() {
             "cases.jsonl",
         ],
     );
-    assert!(ok && text.contains("checked 300, mismatches 0"), "{text}");
+    assert!(ok && text.contains(&format!("checked {n}, mismatches 0")), "{text}");
+    for k in known {
+        let got = real.get(k).copied().unwrap_or(0);
+        assert!(
+            got * 10 >= n,
+            "{}: `{k}` has a value for only {got} of {n}",
+            model.survey.id
+        );
+    }
 }

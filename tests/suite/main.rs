@@ -15,6 +15,7 @@ mod outputs;
 mod paper;
 mod robustness;
 mod routing;
+mod scores;
 
 use std::path::{Path, PathBuf};
 

@@ -111,6 +111,8 @@ pub struct Code {
     pub nonsubstantive: Option<String>,
     /// Audiences offered this code, when not all who see the question.
     pub only_for: Option<String>,
+    /// The choice's score (`score(q)`), when it has one; whole scores as integers.
+    pub score: Option<serde_json::Number>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,6 +142,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
             only_for: None,
             labels: Vec::new(),
             exclusive: false,
+            score: None,
         },
         Code {
             code: codes.missing,
@@ -149,6 +152,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
             only_for: None,
             labels: Vec::new(),
             exclusive: false,
+            score: None,
         },
     ];
 
@@ -180,6 +184,13 @@ pub fn build(model: &Questionnaire) -> Codebook {
                 .unwrap_or_default()
         }),
         only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
+        score: o.score.and_then(|v| {
+            if v.fract() == 0.0 && v.abs() < 9e15 {
+                Some(serde_json::Number::from(v as i64))
+            } else {
+                serde_json::Number::from_f64(v)
+            }
+        }),
     };
     let provenance = |p: Option<&quire_core::model::Provenance>| {
         p.map(|p| {
@@ -247,6 +258,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                                 only_for: None,
                                 labels: Vec::new(),
                                 exclusive: false,
+                                score: None,
                             },
                             Code {
                                 code: 0,
@@ -256,6 +268,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                                 only_for: None,
                                 labels: Vec::new(),
                                 exclusive: false,
+                                score: None,
                             },
                         ]
                     }
@@ -830,6 +843,9 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
                     let mut txt: Vec<String> = Vec::new();
                     if code.status == "nonsubstantive" {
                         txt.push("Declared non-substantive answer (a real answer, not missing).".into());
+                    }
+                    if let Some(v) = &code.score {
+                        txt.push(format!("Score {v}."));
                     }
                     if !code.labels.is_empty() {
                         txt.push(format!("Worded per group: {}.", per_group(&code.labels)));

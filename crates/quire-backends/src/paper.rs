@@ -235,6 +235,9 @@ pub fn document_with(
             }
         }
     }
+    if edition != Edition::SelfCompletion {
+        scoring(&mut d, model, &instrument.audience, &words);
+    }
     let _ = writeln!(
         d,
         "\n#v(1.5em)\n#align(center, text(weight: \"bold\", {}))",
@@ -247,6 +250,60 @@ pub fn document_with(
         })
     );
     d
+}
+
+fn number(v: f64) -> String {
+    quire_core::expr::format_number(v)
+}
+
+/// Scoring guidance for the interviewer and the pilot team: each derived variable of this
+/// audience, what it is computed from, and its bands.
+fn scoring(d: &mut String, model: &Questionnaire, audience: &str, words: &Words) {
+    use quire_core::model::DerivedRule;
+    let derived: Vec<&quire_core::model::Derived> = model
+        .derived
+        .iter()
+        .filter(|x| x.audiences.iter().any(|a| a == audience))
+        .collect();
+    if derived.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        d,
+        "\n#section-head({}, intro: none)",
+        s("Scoring and derived variables")
+    );
+    for x in derived {
+        let how = match (&x.description, &x.rule) {
+            (Some(desc), _) => desc.clone(),
+            (None, DerivedRule::Expr { expr }) if x.value_type == "bool" => {
+                format!("True for those who {}.", words.condition(expr))
+            }
+            (None, DerivedRule::Expr { expr }) => format!("Computed as {}.", expr.source),
+            (None, DerivedRule::Cases { .. }) => String::new(),
+        };
+        let mut body = vec![s(&how)];
+        if let DerivedRule::Cases { cases, choice_list } = &x.rule {
+            let list = model.choice_list(choice_list);
+            for c in cases {
+                let label = list
+                    .and_then(|l| l.get(&c.value))
+                    .map(|o| o.neutral_label())
+                    .unwrap_or_else(|| c.value.clone());
+                body.push(s(&format!("{label}: for those who {}", words.condition(&c.when))));
+            }
+        }
+        let _ = writeln!(
+            d,
+            "#note({}, [{}])",
+            s(&format!("{} ({})", x.label, x.id)),
+            body.iter()
+                .filter(|b| b.as_str() != "\"\"")
+                .map(|b| format!("#{b}"))
+                .collect::<Vec<_>>()
+                .join(" \\ ")
+        );
+    }
 }
 
 /// The cover's list of what changed since the earlier version, for this audience.
@@ -572,6 +629,11 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
                         "only tick this box on its own"
                     });
                 }
+                let score = o
+                    .score
+                    .filter(|_| edition != Edition::SelfCompletion)
+                    .map(|v| format!("score {}", number(v)));
+                note.extend(score.as_deref());
                 let note = if note.is_empty() {
                     "none".to_string()
                 } else {
@@ -596,7 +658,10 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
                     Edition::Interviewer if o.nonsubstantive.is_some() => {
                         s(&format!("{} ({}) DO NOT READ OUT", o.label.plain(), o.code))
                     }
-                    _ => s(&format!("{} ({})", o.label.plain(), o.code)),
+                    _ => match o.score {
+                        Some(v) => s(&format!("{} ({}; score {})", o.label.plain(), o.code, number(v))),
+                        None => s(&format!("{} ({})", o.label.plain(), o.code)),
+                    },
                 })
                 .collect();
             let rows: Vec<String> = q

@@ -5,6 +5,8 @@
 //! variables (acyclic) → texts per audience (terms, piping) → instruments → warnings
 //! (conditions that never hold, unused lists).
 
+mod functions;
+mod lower;
 mod resolve;
 mod typeck;
 
@@ -22,7 +24,7 @@ pub const DEFAULT_AUDIENCE: &str = "respondent";
 /// Longest variable name Stata, SPSS and R all accept.
 pub const MAX_NAME_LEN: usize = 32;
 /// Functions the expression language knows, with their argument counts.
-pub const FUNCTIONS: [(&str, usize); 3] = [("answered", 1), ("selected", 2), ("count", 1)];
+pub use crate::expr::{FUNCTIONS, Function};
 
 /// Checks a spec and resolves it into the model. `None` when there were errors.
 pub fn check(spec: &Spec, source: &Source, diags: &mut Diagnostics) -> Option<Questionnaire> {
@@ -71,6 +73,8 @@ struct List<'a> {
     named: bool,
     used: bool,
     choices: &'a [spec::Choice],
+    /// Declared `ordered: true`: its substantive options are a scale, in order.
+    ordered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +132,9 @@ struct Checker<'a> {
     derived_types: HashMap<String, &'static str>,
     /// Resolved texts, by spec text and audience.
     texts: HashMap<(usize, usize), model::Text>,
+    /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
+    /// stands for each of its rows.
+    row_grid: Option<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -150,6 +157,7 @@ impl<'a> Checker<'a> {
             derived_rules: HashMap::new(),
             derived_types: HashMap::new(),
             texts: HashMap::new(),
+            row_grid: None,
         }
     }
 
@@ -194,7 +202,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn add_list(&mut self, id: String, span: Span, named: bool, choices: &'a [spec::Choice]) -> usize {
+    fn add_list(&mut self, id: String, span: Span, named: bool, list: &'a spec::ChoiceList) -> usize {
+        let choices = list.options();
         if choices.is_empty() {
             self.push(
                 Diagnostic::error("empty-choices", format!("choice list `{id}` has no choices"))
@@ -269,6 +278,37 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let scored: Vec<&spec::Choice> = choices.iter().filter(|c| c.score.is_some()).collect();
+        let unscored: Vec<&spec::Choice> = choices
+            .iter()
+            .filter(|c| c.score.is_none() && c.nonsubstantive.is_none() && !c.other.as_ref().is_some_and(|o| o.value))
+            .collect();
+        if !scored.is_empty() && !unscored.is_empty() {
+            let names: Vec<String> = unscored.iter().map(|c| format!("`{}`", c.value.value)).collect();
+            self.push(
+                Diagnostic::warning(
+                    "partly-scored",
+                    format!(
+                        "choice list `{id}` scores some choices but not {}, so a score is missing when {} chosen",
+                        names.join(", "),
+                        if names.len() == 1 { "it is" } else { "they are" }
+                    ),
+                )
+                .at(unscored[0].value.span, "no `score`")
+                .also(scored[0].score.as_ref().map(|s| s.span).unwrap_or(span), "scored here")
+                .help("give every substantive choice a `score:` (a declared \"Don't know\" may go without)"),
+            );
+        }
+        if list.ordered() && choices.iter().filter(|c| c.nonsubstantive.is_none()).count() < 2 {
+            self.push(
+                Diagnostic::warning(
+                    "ordered-too-short",
+                    format!("choice list `{id}` is `ordered` but has fewer than two substantive choices"),
+                )
+                .at(span, "nothing to order")
+                .help("remove `ordered: true`, or add the scale's choices"),
+            );
+        }
         let index = self.lists.len();
         self.lists.push(List {
             id: id.clone(),
@@ -276,6 +316,7 @@ impl<'a> Checker<'a> {
             named,
             used: false,
             choices,
+            ordered: list.ordered(),
         });
         self.list_index.insert(id, index);
         index
@@ -834,7 +875,7 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|d| {
                 let mut refs = Vec::new();
-                for t in d.expr.iter().chain(d.cases.iter().map(|c| &c.when)) {
+                for t in d.expressions() {
                     if let Ok(e) = expr::parse(&t.value) {
                         refs.extend(
                             e.references()

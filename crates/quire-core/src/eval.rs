@@ -11,7 +11,10 @@
 //! - `and`, `or` and `not` treat null as false. A condition that is null is false.
 //! - Arithmetic with null, or division by zero, gives null.
 //! - `answered(q)` is true when q has a value; `count(q)` is 0 for an unanswered question;
-//!   `selected(q, v)` is false for an unanswered question.
+//!   `selected(q, v)` and `matches(q, p)` are false for an unanswered question.
+//! - `sum`, `min`, `max` and every other function of values give null when an argument they
+//!   need is null; `coalesce` gives its first argument that is not null; `if(c, a, b)` gives b
+//!   when c is not true.
 //!
 //! [`truth`] reads a condition when some answers are *unknown* (asked and left blank, so they
 //! could have been anything, null included): Kleene's three-valued logic, so `Unknown` means
@@ -68,6 +71,10 @@ pub trait Answers {
     /// The value of a variable when some answers are unknown: `None` when it depends on one.
     fn partial(&self, name: &str) -> Option<Value> {
         Some(self.value(name))
+    }
+    /// The response's date (`YYYY-MM-DD`, the day it was started) for `today()`.
+    fn today(&self) -> Option<String> {
+        None
     }
 }
 
@@ -149,9 +156,26 @@ pub fn partial(expr: &Expr, env: &dyn Answers) -> Option<Value> {
             }
         }
         ExprKind::Binary { op, left, right } => Some(binary(*op, partial(left, env)?, partial(right, env)?)),
+        ExprKind::Call { function, args } if function == "if" && args.len() == 3 => match truth(&args[0], env) {
+            Truth::True => partial(&args[1], env),
+            Truth::False => partial(&args[2], env),
+            Truth::Unknown => {
+                let (a, b) = (partial(&args[1], env)?, partial(&args[2], env)?);
+                (a == b).then_some(a)
+            }
+        },
+        ExprKind::Call { function, args } if function == "coalesce" => {
+            for a in args {
+                match partial(a, env)? {
+                    Value::Null => continue,
+                    v => return Some(v),
+                }
+            }
+            Some(Value::Null)
+        }
         ExprKind::Call { function, args } => {
             let args = args.iter().map(|e| partial(e, env)).collect::<Option<Vec<_>>>()?;
-            Some(call(function, args))
+            Some(call(function, args, env))
         }
     }
 }
@@ -161,6 +185,8 @@ pub fn partial(expr: &Expr, env: &dyn Answers) -> Option<Value> {
 pub struct AnswerMap {
     pub audience: String,
     pub values: HashMap<String, Value>,
+    /// The response's date, for `today()`.
+    pub today: Option<String>,
 }
 
 impl AnswerMap {
@@ -168,6 +194,7 @@ impl AnswerMap {
         AnswerMap {
             audience: audience.to_string(),
             values: HashMap::new(),
+            today: None,
         }
     }
 
@@ -183,6 +210,9 @@ impl Answers for AnswerMap {
     }
     fn audience(&self) -> &str {
         &self.audience
+    }
+    fn today(&self) -> Option<String> {
+        self.today.clone()
     }
 }
 
@@ -216,7 +246,7 @@ pub fn eval(expr: &Expr, env: &dyn Answers) -> Value {
             right,
         } => Value::Bool(holds(left, env) || holds(right, env)),
         ExprKind::Binary { op, left, right } => binary(*op, eval(left, env), eval(right, env)),
-        ExprKind::Call { function, args } => call(function, args.iter().map(|e| eval(e, env)).collect()),
+        ExprKind::Call { function, args } => call(function, args.iter().map(|e| eval(e, env)).collect(), env),
     }
 }
 
@@ -276,8 +306,18 @@ fn member(l: &Value, r: &Value) -> bool {
     }
 }
 
-fn call(function: &str, args: Vec<Value>) -> Value {
+fn call(function: &str, args: Vec<Value>, env: &dyn Answers) -> Value {
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let numbers = || -> Option<Vec<f64>> {
+        args.iter()
+            .map(|a| match a {
+                Value::Number(n) => Some(*n),
+                _ => None,
+            })
+            .collect::<Option<Vec<f64>>>()
+            .filter(|v| !v.is_empty())
+    };
+    let number = |v: Option<f64>| v.map(Value::Number).unwrap_or(Value::Null).normalised();
     match function {
         "answered" => Value::Bool(!arg(0).is_null()),
         "count" => match arg(0) {
@@ -293,8 +333,118 @@ fn call(function: &str, args: Vec<Value>) -> Value {
                 _ => false,
             })
         }
+        // As the checker lowers it: score(q, [values…], [scores…]).
+        "score" => match (arg(0), arg(1), arg(2)) {
+            (Value::Text(v), Value::List(values), Value::List(scores)) => values
+                .iter()
+                .position(|x| matches!(x, Value::Text(t) if *t == v))
+                .and_then(|i| scores.get(i).cloned())
+                .filter(|s| matches!(s, Value::Number(_)))
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        "sum" => number(numbers().map(|v| v.iter().fold(0.0, |a, b| a + b))),
+        "min" => number(numbers().map(|v| v.iter().copied().fold(f64::INFINITY, f64::min))),
+        "max" => number(numbers().map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))),
+        "coalesce" => args.into_iter().find(|a| !a.is_null()).unwrap_or(Value::Null),
+        "if" => {
+            if arg(0).truth() {
+                arg(1)
+            } else {
+                arg(2)
+            }
+        }
+        "today" => env.today().map(Value::Text).unwrap_or(Value::Null),
+        "years_between" => match (date(&arg(0)), date(&arg(1))) {
+            (Some(a), Some(b)) => {
+                let mut years = b.0 - a.0;
+                if (b.1, b.2) < (a.1, a.2) {
+                    years -= 1;
+                }
+                Value::Number(years as f64)
+            }
+            _ => Value::Null,
+        },
+        "days_between" => match (date(&arg(0)), date(&arg(1))) {
+            (Some(a), Some(b)) => Value::Number((days(b) - days(a)) as f64),
+            _ => Value::Null,
+        },
+        "matches" => Value::Bool(match (arg(0), arg(1)) {
+            (Value::Text(t), Value::Text(p)) => crate::pattern::is_match(&p, &t),
+            _ => false,
+        }),
+        "length" => match arg(0) {
+            Value::Text(t) => Value::Number(t.chars().count() as f64),
+            _ => Value::Null,
+        },
+        "substr" => match (arg(0), arg(1), arg(2)) {
+            (Value::Text(t), Value::Number(start), Value::Number(len))
+                if start >= 1.0 && len >= 0.0 && start.fract() == 0.0 && len.fract() == 0.0 =>
+            {
+                let s: String = t
+                    .chars()
+                    .skip((start - 1.0).min(1e9) as usize)
+                    .take(len.min(1e9) as usize)
+                    .collect();
+                Value::Text(s).normalised()
+            }
+            _ => Value::Null,
+        },
+        "number" => match arg(0) {
+            Value::Text(t) => parse_decimal(&t).map(Value::Number).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        "mod" => match (arg(0), arg(1)) {
+            (Value::Number(a), Value::Number(b)) if b != 0.0 => Value::Number(a - b * (a / b).floor()).normalised(),
+            _ => Value::Null,
+        },
         _ => Value::Null,
     }
+}
+
+/// `-?digits(.digits)?`, the only way `number()` reads text (as the form's runtime does).
+fn parse_decimal(t: &str) -> Option<f64> {
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 30 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || frac.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    t.parse().ok().filter(|n: &f64| n.is_finite())
+}
+
+/// A real calendar date `YYYY-MM-DD` (years 1000–9999): (year, month, day).
+pub fn date(v: &Value) -> Option<(i64, i64, i64)> {
+    let Value::Text(s) = v else { return None };
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = &s[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    (y >= 1000 && (1..=12).contains(&m) && d >= 1 && d <= month_days[(m - 1) as usize]).then_some((y, m, d))
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days((y, m, d): (i64, i64, i64)) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

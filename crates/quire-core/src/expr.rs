@@ -157,6 +157,162 @@ const PREC_NOT: u8 = 3;
 const PREC_NEG: u8 = 7;
 const PREC_ATOM: u8 = 8;
 
+/// A function of the expression language.
+#[derive(Debug, Clone, Copy)]
+pub struct Function {
+    pub name: &'static str,
+    /// Fewest and most arguments.
+    pub min: usize,
+    pub max: usize,
+    pub usage: &'static str,
+    pub doc: &'static str,
+}
+
+const fn f(name: &'static str, min: usize, max: usize, usage: &'static str, doc: &'static str) -> Function {
+    Function {
+        name,
+        min,
+        max,
+        usage,
+        doc,
+    }
+}
+
+/// Most arguments a function of many takes (`sum`, `min`, `max`, `coalesce`).
+pub const MAX_ARGS: usize = 64;
+
+/// The functions the language knows (docs/spec.md, "Functions").
+pub const FUNCTIONS: [Function; 21] = [
+    f("answered", 1, 1, "answered(q)", "true when the question has an answer"),
+    f(
+        "selected",
+        2,
+        2,
+        "selected(q, 'value')",
+        "true when that choice is ticked (or chosen)",
+    ),
+    f(
+        "count",
+        1,
+        1,
+        "count(q)",
+        "how many choices are ticked at a multiple-choice question; 0 when none",
+    ),
+    f(
+        "score",
+        1,
+        1,
+        "score(q)",
+        "the `score` of the chosen option; null when unanswered or unscored",
+    ),
+    f(
+        "sum_score",
+        1,
+        1,
+        "sum_score(grid)",
+        "the sum of the scores of a grid's rows; null when any row has no score",
+    ),
+    f(
+        "sum",
+        1,
+        MAX_ARGS,
+        "sum(a, b, …)",
+        "the sum of numbers; null when any is null",
+    ),
+    f(
+        "min",
+        1,
+        MAX_ARGS,
+        "min(a, b, …)",
+        "the smallest number; null when any is null",
+    ),
+    f(
+        "max",
+        1,
+        MAX_ARGS,
+        "max(a, b, …)",
+        "the largest number; null when any is null",
+    ),
+    f(
+        "coalesce",
+        2,
+        MAX_ARGS,
+        "coalesce(x, y, …)",
+        "the first value that is not null (`coalesce(score(q), 0)` counts no answer as 0)",
+    ),
+    f("if", 3, 3, "if(condition, a, b)", "a when the condition holds, else b"),
+    f(
+        "any",
+        1,
+        1,
+        "any(grid == 'value')",
+        "true when the condition holds for at least one row of the grid",
+    ),
+    f(
+        "all",
+        1,
+        1,
+        "all(grid != 'value')",
+        "true when the condition holds for every row of the grid",
+    ),
+    f(
+        "count_where",
+        1,
+        1,
+        "count_where(grid >= 'value')",
+        "how many rows of the grid meet the condition",
+    ),
+    f("today", 0, 0, "today()", "the date the response was started"),
+    f(
+        "years_between",
+        2,
+        2,
+        "years_between(from, to)",
+        "whole years from one date to another (an age: `years_between(dob, today())`)",
+    ),
+    f(
+        "days_between",
+        2,
+        2,
+        "days_between(from, to)",
+        "days from one date to another",
+    ),
+    f(
+        "matches",
+        2,
+        2,
+        "matches(q, 'pattern')",
+        "true when the whole text matches the pattern (docs/spec.md, \"Patterns\")",
+    ),
+    f("length", 1, 1, "length(text)", "the number of characters"),
+    f(
+        "substr",
+        3,
+        3,
+        "substr(text, start, length)",
+        "characters from `start` (the first is 1)",
+    ),
+    f(
+        "number",
+        1,
+        1,
+        "number(text)",
+        "the number written as digits (`-12.5`); null otherwise",
+    ),
+    f(
+        "mod",
+        2,
+        2,
+        "mod(a, b)",
+        "the remainder of a divided by b, with b's sign; null when b is 0",
+    ),
+];
+
+/// A function by name.
+pub fn function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
 /// A syntax error, with the byte range of the expression text it concerns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {

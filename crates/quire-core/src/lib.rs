@@ -33,6 +33,7 @@ pub mod eval;
 pub mod expr;
 pub mod lock;
 pub mod model;
+pub mod pattern;
 pub mod reach;
 pub mod routing;
 pub mod source;

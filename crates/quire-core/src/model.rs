@@ -127,6 +127,9 @@ pub struct Wording {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceList {
     pub id: String,
+    /// Declared `ordered: true`: the substantive options are a scale, in this order.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
     pub options: Vec<Choice>,
 }
 
@@ -146,6 +149,9 @@ pub struct Choice {
     pub exclusive: bool,
     pub other: bool,
     pub nonsubstantive: Option<NonSubstantive>,
+    /// Read by `score(q)` and `sum_score(grid)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl Choice {
@@ -192,6 +198,16 @@ impl Condition {
     pub fn new(expr: Expr) -> Self {
         Condition(Arc::new(ConditionData {
             source: expr.to_string(),
+            references: expr.references().into_iter().map(str::to_string).collect(),
+            expr,
+        }))
+    }
+
+    /// A condition as the designer wrote it (`source`), held in its lowered form (see
+    /// `check/lower.rs`): what every backend evaluates.
+    pub fn lowered(written: &Expr, expr: Expr) -> Self {
+        Condition(Arc::new(ConditionData {
+            source: written.to_string(),
             references: expr.references().into_iter().map(str::to_string).collect(),
             expr,
         }))
@@ -440,6 +456,8 @@ pub struct AskedChoice {
     pub exclusive: bool,
     pub other: bool,
     pub nonsubstantive: Option<NonSubstantive>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
     /// For a single-choice option that skips questions: where a respondent who chooses it
     /// goes next (routing analysis; none: the next question in order).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -97,7 +97,7 @@ pub struct Spec {
     pub audiences: Entries<Audience>,
     /// Reusable choice lists, keyed by list name.
     #[schemars(default)]
-    pub choices: Entries<Vec<Choice>>,
+    pub choices: Entries<ChoiceList>,
     /// The questionnaire, section by section, in the order respondents meet it.
     pub sections: Vec<Section>,
     /// Variables computed from answers, for analysis.
@@ -179,6 +179,39 @@ pub struct Choice {
     pub nonsubstantive: Option<Sp<NonSubstantive>>,
     /// Offer this choice only to these audiences (default: all who see the question).
     pub audiences: Option<Vec<Sp<String>>>,
+    /// The choice's score, read by `score(q)` and `sum_score(grid)` (PHQ-9: 0–3).
+    pub score: Option<Sp<f64>>,
+}
+
+/// A choice list: its options, or `{ ordered: true, options: [...] }` for an ordered scale.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum ChoiceList {
+    Plain(Vec<Choice>),
+    Declared(DeclaredList),
+}
+
+/// A choice list with properties of its own.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DeclaredList {
+    /// The options are in order (a frequency or agreement scale), so `<`, `<=`, `>`, `>=`
+    /// compare an answer with one of them.
+    pub ordered: Option<Sp<bool>>,
+    pub options: Vec<Choice>,
+}
+
+impl ChoiceList {
+    pub fn options(&self) -> &[Choice] {
+        match self {
+            ChoiceList::Plain(v) => v,
+            ChoiceList::Declared(d) => &d.options,
+        }
+    }
+
+    pub fn ordered(&self) -> bool {
+        matches!(self, ChoiceList::Declared(DeclaredList { ordered: Some(o), .. }) if o.value)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
@@ -349,7 +382,7 @@ pub struct Question {
 #[schemars(untagged)]
 pub enum ChoiceSource {
     Named(Sp<String>),
-    Inline(Vec<Choice>),
+    Inline(ChoiceList),
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -476,12 +509,25 @@ pub struct Derived {
     pub audiences: Option<Vec<Sp<String>>>,
     /// A number or true/false computed from answers.
     pub expr: Option<Sp<String>>,
-    /// The first case whose `when` holds gives the value; none holding gives missing.
+    /// A number (an expression, usually a score) that `cases` band by `from`/`to`.
+    pub band: Option<Sp<String>>,
+    /// The first case whose `when` holds (or, with `band`, whose `from`–`to` range holds
+    /// the banded number) gives the value; none holding gives missing.
     #[schemars(default)]
     pub cases: Vec<Case>,
     /// The values `cases` may give, with codes and labels.
     pub choices: Option<ChoiceSource>,
     pub provenance: Option<Provenance>,
+}
+
+impl Derived {
+    /// The expression texts it is computed from: `expr`, `band` and each case's `when`.
+    pub fn expressions(&self) -> impl Iterator<Item = &Sp<String>> {
+        self.expr
+            .iter()
+            .chain(self.band.iter())
+            .chain(self.cases.iter().filter_map(|c| c.when.as_ref()))
+    }
 }
 
 /// Where a question or derived variable comes from, as data the codebook shows: e.g. a
@@ -547,7 +593,12 @@ impl Read for Provenance {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Case {
-    pub when: Sp<String>,
+    /// A condition; or, when the derived variable has `band`, give `from` and `to`.
+    pub when: Option<Sp<String>>,
+    /// With `band`: the lowest banded value in this case (inclusive; omit for no lower bound).
+    pub from: Option<Sp<f64>>,
+    /// With `band`: the highest banded value in this case (inclusive; omit for no upper bound).
+    pub to: Option<Sp<f64>>,
     pub value: Sp<String>,
 }
 
@@ -803,10 +854,28 @@ impl Read for Text {
     }
 }
 
+impl Read for ChoiceList {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.value {
+            Value::Map(_) => {
+                let mut f = Fields::new(node, "a choice list", r)?;
+                let ordered = f.opt(r, "ordered");
+                let options = f.req(r, "options");
+                f.finish(r);
+                Some(ChoiceList::Declared(DeclaredList {
+                    ordered,
+                    options: options?,
+                }))
+            }
+            _ => Vec::read(node, r).map(ChoiceList::Plain),
+        }
+    }
+}
+
 impl Read for ChoiceSource {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         match &node.value {
-            Value::Seq(_) => Vec::read(node, r).map(ChoiceSource::Inline),
+            Value::Seq(_) | Value::Map(_) => ChoiceList::read(node, r).map(ChoiceSource::Inline),
             Value::Str(_) => Sp::read(node, r).map(ChoiceSource::Named),
             _ => {
                 r.wrong(node, "the name of a choice list, or a list of choices");
@@ -1033,6 +1102,7 @@ impl Read for Choice {
         let other = f.opt(r, "other");
         let nonsubstantive = f.opt(r, "nonsubstantive");
         let audiences = f.opt(r, "audiences");
+        let score = f.opt(r, "score");
         f.finish(r);
         Some(Choice {
             code: code?,
@@ -1042,6 +1112,7 @@ impl Read for Choice {
             other,
             nonsubstantive,
             audiences,
+            score,
         })
     }
 }
@@ -1293,6 +1364,7 @@ impl Read for Derived {
         let description = f.opt(r, "description");
         let audiences = f.opt(r, "audiences");
         let expr = f.opt(r, "expr");
+        let band = f.opt(r, "band");
         let cases = f.opt(r, "cases").unwrap_or_default();
         let choices = f.opt(r, "choices");
         let provenance = f.opt(r, "provenance");
@@ -1303,6 +1375,7 @@ impl Read for Derived {
             description,
             audiences,
             expr,
+            band,
             cases,
             choices,
             provenance,
@@ -1313,11 +1386,18 @@ impl Read for Derived {
 impl Read for Case {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a case", r)?;
-        let when = f.req(r, "when");
+        let when = f.opt(r, "when");
+        let from = f.opt(r, "from");
+        let to = f.opt(r, "to");
         let value = f.req(r, "value");
+        if when.is_none() && from.is_none() && to.is_none() {
+            f.missing(r, "when");
+        }
         f.finish(r);
         Some(Case {
-            when: when?,
+            when,
+            from,
+            to,
             value: value?,
         })
     }

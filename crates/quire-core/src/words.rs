@@ -91,6 +91,9 @@ impl<'m> Words<'m> {
                 left,
                 right,
             } => {
+                if let Some(s) = self.chain(e, *op).or_else(|| self.range(e, *op)) {
+                    return s;
+                }
                 let p = if *op == BinOp::And { 2 } else { 1 };
                 let s = format!("{} {} {}", self.phrase(left, p), op.symbol(), self.phrase(right, p));
                 if parent != 0 && parent != p {
@@ -143,12 +146,194 @@ impl<'m> Words<'m> {
         }
     }
 
+    /// One sentence for a chain of the same test on several questions of one list, as
+    /// `any(phq9 > 'not_at_all')` becomes: "gave an answer other than “Not at all” at any
+    /// row of Q1" (three or more; `and` says "each").
+    fn chain(&self, e: &Expr, op: BinOp) -> Option<String> {
+        let mut parts = Vec::new();
+        flatten(e, op, &mut parts);
+        if parts.len() < 3 {
+            return None;
+        }
+        let mut vars: Vec<&str> = Vec::new();
+        let mut values: Option<Vec<String>> = None;
+        let mut list_id: Option<String> = None;
+        for p in &parts {
+            let ExprKind::Binary { op: cmp, left, right } = &p.kind else {
+                return None;
+            };
+            let (ExprKind::Var { name }, true) = (&left.kind, matches!(cmp, BinOp::In | BinOp::Eq)) else {
+                return None;
+            };
+            let v = self.model.variables.iter().find(|v| &v.name == name)?;
+            if v.kind == QuestionType::Multiple || v.choice_list.is_none() || !is_value(right) {
+                return None;
+            }
+            let mut lits = literals(right);
+            lits.sort();
+            if values.as_ref().is_some_and(|x| *x != lits)
+                || list_id.as_ref().is_some_and(|l| Some(l) != v.choice_list.as_ref())
+            {
+                return None;
+            }
+            values = Some(lits);
+            list_id = v.choice_list.clone();
+            vars.push(name);
+        }
+        let list = self.model.choice_list(list_id.as_ref()?)?;
+        let values = values?;
+        let label = |value: &str| {
+            list.get(value)
+                .map(|o| format!("“{}”", o.label.first().map(|w| w.text.plain()).unwrap_or_default()))
+                .unwrap_or_else(|| format!("“{value}”"))
+        };
+        // In list order, and the one option left out when that is shorter to say.
+        let chosen: Vec<&crate::model::Choice> = list.options.iter().filter(|o| values.contains(&o.value)).collect();
+        let left_out: Vec<&crate::model::Choice> = list.options.iter().filter(|o| !values.contains(&o.value)).collect();
+        let answer = match left_out.as_slice() {
+            [one] if chosen.len() > 1 => format!("gave an answer other than {}", label(&one.value)),
+            _ => format!(
+                "answered {}",
+                join_or(&chosen.iter().map(|o| label(&o.value)).collect::<Vec<_>>())
+            ),
+        };
+        let each = if op == BinOp::Or { "any" } else { "each" };
+        // All the rows of one grid: "any row of Q1"; else the places.
+        let grid = self
+            .model
+            .variables
+            .iter()
+            .find(|v| v.name == vars[0])
+            .map(|v| v.question.clone())?;
+        let rows: Vec<&str> = self
+            .model
+            .variables
+            .iter()
+            .filter(|v| v.question == grid && v.kind == QuestionType::Grid)
+            .map(|v| v.name.as_str())
+            .collect();
+        let place = if !rows.is_empty() && rows.len() == vars.len() && rows.iter().all(|r| vars.contains(r)) {
+            let number = self
+                .model
+                .variables
+                .iter()
+                .find(|v| v.name == vars[0])
+                .and_then(|v| self.audiences.iter().find_map(|a| v.numbers.get(a)))
+                .cloned()
+                .unwrap_or_default();
+            format!("{each} row of {number}")
+        } else {
+            let places: Vec<String> = vars
+                .iter()
+                .map(|n| {
+                    self.at(&Expr {
+                        kind: ExprKind::Var { name: n.to_string() },
+                        span: (0, 0),
+                    })
+                })
+                .collect();
+            format!(
+                "{each} of {}",
+                if op == BinOp::Or {
+                    join_or(&places)
+                } else {
+                    join_and(&places)
+                }
+            )
+        };
+        let codes = if self.with_codes {
+            format!(
+                " ({} {} in {})",
+                vars.join(", "),
+                if op == BinOp::Or { "any" } else { "all" },
+                {
+                    let codes: Vec<String> = chosen.iter().map(|o| o.code.to_string()).collect();
+                    codes.join(", ")
+                }
+            )
+        } else {
+            String::new()
+        };
+        Some(format!("{answer} at {place}{codes}"))
+    }
+
+    /// `total >= 10 and total <= 15` on a derived number: "have a “K10 total” from 10 to 15".
+    fn range(&self, e: &Expr, op: BinOp) -> Option<String> {
+        let ExprKind::Binary { left, right, .. } = &e.kind else {
+            return None;
+        };
+        let bound = |x: &Expr| match &x.kind {
+            ExprKind::Binary { op, left, right } => match (&left.kind, &right.kind) {
+                (ExprKind::Var { name }, ExprKind::Number { value }) => Some((*op, name.clone(), *value)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let ((BinOp::Ge, a, lo), (BinOp::Le, b, hi)) = (bound(left)?, bound(right)?) else {
+            return None;
+        };
+        if op != BinOp::And || a != b || self.kind_of(&a).is_some() {
+            return None;
+        }
+        let d = self.model.derived(&a)?;
+        let (lo, hi) = (format_number(lo), format_number(hi));
+        Some(if self.is_score(&a, 0) {
+            format!("scored {lo} to {hi} on the “{}”", d.label)
+        } else {
+            format!("gave answers for which “{}” is {lo} to {hi}", d.label)
+        })
+    }
+
+    /// Whether a derived variable is computed from choices' scores.
+    fn is_score(&self, name: &str, depth: usize) -> bool {
+        let Some(crate::model::DerivedRule::Expr { expr }) = self.model.derived(name).map(|d| &d.rule) else {
+            return false;
+        };
+        let mut found = false;
+        expr.expr.walk(&mut |e| {
+            if let ExprKind::Call { function, .. } = &e.kind
+                && function == "score"
+            {
+                found = true;
+            }
+        });
+        found || (depth < 8 && expr.references.iter().any(|r| self.is_score(r, depth + 1)))
+    }
+
     fn compare(&self, op: BinOp, left: &Expr, right: &Expr) -> Option<String> {
         let (var, lit, op) = match (&left.kind, &right.kind) {
             (ExprKind::Var { .. } | ExprKind::Call { .. }, _) if is_value(right) => (left, right, op),
             (_, ExprKind::Var { .. } | ExprKind::Call { .. }) if is_value(left) => (right, left, op.flipped()),
             _ => return None,
         };
+        // A score compared with a number is the options it picks out (`!=`: those it does not).
+        if let (ExprKind::Call { function, args }, ExprKind::Number { value: n }) = (&var.kind, &lit.kind)
+            && function == "score"
+            && args.len() == 3
+            && let (ExprKind::List { items: values }, ExprKind::List { items: scores }) = (&args[1].kind, &args[2].kind)
+        {
+            let picked: Vec<Expr> = values
+                .iter()
+                .zip(scores)
+                .filter(|(_, s)| match s.kind {
+                    ExprKind::Number { value: s } => match op {
+                        BinOp::Eq | BinOp::Ne => s == *n,
+                        BinOp::Lt => s < *n,
+                        BinOp::Le => s <= *n,
+                        BinOp::Gt => s > *n,
+                        BinOp::Ge => s >= *n,
+                        _ => false,
+                    },
+                    _ => false,
+                })
+                .map(|(v, _)| v.clone())
+                .collect();
+            let list = Expr {
+                kind: ExprKind::List { items: picked },
+                span: (0, 0),
+            };
+            return self.compare(if op == BinOp::Ne { BinOp::NotIn } else { BinOp::In }, &args[0], &list);
+        }
         if let ExprKind::Call { function, args } = &var.kind {
             if function != "count" || args.len() != 1 {
                 return None;
@@ -188,6 +373,23 @@ impl<'m> Words<'m> {
                 join_or(&groups)
             ));
         }
+        if let (Some(d), None, ExprKind::Number { value }) = (self.model.derived(name), self.kind_of(name), &lit.kind) {
+            let n = format_number(*value);
+            let how = match op {
+                BinOp::Eq => format!("exactly {n}"),
+                BinOp::Ne => format!("other than {n}"),
+                BinOp::Lt => format!("below {n}"),
+                BinOp::Le => format!("at most {n}"),
+                BinOp::Gt => format!("above {n}"),
+                BinOp::Ge => format!("at least {n}"),
+                _ => return None,
+            };
+            return Some(if self.is_score(name, 0) {
+                format!("scored {how} on the “{}”", d.label)
+            } else {
+                format!("gave answers for which “{}” is {how}", d.label)
+            });
+        }
         let labels: Vec<String> = literals(lit).iter().map(|l| self.label_of(name, l)).collect();
         let at = self.at(var);
         let codes_lits: Vec<Expr> = match &lit.kind {
@@ -196,6 +398,20 @@ impl<'m> Words<'m> {
         };
         let kind = self.kind_of(name);
         let is_date = kind == Some(QuestionType::Date);
+        let lits = literals(lit);
+        let left_out: Vec<&crate::model::Choice> = match (self.list_of(name), kind) {
+            (Some(list), Some(QuestionType::Single | QuestionType::Grid)) if lits.len() >= 3 => {
+                list.options.iter().filter(|o| !lits.contains(&o.value)).collect()
+            }
+            _ => Vec::new(),
+        };
+        if let ([one], BinOp::Eq | BinOp::In) = (left_out.as_slice(), op) {
+            return Some(format!(
+                "gave an answer other than {} at {at}{}",
+                self.label_of(name, &one.value),
+                self.codes(var, "=", &codes_lits)
+            ));
+        }
         Some(match op {
             BinOp::Eq | BinOp::In => format!(
                 "answered {} at {at}{}",
@@ -317,6 +533,17 @@ impl<'m> Words<'m> {
             many if op == "=" => format!(" ({name} in {})", many.join(", ")),
             many => format!(" ({name} not in {})", many.join(", ")),
         }
+    }
+}
+
+/// The operands of a chain of one operator: `a or b or c` → [a, b, c].
+fn flatten<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary { op: o, left, right } if *o == op => {
+            flatten(left, op, out);
+            flatten(right, op, out);
+        }
+        _ => out.push(e),
     }
 }
 

@@ -19,6 +19,8 @@
     return { raw: {}, pilot: {}, page: 0, respondent: newId(), stage: "pages", saved_at: 0, started_at: utcNow(), submitted_at: null, confirmed: {}, sent: false };
   }
   var state = newState();
+  // today() in conditions: the day this response was started (quire-core/src/data/records.rs).
+  Object.defineProperty(model, "today", { get: function () { return typeof state.started_at === "string" ? state.started_at.slice(0, 10) : null; } });
   var key = model.storage_key;
   var resumeMs = (model.resume_hours || 0) * 3600 * 1000;
 

@@ -68,11 +68,38 @@ var Quire = (function () {
   }
 
   function call(fn, args, env) {
-    return callValues(fn, args.map(function (x) { return evaluate(x, env); }));
+    return callValues(fn, args.map(function (x) { return evaluate(x, env); }), env);
   }
 
-  function callValues(fn, args) {
+  // As eval.rs date(): a real day YYYY-MM-DD (years 1000-9999), as [y, m, d].
+  function dateOf(v) {
+    if (typeof v !== "string" || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(v)) return null;
+    var y = +v.slice(0, 4), m = +v.slice(5, 7), d = +v.slice(8, 10);
+    var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    var md = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    return y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= md[m - 1] ? [y, m, d] : null;
+  }
+  function daysOf(t) {
+    var y = t[1] <= 2 ? t[0] - 1 : t[0], era = Math.floor(y / 400), yoe = y - era * 400;
+    var doy = Math.floor((153 * ((t[1] + 9) % 12) + 2) / 5) + t[2] - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  }
+  var patterns = {};
+  function matches(p, t) {
+    if (!Object.prototype.hasOwnProperty.call(patterns, p)) {
+      try { patterns[p] = new RegExp("^(?:" + p + ")$", "u"); } catch (e) { patterns[p] = null; }
+    }
+    return patterns[p] !== null && patterns[p].test(t);
+  }
+  function numbers(args) {
+    if (!args.length) return null;
+    for (var i = 0; i < args.length; i++) if (typeof args[i] !== "number") return null;
+    return args;
+  }
+
+  function callValues(fn, args, env) {
     var a = function (i) { return i < args.length ? args[i] : null; };
+    var n;
     switch (fn) {
       case "answered": return a(0) !== null;
       case "count": {
@@ -86,6 +113,47 @@ var Quire = (function () {
         if (Array.isArray(q)) return q.indexOf(w) >= 0;
         if (typeof q === "string") return q === w;
         return false;
+      }
+      case "score": {
+        var sv = a(0), vals = a(1), scs = a(2);
+        if (typeof sv !== "string" || !isList(vals) || !isList(scs)) return null;
+        for (var k = 0; k < vals.items.length; k++) {
+          if (vals.items[k] === sv) return k < scs.items.length && typeof scs.items[k] === "number" ? scs.items[k] : null;
+        }
+        return null;
+      }
+      case "sum": n = numbers(args); return n && normalised(n.reduce(function (x, y) { return x + y; }, 0));
+      case "min": n = numbers(args); return n && normalised(Math.min.apply(null, n));
+      case "max": n = numbers(args); return n && normalised(Math.max.apply(null, n));
+      case "coalesce": for (var c = 0; c < args.length; c++) if (args[c] !== null) return args[c]; return null;
+      case "if": return truth(a(0)) ? a(1) : a(2);
+      case "today": return env && typeof env.today === "function" ? env.today() : null;
+      case "years_between": {
+        var f = dateOf(a(0)), t = dateOf(a(1));
+        if (!f || !t) return null;
+        var years = t[0] - f[0];
+        if (t[1] < f[1] || (t[1] === f[1] && t[2] < f[2])) years--;
+        return years;
+      }
+      case "days_between": {
+        var f2 = dateOf(a(0)), t2 = dateOf(a(1));
+        return f2 && t2 ? daysOf(t2) - daysOf(f2) : null;
+      }
+      case "matches": return typeof a(0) === "string" && typeof a(1) === "string" && matches(a(1), a(0));
+      case "length": return typeof a(0) === "string" ? Array.from(a(0)).length : null;
+      case "substr": {
+        var st = a(1), ln = a(2);
+        if (typeof a(0) !== "string" || typeof st !== "number" || typeof ln !== "number" || st < 1 || ln < 0 || st % 1 !== 0 || ln % 1 !== 0) return null;
+        var from = Math.min(st - 1, 1e9);
+        return normalised(Array.from(a(0)).slice(from, from + Math.min(ln, 1e9)).join(""));
+      }
+      case "number": {
+        var s = a(0);
+        return typeof s === "string" && /^-?[0-9]{1,30}(\.[0-9]{1,30})?$/.test(s) ? normalised(Number(s)) : null;
+      }
+      case "mod": {
+        var x = a(0), y = a(1);
+        return typeof x === "number" && typeof y === "number" && y !== 0 ? normalised(x - y * Math.floor(x / y)) : null;
       }
     }
     return null;
@@ -161,13 +229,28 @@ var Quire = (function () {
         return binary(e.op, l, r);
       }
       case "call": {
+        if (e.function === "if" && e.args.length === 3) {
+          var c3 = truth3(e.args[0], env);
+          if (c3 === "true") return partial(e.args[1], env);
+          if (c3 === "false") return partial(e.args[2], env);
+          var pa = partial(e.args[1], env), pb = partial(e.args[2], env);
+          return pa !== UNKNOWN && pb !== UNKNOWN && JSON.stringify(pa) === JSON.stringify(pb) ? pa : UNKNOWN;
+        }
+        if (e.function === "coalesce") {
+          for (var j = 0; j < e.args.length; j++) {
+            var pj = partial(e.args[j], env);
+            if (pj === UNKNOWN) return UNKNOWN;
+            if (pj !== null) return pj;
+          }
+          return null;
+        }
         var args = [];
         for (var k = 0; k < e.args.length; k++) {
           var a = partial(e.args[k], env);
           if (a === UNKNOWN) return UNKNOWN;
           args.push(a);
         }
-        return callValues(e.function, args);
+        return callValues(e.function, args, env);
       }
     }
     return null;
@@ -195,7 +278,7 @@ var Quire = (function () {
   }
 
   function routedEnv(form, values, unknown) {
-    var env = { audience: form.audience };
+    var env = { audience: form.audience, today: function () { return form.today || null; } };
     var own = function (o, name) { return Object.prototype.hasOwnProperty.call(o, name); };
     var derivedOf = function (name) {
       for (var i = 0; i < form.derived.length; i++) if (form.derived[i].id === name) return form.derived[i];

@@ -340,6 +340,7 @@ impl<'a> Checker<'a> {
             .enumerate()
             .map(|(i, l)| model::ChoiceList {
                 id: l.id.clone(),
+                ordered: l.ordered,
                 options: l
                     .choices
                     .iter()
@@ -361,6 +362,7 @@ impl<'a> Checker<'a> {
                             exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
                             other: c.other.as_ref().is_some_and(|e| e.value),
                             nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                            score: c.score.as_ref().map(|s| s.value),
                         }
                     })
                     .collect(),
@@ -561,6 +563,7 @@ impl<'a> Checker<'a> {
                         exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
                         other: c.other.as_ref().is_some_and(|e| e.value),
                         nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                        score: c.score.as_ref().map(|s| s.value),
                         next: None,
                     })
                     .collect()

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use super::{Checker, FUNCTIONS, Site, SymbolKind, Ty};
+use super::{Checker, Site, SymbolKind, Ty};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, ExprKind};
 use crate::model::{self, Condition};
@@ -96,7 +96,7 @@ impl<'a> Checker<'a> {
             };
             self.push(d);
         }
-        (self.diags.error_count() == errors_before).then(|| Condition::new(parsed))
+        (self.diags.error_count() == errors_before).then(|| Condition::lowered(&parsed, self.lower(&parsed)))
     }
 
     /// Checks a condition that may differ per audience; returns it for each audience it covers.
@@ -338,6 +338,9 @@ impl<'a> Checker<'a> {
             );
             return Ty::Error;
         }
+        if sym.ty == Ty::Grid && self.row_grid.as_deref() == Some(name) {
+            return self.grid(name).map(Ty::Choice).unwrap_or(Ty::Error);
+        }
         if sym.ty == Ty::Grid {
             let rows: Vec<&str> = self
                 .symbols
@@ -372,7 +375,7 @@ impl<'a> Checker<'a> {
         let Some(d) = self.spec.derived.iter().find(|d| d.id.value == name) else {
             return self.symbols.get(name).map(|s| s.order).unwrap_or(0);
         };
-        let texts = d.expr.iter().chain(d.cases.iter().map(|c| &c.when));
+        let texts = d.expressions();
         let mut max = 0;
         for t in texts {
             if let Ok(e) = expr::parse(&t.value) {
@@ -522,7 +525,7 @@ impl<'a> Checker<'a> {
                 }
                 self.push(
                     Diagnostic::error("invalid-date", format!("`{value}` is not a date"))
-                        .at(span, "expected 'YYYY-MM-DD'")
+                        .at(span, "expected a real day as 'YYYY-MM-DD'")
                         .help("write dates as 'YYYY-MM-DD', e.g. '2019-08-01'"),
                 );
                 false
@@ -698,21 +701,9 @@ impl<'a> Checker<'a> {
             match t {
                 Ty::Number | Ty::Error | Ty::Date => {}
                 Ty::Text if matches!(e.kind, ExprKind::String { .. }) => {}
-                Ty::Choice(_) => {
-                    let span = self.span_in(site, e.span);
-                    self.push(
-                        Diagnostic::error(
-                            "type-mismatch",
-                            format!(
-                                "`{}` needs numbers or dates, but `{e}` is {}",
-                                op.symbol(),
-                                self.describe(t)
-                            ),
-                        )
-                        .at(span, "choices have no order")
-                        .help(format!("list the values that count instead: `{e} in ['…', '…']`")),
-                    );
-                    return;
+                Ty::Choice(list) => {
+                    let list = *list;
+                    return self.ordinal(op, (l, lt), (r, rt), list, site);
                 }
                 _ => {
                     self.want_number(e, t, site, &format!("`{}`", op.symbol()));
@@ -733,106 +724,104 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn call(&mut self, function: &str, args: &[Expr], e: &Expr, site: &Site) -> Ty {
-        let span = self.span_in(site, e.span);
-        let Some(&(_, arity)) = FUNCTIONS.iter().find(|(f, _)| *f == function) else {
-            let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
-            self.push(
-                Diagnostic::error("unknown-function", format!("there is no function `{function}`"))
-                    .at(span, "unknown function")
-                    .suggest(function, names.iter().copied())
-                    .help(format!("functions are: {}", names.join(", "))),
-            );
-            return Ty::Error;
+    /// `q < 'value'` for a question whose choices are an ordered scale.
+    fn ordinal(&mut self, op: BinOp, (l, lt): (&Expr, &Ty), (r, rt): (&Expr, &Ty), list: usize, site: &Site) {
+        let (var, lit) = match (lt, rt) {
+            (Ty::Choice(_), _) => (l, r),
+            _ => (r, l),
         };
-        if args.len() != arity {
-            let usage = match function {
-                "selected" => "selected(question, 'value')",
-                "count" => "count(question)",
-                _ => "answered(question)",
-            };
+        let span = self.span_in(site, var.span);
+        let id = self.lists[list].id.clone();
+        if !self.lists[list].ordered {
+            let values: Vec<String> = self.lists[list]
+                .choices
+                .iter()
+                .filter(|c| c.nonsubstantive.is_none())
+                .map(|c| format!("'{}'", c.value.value))
+                .collect();
             self.push(
                 Diagnostic::error(
-                    "wrong-arguments",
-                    format!(
-                        "`{function}` takes {arity} argument{}, not {}",
-                        if arity == 1 { "" } else { "s" },
-                        args.len()
-                    ),
+                    "unordered-choices",
+                    format!("`{}` compares `{var}` by order, but the choices of `{id}` are not declared ordered", op.symbol()),
                 )
-                .at(span, "wrong number of arguments")
-                .help(format!("write `{usage}`")),
+                .at(span, "choices have no order")
+                .also(self.lists[list].span, "declared here")
+                .help(format!(
+                    "if the choices are a scale in this order, declare the list `{{ ordered: true, options: [...] }}`; otherwise list the values that count: `{var} in [{}]`",
+                    values.join(", ")
+                )),
             );
-            return Ty::Error;
+            return;
         }
-        let target = &args[0];
-        let ExprKind::Var { .. } = target.kind else {
-            let s = self.span_in(site, target.span);
+        if !matches!(var.kind, ExprKind::Var { .. }) {
             self.push(
                 Diagnostic::error(
-                    "wrong-arguments",
-                    format!("the first argument of `{function}` must be a question id"),
+                    "type-mismatch",
+                    format!("`{}` compares a question's answer with one of its values", op.symbol()),
                 )
-                .at(s, "not a question id"),
+                .at(span, "not a question")
+                .help("write the question's id, e.g. `phq9_mood > 'not_at_all'`"),
             );
-            return Ty::Error;
-        };
-        let t = self.ty(target, site);
-        match function {
-            "answered" => Ty::Bool,
-            "count" => {
-                if !matches!(t, Ty::Multi(_) | Ty::Error) {
-                    let s = self.span_in(site, target.span);
-                    self.push(
-                        Diagnostic::error(
-                            "type-mismatch",
-                            format!(
-                                "`count` needs a multiple-choice question, but `{target}` is {}",
-                                self.describe(&t)
-                            ),
-                        )
-                        .at(s, "not multiple choice")
-                        .help(format!("use `answered({target})` to test whether it was answered")),
-                    );
-                }
-                Ty::Number
-            }
-            _ => {
-                let value = &args[1];
-                match &t {
-                    Ty::Multi(l) | Ty::Choice(l) => {
-                        let l = *l;
-                        if matches!(value.kind, ExprKind::String { .. } | ExprKind::Number { .. }) {
-                            self.literal_fits(&Ty::Choice(l), target, value, site);
-                        } else {
-                            let s = self.span_in(site, value.span);
-                            self.push(
-                                Diagnostic::error(
-                                    "wrong-arguments",
-                                    "the second argument of `selected` must be a 'quoted' choice value",
-                                )
-                                .at(s, "not a value"),
-                            );
-                        }
-                    }
-                    Ty::Error => {}
-                    other => {
-                        let s = self.span_in(site, target.span);
-                        self.push(
-                            Diagnostic::error(
-                                "type-mismatch",
-                                format!(
-                                    "`selected` needs a choice question, but `{target}` is {}",
-                                    self.describe(other)
-                                ),
-                            )
-                            .at(s, "not a choice question"),
-                        );
-                    }
-                }
-                Ty::Bool
-            }
+            return;
         }
+        let ExprKind::String { value } = &lit.kind else {
+            let s = self.span_in(site, lit.span);
+            self.push(
+                Diagnostic::error(
+                    "type-mismatch",
+                    format!("an ordered choice is compared with one of its values in quotes, not with `{lit}`"),
+                )
+                .at(s, "not a quoted value")
+                .help(format!(
+                    "write e.g. `{var} {} '{}'`; to compare scores use `score({var})`",
+                    op.symbol(),
+                    self.lists[list]
+                        .choices
+                        .first()
+                        .map(|c| c.value.value.as_str())
+                        .unwrap_or("…")
+                )),
+            );
+            return;
+        };
+        if !self.literal_fits(&Ty::Choice(list), var, lit, site) {
+            return;
+        }
+        if let Some(c) = self.lists[list].choices.iter().find(|c| c.value.value == *value)
+            && c.nonsubstantive.is_some()
+        {
+            let s = self.span_in(site, lit.span);
+            self.push(
+                Diagnostic::error(
+                    "unordered-value",
+                    format!("`{value}` is a non-substantive answer, so it has no place on the scale of `{id}`"),
+                )
+                .at(s, "not on the scale")
+                .help(format!("compare with `==` or `!=` instead: `{var} == '{value}'`")),
+            );
+        }
+    }
+
+    /// The number `band:` bands, lowered; `None` after reporting.
+    fn band(&mut self, text: &Sp<String>, audiences: &[String]) -> Option<Expr> {
+        let site = self.site(text, usize::MAX, audiences, "banded number");
+        let parsed = match expr::parse(&text.value) {
+            Ok(e) => e,
+            Err(_) => {
+                self.condition(&site, None);
+                return None;
+            }
+        };
+        let errors = self.diags.error_count();
+        let ty = self.ty(&parsed, &site);
+        if self.diags.error_count() != errors {
+            return None;
+        }
+        if !matches!(ty, Ty::Number) {
+            self.want_number(&parsed, &ty, &site, "`band`");
+            return None;
+        }
+        Some(self.lower(&parsed))
     }
 
     pub(super) fn expressions(&mut self) {
@@ -933,10 +922,11 @@ impl<'a> Checker<'a> {
                             };
                         }
                         self.derived_types.insert(d.id.value.clone(), vt);
+                        let lowered = self.lower(&parsed);
                         self.derived_rules.insert(
                             d.id.value.clone(),
                             model::DerivedRule::Expr {
-                                expr: Condition::new(parsed),
+                                expr: Condition::lowered(&parsed, lowered),
                             },
                         );
                     }
@@ -945,9 +935,74 @@ impl<'a> Checker<'a> {
                 }
             } else if let Ty::Choice(l) = sym.ty {
                 let mut cases = Vec::new();
+                let band = d.band.as_ref().and_then(|b| self.band(b, &aud));
+                let mut ranges: Vec<(f64, f64, &spec::Case)> = Vec::new();
                 for case in &d.cases {
-                    let site = self.site(&case.when, usize::MAX, &aud, "case");
-                    let cond = self.condition(&site, Some(Ty::Bool));
+                    let cond = match (&case.when, &d.band, &band) {
+                        (Some(when), None, _) => {
+                            if let Some(f) = case.from.as_ref().or(case.to.as_ref()) {
+                                self.push(
+                                    Diagnostic::error("case-range", "`from` and `to` band a number, but this derived variable has no `band`")
+                                        .at(f.span, "no number to band")
+                                        .help("add `band: <a number, e.g. a score>` to the derived variable, or use `when` alone"),
+                                );
+                            }
+                            let site = self.site(when, usize::MAX, &aud, "case");
+                            self.condition(&site, Some(Ty::Bool))
+                        }
+                        (Some(when), Some(_), _) => {
+                            self.push(
+                                Diagnostic::error("case-range", "with `band`, each case gives `from` and `to`, not `when`")
+                                    .at(when.span, "a condition in a banded case")
+                                    .help("write `{ from: 0, to: 4, value: … }`, or remove `band` and give every case a `when`"),
+                            );
+                            None
+                        }
+                        (None, None, _) => {
+                            let span = case
+                                .from
+                                .as_ref()
+                                .or(case.to.as_ref())
+                                .map(|f| f.span)
+                                .unwrap_or(case.value.span);
+                            self.push(
+                                Diagnostic::error(
+                                    "case-range",
+                                    "`from` and `to` band a number, but this derived variable has no `band`",
+                                )
+                                .at(span, "no number to band")
+                                .help("add `band: <a number, e.g. a score>` to the derived variable"),
+                            );
+                            None
+                        }
+                        (None, Some(_), None) => None,
+                        (None, Some(_), Some(b)) => {
+                            let lo = case.from.as_ref().map(|f| f.value).unwrap_or(f64::NEG_INFINITY);
+                            let hi = case.to.as_ref().map(|t| t.value).unwrap_or(f64::INFINITY);
+                            if lo > hi {
+                                self.push(
+                                    Diagnostic::error(
+                                        "case-range",
+                                        format!(
+                                            "this band runs backwards: from {} to {}",
+                                            expr::format_number(lo),
+                                            expr::format_number(hi)
+                                        ),
+                                    )
+                                    .at(case.value.span, "empty band")
+                                    .help("give the lower bound as `from` and the upper as `to`"),
+                                );
+                                None
+                            } else {
+                                ranges.push((lo, hi, case));
+                                Some(band_condition(
+                                    b,
+                                    case.from.as_ref().map(|f| f.value),
+                                    case.to.as_ref().map(|t| t.value),
+                                ))
+                            }
+                        }
+                    };
                     let fits = self.lists[l].choices.iter().any(|c| c.value.value == case.value.value);
                     if !fits && !self.lists[l].choices.is_empty() {
                         let values: Vec<String> = self.lists[l].choices.iter().map(|c| c.value.value.clone()).collect();
@@ -968,6 +1023,37 @@ impl<'a> Checker<'a> {
                         });
                     }
                 }
+                ranges.sort_by(|a, b| a.0.total_cmp(&b.0));
+                for w in ranges.windows(2) {
+                    let ((_, hi, first), (lo, _, second)) = (&w[0], &w[1]);
+                    if *lo <= *hi {
+                        self.push(
+                            Diagnostic::error(
+                                "bands-overlap",
+                                format!("bands `{}` and `{}` overlap", first.value.value, second.value.value),
+                            )
+                            .at(second.value.span, "starts inside the band before")
+                            .also(first.value.span, "this band")
+                            .help("make each `from` one more than the `to` before it"),
+                        );
+                    } else if *lo > *hi + 1.0 {
+                        self.push(
+                            Diagnostic::warning(
+                                "band-gap",
+                                format!(
+                                    "no band holds the values from {} to {}",
+                                    expr::format_number(*hi + 1.0),
+                                    expr::format_number(*lo - 1.0)
+                                ),
+                            )
+                            .at(second.value.span, "the next band starts here")
+                            .help(format!(
+                                "start this band at {}, or add a band for the values between",
+                                expr::format_number(*hi + 1.0)
+                            )),
+                        );
+                    }
+                }
                 self.derived_types.insert(d.id.value.clone(), "choice");
                 self.derived_rules.insert(
                     d.id.value.clone(),
@@ -979,6 +1065,41 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `b >= from and b <= to` (either side left out when open).
+fn band_condition(b: &Expr, from: Option<f64>, to: Option<f64>) -> Condition {
+    let side = |op: BinOp, n: f64| Expr {
+        kind: ExprKind::Binary {
+            op,
+            left: Box::new(b.clone()),
+            right: Box::new(Expr {
+                kind: ExprKind::Number { value: n },
+                span: (0, 0),
+            }),
+        },
+        span: (0, 0),
+    };
+    let parts: Vec<Expr> = from
+        .map(|f| side(BinOp::Ge, f))
+        .into_iter()
+        .chain(to.map(|t| side(BinOp::Le, t)))
+        .collect();
+    let e = parts
+        .into_iter()
+        .reduce(|a, c| Expr {
+            kind: ExprKind::Binary {
+                op: BinOp::And,
+                left: Box::new(a),
+                right: Box::new(c),
+            },
+            span: (0, 0),
+        })
+        .unwrap_or(Expr {
+            kind: ExprKind::Bool { value: true },
+            span: (0, 0),
+        });
+    Condition::new(e)
 }
 
 fn label_matches(label: &spec::Text, value: &str) -> bool {
@@ -1024,15 +1145,7 @@ fn means(word: &str, kind: spec::NonSubstantive) -> bool {
 }
 
 fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+    crate::eval::date(&crate::eval::Value::Text(s.to_string())).is_some()
 }
 
 #[cfg(test)]

@@ -311,5 +311,11 @@ pub fn decode(
             .unwrap_or(picked);
         raw.set(var, Value::Selection(order));
     }
+    // `today()` is the day the response was started.
+    raw.today = para
+        .started_at
+        .as_deref()
+        .filter(|t| crate::data::parse_timestamp(t).is_some())
+        .map(|t| t[..10].to_string());
     (raw, para, bad)
 }
