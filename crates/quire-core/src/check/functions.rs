@@ -368,10 +368,11 @@ impl<'a> Checker<'a> {
                 (x, y) if x == y => true,
                 (Ty::Choice(_) | Ty::Date, _) if is_lit(a) => self.literal_fits(&anchor_ty, &anchor_expr, a, site),
                 (Ty::Choice(x), Ty::Choice(y)) => self.same_values(*x, *y),
-                (Ty::Date, Ty::Text) | (Ty::Text, Ty::Date) => false,
                 _ => false,
             };
-            if !fits && !(is_lit(a) && matches!(anchor_ty, Ty::Choice(_) | Ty::Date)) {
+            // A literal that does not fit a choice or date was reported by `literal_fits`.
+            let reported = is_lit(a) && matches!(anchor_ty, Ty::Choice(_) | Ty::Date);
+            if !fits && !reported {
                 let s = self.span_in(site, a.span);
                 self.push(
                     Diagnostic::error(
