@@ -396,15 +396,7 @@ pub fn parse_timestamp(t: &str) -> Option<i64> {
     if !(1..=12).contains(&mo) || d < 1 || d > days_in[(mo - 1) as usize] || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    // Days from the civil date (H. Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+    Some(crate::eval::days((y, mo, d)) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
 fn answered(model: &Questionnaire, kind: &ColumnKind, value: &Value) -> Cell {

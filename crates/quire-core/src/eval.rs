@@ -437,7 +437,7 @@ pub fn date(v: &Value) -> Option<(i64, i64, i64)> {
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days((y, m, d): (i64, i64, i64)) -> i64 {
+pub fn days((y, m, d): (i64, i64, i64)) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

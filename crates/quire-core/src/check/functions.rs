@@ -138,19 +138,7 @@ impl<'a> Checker<'a> {
             "score" => {
                 match t {
                     Ty::Choice(l) => {
-                        if !self.lists[l].choices.iter().any(|c| c.score.is_some()) {
-                            let list = self.lists[l].id.clone();
-                            let span = self.lists[l].span;
-                            self.push(
-                                Diagnostic::error(
-                                    "no-scores",
-                                    format!("`{target}` has no scores: no choice of `{list}` has a `score`"),
-                                )
-                                .at(s, "nothing to score")
-                                .also(span, "the choices")
-                                .help("give each choice a `score:`, e.g. `{ code: 0, value: never, label: Never, score: 0 }`"),
-                            );
-                        }
+                        self.has_scores(l, format!("`{target}`"), s);
                     }
                     Ty::Error => {}
                     other => {
@@ -253,23 +241,28 @@ impl<'a> Checker<'a> {
         if self.diags.error_count() != errors {
             return Ty::Error;
         }
-        if !self.lists[list].choices.iter().any(|c| c.score.is_some()) {
-            let id = self.lists[list].id.clone();
-            let span = self.lists[list].span;
-            self.push(
-                Diagnostic::error(
-                    "no-scores",
-                    format!("grid `{name}` has no scores: no choice of `{id}` has a `score`"),
-                )
-                .at(s, "nothing to score")
-                .also(span, "the choices")
-                .help(
-                    "give each choice a `score:`, e.g. `{ code: 0, value: not_at_all, label: Not at all, score: 0 }`",
-                ),
-            );
+        if !self.has_scores(list, format!("grid `{name}`"), s) {
             return Ty::Error;
         }
         Ty::Number
+    }
+
+    /// Whether a list scores any choice; reports `no-scores` at `at` when not.
+    fn has_scores(&mut self, list: usize, what: String, at: crate::source::Span) -> bool {
+        if self.lists[list].choices.iter().any(|c| c.score.is_some()) {
+            return true;
+        }
+        let (id, span) = (self.lists[list].id.clone(), self.lists[list].span);
+        self.push(
+            Diagnostic::error(
+                "no-scores",
+                format!("{what} has no scores: no choice of `{id}` has a `score`"),
+            )
+            .at(at, "nothing to score")
+            .also(span, "the choices")
+            .help("give each choice a `score:`, e.g. `{ code: 0, value: never, label: Never, score: 0 }`"),
+        );
+        false
     }
 
     /// `any`, `all`, `count_where`: a condition on "each row" of the one grid it names.
