@@ -114,7 +114,11 @@ fn diagnose(uri: &str, docs: &mut HashMap<String, Document>) -> Vec<Value> {
     let Some(doc) = docs.get_mut(uri) else {
         return Vec::new();
     };
-    let name = uri.rsplit('/').next().unwrap_or("spec.yaml").to_string();
+    // The file's path, so its includes are read relative to it.
+    let name = match uri.strip_prefix("file://") {
+        Some(path) => percent_decoded(path),
+        None => uri.rsplit('/').next().unwrap_or("spec.yaml").to_string(),
+    };
     let compiled = quire::compile(&name, &doc.text);
     if let Some(m) = compiled.model.clone() {
         doc.model = Some(m);
@@ -124,8 +128,20 @@ fn diagnose(uri: &str, docs: &mut HashMap<String, Document>) -> Vec<Value> {
         .diagnostics
         .iter()
         .map(|d| {
-            let (start, end) = d.span.map(|s| (s.start, s.end)).unwrap_or((0, 0));
-            let mut message = d.message.clone();
+            // A mistake in an included file is shown at the top, with its place.
+            let elsewhere = d.span.filter(|s| s.source != quire::source::SourceId(0));
+            let (start, end) = match (d.span, elsewhere) {
+                (Some(s), None) => (s.start, s.end),
+                _ => (0, 0),
+            };
+            let mut message = match elsewhere {
+                Some(s) => {
+                    let src = compiled.sources.get(s.source);
+                    let (l, c) = src.line_col(s.start);
+                    format!("in {}:{l}:{c}: {}", src.name, d.message)
+                }
+                None => d.message.clone(),
+            };
             if let Some(l) = &d.label {
                 message.push_str(&format!(" ({l})"));
             }
@@ -141,6 +157,31 @@ fn diagnose(uri: &str, docs: &mut HashMap<String, Document>) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// A `file://` URI's path with `%xx` escapes decoded.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The largest char boundary at or before `i`.

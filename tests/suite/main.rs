@@ -10,6 +10,7 @@ mod differential;
 mod eligibility;
 mod examples;
 mod expressions;
+mod includes;
 mod lsp;
 mod outputs;
 mod paper;

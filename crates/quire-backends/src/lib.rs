@@ -35,5 +35,6 @@ pub fn compile_options() -> quire_core::Options {
         printable: Some(pdf::printable),
         #[cfg(not(feature = "pdf"))]
         printable: None,
+        includes: Some(quire_core::include::read_file),
     }
 }

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr;
 use crate::model::{self, Condition, Questionnaire};
-use crate::source::{Source, Span};
+use crate::source::{Sources, Span};
 use crate::spec::{self, ChoiceSource, Item, QuestionType, Sp, Spec};
 
 /// The audience used when a spec declares none.
@@ -27,8 +27,8 @@ pub const MAX_NAME_LEN: usize = 32;
 pub use crate::expr::{FUNCTIONS, Function};
 
 /// Checks a spec and resolves it into the model. `None` when there were errors.
-pub fn check(spec: &Spec, source: &Source, diags: &mut Diagnostics) -> Option<Questionnaire> {
-    let mut c = Checker::new(spec, source);
+pub fn check(spec: &Spec, sources: &Sources, diags: &mut Diagnostics) -> Option<Questionnaire> {
+    let mut c = Checker::new(spec, sources);
     c.audiences();
     c.named_lists();
     c.questions();
@@ -111,7 +111,7 @@ struct Site<'s> {
 
 struct Checker<'a> {
     spec: &'a Spec,
-    source: &'a Source,
+    sources: &'a Sources,
     diags: Diagnostics,
     audience_ids: Vec<String>,
     lists: Vec<List<'a>>,
@@ -138,10 +138,10 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(spec: &'a Spec, source: &'a Source) -> Self {
+    fn new(spec: &'a Spec, sources: &'a Sources) -> Self {
         Checker {
             spec,
-            source,
+            sources,
             diags: Diagnostics::new(),
             audience_ids: Vec::new(),
             lists: Vec::new(),
@@ -159,6 +159,16 @@ impl<'a> Checker<'a> {
             texts: HashMap::new(),
             row_grid: None,
         }
+    }
+
+    /// The text a span covers, in whichever file it is.
+    fn slice(&self, span: Span) -> &'a str {
+        self.sources.get(span.source).slice(span)
+    }
+
+    /// The 1-based line of a span, in its own file.
+    fn line(&self, span: Span) -> usize {
+        self.sources.get(span.source).line_col(span.start).0
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -191,10 +201,13 @@ impl<'a> Checker<'a> {
         let spec = self.spec;
         for (id, choices) in &spec.choices.0 {
             self.name(id, "choice list name", false);
-            if self.list_index.contains_key(&id.value) {
+            if let Some(&first) = self.list_index.get(&id.value) {
+                let first = self.lists[first].span;
                 self.push(
                     Diagnostic::error("duplicate-id", format!("choice list `{}` is declared twice", id.value))
-                        .at(id.span, "second declaration"),
+                        .at(id.span, "second declaration")
+                        .also(first, "first declared here")
+                        .help("rename one of them, or keep one list (an included file's lists join the spec's)"),
                 );
                 continue;
             }

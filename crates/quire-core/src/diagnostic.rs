@@ -261,6 +261,8 @@ pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
 struct Shown<'a> {
     diag: &'a Diagnostic,
     source: Option<Excerpted>,
+    /// The help, with the related places in other files (which a snippet cannot show).
+    help: Option<String>,
 }
 
 impl<'a> Shown<'a> {
@@ -269,7 +271,23 @@ impl<'a> Shown<'a> {
             let src = sources.get(s.source);
             Excerpted(NamedSource::new(src.name.clone(), src.text.clone()), src.name.clone())
         });
-        Shown { diag, source }
+        let primary = diag.span.map(|s| s.source);
+        let elsewhere: Vec<String> = diag
+            .related
+            .iter()
+            .filter(|(s, _)| Some(s.source) != primary)
+            .map(|(s, label)| {
+                let src = sources.get(s.source);
+                let (l, c) = src.line_col(s.start);
+                format!("{label}: {}:{l}:{c}", src.name)
+            })
+            .collect();
+        let help = match (&diag.help, elsewhere.is_empty()) {
+            (h, true) => h.clone(),
+            (Some(h), false) => Some(format!("{}\n{h}", elsewhere.join("\n"))),
+            (None, false) => Some(elsewhere.join("\n")),
+        };
+        Shown { diag, source, help }
     }
 }
 
@@ -359,7 +377,7 @@ impl miette::Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

@@ -31,6 +31,7 @@ pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod expr;
+pub mod include;
 pub mod lock;
 pub mod model;
 pub mod pattern;
@@ -69,6 +70,9 @@ pub struct Options {
     /// Whether paper can print a character (the PDF backend's fonts); texts with one it
     /// cannot print are warned about at their place.
     pub printable: Option<spec::Printable>,
+    /// How `include:` reads other files ([`include::read_file`] for the file system);
+    /// without one, an include is an error.
+    pub includes: Option<include::Loader>,
 }
 
 /// [`compile`], with options.
@@ -76,19 +80,16 @@ pub fn compile_with(name: &str, text: &str, options: &Options) -> Compiled {
     let mut sources = Sources::new();
     let id = sources.add(Source::new(name, text));
     let mut diags = Diagnostics::new();
-    let model = {
-        let source = sources.get(id);
-        match yaml::parse(source, id) {
-            Err(d) => {
-                diags.push(*d);
-                None
-            }
-            Ok(root) => {
-                let spec = spec::read_with(&root, source, &mut diags, options.printable);
-                match spec {
-                    Some(spec) => check::check(&spec, source, &mut diags),
-                    None => None,
-                }
+    let model = match yaml::parse(sources.get(id), id) {
+        Err(d) => {
+            diags.push(*d);
+            None
+        }
+        Ok(root) => {
+            let fragments = include::load(&root, id, &mut sources, options.includes, &mut diags);
+            match spec::read_with(&root, &sources, &fragments, &mut diags, options.printable) {
+                Some(spec) => check::check(&spec, &sources, &mut diags),
+                None => None,
             }
         }
     };

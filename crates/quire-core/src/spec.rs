@@ -98,11 +98,33 @@ pub struct Spec {
     /// Reusable choice lists, keyed by list name.
     #[schemars(default)]
     pub choices: Entries<ChoiceList>,
-    /// The questionnaire, section by section, in the order respondents meet it.
+    /// Files whose choice lists and derived variables this spec uses (relative paths).
+    #[schemars(default, with = "OneOrMany<String>")]
+    pub include: Vec<Sp<String>>,
+    /// The questionnaire, section by section, in the order respondents meet it; an entry
+    /// `{ include: file }` puts that file's sections there.
+    #[schemars(with = "Vec<SectionEntry>")]
     pub sections: Vec<Section>,
     /// Variables computed from answers, for analysis.
     #[schemars(default)]
     pub derived: Vec<Derived>,
+}
+
+/// A section, or the sections of another file.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+#[allow(dead_code)]
+enum SectionEntry {
+    Section(Box<Section>),
+    Include(IncludeEntry),
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct IncludeEntry {
+    /// A file of `sections` (and their `choices` and `derived`), relative to this one.
+    include: String,
 }
 
 #[derive(Debug, Clone, JsonSchema)]
@@ -615,14 +637,22 @@ pub fn json_schema() -> serde_json::Value {
 /// Reads a spec from its node tree, reporting every problem of shape into `diags`.
 /// Returns `None` only when the root is not a mapping; otherwise a best-effort spec.
 pub fn read(root: &Node, source: &Source, diags: &mut Diagnostics) -> Option<Spec> {
-    read_with(root, source, diags, None)
+    let mut sources = crate::source::Sources::new();
+    sources.add(source.clone());
+    read_with(root, &sources, &crate::include::Fragments::new(), diags, None)
 }
 
 /// Whether paper can print a character: the PDF backend knows its fonts, the core does not.
 pub type Printable = fn(char) -> bool;
 
 /// [`read`], warning at every text with a character `printable` refuses.
-pub fn read_with(root: &Node, source: &Source, diags: &mut Diagnostics, printable: Option<Printable>) -> Option<Spec> {
+pub fn read_with(
+    root: &Node,
+    sources: &crate::source::Sources,
+    fragments: &crate::include::Fragments,
+    diags: &mut Diagnostics,
+    printable: Option<Printable>,
+) -> Option<Spec> {
     if matches!(root.value, Value::Null) {
         diags.push(
             Diagnostic::error("empty-spec", "the spec is empty")
@@ -632,20 +662,70 @@ pub fn read_with(root: &Node, source: &Source, diags: &mut Diagnostics, printabl
         return None;
     }
     let mut r = Reader {
-        source,
+        sources,
+        fragments,
         diags,
         printable,
+        included_choices: Vec::new(),
+        included_derived: Vec::new(),
     };
     Spec::read(root, &mut r)
 }
 
 pub(crate) struct Reader<'a> {
-    source: &'a Source,
+    sources: &'a crate::source::Sources,
+    fragments: &'a crate::include::Fragments,
     diags: &'a mut Diagnostics,
     printable: Option<Printable>,
+    /// What included files add, merged into the spec once it is read.
+    included_choices: Vec<(Sp<String>, ChoiceList)>,
+    included_derived: Vec<Derived>,
 }
 
 impl Reader<'_> {
+    fn slice(&self, span: Span) -> &str {
+        self.sources.get(span.source).slice(span)
+    }
+
+    /// Reads an included fragment's `choices`, `derived` and (where `sections` is given)
+    /// `sections`, keeping its lists and derived variables for the spec.
+    fn fragment(&mut self, path: &Sp<String>, sections: Option<&mut Vec<Section>>) {
+        let Some(Some((_, root))) = self.fragments.get(&path.span) else {
+            return;
+        };
+        let root = root.clone();
+        let Some(mut f) = Fields::new(&root, "an included file", self) else {
+            return;
+        };
+        let choices: Entries<ChoiceList> = f.opt(self, "choices").unwrap_or_default();
+        let derived: Vec<Derived> = f.opt(self, "derived").unwrap_or_default();
+        match (f.node("sections"), sections) {
+            (Some(node), Some(out)) => out.extend(read_sections(node, self)),
+            (Some(node), None) => {
+                // Nothing of it is taken: its lists and derived variables belong with its sections.
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-sections",
+                        format!(
+                            "`{}` has sections, which a top-level `include` has no place for",
+                            path.value
+                        ),
+                    )
+                    .at(path.span, "included for its choices and derived variables")
+                    .also(label_span(node), "these sections")
+                    .help(format!(
+                        "include it where its sections belong: `- include: {}` in `sections`",
+                        path.value
+                    )),
+                );
+                return;
+            }
+            _ => {}
+        }
+        f.finish(self);
+        self.included_choices.extend(choices.0);
+        self.included_derived.extend(derived);
+    }
     fn wrong(&mut self, node: &Node, expected: &str) {
         let d = Diagnostic::error("wrong-type", format!("expected {expected}, found {}", node.kind()))
             .at(label_span(node), format!("this should be {expected}"));
@@ -720,7 +800,7 @@ impl Read for String {
                 Some(s.clone())
             }
             // `version: 1.10` is text to the designer: keep what they typed, not the float.
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(r.source.slice(node.span).to_string()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(r.slice(node.span).to_string()),
             _ => {
                 r.wrong(node, "text");
                 None
@@ -836,7 +916,8 @@ impl Read for Text {
             // An empty block scalar (`>-` and nothing under it) has no width: point at its
             // indicator, the last thing written before it.
             let span = if span.is_empty() {
-                let before = r.source.text[..span.start.min(r.source.text.len())].trim_end();
+                let text = &r.sources.get(span.source).text;
+                let before = text[..span.start.min(text.len())].trim_end();
                 match before.char_indices().last() {
                     Some((i, c)) => Span::new(span.source, i, i + c.len_utf8()),
                     None => span,
@@ -1000,7 +1081,7 @@ impl<'n> Fields<'n> {
             let name = k
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| r.source.slice(k.span).to_string());
+                .unwrap_or_else(|| r.slice(k.span).to_string());
             let d = Diagnostic::error("unknown-key", format!("unknown key `{name}` in {}", self.what))
                 .at(k.span, "not a known key here");
             let d = match crate::diagnostic::did_you_mean(&name, self.known.iter().copied()) {
@@ -1023,18 +1104,59 @@ impl Spec {
         let mut f = Fields::new(node, "the spec", r)?;
         let survey = f.req(r, "survey");
         let audiences = f.opt(r, "audiences").unwrap_or_default();
-        let choices = f.opt(r, "choices").unwrap_or_default();
-        let sections = f.req(r, "sections").unwrap_or_default();
-        let derived = f.opt(r, "derived").unwrap_or_default();
+        let include: Vec<Sp<String>> = f
+            .opt::<OneOrMany<Sp<String>>>(r, "include")
+            .map(|o| o.0)
+            .unwrap_or_default();
+        let mut choices: Entries<ChoiceList> = f.opt(r, "choices").unwrap_or_default();
+        let sections = match f.node("sections") {
+            Some(n) => read_sections(n, r),
+            None => {
+                f.missing(r, "sections");
+                Vec::new()
+            }
+        };
+        let mut derived: Vec<Derived> = f.opt(r, "derived").unwrap_or_default();
         f.finish(r);
+        for path in &include {
+            r.fragment(path, None);
+        }
+        choices.0.append(&mut r.included_choices);
+        derived.append(&mut r.included_derived);
         Some(Spec {
             survey: survey?,
             audiences,
             choices,
+            include,
             sections,
             derived,
         })
     }
+}
+
+/// `sections`, with each `- include: file` replaced by that file's sections.
+fn read_sections(node: &Node, r: &mut Reader) -> Vec<Section> {
+    let Value::Seq(items) = &node.value else {
+        r.wrong(node, "a list (lines starting with `- `)");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let is_include = matches!(&item.value, Value::Map(e) if e.iter().any(|(k, _)| k.as_str() == Some("include")));
+        if is_include {
+            let Some(mut f) = Fields::new(item, "an include", r) else {
+                continue;
+            };
+            let path: Option<Sp<String>> = f.req(r, "include");
+            f.finish(r);
+            if let Some(path) = path {
+                r.fragment(&path, Some(&mut out));
+            }
+        } else if let Some(s) = Section::read(item, r) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 impl Read for Survey {

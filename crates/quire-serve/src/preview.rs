@@ -1,5 +1,6 @@
 //! `quire preview SPEC`: the spec in, a local page of its web forms and paper editions out,
-//! rebuilt on every save (notify watches the spec's folder) and reloaded in the browser.
+//! rebuilt on every save (notify watches the folders of the spec and the files it includes)
+//! and reloaded in the browser.
 //! When the spec is broken, `check`'s diagnostics show over the last good build, which
 //! stays visible.
 
@@ -99,33 +100,57 @@ fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>>
         .collect()
 }
 
+/// The spec and every file it includes, as paths.
+fn read_files(spec: &Path) -> Vec<PathBuf> {
+    let name = spec.display().to_string();
+    let text = std::fs::read_to_string(spec).unwrap_or_default();
+    let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
+    let mut files: Vec<PathBuf> = compiled.sources.iter().map(|(_, s)| PathBuf::from(&s.name)).collect();
+    if files.is_empty() {
+        files.push(spec.to_path_buf());
+    }
+    files
+}
+
 /// Serves the preview on `listen` until stopped, rebuilding on every change to `spec`.
 pub async fn run(spec: PathBuf, listen: SocketAddr) -> Result<(), String> {
     let state: Shared = Arc::new(RwLock::new(Preview::default()));
     rebuild(&spec, &state);
     // Editors save by writing in place or by renaming a new file over the old: watch the
-    // folder and rebuild when an event names the spec.
+    // folders of the spec and of every file it includes, and rebuild when an event names one.
+    let files = read_files(&spec);
     let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let target = spec.file_name().map(|n| n.to_os_string());
+    let targets: std::collections::HashSet<std::ffi::OsString> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_os_string()))
+        .collect();
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         if let Ok(ev) = ev
             && ev
                 .paths
                 .iter()
-                .any(|p| p.file_name().map(|n| n.to_os_string()) == target)
+                .any(|p| p.file_name().is_some_and(|n| targets.contains(n)))
         {
             let _ = tx.send(());
         }
     })
     .map_err(|e| format!("cannot watch the spec: {e}"))?;
-    let folder = spec
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    watcher
-        .watch(&folder, RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch `{}`: {e}", folder.display()))?;
+    let mut folders: Vec<PathBuf> = files
+        .iter()
+        .map(|f| {
+            f.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in &folders {
+        watcher
+            .watch(folder, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("cannot watch `{}`: {e}", folder.display()))?;
+    }
     {
         let (state, spec) = (state.clone(), spec.clone());
         std::thread::spawn(move || {

@@ -436,7 +436,7 @@ impl<'a> Checker<'a> {
         if let Err(err) = crate::pattern::canonical(value) {
             // Point into the pattern when the source holds it verbatim (past the opening quote).
             let inner = self.span_in(site, (e.span.0 + 1, e.span.1.saturating_sub(1)));
-            let text = self.source.slice(inner);
+            let text = self.slice(inner);
             let span = if text == value.as_str() {
                 let byte = |ci: usize| value.char_indices().nth(ci).map(|(b, _)| b).unwrap_or(value.len());
                 let (s, end) = (byte(err.at.0), byte(err.at.1.max(err.at.0 + 1)));

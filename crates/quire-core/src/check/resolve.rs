@@ -77,7 +77,7 @@ impl<'a> Checker<'a> {
         let mut segments = Vec::new();
         let mut lit = String::new();
         let s = template.value.as_str();
-        let raw = self.source.slice(template.span);
+        let raw = self.slice(template.span);
         let base = raw.find(s).map(|i| template.span.start + i);
         let at = |start: usize, end: usize| match base {
             Some(b) => Span::new(template.span.source, b + start, b + end),
@@ -511,7 +511,7 @@ impl<'a> Checker<'a> {
                     rule,
                     value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
                     provenance: provenance(d.provenance.as_ref()),
-                    line: self.source.line_col(d.id.span.start).0,
+                    line: self.line(d.id.span),
                 })
             })
             .collect();
@@ -524,7 +524,7 @@ impl<'a> Checker<'a> {
             variables,
             derived,
             instruments,
-            content_hash: model::content_hash(&[&self.source.text]),
+            content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
         }
     }
 
@@ -618,7 +618,7 @@ impl<'a> Checker<'a> {
             validations,
             probes: q.probes.iter().map(|p| self.text(p, audience, pos)).collect(),
             interviewer: q.interviewer.as_ref().map(|i| self.text(i, audience, pos)),
-            line: self.source.line_col(q.id.span.start).0,
+            line: self.line(q.id.span),
         }
     }
 }

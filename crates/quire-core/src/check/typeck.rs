@@ -19,7 +19,7 @@ impl<'a> Checker<'a> {
         audiences: &[String],
         what: &'static str,
     ) -> Site<'s> {
-        let raw = self.source.slice(text.span);
+        let raw = self.slice(text.span);
         let base = raw.find(text.value.as_str()).map(|i| text.span.start + i);
         Site {
             text,
