@@ -36,6 +36,38 @@ enum Color {
 }
 
 #[derive(Subcommand)]
+enum TranslationsAction {
+    /// Write a PO file of every respondent-visible text, for a translator.
+    ///
+    /// Each message is a source-language text (`msgid`), with where it is written and the
+    /// translation already known (inline in the spec, or in its PO file) as `msgstr`.
+    Export {
+        spec: PathBuf,
+        /// The language to translate into (one of the spec's `languages`).
+        #[arg(long)]
+        to: String,
+        /// Where to write the PO file [default: standard output].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a translated PO file against the spec and put it in place.
+    ///
+    /// Translations that drop or add a `${…}` pipe are errors (nothing is written);
+    /// messages for texts the spec no longer has are reported and left out. Written to the
+    /// file the spec's `translations:` names for the language, or `--out`.
+    Import {
+        spec: PathBuf,
+        /// The translated PO file.
+        po: PathBuf,
+        /// Its language [default: the PO header's `Language`].
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Check specs and report every problem at once.
     ///
@@ -51,6 +83,9 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// A text without a translation is a warning (the source text stands in), not an error.
+        #[arg(long)]
+        allow_missing_translations: bool,
     },
     /// Compile a spec into output files.
     ///
@@ -86,6 +121,9 @@ enum Command {
         /// commas [default: all three].
         #[arg(long, value_enum, value_delimiter = ',')]
         paper_edition: Vec<PaperEditionArg>,
+        /// A text without a translation is a warning (the source text stands in), not an error.
+        #[arg(long)]
+        allow_missing_translations: bool,
     },
     /// Synthetic responses that honour routing, screening and validation.
     ///
@@ -169,6 +207,11 @@ enum Command {
         /// `md` is a codebook changelog.
         #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
         format: DiffFormat,
+    },
+    /// Translations for translators: gettext PO files out and back in, checked.
+    Translations {
+        #[command(subcommand)]
+        action: TranslationsAction,
     },
     /// A language server (LSP, over standard input and output) for editors: `check`'s
     /// diagnostics as you type, completion of question ids, values, functions and keys,
@@ -313,7 +356,8 @@ pub fn run() -> u8 {
             specs,
             format,
             deny_warnings,
-        } => check(&specs, format, deny_warnings, color),
+            allow_missing_translations,
+        } => check(&specs, format, deny_warnings, allow_missing_translations, color),
         Command::Build {
             spec,
             out,
@@ -323,6 +367,7 @@ pub fn run() -> u8 {
             paper,
             changed_since,
             paper_edition,
+            allow_missing_translations,
         } => {
             let paper = match paper {
                 PaperArg::A4 => quire::backend::paper::Paper::A4,
@@ -338,6 +383,7 @@ pub fn run() -> u8 {
                 paper,
                 &editions,
                 changed_since.as_deref(),
+                allow_missing_translations,
                 color,
             )
         }
@@ -367,6 +413,7 @@ pub fn run() -> u8 {
         } => tabulate(&spec, &data, out.as_deref(), format, by, &outside_total, color),
         Command::Diff { old, new, format } => diff(&old, &new, format, color),
         Command::Lsp => lsp::run(),
+        Command::Translations { action } => translations(action),
         Command::Init { name } => init(&name),
         Command::External(args) => external(&args),
         Command::SpecSchema => {
@@ -477,7 +524,133 @@ fn summary(name: &str, diags: &[Diagnostic]) -> String {
     }
 }
 
-fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) -> u8 {
+fn compile(name: &str, text: &str, allow_missing_translations: bool) -> quire::Compiled {
+    let options = quire::Options {
+        allow_missing_translations,
+        ..quire::options()
+    };
+    quire::compile_with(name, text, &options)
+}
+
+fn translations(action: TranslationsAction) -> u8 {
+    let (spec, language, po, out) = match &action {
+        TranslationsAction::Export { spec, to, out } => (spec, Some(to.clone()), None, out.clone()),
+        TranslationsAction::Import { spec, po, to, out } => (spec, to.clone(), Some(po), out.clone()),
+    };
+    let name = spec.display().to_string();
+    let text = match read(spec) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    let read_spec = quire::read(&name, &text, &quire::options());
+    // The translation file may not exist yet: exporting is how it starts.
+    if read_spec
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.code != "translation-missing")
+    {
+        eprint!(
+            "{}",
+            diagnostic::render(&read_spec.diagnostics, &read_spec.sources, false)
+        );
+        return EXIT_SPEC;
+    }
+    match po {
+        None => {
+            let language = language.unwrap_or_default();
+            match quire::translate::export(&read_spec, &language) {
+                Err(e) => usage_error(&e),
+                Ok(po) => match out {
+                    None => {
+                        print!("{po}");
+                        EXIT_OK
+                    }
+                    Some(path) => match std::fs::write(&path, po) {
+                        Ok(()) => {
+                            eprintln!("wrote {}", path.display());
+                            EXIT_OK
+                        }
+                        Err(e) => usage_error(&format!("cannot write `{}`: {e}", path.display())),
+                    },
+                },
+            }
+        }
+        Some(po_path) => {
+            let po_text = match read(po_path) {
+                Ok(t) => t,
+                Err(e) => return usage_error(&e),
+            };
+            let header_language = po_text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("\"Language:"))
+                .map(|l| {
+                    l.trim()
+                        .trim_end_matches('"')
+                        .trim_end_matches("\\n")
+                        .trim()
+                        .to_string()
+                });
+            let Some(language) = language.or(header_language) else {
+                return usage_error("the PO file names no `Language`; give it with `--to`");
+            };
+            let imported = match quire::translate::import(&read_spec, &language, &po_text) {
+                Ok(i) => i,
+                Err(e) => return usage_error(&format!("{}: {e}", po_path.display())),
+            };
+            for (line, text) in &imported.obsolete {
+                eprintln!(
+                    "{}:{line}: warning[obsolete-translation]: the spec no longer has “{}”; left out",
+                    po_path.display(),
+                    text.chars().take(60).collect::<String>()
+                );
+            }
+            for (line, message) in &imported.errors {
+                eprintln!(
+                    "{}:{line}: error[translation-placeholders]: {message}",
+                    po_path.display()
+                );
+            }
+            if !imported.errors.is_empty() {
+                eprintln!("nothing was written");
+                return EXIT_SPEC;
+            }
+            let target = out.or_else(|| {
+                read_spec.spec.as_ref().and_then(|s| {
+                    s.translations
+                        .0
+                        .iter()
+                        .find(|(l, _)| l.value == language)
+                        .map(|(_, p)| spec.parent().unwrap_or(Path::new("")).join(&p.value))
+                })
+            });
+            let Some(target) = target else {
+                return usage_error(&format!(
+                    "the spec names no file for `{language}`: add `translations: {{ {language}: translations/{language}.po }}` to it, or give `--out`"
+                ));
+            };
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+                && let Err(e) = std::fs::create_dir_all(dir)
+            {
+                return usage_error(&format!("cannot write `{}`: {e}", target.display()));
+            }
+            match std::fs::write(&target, &imported.po) {
+                Ok(()) => {
+                    eprintln!(
+                        "{language}: {} of {} texts translated; {} obsolete left out; wrote {}",
+                        imported.translated,
+                        imported.total,
+                        imported.obsolete.len(),
+                        target.display()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => usage_error(&format!("cannot write `{}`: {e}", target.display())),
+            }
+        }
+    }
+}
+
+fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, allow_missing_translations: bool, color: bool) -> u8 {
     let mut worst = EXIT_OK;
     let mut json = Vec::new();
     for path in specs {
@@ -489,7 +662,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, color: bool) ->
                 continue;
             }
         };
-        let mut compiled = quire::compile(&name, &text);
+        let mut compiled = compile(&name, &text, allow_missing_translations);
         version_lock(path, &mut compiled);
         report(&compiled, format, color);
         if format == Format::Json {
@@ -520,6 +693,7 @@ fn build(
     paper: quire::backend::paper::Paper,
     editions: &[&str],
     changed_since: Option<&Path>,
+    allow_missing_translations: bool,
     color: bool,
 ) -> u8 {
     let name = spec.display().to_string();
@@ -531,7 +705,7 @@ fn build(
     if let Err(output::Refusal(why)) = output::check(out, &[spec]) {
         return usage_error(&format!("{why}\nnothing was written"));
     }
-    let mut compiled = quire::compile(&name, &text);
+    let mut compiled = compile(&name, &text, allow_missing_translations);
     version_lock(spec, &mut compiled);
     report(&compiled, Format::Human, color);
     let Some(mut model) = compiled.model else {

@@ -193,6 +193,32 @@ for (const audience of ["patient", "carer", "hcp"]) {
   await ctx.close();
 }
 
+// Languages: the switcher keeps every answer and the page; each language reads as itself.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => problems.push(`welsh: script error ${e.message}`));
+  await page.goto("file://" + path.resolve(dir, "welsh", "form.html"));
+  await page.check("#consent--yes");
+  await page.check("#adult--yes");
+  await page.click('a[data-language="cy"]');
+  await page.waitForLoadState("load");
+  check((await page.getAttribute("html", "lang")) === "cy", "welsh: the Welsh form is not marked lang=cy");
+  check((await page.textContent("#title-consent")).includes("Am yr arolwg hwn"), "welsh: the first section is not in Welsh");
+  check(await page.isChecked("#consent--yes") && await page.isChecked("#adult--yes"), "welsh: answers were lost switching to Welsh");
+  check((await page.textContent("label[for='adult--yes']")).includes("Ie"), "welsh: options are not in Welsh");
+  await page.check("#uk--yes");
+  await axe(page, "welsh form");
+  await page.click('a[data-language="en-GB"]');
+  await page.waitForLoadState("load");
+  check((await page.getAttribute("html", "lang")) === "en-GB", "welsh: the English form is not marked lang=en-GB");
+  check(await page.isChecked("#consent--yes") && await page.isChecked("#uk--yes"), "welsh: answers were lost switching back to English");
+  check((await page.textContent("#title-consent")).includes("About this survey"), "welsh: the English form is not in English");
+  const record = await page.evaluate(() => window.QuireForm.record());
+  check(record.language === "en-GB", `welsh: the English form records language ${record.language}`);
+  await ctx.close();
+}
+
 // A conditional note, and routing through a derived variable (examples/phq9.quire.yaml).
 {
   const ctx = await browser.newContext();

@@ -72,6 +72,15 @@ fn flagship_forms_work_in_chromium() {
         html::form(&phq9, &phq9.instruments[0], Edition::Production),
     )
     .unwrap();
+    // The flagship with its Welsh sections: both languages' patient forms side by side.
+    let (_welsh_dir, welsh_spec) = crate::translations::welsh_flagship();
+    let welsh = crate::translations::welsh_model(&welsh_spec).model.unwrap();
+    std::fs::create_dir_all(tmp.path().join("welsh")).unwrap();
+    for (file, page) in html::render(&welsh, Edition::Production) {
+        if let Some(name) = file.strip_prefix("patient/") {
+            std::fs::write(tmp.path().join("welsh").join(name), page).unwrap();
+        }
+    }
     let out = tmp.path().join("results.json");
     let mut args = vec![
         crate::root().join("tests/browser/run.mjs").display().to_string(),
@@ -147,6 +156,17 @@ fn generated_forms_are_valid_html() {
     for dir in ["production", "pilot", "hostile"] {
         for e in std::fs::read_dir(tmp.path().join(dir)).unwrap().flatten() {
             files.push(e.path().join("form.html").display().to_string());
+        }
+    }
+    // Both languages of the Welsh flagship, with the language switcher.
+    let (_welsh_dir, welsh_spec) = crate::translations::welsh_flagship();
+    let welsh = crate::translations::welsh_model(&welsh_spec).model.unwrap();
+    for (file, page) in html::render(&welsh, Edition::Production) {
+        if file.starts_with("carer/") {
+            let path = tmp.path().join("welsh").join(&file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, page).unwrap();
+            files.push(path.display().to_string());
         }
     }
     let vnu = crate::root().join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");

@@ -17,6 +17,7 @@ mod paper;
 mod robustness;
 mod routing;
 mod scores;
+mod translations;
 
 use std::path::{Path, PathBuf};
 

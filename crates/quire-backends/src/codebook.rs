@@ -83,6 +83,15 @@ pub struct Worded {
     /// The audiences' labels, joined, for people.
     pub who: String,
     pub text: String,
+    /// The wording in each other language of the questionnaire.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub translations: Vec<Translated>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Translated {
+    pub language: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,6 +175,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                     audiences: w.audiences.clone(),
                     who: who(&w.audiences),
                     text: w.text.plain(),
+                    translations: Vec::new(),
                 })
                 .collect()
         } else {
@@ -216,6 +226,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                         audiences: vec![i.audience.clone()],
                         who: who(std::slice::from_ref(&i.audience)),
                         text: format!("{}.", upper_first(&words.screen(condition))),
+                        translations: Vec::new(),
                     }),
                     _ => None,
                 })
@@ -352,6 +363,13 @@ pub fn build(model: &Questionnaire) -> Codebook {
                     audiences: w.audiences.clone(),
                     who: who(&w.audiences),
                     text: w.text.plain(),
+                    translations: model.languages[1..]
+                        .iter()
+                        .map(|l| Translated {
+                            language: l.clone(),
+                            text: w.text.in_language(l).plain(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             // Said per audience: question numbers and screening differ between them.
@@ -367,6 +385,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                         audiences: one.to_vec(),
                         who: who(one),
                         text: words.universe(u),
+                        translations: Vec::new(),
                     }
                 })
                 .collect(),
@@ -380,6 +399,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                         .universe_condition(u)
                         .map(|c| c.source.clone())
                         .unwrap_or_else(|| "true".into()),
+                    translations: Vec::new(),
                 })
                 .collect(),
             columns: column_entries(&v.name, &v.audiences),
@@ -434,6 +454,7 @@ pub fn build(model: &Questionnaire) -> Codebook {
                     "Derived for {}; not applicable when none of the variables it reads was asked.",
                     words_u.who()
                 ),
+                translations: Vec::new(),
             }],
             universe_expr: Vec::new(),
             columns: column_entries(&d.id, &d.audiences),
@@ -777,7 +798,24 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
                 el(&mut w, "labl", &[], &c.label);
                 for (i, wd) in e.wording.iter().enumerate() {
                     let _ = w.write_event(start("qstn", &[("ID", &qstn_id(&c.name, i)), ("seqNo", &e.numbers)]));
-                    el(&mut w, "qstnLit", &[], &format!("[{}] {}", wd.who, wd.text));
+                    if wd.translations.is_empty() {
+                        el(&mut w, "qstnLit", &[], &format!("[{}] {}", wd.who, wd.text));
+                    } else {
+                        el(
+                            &mut w,
+                            "qstnLit",
+                            &[("xml:lang", &model.survey.language)],
+                            &format!("[{}] {}", wd.who, wd.text),
+                        );
+                        for t in &wd.translations {
+                            el(
+                                &mut w,
+                                "qstnLit",
+                                &[("xml:lang", &t.language)],
+                                &format!("[{}] {}", wd.who, t.text),
+                            );
+                        }
+                    }
                     let forward: Vec<String> = model
                         .variables
                         .iter()

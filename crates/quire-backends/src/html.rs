@@ -19,18 +19,67 @@ pub enum Edition {
     Keying,
 }
 
-/// One form per audience.
+/// One form per audience and language: `<audience>/form.html` in the source language,
+/// `<audience>/form.<language>.html` in each other.
 pub fn render(model: &Questionnaire, edition: Edition) -> Vec<File> {
-    model
-        .instruments
-        .iter()
-        .map(|i| {
-            (
-                format!("{}/form.html", i.audience),
-                form(model, i, edition).into_bytes(),
-            )
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (n, lang) in model.languages.iter().enumerate() {
+        let translated;
+        let m = if n == 0 {
+            model
+        } else {
+            translated = model.in_language(lang);
+            &translated
+        };
+        for i in &m.instruments {
+            out.push((
+                format!("{}/{}", i.audience, form_file(model, lang)),
+                form(m, i, edition).into_bytes(),
+            ));
+        }
+    }
+    out
+}
+
+/// The file name of a language's form, beside the others of its audience.
+pub fn form_file(model: &Questionnaire, lang: &str) -> String {
+    if model.languages.first().is_none_or(|l| l == lang) {
+        "form.html".to_string()
+    } else {
+        format!("form.{lang}.html")
+    }
+}
+
+/// A language's name in that language, for the switcher (the tag itself when not known).
+pub fn language_name(tag: &str) -> String {
+    let base = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    let name = match base.as_str() {
+        "en" => "English",
+        "cy" => "Cymraeg",
+        "ga" => "Gaeilge",
+        "gd" => "Gàidhlig",
+        "kw" => "Kernewek",
+        "fr" => "Français",
+        "de" => "Deutsch",
+        "es" => "Español",
+        "it" => "Italiano",
+        "pt" => "Português",
+        "nl" => "Nederlands",
+        "pl" => "Polski",
+        "ro" => "Română",
+        "lt" => "Lietuvių",
+        "tr" => "Türkçe",
+        "ar" => "العربية",
+        "ur" => "اردو",
+        "bn" => "বাংলা",
+        "pa" => "ਪੰਜਾਬੀ",
+        "gu" => "ગુજરાતી",
+        "hi" => "हिन्दी",
+        "zh" => "中文",
+        "so" => "Soomaali",
+        _ => return tag.to_string(),
+    };
+    name.to_string()
 }
 
 /// What the runtime needs to route, validate and encode, as JSON embedded in the page.
@@ -243,6 +292,16 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
         model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),
+        languages => minijinja::Value::from(minijinja::value::Serde(if model.languages.len() > 1 {
+            model.languages.iter().map(|l| json!({
+                "tag": l,
+                "name": language_name(l),
+                "href": form_file(model, l),
+                "current": *l == model.survey.language,
+            })).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        })),
     };
     env.get_template("form.html")
         .and_then(|t| t.render(ctx))

@@ -36,5 +36,6 @@ pub fn compile_options() -> quire_core::Options {
         #[cfg(not(feature = "pdf"))]
         printable: None,
         includes: Some(quire_core::include::read_file),
+        allow_missing_translations: false,
     }
 }

@@ -61,12 +61,23 @@ pub fn render(model: &Questionnaire, paper: Paper) -> Vec<File> {
 /// since an earlier version (`quire build --changed-since OLD`).
 pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) -> Vec<File> {
     let mut out = Vec::new();
-    for i in &model.instruments {
-        for e in Edition::ALL {
-            out.push((
-                format!("{}-{}.typ", i.audience, e.slug()),
-                document_with(model, i, e, paper, since).into_bytes(),
-            ));
+    // Each language's editions: `<audience>-<edition>.typ` in the source language,
+    // `<audience>-<edition>.<language>.typ` in each other.
+    for (n, lang) in model.languages.iter().enumerate() {
+        let translated;
+        let (m, suffix) = if n == 0 {
+            (model, String::new())
+        } else {
+            translated = model.in_language(lang);
+            (&translated, format!(".{lang}"))
+        };
+        for i in &m.instruments {
+            for e in Edition::ALL {
+                out.push((
+                    format!("{}-{}{suffix}.typ", i.audience, e.slug()),
+                    document_with(m, i, e, paper, since).into_bytes(),
+                ));
+            }
         }
     }
     out
@@ -139,12 +150,13 @@ pub fn document_with(
     };
     let _ = writeln!(
         d,
-        "#show: setup.with(title: {}, version: {}, hash: {}, edition: {}, paper: {})\n",
+        "#show: setup.with(title: {}, version: {}, hash: {}, edition: {}, paper: {}, lang: {})\n",
         s(&title),
         s(&model.survey.version),
         s(&model.content_hash),
         s(&edition_label),
-        s(if paper == Paper::A4 { "a4" } else { "us-letter" })
+        s(if paper == Paper::A4 { "a4" } else { "us-letter" }),
+        s(&typst_lang(&model.survey.language))
     );
     cover(&mut d, model, edition, group, &title);
     if let Some(diff) = since.filter(|_| edition != Edition::SelfCompletion) {
@@ -250,6 +262,16 @@ pub fn document_with(
         })
     );
     d
+}
+
+/// The ISO 639 code Typst hyphenates and sets quotes by: the language subtag of a BCP 47 tag.
+fn typst_lang(tag: &str) -> String {
+    let base = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+    if (2..=3).contains(&base.len()) && base.chars().all(|c| c.is_ascii_lowercase()) {
+        base
+    } else {
+        "en".into()
+    }
 }
 
 fn number(v: f64) -> String {

@@ -18,6 +18,7 @@ use crate::expr;
 use crate::model::{self, Condition, Questionnaire};
 use crate::source::{Sources, Span};
 use crate::spec::{self, ChoiceSource, Item, QuestionType, Sp, Spec};
+use crate::translate::Catalogs;
 
 /// The audience used when a spec declares none.
 pub const DEFAULT_AUDIENCE: &str = "respondent";
@@ -28,14 +29,30 @@ pub use crate::expr::{FUNCTIONS, Function};
 
 /// Checks a spec and resolves it into the model. `None` when there were errors.
 pub fn check(spec: &Spec, sources: &Sources, diags: &mut Diagnostics) -> Option<Questionnaire> {
+    check_with(spec, sources, &Catalogs::new(), false, diags)
+}
+
+/// [`check`], with translations read from PO files; `allow_missing` makes a missing
+/// translation a warning (the source text stands in) rather than an error.
+pub fn check_with(
+    spec: &Spec,
+    sources: &Sources,
+    catalogs: &Catalogs,
+    allow_missing: bool,
+    diags: &mut Diagnostics,
+) -> Option<Questionnaire> {
     let mut c = Checker::new(spec, sources);
+    c.catalogs = Some(catalogs);
+    c.allow_missing_translations = allow_missing;
     c.audiences();
+    c.languages();
     c.named_lists();
     c.questions();
     c.derived();
     c.expressions();
     c.derived_cycles();
     let mut model = c.build();
+    c.report_missing_translations();
     crate::routing::analyse(&mut model);
     // Warnings are only worth reading once the errors (which may cause them) are gone.
     if !c.diags.has_errors() && !diags.has_errors() {
@@ -135,6 +152,12 @@ struct Checker<'a> {
     /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
     /// stands for each of its rows.
     row_grid: Option<String>,
+    /// The questionnaire's languages, the source language first.
+    languages: Vec<String>,
+    catalogs: Option<&'a Catalogs>,
+    allow_missing_translations: bool,
+    /// Texts with no translation, by language: reported once the model is built.
+    missing_translations: BTreeMap<String, Vec<Span>>,
 }
 
 impl<'a> Checker<'a> {
@@ -158,6 +181,10 @@ impl<'a> Checker<'a> {
             derived_types: HashMap::new(),
             texts: HashMap::new(),
             row_grid: None,
+            languages: Vec::new(),
+            catalogs: None,
+            allow_missing_translations: false,
+            missing_translations: BTreeMap::new(),
         }
     }
 
@@ -194,6 +221,103 @@ impl<'a> Checker<'a> {
         }
         if self.audience_ids.is_empty() {
             self.audience_ids.push(DEFAULT_AUDIENCE.to_string());
+        }
+    }
+
+    /// Each text without a translation is an error; with `--allow-missing-translations`,
+    /// one warning per language says how many stand in the source language.
+    fn report_missing_translations(&mut self) {
+        let missing = std::mem::take(&mut self.missing_translations);
+        for (lang, mut spans) in missing {
+            spans.sort_by_key(|s| (s.source, s.start));
+            let help = format!(
+                "translate it inline (`{{ {}: …, {lang}: … }}`) or in the `{lang}` PO file: `quire translations export SPEC --to {lang} -o {lang}.po`",
+                self.languages[0]
+            );
+            if self.allow_missing_translations {
+                let n = spans.len();
+                self.push(
+                    Diagnostic::warning(
+                        "missing-translation",
+                        format!(
+                            "{n} text{} no `{lang}` translation; the source text stands in",
+                            if n == 1 { " has" } else { "s have" }
+                        ),
+                    )
+                    .at(spans[0], "the first")
+                    .help(help),
+                );
+                continue;
+            }
+            for span in spans {
+                let words: String = self.slice(span).chars().take(60).collect();
+                self.push(
+                    Diagnostic::error(
+                        "missing-translation",
+                        format!("no `{lang}` translation of “{}”", words.trim()),
+                    )
+                    .at(span, format!("needs `{lang}`"))
+                    .help(format!("{help}; or build with `--allow-missing-translations`")),
+                );
+            }
+        }
+    }
+
+    /// `languages`: tags, no repeats, none an audience id, the source language first.
+    fn languages(&mut self) {
+        let spec = self.spec;
+        let declared = spec.survey.language.as_ref();
+        for l in &spec.languages {
+            let ok = !l.value.is_empty()
+                && l.value
+                    .split('-')
+                    .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()));
+            if !ok {
+                self.push(
+                    Diagnostic::error("invalid-language", format!("`{}` is not a language tag", l.value))
+                        .at(l.span, "expected a tag such as `en-GB` or `cy`")
+                        .help(
+                            "use BCP 47 tags: a language code, optionally with a region, e.g. `en-GB`, `cy`, `pa-IN`",
+                        ),
+                );
+            } else if self.languages.contains(&l.value) {
+                self.push(
+                    Diagnostic::error("duplicate-id", format!("language `{}` is listed twice", l.value))
+                        .at(l.span, "again here")
+                        .help("list each language once"),
+                );
+            } else if self.audience_ids.contains(&l.value) {
+                self.push(
+                    Diagnostic::error(
+                        "language-audience",
+                        format!("`{}` is both a language and an audience", l.value),
+                    )
+                    .at(l.span, "also an audience id")
+                    .help("rename the audience: a text's keys must say whether they are languages or audiences"),
+                );
+            } else {
+                self.languages.push(l.value.clone());
+            }
+        }
+        if let (Some(first), Some(lang)) = (spec.languages.first(), declared)
+            && first.value != lang.value
+        {
+            self.push(
+                Diagnostic::error(
+                    "language-mismatch",
+                    format!(
+                        "`survey.language` is `{}`, but the first of `languages` (the source language) is `{}`",
+                        lang.value, first.value
+                    ),
+                )
+                .at(lang.span, "the source language")
+                .also(first.span, "first here")
+                .help("list the source language first, or remove `survey.language`"),
+            );
+        }
+        if self.languages.is_empty() {
+            self.languages
+                .push(declared.map(|l| l.value.clone()).unwrap_or_else(|| "en".into()));
         }
     }
 
@@ -1010,10 +1134,7 @@ impl<'a> Checker<'a> {
 }
 
 fn text_span(t: &spec::Text) -> Span {
-    match t {
-        spec::Text::One(s) => s.span,
-        spec::Text::PerAudience(m) => m.0.first().map(|(k, _)| k.span).unwrap_or_default(),
-    }
+    t.span()
 }
 
 fn find_cycle(deps: &HashMap<&str, Vec<String>>, path: &mut Vec<String>) -> Option<Vec<String>> {

@@ -39,6 +39,7 @@ pub mod reach;
 pub mod routing;
 pub mod source;
 pub mod spec;
+pub mod translate;
 pub mod words;
 pub mod yaml;
 
@@ -70,9 +71,48 @@ pub struct Options {
     /// Whether paper can print a character (the PDF backend's fonts); texts with one it
     /// cannot print are warned about at their place.
     pub printable: Option<spec::Printable>,
-    /// How `include:` reads other files ([`include::read_file`] for the file system);
-    /// without one, an include is an error.
+    /// How `include:` and `translations:` read other files ([`include::read_file`] for
+    /// the file system); without one, an include is an error.
     pub includes: Option<include::Loader>,
+    /// A missing translation is a warning (the source text stands in), not an error.
+    pub allow_missing_translations: bool,
+}
+
+/// A spec as written, its includes and translation files read, not checked: for tools that
+/// work on its texts (`quire translations`).
+pub struct Read {
+    pub spec: Option<spec::Spec>,
+    pub sources: Sources,
+    pub catalogs: translate::Catalogs,
+    pub diagnostics: Vec<diagnostic::Diagnostic>,
+}
+
+/// Reads a spec without checking it ([`Read`]).
+pub fn read(name: &str, text: &str, options: &Options) -> Read {
+    let mut sources = Sources::new();
+    let id = sources.add(Source::new(name, text));
+    let mut diags = Diagnostics::new();
+    let mut catalogs = translate::Catalogs::new();
+    let spec = match yaml::parse(sources.get(id), id) {
+        Err(d) => {
+            diags.push(*d);
+            None
+        }
+        Ok(root) => {
+            let fragments = include::load(&root, id, &mut sources, options.includes, &mut diags);
+            let spec = spec::read_with(&root, &sources, &fragments, &mut diags, options.printable);
+            if let Some(spec) = &spec {
+                catalogs = translate::load(spec, id, &mut sources, options.includes, &mut diags);
+            }
+            spec
+        }
+    };
+    Read {
+        spec,
+        sources,
+        catalogs,
+        diagnostics: diags.into_sorted(),
+    }
 }
 
 /// [`compile`], with options.
@@ -88,7 +128,16 @@ pub fn compile_with(name: &str, text: &str, options: &Options) -> Compiled {
         Ok(root) => {
             let fragments = include::load(&root, id, &mut sources, options.includes, &mut diags);
             match spec::read_with(&root, &sources, &fragments, &mut diags, options.printable) {
-                Some(spec) => check::check(&spec, &sources, &mut diags),
+                Some(spec) => {
+                    let catalogs = translate::load(&spec, id, &mut sources, options.includes, &mut diags);
+                    check::check_with(
+                        &spec,
+                        &sources,
+                        &catalogs,
+                        options.allow_missing_translations,
+                        &mut diags,
+                    )
+                }
                 None => None,
             }
         }

@@ -29,6 +29,8 @@ pub struct Questionnaire {
     pub instruments: Vec<Instrument>,
     /// FNV-1a hash of the spec text: identifies exactly which revision a printout came from.
     pub content_hash: String,
+    /// The languages it is in, the source language first (`survey.language`).
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,12 +79,19 @@ pub struct Audience {
     pub terms: BTreeMap<String, String>,
 }
 
-/// Text a respondent sees, resolved for one audience: literal runs and piped answers.
-/// Translations will sit beside `segments`, keyed by language.
+/// Text a respondent sees, resolved for one audience: literal runs and piped answers, in the
+/// source language, and in each other language of the questionnaire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Text {
     /// Shared, not copied: the same text appears in every audience's instrument.
     pub segments: Arc<[Segment]>,
+    /// By language tag, for every language but the source.
+    #[serde(skip_serializing_if = "no_translations")]
+    pub translations: Arc<BTreeMap<String, Arc<[Segment]>>>,
+}
+
+fn no_translations(t: &Arc<BTreeMap<String, Arc<[Segment]>>>) -> bool {
+    t.is_empty()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,6 +111,21 @@ impl Text {
     pub fn literal(s: impl Into<String>) -> Self {
         Text {
             segments: Arc::new([Segment::Literal { text: s.into() }]),
+            translations: Arc::default(),
+        }
+    }
+
+    /// The text in one language (the source text when it has no such translation).
+    pub fn in_language(&self, lang: &str) -> Text {
+        match self.translations.get(lang) {
+            Some(segments) => Text {
+                segments: segments.clone(),
+                translations: Arc::default(),
+            },
+            None => Text {
+                segments: self.segments.clone(),
+                translations: Arc::default(),
+            },
         }
     }
 
@@ -519,6 +543,66 @@ pub struct Route {
 }
 
 impl Questionnaire {
+    /// The questionnaire in one of its languages: every text in that language (the source
+    /// text where it has none), `survey.language` set to it. Backends build each language's
+    /// edition from this.
+    pub fn in_language(&self, lang: &str) -> Questionnaire {
+        let mut m = self.clone();
+        m.survey.language = lang.to_string();
+        let t = |x: &mut Text| *x = x.in_language(lang);
+        let o = |x: &mut Option<Text>| {
+            if let Some(x) = x {
+                *x = x.in_language(lang);
+            }
+        };
+        t(&mut m.survey.title);
+        o(&mut m.survey.description);
+        o(&mut m.survey.return_to);
+        for w in m
+            .choice_lists
+            .iter_mut()
+            .flat_map(|l| &mut l.options)
+            .flat_map(|c| &mut c.label)
+        {
+            t(&mut w.text);
+        }
+        for w in m.variables.iter_mut().flat_map(|v| &mut v.wording) {
+            t(&mut w.text);
+        }
+        for section in m.instruments.iter_mut().flat_map(|i| &mut i.sections) {
+            t(&mut section.title);
+            o(&mut section.intro);
+            for item in &mut section.items {
+                match item {
+                    Item::Question(q) => {
+                        t(&mut q.text);
+                        o(&mut q.hint);
+                        o(&mut q.ask_if_text);
+                        o(&mut q.unit);
+                        o(&mut q.interviewer);
+                        q.probes.iter_mut().for_each(t);
+                        q.options.iter_mut().for_each(|c| t(&mut c.label));
+                        q.rows.iter_mut().for_each(|r| t(&mut r.label));
+                        q.validations.iter_mut().for_each(|v| t(&mut v.message));
+                    }
+                    Item::Note { title, text, .. } => {
+                        o(title);
+                        t(text);
+                    }
+                    Item::Definitions { title, terms, .. } => {
+                        o(title);
+                        for d in terms {
+                            t(&mut d.term);
+                            t(&mut d.definition);
+                        }
+                    }
+                    Item::Screen { message, .. } => t(message),
+                }
+            }
+        }
+        m
+    }
+
     pub fn instrument(&self, audience: &str) -> Option<&Instrument> {
         self.instruments.iter().find(|i| i.audience == audience)
     }

@@ -95,6 +95,15 @@ pub struct Spec {
     /// Respondent groups (e.g. patient, carer, hcp), keyed by audience id. Omit for a single-audience survey.
     #[schemars(default)]
     pub audiences: Entries<Audience>,
+    /// The languages the questionnaire is in, the source language first (BCP 47 tags,
+    /// e.g. `[en-GB, cy]`). Every respondent-visible text then needs each language, written
+    /// inline (`{ en-GB: …, cy: … }`) or in a translation file.
+    #[schemars(default)]
+    pub languages: Vec<Sp<String>>,
+    /// Gettext PO files with translations, by language (`quire translations export` writes
+    /// them for translators), relative to the spec.
+    #[schemars(default)]
+    pub translations: Entries<Sp<String>>,
     /// Reusable choice lists, keyed by list name.
     #[schemars(default)]
     pub choices: Entries<ChoiceList>,
@@ -178,8 +187,24 @@ pub struct Audience {
 #[schemars(untagged)]
 pub enum Text {
     One(Sp<String>),
-    /// Keyed by audience id; `default` applies to audiences not listed.
+    /// Keyed by audience id (`default` applies to audiences not listed), or, in a spec with
+    /// `languages`, by language.
     PerAudience(Entries<Sp<String>>),
+    /// Keyed by language, each a text or per-audience texts:
+    /// `{ en: { patient: …, carer: … }, cy: { patient: …, carer: … } }`.
+    #[schemars(skip)]
+    PerLanguage(Entries<Text>),
+}
+
+impl Text {
+    /// Where the text is written, for diagnostics about it as a whole.
+    pub fn span(&self) -> Span {
+        match self {
+            Text::One(s) => s.span,
+            Text::PerAudience(m) => m.0.first().map(|(k, _)| k.span).unwrap_or_default(),
+            Text::PerLanguage(m) => m.0.first().map(|(k, _)| k.span).unwrap_or_default(),
+        }
+    }
 }
 
 /// An answer option.
@@ -542,6 +567,58 @@ pub struct Derived {
     pub provenance: Option<Provenance>,
 }
 
+impl Spec {
+    /// Every text a respondent (or interviewer) reads, in questionnaire order: what a
+    /// translation covers. Conditions are not texts.
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut out: Vec<&Text> = vec![&self.survey.title];
+        out.extend(self.survey.description.iter());
+        out.extend(self.survey.return_to.iter());
+        for (_, l) in &self.choices.0 {
+            out.extend(l.options().iter().map(|c| &c.label));
+        }
+        for section in &self.sections {
+            out.push(&section.title);
+            out.extend(section.intro.iter());
+            for item in &section.items {
+                match item {
+                    Item::Question(q) => {
+                        out.push(&q.text);
+                        out.extend(q.hint.iter());
+                        out.extend(q.ask_if_text.iter());
+                        out.extend(q.unit.iter());
+                        out.extend(q.interviewer.iter());
+                        out.extend(q.probes.iter());
+                        if let Some(ChoiceSource::Inline(l)) = &q.choices {
+                            out.extend(l.options().iter().map(|c| &c.label));
+                        }
+                        out.extend(q.rows.iter().map(|r| &r.label));
+                        out.extend(q.validate.0.iter().map(|v| &v.message));
+                    }
+                    Item::Note(n) => {
+                        out.extend(n.title.iter());
+                        out.push(&n.text);
+                    }
+                    Item::Definitions(d) => {
+                        out.extend(d.title.iter());
+                        for t in &d.terms {
+                            out.push(&t.term);
+                            out.push(&t.definition);
+                        }
+                    }
+                    Item::Screen(sc) => out.push(&sc.message),
+                }
+            }
+        }
+        for d in &self.derived {
+            if let Some(ChoiceSource::Inline(l)) = &d.choices {
+                out.extend(l.options().iter().map(|c| &c.label));
+            }
+        }
+        out
+    }
+}
+
 impl Derived {
     /// The expression texts it is computed from: `expr`, `band` and each case's `when`.
     pub fn expressions(&self) -> impl Iterator<Item = &Sp<String>> {
@@ -896,6 +973,10 @@ impl<T: Read> Read for Entries<T> {
 impl Read for Text {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let text = match &node.value {
+            // A map of maps is per language, each per audience.
+            Value::Map(entries) if entries.iter().any(|(_, v)| matches!(v.value, Value::Map(_))) => {
+                return Entries::read(node, r).map(Text::PerLanguage);
+            }
             Value::Map(_) => Entries::read(node, r).map(Text::PerAudience),
             _ => Sp::<String>::read(node, r).map(Text::One),
         }?;
@@ -904,11 +985,13 @@ impl Read for Text {
         let empty: Vec<Span> = match &text {
             Text::One(s) => vec![s.span],
             Text::PerAudience(m) => m.0.iter().map(|(_, v)| v.span).collect(),
+            Text::PerLanguage(_) => Vec::new(),
         }
         .into_iter()
         .zip(match &text {
             Text::One(s) => vec![s.value.trim().is_empty()],
             Text::PerAudience(m) => m.0.iter().map(|(_, v)| v.value.trim().is_empty()).collect(),
+            Text::PerLanguage(_) => Vec::new(),
         })
         .filter_map(|(span, empty)| empty.then_some(span))
         .collect();
@@ -1108,6 +1191,8 @@ impl Spec {
             .opt::<OneOrMany<Sp<String>>>(r, "include")
             .map(|o| o.0)
             .unwrap_or_default();
+        let languages: Vec<Sp<String>> = f.opt(r, "languages").unwrap_or_default();
+        let translations: Entries<Sp<String>> = f.opt(r, "translations").unwrap_or_default();
         let mut choices: Entries<ChoiceList> = f.opt(r, "choices").unwrap_or_default();
         let sections = match f.node("sections") {
             Some(n) => read_sections(n, r),
@@ -1126,6 +1211,8 @@ impl Spec {
         Some(Spec {
             survey: survey?,
             audiences,
+            languages,
+            translations,
             choices,
             include,
             sections,
@@ -1325,10 +1412,7 @@ impl Read for Question {
         let provenance = f.opt(r, "provenance");
         f.finish(r);
         if let (Some(t), None) = (&ask_if_text, &ask_if) {
-            let span = match t {
-                Text::One(s) => s.span,
-                Text::PerAudience(m) => m.0.first().map(|(k, _)| k.span).unwrap_or_default(),
-            };
+            let span = t.span();
             r.diags.push(
                 Diagnostic::error(
                     "wording-without-condition",

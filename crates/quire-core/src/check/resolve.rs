@@ -29,44 +29,221 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn resolve_text(&mut self, t: &spec::Text, audience: &str, position: usize) -> model::Text {
-        let template = match t {
-            spec::Text::One(s) => Some(s),
-            spec::Text::PerAudience(map) => {
-                for (k, _) in &map.0 {
-                    if k.value != "default" && !self.audience_ids.contains(&k.value) {
-                        let ids = self.audience_ids.clone();
-                        let d = Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
-                            .at(k.span, "unknown audience")
-                            .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
-                            .help(format!(
-                                "keys of per-audience text are audience ids ({}) or `default`",
-                                ids.join(", ")
-                            ));
-                        self.push_once(d);
-                    }
-                }
-                let found = map
-                    .0
-                    .iter()
-                    .find(|(k, _)| k.value == audience)
-                    .or_else(|| map.0.iter().find(|(k, _)| k.value == "default"));
-                if found.is_none() {
-                    let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
-                    self.push_once(
-                        Diagnostic::error("missing-wording", format!("no wording for audience `{audience}`"))
-                            .at(span, format!("`{audience}` sees this text"))
-                            .help(format!("add `{audience}: …` or `default: …`")),
-                    );
-                }
-                found.map(|(_, v)| v)
-            }
-        };
-        let Some(template) = template else {
+        let source = self.languages[0].clone();
+        let Some((value, span)) = self.pick(t, &source, audience, true) else {
             return model::Text::literal("");
         };
-        if !template.value.contains(['{', '}']) {
-            return model::Text::literal(template.value.as_str());
+        let segments = self.segments(&value, span, audience, &source, position);
+        let mut translations = std::collections::BTreeMap::new();
+        let others: Vec<String> = self.languages.iter().skip(1).cloned().collect();
+        for lang in others {
+            let segs = match self.pick(t, &lang, audience, false) {
+                Some((v, at)) => {
+                    let (want, got) = (
+                        crate::translate::placeholders(&value),
+                        crate::translate::placeholders(&v),
+                    );
+                    if want != got {
+                        let list = |p: &std::collections::BTreeSet<String>| {
+                            if p.is_empty() {
+                                "none".to_string()
+                            } else {
+                                p.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                            }
+                        };
+                        self.push_once(
+                            Diagnostic::error("translation-placeholders", format!("the `{lang}` translation does not keep this text's placeholders"))
+                                .at(at, format!("uses {}", list(&got)))
+                                .also(span, format!("the source uses {}", list(&want)))
+                                .help("keep every `${question}` of the source text, translating the words around it (and a pipe's fallback after `|`)"),
+                        );
+                    }
+                    self.segments(&v, at, audience, &lang, position)
+                }
+                None => {
+                    let spans = self.missing_translations.entry(lang.clone()).or_default();
+                    if !spans.contains(&span) {
+                        spans.push(span);
+                    }
+                    segments.clone()
+                }
+            };
+            translations.insert(lang, segs.into());
         }
+        model::Text {
+            segments: segments.into(),
+            translations: std::sync::Arc::new(translations),
+        }
+    }
+
+    /// The words of a text in `lang` for `audience`, and where they are written: the
+    /// source language as the spec gives it; another language inline or from its PO file.
+    /// `report`: diagnose the text's keys (done once, for the source language).
+    fn pick(&mut self, t: &spec::Text, lang: &str, audience: &str, report: bool) -> Option<(String, Span)> {
+        let source = self.languages[0].clone();
+        let catalogs = self.catalogs;
+        let catalog = |s: &str| -> Option<(String, Span)> { catalogs?.get(lang)?.messages.get(s).cloned() };
+        // The declared languages that passed their checks (a language that is also an
+        // audience id is reported once, where it is declared).
+        let declared: Vec<String> = if self.spec.languages.is_empty() {
+            Vec::new()
+        } else {
+            self.languages.clone()
+        };
+        match t {
+            spec::Text::One(s) if lang == source => Some((s.value.clone(), s.span)),
+            spec::Text::One(s) => catalog(&s.value),
+            spec::Text::PerAudience(map) if map.0.iter().any(|(k, _)| declared.contains(&k.value)) => {
+                if report {
+                    for (k, _) in &map.0 {
+                        if !declared.contains(&k.value) {
+                            self.push_once(
+                                Diagnostic::error("unknown-language", format!("`{}` is not one of the spec's `languages`", k.value))
+                                    .at(k.span, "not a declared language")
+                                    .suggest(&k.value, declared.iter().map(String::as_str))
+                                    .help(format!("this text is keyed by language ({}); per-audience wording goes inside each language", declared.join(", "))),
+                            );
+                        }
+                    }
+                }
+                match map.0.iter().find(|(k, _)| k.value == lang) {
+                    Some((_, v)) => Some((v.value.clone(), v.span)),
+                    None if lang == source => {
+                        if report {
+                            self.push_once(
+                                Diagnostic::error(
+                                    "missing-source-text",
+                                    format!("this text has no `{source}` (source language) wording"),
+                                )
+                                .at(t.span(), "keyed by language")
+                                .help(format!(
+                                    "add `{source}: …`: the source language is the first of `languages`"
+                                )),
+                            );
+                        }
+                        None
+                    }
+                    None => map
+                        .0
+                        .iter()
+                        .find(|(k, _)| k.value == source)
+                        .and_then(|(_, s)| catalog(&s.value)),
+                }
+            }
+            spec::Text::PerAudience(map) => {
+                let v = self.per_audience(map, audience, report)?;
+                if lang == source {
+                    Some((v.value.clone(), v.span))
+                } else {
+                    catalog(&v.value)
+                }
+            }
+            spec::Text::PerLanguage(map) => {
+                if report {
+                    for (k, _) in &map.0 {
+                        if !declared.contains(&k.value) {
+                            let d = Diagnostic::error(
+                                "unknown-language",
+                                format!("`{}` is not one of the spec's `languages`", k.value),
+                            )
+                            .at(k.span, "not a declared language")
+                            .suggest(&k.value, declared.iter().map(String::as_str));
+                            let d = if declared.is_empty() {
+                                d.help("declare the questionnaire's languages first: `languages: [en-GB, cy]` at the top of the spec")
+                            } else {
+                                d.help(format!("languages: {}", declared.join(", ")))
+                            };
+                            self.push_once(d);
+                        }
+                    }
+                }
+                match map.0.iter().find(|(k, _)| k.value == lang) {
+                    // The language's own wording, per audience or one for all.
+                    Some((_, inner)) => {
+                        let inner = inner.clone();
+                        let s = self.languages[0].clone();
+                        self.pick(&inner, &s, audience, report)
+                    }
+                    None if lang == source => {
+                        if report && !declared.is_empty() {
+                            self.push_once(
+                                Diagnostic::error(
+                                    "missing-source-text",
+                                    format!("this text has no `{source}` (source language) wording"),
+                                )
+                                .at(t.span(), "keyed by language")
+                                .help(format!(
+                                    "add `{source}: …`: the source language is the first of `languages`"
+                                )),
+                            );
+                        }
+                        None
+                    }
+                    None => {
+                        let (v, _) = self.pick(t, &source, audience, false)?;
+                        catalog(&v)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One audience's entry of per-audience wording (or `default`).
+    fn per_audience<'t>(
+        &mut self,
+        map: &'t spec::Entries<Sp<String>>,
+        audience: &str,
+        report: bool,
+    ) -> Option<&'t Sp<String>> {
+        if report {
+            for (k, _) in &map.0 {
+                if k.value != "default" && !self.audience_ids.contains(&k.value) {
+                    let ids = self.audience_ids.clone();
+                    let d = Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
+                        .at(k.span, "unknown audience")
+                        .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
+                        .help(format!(
+                            "keys of per-audience text are audience ids ({}) or `default`",
+                            ids.join(", ")
+                        ));
+                    self.push_once(d);
+                }
+            }
+        }
+        let found = map
+            .0
+            .iter()
+            .find(|(k, _)| k.value == audience)
+            .or_else(|| map.0.iter().find(|(k, _)| k.value == "default"));
+        if found.is_none() && report {
+            let span = map.0.first().map(|(k, _)| k.span).unwrap_or_default();
+            self.push_once(
+                Diagnostic::error("missing-wording", format!("no wording for audience `{audience}`"))
+                    .at(span, format!("`{audience}` sees this text"))
+                    .help(format!("add `{audience}: …` or `default: …`")),
+            );
+        }
+        found.map(|(_, v)| v)
+    }
+
+    /// A text's words in one language for one audience: literal runs, terms filled in, and
+    /// piped answers.
+    fn segments(
+        &mut self,
+        value: &str,
+        span: Span,
+        audience: &str,
+        lang: &str,
+        position: usize,
+    ) -> Vec<model::Segment> {
+        if !value.contains(['{', '}']) {
+            return vec![model::Segment::Literal {
+                text: value.to_string(),
+            }];
+        }
+        let source = self.languages[0].clone();
+        let source = source.as_str();
+        let catalogs = self.catalogs;
         let terms = self
             .spec
             .audiences
@@ -74,14 +251,31 @@ impl<'a> Checker<'a> {
             .iter()
             .find(|(k, _)| k.value == audience)
             .map(|(_, a)| &a.terms.0);
+        // A term's value is translated like any text; without a translation it is missing.
+        let mut untranslated_terms: Vec<Span> = Vec::new();
+        let mut translated_term = |v: &Sp<String>| -> String {
+            if lang == source {
+                return v.value.clone();
+            }
+            match catalogs
+                .and_then(|c| c.get(lang))
+                .and_then(|c| c.messages.get(&v.value))
+            {
+                Some((t, _)) => t.clone(),
+                None => {
+                    untranslated_terms.push(v.span);
+                    v.value.clone()
+                }
+            }
+        };
         let mut segments = Vec::new();
         let mut lit = String::new();
-        let s = template.value.as_str();
-        let raw = self.slice(template.span);
-        let base = raw.find(s).map(|i| template.span.start + i);
+        let s = value;
+        let raw = self.slice(span);
+        let base = raw.find(s).map(|i| span.start + i);
         let at = |start: usize, end: usize| match base {
-            Some(b) => Span::new(template.span.source, b + start, b + end),
-            None => template.span,
+            Some(b) => Span::new(span.source, b + start, b + end),
+            None => span,
         };
         let mut i = 0;
         while i < s.len() {
@@ -121,7 +315,7 @@ impl<'a> Checker<'a> {
                 } else {
                     let name = inner.trim();
                     match terms.and_then(|t| t.iter().find(|(k, _)| k.value == name)) {
-                        Some((_, v)) => lit.push_str(&v.value),
+                        Some((_, v)) => lit.push_str(&translated_term(v)),
                         None => {
                             let known: Vec<&str> = terms
                                 .map(|t| t.iter().map(|(k, _)| k.value.as_str()).collect())
@@ -153,9 +347,15 @@ impl<'a> Checker<'a> {
         if !lit.is_empty() || segments.is_empty() {
             segments.push(model::Segment::Literal { text: lit });
         }
-        model::Text {
-            segments: segments.into(),
+        if !untranslated_terms.is_empty() {
+            let spans = self.missing_translations.entry(lang.to_string()).or_default();
+            for span in untranslated_terms {
+                if !spans.contains(&span) {
+                    spans.push(span);
+                }
+            }
         }
+        segments
     }
 
     pub(super) fn pipe(
@@ -253,12 +453,8 @@ impl<'a> Checker<'a> {
             title: self.text(&spec.survey.title, &first, 0),
             version: spec.survey.version.value.clone(),
             description: spec.survey.description.as_ref().map(|d| self.text(d, &first, 0)),
-            language: spec
-                .survey
-                .language
-                .as_ref()
-                .map(|l| l.value.clone())
-                .unwrap_or_else(|| "en".into()),
+            // The source language: the first of `languages`, else `survey.language`, else en.
+            language: self.languages[0].clone(),
             resume_hours: spec.survey.resume_hours.as_ref().map(|h| h.value),
             missing_codes: self.missing_codes(),
             submit_url: spec.survey.submit_url.as_ref().map(|u| u.value.clone()),
@@ -524,6 +720,7 @@ impl<'a> Checker<'a> {
             variables,
             derived,
             instruments,
+            languages: self.languages.clone(),
             content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
         }
     }

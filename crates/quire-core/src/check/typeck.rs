@@ -107,7 +107,36 @@ impl<'a> Checker<'a> {
         position: usize,
         what: &'static str,
     ) -> Vec<(String, Condition)> {
+        let languages: Vec<&str> = self.languages.iter().skip(1).map(String::as_str).collect();
+        let by_language = match given {
+            spec::Text::PerAudience(m) => m.0.iter().any(|(k, _)| languages.contains(&k.value.as_str())),
+            _ => false,
+        };
         let groups: Vec<(&Sp<String>, Vec<String>)> = match given {
+            spec::Text::PerAudience(m) if by_language => {
+                let span = m.0.first().map(|(k, _)| k.span).unwrap_or_default();
+                self.push(
+                    Diagnostic::error(
+                        "translated-condition",
+                        format!("a {what} is not translated: it is the same in every language"),
+                    )
+                    .at(span, "per-language keys")
+                    .help("write the condition once (or once per audience); translate its wording with `ask_if_text`"),
+                );
+                return Vec::new();
+            }
+            spec::Text::PerLanguage(m) => {
+                let span = m.0.first().map(|(k, _)| k.span).unwrap_or_default();
+                self.push(
+                    Diagnostic::error(
+                        "translated-condition",
+                        format!("a {what} is not translated: it is the same in every language"),
+                    )
+                    .at(span, "per-language keys")
+                    .help("write the condition once (or once per audience); translate its wording with `ask_if_text`"),
+                );
+                return Vec::new();
+            }
             spec::Text::One(s) => vec![(s, audiences.to_vec())],
             spec::Text::PerAudience(map) => {
                 let explicit: Vec<&str> = map
@@ -1106,6 +1135,7 @@ fn label_matches(label: &spec::Text, value: &str) -> bool {
     match label {
         spec::Text::One(s) => s.value.eq_ignore_ascii_case(value),
         spec::Text::PerAudience(m) => m.0.iter().any(|(_, s)| s.value.eq_ignore_ascii_case(value)),
+        spec::Text::PerLanguage(m) => m.0.iter().any(|(_, t)| label_matches(t, value)),
     }
 }
 
