@@ -207,6 +207,10 @@ for (const audience of ["patient", "carer", "hcp"]) {
   check((await page.textContent("#title-consent")).includes("Am yr arolwg hwn"), "welsh: the first section is not in Welsh");
   check(await page.isChecked("#consent--yes") && await page.isChecked("#adult--yes"), "welsh: answers were lost switching to Welsh");
   check((await page.textContent("label[for='adult--yes']")).includes("Ie"), "welsh: options are not in Welsh");
+  check((await page.textContent("#next")).trim() === "Parhau", "welsh: the Continue button is not in Welsh");
+  await page.click("#next");
+  check((await page.textContent("#error-summary-title")).includes("Mae problem"), "welsh: the error summary is not in Welsh");
+  check((await page.textContent("#error-list")).includes("Dewiswch ateb i"), "welsh: the error messages are not in Welsh");
   await page.check("#uk--yes");
   await axe(page, "welsh form");
   await page.click('a[data-language="en-GB"]');

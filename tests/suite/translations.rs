@@ -234,7 +234,7 @@ fn translations_go_out_and_come_back_checked() {
     let placed = quire(&["translations", "import", "concord.yaml", "export.po"]);
     assert!(placed.status.success());
     assert!(
-        String::from_utf8_lossy(&placed.stderr).contains("49 of"),
+        String::from_utf8_lossy(&placed.stderr).contains("113 of 333"),
         "{}",
         String::from_utf8_lossy(&placed.stderr)
     );

@@ -50,6 +50,15 @@ pub fn form_file(model: &Questionnaire, lang: &str) -> String {
     }
 }
 
+/// Quire's own words for the form ([`quire_core::ui`]) in the model's language.
+fn ui_table(model: &Questionnaire) -> Json {
+    quire_core::ui::STRINGS
+        .iter()
+        .map(|(k, _)| (k.to_string(), Json::String(model.ui_text(k))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// A language's name in that language, for the switcher (the tag itself when not known).
 pub fn language_name(tag: &str) -> String {
     let base = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
@@ -226,6 +235,8 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "version": model.survey.version,
         "content_hash": model.content_hash,
         "language": model.survey.language,
+        // Quire's own words, in the form's language (English, or the model's translation).
+        "ui": ui_table(model),
         "audience": audience,
         // By survey, version and audience: a redeploy of the same version keeps answers in
         // progress (the form keeps those that still fit it).
@@ -292,6 +303,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
         model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),
+        ui => minijinja::Value::from(minijinja::value::Serde(ui_table(model))),
         languages => minijinja::Value::from(minijinja::value::Serde(if model.languages.len() > 1 {
             model.languages.iter().map(|l| json!({
                 "tag": l,

@@ -22,6 +22,23 @@ fn environment() -> minijinja::Environment<'static> {
     {
         env.set_syntax(syntax);
     }
+    // `{{ ui.page_of | slot(n) }}`: Quire's words with `{0}` filled in, escaped, the argument
+    // kept as it is when it is already markup (a resolved text).
+    env.add_filter("slot", |template: String, arg: minijinja::Value| -> minijinja::Value {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#x27;")
+        };
+        let filled = if arg.is_safe() {
+            arg.to_string()
+        } else {
+            esc(&arg.to_string())
+        };
+        minijinja::Value::from_safe_string(esc(&template).replace("{0}", &filled))
+    });
     env
 }
 

@@ -40,6 +40,7 @@ pub mod routing;
 pub mod source;
 pub mod spec;
 pub mod translate;
+pub mod ui;
 pub mod words;
 pub mod yaml;
 

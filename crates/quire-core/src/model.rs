@@ -31,6 +31,10 @@ pub struct Questionnaire {
     pub content_hash: String,
     /// The languages it is in, the source language first (`survey.language`).
     pub languages: Vec<String>,
+    /// Quire's own words in the web form ([`crate::ui`]), by language then key, for each
+    /// language that is not English.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ui: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -601,6 +605,15 @@ impl Questionnaire {
             }
         }
         m
+    }
+
+    /// Quire's words for `key` in the questionnaire's current language (`survey.language`).
+    pub fn ui_text(&self, key: &str) -> String {
+        self.ui
+            .get(&self.survey.language)
+            .and_then(|m| m.get(key))
+            .cloned()
+            .unwrap_or_else(|| crate::ui::english(key).to_string())
     }
 
     pub fn instrument(&self, audience: &str) -> Option<&Instrument> {

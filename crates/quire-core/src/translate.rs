@@ -426,6 +426,30 @@ pub fn messages(spec: &Spec, sources: &Sources, language: &str) -> Vec<(String, 
     out
 }
 
+/// Quire's own words for the web form, as PO messages (after the spec's texts in an export).
+fn ui_entries(known: Option<&Catalog>) -> Vec<Entry> {
+    crate::ui::STRINGS
+        .iter()
+        .map(|(key, english)| Entry {
+            context: Some("quire".into()),
+            id: english.to_string(),
+            text: known
+                .and_then(|c| c.messages.get(*english))
+                .map(|(t, _)| t.clone())
+                .unwrap_or_default(),
+            notes: vec![format!(
+                "Quire's own words in the web form ({key}).{}",
+                if crate::ui::slots(english).is_empty() {
+                    ""
+                } else {
+                    " Keep each {0}, {1}: the form fills them in."
+                }
+            )],
+            ..Entry::default()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +534,10 @@ pub fn export(read: &crate::Read, language: &str) -> Result<String, String> {
             ..Entry::default()
         })
         .collect();
+    let mut entries = entries;
+    if crate::ui::needs_translation(language) {
+        entries.extend(ui_entries(known));
+    }
     let project = format!("{} {}", spec.survey.id.value, spec.survey.version.value);
     Ok(write(language, &project, &entries))
 }
@@ -538,7 +566,13 @@ pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, 
     }
     let line_of = |offset: usize| po[..offset.min(po.len())].matches('\n').count() + 1;
     let given = parse(po).map_err(|((s, _), m)| format!("line {}: {m}", line_of(s)))?;
-    let current = messages(spec, &read.sources, language);
+    let mut current = messages(spec, &read.sources, language);
+    let ui: Vec<Entry> = if crate::ui::needs_translation(language) {
+        ui_entries(None)
+    } else {
+        Vec::new()
+    };
+    current.extend(ui.iter().map(|e| (e.id.clone(), String::new(), None)));
     let mut out = Imported {
         total: current.len(),
         ..Imported::default()
@@ -548,6 +582,13 @@ pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, 
         if !current.iter().any(|(id, _, _)| *id == e.id) {
             out.obsolete.push((line_of(e.span.0), e.id.clone()));
             continue;
+        }
+        let slots_differ = ui.iter().any(|u| u.id == e.id) && crate::ui::slots(&e.id) != crate::ui::slots(&e.text);
+        if !e.text.is_empty() && slots_differ {
+            out.errors.push((
+                line_of(e.span.0),
+                format!("the translation of “{}” must keep its {{0}}-style slots", e.id),
+            ));
         }
         if !e.text.is_empty() && placeholders(&e.id) != placeholders(&e.text) {
             out.errors.push((
@@ -574,11 +615,16 @@ pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, 
             if !text.is_empty() {
                 out.translated += 1;
             }
+            let ui_entry = ui.iter().find(|u| u.id == id);
             Entry {
                 fuzzy: given.is_some_and(|e| e.fuzzy),
                 text,
-                references: at.split(' ').map(str::to_string).collect(),
-                notes: given.map(|e| e.notes.clone()).unwrap_or_default(),
+                references: at.split(' ').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+                notes: ui_entry
+                    .map(|u| u.notes.clone())
+                    .or_else(|| given.map(|e| e.notes.clone()))
+                    .unwrap_or_default(),
+                context: ui_entry.and_then(|u| u.context.clone()),
                 id,
                 ..Entry::default()
             }

@@ -22,6 +22,11 @@
   // today() in conditions: the day this response was started (quire-core/src/data/records.rs).
   Object.defineProperty(model, "today", { get: function () { return typeof state.started_at === "string" ? state.started_at.slice(0, 10) : null; } });
   var key = model.storage_key;
+  // Quire's own words in the form's language (quire-core/src/ui.rs): `{0}`, `{1}` filled in.
+  function t(name) {
+    var args = arguments, s = (model.ui && model.ui[name]) || name;
+    return s.replace(/\{(\d)\}/g, function (m, i) { return String(args[+i + 1]); });
+  }
   var resumeMs = (model.resume_hours || 0) * 3600 * 1000;
 
     function byId(id) { return document.getElementById(id); }
@@ -100,14 +105,14 @@
     var unsent = s.stage === "end" && !s.sent && model.submit_url;
     if (resumeMs && Date.now() - s.saved_at > resumeMs && !unsent) {
       forget();
-      notice("Your saved answers were more than " + model.resume_hours + " hours old, so they have been cleared. Please start again.");
+      notice(t("saved_expired", model.resume_hours));
       return;
     }
     var dropped = fit(s);
     var fresh = newState();
     Object.keys(fresh).forEach(function (k) { if (s[k] === undefined || s[k] === null) s[k] = fresh[k]; });
     state = s;
-    if (dropped.length) notice("This questionnaire has changed since you started. Your answers to " + dropped.join(", ") + " no longer fit it and were removed; please check them again.");
+    if (dropped.length) notice(t("changed", dropped.join(", ")));
   }
 
   // ---- Inputs <-> answers ------------------------------------------------------------------
@@ -224,20 +229,20 @@
       var answered = q.variables.some(function (v) { return Quire.normalised(state.raw[v]) !== null; });
       var all = q.variables.every(function (v) { return Quire.normalised(state.raw[v]) !== null; });
       var a = state.raw[q.variables[0]];
-      if (q.required && !all) msg = q.kind === "multiple" || q.kind === "single" ? "Select an answer to " + named(id) : q.kind === "grid" ? "Answer every row of " + named(id) : "Enter an answer to " + named(id);
+      if (q.required && !all) msg = t(q.kind === "multiple" || q.kind === "single" ? "select_answer" : q.kind === "grid" ? "answer_rows" : "enter_answer", named(id));
       else if (answered && (q.kind === "integer" || q.kind === "decimal")) {
-        if (typeof a === "string" && a.indexOf(",") >= 0) msg = "Use a full stop for decimals in " + q.number + ", like 2.5: a comma here is not a decimal point";
-        else if (typeof a === "string" && /e/i.test(a)) msg = "Write " + q.number + " out in digits, like 1000";
-        else if (typeof a !== "number" || (q.kind === "integer" && !Number.isInteger(a))) msg = q.kind === "integer" ? "Enter a whole number at " + q.number + ", like 12" : "Enter a number at " + q.number + ", like 2.5";
-        else if (q.min !== null && a < q.min) msg = "Enter a number of at least " + q.min;
-        else if (q.max !== null && a > q.max) msg = "Enter a number no more than " + q.max;
-        else if (q.decimals !== null && q.kind === "decimal" && (String(a).split(".")[1] || "").length > q.decimals) msg = "Enter at most " + q.decimals + " decimal places";
-      } else if (answered && q.kind === "date" && !realDate(a)) msg = "Enter a real date at " + q.number + ", with a four-digit year, like 27 3 2019";
-      else if (answered && q.max_length && typeof a === "string" && a.length > q.max_length) msg = "Enter at most " + q.max_length + " characters";
+        if (typeof a === "string" && a.indexOf(",") >= 0) msg = t("decimal_comma", q.number);
+        else if (typeof a === "string" && /e/i.test(a)) msg = t("exponent", q.number);
+        else if (typeof a !== "number" || (q.kind === "integer" && !Number.isInteger(a))) msg = t(q.kind === "integer" ? "whole_number" : "number", q.number);
+        else if (q.min !== null && a < q.min) msg = t("at_least", q.min);
+        else if (q.max !== null && a > q.max) msg = t("at_most", q.max);
+        else if (q.decimals !== null && q.kind === "decimal" && (String(a).split(".")[1] || "").length > q.decimals) msg = t("decimals", q.decimals);
+      } else if (answered && q.kind === "date" && !realDate(a)) msg = t("date", q.number);
+      else if (answered && q.max_length && typeof a === "string" && a.length > q.max_length) msg = t("max_length", q.max_length);
       else if (answered && q.kind === "multiple") {
         var n = Array.isArray(a) ? a.length : 0;
-        if (q.min_selected && n < q.min_selected) msg = "Select at least " + q.min_selected;
-        else if (q.max_selected && n > q.max_selected) msg = "Select no more than " + q.max_selected;
+        if (q.min_selected && n < q.min_selected) msg = t("min_selected", q.min_selected);
+        else if (q.max_selected && n > q.max_selected) msg = t("max_selected", q.max_selected);
       }
       var warning = false;
       if (!msg && answered) {
@@ -249,7 +254,7 @@
       }
       var err = byId("error-" + id);
       err.hidden = !msg;
-      err.textContent = msg ? (warning ? "Please check: " : "Error: ") + msg : "";
+      err.textContent = msg ? t(warning ? "check_prefix" : "error_prefix", msg) : "";
       el.classList.toggle("has-error", !!msg && !warning);
       el.classList.toggle("has-warning", warning);
       if (msg) {
@@ -272,7 +277,7 @@
   function showSummary(list) {
     var box = byId("error-summary"), ul = byId("error-list");
     var soft = list.length > 0 && list.every(function (p) { return p.warning; });
-    byId("error-summary-title").textContent = soft ? "Please check your answers" : "There is a problem";
+    byId("error-summary-title").textContent = t(soft ? "please_check_answers" : "problem");
     byId("warning-help").hidden = !soft;
     box.classList.toggle("warning-summary", soft);
     ul.textContent = "";
@@ -296,17 +301,17 @@
     end.hidden = state.stage !== "end";
     byId("back").hidden = state.stage === "end" || (state.stage === "pages" && firstVisible() === state.page);
     byId("next").hidden = state.stage === "end";
-    byId("next").textContent = state.stage === "review" ? (model.submit_url ? "Send my answers" : "Finish") : "Continue";
+    byId("next").textContent = t(state.stage === "review" ? (model.submit_url ? "send" : "finish") : "continue");
     var visible = pages.map(function (_, i) { return i; }).filter(pageVisible);
     var at = state.stage === "pages" ? visible.indexOf(state.page) + 1 : visible.length;
-    byId("progress-text").textContent = state.stage === "pages" ? "Page " + at + " of " + visible.length : state.stage === "review" ? "Check your answers" : "Finished";
+    byId("progress-text").textContent = state.stage === "pages" ? t("page_of", at, visible.length) : t(state.stage === "review" ? "check_answers" : "finished");
     byId("progress").value = visible.length ? at / visible.length : 1;
   }
   // Browser Back and Forward move between the form's pages, and each page has its own title.
   var baseTitle = document.title;
   function where() { return state.stage === "pages" ? "page-" + state.page : state.stage; }
   function heading() { var h = document.querySelector("section.page:not([hidden]) h1"); return h ? h.textContent.trim() : ""; }
-  function retitle(errors, soft) { document.title = (errors ? (soft ? "Check: " : "Error: ") : "") + heading() + " – " + baseTitle; }
+  function retitle(errors, soft) { var h = heading() + " – " + baseTitle; document.title = errors ? t(soft ? "title_check" : "error_prefix", h) : h; }
   // Served by `quire serve`: the response so far is saved on the server at each page, and
   // the respondent gets a code to continue on another device within the resume window.
   var partialTimer = null;
@@ -330,7 +335,7 @@
     var n = byId("resume-note");
     if (!state.resume_code || !model.server) { n.hidden = true; return; }
     var link = location.origin + model.server.form + "?resume=" + encodeURIComponent(state.resume_code);
-    n.textContent = "To continue on another device" + (model.resume_hours ? " within " + model.resume_hours + " hours" : "") + ", use the code " + state.resume_code + " or the link " + link + ".";
+    n.textContent = model.resume_hours ? t("resume_code_within", model.resume_hours, state.resume_code, link) : t("resume_code", state.resume_code, link);
     n.hidden = false;
   }
   function navigated() {
@@ -360,7 +365,7 @@
   function focusHeading() { var h = document.querySelector("section.page:not([hidden]) h1"); if (h) { h.tabIndex = -1; h.focus(); } }
   function answerText(q, v) {
     var a = state.raw[v];
-    if (a === null || a === undefined || (Array.isArray(a) && !a.length)) return "Not answered";
+    if (a === null || a === undefined || (Array.isArray(a) && !a.length)) return t("not_answered");
     var other = state.raw[q + "_other"];
     var opts = model.questions[q].options;
     var withOther = function (x) {
@@ -403,8 +408,8 @@
         dd.textContent = answerText(id, v);
         b.type = "button";
         b.className = "link";
-        b.textContent = "Change";
-        b.setAttribute("aria-label", "Change your answer to " + dt.textContent);
+        b.textContent = t("change");
+        b.setAttribute("aria-label", t("change_aria", dt.textContent));
         b.addEventListener("click", function () {
           state.stage = "pages";
           state.page = q.page;
@@ -477,7 +482,7 @@
     sending = true;
     clearTimeout(retryTimer);
     var status = byId("submit-status"), retry = byId("retry");
-    status.textContent = "Sending your answers…";
+    status.textContent = t("sending");
     retry.disabled = true;
     var ctrl = window.AbortController ? new AbortController() : null;
     var seconds = model.submit_timeout_s || 30;
@@ -493,8 +498,8 @@
       .then(function (r) {
         if (!(r.ok || r.status === 409)) throw new Error("the server answered " + r.status);
         state.sent = true;
-        setHeading("Thank you");
-        status.textContent = "Your answers have been sent. Thank you.";
+        setHeading(t("thank_you"));
+        status.textContent = t("sent");
         retry.hidden = true;
         byId("start-new").hidden = false;
         // Acknowledged: nothing stays behind on a shared device.
@@ -502,8 +507,8 @@
       })
       .catch(function (e) {
         var why = e && e.name === "AbortError" ? "no answer from the server in " + seconds + " seconds" : e.message;
-        setHeading("Your answers are not sent yet");
-        status.textContent = "Your answers could not be sent (" + why + "). They are kept in this browser: try again, or download them.";
+        setHeading(t("not_sent"));
+        status.textContent = t("send_failed", why);
         retry.hidden = false;
         attempts += 1;
         retryTimer = setTimeout(submit, Math.min(300, 5 * Math.pow(3, attempts - 1)) * 1000);
@@ -572,17 +577,17 @@
     byId("start-new").hidden = true;
     byId("retry").hidden = true;
     byId("submit-status").textContent = "";
-    setHeading(model.submit_url ? "Your answers are not sent yet" : "Your answers are complete");
+    setHeading(t(model.submit_url ? "not_sent" : "complete"));
     state.page = firstVisible();
     materialize(state.page);
     refresh(); show(); focusHeading();
   }
   byId("clear").addEventListener("click", function () {
-    if (!window.confirm("Clear all your answers? This cannot be undone.")) return;
+    if (!window.confirm(t("confirm_clear"))) return;
     restart();
   });
   byId("start-new").addEventListener("click", function () {
-    if (!state.sent && !window.confirm("Start a new response? These answers are cleared from this browser: download them first if you need them.")) return;
+    if (!state.sent && !window.confirm(t("confirm_new"))) return;
     restart();
   });
   function fileName(ext) { return model.survey + "-" + state.respondent + "." + ext; }
@@ -641,10 +646,10 @@
         materialize(state.page);
         if (state.stage === "review") buildReview();
         refresh(); show(); showResume(); retitle(false);
-        notice("Welcome back: your answers so far are restored.");
+        notice(t("welcome_back"));
       })
       .catch(function (e) {
-        notice(e.message === "expired" ? "This code has expired: the time to continue your answers has passed. Please start again." : "No answers were found for this code. Please check it, or start again.");
+        notice(t(e.message === "expired" ? "code_expired" : "code_unknown"));
       });
   }
   try {
@@ -661,7 +666,7 @@
     endMessage();
     // Finished but not sent (a failed POST, then a reload): say so, and send again.
     if (model.submit_url && !state.sent) {
-      byId("submit-status").textContent = "Your answers have not been sent yet. They are kept in this browser: try again, or download them.";
+      byId("submit-status").textContent = t("not_sent_kept");
       byId("retry").hidden = false;
       submit();
     } else if (!model.submit_url) byId("start-new").hidden = false;

@@ -76,6 +76,73 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Quire's own words for the form in each declared language that is not English, from
+    /// its PO file; those without a translation are reported (and stay English).
+    fn ui_strings(&mut self) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        if self.spec.languages.is_empty() {
+            return out;
+        }
+        for lang in self.languages.clone() {
+            if !crate::ui::needs_translation(&lang) {
+                continue;
+            }
+            let catalog = self.catalogs.and_then(|c| c.get(&lang));
+            let mut words = std::collections::BTreeMap::new();
+            let mut missing = 0;
+            for (key, english) in crate::ui::STRINGS {
+                match catalog.and_then(|c| c.messages.get(*english)) {
+                    Some((t, at)) => {
+                        if crate::ui::slots(t) != crate::ui::slots(english) {
+                            self.push_once(
+                                Diagnostic::error(
+                                    "translation-placeholders",
+                                    format!("the `{lang}` translation of “{english}” must keep its {{0}}-style slots"),
+                                )
+                                .at(*at, "different slots")
+                                .help(
+                                    "the form fills each `{0}`, `{1}` in (a question number, a count): keep every one",
+                                ),
+                            );
+                        }
+                        words.insert(key.to_string(), t.clone());
+                    }
+                    None => {
+                        missing += 1;
+                        words.insert(key.to_string(), english.to_string());
+                    }
+                }
+            }
+            if missing > 0 {
+                let span = self
+                    .spec
+                    .languages
+                    .iter()
+                    .find(|l| l.value == lang)
+                    .map(|l| l.span)
+                    .unwrap_or_default();
+                let message = format!(
+                    "{missing} of Quire's {} own words for the web form (“Continue”, “There is a problem”, …) have no `{lang}` translation",
+                    crate::ui::STRINGS.len()
+                );
+                let help = format!(
+                    "translate them in the `{lang}` PO file: `quire translations export SPEC --to {lang}` lists them after the spec's texts"
+                );
+                self.push(if self.allow_missing_translations {
+                    Diagnostic::warning("missing-translation", format!("{message}; they stay in English"))
+                        .at(span, "the form's own words")
+                        .help(help)
+                } else {
+                    Diagnostic::error("missing-translation", message)
+                        .at(span, "the form's own words")
+                        .help(format!("{help}; or build with `--allow-missing-translations`"))
+                });
+            }
+            out.insert(lang, words);
+        }
+        out
+    }
+
     /// The words of a text in `lang` for `audience`, and where they are written: the
     /// source language as the spec gives it; another language inline or from its PO file.
     /// `report`: diagnose the text's keys (done once, for the source language).
@@ -721,6 +788,7 @@ impl<'a> Checker<'a> {
             derived,
             instruments,
             languages: self.languages.clone(),
+            ui: self.ui_strings(),
             content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
         }
     }

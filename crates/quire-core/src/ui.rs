@@ -1,0 +1,164 @@
+//! Quire's own words in the web form (buttons, errors, notices), in English, by key.
+//!
+//! In a questionnaire with `languages`, each of them is translated like a spec's texts: the
+//! English is the PO `msgid` (`quire translations export` lists them after the spec's texts),
+//! `{0}`, `{1}` stand for what the form fills in (a question number, a count), and a missing
+//! translation is reported with the others. The checker resolves them into the model
+//! ([`crate::model::Questionnaire::ui`]); the form reads them from there.
+
+/// (key, English). `{n}` is filled in by the form, and must be kept by a translation.
+pub const STRINGS: &[(&str, &str)] = &[
+    ("skip", "Skip to the questions"),
+    ("language", "Language"),
+    ("problem", "There is a problem"),
+    ("please_check_answers", "Please check your answers"),
+    ("warning_help", "If your answer is right, select Continue again."),
+    ("please_specify", "Please specify"),
+    ("optional", "(optional)"),
+    ("required", "(required)"),
+    (
+        "pilot_feedback",
+        "Was anything on this page unclear or hard to answer? (optional)",
+    ),
+    ("review_before_sending", "Check your answers before sending them"),
+    ("check_answers", "Check your answers"),
+    ("not_sent", "Your answers are not sent yet"),
+    ("complete", "Your answers are complete"),
+    (
+        "kept_here",
+        "This form does not send your answers anywhere. Download them and keep the file.",
+    ),
+    (
+        "return_to",
+        "This form does not send your answers anywhere. Download them and return the file to {0}.",
+    ),
+    ("download_json", "Download my answers (JSON)"),
+    ("download_csv", "Download my answers (CSV)"),
+    ("retry", "Try sending again"),
+    ("start_new", "Start a new response"),
+    ("change_screen", "Change your answer"),
+    ("back", "Back"),
+    ("continue", "Continue"),
+    ("clear", "Clear my answers"),
+    ("saved", "Your answers are saved in this browser as you go."),
+    (
+        "saved_resume",
+        "Your answers are saved in this browser as you go: you can stop at any time and come back within {0} hours to finish where you left off.",
+    ),
+    (
+        "storage_note",
+        "This browser is not saving your answers (private browsing, or its storage is full): please finish in one sitting, or download your answers at the end.",
+    ),
+    (
+        "saved_expired",
+        "Your saved answers were more than {0} hours old, so they have been cleared. Please start again.",
+    ),
+    (
+        "changed",
+        "This questionnaire has changed since you started. Your answers to {0} no longer fit it and were removed; please check them again.",
+    ),
+    ("select_answer", "Select an answer to {0}"),
+    ("answer_rows", "Answer every row of {0}"),
+    ("enter_answer", "Enter an answer to {0}"),
+    (
+        "decimal_comma",
+        "Use a full stop for decimals in {0}, like 2.5: a comma here is not a decimal point",
+    ),
+    ("exponent", "Write {0} out in digits, like 1000"),
+    ("whole_number", "Enter a whole number at {0}, like 12"),
+    ("number", "Enter a number at {0}, like 2.5"),
+    ("at_least", "Enter a number of at least {0}"),
+    ("at_most", "Enter a number no more than {0}"),
+    ("decimals", "Enter at most {0} decimal places"),
+    (
+        "date",
+        "Enter a real date at {0}, with a four-digit year, like 27 3 2019",
+    ),
+    ("max_length", "Enter at most {0} characters"),
+    ("min_selected", "Select at least {0}"),
+    ("max_selected", "Select no more than {0}"),
+    ("check_prefix", "Please check: {0}"),
+    ("error_prefix", "Error: {0}"),
+    ("title_check", "Check: {0}"),
+    ("send", "Send my answers"),
+    ("finish", "Finish"),
+    ("page_of", "Page {0} of {1}"),
+    ("finished", "Finished"),
+    (
+        "resume_code",
+        "To continue on another device, use the code {0} or the link {1}.",
+    ),
+    (
+        "resume_code_within",
+        "To continue on another device within {0} hours, use the code {1} or the link {2}.",
+    ),
+    ("not_answered", "Not answered"),
+    ("change", "Change"),
+    ("change_aria", "Change your answer to {0}"),
+    ("sending", "Sending your answers…"),
+    ("thank_you", "Thank you"),
+    ("sent", "Your answers have been sent. Thank you."),
+    (
+        "send_failed",
+        "Your answers could not be sent ({0}). They are kept in this browser: try again, or download them.",
+    ),
+    (
+        "not_sent_kept",
+        "Your answers have not been sent yet. They are kept in this browser: try again, or download them.",
+    ),
+    ("confirm_clear", "Clear all your answers? This cannot be undone."),
+    (
+        "confirm_new",
+        "Start a new response? These answers are cleared from this browser: download them first if you need them.",
+    ),
+    ("welcome_back", "Welcome back: your answers so far are restored."),
+    (
+        "code_expired",
+        "This code has expired: the time to continue your answers has passed. Please start again.",
+    ),
+    (
+        "code_unknown",
+        "No answers were found for this code. Please check it, or start again.",
+    ),
+];
+
+/// The English of a key ("" for an unknown one).
+pub fn english(key: &str) -> &'static str {
+    STRINGS.iter().find(|(k, _)| *k == key).map(|(_, e)| *e).unwrap_or("")
+}
+
+/// The `{n}` slots a string uses.
+pub fn slots(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .match_indices('{')
+        .filter_map(|(i, _)| {
+            let rest = &s[i + 1..];
+            let end = rest.find('}')?;
+            let n = &rest[..end];
+            (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| n.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether a language's form needs Quire's words translated (English needs nothing).
+pub fn needs_translation(lang: &str) -> bool {
+    !lang.split('-').next().unwrap_or(lang).eq_ignore_ascii_case("en")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_slots_are_numbered() {
+        let mut keys: Vec<&str> = STRINGS.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), STRINGS.len());
+        assert_eq!(slots("Page {0} of {1}"), ["0", "1"]);
+        assert!(slots("Continue").is_empty());
+        assert!(needs_translation("cy") && !needs_translation("en-GB"));
+    }
+}
