@@ -833,7 +833,13 @@ fn pdfs(
 /// Whether a paper file (`<audience>-<edition>.typ`) is of an edition asked for (all, when
 /// none was).
 fn wanted(name: &str, editions: &[&str]) -> bool {
-    editions.is_empty() || editions.iter().any(|e| name.ends_with(&format!("-{e}.typ")))
+    // `<audience>-<edition>.typ`, or `<audience>-<edition>.<language>.typ`.
+    let stem = name.strip_suffix(".typ").unwrap_or(name);
+    editions.is_empty()
+        || editions.iter().any(|e| {
+            let edition = format!("-{e}");
+            stem.ends_with(&edition) || stem.rsplit_once('.').is_some_and(|(s, _)| s.ends_with(&edition))
+        })
 }
 
 fn ir_json(model: &Questionnaire) -> Vec<u8> {

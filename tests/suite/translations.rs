@@ -150,6 +150,16 @@ fn the_welsh_flagship_builds_to_every_target_in_both_languages() {
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(text.contains("Ydych chi'n 18 oed neu'n hŷn?"), "{text}");
         assert!(text.contains("Gwybodaeth i gyfranogwyr"));
+        // Quire's own words on paper, and a screening rule worded in Welsh.
+        assert!(
+            text.contains("Sut i lenwi'r holiadur hwn") && text.contains("Ticiwch un blwch"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Os ydych chi heb ateb “Ie” yn Q2, stopiwch yma."),
+            "{text}"
+        );
+        assert!(text.contains("Tudalen 1 o"), "{text}");
     }
     // The codebook carries each language's wording; DDI marks it with xml:lang, valid.
     let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
@@ -234,7 +244,7 @@ fn translations_go_out_and_come_back_checked() {
     let placed = quire(&["translations", "import", "concord.yaml", "export.po"]);
     assert!(placed.status.success());
     assert!(
-        String::from_utf8_lossy(&placed.stderr).contains("113 of 333"),
+        String::from_utf8_lossy(&placed.stderr).contains("184 of 404"),
         "{}",
         String::from_utf8_lossy(&placed.stderr)
     );

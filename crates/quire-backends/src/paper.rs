@@ -143,20 +143,29 @@ pub fn document_with(
         model.survey.id,
         model.survey.version
     );
+    let edition_title = match edition {
+        Edition::SelfCompletion => model.ui_text("p_questionnaire"),
+        _ => edition.title().to_string(),
+    };
     let edition_label = if model.audiences.len() > 1 {
-        format!("{}: {group}", edition.title())
+        format!("{edition_title}: {group}")
     } else {
-        edition.title().to_string()
+        edition_title.clone()
     };
     let _ = writeln!(
         d,
-        "#show: setup.with(title: {}, version: {}, hash: {}, edition: {}, paper: {}, lang: {})\n",
+        "#show: setup.with(title: {}, version: {}, hash: {}, edition: {}, paper: {}, lang: {}, version-line: {}, page-label: {})\n",
         s(&title),
         s(&model.survey.version),
         s(&model.content_hash),
         s(&edition_label),
         s(if paper == Paper::A4 { "a4" } else { "us-letter" }),
-        s(&typst_lang(&model.survey.language))
+        s(&typst_lang(&model.survey.language)),
+        s(&quire_core::words::fill(
+            &model.ui_text("p_version"),
+            &[&model.survey.version, &model.content_hash]
+        )),
+        s(&model.ui_text("p_page"))
     );
     cover(&mut d, model, edition, group, &title);
     if let Some(diff) = since.filter(|_| edition != Edition::SelfCompletion) {
@@ -173,10 +182,7 @@ pub fn document_with(
                     "ASK THIS SECTION ONLY IF THE RESPONDENT {}. OTHERWISE GO TO THE NEXT SECTION.",
                     words.condition(c).to_uppercase()
                 ),
-                _ => format!(
-                    "Answer this section only if you {}. Otherwise go to the next section.",
-                    words.condition(c)
-                ),
+                _ => words.tr("p_section_only_if", &[&words.condition(c)]),
             };
             let _ = writeln!(d, "#routing({})", s(&filter));
         }
@@ -219,11 +225,7 @@ pub fn document_with(
                             words.condition(end_if).to_uppercase(),
                             message.plain().trim()
                         ),
-                        _ => format!(
-                            "If you {}, please stop here. {}",
-                            words.condition(end_if),
-                            message.plain().trim()
-                        ),
+                        _ => words.tr("p_stop", &[&words.condition(end_if), message.plain().trim()]),
                     };
                     let _ = writeln!(d, "#routing({})", s(&stop));
                 }
@@ -250,6 +252,7 @@ pub fn document_with(
     if edition != Edition::SelfCompletion {
         scoring(&mut d, model, &instrument.audience, &words);
     }
+    let thanks = model.ui_text("p_thanks");
     let _ = writeln!(
         d,
         "\n#v(1.5em)\n#align(center, text(weight: \"bold\", {}))",
@@ -257,8 +260,7 @@ pub fn document_with(
             Edition::Interviewer => "END OF INTERVIEW. THANK THE RESPONDENT.",
             Edition::ThinkAloud =>
                 "End of the questionnaire. Ask for any last comments on the questionnaire as a whole.",
-            Edition::SelfCompletion =>
-                "Thank you for completing this questionnaire. Please return it in the envelope provided.",
+            Edition::SelfCompletion => &thanks,
         })
     );
     d
@@ -395,7 +397,13 @@ fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, t
         d,
         "#align(center)[#v(2em) #text(20pt, weight: \"bold\", {}) #v(0.3em) #text(13pt, {})]",
         s(title),
-        s(&format!("{} · {group}", edition.title()))
+        s(&format!(
+            "{} · {group}",
+            match edition {
+                Edition::SelfCompletion => model.ui_text("p_questionnaire"),
+                _ => edition.title().to_string(),
+            }
+        ))
     );
     if let Some(desc) = &model.survey.description {
         let _ = writeln!(d, "#v(1em)\n#par({})", t(desc));
@@ -405,22 +413,22 @@ fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, t
             let _ = writeln!(
                 d,
                 "#v(1em)\n#block(stroke: 0.7pt, inset: 8pt, width: 100%)[#text(weight: \"bold\", {})\n#list({}, {}, {}, {})]",
-                s("How to fill in this questionnaire"),
-                s("Use a black or blue pen. Tick one box like this: ☒ unless the question says you can tick more."),
-                s("If you tick the wrong box, fill it in completely and tick the right one."),
-                s("Some questions are not for everyone: follow the instructions in bold, such as “Go to Q5”."),
-                s("There are no right or wrong answers. If you would rather not answer a question, leave it blank."),
+                s(&model.ui_text("p_how_to")),
+                s(&model.ui_text("p_pen")),
+                s(&model.ui_text("p_wrong_box")),
+                s(&model.ui_text("p_not_everyone")),
+                s(&model.ui_text("p_no_wrong")),
             );
             let _ = writeln!(
                 d,
-                "#v(1em)\n#align(right)[{} #h(0.5em) #number-boxes(8)]",
-                s("Respondent ID")
+                "#v(1em)\n#align(right)[#{} #h(0.5em) #number-boxes(8)]",
+                s(&model.ui_text("p_respondent_id"))
             );
         }
         Edition::Interviewer => {
             let _ = writeln!(
                 d,
-                "#v(1em)\n#block(stroke: 0.7pt, inset: 8pt, width: 100%)[#read-out({}) read the text in bold aloud, word for word. #interviewer({}) are for you only. Code the answer given; #interviewer({}) means the options are not read aloud.]\n#v(1em)\n{} #number-boxes(8) #h(2em) {} #number-boxes(8)",
+                "#v(1em)\n#block(stroke: 0.7pt, inset: 8pt, width: 100%)[#read-out({}) read the text in bold aloud, word for word. #interviewer({}) are for you only. Code the answer given; #interviewer({}) means the options are not read aloud.]\n#v(1em)\n#{} #number-boxes(8) #h(2em) #{} #number-boxes(8)",
                 s("Bold text:"),
                 s("Small capitals"),
                 s("Do not read out"),
@@ -473,7 +481,7 @@ fn cover(d: &mut String, model: &Questionnaire, edition: Edition, group: &str, t
                 let _ = writeln!(
                     d,
                     "#v(0.5em)\n#definitions({}, ({},))",
-                    s("Definitions used in the questionnaire"),
+                    s(&model.ui_text("p_definitions")),
                     defs.join(", ")
                 );
             }
@@ -490,7 +498,7 @@ fn shown_if(d: &mut String, condition: Option<&Condition>, edition: Edition, wor
             "READ OUT THE FOLLOWING ONLY IF THE RESPONDENT {}",
             words.condition(c).to_uppercase()
         ),
-        _ => format!("Read the following only if you {}.", words.condition(c)),
+        _ => words.tr("p_read_only_if", &[&words.condition(c)]),
     };
     let _ = writeln!(d, "#routing({})", s(&text));
 }
@@ -512,13 +520,13 @@ fn too_long_for_a_page(q: &Question) -> bool {
 }
 
 /// Where an answer that skips questions leads, as printed beside it.
-fn goto(next: &Next, edition: Edition) -> String {
+fn goto(next: &Next, edition: Edition, words: &Words) -> String {
     let text = match (next, edition) {
         (Next::Question { number, .. }, Edition::Interviewer) => format!("GO TO {number}"),
-        (Next::Question { number, .. }, _) => format!("Go to {number}"),
+        (Next::Question { number, .. }, _) => words.tr("p_go_to", &[number]),
         (Next::End { .. }, Edition::Interviewer) => "END THE INTERVIEW".to_string(),
-        (Next::End { screen: Some(_) }, _) => "Stop here".to_string(),
-        (Next::End { screen: None }, _) => "Go to the end".to_string(),
+        (Next::End { screen: Some(_) }, _) => words.tr("p_stop_here", &[]),
+        (Next::End { screen: None }, _) => words.tr("p_go_to_end", &[]),
     };
     s(&text)
 }
@@ -535,20 +543,15 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         .map(|t| t.plain().trim().trim_end_matches('.').to_string());
     let filter = match (&q.ask_if, &own, edition) {
         (None, _, _) => "none".to_string(),
-        (Some(_), Some(w), Edition::SelfCompletion | Edition::ThinkAloud) => s(&format!(
-            "Answer {} only {w}. Otherwise go to the next question.",
-            q.number
-        )),
+        (Some(_), Some(w), Edition::SelfCompletion | Edition::ThinkAloud) => {
+            s(&words.tr("p_answer_only", &[&q.number, w]))
+        }
         (Some(c), _, Edition::Interviewer) => s(&format!(
             "ASK {} ONLY IF THE RESPONDENT {}",
             q.number,
             words.condition(c).to_uppercase()
         )),
-        (Some(c), None, _) => s(&format!(
-            "Answer {} only if you {}. Otherwise go to the next question.",
-            q.number,
-            words.condition(c)
-        )),
+        (Some(c), None, _) => s(&words.tr("p_answer_only_if", &[&q.number, &words.condition(c)])),
     };
     let how = match (q.kind, edition) {
         (QuestionType::Single, Edition::Interviewer) => "Code one".to_string(),
@@ -556,14 +559,14 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
             Some(m) => format!("Code up to {m}"),
             None => "Code all that apply".to_string(),
         },
-        (QuestionType::Single, _) => "Tick one box".to_string(),
+        (QuestionType::Single, _) => words.tr("p_tick_one", &[]),
         (QuestionType::Multiple, _) => match (q.min_selected, q.max_selected) {
-            (Some(a), Some(b)) if a == b => format!("Tick {a} boxes"),
-            (_, Some(m)) => format!("Tick up to {m} boxes"),
-            _ => "Tick all that apply".to_string(),
+            (Some(a), Some(b)) if a == b => words.tr("p_tick_n", &[&a.to_string()]),
+            (_, Some(m)) => words.tr("p_tick_up_to", &[&m.to_string()]),
+            _ => words.tr("p_tick_all", &[]),
         },
         (QuestionType::Grid, Edition::Interviewer) => "Code one for each row".to_string(),
-        (QuestionType::Grid, _) => "Tick one box in each row".to_string(),
+        (QuestionType::Grid, _) => words.tr("p_tick_rows", &[]),
         (QuestionType::Integer | QuestionType::Decimal, Edition::Interviewer) => match (q.min, q.max) {
             (Some(a), Some(b)) => format!(
                 "Record the number ({} to {})",
@@ -577,15 +580,14 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
             "Record the answer word for word".to_string()
         }
         (QuestionType::Integer | QuestionType::Decimal, _) => match (q.min, q.max) {
-            (Some(a), Some(b)) => format!(
-                "Write a number from {} to {}",
-                quire_core::expr::format_number(a),
-                quire_core::expr::format_number(b)
+            (Some(a), Some(b)) => words.tr(
+                "p_number_range",
+                &[&quire_core::expr::format_number(a), &quire_core::expr::format_number(b)],
             ),
-            _ => "Write a number".to_string(),
+            _ => words.tr("p_number", &[]),
         },
-        (QuestionType::Date, _) => "Write the date".to_string(),
-        (QuestionType::Text | QuestionType::LongText, _) => "Write your answer".to_string(),
+        (QuestionType::Date, _) => words.tr("p_date", &[]),
+        (QuestionType::Text | QuestionType::LongText, _) => words.tr("p_text", &[]),
     };
     let how = if edition == Edition::Interviewer {
         format!("interviewer({})", s(&how))
@@ -626,19 +628,21 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
                 let goto = o
                     .next
                     .as_ref()
-                    .map(|n| goto(n, edition))
+                    .map(|n| goto(n, edition, words))
                     .unwrap_or_else(|| "none".into());
                 let code = if edition == Edition::SelfCompletion {
                     "none".to_string()
                 } else {
                     o.code.to_string()
                 };
+                let write_in = words.tr("p_write_in", &[]);
+                let only_this = words.tr("p_only_this", &[]);
                 let mut note = Vec::new();
                 if o.other {
                     note.push(if edition == Edition::Interviewer {
                         "Specify"
                     } else {
-                        "please write in"
+                        write_in.as_str()
                     });
                 }
                 if edition == Edition::Interviewer && o.nonsubstantive.is_some() {
@@ -648,7 +652,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
                     note.push(if edition == Edition::Interviewer {
                         "Exclusive"
                     } else {
-                        "only tick this box on its own"
+                        only_this.as_str()
                     });
                 }
                 let score = o

@@ -428,8 +428,11 @@ pub fn messages(spec: &Spec, sources: &Sources, language: &str) -> Vec<(String, 
 
 /// Quire's own words for the web form, as PO messages (after the spec's texts in an export).
 fn ui_entries(known: Option<&Catalog>) -> Vec<Entry> {
+    let mut seen = BTreeSet::new();
     crate::ui::STRINGS
         .iter()
+        // Two keys with the same English are one message.
+        .filter(|(_, english)| seen.insert(*english))
         .map(|(key, english)| Entry {
             context: Some("quire".into()),
             id: english.to_string(),

@@ -95,7 +95,8 @@ impl<'m> Words<'m> {
                     return s;
                 }
                 let p = if *op == BinOp::And { 2 } else { 1 };
-                let s = format!("{} {} {}", self.phrase(left, p), op.symbol(), self.phrase(right, p));
+                let joiner = self.tr(if *op == BinOp::And { "w_and" } else { "w_or" }, &[]);
+                let s = format!("{} {joiner} {}", self.phrase(left, p), self.phrase(right, p));
                 if parent != 0 && parent != p {
                     format!("({s})")
                 } else {
@@ -105,27 +106,27 @@ impl<'m> Words<'m> {
             ExprKind::Binary { op, left, right } => self.compare(*op, left, right).unwrap_or_else(|| code(e)),
             ExprKind::Not { operand } => match &operand.kind {
                 ExprKind::Call { function, args } if function == "answered" => {
-                    format!("did not answer {}", self.at(&args[0]))
+                    self.tr("w_did_not_answer", &[&self.at(&args[0])])
                 }
-                ExprKind::Call { function, args } if function == "selected" && args.len() == 2 => {
-                    format!(
-                        "did not tick {} at {}",
-                        self.value_label(&args[0], &args[1]),
-                        self.at(&args[0])
-                    )
-                }
-                _ => format!("not ({})", self.phrase(operand, 0)),
+                ExprKind::Call { function, args } if function == "selected" && args.len() == 2 => self.tr(
+                    "w_did_not_tick",
+                    &[&self.value_label(&args[0], &args[1]), &self.at(&args[0])],
+                ),
+                _ => self.tr("w_not", &[&self.phrase(operand, 0)]),
             },
             ExprKind::Call { function, args } => match (function.as_str(), args.as_slice()) {
-                ("answered", [q]) => format!("answered {}", self.at(q)),
+                ("answered", [q]) => self.tr("w_answered", &[&self.at(q)]),
                 ("selected", [q, v]) => {
                     let codes = self.codes(q, "=", std::slice::from_ref(v));
-                    format!("ticked {} at {}{codes}", self.value_label(q, v), self.at(q))
+                    format!(
+                        "{}{codes}",
+                        self.tr("w_ticked_at", &[&self.value_label(q, v), &self.at(q)])
+                    )
                 }
                 _ => code(e),
             },
-            ExprKind::Bool { value: true } => "always".to_string(),
-            ExprKind::Bool { value: false } => "never".to_string(),
+            ExprKind::Bool { value: true } => self.tr("w_always", &[]),
+            ExprKind::Bool { value: false } => self.tr("w_never", &[]),
             // A derived condition is worded from its definition, never by its id.
             // Short definitions are spelt out; long ones are named by their label.
             ExprKind::Var { name } => match self.model.derived(name) {
@@ -136,11 +137,11 @@ impl<'m> Words<'m> {
                     };
                     match spelt {
                         Some(s) if s.chars().count() <= 160 => s,
-                        _ if self.with_codes => format!("gave answers that show “{}” ({name})", d.label),
-                        _ => format!("gave answers that show “{}”", d.label),
+                        _ if self.with_codes => format!("{} ({name})", self.tr("w_shows", &[&d.label])),
+                        _ => self.tr("w_shows", &[&d.label]),
                     }
                 }
-                None => format!("answered “Yes” at {}", self.at(e)),
+                None => self.tr("w_yes_at", &[&self.at(e)]),
             },
             _ => code(e),
         }
@@ -191,13 +192,13 @@ impl<'m> Words<'m> {
         let chosen: Vec<&crate::model::Choice> = list.options.iter().filter(|o| values.contains(&o.value)).collect();
         let left_out: Vec<&crate::model::Choice> = list.options.iter().filter(|o| !values.contains(&o.value)).collect();
         let answer = match left_out.as_slice() {
-            [one] if chosen.len() > 1 => format!("gave an answer other than {}", label(&one.value)),
-            _ => format!(
-                "answered {}",
-                join_or(&chosen.iter().map(|o| label(&o.value)).collect::<Vec<_>>())
+            [one] if chosen.len() > 1 => self.tr("w_other_than", &[&label(&one.value)]),
+            _ => self.tr(
+                "w_answered",
+                &[&self.join_or(&chosen.iter().map(|o| label(&o.value)).collect::<Vec<_>>())],
             ),
         };
-        let each = if op == BinOp::Or { "any" } else { "each" };
+        let any = op == BinOp::Or;
         // All the rows of one grid: "any row of Q1"; else the places.
         let grid = self
             .model
@@ -221,7 +222,7 @@ impl<'m> Words<'m> {
                 .and_then(|v| self.audiences.iter().find_map(|a| v.numbers.get(a)))
                 .cloned()
                 .unwrap_or_default();
-            format!("{each} row of {number}")
+            self.tr(if any { "w_any_row" } else { "w_each_row" }, &[&number])
         } else {
             let places: Vec<String> = vars
                 .iter()
@@ -232,14 +233,12 @@ impl<'m> Words<'m> {
                     })
                 })
                 .collect();
-            format!(
-                "{each} of {}",
-                if op == BinOp::Or {
-                    join_or(&places)
-                } else {
-                    join_and(&places)
-                }
-            )
+            let places = if any {
+                self.join_or(&places)
+            } else {
+                self.join_and(&places)
+            };
+            self.tr(if any { "w_any_of" } else { "w_each_of" }, &[&places])
         };
         let codes = if self.with_codes {
             format!(
@@ -254,7 +253,7 @@ impl<'m> Words<'m> {
         } else {
             String::new()
         };
-        Some(format!("{answer} at {place}{codes}"))
+        Some(format!("{}{codes}", self.tr("w_at", &[&answer, &place])))
     }
 
     /// `total >= 10 and total <= 15` on a derived number: "have a “K10 total” from 10 to 15".
@@ -278,9 +277,9 @@ impl<'m> Words<'m> {
         let d = self.model.derived(&a)?;
         let (lo, hi) = (format_number(lo), format_number(hi));
         Some(if self.is_score(&a, 0) {
-            format!("scored {lo} to {hi} on the “{}”", d.label)
+            self.tr("w_scored_range", &[&lo, &hi, &d.label])
         } else {
-            format!("gave answers for which “{}” is {lo} to {hi}", d.label)
+            self.tr("w_for_which_range", &[&d.label, &lo, &hi])
         })
     }
 
@@ -342,16 +341,17 @@ impl<'m> Words<'m> {
                 return None;
             };
             let n = format_number(value);
-            let how = match op {
-                BinOp::Eq => format!("exactly {n}"),
-                BinOp::Ne => format!("other than {n}"),
-                BinOp::Lt => format!("fewer than {n}"),
-                BinOp::Le => format!("at most {n}"),
-                BinOp::Gt => format!("more than {n}"),
-                BinOp::Ge => format!("at least {n}"),
+            let key = match op {
+                BinOp::Eq => "w_exactly",
+                BinOp::Ne => "w_other_than_n",
+                BinOp::Lt => "w_fewer_than",
+                BinOp::Le => "w_at_most",
+                BinOp::Gt => "w_more_than",
+                BinOp::Ge => "w_at_least",
                 _ => return None,
             };
-            return Some(format!("ticked {how} options at {}", self.at(&args[0])));
+            let how = self.tr(key, &[&n]);
+            return Some(self.tr("w_ticked_options", &[&how, &self.at(&args[0])]));
         }
         let ExprKind::Var { name } = &var.kind else { return None };
         if name == "audience" {
@@ -367,27 +367,27 @@ impl<'m> Words<'m> {
                 })
                 .collect::<Vec<_>>();
             let negated = matches!(op, BinOp::Ne | BinOp::NotIn);
-            return Some(format!(
-                "{} in the group {}",
-                if negated { "are not" } else { "are" },
-                join_or(&groups)
+            return Some(self.tr(
+                if negated { "w_not_in_group" } else { "w_in_group" },
+                &[&self.join_or(&groups)],
             ));
         }
         if let (Some(d), None, ExprKind::Number { value }) = (self.model.derived(name), self.kind_of(name), &lit.kind) {
             let n = format_number(*value);
-            let how = match op {
-                BinOp::Eq => format!("exactly {n}"),
-                BinOp::Ne => format!("other than {n}"),
-                BinOp::Lt => format!("below {n}"),
-                BinOp::Le => format!("at most {n}"),
-                BinOp::Gt => format!("above {n}"),
-                BinOp::Ge => format!("at least {n}"),
+            let key = match op {
+                BinOp::Eq => "w_exactly",
+                BinOp::Ne => "w_other_than_n",
+                BinOp::Lt => "w_below",
+                BinOp::Le => "w_at_most",
+                BinOp::Gt => "w_above",
+                BinOp::Ge => "w_at_least",
                 _ => return None,
             };
+            let how = self.tr(key, &[&n]);
             return Some(if self.is_score(name, 0) {
-                format!("scored {how} on the “{}”", d.label)
+                self.tr("w_scored", &[&how, &d.label])
             } else {
-                format!("gave answers for which “{}” is {how}", d.label)
+                self.tr("w_for_which", &[&d.label, &how])
             });
         }
         let labels: Vec<String> = literals(lit).iter().map(|l| self.label_of(name, l)).collect();
@@ -407,35 +407,35 @@ impl<'m> Words<'m> {
         };
         if let ([one], BinOp::Eq | BinOp::In) = (left_out.as_slice(), op) {
             return Some(format!(
-                "gave an answer other than {} at {at}{}",
-                self.label_of(name, &one.value),
+                "{}{}",
+                self.tr("w_other_than_at", &[&self.label_of(name, &one.value), &at]),
                 self.codes(var, "=", &codes_lits)
             ));
         }
         Some(match op {
             BinOp::Eq | BinOp::In => format!(
-                "answered {} at {at}{}",
-                join_or(&labels),
+                "{}{}",
+                self.tr("w_answered_at", &[&self.join_or(&labels), &at]),
                 self.codes(var, "=", &codes_lits)
             ),
             BinOp::Ne | BinOp::NotIn => format!(
-                "did not answer {} at {at}{}",
-                join_or(&labels),
+                "{}{}",
+                self.tr("w_did_not_answer_at", &[&self.join_or(&labels), &at]),
                 self.codes(var, "≠", &codes_lits)
             ),
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let v = labels.first().cloned().unwrap_or_default();
-                let how = match (op, is_date) {
-                    (BinOp::Lt, true) => "a date before",
-                    (BinOp::Le, true) => "a date on or before",
-                    (BinOp::Gt, true) => "a date after",
-                    (BinOp::Ge, true) => "a date on or after",
-                    (BinOp::Lt, _) => "less than",
-                    (BinOp::Le, _) => "at most",
-                    (BinOp::Gt, _) => "more than",
-                    _ => "at least",
+                let key = match (op, is_date) {
+                    (BinOp::Lt, true) => "w_date_before",
+                    (BinOp::Le, true) => "w_date_on_or_before",
+                    (BinOp::Gt, true) => "w_date_after",
+                    (BinOp::Ge, true) => "w_date_on_or_after",
+                    (BinOp::Lt, _) => "w_less_than",
+                    (BinOp::Le, _) => "w_at_most",
+                    (BinOp::Gt, _) => "w_more_than",
+                    _ => "w_at_least",
                 };
-                format!("answered {how} {v} at {at}")
+                self.tr("w_answered_at", &[&self.tr(key, &[&v]), &at])
             }
             _ => return None,
         })
@@ -453,17 +453,30 @@ impl<'m> Words<'m> {
             {
                 return if v.kind == QuestionType::Grid {
                     let row = v.label.split_once(": ").map(|(_, r)| r).unwrap_or(&v.label);
-                    format!("{first} (“{row}”)")
+                    self.tr("w_row", &[first, row])
                 } else {
                     first.to_string()
                 };
             }
-            return format!("the question “{}”", v.label);
+            return self.tr("w_the_question", &[&v.label]);
         }
         match self.model.derived(name) {
             Some(d) => format!("“{}”", d.label),
             None => name.clone(),
         }
+    }
+
+    /// Quire's words for `key` in the model's language ([`crate::ui`]), `{n}` filled in.
+    pub fn tr(&self, key: &str, args: &[&str]) -> String {
+        fill(&self.model.ui_text(key), args)
+    }
+
+    fn join_or(&self, items: &[String]) -> String {
+        join_with(items, &self.tr("w_or", &[]))
+    }
+
+    fn join_and(&self, items: &[String]) -> String {
+        join_with(items, &self.tr("w_and", &[]))
     }
 
     fn kind_of(&self, name: &str) -> Option<QuestionType> {
@@ -577,6 +590,31 @@ fn lower_first(s: &str) -> String {
     }
 }
 
+/// `{0}`, `{1}`, … of a string filled in with `args`.
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after
+            .find('}')
+            .and_then(|e| after[..e].parse::<usize>().ok().map(|n| (n, e)))
+        {
+            Some((n, e)) => {
+                out.push_str(args.get(n).copied().unwrap_or(""));
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn join_with(items: &[String], last: &str) -> String {
     match items {
         [] => String::new(),
@@ -589,6 +627,7 @@ fn join_and(items: &[String]) -> String {
     join_with(items, "and")
 }
 
+#[cfg(any())]
 fn join_or(items: &[String]) -> String {
     join_with(items, "or")
 }

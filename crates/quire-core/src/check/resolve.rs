@@ -122,7 +122,7 @@ impl<'a> Checker<'a> {
                     .map(|l| l.span)
                     .unwrap_or_default();
                 let message = format!(
-                    "{missing} of Quire's {} own words for the web form (“Continue”, “There is a problem”, …) have no `{lang}` translation",
+                    "{missing} of Quire's {} own words for forms and paper (“Continue”, “Tick one box”, …) have no `{lang}` translation",
                     crate::ui::STRINGS.len()
                 );
                 let help = format!(
