@@ -419,7 +419,18 @@ pub fn build(model: &Questionnaire) -> Codebook {
     for d in &model.derived {
         let words = Words::new(model, &d.audiences);
         let (text, expression) = match &d.rule {
-            DerivedRule::Expr { expr } => (format!("Computed as {}.", words.condition(expr)), expr.source.clone()),
+            DerivedRule::Expr { expr } if d.value_type == "bool" => (
+                format!("True for those who {}.", words.condition(expr)),
+                expr.source.clone(),
+            ),
+            // A number or text: the designer's description, else the expression as written.
+            DerivedRule::Expr { expr } => (
+                match &d.description {
+                    Some(desc) => desc.clone(),
+                    None => format!("Computed as `{}`.", expr.source),
+                },
+                expr.source.clone(),
+            ),
             DerivedRule::Cases { cases, choice_list } => {
                 let list = model.choice_list(choice_list);
                 let label = |v: &str| {
