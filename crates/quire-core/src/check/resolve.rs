@@ -177,16 +177,7 @@ impl<'a> Checker<'a> {
                     Some((_, v)) => Some((v.value.clone(), v.span)),
                     None if lang == source => {
                         if report {
-                            self.push_once(
-                                Diagnostic::error(
-                                    "missing-source-text",
-                                    format!("this text has no `{source}` (source language) wording"),
-                                )
-                                .at(t.span(), "keyed by language")
-                                .help(format!(
-                                    "add `{source}: …`: the source language is the first of `languages`"
-                                )),
-                            );
+                            self.missing_source_text(t, &source);
                         }
                         None
                     }
@@ -233,16 +224,7 @@ impl<'a> Checker<'a> {
                     }
                     None if lang == source => {
                         if report && !declared.is_empty() {
-                            self.push_once(
-                                Diagnostic::error(
-                                    "missing-source-text",
-                                    format!("this text has no `{source}` (source language) wording"),
-                                )
-                                .at(t.span(), "keyed by language")
-                                .help(format!(
-                                    "add `{source}: …`: the source language is the first of `languages`"
-                                )),
-                            );
+                            self.missing_source_text(t, &source);
                         }
                         None
                     }
@@ -253,6 +235,19 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    fn missing_source_text(&mut self, t: &spec::Text, source: &str) {
+        self.push_once(
+            Diagnostic::error(
+                "missing-source-text",
+                format!("this text has no `{source}` (source language) wording"),
+            )
+            .at(t.span(), "keyed by language")
+            .help(format!(
+                "add `{source}: …`: the source language is the first of `languages`"
+            )),
+        );
     }
 
     /// One audience's entry of per-audience wording (or `default`).

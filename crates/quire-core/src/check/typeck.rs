@@ -113,30 +113,8 @@ impl<'a> Checker<'a> {
             _ => false,
         };
         let groups: Vec<(&Sp<String>, Vec<String>)> = match given {
-            spec::Text::PerAudience(m) if by_language => {
-                let span = m.0.first().map(|(k, _)| k.span).unwrap_or_default();
-                self.push(
-                    Diagnostic::error(
-                        "translated-condition",
-                        format!("a {what} is not translated: it is the same in every language"),
-                    )
-                    .at(span, "per-language keys")
-                    .help("write the condition once (or once per audience); translate its wording with `ask_if_text`"),
-                );
-                return Vec::new();
-            }
-            spec::Text::PerLanguage(m) => {
-                let span = m.0.first().map(|(k, _)| k.span).unwrap_or_default();
-                self.push(
-                    Diagnostic::error(
-                        "translated-condition",
-                        format!("a {what} is not translated: it is the same in every language"),
-                    )
-                    .at(span, "per-language keys")
-                    .help("write the condition once (or once per audience); translate its wording with `ask_if_text`"),
-                );
-                return Vec::new();
-            }
+            spec::Text::PerAudience(_) if by_language => return self.translated_condition(given, what),
+            spec::Text::PerLanguage(_) => return self.translated_condition(given, what),
             spec::Text::One(s) => vec![(s, audiences.to_vec())],
             spec::Text::PerAudience(map) => {
                 let explicit: Vec<&str> = map
@@ -210,6 +188,18 @@ impl<'a> Checker<'a> {
             }
         }
         out
+    }
+
+    fn translated_condition(&mut self, given: &spec::Text, what: &str) -> Vec<(String, Condition)> {
+        self.push(
+            Diagnostic::error(
+                "translated-condition",
+                format!("a {what} is not translated: it is the same in every language"),
+            )
+            .at(given.span(), "per-language keys")
+            .help("write the condition once (or once per audience); translate its wording with `ask_if_text`"),
+        );
+        Vec::new()
     }
 
     pub(super) fn describe(&self, ty: &Ty) -> String {
