@@ -31,6 +31,7 @@ fn question_keys(kind: &str) -> Vec<&'static str> {
         "hint",
         "required",
         "ask_if",
+        "ask_if_text",
         "audiences",
         "validate",
         "probes",

@@ -365,3 +365,66 @@ fn records_agree(model: &quire::model::Questionnaire, n: usize, seed: u64, known
         );
     }
 }
+
+const NODE_PATTERNS: &str = r#"
+const cases = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+let bad = 0;
+for (const c of cases) {
+  let re;
+  try { re = new RegExp("^(?:" + c.pattern + ")$", "u"); } catch (e) { bad++; console.log("REFUSED", c.pattern, e.message); continue; }
+  c.texts.forEach((t, i) => {
+    if (re.test(t) !== c.rust[i]) { if (bad++ < 10) console.log("MISMATCH", c.pattern, JSON.stringify(t), "rust", c.rust[i]); }
+  });
+}
+console.log(`checked ${cases.length}, mismatches ${bad}`);
+process.exit(bad ? 1 : 0);
+"#;
+
+/// Patterns mean the same in Rust's regex and the browser's RegExp: thousands of random
+/// patterns from the subset's pieces (and outside it), canonicalised by the checker, compile
+/// in JavaScript and match exactly the texts Rust matches, Unicode and line breaks included.
+#[test]
+fn patterns_match_alike_in_rust_and_javascript() {
+    const PIECES: [&str; 40] = [
+        "a", "b", "Z", "0", "9", "é", "𝔘", " ", "-", ".", "\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "[a-c]", "[^0-9]",
+        "[\\w-]", "[A-Z0-9]", "(", ")", "(?:", "|", "*", "+", "?", "{2}", "{1,3}", "{2,}", "\\.", "\\-", "\\n",
+        "[é-ü]", "\\u{e9}", "^", "$", "(?i)", "\\b", "[&&]",
+    ];
+    const TEXTS: [&str; 16] = [
+        "", "a", "ab", "abc", "aaa", "Z9", "0", "123", "é", "𝔘", " ", "a b", "a\nb", "\u{a0}", "-", "a.b",
+    ];
+    let mut r = Rng(0x1234_5678_9abc_def1);
+    let (mut lines, mut accepted, mut refused) = (String::new(), 0, 0);
+    for _ in 0..4000 {
+        let p: String = (0..1 + r.below(6)).map(|_| PIECES[r.below(PIECES.len())]).collect();
+        let Ok(c) = quire::pattern::canonical(&p) else {
+            refused += 1;
+            continue;
+        };
+        assert_eq!(
+            quire::pattern::canonical(&c).as_deref(),
+            Ok(c.as_str()),
+            "{p:?} is not idempotent"
+        );
+        accepted += 1;
+        let rust: Vec<bool> = TEXTS.iter().map(|t| quire::pattern::is_match(&c, t)).collect();
+        lines.push_str(&json!({ "pattern": c, "texts": TEXTS, "rust": rust }).to_string());
+        lines.push('\n');
+    }
+    eprintln!(
+        "patterns: {accepted} accepted and compared on {} texts, {refused} refused",
+        TEXTS.len()
+    );
+    assert!(
+        accepted > 1000 && refused > 500,
+        "accepted {accepted}, refused {refused}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("patterns.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let (ok, text) = crate::run(tmp.path(), "node", &["-e", NODE_PATTERNS, path.to_str().unwrap()]);
+    assert!(
+        ok && text.contains(&format!("checked {accepted}, mismatches 0")),
+        "{text}"
+    );
+}

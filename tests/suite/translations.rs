@@ -249,3 +249,38 @@ fn translations_go_out_and_come_back_checked() {
         String::from_utf8_lossy(&placed.stderr)
     );
 }
+
+/// Editors validate bilingual specs against the generated schema: per-language texts (and
+/// per-language, per-audience ones) are accepted.
+#[test]
+fn the_editor_schema_accepts_per_language_texts() {
+    let schema = quire::spec::json_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (_tmp, spec) = welsh_flagship();
+    let mut text = std::fs::read_to_string(&spec).unwrap();
+    text = text.replacen(
+        "title: \"CONCORD survey: how care is coordinated for rare conditions\"",
+        "title: { en-GB: \"CONCORD survey\", cy: \"Arolwg CONCORD\" }",
+        1,
+    );
+    text = text.replacen(
+        "text: { patient: Have you received a diagnosis of a rare disease?, carer: Has the person you care for received a diagnosis of a rare disease? }",
+        "text: { en-GB: { patient: Have you received a diagnosis?, carer: Has the person you care for? }, cy: { patient: Ydych chi?, carer: Ydy'r person? } }",
+        1,
+    );
+    let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The compiler reads the same spec (the Welsh given inline wins over the PO file).
+    std::fs::write(&spec, &text).unwrap();
+    let m = welsh_model(&spec).model.unwrap();
+    assert_eq!(m.survey.title.in_language("cy").plain(), "Arolwg CONCORD");
+    let q = crate::questions(&m, "carer")
+        .into_iter()
+        .find(|q| q.id == "diagnosed")
+        .unwrap();
+    assert_eq!(q.text.in_language("cy").plain(), "Ydy'r person?");
+}

@@ -57,7 +57,8 @@ impl<T: JsonSchema> JsonSchema for Entries<T> {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "object",
-            "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_]*$" },
+            // Names, or language tags such as `en-GB`.
+            "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]*$" },
             "additionalProperties": generator.subschema_for::<T>(),
         })
     }
@@ -192,7 +193,6 @@ pub enum Text {
     PerAudience(Entries<Sp<String>>),
     /// Keyed by language, each a text or per-audience texts:
     /// `{ en: { patient: …, carer: … }, cy: { patient: …, carer: … } }`.
-    #[schemars(skip)]
     PerLanguage(Entries<Text>),
 }
 
