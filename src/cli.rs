@@ -325,6 +325,9 @@ enum Target {
     Paper,
     /// The paper questionnaires typeset as tagged PDFs.
     Pdf,
+    /// ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox,
+    /// SurveyCTO and Ona (not in the default set while the export is being proven).
+    Xform,
 }
 
 impl Target {
@@ -771,6 +774,11 @@ fn build(
                     .into_iter()
                     .filter(|(name, _)| wanted(name, editions))
                     .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
+            ),
+            Target::Xform => files.extend(
+                quire::backend::xform::render(&model)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("xform").join(p), b)),
             ),
             Target::Pdf => match pdfs(&model, paper, since.as_ref(), editions) {
                 Ok(pdfs) => files.extend(pdfs),

@@ -14,6 +14,7 @@ mod includes;
 mod lsp;
 mod outputs;
 mod paper;
+mod platforms;
 mod robustness;
 mod routing;
 mod scores;

@@ -7,6 +7,7 @@ pub mod paper;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod schema;
+pub mod xform;
 
 /// One output file: its path relative to the output directory, and its bytes.
 pub type File = (String, Vec<u8>);

@@ -1,0 +1,704 @@
+//! The model in, ODK XForms out: one XForm 1.0 per audience (`xform/<audience>.xml`), for
+//! ODK Central, KoboToolbox, SurveyCTO and Ona (Enketo web forms and ODK Collect).
+//!
+//! Sections are groups; a question's `relevant` is its routing (its section's and its own
+//! condition) and the screening rules before it, each as `not(…)`, since an XForm cannot
+//! end early: a screening rule becomes a note shown when it fires, after which nothing is
+//! relevant. Choices take their codes as values. Validation rules, ranges, lengths, counts
+//! of ticks and exclusive options are constraints; derived variables are calculates.
+//! Languages other than the first are `itext` translations.
+//!
+//! Expressions keep Quire's meaning in XPath where the two agree by construction: a blank
+//! answer is `''`, which equals no code and, as a number, is NaN, so comparisons with it are
+//! false and `!=` true, exactly as Quire's null rules say. Calculates that would give NaN
+//! give `''` instead. An expression with no faithful XPath (dates' `years_between`, `number`,
+//! …) is left out, and the XForm says so in a comment at its bind.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use quire_core::expr::{BinOp, Expr, ExprKind};
+use quire_core::model::{DerivedRule, Instrument, Item, QuestionType, Questionnaire, Segment, Severity, Text};
+
+use super::File;
+
+/// One XForm per audience.
+pub fn render(model: &Questionnaire) -> Vec<File> {
+    model
+        .instruments
+        .iter()
+        .map(|i| (format!("{}.xml", i.audience), form(model, i).into_bytes()))
+        .collect()
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An XPath string literal (XPath 1.0 has no escapes: `concat` for both quotes).
+fn lit(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else if !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+fn num(n: f64) -> String {
+    quire_core::expr::format_number(n)
+}
+
+/// Where each variable is in the instance, and what a choice value's code is.
+struct Paths<'m> {
+    model: &'m Questionnaire,
+    path: HashMap<String, String>,
+}
+
+impl Paths<'_> {
+    fn code(&self, var: &str, value: &str) -> Option<String> {
+        let list = match self.model.variables.iter().find(|v| v.name == var) {
+            Some(v) => v.choice_list.clone(),
+            None => match self.model.derived(var).map(|d| &d.rule) {
+                Some(DerivedRule::Cases { choice_list, .. }) => Some(choice_list.clone()),
+                _ => None,
+            },
+        }?;
+        self.model.choice_list(&list)?.get(value).map(|o| o.code.to_string())
+    }
+
+    fn is_multi(&self, var: &str) -> bool {
+        self.model
+            .variables
+            .iter()
+            .any(|v| v.name == var && v.kind == QuestionType::Multiple)
+    }
+
+    fn is_choice(&self, var: &str) -> bool {
+        self.model
+            .variables
+            .iter()
+            .any(|v| v.name == var && v.choice_list.is_some())
+            || matches!(
+                self.model.derived(var).map(|d| &d.rule),
+                Some(DerivedRule::Cases { .. })
+            )
+    }
+
+    fn is_date(&self, var: &str) -> bool {
+        self.model
+            .variables
+            .iter()
+            .any(|v| v.name == var && v.kind == QuestionType::Date)
+    }
+
+    /// The XPath of an expression with Quire's meaning, or `None` when it has none.
+    fn xpath(&self, e: &Expr, audience: &str) -> Option<String> {
+        Some(match &e.kind {
+            ExprKind::Number { value } => num(*value),
+            ExprKind::String { value } => lit(value),
+            ExprKind::Bool { value: true } => "true()".into(),
+            ExprKind::Bool { value: false } => "false()".into(),
+            ExprKind::Var { name } if name == "audience" => lit(audience),
+            // A true/false derived variable is stored as 1 or 0 (blank when null).
+            ExprKind::Var { name } if self.model.derived(name).is_some_and(|d| d.value_type == "bool") => {
+                format!("({} = 1)", self.path.get(name)?)
+            }
+            ExprKind::Var { name } => self.path.get(name)?.clone(),
+            ExprKind::List { .. } => return None,
+            ExprKind::Not { operand } => format!("not({})", self.xpath(operand, audience)?),
+            ExprKind::Neg { operand } => format!("(0 - {})", self.xpath(operand, audience)?),
+            ExprKind::Binary { op, left, right } => return self.binary(*op, left, right, audience),
+            ExprKind::Call { function, args } => return self.call(function, args, audience),
+        })
+    }
+
+    /// The side of a comparison as XPath: a choice literal becomes its code.
+    fn compared(&self, var: Option<&str>, e: &Expr, audience: &str) -> Option<String> {
+        match (var, &e.kind) {
+            (Some(v), ExprKind::String { value }) if self.is_choice(v) => Some(lit(&self.code(v, value)?)),
+            _ => self.xpath(e, audience),
+        }
+    }
+
+    fn binary(&self, op: BinOp, l: &Expr, r: &Expr, audience: &str) -> Option<String> {
+        fn var(e: &Expr) -> Option<&str> {
+            match &e.kind {
+                ExprKind::Var { name } if name != "audience" => Some(name.as_str()),
+                _ => None,
+            }
+        }
+        let v = var(l).or(var(r));
+        if v.is_some_and(|v| self.is_multi(v)) {
+            return None;
+        }
+        let date = v.is_some_and(|v| self.is_date(v));
+        let side = |e: &Expr| -> Option<String> {
+            let x = self.compared(v, e, audience)?;
+            // Dates order as numbers of days; a blank one is NaN, and compares false.
+            Some(
+                if date && !matches!(op, BinOp::Eq | BinOp::Ne | BinOp::In | BinOp::NotIn) {
+                    format!("decimal-date-time({x})")
+                } else {
+                    x
+                },
+            )
+        };
+        Some(match op {
+            BinOp::And => format!("({} and {})", self.xpath(l, audience)?, self.xpath(r, audience)?),
+            BinOp::Or => format!("({} or {})", self.xpath(l, audience)?, self.xpath(r, audience)?),
+            BinOp::In | BinOp::NotIn => {
+                let ExprKind::List { items } = &r.kind else { return None };
+                let left = side(l)?;
+                let (eq, join, empty) = if op == BinOp::In {
+                    ("=", " or ", "false()")
+                } else {
+                    ("!=", " and ", "true()")
+                };
+                let parts: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| Some(format!("{left} {eq} {}", self.compared(var(l), i, audience)?)))
+                    .collect();
+                let parts = parts?;
+                if parts.is_empty() {
+                    empty.to_string()
+                } else {
+                    format!("({})", parts.join(join))
+                }
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let sym = match op {
+                    BinOp::Eq => "=",
+                    BinOp::Ne => "!=",
+                    BinOp::Lt => "<",
+                    BinOp::Le => "<=",
+                    BinOp::Gt => ">",
+                    _ => ">=",
+                };
+                format!("({} {sym} {})", side(l)?, side(r)?)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let sym = match op {
+                    BinOp::Add => "+",
+                    BinOp::Sub => "-",
+                    BinOp::Mul => "*",
+                    _ => "div",
+                };
+                let (a, b) = (self.xpath(l, audience)?, self.xpath(r, audience)?);
+                if op == BinOp::Div {
+                    // Quire: division by zero is null; XPath gives Infinity.
+                    format!("if({b} = 0, '', ({a} div {b}))")
+                } else {
+                    format!("({a} {sym} {b})")
+                }
+            }
+        })
+    }
+
+    fn call(&self, function: &str, args: &[Expr], audience: &str) -> Option<String> {
+        let x = |i: usize| self.xpath(args.get(i)?, audience);
+        let var = args.first().and_then(|a| match &a.kind {
+            ExprKind::Var { name } => Some(name.as_str()),
+            _ => None,
+        });
+        Some(match (function, args.len()) {
+            ("answered", 1) => format!("(string-length({}) > 0)", x(0)?),
+            ("count", 1) => format!("count-selected({})", x(0)?),
+            ("selected", 2) => {
+                let v = var?;
+                let ExprKind::String { value } = &args[1].kind else {
+                    return None;
+                };
+                let code = lit(&self.code(v, value)?);
+                if self.is_multi(v) {
+                    format!("selected({}, {code})", x(0)?)
+                } else {
+                    format!("({} = {code})", x(0)?)
+                }
+            }
+            ("score", 3) => {
+                let v = var?;
+                let (ExprKind::List { items: values }, ExprKind::List { items: scores }) =
+                    (&args[1].kind, &args[2].kind)
+                else {
+                    return None;
+                };
+                let mut out = "''".to_string();
+                for (value, score) in values.iter().zip(scores).rev() {
+                    let (ExprKind::String { value }, ExprKind::Number { value: s }) = (&value.kind, &score.kind) else {
+                        return None;
+                    };
+                    out = format!("if({} = {}, {}, {out})", x(0)?, lit(&self.code(v, value)?), num(*s));
+                }
+                out
+            }
+            ("sum", n) if n >= 1 => {
+                let parts: Option<Vec<String>> = (0..n).map(x).collect();
+                format!("({})", parts?.join(" + "))
+            }
+            ("min" | "max", n) if n >= 1 => {
+                let parts: Option<Vec<String>> = (0..n).map(x).collect();
+                format!("{function}({})", parts?.join(", "))
+            }
+            ("coalesce", n) if n >= 2 => {
+                let parts: Option<Vec<String>> = (0..n).map(x).collect();
+                parts?
+                    .into_iter()
+                    .rev()
+                    .reduce(|acc, p| format!("coalesce({p}, {acc})"))?
+            }
+            ("if", 3) => format!("if({}, {}, {})", x(0)?, x(1)?, x(2)?),
+            ("today", 0) => "today()".into(),
+            ("days_between", 2) => format!("(decimal-date-time({}) - decimal-date-time({}))", x(1)?, x(0)?),
+            ("matches", 2) => {
+                let ExprKind::String { value } = &args[1].kind else {
+                    return None;
+                };
+                // JavaRosa's regex is Java's: `\u{e9}` is written `\x{e9}` there.
+                let java = value.replace("\\u{", "\\x{");
+                let v = x(0)?;
+                format!(
+                    "(string-length({v}) > 0 and regex({v}, {}))",
+                    lit(&format!("^(?:{java})$"))
+                )
+            }
+            ("length", 1) => format!("if(string-length({0}) > 0, string-length({0}), '')", x(0)?),
+            ("mod", 2) => {
+                let (a, b) = (x(0)?, x(1)?);
+                // Quire's remainder takes the divisor's sign; XPath's the dividend's.
+                format!("if({b} = 0, '', ((({a} mod {b}) + {b}) mod {b}))")
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The XML of a text: literal runs escaped, piped answers as `<output>`.
+fn markup(segments: &[Segment], paths: &Paths) -> String {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal { text } => esc(text),
+            Segment::Pipe { variable, fallback } => match paths.path.get(variable) {
+                Some(p) if paths.is_choice(variable) => {
+                    format!("<output value=\"jr:choice-name({p}, {})\"/>", esc(&lit(p)))
+                }
+                Some(p) => format!("<output value=\"{}\"/>", esc(p)),
+                None => esc(fallback),
+            },
+        })
+        .collect()
+}
+
+/// Labels, inline or (with several languages) by `itext` id.
+struct Labels<'m> {
+    languages: &'m [String],
+    entries: Vec<(String, Text)>,
+}
+
+impl Labels<'_> {
+    fn label(&mut self, tag: &str, id: &str, text: &Text, paths: &Paths) -> String {
+        if self.languages.len() > 1 {
+            self.entries.push((id.to_string(), text.clone()));
+            format!("<{tag} ref=\"jr:itext('{}')\"/>", esc(id))
+        } else {
+            format!("<{tag}>{}</{tag}>", markup(&text.segments, paths))
+        }
+    }
+}
+
+pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
+    let audience = instrument.audience.as_str();
+    // Where every variable sits: /data/<section>/<question>, grid rows inside their grid.
+    let mut path = HashMap::new();
+    for s in &instrument.sections {
+        for item in &s.items {
+            if let Item::Question(q) = item {
+                if q.kind == QuestionType::Grid {
+                    for r in &q.rows {
+                        path.insert(r.variable.clone(), format!("/data/{}/{}/{}", s.id, q.id, r.variable));
+                    }
+                } else {
+                    path.insert(q.id.clone(), format!("/data/{}/{}", s.id, q.id));
+                }
+            }
+        }
+    }
+    for d in model
+        .derived
+        .iter()
+        .filter(|d| d.audiences.iter().any(|a| a == audience))
+    {
+        path.insert(d.id.clone(), format!("/data/{}", d.id));
+    }
+    let paths = Paths { model, path };
+    let mut labels = Labels {
+        languages: &model.languages,
+        entries: Vec::new(),
+    };
+    let screens: HashMap<&str, &quire_core::model::Condition> = instrument
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(|i| match i {
+            Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
+            _ => None,
+        })
+        .collect();
+    let mut instance = String::new();
+    let mut binds = String::new();
+    let mut body = String::new();
+    let mut screened: Vec<String> = Vec::new();
+    // `relevant`: the condition, and no screening rule before it fired.
+    let relevant =
+        |condition: Option<&quire_core::model::Condition>, screened: &[String], binds: &mut String| -> String {
+            let mut parts: Vec<String> = screened.iter().map(|s| format!("not({s})")).collect();
+            if let Some(c) = condition {
+                match paths.xpath(&c.expr, audience) {
+                    Some(x) => parts.push(x),
+                    None => {
+                        let _ = writeln!(
+                            binds,
+                            "      <!-- Quire: `{}` has no XPath equivalent; left out -->",
+                            esc(&c.source).replace("--", "- -")
+                        );
+                    }
+                }
+            }
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" relevant=\"{}\"", esc(&parts.join(" and ")))
+            }
+        };
+    for s in &instrument.sections {
+        let _ = writeln!(instance, "        <{}>", s.id);
+        let section_rel = relevant(s.condition.as_ref(), &[], &mut binds);
+        let _ = writeln!(binds, "      <bind nodeset=\"/data/{}\"{section_rel}/>", s.id);
+        let title = labels.label("label", &format!("/data/{}:label", s.id), &s.title, &paths);
+        let _ = writeln!(body, "    <group ref=\"/data/{}\">\n      {title}", s.id);
+        for (n, item) in s.items.iter().enumerate() {
+            match item {
+                Item::Question(q) => {
+                    let p = format!("/data/{}/{}", s.id, q.id);
+                    let own_screens: Vec<String> = q
+                        .screens
+                        .iter()
+                        .filter_map(|id| screens.get(id.as_str()))
+                        .filter_map(|c| paths.xpath(&c.expr, audience))
+                        .collect();
+                    let rel = relevant(q.ask_if.as_ref(), &own_screens, &mut binds);
+                    let label = labels.label("label", &format!("{p}:label"), &q.text, &paths);
+                    let hint = q
+                        .hint
+                        .as_ref()
+                        .map(|h| labels.label("hint", &format!("{p}:hint"), h, &paths))
+                        .unwrap_or_default();
+                    let items = |labels: &mut Labels, path: &str| -> String {
+                        q.options
+                            .iter()
+                            .map(|o| {
+                                let l = labels.label("label", &format!("{path}/{}:label", o.value), &o.label, &paths);
+                                format!("\n        <item>{l}<value>{}</value></item>", o.code)
+                            })
+                            .collect()
+                    };
+                    if q.kind == QuestionType::Grid {
+                        let _ = writeln!(instance, "          <{}>", q.id);
+                        let _ = writeln!(binds, "      <bind nodeset=\"{p}\"{rel}/>");
+                        let _ = writeln!(
+                            body,
+                            "      <group ref=\"{p}\" appearance=\"field-list\">\n        {label}"
+                        );
+                        for r in &q.rows {
+                            let rp = format!("{p}/{}", r.variable);
+                            let _ = writeln!(instance, "            <{}/>", r.variable);
+                            let req = if q.required { " required=\"true()\"" } else { "" };
+                            let _ = writeln!(binds, "      <bind nodeset=\"{rp}\" type=\"string\"{req}/>");
+                            let rl = labels.label("label", &format!("{rp}:label"), &r.label, &paths);
+                            let opts = items(&mut labels, &rp);
+                            let _ = writeln!(
+                                body,
+                                "        <select1 ref=\"{rp}\">\n          {rl}{opts}\n        </select1>"
+                            );
+                        }
+                        let _ = writeln!(instance, "          </{}>", q.id);
+                        let _ = writeln!(body, "      </group>");
+                        continue;
+                    }
+                    let _ = writeln!(instance, "          <{}/>", q.id);
+                    let ty = match q.kind {
+                        QuestionType::Integer => "int",
+                        QuestionType::Decimal => "decimal",
+                        QuestionType::Date => "date",
+                        _ => "string",
+                    };
+                    let mut constraints: Vec<String> = Vec::new();
+                    let mut messages: Vec<String> = Vec::new();
+                    if let Some(m) = q.min {
+                        constraints.push(format!(". >= {}", num(m)));
+                    }
+                    if let Some(m) = q.max {
+                        constraints.push(format!(". <= {}", num(m)));
+                    }
+                    if let Some(m) = q.max_length {
+                        constraints.push(format!("string-length(.) <= {m}"));
+                    }
+                    if q.kind == QuestionType::Multiple {
+                        if let Some(m) = q.min_selected {
+                            constraints.push(format!("count-selected(.) >= {m}"));
+                        }
+                        if let Some(m) = q.max_selected {
+                            constraints.push(format!("count-selected(.) <= {m}"));
+                        }
+                        for o in q.options.iter().filter(|o| o.exclusive) {
+                            constraints.push(format!("not(selected(., '{}') and count-selected(.) > 1)", o.code));
+                        }
+                    }
+                    for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
+                        match paths.xpath(&v.check.expr, audience) {
+                            Some(x) => {
+                                constraints.push(x);
+                                messages.push(v.message.plain());
+                            }
+                            None => {
+                                let _ = writeln!(
+                                    binds,
+                                    "      <!-- Quire: the rule `{}` has no XPath equivalent; left out -->",
+                                    esc(&v.check.source).replace("--", "- -")
+                                );
+                            }
+                        }
+                    }
+                    let constraint = if constraints.is_empty() {
+                        String::new()
+                    } else {
+                        let msg = if messages.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" jr:constraintMsg=\"{}\"", esc(&messages.join(" ")))
+                        };
+                        format!(" constraint=\"{}\"{msg}", esc(&constraints.join(" and ")))
+                    };
+                    let req = if q.required { " required=\"true()\"" } else { "" };
+                    let _ = writeln!(
+                        binds,
+                        "      <bind nodeset=\"{p}\" type=\"{ty}\"{req}{rel}{constraint}/>"
+                    );
+                    let control = match q.kind {
+                        QuestionType::Single => format!(
+                            "<select1 ref=\"{p}\">\n        {label}{hint}{}\n      </select1>",
+                            items(&mut labels, &p)
+                        ),
+                        QuestionType::Multiple => format!(
+                            "<select ref=\"{p}\">\n        {label}{hint}{}\n      </select>",
+                            items(&mut labels, &p)
+                        ),
+                        QuestionType::LongText => format!(
+                            "<input ref=\"{p}\" appearance=\"multiline\">\n        {label}{hint}\n      </input>"
+                        ),
+                        _ => format!("<input ref=\"{p}\">\n        {label}{hint}\n      </input>"),
+                    };
+                    let _ = writeln!(body, "      {control}");
+                    // "Other, please specify": its write-in, asked when the option is chosen.
+                    if let Some(other) = q.options.iter().find(|o| o.other) {
+                        let op = format!("/data/{}/{}_other", s.id, q.id);
+                        let _ = writeln!(instance, "          <{}_other/>", q.id);
+                        let chosen = if q.kind == QuestionType::Multiple {
+                            format!("selected({p}, '{}')", other.code)
+                        } else {
+                            format!("{p} = '{}'", other.code)
+                        };
+                        let _ = writeln!(
+                            binds,
+                            "      <bind nodeset=\"{op}\" type=\"string\" relevant=\"{}\"/>",
+                            esc(&chosen)
+                        );
+                        let l = labels.label("label", &format!("{op}:label"), &other.label, &paths);
+                        let _ = writeln!(body, "      <input ref=\"{op}\">\n        {l}\n      </input>");
+                    }
+                    screened = own_screens;
+                }
+                Item::Note {
+                    text, title, ask_if, ..
+                } => {
+                    let id = format!("note_{}", n + 1);
+                    let p = format!("/data/{}/{id}", s.id);
+                    let _ = writeln!(instance, "          <{id}/>");
+                    let rel = relevant(ask_if.as_ref(), &screened, &mut binds);
+                    let _ = writeln!(
+                        binds,
+                        "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"{rel}/>"
+                    );
+                    let mut t = text.clone();
+                    if let Some(title) = title {
+                        t = Text {
+                            segments: title
+                                .segments
+                                .iter()
+                                .cloned()
+                                .chain([Segment::Literal { text: ": ".into() }])
+                                .chain(text.segments.iter().cloned())
+                                .collect(),
+                            translations: Default::default(),
+                        };
+                    }
+                    let l = labels.label("label", &format!("{p}:label"), &t, &paths);
+                    let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
+                }
+                Item::Definitions { .. } => {}
+                Item::Screen {
+                    id, condition, message, ..
+                } => {
+                    let p = format!("/data/{}/{id}", s.id);
+                    let _ = writeln!(instance, "          <{id}/>");
+                    let cond = paths
+                        .xpath(&condition.expr, audience)
+                        .unwrap_or_else(|| "false()".into());
+                    let mut parts: Vec<String> = screened.iter().map(|x| format!("not({x})")).collect();
+                    parts.push(cond.clone());
+                    let _ = writeln!(
+                        binds,
+                        "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" relevant=\"{}\"/>",
+                        esc(&parts.join(" and "))
+                    );
+                    let l = labels.label("label", &format!("{p}:label"), message, &paths);
+                    let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
+                    screened.push(cond);
+                }
+            }
+        }
+        let _ = writeln!(instance, "        </{}>", s.id);
+        let _ = writeln!(body, "    </group>");
+    }
+    // Derived variables: calculates, blank where Quire's value is null.
+    for d in model
+        .derived
+        .iter()
+        .filter(|d| d.audiences.iter().any(|a| a == audience))
+    {
+        let p = format!("/data/{}", d.id);
+        let calc = match &d.rule {
+            DerivedRule::Expr { expr } => paths.xpath(&expr.expr, audience).map(|x| match d.value_type {
+                "bool" => format!("if({x}, 1, 0)"),
+                "number" => format!("if(({x}) = ({x}), {x}, '')"),
+                _ => x,
+            }),
+            DerivedRule::Cases { cases, choice_list } => {
+                let list = model.choice_list(choice_list);
+                let mut out = Some("''".to_string());
+                for c in cases.iter().rev() {
+                    let code = list.and_then(|l| l.get(&c.value)).map(|o| o.code.to_string());
+                    out = match (out, paths.xpath(&c.when.expr, audience), code) {
+                        (Some(acc), Some(w), Some(code)) => Some(format!("if({w}, '{code}', {acc})")),
+                        _ => None,
+                    };
+                }
+                out
+            }
+        };
+        let _ = writeln!(instance, "        <{}/>", d.id);
+        match calc {
+            Some(c) => {
+                let _ = writeln!(
+                    binds,
+                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
+                    esc(&c)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    binds,
+                    "      <!-- Quire: derived variable `{}` has no XPath equivalent; computed by `quire import-data` -->",
+                    esc(&d.id)
+                );
+                let _ = writeln!(
+                    binds,
+                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"/>"
+                );
+            }
+        }
+    }
+    // itext: one translation per language, the source language the default.
+    let mut itext = String::new();
+    if model.languages.len() > 1 {
+        itext.push_str("      <itext>\n");
+        for (n, lang) in model.languages.iter().enumerate() {
+            let name = format!("{} ({lang})", super::html::language_name(lang));
+            let default = if n == 0 { " default=\"true()\"" } else { "" };
+            let _ = writeln!(itext, "        <translation lang=\"{}\"{default}>", esc(&name));
+            for (id, t) in &labels.entries {
+                let segs = if n == 0 {
+                    t.segments.clone()
+                } else {
+                    t.in_language(lang).segments
+                };
+                let _ = writeln!(
+                    itext,
+                    "          <text id=\"{}\"><value>{}</value></text>",
+                    esc(id),
+                    markup(&segs, &paths)
+                );
+            }
+            itext.push_str("        </translation>\n");
+        }
+        itext.push_str("      </itext>\n");
+    }
+    let form_id = format!("{}_{}", model.survey.id, audience);
+    let title = if model.audiences.len() > 1 {
+        let group = model
+            .audiences
+            .iter()
+            .find(|a| a.id == audience)
+            .map(|a| a.label.as_str())
+            .unwrap_or(audience);
+        format!("{}: {group}", model.survey.title.plain())
+    } else {
+        model.survey.title.plain()
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by Quire from {survey} version {version} (content {hash}) for {audience}. -->
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa" xmlns:odk="http://www.opendatakit.org/xforms" xmlns:orx="http://openrosa.org/xforms">
+  <h:head>
+    <h:title>{title}</h:title>
+    <model odk:xforms-version="1.0.0">
+{itext}      <instance>
+      <data id="{form_id}" version="{version}">
+        <start/>
+        <end/>
+{instance}        <meta>
+          <instanceID/>
+        </meta>
+      </data>
+      </instance>
+      <bind nodeset="/data/start" type="dateTime" jr:preload="timestamp" jr:preloadParams="start"/>
+      <bind nodeset="/data/end" type="dateTime" jr:preload="timestamp" jr:preloadParams="end"/>
+{binds}      <bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>
+    </model>
+  </h:head>
+  <h:body>
+{body}  </h:body>
+</h:html>
+"#,
+        survey = esc(&model.survey.id),
+        version = esc(&model.survey.version),
+        hash = esc(&model.content_hash),
+        audience = esc(audience),
+        title = esc(&title),
+        form_id = esc(&form_id),
+    )
+}
