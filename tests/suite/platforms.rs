@@ -111,3 +111,169 @@ fn the_flagship_xform_holds_its_routing_codes_and_checks() {
     assert!(xml.contains(r#"jr:preload="uid""#) && xml.contains(r#"jr:preloadParams="start""#));
     assert!(xml.contains("no_consent"));
 }
+
+/// The XForm of an audience, with the answers a respondent gives it (codes for choices).
+fn odk_value(model: &quire::model::Questionnaire, var: &str, v: &quire::eval::Value) -> Option<serde_json::Value> {
+    use quire::eval::Value;
+    let code = |value: &str| -> Option<String> {
+        let q = model.variables.iter().find(|x| x.name == var)?;
+        model
+            .choice_list(q.choice_list.as_ref()?)?
+            .get(value)
+            .map(|o| o.code.to_string())
+    };
+    Some(match v {
+        Value::Text(t) if model.variables.iter().any(|x| x.name == var && x.choice_list.is_some()) => {
+            serde_json::json!(code(t)?)
+        }
+        Value::Text(t) => serde_json::json!(t),
+        Value::Number(n) => serde_json::json!(quire::expr::format_number(*n)),
+        Value::Selection(s) => serde_json::json!(s.iter().filter_map(|x| code(x)).collect::<Vec<_>>()),
+        Value::Bool(b) => serde_json::json!(if *b { "1" } else { "0" }),
+        _ => return None,
+    })
+}
+
+/// The differential routing test: the same random answer sets (blanks, stale answers to
+/// routed-past questions and screen-outs included) given to Quire and to ODK's own form
+/// engine (@getodk/xforms-engine, the engine of ODK Web Forms, in Chromium): every question
+/// is relevant exactly when Quire asks it, and every derived variable has Quire's value.
+#[test]
+fn odk_routes_and_derives_as_quire_does() {
+    use quire::model::State;
+    let mut specs: Vec<(String, quire::model::Questionnaire, usize)> = vec![("concord".into(), crate::flagship(), 150)];
+    for name in [
+        "k10",
+        "epds",
+        "phq9",
+        "skip_logic",
+        "screening",
+        "grid",
+        "piping",
+        "minimal",
+    ] {
+        let text = std::fs::read_to_string(crate::root().join(format!("examples/{name}.quire.yaml"))).unwrap();
+        specs.push((name.into(), quire::compile(name, &text).model.unwrap(), 100));
+    }
+    // Routing's edge cases: chains of skipped filters, screening in conditional sections,
+    // three-valued eligibility.
+    let routing = std::fs::read_to_string(crate::root().join("tests/data/routing.quire.yaml")).unwrap();
+    specs.push((
+        "routing".into(),
+        quire::compile("routing", &routing).model.unwrap(),
+        200,
+    ));
+    let mut forms = serde_json::Map::new();
+    let mut cases = Vec::new();
+    let mut expected: Vec<(String, Vec<(String, bool, Option<String>)>)> = Vec::new();
+    for (name, model, n) in &specs {
+        for i in &model.instruments {
+            forms.insert(
+                format!("{name}/{}", i.audience),
+                serde_json::json!(quire::backend::xform::form(model, i)),
+            );
+        }
+        for (id, raw) in quire::data::synthetic_answers(model, *n, 21) {
+            let instrument = model.instrument(&raw.audience).unwrap();
+            let paths = quire::backend::xform::paths(model, instrument);
+            let route = model.route(&raw.audience, &raw);
+            let mut answers = Vec::new();
+            let mut watch = Vec::new();
+            let mut want = Vec::new();
+            for q in crate::questions(model, &raw.audience) {
+                for var in q.variable_names() {
+                    let path = paths[var].clone();
+                    if let Some(v) = raw.values.get(var).and_then(|v| odk_value(model, var, v)) {
+                        answers.push(serde_json::json!([path, v]));
+                    }
+                    let asked = matches!(route.states.get(var), Some(State::Answered(_) | State::Missing));
+                    watch.push(path.clone());
+                    want.push((path, asked, None));
+                }
+            }
+            for d in model.derived.iter().filter(|d| d.audiences.contains(&raw.audience)) {
+                let value = match route.states.get(&d.id) {
+                    Some(State::Answered(v)) => match v {
+                        quire::eval::Value::Number(n) => Some(quire::expr::format_number(*n)),
+                        quire::eval::Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+                        quire::eval::Value::Text(t) => match &d.rule {
+                            quire::model::DerivedRule::Cases { choice_list, .. } => model
+                                .choice_list(choice_list)
+                                .and_then(|l| l.get(t))
+                                .map(|o| o.code.to_string()),
+                            _ => Some(t.clone()),
+                        },
+                        _ => None,
+                    },
+                    Some(State::Missing) => Some(String::new()),
+                    _ => None,
+                };
+                if let Some(v) = value {
+                    watch.push(paths[&d.id].clone());
+                    want.push((paths[&d.id].clone(), true, Some(v)));
+                }
+            }
+            cases.push(
+                serde_json::json!({ "form": format!("{name}/{}", raw.audience), "answers": answers, "watch": watch }),
+            );
+            expected.push((format!("{name} {id} ({})", raw.audience), want));
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cases.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({ "forms": forms, "cases": cases }).to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("out.json");
+    let (ok, log) = crate::run(
+        &crate::root().join("tests/browser"),
+        "node",
+        &[
+            crate::root().join("tests/browser/odk.mjs").to_str().unwrap(),
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{log}");
+    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(got["errors"].as_array().unwrap().is_empty(), "{}", got["errors"]);
+    let results = got["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    let mut mismatches = Vec::new();
+    let (mut checked, mut skipped, mut totals) = (0, 0, 0);
+    for ((who, want), seen) in expected.iter().zip(results) {
+        for (path, relevant, value) in want {
+            checked += 1;
+            let s = &seen[path.as_str()];
+            skipped += usize::from(value.is_none() && !relevant);
+            totals += usize::from(value.as_ref().is_some_and(|v| !v.is_empty()));
+            match value {
+                None if s["relevant"].as_bool() != Some(*relevant) => mismatches.push(format!(
+                    "{who}: {path} relevant in ODK {}, asked by Quire {relevant}",
+                    s["relevant"]
+                )),
+                Some(v) if s["value"].as_str() != Some(v.as_str()) => {
+                    mismatches.push(format!("{who}: {path} is {} in ODK, {v:?} in Quire", s["value"]))
+                }
+                _ => {}
+            }
+        }
+    }
+    eprintln!(
+        "odk: {} respondents, {checked} relevances and values compared ({skipped} questions routed past or screened out, {totals} derived values)",
+        expected.len()
+    );
+    // Not vacuous: routing skipped questions and derived variables had values.
+    assert!(
+        skipped > 1000 && totals > 300,
+        "skipped {skipped}, derived values {totals}"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked} differ:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+}

@@ -320,9 +320,10 @@ impl Labels<'_> {
     }
 }
 
-pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
-    let audience = instrument.audience.as_str();
-    // Where every variable sits: /data/<section>/<question>, grid rows inside their grid.
+/// Where every variable of an audience's form sits in its instance: questions at
+/// `/data/<section>/<question>`, grid rows inside their grid, derived variables at
+/// `/data/<derived>`, write-ins beside their question.
+pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, String> {
     let mut path = HashMap::new();
     for s in &instrument.sections {
         for item in &s.items {
@@ -333,6 +334,9 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                     }
                 } else {
                     path.insert(q.id.clone(), format!("/data/{}/{}", s.id, q.id));
+                    if q.options.iter().any(|o| o.other) {
+                        path.insert(format!("{}_other", q.id), format!("/data/{}/{}_other", s.id, q.id));
+                    }
                 }
             }
         }
@@ -340,10 +344,16 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
     for d in model
         .derived
         .iter()
-        .filter(|d| d.audiences.iter().any(|a| a == audience))
+        .filter(|d| d.audiences.iter().any(|a| *a == instrument.audience))
     {
         path.insert(d.id.clone(), format!("/data/{}", d.id));
     }
+    path
+}
+
+pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
+    let audience = instrument.audience.as_str();
+    let path = paths(model, instrument);
     let paths = Paths { model, path };
     let mut labels = Labels {
         languages: &model.languages,
