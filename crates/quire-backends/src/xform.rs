@@ -344,7 +344,7 @@ pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, 
     for d in model
         .derived
         .iter()
-        .filter(|d| d.audiences.iter().any(|a| *a == instrument.audience))
+        .filter(|d| d.audiences.contains(&instrument.audience))
     {
         path.insert(d.id.clone(), format!("/data/{}", d.id));
     }
