@@ -134,6 +134,9 @@ fn odk_value(model: &quire::model::Questionnaire, var: &str, v: &quire::eval::Va
     })
 }
 
+/// A watched node: its path, whether Quire asks it, and (for a derived variable) its value.
+type Watched = (String, bool, Option<String>);
+
 /// The differential routing test: the same random answer sets (blanks, stale answers to
 /// routed-past questions and screen-outs included) given to Quire and to ODK's own form
 /// engine (@getodk/xforms-engine, the engine of ODK Web Forms, in Chromium): every question
@@ -165,7 +168,7 @@ fn odk_routes_and_derives_as_quire_does() {
     ));
     let mut forms = serde_json::Map::new();
     let mut cases = Vec::new();
-    let mut expected: Vec<(String, Vec<(String, bool, Option<String>)>)> = Vec::new();
+    let mut expected: Vec<(String, Vec<Watched>)> = Vec::new();
     for (name, model, n) in &specs {
         for i in &model.instruments {
             forms.insert(
