@@ -63,7 +63,7 @@ fn the_flagship_xform_holds_its_routing_codes_and_checks() {
     for s in &patient.sections {
         for item in &s.items {
             let Item::Question(q) = item else { continue };
-            let path = format!("/data/{}/{}", s.id, q.id);
+            let path = format!("/data/{}/{}", quire::backend::xform::group(&model, &s.id), q.id);
             let b = bind(&path).unwrap_or_else(|| panic!("no bind for {path}"));
             // Routing: every routed question is relevant only when its condition holds,
             // and every question after a screening rule only when the rule did not fire.
@@ -105,7 +105,7 @@ fn the_flagship_xform_holds_its_routing_codes_and_checks() {
     assert!(
         sc.attribute("relevant")
             .unwrap_or("")
-            .contains("not((/data/consent/consent != '1'))")
+            .contains("not((/data/consent_section/consent != '1'))")
     );
     // Metadata ODK Central needs, and the screening notes.
     assert!(xml.contains(r#"jr:preload="uid""#) && xml.contains(r#"jr:preloadParams="start""#));

@@ -320,22 +320,38 @@ impl Labels<'_> {
     }
 }
 
+/// A section's group name: its id, unless a question or variable has the same name (XLSForm
+/// names must be unique in a form), then `<id>_section`.
+pub fn group(model: &Questionnaire, section: &str) -> String {
+    let taken = model
+        .variables
+        .iter()
+        .any(|v| v.name == section || v.question == section)
+        || model.derived.iter().any(|d| d.id == section);
+    if taken {
+        format!("{section}_section")
+    } else {
+        section.to_string()
+    }
+}
+
 /// Where every variable of an audience's form sits in its instance: questions at
 /// `/data/<section>/<question>`, grid rows inside their grid, derived variables at
 /// `/data/<derived>`, write-ins beside their question.
 pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, String> {
     let mut path = HashMap::new();
     for s in &instrument.sections {
+        let g = group(model, &s.id);
         for item in &s.items {
             if let Item::Question(q) = item {
                 if q.kind == QuestionType::Grid {
                     for r in &q.rows {
-                        path.insert(r.variable.clone(), format!("/data/{}/{}/{}", s.id, q.id, r.variable));
+                        path.insert(r.variable.clone(), format!("/data/{g}/{}/{}", q.id, r.variable));
                     }
                 } else {
-                    path.insert(q.id.clone(), format!("/data/{}/{}", s.id, q.id));
+                    path.insert(q.id.clone(), format!("/data/{g}/{}", q.id));
                     if q.options.iter().any(|o| o.other) {
-                        path.insert(format!("{}_other", q.id), format!("/data/{}/{}_other", s.id, q.id));
+                        path.insert(format!("{}_other", q.id), format!("/data/{g}/{}_other", q.id));
                     }
                 }
             }
@@ -395,15 +411,16 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
             }
         };
     for s in &instrument.sections {
-        let _ = writeln!(instance, "        <{}>", s.id);
+        let g = group(model, &s.id);
+        let _ = writeln!(instance, "        <{g}>");
         let section_rel = relevant(s.condition.as_ref(), &[], &mut binds);
-        let _ = writeln!(binds, "      <bind nodeset=\"/data/{}\"{section_rel}/>", s.id);
-        let title = labels.label("label", &format!("/data/{}:label", s.id), &s.title, &paths);
-        let _ = writeln!(body, "    <group ref=\"/data/{}\">\n      {title}", s.id);
+        let _ = writeln!(binds, "      <bind nodeset=\"/data/{g}\"{section_rel}/>");
+        let title = labels.label("label", &format!("/data/{g}:label"), &s.title, &paths);
+        let _ = writeln!(body, "    <group ref=\"/data/{g}\">\n      {title}");
         for (n, item) in s.items.iter().enumerate() {
             match item {
                 Item::Question(q) => {
-                    let p = format!("/data/{}/{}", s.id, q.id);
+                    let p = format!("/data/{g}/{}", q.id);
                     let own_screens: Vec<String> = q
                         .screens
                         .iter()
@@ -525,7 +542,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                     let _ = writeln!(body, "      {control}");
                     // "Other, please specify": its write-in, asked when the option is chosen.
                     if let Some(other) = q.options.iter().find(|o| o.other) {
-                        let op = format!("/data/{}/{}_other", s.id, q.id);
+                        let op = format!("/data/{g}/{}_other", q.id);
                         let _ = writeln!(instance, "          <{}_other/>", q.id);
                         let chosen = if q.kind == QuestionType::Multiple {
                             format!("selected({p}, '{}')", other.code)
@@ -545,8 +562,8 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                 Item::Note {
                     text, title, ask_if, ..
                 } => {
-                    let id = format!("note_{}", n + 1);
-                    let p = format!("/data/{}/{id}", s.id);
+                    let id = format!("{}_note_{}", s.id, n + 1);
+                    let p = format!("/data/{g}/{id}");
                     let _ = writeln!(instance, "          <{id}/>");
                     let rel = relevant(ask_if.as_ref(), &screened, &mut binds);
                     let _ = writeln!(
@@ -573,7 +590,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                 Item::Screen {
                     id, condition, message, ..
                 } => {
-                    let p = format!("/data/{}/{id}", s.id);
+                    let p = format!("/data/{g}/{id}");
                     let _ = writeln!(instance, "          <{id}/>");
                     let cond = paths
                         .xpath(&condition.expr, audience)
@@ -591,7 +608,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                 }
             }
         }
-        let _ = writeln!(instance, "        </{}>", s.id);
+        let _ = writeln!(instance, "        </{g}>");
         let _ = writeln!(body, "    </group>");
     }
     // Derived variables: calculates, blank where Quire's value is null.
