@@ -328,6 +328,8 @@ enum Target {
     /// ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox,
     /// SurveyCTO and Ona (not in the default set while the export is being proven).
     Xform,
+    /// The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`.
+    Xlsform,
 }
 
 impl Target {
@@ -775,6 +777,10 @@ fn build(
                     .filter(|(name, _)| wanted(name, editions))
                     .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
             ),
+            Target::Xlsform => match quire::backend::xlsform::render(&model) {
+                Ok(books) => files.extend(books.into_iter().map(|(p, b)| (PathBuf::from("xlsform").join(p), b))),
+                Err(e) => return usage_error(&format!("cannot write the XLSForms: {e}")),
+            },
             Target::Xform => files.extend(
                 quire::backend::xform::render(&model)
                     .into_iter()

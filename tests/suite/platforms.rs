@@ -280,3 +280,81 @@ fn odk_routes_and_derives_as_quire_does() {
         mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// The XLSForm export converts with pyxform (xls2xform) without errors into an XForm that
+/// ODK Validate accepts and that has Quire's fields, with the same types, relevants,
+/// constraints, requirements and calculates.
+#[test]
+fn xlsforms_convert_with_pyxform_into_quires_xforms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut models: Vec<(String, quire::model::Questionnaire)> = crate::clean_specs()
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let stem = p.file_stem().unwrap().to_string_lossy().replace('.', "_");
+            (stem, quire::compile(&p.display().to_string(), &text).model.unwrap())
+        })
+        .collect();
+    let (_dir, spec) = crate::translations::welsh_flagship();
+    models.push(("welsh".into(), crate::translations::welsh_model(&spec).model.unwrap()));
+    let jar = odk_validate();
+    let normal = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let mut compared = 0;
+    for (stem, model) in &models {
+        for i in &model.instruments {
+            let book = tmp.path().join(format!("{stem}-{}.xlsx", i.audience));
+            std::fs::write(&book, quire::backend::xlsform::workbook(model, i).unwrap()).unwrap();
+            let converted = book.with_extension("xml");
+            let (ok, log) = crate::run(
+                tmp.path(),
+                "xls2xform",
+                &[book.to_str().unwrap(), converted.to_str().unwrap()],
+            );
+            assert!(ok && log.contains("Conversion complete"), "{}: {log}", book.display());
+            let (ok, log) = crate::run(
+                tmp.path(),
+                "java",
+                &["-jar", jar.to_str().unwrap(), converted.to_str().unwrap()],
+            );
+            assert!(ok && log.contains("Xform is valid"), "{}: {log}", converted.display());
+            let ours = quire::backend::xform::form(model, i);
+            let theirs = std::fs::read_to_string(&converted).unwrap();
+            let (ours, theirs) = (
+                roxmltree::Document::parse(&ours).unwrap(),
+                roxmltree::Document::parse(&theirs).unwrap(),
+            );
+            let binds = |d: &roxmltree::Document| -> std::collections::HashMap<String, Vec<(String, String)>> {
+                d.descendants()
+                    .filter(|n| n.has_tag_name("bind"))
+                    .filter_map(|b| {
+                        let path = b.attribute("nodeset")?.to_string();
+                        let attrs = ["type", "relevant", "constraint", "required", "calculate"]
+                            .iter()
+                            .map(|a| (a.to_string(), normal(b.attribute(*a).unwrap_or(""))))
+                            .collect();
+                        Some((path, attrs))
+                    })
+                    .collect()
+            };
+            let (ours, theirs) = (binds(&ours), binds(&theirs));
+            for (path, attrs) in &ours {
+                if path == "/data/meta/instanceID" {
+                    continue;
+                }
+                let Some(t) = theirs.get(path) else {
+                    // A group with nothing to bind (no condition) needs no bind.
+                    assert!(
+                        attrs.iter().all(|(_, v)| v.is_empty()),
+                        "{stem} {}: pyxform's XForm has no {path}",
+                        i.audience
+                    );
+                    continue;
+                };
+                assert_eq!(attrs, t, "{stem} {}: {path} differs after pyxform", i.audience);
+                compared += 1;
+            }
+        }
+    }
+    eprintln!("xlsform: {compared} fields the same after pyxform");
+    assert!(compared > 300, "{compared}");
+}

@@ -8,6 +8,7 @@ pub mod paper;
 pub mod pdf;
 pub mod schema;
 pub mod xform;
+pub mod xlsform;
 
 /// One output file: its path relative to the output directory, and its bytes.
 pub type File = (String, Vec<u8>);

@@ -570,19 +570,32 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                         binds,
                         "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"{rel}/>"
                     );
-                    let mut t = text.clone();
-                    if let Some(title) = title {
-                        t = Text {
-                            segments: title
-                                .segments
-                                .iter()
-                                .cloned()
-                                .chain([Segment::Literal { text: ": ".into() }])
-                                .chain(text.segments.iter().cloned())
-                                .collect(),
-                            translations: Default::default(),
-                        };
-                    }
+                    // "Title: text", in every language.
+                    let join = |title: &[Segment], text: &[Segment]| -> std::sync::Arc<[Segment]> {
+                        title
+                            .iter()
+                            .cloned()
+                            .chain([Segment::Literal { text: ": ".into() }])
+                            .chain(text.iter().cloned())
+                            .collect()
+                    };
+                    let t = match title {
+                        None => text.clone(),
+                        Some(title) => Text {
+                            segments: join(&title.segments, &text.segments),
+                            translations: std::sync::Arc::new(
+                                model.languages[1..]
+                                    .iter()
+                                    .map(|l| {
+                                        (
+                                            l.clone(),
+                                            join(&title.in_language(l).segments, &text.in_language(l).segments),
+                                        )
+                                    })
+                                    .collect(),
+                            ),
+                        },
+                    };
                     let l = labels.label("label", &format!("{p}:label"), &t, &paths);
                     let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
                 }

@@ -1,0 +1,341 @@
+//! The model in, XLSForm workbooks out (`xlsform/<audience>.xlsx`: `survey`, `choices` and
+//! `settings` sheets), for teams that keep their forms as spreadsheets (KoboToolbox, ODK
+//! Central's form upload, SurveyCTO).
+//!
+//! The workbook is the XForm of [`crate::xform`] written as rows: one source, so pyxform turns
+//! it back into an XForm with the same fields, relevants, constraints and calculates (the
+//! test suite checks that, and runs ODK Validate on the result). Absolute paths become
+//! `${name}` references.
+
+use std::collections::HashMap;
+
+use quire_core::model::{Instrument, Questionnaire};
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::File;
+
+/// One workbook per audience.
+pub fn render(model: &Questionnaire) -> Result<Vec<File>, String> {
+    model
+        .instruments
+        .iter()
+        .map(|i| Ok((format!("{}.xlsx", i.audience), workbook(model, i)?)))
+        .collect()
+}
+
+const SURVEY_COLUMNS: [&str; 10] = [
+    "type",
+    "name",
+    "hint",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "required",
+    "calculation",
+    "appearance",
+    "read_only",
+];
+
+/// The XForm as XLSForm rows: (survey rows, choices rows, settings).
+struct Rows {
+    survey: Vec<HashMap<String, String>>,
+    choices: Vec<HashMap<String, String>>,
+    label_columns: Vec<String>,
+}
+
+/// `${name}` for every absolute path of the form, longest first, whole names only.
+fn references(expr: &str, names: &[(String, String)]) -> String {
+    let mut out = expr.to_string();
+    for (path, name) in names {
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(path.as_str()) {
+            let after = &rest[i + path.len()..];
+            let whole = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '/');
+            result.push_str(&rest[..i]);
+            if whole {
+                result.push_str(&format!("${{{name}}}"));
+            } else {
+                result.push_str(path);
+            }
+            rest = after;
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+fn rows(model: &Questionnaire, instrument: &Instrument) -> Result<Rows, String> {
+    let xml = super::xform::form(model, instrument);
+    let doc = roxmltree::Document::parse(&xml).map_err(|e| e.to_string())?;
+    const JR: &str = "http://openrosa.org/javarosa";
+    let ordered: Vec<(&str, roxmltree::Node)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("bind"))
+        .filter_map(|b| Some((b.attribute("nodeset")?, b)))
+        .collect();
+    let binds: HashMap<&str, roxmltree::Node> = ordered.iter().copied().collect();
+    let mut names: Vec<(String, String)> = binds
+        .keys()
+        .map(|p| (p.to_string(), p.rsplit('/').next().unwrap_or(p).to_string()))
+        .collect();
+    names.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    // itext: language → id → value.
+    let mut itext: Vec<(String, HashMap<String, String>)> = Vec::new();
+    for t in doc.descendants().filter(|n| n.has_tag_name("translation")) {
+        let lang = t.attribute("lang").unwrap_or("").to_string();
+        let texts = t
+            .children()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| {
+                let value = n.children().find(|v| v.has_tag_name("value"))?;
+                Some((n.attribute("id")?.to_string(), mixed(value, &names)))
+            })
+            .collect();
+        itext.push((lang, texts));
+    }
+    let label_columns: Vec<String> = if itext.is_empty() {
+        vec!["label".to_string()]
+    } else {
+        itext.iter().map(|(l, _)| format!("label::{l}")).collect()
+    };
+    let hint_columns: Vec<String> = if itext.is_empty() {
+        vec!["hint".to_string()]
+    } else {
+        itext.iter().map(|(l, _)| format!("hint::{l}")).collect()
+    };
+    // A label or hint: inline, or one per language by itext id.
+    let text_of = |node: roxmltree::Node, tag: &str, columns: &[String], row: &mut HashMap<String, String>| {
+        let Some(l) = node.children().find(|c| c.has_tag_name(tag)) else {
+            return;
+        };
+        match l
+            .attribute("ref")
+            .and_then(|r| r.strip_prefix("jr:itext('"))
+            .and_then(|r| r.strip_suffix("')"))
+        {
+            Some(id) => {
+                for ((_, texts), col) in itext.iter().zip(columns) {
+                    row.insert(col.clone(), texts.get(id).cloned().unwrap_or_default());
+                }
+            }
+            None => {
+                row.insert(columns[0].clone(), mixed(l, &names));
+            }
+        }
+    };
+    let mut out = Rows {
+        survey: Vec::new(),
+        choices: Vec::new(),
+        label_columns: label_columns.iter().chain(&hint_columns).cloned().collect(),
+    };
+    for meta in ["start", "end"] {
+        out.survey.push(HashMap::from([
+            ("type".to_string(), meta.to_string()),
+            ("name".to_string(), meta.to_string()),
+        ]));
+    }
+    let bind_columns = |path: &str, row: &mut HashMap<String, String>| {
+        let Some(b) = binds.get(path) else { return };
+        for (attr, col) in [
+            ("relevant", "relevant"),
+            ("constraint", "constraint"),
+            ("calculate", "calculation"),
+        ] {
+            if let Some(v) = b.attribute(attr) {
+                row.insert(col.to_string(), references(v, &names));
+            }
+        }
+        if let Some(m) = b.attribute((JR, "constraintMsg")) {
+            row.insert("constraint_message".into(), m.to_string());
+        }
+        if b.attribute("required") == Some("true()") {
+            row.insert("required".into(), "yes".into());
+        }
+    };
+    let walker = Walk {
+        label_columns: &label_columns,
+        hint_columns: &hint_columns,
+        text_of: &text_of,
+        bind_columns: &bind_columns,
+        binds: &binds,
+    };
+    if let Some(body) = doc.descendants().find(|n| n.tag_name().name() == "body") {
+        walker.walk(body, &mut out);
+    }
+    // Derived variables: calculates, which have no control in the body.
+    for (path, b) in &ordered {
+        if b.attribute("calculate").is_some() {
+            let name = path.rsplit('/').next().unwrap_or(path).to_string();
+            let mut row = HashMap::from([
+                ("type".to_string(), "calculate".to_string()),
+                ("name".to_string(), name),
+            ]);
+            bind_columns(path, &mut row);
+            out.survey.push(row);
+        }
+    }
+    Ok(out)
+}
+
+type Row = HashMap<String, String>;
+/// Writes a control's label or hint into a row's label columns.
+type TextOf<'a> = &'a dyn Fn(roxmltree::Node, &str, &[String], &mut Row);
+
+/// The body's controls, walked into survey and choices rows.
+struct Walk<'a, 'x, 'i> {
+    label_columns: &'a [String],
+    hint_columns: &'a [String],
+    text_of: TextOf<'a>,
+    bind_columns: &'a dyn Fn(&str, &mut Row),
+    binds: &'a HashMap<&'x str, roxmltree::Node<'x, 'i>>,
+}
+
+impl Walk<'_, '_, '_> {
+    fn walk(&self, node: roxmltree::Node, out: &mut Rows) {
+        let (label_columns, hint_columns, binds) = (self.label_columns, self.hint_columns, self.binds);
+        let (text_of, bind_columns) = (self.text_of, self.bind_columns);
+        let controls = ["group", "select1", "select", "input"];
+        for c in node.children().filter(|c| controls.contains(&c.tag_name().name())) {
+            let Some(path) = c.attribute("ref") else { continue };
+            let name = path.rsplit('/').next().unwrap_or(path).to_string();
+            let mut row = HashMap::from([("name".to_string(), name.clone())]);
+            text_of(c, "label", label_columns, &mut row);
+            text_of(c, "hint", hint_columns, &mut row);
+            bind_columns(path, &mut row);
+            if let Some(a) = c.attribute("appearance") {
+                row.insert("appearance".into(), a.to_string());
+            }
+            let bind_type = binds.get(path).and_then(|b| b.attribute("type")).unwrap_or("string");
+            let readonly = binds.get(path).and_then(|b| b.attribute("readonly")) == Some("true()");
+            match c.tag_name().name() {
+                "group" => {
+                    row.insert("type".into(), "begin_group".into());
+                    out.survey.push(row);
+                    self.walk(c, out);
+                    out.survey
+                        .push(HashMap::from([("type".to_string(), "end_group".to_string())]));
+                }
+                tag @ ("select1" | "select") => {
+                    let kind = if tag == "select1" {
+                        "select_one"
+                    } else {
+                        "select_multiple"
+                    };
+                    row.insert("type".into(), format!("{kind} {name}"));
+                    out.survey.push(row);
+                    for item in c.children().filter(|i| i.has_tag_name("item")) {
+                        let value = item
+                            .children()
+                            .find(|v| v.has_tag_name("value"))
+                            .and_then(|v| v.text())
+                            .unwrap_or("")
+                            .to_string();
+                        let mut choice =
+                            HashMap::from([("list_name".to_string(), name.clone()), ("name".to_string(), value)]);
+                        text_of(item, "label", label_columns, &mut choice);
+                        out.choices.push(choice);
+                    }
+                }
+                _ => {
+                    let kind = match (bind_type, readonly) {
+                        (_, true) => "note",
+                        ("int", _) => "integer",
+                        ("decimal", _) => "decimal",
+                        ("date", _) => "date",
+                        _ => "text",
+                    };
+                    row.insert("type".into(), kind.into());
+                    out.survey.push(row);
+                }
+            }
+        }
+    }
+}
+
+/// A label's mixed content: its text, with each `<output value="…"/>` as `${name}`.
+fn mixed(node: roxmltree::Node, names: &[(String, String)]) -> String {
+    node.children()
+        .map(|c| {
+            if c.is_text() {
+                c.text().unwrap_or("").to_string()
+            } else if c.has_tag_name("output") {
+                let v = c.attribute("value").unwrap_or("");
+                // `jr:choice-name(path, 'path')`: the choice's label, as pyxform writes it.
+                match v.strip_prefix("jr:choice-name(").and_then(|r| r.split(',').next()) {
+                    Some(p) => references(p.trim(), names),
+                    None => references(v, names),
+                }
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
+pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8>, String> {
+    let rows = rows(model, instrument)?;
+    let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let survey_columns: Vec<String> = ["type", "name"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(rows.label_columns.iter().cloned())
+        .chain(SURVEY_COLUMNS.iter().skip(2).map(|s| s.to_string()))
+        .filter(|c| c != "hint" || !rows.label_columns.iter().any(|l| l.starts_with("hint")))
+        .collect();
+    let sheet = wb.add_worksheet().set_name("survey").map_err(err)?;
+    for (c, name) in survey_columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, name, &bold).map_err(err)?;
+    }
+    for (r, row) in rows.survey.iter().enumerate() {
+        for (c, name) in survey_columns.iter().enumerate() {
+            if let Some(v) = row.get(name) {
+                sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+            }
+        }
+    }
+    let choice_columns: Vec<String> = ["list_name", "name"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(rows.label_columns.iter().filter(|l| l.starts_with("label")).cloned())
+        .collect();
+    let sheet = wb.add_worksheet().set_name("choices").map_err(err)?;
+    for (c, name) in choice_columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, name, &bold).map_err(err)?;
+    }
+    for (r, row) in rows.choices.iter().enumerate() {
+        for (c, name) in choice_columns.iter().enumerate() {
+            if let Some(v) = row.get(name) {
+                sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+            }
+        }
+    }
+    let sheet = wb.add_worksheet().set_name("settings").map_err(err)?;
+    let title = if model.audiences.len() > 1 {
+        let group = model
+            .audiences
+            .iter()
+            .find(|a| a.id == instrument.audience)
+            .map(|a| a.label.as_str())
+            .unwrap_or(&instrument.audience);
+        format!("{}: {group}", model.survey.title.plain())
+    } else {
+        model.survey.title.plain()
+    };
+    let mut settings = vec![
+        ("form_title", title),
+        ("form_id", format!("{}_{}", model.survey.id, instrument.audience)),
+        ("version", model.survey.version.clone()),
+    ];
+    if let Some(first) = rows.label_columns.first().and_then(|l| l.strip_prefix("label::")) {
+        settings.push(("default_language", first.to_string()));
+    }
+    for (c, (k, v)) in settings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *k, &bold).map_err(err)?;
+        sheet.write_string(1, c as u16, v).map_err(err)?;
+    }
+    wb.save_to_buffer().map_err(err)
+}
