@@ -330,6 +330,8 @@ enum Target {
     Xform,
     /// The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`.
     Xlsform,
+    /// REDCap data dictionaries, `redcap/<audience>.csv` (not in the default set either).
+    Redcap,
 }
 
 impl Target {
@@ -776,6 +778,11 @@ fn build(
                     .into_iter()
                     .filter(|(name, _)| wanted(name, editions))
                     .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
+            ),
+            Target::Redcap => files.extend(
+                quire::backend::redcap::render(&model)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("redcap").join(p), b)),
             ),
             Target::Xlsform => match quire::backend::xlsform::render(&model) {
                 Ok(books) => files.extend(books.into_iter().map(|(p, b)| (PathBuf::from("xlsform").join(p), b))),

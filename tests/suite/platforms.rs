@@ -358,3 +358,374 @@ fn xlsforms_convert_with_pyxform_into_quires_xforms() {
     eprintln!("xlsform: {compared} fields the same after pyxform");
     assert!(compared > 300, "{compared}");
 }
+
+/// A value in REDCap's logic: text (a blank is `''`) or a number.
+#[derive(Debug, Clone, PartialEq)]
+enum Rv {
+    Text(String),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Rv {
+    fn number(&self) -> Option<f64> {
+        match self {
+            Rv::Num(n) => Some(*n),
+            Rv::Text(t) => t.trim().parse().ok(),
+            Rv::Bool(_) => None,
+        }
+    }
+    fn blank(&self) -> bool {
+        matches!(self, Rv::Text(t) if t.is_empty())
+    }
+    fn truth(&self) -> bool {
+        matches!(self, Rv::Bool(true))
+    }
+}
+
+/// REDCap's branching logic and calculations, as its documentation gives their meaning, for
+/// the constructs Quire writes: `[field]`, `[checkbox(code)]`, quoted text, numbers,
+/// `= <> < <= > >=`, `and`, `or`, brackets, `+ - * /` (blank in, blank out), `if()`.
+struct RedcapLogic<'a> {
+    tokens: Vec<String>,
+    at: usize,
+    fields: &'a std::collections::HashMap<String, String>,
+}
+
+impl RedcapLogic<'_> {
+    fn tokenize(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let cs: Vec<char> = s.chars().collect();
+        let mut i = 0;
+        while i < cs.len() {
+            let c = cs[i];
+            if c.is_whitespace() {
+                i += 1;
+            } else if c == '[' {
+                let j = cs[i..].iter().position(|&x| x == ']').unwrap() + i;
+                out.push(cs[i..=j].iter().collect());
+                i = j + 1;
+            } else if c == '\'' {
+                let j = cs[i + 1..].iter().position(|&x| x == '\'').unwrap() + i + 1;
+                out.push(cs[i..=j].iter().collect());
+                i = j + 1;
+            } else if "<>=".contains(c) {
+                let two: String = cs[i..(i + 2).min(cs.len())].iter().collect();
+                if ["<>", "<=", ">="].contains(&two.as_str()) {
+                    out.push(two);
+                    i += 2;
+                } else {
+                    out.push(c.to_string());
+                    i += 1;
+                }
+            } else if "()+-*/,".contains(c) {
+                out.push(c.to_string());
+                i += 1;
+            } else {
+                let j = cs[i..]
+                    .iter()
+                    .position(|x| !(x.is_alphanumeric() || *x == '.' || *x == '_'))
+                    .map(|p| p + i)
+                    .unwrap_or(cs.len());
+                out.push(cs[i..j].iter().collect());
+                i = j;
+            }
+        }
+        out
+    }
+    fn peek(&self) -> Option<&str> {
+        self.tokens.get(self.at).map(String::as_str)
+    }
+    fn next(&mut self) -> String {
+        self.at += 1;
+        self.tokens[self.at - 1].clone()
+    }
+    fn or(&mut self) -> Rv {
+        let mut v = self.and();
+        while self.peek() == Some("or") {
+            self.next();
+            let r = self.and();
+            v = Rv::Bool(v.truth() || r.truth());
+        }
+        v
+    }
+    fn and(&mut self) -> Rv {
+        let mut v = self.cmp();
+        while self.peek() == Some("and") {
+            self.next();
+            let r = self.cmp();
+            v = Rv::Bool(v.truth() && r.truth());
+        }
+        v
+    }
+    fn cmp(&mut self) -> Rv {
+        let l = self.sum();
+        let Some(op) = self
+            .peek()
+            .filter(|o| ["=", "<>", "<", "<=", ">", ">="].contains(o))
+            .map(str::to_string)
+        else {
+            return l;
+        };
+        self.next();
+        let r = self.sum();
+        let equal = match (l.number(), r.number()) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (&l, &r) {
+                (Rv::Text(a), Rv::Text(b)) => a == b,
+                _ => false,
+            },
+        };
+        Rv::Bool(match op.as_str() {
+            "=" => equal,
+            "<>" => !equal,
+            _ => match (l.number(), r.number()) {
+                (Some(a), Some(b)) => match op.as_str() {
+                    "<" => a < b,
+                    "<=" => a <= b,
+                    ">" => a > b,
+                    _ => a >= b,
+                },
+                _ => false,
+            },
+        })
+    }
+    fn sum(&mut self) -> Rv {
+        let mut v = self.product();
+        while let Some(op) = self.peek().filter(|o| *o == "+" || *o == "-").map(str::to_string) {
+            self.next();
+            let r = self.product();
+            v = match (v.number(), r.number()) {
+                (Some(a), Some(b)) if !v.blank() && !r.blank() => Rv::Num(if op == "+" { a + b } else { a - b }),
+                _ => Rv::Text(String::new()),
+            };
+        }
+        v
+    }
+    fn product(&mut self) -> Rv {
+        let mut v = self.atom();
+        while let Some(op) = self.peek().filter(|o| *o == "*" || *o == "/").map(str::to_string) {
+            self.next();
+            let r = self.atom();
+            v = match (v.number(), r.number()) {
+                (Some(a), Some(b)) if !(v.blank() || r.blank() || (op == "/" && b == 0.0)) => {
+                    Rv::Num(if op == "*" { a * b } else { a / b })
+                }
+                _ => Rv::Text(String::new()),
+            };
+        }
+        v
+    }
+    fn atom(&mut self) -> Rv {
+        let t = self.next();
+        if t == "(" {
+            let v = self.or();
+            assert_eq!(self.next(), ")");
+            return v;
+        }
+        if t == "if" {
+            assert_eq!(self.next(), "(");
+            let c = self.or();
+            assert_eq!(self.next(), ",");
+            let a = self.or();
+            assert_eq!(self.next(), ",");
+            let b = self.or();
+            assert_eq!(self.next(), ")");
+            return if c.truth() { a } else { b };
+        }
+        if let Some(name) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+            let value = match name.split_once('(') {
+                Some((f, code)) => {
+                    let code = code.trim_end_matches(')');
+                    let ticked = self.fields.get(f).is_some_and(|v| v.split(' ').any(|c| c == code));
+                    if ticked { "1" } else { "0" }.to_string()
+                }
+                None => self.fields.get(name).cloned().unwrap_or_default(),
+            };
+            return Rv::Text(value);
+        }
+        if let Some(s) = t.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+            return Rv::Text(s.to_string());
+        }
+        Rv::Num(t.parse().unwrap_or_else(|_| panic!("unexpected token {t:?}")))
+    }
+}
+
+fn redcap_eval(logic: &str, fields: &std::collections::HashMap<String, String>) -> Rv {
+    let mut p = RedcapLogic {
+        tokens: RedcapLogic::tokenize(logic),
+        at: 0,
+        fields,
+    };
+    let v = p.or();
+    assert_eq!(p.at, p.tokens.len(), "{logic}: trailing tokens");
+    v
+}
+
+/// The REDCap data dictionaries have the 18 documented columns, the documented field types,
+/// choice syntax and validation types; read back and evaluated as REDCap documents its logic,
+/// their branching shows exactly the questions Quire asks, and their calc fields compute
+/// Quire's derived values, for random respondents of the flagship and the examples.
+#[test]
+fn redcap_dictionaries_parse_back_and_route_as_quire_does() {
+    use quire::model::State;
+    let mut specs: Vec<quire::model::Questionnaire> = vec![crate::flagship()];
+    for name in [
+        "k10",
+        "epds",
+        "phq9",
+        "skip_logic",
+        "screening",
+        "grid",
+        "piping",
+        "minimal",
+    ] {
+        let text = std::fs::read_to_string(crate::root().join(format!("examples/{name}.quire.yaml"))).unwrap();
+        specs.push(quire::compile(name, &text).model.unwrap());
+    }
+    let routing = std::fs::read_to_string(crate::root().join("tests/data/routing.quire.yaml")).unwrap();
+    specs.push(quire::compile("routing", &routing).model.unwrap());
+    let types = [
+        "text",
+        "notes",
+        "radio",
+        "checkbox",
+        "calc",
+        "descriptive",
+        "dropdown",
+        "yesno",
+        "truefalse",
+        "file",
+        "slider",
+        "sql",
+    ];
+    let (mut checked, mut hidden, mut calcs) = (0, 0, 0);
+    for model in &specs {
+        for i in &model.instruments {
+            let csv_text = quire::backend::redcap::dictionary(model, i);
+            let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+            let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+            assert_eq!(
+                headers,
+                quire::backend::redcap::COLUMNS,
+                "the documented 18 columns, in order"
+            );
+            let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+            assert_eq!(&rows[0][0], "record_id", "the first field is the record id");
+            let mut fields: std::collections::HashMap<String, csv::StringRecord> = std::collections::HashMap::new();
+            for r in &rows {
+                assert!(types.contains(&&r[3]), "{}: field type {}", &r[0], &r[3]);
+                assert!(
+                    r[0].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && r[0].len() <= 100,
+                    "{}",
+                    &r[0]
+                );
+                if matches!(&r[3], "radio" | "checkbox") {
+                    for choice in r[5].split(" | ") {
+                        let (code, label) = choice
+                            .split_once(", ")
+                            .unwrap_or_else(|| panic!("{}: choice {choice:?}", &r[0]));
+                        assert!(
+                            code.parse::<i64>().is_ok() && !label.is_empty(),
+                            "{}: {choice:?}",
+                            &r[0]
+                        );
+                    }
+                }
+                assert!(["", "integer", "number", "date_ymd"].contains(&&r[7]), "{}", &r[7]);
+                fields.insert(r[0].to_string(), r.clone());
+            }
+            // Routing and calc fields, for random respondents.
+            for (_, raw) in quire::data::synthetic_answers(model, 60, 33)
+                .into_iter()
+                .filter(|(_, r)| r.audience == i.audience)
+            {
+                let route = model.route(&raw.audience, &raw);
+                // What REDCap holds: the answers the respondent could give (shown fields only),
+                // in order; checkboxes as their ticked codes.
+                let mut values: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+                // REDCap computes calc fields as answers change, wherever they are listed.
+                let calc_rows: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[3] == "calc").collect();
+                let refresh = |values: &mut std::collections::HashMap<String, String>| {
+                    for c in &calc_rows {
+                        let v = match redcap_eval(&c[5], values) {
+                            Rv::Num(n) => quire::expr::format_number(n),
+                            Rv::Text(t) => t,
+                            Rv::Bool(b) => b.to_string(),
+                        };
+                        values.insert(c[0].to_string(), v);
+                    }
+                };
+                for r in &rows {
+                    let name = &r[0];
+                    refresh(&mut values);
+                    let shown = r[11].is_empty() || redcap_eval(&r[11], &values).truth();
+                    let Some(q) = model.variables.iter().find(|v| v.name == name) else {
+                        // A calc field: compare with Quire's derived value.
+                        if &r[3] == "calc" {
+                            let got = redcap_eval(&r[5], &values);
+                            let want = match route.states.get(name) {
+                                Some(State::Answered(quire::eval::Value::Number(n))) => {
+                                    Some(quire::expr::format_number(*n))
+                                }
+                                Some(State::Answered(quire::eval::Value::Bool(b))) => {
+                                    Some(if *b { "1" } else { "0" }.to_string())
+                                }
+                                Some(State::Answered(quire::eval::Value::Text(t))) => model
+                                    .derived(name)
+                                    .and_then(|d| match &d.rule {
+                                        quire::model::DerivedRule::Cases { choice_list, .. } => {
+                                            model.choice_list(choice_list)
+                                        }
+                                        _ => None,
+                                    })
+                                    .and_then(|l| l.get(t))
+                                    .map(|o| o.code.to_string()),
+                                Some(State::Missing) => Some(String::new()),
+                                _ => None,
+                            };
+                            let got = match got {
+                                Rv::Num(n) => quire::expr::format_number(n),
+                                Rv::Text(t) => t,
+                                Rv::Bool(b) => b.to_string(),
+                            };
+                            // Later calc fields read this one's stored value.
+                            values.insert(name.to_string(), got.clone());
+                            if let Some(want) = want {
+                                assert_eq!(got, want, "{name}: REDCap calc `{}`", &r[5]);
+                                calcs += 1;
+                            }
+                        }
+                        continue;
+                    };
+                    let asked = matches!(route.states.get(name), Some(State::Answered(_) | State::Missing));
+                    assert_eq!(shown, asked, "{} {name}: branching `{}`", i.audience, &r[11]);
+                    checked += 1;
+                    hidden += usize::from(!shown);
+                    if shown && let Some(v) = raw.values.get(name) {
+                        let code = |value: &str| {
+                            model
+                                .choice_list(q.choice_list.as_deref().unwrap_or(""))
+                                .and_then(|l| l.get(value))
+                                .map(|o| o.code.to_string())
+                                .unwrap_or_default()
+                        };
+                        let text = match v {
+                            quire::eval::Value::Text(t) if q.choice_list.is_some() => code(t),
+                            quire::eval::Value::Text(t) => t.clone(),
+                            quire::eval::Value::Number(n) => quire::expr::format_number(*n),
+                            quire::eval::Value::Selection(s) => s.iter().map(|x| code(x)).collect::<Vec<_>>().join(" "),
+                            _ => String::new(),
+                        };
+                        values.insert(name.to_string(), text);
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("redcap: {checked} fields' branching and {calcs} calc values agree ({hidden} hidden)");
+    assert!(
+        checked > 3000 && hidden > 500 && calcs > 100,
+        "{checked} {hidden} {calcs}"
+    );
+}

@@ -6,6 +6,7 @@ pub mod html;
 pub mod paper;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod redcap;
 pub mod schema;
 pub mod xform;
 pub mod xlsform;
