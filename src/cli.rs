@@ -67,6 +67,13 @@ enum TranslationsAction {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum PlatformArg {
+    /// ODK Central, KoboToolbox, SurveyCTO, Ona.
+    Odk,
+    Redcap,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check specs and report every problem at once.
@@ -149,6 +156,26 @@ enum Command {
         /// Output file [default: standard output].
         #[arg(short, long)]
         out: Option<PathBuf>,
+    },
+    /// Turn a collection platform's export into the data contract's records.
+    ///
+    /// Reads an ODK Central or KoboToolbox CSV export of a Quire XForm (or XLSForm), or a
+    /// REDCap records export (raw) of a Quire data dictionary, and writes the records
+    /// `check-data` and `tabulate` read, with the routing re-derived by Quire: not
+    /// applicable and missing by the routing analysis. Exit status: 0 read, 1 values that
+    /// could not be read (listed; the rest is written), 2 usage or file errors.
+    ImportData {
+        spec: PathBuf,
+        /// Where the export comes from.
+        #[arg(long, value_enum)]
+        from: PlatformArg,
+        /// The export (CSV).
+        file: PathBuf,
+        /// The audience whose form the export is of [default: the only one].
+        #[arg(long)]
+        audience: Option<String>,
+        #[arg(short, long)]
+        out: PathBuf,
     },
     /// Check a data file against the spec: codes, routing, validation, derived variables.
     ///
@@ -403,6 +430,13 @@ pub fn run() -> u8 {
             format,
             out,
         } => simulate(&spec, n, seed, &audience, nonresponse, format, out.as_deref(), color),
+        Command::ImportData {
+            spec,
+            from,
+            file,
+            audience,
+            out,
+        } => import_data(&spec, from, &file, audience.as_deref(), &out, color),
         Command::CheckData {
             spec,
             data,
@@ -975,6 +1009,57 @@ fn simulate(
         DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
     };
     emit(out, &bytes, &[spec])
+}
+
+fn import_data(spec: &Path, from: PlatformArg, file: &Path, audience: Option<&str>, out: &Path, color: bool) -> u8 {
+    let model = match load(spec, color) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let audience = match (audience, model.instruments.as_slice()) {
+        (Some(a), _) => a.to_string(),
+        (None, [only]) => only.audience.clone(),
+        (None, _) => {
+            let ids: Vec<&str> = model.instruments.iter().map(|i| i.audience.as_str()).collect();
+            return usage_error(&format!(
+                "the spec has several audiences: give the export's with --audience ({})",
+                ids.join(", ")
+            ));
+        }
+    };
+    let text = match read(file) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    let table = match quire::data::records::read_csv(&text) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("{}: {e}", file.display())),
+    };
+    let platform = match from {
+        PlatformArg::Odk => quire::data::import::Platform::Odk,
+        PlatformArg::Redcap => quire::data::import::Platform::Redcap,
+    };
+    let imported = match quire::data::import::import(&model, &table, platform, &audience) {
+        Ok(i) => i,
+        Err(e) => return usage_error(&format!("{}: {e}", file.display())),
+    };
+    for (row, column, why) in &imported.problems {
+        eprintln!("{}: row {row}, `{column}`: {why}", file.display());
+    }
+    let csv = quire::data::to_csv(&model, &quire::data::columns(&model), &imported.rows);
+    if let Err(e) = std::fs::write(out, csv) {
+        return usage_error(&format!("cannot write `{}`: {e}", out.display()));
+    }
+    eprintln!(
+        "{} records of {audience} written to {}",
+        imported.rows.len(),
+        out.display()
+    );
+    if imported.problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SPEC
+    }
 }
 
 fn check_data(

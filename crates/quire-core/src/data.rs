@@ -7,6 +7,7 @@
 //! "Other, please specify" adds `<id>_other`; not applicable and missing are the survey's
 //! codes (default -88 and -99) in every column, text columns included.
 
+pub mod import;
 pub mod records;
 pub mod rules;
 pub mod simulate;
