@@ -67,6 +67,19 @@ enum TranslationsAction {
     },
 }
 
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// An XLSForm (.xlsx) as a Quire spec: groups as sections, choices, relevant as
+    /// ask_if, constraints as validate, calculates as derived variables, translated from
+    /// XPath where the expression is within Quire's language. What does not carry over is
+    /// listed with its row and kept in the spec as a comment; the spec checks clean.
+    Xlsform {
+        form: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum PlatformArg {
     /// ODK Central, KoboToolbox, SurveyCTO, Ona.
@@ -156,6 +169,11 @@ enum Command {
         /// Output file [default: standard output].
         #[arg(short, long)]
         out: Option<PathBuf>,
+    },
+    /// Bring an instrument over from another tool.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
     },
     /// Turn a collection platform's export into the data contract's records.
     ///
@@ -430,6 +448,9 @@ pub fn run() -> u8 {
             format,
             out,
         } => simulate(&spec, n, seed, &audience, nonresponse, format, out.as_deref(), color),
+        Command::Import {
+            what: ImportWhat::Xlsform { form, out },
+        } => import_xlsform(&form, &out),
         Command::ImportData {
             spec,
             from,
@@ -1009,6 +1030,45 @@ fn simulate(
         DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
     };
     emit(out, &bytes, &[spec])
+}
+
+fn import_xlsform(form: &Path, out: &Path) -> u8 {
+    let bytes = match std::fs::read(form) {
+        Ok(b) => b,
+        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", form.display())),
+    };
+    if out.exists() {
+        return usage_error(&format!(
+            "`{}` exists: Quire does not write over a file it did not write",
+            out.display()
+        ));
+    }
+    let source = form
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match quire::import::import_xlsform(&bytes, &source) {
+        Err(e) => usage_error(&format!("{}: {e}", form.display())),
+        Ok((yaml, report)) => {
+            if let Err(e) = std::fs::write(out, yaml) {
+                return usage_error(&format!("cannot write `{}`: {e}", out.display()));
+            }
+            for (row, what, why) in &report {
+                if *row > 0 {
+                    eprintln!("{}: row {row}: {what}: {why}", form.display());
+                } else {
+                    eprintln!("{}: {what}: {why}", form.display());
+                }
+            }
+            eprintln!(
+                "wrote {} ({} thing{} did not carry over; each is a comment marked IMPORT)",
+                out.display(),
+                report.len(),
+                if report.len() == 1 { "" } else { "s" }
+            );
+            EXIT_OK
+        }
+    }
 }
 
 fn import_data(spec: &Path, from: PlatformArg, file: &Path, audience: Option<&str>, out: &Path, color: bool) -> u8 {

@@ -16,6 +16,8 @@
 pub use quire_backends as backend;
 pub use quire_core::*;
 
+pub mod import;
+
 /// Parses, validates and resolves one spec; with the `pdf` feature, warns at every text
 /// the embedded fonts cannot print.
 pub fn compile(name: &str, text: &str) -> Compiled {
