@@ -371,22 +371,25 @@ enum Target {
     /// The paper questionnaires typeset as tagged PDFs.
     Pdf,
     /// ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox,
-    /// SurveyCTO and Ona (not in the default set while the export is being proven).
+    /// SurveyCTO and Ona.
     Xform,
     /// The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`.
     Xlsform,
-    /// REDCap data dictionaries, `redcap/<audience>.csv` (not in the default set either).
+    /// REDCap data dictionaries, `redcap/<audience>.csv`.
     Redcap,
 }
 
 impl Target {
-    const ALL: [Target; 6] = [
+    const ALL: [Target; 9] = [
         Target::Ir,
         Target::Codebook,
         Target::Schema,
         Target::Html,
         Target::Paper,
         Target::Pdf,
+        Target::Xform,
+        Target::Xlsform,
+        Target::Redcap,
     ];
 }
 
