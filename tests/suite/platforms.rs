@@ -134,17 +134,11 @@ fn odk_value(model: &quire::model::Questionnaire, var: &str, v: &quire::eval::Va
     })
 }
 
-/// A watched node: its path, whether Quire asks it, and (for a derived variable) its value.
-type Watched = (String, bool, Option<String>);
-
-/// The differential routing test: the same random answer sets (blanks, stale answers to
-/// routed-past questions and screen-outs included) given to Quire and to ODK's own form
-/// engine (@getodk/xforms-engine, the engine of ODK Web Forms, in Chromium): every question
-/// is relevant exactly when Quire asks it, and every derived variable has Quire's value.
-#[test]
-fn odk_routes_and_derives_as_quire_does() {
-    use quire::model::State;
-    let mut specs: Vec<(String, quire::model::Questionnaire, usize)> = vec![("concord".into(), crate::flagship(), 150)];
+/// The specs the platform exports are proven on: the flagship, eight examples, and routing's
+/// edge cases (chains of skipped filters, screening in conditional sections, three-valued
+/// eligibility).
+fn routed_specs() -> Vec<(String, quire::model::Questionnaire)> {
+    let mut specs = vec![("concord".to_string(), crate::flagship())];
     for name in [
         "k10",
         "epds",
@@ -156,16 +150,37 @@ fn odk_routes_and_derives_as_quire_does() {
         "minimal",
     ] {
         let text = std::fs::read_to_string(crate::root().join(format!("examples/{name}.quire.yaml"))).unwrap();
-        specs.push((name.into(), quire::compile(name, &text).model.unwrap(), 100));
+        specs.push((name.to_string(), quire::compile(name, &text).model.unwrap()));
     }
-    // Routing's edge cases: chains of skipped filters, screening in conditional sections,
-    // three-valued eligibility.
     let routing = std::fs::read_to_string(crate::root().join("tests/data/routing.quire.yaml")).unwrap();
     specs.push((
-        "routing".into(),
+        "routing".to_string(),
         quire::compile("routing", &routing).model.unwrap(),
-        200,
     ));
+    specs
+}
+
+/// A watched node: its path, whether Quire asks it, and (for a derived variable) its value.
+type Watched = (String, bool, Option<String>);
+
+/// The differential routing test: the same random answer sets (blanks, stale answers to
+/// routed-past questions and screen-outs included) given to Quire and to ODK's own form
+/// engine (@getodk/xforms-engine, the engine of ODK Web Forms, in Chromium): every question
+/// is relevant exactly when Quire asks it, and every derived variable has Quire's value.
+#[test]
+fn odk_routes_and_derives_as_quire_does() {
+    use quire::model::State;
+    let specs: Vec<(String, quire::model::Questionnaire, usize)> = routed_specs()
+        .into_iter()
+        .map(|(name, model)| {
+            let n = match name.as_str() {
+                "concord" => 150,
+                "routing" => 200,
+                _ => 100,
+            };
+            (name, model, n)
+        })
+        .collect();
     let mut forms = serde_json::Map::new();
     let mut cases = Vec::new();
     let mut expected: Vec<(String, Vec<Watched>)> = Vec::new();
@@ -569,22 +584,7 @@ fn redcap_eval(logic: &str, fields: &std::collections::HashMap<String, String>) 
 #[test]
 fn redcap_dictionaries_parse_back_and_route_as_quire_does() {
     use quire::model::State;
-    let mut specs: Vec<quire::model::Questionnaire> = vec![crate::flagship()];
-    for name in [
-        "k10",
-        "epds",
-        "phq9",
-        "skip_logic",
-        "screening",
-        "grid",
-        "piping",
-        "minimal",
-    ] {
-        let text = std::fs::read_to_string(crate::root().join(format!("examples/{name}.quire.yaml"))).unwrap();
-        specs.push(quire::compile(name, &text).model.unwrap());
-    }
-    let routing = std::fs::read_to_string(crate::root().join("tests/data/routing.quire.yaml")).unwrap();
-    specs.push(quire::compile("routing", &routing).model.unwrap());
+    let specs: Vec<quire::model::Questionnaire> = routed_specs().into_iter().map(|(_, m)| m).collect();
     let types = [
         "text",
         "notes",

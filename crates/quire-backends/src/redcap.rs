@@ -65,29 +65,15 @@ impl Logic<'_> {
     }
 
     fn code(&self, var: &str, value: &str) -> Option<i64> {
-        let list = match self.model.variables.iter().find(|v| v.name == var) {
-            Some(v) => v.choice_list.clone(),
-            None => match self.model.derived(var).map(|d| &d.rule) {
-                Some(DerivedRule::Cases { choice_list, .. }) => Some(choice_list.clone()),
-                _ => None,
-            },
-        }?;
-        self.model.choice_list(&list)?.get(value).map(|o| o.code)
+        self.model.choice_list_of(var)?.get(value).map(|o| o.code)
     }
 
     fn is_choice(&self, var: &str) -> bool {
-        self.code_list(var).is_some()
+        self.model.choice_list_of(var).is_some()
     }
 
     fn code_list(&self, var: &str) -> Option<Vec<i64>> {
-        let list = match self.model.variables.iter().find(|v| v.name == var) {
-            Some(v) => v.choice_list.clone(),
-            None => match self.model.derived(var).map(|d| &d.rule) {
-                Some(DerivedRule::Cases { choice_list, .. }) => Some(choice_list.clone()),
-                _ => None,
-            },
-        }?;
-        Some(self.model.choice_list(&list)?.options.iter().map(|o| o.code).collect())
+        Some(self.model.choice_list_of(var)?.options.iter().map(|o| o.code).collect())
     }
 
     /// REDCap logic with Quire's meaning, or `None` when REDCap cannot say it.

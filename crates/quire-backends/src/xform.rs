@@ -70,14 +70,7 @@ struct Paths<'m> {
 
 impl Paths<'_> {
     fn code(&self, var: &str, value: &str) -> Option<String> {
-        let list = match self.model.variables.iter().find(|v| v.name == var) {
-            Some(v) => v.choice_list.clone(),
-            None => match self.model.derived(var).map(|d| &d.rule) {
-                Some(DerivedRule::Cases { choice_list, .. }) => Some(choice_list.clone()),
-                _ => None,
-            },
-        }?;
-        self.model.choice_list(&list)?.get(value).map(|o| o.code.to_string())
+        self.model.choice_list_of(var)?.get(value).map(|o| o.code.to_string())
     }
 
     fn is_multi(&self, var: &str) -> bool {
@@ -88,14 +81,7 @@ impl Paths<'_> {
     }
 
     fn is_choice(&self, var: &str) -> bool {
-        self.model
-            .variables
-            .iter()
-            .any(|v| v.name == var && v.choice_list.is_some())
-            || matches!(
-                self.model.derived(var).map(|d| &d.rule),
-                Some(DerivedRule::Cases { .. })
-            )
+        self.model.choice_list_of(var).is_some()
     }
 
     fn is_date(&self, var: &str) -> bool {

@@ -633,6 +633,19 @@ impl Questionnaire {
             })
     }
 
+    /// The choice list a variable's answers come from: a question's (or grid row's), or a
+    /// derived variable's coded cases.
+    pub fn choice_list_of(&self, variable: &str) -> Option<&ChoiceList> {
+        let list = match self.variables.iter().find(|v| v.name == variable) {
+            Some(v) => v.choice_list.as_deref()?,
+            None => match self.derived(variable).map(|d| &d.rule) {
+                Some(DerivedRule::Cases { choice_list, .. }) => choice_list.as_str(),
+                _ => return None,
+            },
+        };
+        self.choice_list(list)
+    }
+
     pub fn choice_list(&self, id: &str) -> Option<&ChoiceList> {
         self.choice_lists.iter().find(|l| l.id == id)
     }
