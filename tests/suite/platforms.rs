@@ -160,6 +160,110 @@ fn routed_specs() -> Vec<(String, quire::model::Questionnaire)> {
     specs
 }
 
+/// Random questionnaires: every question type Quire exports, random conditions over earlier
+/// questions (choices, numbers, multiple choice, ordered scales and scores, answered(),
+/// and/or/not), screening rules, a routed section and derived variables. Those that check
+/// clean are kept.
+fn generated_specs(n: usize, seed: u64) -> Vec<(String, quire::model::Questionnaire)> {
+    let mut r = crate::Rng(seed);
+    let mut out = Vec::new();
+    let kinds = ["yn", "int", "multi", "freq", "text", "yn", "int", "freq"];
+    for g in 0..n {
+        let atom = |r: &mut crate::Rng, upto: usize| -> String {
+            let k = r.below(upto) + 1;
+            let q = format!("q{k}");
+            match kinds[k - 1] {
+                "yn" => [
+                    format!("{q} == 'yes'"),
+                    format!("{q} != 'no'"),
+                    format!("{q} in ['yes', 'unsure']"),
+                    format!("{q} not in ['yes']"),
+                ][r.below(4)]
+                .clone(),
+                "int" => {
+                    let v = [0, 18, 50, 99][r.below(4)];
+                    [
+                        format!("{q} >= {v}"),
+                        format!("{q} < {v}"),
+                        format!("{q} != {v}"),
+                        format!("{q} == {v}"),
+                    ][r.below(4)]
+                    .clone()
+                }
+                "multi" => [
+                    format!("selected({q}, 'apple')"),
+                    format!("count({q}) >= 2"),
+                    format!("not selected({q}, 'pear')"),
+                ][r.below(3)]
+                .clone(),
+                "freq" => [
+                    format!("{q} > 'never'"),
+                    format!("score({q}) >= 1"),
+                    format!("{q} <= 'sometimes'"),
+                ][r.below(3)]
+                .clone(),
+                _ => format!("answered({q})"),
+            }
+        };
+        let cond = |r: &mut crate::Rng, upto: usize| -> String {
+            let mut c = atom(r, upto);
+            for _ in 0..r.below(3) {
+                let join = if r.below(2) == 0 { "and" } else { "or" };
+                c = format!("({c}) {join} ({})", atom(r, upto));
+            }
+            if r.below(5) == 0 { format!("not ({c})") } else { c }
+        };
+        let mut yaml = String::from(
+            "survey: { id: gen, title: Generated, version: '1' }\nchoices:\n  yn:\n    - { code: 1, value: 'yes', label: 'Yes' }\n    - { code: 2, value: 'no', label: 'No' }\n    - { code: 3, value: unsure, label: Unsure, nonsubstantive: unsure }\n  fruit:\n    - { code: 1, value: apple, label: Apple }\n    - { code: 2, value: pear, label: Pear }\n    - { code: 3, value: plum, label: Plum }\n    - { code: 9, value: none, label: None of these, exclusive: true }\n  freq:\n    ordered: true\n    options:\n      - { code: 0, value: never, label: Never, score: 0 }\n      - { code: 1, value: sometimes, label: Sometimes, score: 1 }\n      - { code: 2, value: often, label: Often, score: 2 }\nsections:\n  - id: first\n    title: First\n    items:\n",
+        );
+        for (i, kind) in kinds.iter().enumerate() {
+            let k = i + 1;
+            if k == 5 {
+                let section_if = if r.below(2) == 0 {
+                    format!("\n    ask_if: \"{}\"", cond(&mut r, 4))
+                } else {
+                    String::new()
+                };
+                yaml.push_str(&format!("  - id: second\n    title: Second{section_if}\n    items:\n"));
+            }
+            let ty = match *kind {
+                "yn" => "type: single, choices: yn",
+                "int" => "type: integer, min: 0, max: 120",
+                "multi" => "type: multiple, choices: fruit",
+                "freq" => "type: single, choices: freq",
+                _ => "type: text",
+            };
+            let ask_if = if k > 1 && r.below(10) < 6 {
+                format!(", ask_if: \"{}\"", cond(&mut r, k - 1))
+            } else {
+                String::new()
+            };
+            yaml.push_str(&format!("      - {{ id: q{k}, {ty}, text: Question {k}{ask_if} }}\n"));
+            if k == 3 && r.below(2) == 0 {
+                yaml.push_str(&format!(
+                    "      - {{ type: screen, id: stop{g}, end_if: \"{}\", message: Thank you }}\n",
+                    atom(&mut r, 3)
+                ));
+            }
+        }
+        yaml.push_str(&format!(
+            "derived:\n  - {{ id: total, label: Total, expr: \"sum(score(q4), score(q8), if({}, 1, 0))\" }}\n  - {{ id: flag, label: Flag, expr: \"{}\" }}\n",
+            cond(&mut r, 8),
+            cond(&mut r, 8)
+        ));
+        let compiled = quire::compile("generated.yaml", &yaml);
+        if let Some(m) = compiled.model {
+            out.push((format!("generated{g}"), m));
+        }
+    }
+    assert!(
+        out.len() * 2 > n,
+        "only {} of {n} generated specs check clean",
+        out.len()
+    );
+    out
+}
+
 /// A watched node: its path, whether Quire asks it, and (for a derived variable) its value.
 type Watched = (String, bool, Option<String>);
 
@@ -180,6 +284,7 @@ fn odk_routes_and_derives_as_quire_does() {
             };
             (name, model, n)
         })
+        .chain(generated_specs(40, 0x0dd5_eed5).into_iter().map(|(n, m)| (n, m, 25)))
         .collect();
     let mut forms = serde_json::Map::new();
     let mut cases = Vec::new();
@@ -584,7 +689,11 @@ fn redcap_eval(logic: &str, fields: &std::collections::HashMap<String, String>) 
 #[test]
 fn redcap_dictionaries_parse_back_and_route_as_quire_does() {
     use quire::model::State;
-    let specs: Vec<quire::model::Questionnaire> = routed_specs().into_iter().map(|(_, m)| m).collect();
+    let specs: Vec<quire::model::Questionnaire> = routed_specs()
+        .into_iter()
+        .chain(generated_specs(40, 0x0dd5_eed5))
+        .map(|(_, m)| m)
+        .collect();
     let types = [
         "text",
         "notes",
