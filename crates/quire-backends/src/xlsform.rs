@@ -36,11 +36,16 @@ const SURVEY_COLUMNS: [&str; 10] = [
     "read_only",
 ];
 
+/// A question's options, each as its sorted (column, text) pairs: equal sets share a list.
+type OptionSet = Vec<Vec<(String, String)>>;
+
 /// The XForm as XLSForm rows: (survey rows, choices rows, settings).
 struct Rows {
     survey: Vec<HashMap<String, String>>,
     choices: Vec<HashMap<String, String>>,
     label_columns: Vec<String>,
+    /// Each distinct set of options written so far, and its list's name.
+    lists: Vec<(OptionSet, String)>,
 }
 
 /// `${name}` for every absolute path of the form, longest first, whole names only.
@@ -129,6 +134,7 @@ fn rows(model: &Questionnaire, instrument: &Instrument) -> Result<Rows, String> 
         survey: Vec::new(),
         choices: Vec::new(),
         label_columns: label_columns.iter().chain(&hint_columns).cloned().collect(),
+        lists: Vec::new(),
     };
     for meta in ["start", "end"] {
         out.survey.push(HashMap::from([
@@ -223,8 +229,9 @@ impl Walk<'_, '_, '_> {
                     } else {
                         "select_multiple"
                     };
-                    row.insert("type".into(), format!("{kind} {name}"));
-                    out.survey.push(row);
+                    // The options, as choices rows; questions with the same options share
+                    // one list (named after the first), as a designer would write it.
+                    let mut options: Vec<Row> = Vec::new();
                     for item in c.children().filter(|i| i.has_tag_name("item")) {
                         let value = item
                             .children()
@@ -232,11 +239,31 @@ impl Walk<'_, '_, '_> {
                             .and_then(|v| v.text())
                             .unwrap_or("")
                             .to_string();
-                        let mut choice =
-                            HashMap::from([("list_name".to_string(), name.clone()), ("name".to_string(), value)]);
+                        let mut choice = HashMap::from([("name".to_string(), value)]);
                         text_of(item, "label", label_columns, &mut choice);
-                        out.choices.push(choice);
+                        options.push(choice);
                     }
+                    let key: OptionSet = options
+                        .iter()
+                        .map(|o| {
+                            let mut v: Vec<(String, String)> = o.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                            v.sort();
+                            v
+                        })
+                        .collect();
+                    let list = match out.lists.iter().find(|(k, _)| *k == key) {
+                        Some((_, list)) => list.clone(),
+                        None => {
+                            out.lists.push((key, name.clone()));
+                            for mut o in options {
+                                o.insert("list_name".into(), name.clone());
+                                out.choices.push(o);
+                            }
+                            name.clone()
+                        }
+                    };
+                    row.insert("type".into(), format!("{kind} {list}"));
+                    out.survey.push(row);
                 }
                 _ => {
                     let kind = match (bind_type, readonly) {

@@ -1,0 +1,13 @@
+//! Writes the benchmarks' generated spec of N questions to a file, for the whole-process
+//! comparisons of scripts/bench-pyxform: `cargo bench --bench write_spec -- N FILE`.
+
+mod generated;
+
+fn main() {
+    let args: Vec<String> = std::env::args().filter(|a| a != "--bench").collect();
+    let (Some(n), Some(path)) = (args.get(1).and_then(|n| n.parse::<usize>().ok()), args.get(2)) else {
+        eprintln!("usage: cargo bench --bench write_spec -- N FILE");
+        std::process::exit(2);
+    };
+    std::fs::write(path, generated::generate(n)).expect("cannot write the spec");
+}
