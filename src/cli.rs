@@ -922,9 +922,7 @@ fn wanted(name: &str, editions: &[&str]) -> bool {
 }
 
 fn ir_json(model: &Questionnaire) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(model).unwrap_or_default();
-    v.push(b'\n');
-    v
+    quire::backend::ir::render(model)
 }
 
 /// Reads and compiles a spec for the data tools; on failure, the exit code.

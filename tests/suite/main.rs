@@ -11,6 +11,7 @@ mod eligibility;
 mod examples;
 mod expressions;
 mod includes;
+mod ir;
 mod lsp;
 mod outputs;
 mod paper;

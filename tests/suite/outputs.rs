@@ -138,7 +138,7 @@ fn build(model: &quire::model::Questionnaire, dir: &Path, seed: u64) {
                 .into_iter()
                 .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
         )
-        .chain([(PathBuf::from("quire.ir.json"), serde_json::to_vec(model).unwrap())]);
+        .chain([(PathBuf::from("quire.ir.json"), quire::backend::ir::render(model))]);
     for (path, bytes) in files {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

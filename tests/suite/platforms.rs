@@ -164,7 +164,7 @@ fn routed_specs() -> Vec<(String, quire::model::Questionnaire)> {
 /// questions (choices, numbers, multiple choice, ordered scales and scores, answered(),
 /// and/or/not), screening rules, a routed section and derived variables. Those that check
 /// clean are kept.
-fn generated_specs(n: usize, seed: u64) -> Vec<(String, quire::model::Questionnaire)> {
+pub(crate) fn generated_specs(n: usize, seed: u64) -> Vec<(String, quire::model::Questionnaire)> {
     let mut r = crate::Rng(seed);
     let mut out = Vec::new();
     let kinds = ["yn", "int", "multi", "freq", "text", "yn", "int", "freq"];

@@ -3,6 +3,7 @@
 
 pub mod codebook;
 pub mod html;
+pub mod ir;
 pub mod paper;
 #[cfg(feature = "pdf")]
 pub mod pdf;

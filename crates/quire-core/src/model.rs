@@ -14,7 +14,7 @@ use crate::expr::Expr;
 pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
-pub const IR_FORMAT: &str = "quire-ir/1";
+pub const IR_FORMAT: &str = "quire-ir/2";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Questionnaire {
@@ -203,9 +203,57 @@ impl Choice {
 }
 
 /// A parsed, type-checked expression with its canonical text. Cheap to clone (shared).
-#[derive(Debug, Clone, Serialize)]
-#[serde(transparent)]
+/// Serialized as its data, or, inside [`numbering_conditions`], as its number in a table.
+#[derive(Debug, Clone)]
 pub struct Condition(Arc<ConditionData>);
+
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let number = CONDITIONS.with(|c| c.borrow_mut().as_mut().map(|t| t.number(self)));
+        match number {
+            Some(n) => s.serialize_u64(n as u64),
+            None => self.0.serialize(s),
+        }
+    }
+}
+
+/// The distinct conditions met while serializing, numbered in order of first appearance.
+#[derive(Default)]
+struct ConditionTable {
+    by_pointer: HashMap<usize, usize>,
+    by_content: HashMap<String, usize>,
+    list: Vec<Condition>,
+}
+
+impl ConditionTable {
+    fn number(&mut self, c: &Condition) -> usize {
+        let pointer = Arc::as_ptr(&c.0) as usize;
+        if let Some(&n) = self.by_pointer.get(&pointer) {
+            return n;
+        }
+        // Equal conditions built apart (a section's and a question's) share a number too.
+        let content = serde_json::to_string(&*c.0).unwrap_or_default();
+        let n = *self.by_content.entry(content).or_insert_with(|| {
+            self.list.push(c.clone());
+            self.list.len() - 1
+        });
+        self.by_pointer.insert(pointer, n);
+        n
+    }
+}
+
+thread_local! {
+    static CONDITIONS: std::cell::RefCell<Option<ConditionTable>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every [`Condition`] serialized as a number, and returns the conditions by
+/// number: how `quire.ir.json` writes each condition once.
+pub fn numbering_conditions<R>(f: impl FnOnce() -> R) -> (R, Vec<Condition>) {
+    CONDITIONS.with(|c| *c.borrow_mut() = Some(ConditionTable::default()));
+    let r = f();
+    let table = CONDITIONS.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (r, table.list)
+}
 
 #[derive(Debug, Serialize)]
 pub struct ConditionData {
@@ -223,6 +271,14 @@ impl std::ops::Deref for Condition {
 }
 
 impl Condition {
+    /// The same condition: one shared value, or equal text and syntax tree.
+    pub fn same_as(&self, other: &Condition) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.source == other.source
+                && self.references == other.references
+                && serde_json::to_string(&self.expr).ok() == serde_json::to_string(&other.expr).ok())
+    }
+
     pub fn new(expr: Expr) -> Self {
         Condition(Arc::new(ConditionData {
             source: expr.to_string(),

@@ -1,0 +1,351 @@
+//! The resolved model as JSON for other tools: `quire.ir.json`, format `quire-ir/2`.
+//!
+//! The model holds one instrument per audience, and most of what they hold is the same for
+//! every audience; a harmonised variable repeats its question's wording, number and routing.
+//! The file says each thing once, by these rules (docs/spec.md, "The resolved model"):
+//!
+//! - a field that is null, false, an empty list or an empty mapping is left out;
+//! - a text that is one literal run, with no translations, is a plain string;
+//! - a list of wordings that is one wording for all the audiences of the object holding it
+//!   is that wording's text;
+//! - every condition is written once, in `conditions`, and referred to by its index;
+//! - every question is written once, in `questions`, as the first audience that has it sees
+//!   it; an instrument's item names it by `id` and gives only the fields that differ for its
+//!   audience (null for one that this audience does not have);
+//! - a question's `options` are left out when they are its choice list's options for the
+//!   audience (label in the audience's wording); their `next` targets are then `next`, a
+//!   mapping from option value to target;
+//! - a variable's `kind`, `section`, `choice_list`, `line`, `numbers`, `wording` and
+//!   `universe` are left out when they are its question's, as each audience sees it.
+//!
+//! Nothing is dropped that cannot be derived back: the writer leaves a field out only after
+//! checking that the rule gives it back exactly, and `tests/tools/quire_ir.py` (an outside
+//! reader) expands the file into the model's full form, which the suite compares with the
+//! model for every spec it has.
+
+mod compact;
+
+use std::collections::{BTreeMap, HashMap};
+
+use quire_core::model::{Condition, Item, Question, QuestionType, Questionnaire, Section, Universe, Variable, Wording};
+use serde_json::value::RawValue;
+
+use compact::to_json;
+
+pub const FORMAT: &str = quire_core::model::IR_FORMAT;
+
+/// `quire.ir.json`: one top-level field a line, and one list entry a line for the long lists.
+pub fn render(model: &Questionnaire) -> Vec<u8> {
+    let (mut out, conditions) = quire_core::model::numbering_conditions(|| body(model));
+    // Outside the numbering, a condition is written out whole.
+    let conditions: Vec<String> = conditions.iter().map(to_json).collect();
+    out.push_str(&format!("\"conditions\": {}\n}}\n", lines(&conditions)));
+    out.into_bytes()
+}
+
+/// A question as one audience has it, and the section it is in.
+struct Seen<'m> {
+    section: &'m str,
+    question: &'m Question,
+}
+
+/// Everything but the conditions, which come last: their numbers are known once the rest
+/// is written.
+fn body(model: &Questionnaire) -> String {
+    let mut questions: Vec<String> = Vec::new();
+    let mut shared: HashMap<&str, String> = HashMap::new();
+    let mut seen: HashMap<(&str, &str), Seen> = HashMap::new();
+    let mut instruments: Vec<String> = Vec::new();
+    for inst in &model.instruments {
+        let audience = inst.audience.as_str();
+        let mut sections = Vec::new();
+        for s in &inst.sections {
+            let mut items = Vec::with_capacity(s.items.len());
+            for item in &s.items {
+                let Item::Question(q) = item else {
+                    items.push(to_json(item));
+                    continue;
+                };
+                seen.insert(
+                    (q.id.as_str(), audience),
+                    Seen {
+                        section: &s.id,
+                        question: q,
+                    },
+                );
+                let json = question_json(model, q, audience);
+                items.push(match shared.get(q.id.as_str()) {
+                    Some(base) => difference(base, &json),
+                    None => {
+                        questions.push(json.clone());
+                        shared.insert(&q.id, json);
+                        format!("{{\"item\":\"question\",\"id\":{}}}", to_json(&q.id))
+                    }
+                });
+            }
+            let head = to_json(&Section {
+                items: Vec::new(),
+                ..s.clone()
+            });
+            let head = head.strip_suffix('}').unwrap_or(&head);
+            let comma = if head.len() > 1 { "," } else { "" };
+            sections.push(format!("{head}{comma}\"items\":[{}]}}", items.join(",")));
+        }
+        instruments.push(format!(
+            "{{\"audience\":{},\"sections\":[{}]}}",
+            to_json(audience),
+            sections.join(",")
+        ));
+    }
+    let variables: Vec<String> = model.variables.iter().map(|v| variable_json(v, &seen)).collect();
+
+    let mut out = String::with_capacity(1 << 16);
+    out.push_str("{\n");
+    let mut field = |name: &str, json: String| {
+        out.push_str(&format!("\"{name}\": {json},\n"));
+    };
+    field("format", to_json(FORMAT));
+    field("survey", to_json(&model.survey));
+    field("content_hash", to_json(&model.content_hash));
+    field("languages", to_json(&model.languages));
+    if !model.ui.is_empty() {
+        field("ui", to_json(&model.ui));
+    }
+    field("audiences", to_json(&model.audiences));
+    field(
+        "choice_lists",
+        lines(&model.choice_lists.iter().map(to_json).collect::<Vec<_>>()),
+    );
+    field("derived", lines(&model.derived.iter().map(to_json).collect::<Vec<_>>()));
+    field("questions", lines(&questions));
+    field("instruments", lines(&instruments));
+    field("variables", lines(&variables));
+    out
+}
+
+/// A question item, its options left out when they are its choice list's for this audience
+/// (their `next` targets then a mapping by option value).
+fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String {
+    // A label that is the text's plain words is left out.
+    if q.label == q.text.plain() && !q.label.is_empty() {
+        let json = question_json(
+            model,
+            &Question {
+                label: String::new(),
+                ..q.clone()
+            },
+            audience,
+        );
+        return json.replacen(",\"label\":\"\"", "", 1);
+    }
+    let list = q
+        .choice_list
+        .as_deref()
+        .and_then(|id| model.choice_lists.iter().find(|l| l.id == id));
+    let from_list = list.is_some_and(|list| {
+        let mut offered = list
+            .options
+            .iter()
+            .filter(|o| o.audiences.iter().any(|a| a == audience));
+        q.options.iter().all(|asked| {
+            offered.next().is_some_and(|o| {
+                o.code == asked.code
+                    && o.value == asked.value
+                    && o.exclusive == asked.exclusive
+                    && o.other == asked.other
+                    && o.nonsubstantive == asked.nonsubstantive
+                    && o.score == asked.score
+                    && o.label
+                        .iter()
+                        .find(|w| w.audiences.iter().any(|a| a == audience))
+                        .is_some_and(|w| w.text == asked.label)
+            })
+        }) && offered.next().is_none()
+    });
+    if !from_list || q.options.is_empty() {
+        let json = to_json(&Item::Question(q.clone()));
+        // No options at all, where the list offers some: said, or a reader would derive them.
+        return if list.is_some() && q.options.is_empty() && !from_list {
+            with_field(&json, "options", "[]")
+        } else {
+            json
+        };
+    }
+    let json = to_json(&Item::Question(Question {
+        options: Vec::new(),
+        ..q.clone()
+    }));
+    let next: BTreeMap<&str, _> = q
+        .options
+        .iter()
+        .filter_map(|o| Some((o.value.as_str(), o.next.as_ref()?)))
+        .collect();
+    if next.is_empty() {
+        return json;
+    }
+    with_field(&json, "next", &to_json(&next))
+}
+
+/// `json`, an object, with one more field.
+fn with_field(json: &str, key: &str, value: &str) -> String {
+    let head = json.strip_suffix('}').unwrap_or(json);
+    let comma = if head.len() > 1 { "," } else { "" };
+    format!("{head}{comma}{}:{value}}}", to_json(key))
+}
+
+/// A struct's fields as written, borrowed from its JSON.
+fn fields(json: &str) -> BTreeMap<&str, &RawValue> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// What `now` changes of `base`: `item` and `id`, each field that differs, and null for each
+/// field `base` has and `now` has not.
+fn difference(base: &str, now: &str) -> String {
+    let (b, n) = (fields(base), fields(now));
+    let mut out: Vec<String> = Vec::new();
+    for (k, v) in &n {
+        if *k == "item" || *k == "id" || b.get(k).map(|x| x.get()) != Some(v.get()) {
+            out.push(format!("{}:{}", to_json(k), v.get()));
+        }
+    }
+    for k in b.keys() {
+        if !n.contains_key(k) {
+            out.push(format!("{}:null", to_json(k)));
+        }
+    }
+    format!("{{{}}}", out.join(","))
+}
+
+/// A variable as the IR writes it: what it repeats of its question, as each of its audiences
+/// has it, left out (`None`).
+#[derive(serde::Serialize)]
+struct VariableOut<'a> {
+    name: &'a str,
+    question: &'a str,
+    kind: Option<&'a QuestionType>,
+    label: Option<&'a str>,
+    section: Option<&'a str>,
+    audiences: &'a [String],
+    numbers: Option<&'a BTreeMap<String, String>>,
+    wording: Option<&'a [Wording]>,
+    choice_list: Option<&'a Option<String>>,
+    universe: Option<&'a [Universe]>,
+    provenance: &'a Option<quire_core::model::Provenance>,
+    line: Option<usize>,
+}
+
+fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>) -> String {
+    let mut out = VariableOut {
+        name: &var.name,
+        question: &var.question,
+        kind: Some(&var.kind),
+        label: Some(&var.label),
+        section: Some(&var.section),
+        audiences: &var.audiences,
+        numbers: Some(&var.numbers),
+        wording: Some(&var.wording),
+        choice_list: Some(&var.choice_list),
+        universe: Some(&var.universe),
+        provenance: &var.provenance,
+        line: Some(var.line),
+    };
+    let Some(seen) = var
+        .audiences
+        .iter()
+        .map(|a| seen.get(&(var.question.as_str(), a.as_str())))
+        .collect::<Option<Vec<&Seen>>>()
+        .filter(|s| !s.is_empty())
+    else {
+        return to_json(&out);
+    };
+    let first = seen[0].question;
+    // A field kept because it differs from the question's, but null or empty: written as
+    // such, since an absent one would be read as the question's.
+    let mut explicit: Vec<(&str, &str)> = Vec::new();
+    if first.kind == var.kind {
+        out.kind = None;
+    }
+    let row = first.rows.iter().find(|r| r.variable == var.name);
+    let label = match row {
+        Some(r) => format!("{}: {}", first.label, r.label.plain()),
+        None => first.label.clone(),
+    };
+    if label == var.label {
+        out.label = None;
+    }
+    if seen[0].section == var.section {
+        out.section = None;
+    }
+    if first.choice_list == var.choice_list {
+        out.choice_list = None;
+    } else if var.choice_list.is_none() {
+        explicit.push(("choice_list", "null"));
+    }
+    if first.line == var.line {
+        out.line = None;
+    }
+    let numbers_match = var.numbers.len() == seen.len()
+        && var
+            .audiences
+            .iter()
+            .zip(&seen)
+            .all(|(a, s)| var.numbers.get(a) == Some(&s.question.number));
+    if numbers_match {
+        out.numbers = None;
+    } else if var.numbers.is_empty() {
+        explicit.push(("numbers", "{}"));
+    }
+    // The wording and universe, grouped by audience in the variable's order.
+    let mut wording: Vec<Wording> = Vec::new();
+    let mut universe: Vec<(Vec<&str>, &Question)> = Vec::new();
+    for (a, s) in var.audiences.iter().zip(&seen) {
+        match wording.iter_mut().find(|w| w.text == s.question.text) {
+            Some(w) => w.audiences.push(a.clone()),
+            None => wording.push(Wording {
+                audiences: vec![a.clone()],
+                text: s.question.text.clone(),
+            }),
+        }
+        match universe
+            .iter_mut()
+            .find(|(_, q)| same_condition(&q.condition, &s.question.condition) && q.screens == s.question.screens)
+        {
+            Some((members, _)) => members.push(a),
+            None => universe.push((vec![a.as_str()], s.question)),
+        }
+    }
+    if wording == var.wording {
+        out.wording = None;
+    } else if var.wording.is_empty() {
+        explicit.push(("wording", "[]"));
+    }
+    let universe_match = universe.len() == var.universe.len()
+        && universe.iter().zip(&var.universe).all(|((members, q), u)| {
+            u.audiences.iter().map(String::as_str).eq(members.iter().copied())
+                && same_condition(&u.condition, &q.condition)
+                && u.screens == q.screens
+        });
+    if universe_match {
+        out.universe = None;
+    } else if var.universe.is_empty() {
+        explicit.push(("universe", "[]"));
+    }
+    explicit
+        .into_iter()
+        .fold(to_json(&out), |json, (k, v)| with_field(&json, k, v))
+}
+
+fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.same_as(b),
+        _ => false,
+    }
+}
+
+fn lines(items: &[String]) -> String {
+    if items.is_empty() {
+        return "[]".into();
+    }
+    format!("[\n{}\n]", items.join(",\n"))
+}
