@@ -741,6 +741,11 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, allow_missing_t
         if failed {
             worst = worst.max(EXIT_SPEC);
         }
+        // After the last spec the command ends: its model is left for the process's end to
+        // reclaim, not freed piece by piece (a tenth of the time of a large spec's check).
+        if std::ptr::eq(path, specs.last().unwrap_or(path)) {
+            std::mem::forget(compiled);
+        }
     }
     if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
@@ -867,6 +872,9 @@ fn build(
                 if files.len() == 1 { "" } else { "s" },
                 out.display()
             );
+            // The command ends here: freeing the model and the files one by one would only
+            // cost time (a tenth of a large build); the process's memory goes back whole.
+            std::mem::forget((model, files));
             EXIT_OK
         }
         Err(e) => usage_error(&format!(

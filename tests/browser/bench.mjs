@@ -15,7 +15,7 @@ const url = "file://" + path.resolve(file);
 const loads = [];
 let changes = [];
 let toggled = 0;
-for (let run = 0; run < 5; run++) {
+for (let run = 0; run < 11; run++) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(url, { waitUntil: "load" });

@@ -13,7 +13,7 @@ page.on("pageerror", (e) => problems.push(`page: ${e.message}`));
 await page.goto(`${base}/`);
 check((await page.locator("a").count()) >= 2, "the index lists no form or paper edition");
 await page.goto(`${base}/${audience}/`);
-const html = () => page.evaluate(() => document.getElementById("page-html-0").textContent + document.body.innerText);
+const html = () => page.evaluate(() => document.getElementById("page-0").innerHTML + document.body.innerText);
 const original = readFileSync(spec, "utf8");
 const marker = "Edited in the preview";
 // A save with new wording: the page reloads by itself and shows it.

@@ -32,7 +32,7 @@ const visible = (page, sel) => page.locator(sel).isVisible();
 async function fillPage(page) {
   const ids = await page.$$eval("section.page:not([hidden]) [data-question]:not([hidden])", (els) => els.map((e) => e.dataset.question));
   for (const id of ids) {
-    const q = await page.evaluate((id) => JSON.parse(document.getElementById("quire-model").textContent).questions[id], id);
+    const q = await page.evaluate((id) => Quire.unpack(JSON.parse(document.getElementById("quire-model").textContent)).questions[id], id);
     const done = await page.evaluate((vars) => vars.every((v) => { const a = window.QuireForm.state().raw[v]; return a !== null && a !== undefined && !(Array.isArray(a) && !a.length); }), q.variables);
     if (done) continue;
     if (q.kind === "single") await page.check(`[name="${id}"] >> nth=0`);

@@ -91,74 +91,201 @@ pub fn language_name(tag: &str) -> String {
     name.to_string()
 }
 
-/// What the runtime needs to route, validate and encode, as JSON embedded in the page.
+/// A text as the form's model carries it: its string when it is one literal run, else its
+/// runs, each literal a string and each piped answer `{"p": variable, "f": fallback}`.
+fn packed_text(t: &quire_core::model::Text) -> Json {
+    use quire_core::model::Segment;
+    if let [Segment::Literal { text }] = &t.segments[..] {
+        return json!(text);
+    }
+    Json::Array(
+        t.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal { text } => json!(text),
+                Segment::Pipe { variable, fallback } => json!({ "p": variable, "f": fallback }),
+            })
+            .collect(),
+    )
+}
+
+/// The distinct conditions of a form, each written once and referred to by number.
+#[derive(Default)]
+struct Conditions {
+    list: Vec<Json>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Conditions {
+    fn number(&mut self, c: &quire_core::model::Condition) -> usize {
+        let expr = json!(c.expr);
+        let key = expr.to_string();
+        if let Some(&n) = self.index.get(&key) {
+            return n;
+        }
+        self.list.push(expr);
+        self.index.insert(key, self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+/// What the form needs, as JSON embedded in the page, packed: each page's content (from
+/// which the runtime builds the page's markup when it is first shown, `Quire.pageHtml`),
+/// option lists and conditions written once, and the record's columns grouped. The
+/// runtime's `Quire.unpack` gives the routing and record tables back.
 pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Json {
     let audience = &instrument.audience;
-    let mut items = Vec::new();
-    let mut questions = serde_json::Map::new();
-    let mut labels = serde_json::Map::new();
-    for (page, s) in instrument.sections.iter().enumerate() {
-        for (position, it) in s.items.iter().enumerate() {
+    let mut conditions = Conditions::default();
+    let mut lists: Vec<Json> = Vec::new();
+    let mut list_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut pages = Vec::new();
+    let mut ordinal = 0;
+    for s in &instrument.sections {
+        let mut items = Vec::new();
+        for it in &s.items {
+            let mut j = serde_json::Map::new();
+            let put = |j: &mut serde_json::Map<String, Json>, k: &str, v: Json| {
+                j.insert(k.to_string(), v);
+            };
             match it {
                 Item::Question(q) => {
-                    items.push(json!({ "item": "question", "id": q.id, "condition": q.condition.as_ref().map(|c| &c.expr), "variables": q.variable_names() }));
-                    let options: Vec<Json> = q
-                        .options
-                        .iter()
-                                                .map(|o| {
-                            let mut j = json!({ "value": o.value });
-                            if o.exclusive {
-                                j["exclusive"] = json!(true);
-                            }
-                            if o.other {
-                                j["other"] = json!(true);
-                            }
-                            j
-                        })
-                        .collect();
-                    for o in &q.options {
-                        labels.insert(format!("{}={}", q.id, o.value), json!(o.label.plain()));
+                    ordinal += 1;
+                    put(&mut j, "q", json!(q.id));
+                    put(&mut j, "kind", json!(q.kind.name()));
+                    // Numbered in order ("Q1", "Q2", …) unless the spec numbers it otherwise.
+                    if q.number != format!("Q{ordinal}") {
+                        put(&mut j, "number", json!(q.number));
                     }
-                    let mut j = json!({
-                        "kind": q.kind.name(), "page": page, "number": q.number, "label": q.label,
-                        "options": options, "variables": q.variable_names(),
-                        "rows": q.rows.iter().map(|r| json!({ "variable": r.variable, "label": r.label.plain() })).collect::<Vec<_>>(),
-                        "validations": q.validations.iter().map(|v| {
-                            let mut j = json!({ "check": v.check.expr, "message": v.message.plain() });
-                            if v.severity == Severity::Warning {
-                                j["warning"] = json!(true);
-                            }
-                            j
-                        }).collect::<Vec<_>>(),
-                    });
-                    // Only what is set: a form of 5,000 questions must stay quick to load.
+                    put(&mut j, "text", packed_text(&q.text));
+                    if q.label != q.text.plain() {
+                        put(&mut j, "label", json!(q.label));
+                    }
+                    if let Some(h) = &q.hint {
+                        put(&mut j, "hint", packed_text(h));
+                    }
                     if q.required {
-                        j["required"] = json!(true);
+                        put(&mut j, "required", json!(true));
+                    }
+                    if let Some(c) = &q.condition {
+                        put(&mut j, "c", json!(conditions.number(c)));
+                    }
+                    if !q.options.is_empty() {
+                        let options = Json::Array(
+                            q.options
+                                .iter()
+                                .map(|o| {
+                                    let mut j =
+                                        json!({ "value": o.value, "code": o.code, "label": packed_text(&o.label) });
+                                    if o.exclusive {
+                                        j["exclusive"] = json!(true);
+                                    }
+                                    if o.other {
+                                        j["other"] = json!(true);
+                                    }
+                                    j
+                                })
+                                .collect(),
+                        );
+                        let key = options.to_string();
+                        let n = *list_index.entry(key).or_insert_with(|| {
+                            lists.push(options);
+                            lists.len() - 1
+                        });
+                        put(&mut j, "options", json!(n));
+                    }
+                    if !q.rows.is_empty() {
+                        let rows = q
+                            .rows
+                            .iter()
+                            .map(|r| {
+                                let mut j = json!({ "variable": r.variable, "label": packed_text(&r.label) });
+                                if let Some(n) = &r.number {
+                                    j["number"] = json!(n);
+                                }
+                                j
+                            })
+                            .collect::<Vec<_>>();
+                        put(&mut j, "rows", json!(rows));
+                    }
+                    if let Some(u) = &q.unit {
+                        put(&mut j, "unit", packed_text(u));
                     }
                     for (k, v) in [("min", q.min), ("max", q.max)] {
                         if let Some(v) = v {
-                            j[k] = json!(v);
+                            put(&mut j, k, json!(v));
                         }
                     }
-                    for (k, v) in [("decimals", q.decimals), ("max_length", q.max_length), ("min_selected", q.min_selected), ("max_selected", q.max_selected)] {
+                    for (k, v) in [
+                        ("decimals", q.decimals),
+                        ("max_length", q.max_length),
+                        ("min_selected", q.min_selected),
+                        ("max_selected", q.max_selected),
+                    ] {
                         if let Some(v) = v {
-                            j[k] = json!(v);
+                            put(&mut j, k, json!(v));
                         }
                     }
-                    questions.insert(q.id.clone(), j);
+                    if !q.validations.is_empty() {
+                        let v = q
+                            .validations
+                            .iter()
+                            .map(|v| {
+                                let mut j =
+                                    json!({ "check": conditions.number(&v.check), "message": v.message.plain() });
+                                if v.severity == Severity::Warning {
+                                    j["warning"] = json!(true);
+                                }
+                                j
+                            })
+                            .collect::<Vec<_>>();
+                        put(&mut j, "validations", json!(v));
+                    }
                 }
                 Item::Screen {
                     id, condition, message, ..
                 } => {
-                    items.push(json!({ "item": "screen", "id": id, "condition": condition.expr, "page": page, "message": message.plain() }))
+                    put(&mut j, "screen", json!(id));
+                    put(&mut j, "c", json!(conditions.number(condition)));
+                    put(&mut j, "message", packed_text(message));
                 }
                 // Shown only when their condition holds; keyed by place, as ids are optional.
-                Item::Note { condition: Some(c), .. } | Item::Definitions { condition: Some(c), .. } => {
-                    items.push(json!({ "item": "note", "id": format!("{}-{position}", s.id), "condition": c.expr }))
+                Item::Note {
+                    title, text, condition, ..
+                } => {
+                    put(&mut j, "note", json!(packed_text(text)));
+                    if let Some(t) = title {
+                        put(&mut j, "title", packed_text(t));
+                    }
+                    if let Some(c) = condition {
+                        put(&mut j, "c", json!(conditions.number(c)));
+                    }
                 }
-                _ => {}
+                Item::Definitions {
+                    title,
+                    terms,
+                    condition,
+                    ..
+                } => {
+                    let terms = terms
+                        .iter()
+                        .map(|d| json!({ "term": packed_text(&d.term), "definition": packed_text(&d.definition) }))
+                        .collect::<Vec<_>>();
+                    put(&mut j, "definitions", json!(terms));
+                    if let Some(t) = title {
+                        put(&mut j, "title", packed_text(t));
+                    }
+                    if let Some(c) = condition {
+                        put(&mut j, "c", json!(conditions.number(c)));
+                    }
+                }
             }
+            items.push(Json::Object(j));
         }
+        let mut p = json!({ "id": s.id, "title": packed_text(&s.title), "items": items });
+        if let Some(intro) = &s.intro {
+            p["intro"] = packed_text(intro);
+        }
+        pages.push(p);
     }
     let derived: Vec<Json> = model
         .derived
@@ -183,53 +310,112 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             j
         })
         .collect();
-    let columns: Vec<Json> = data::columns(model)
-        .into_iter()
-        .map(|c| {
-            let mut j = json!({ "name": c.name, "variable": c.variable });
-            if c.audiences.len() < model.audiences.len() {
-                j["audiences"] = json!(c.audiences);
-            }
-            let kind = match &c.kind {
-                ColumnKind::RespondentId => "respondent_id",
-                ColumnKind::Audience => "audience",
-                ColumnKind::SpecVersion => "spec_version",
-                ColumnKind::SpecHash => "spec_hash",
-                ColumnKind::Mode => "mode",
-                ColumnKind::Language => "language",
-                ColumnKind::Timestamp => "timestamp",
-                ColumnKind::Duration => "duration",
-                ColumnKind::Completion => "completion",
-                ColumnKind::Code { list } => {
-                    let codes: serde_json::Map<String, Json> = model
+    // The record's columns: `variable` only where it is not the name, codes by choice list,
+    // and a multiple-choice question's flag columns as one entry.
+    let mut columns: Vec<Json> = Vec::new();
+    let mut codes = serde_json::Map::new();
+    let mut columns_out: Vec<Json> = Vec::new();
+    for c in data::columns(model) {
+        let mut j = json!({ "name": c.name });
+        if c.variable != c.name {
+            j["variable"] = json!(c.variable);
+        }
+        if c.audiences.len() < model.audiences.len() {
+            j["audiences"] = json!(c.audiences);
+        }
+        let kind = match &c.kind {
+            ColumnKind::RespondentId => "respondent_id",
+            ColumnKind::Audience => "audience",
+            ColumnKind::SpecVersion => "spec_version",
+            ColumnKind::SpecHash => "spec_hash",
+            ColumnKind::Mode => "mode",
+            ColumnKind::Language => "language",
+            ColumnKind::Timestamp => "timestamp",
+            ColumnKind::Duration => "duration",
+            ColumnKind::Completion => "completion",
+            ColumnKind::Code { list } => {
+                if !codes.contains_key(list) {
+                    let table: serde_json::Map<String, Json> = model
                         .choice_list(list)
                         .map(|l| l.options.iter().map(|o| (o.value.clone(), json!(o.code))).collect())
                         .unwrap_or_default();
-                    j["codes"] = Json::Object(codes);
-                    "code"
+                    codes.insert(list.clone(), Json::Object(table));
                 }
-                ColumnKind::Flag { value, .. } => {
-                    j["value"] = json!(value);
-                    "flag"
+                j["list"] = json!(list);
+                "code"
+            }
+            ColumnKind::Flag { value, .. } => {
+                // Flags of one variable follow each other: one entry, `[name, value]` each.
+                let same = columns.last_mut().filter(|l| {
+                    l["kind"] == "flags"
+                        && l["variable"] == json!(c.variable)
+                        && l.get("audiences") == j.get("audiences")
+                });
+                if let Some(last) = same {
+                    if let Some(flags) = last["flags"].as_array_mut() {
+                        flags.push(json!([c.name, value]));
+                    }
+                    continue;
                 }
-                ColumnKind::WriteIn { list } => {
-                    let others: Vec<&str> = model
-                        .choice_list(list)
-                        .map(|l| l.options.iter().filter(|o| o.other).map(|o| o.value.as_str()).collect())
-                        .unwrap_or_default();
-                    j["others"] = json!(others);
-                    "write_in"
+                j = json!({ "variable": c.variable, "flags": [[c.name, value]] });
+                if c.audiences.len() < model.audiences.len() {
+                    j["audiences"] = json!(c.audiences);
                 }
-                ColumnKind::Text => "text",
-                ColumnKind::Integer => "integer",
-                ColumnKind::Number => "number",
-                ColumnKind::Date => "date",
-                ColumnKind::Boolean => "boolean",
-            };
-            j["kind"] = json!(kind);
-            j
-        })
+                "flags"
+            }
+            ColumnKind::WriteIn { list } => {
+                let others: Vec<&str> = model
+                    .choice_list(list)
+                    .map(|l| l.options.iter().filter(|o| o.other).map(|o| o.value.as_str()).collect())
+                    .unwrap_or_default();
+                j["others"] = json!(others);
+                "write_in"
+            }
+            ColumnKind::Text => "text",
+            ColumnKind::Integer => "integer",
+            ColumnKind::Number => "number",
+            ColumnKind::Date => "date",
+            ColumnKind::Boolean => "boolean",
+        };
+        j["kind"] = json!(kind);
+        columns.push(j);
+    }
+    // A multiple-choice question's flags, when they are one per option of its list, named as
+    // the data contract names them (`data::option_column`): the list alone. Its options, in
+    // order with their codes, are written once in `flag_lists`.
+    let mut flag_lists = serde_json::Map::new();
+    let list_of: std::collections::HashMap<&str, &str> = model
+        .variables
+        .iter()
+        .filter_map(|v| Some((v.name.as_str(), v.choice_list.as_deref()?)))
         .collect();
+    for c in &mut columns {
+        if c["kind"] != "flags" {
+            continue;
+        }
+        let variable = c["variable"].as_str().unwrap_or_default().to_string();
+        let Some(list) = list_of.get(variable.as_str()).and_then(|l| model.choice_list(l)) else {
+            continue;
+        };
+        let flags = c["flags"].as_array().cloned().unwrap_or_default();
+        let derived: Vec<Json> = list
+            .options
+            .iter()
+            .map(|o| json!([data::option_column(&variable, o.code), o.value]))
+            .collect();
+        if flags != derived {
+            continue;
+        }
+        flag_lists
+            .entry(list.id.clone())
+            .or_insert_with(|| Json::Array(list.options.iter().map(|o| json!([o.value, o.code])).collect()));
+        if let Some(m) = c.as_object_mut() {
+            m.remove("flags");
+            m.insert("list".into(), json!(list.id));
+        }
+    }
+    columns_out.append(&mut columns);
+    let columns = columns_out;
     json!({
         "survey": model.survey.id,
         "version": model.survey.version,
@@ -254,13 +440,17 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "pilot": edition == Edition::Pilot,
         "keying": edition == Edition::Keying,
         "server": model.survey.server,
-        "pages": instrument.sections.iter().map(|s| json!({ "id": s.id, "title": s.title.plain() })).collect::<Vec<_>>(),
-        "items": items,
-        "questions": questions,
-        "labels": labels,
+        "packed": true,
+        "mark": required_marker(instrument),
+        "description": model.survey.description.as_ref().map(packed_text),
+        "content": pages,
+        "lists": lists,
+        "conditions": conditions.list,
         "derived": derived,
         "variables": model.variables.iter().map(|v| &v.name).collect::<Vec<_>>(),
         "columns": columns,
+        "codes": codes,
+        "flag_lists": flag_lists,
     })
 }
 
@@ -299,7 +489,6 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         sections => minijinja::Value::from(minijinja::value::Serde(&instrument.sections)),
         pilot => edition == Edition::Pilot,
         keying => edition == Edition::Keying,
-        mark => required_marker(instrument),
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
         model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),

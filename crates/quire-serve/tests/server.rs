@@ -432,8 +432,24 @@ fn invitations_admin_keying_limits_and_openapi() {
     // The keying view: codes beside answers, the mode recorded.
     let (code, keying) = http(s.port, "GET", "/patient/keying?token=t0ken-for-tests", &[], b"");
     assert!(
-        code == 200 && keying.contains("Keying a return") && keying.contains("class=\"code\""),
+        code == 200 && keying.contains("Keying a return") && keying.contains("\"keying\":true"),
         "{code}"
+    );
+    // Its pages, as the runtime builds them, show each option's code.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keying.html"), &keying).unwrap();
+    let render = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser/render.cjs");
+    let shown = Command::new("node")
+        .arg(&render)
+        .arg(dir.path().join("keying.html"))
+        .arg(dir.path().join("shown.html"))
+        .status()
+        .expect("node (scripts/test installs it)");
+    assert!(shown.success());
+    let shown = std::fs::read_to_string(dir.path().join("shown.html")).unwrap();
+    assert!(
+        shown.contains("<span class=\"code\">1</span> "),
+        "no codes on the keying pages"
     );
     assert_eq!(http(s.port, "GET", "/patient/keying", &[], b"").0, 401);
     // The OpenAPI document describes the API.

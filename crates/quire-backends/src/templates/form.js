@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var started = performance.now();
-  var model = JSON.parse(document.getElementById("quire-model").textContent);
+  var model = Quire.unpack(JSON.parse(document.getElementById("quire-model").textContent));
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
   var review = document.getElementById("review"), end = document.getElementById("end");
@@ -40,8 +40,7 @@
   function materialize(i) {
     if (built[i]) return;
     built[i] = true;
-    var src = byId("page-html-" + i);
-    pages[i].innerHTML = src ? src.textContent : "";
+    pages[i].innerHTML = Quire.pageHtml(model, i);
     all("input,textarea,select", pages[i]).forEach(function (e) { if (e.name) (byName[e.name] = byName[e.name] || []).push(e); });
     all("[data-question],[data-screen],[data-note]", pages[i]).forEach(function (el) {
       itemEls.push(el);
@@ -173,8 +172,12 @@
   // of unknown eligibility (the record codes that as missing).
   function asked(st) { return !!st && (st.state === "answered" || st.state === "missing"); }
   model.items.forEach(function (i) { if (i.item === "screen") screenPage[i.id] = i.page; });
-  function refresh() {
+  function refresh() { reroute(); redraw(); }
+  function reroute() {
     route = Quire.route(model, state.raw, state.stage === "pages" ? { screensBefore: state.page } : undefined);
+  }
+  // Shows and hides the built pages' elements as `route` says.
+  function redraw() {
     var ended = route.ended_by;
     var afterEnd = false;
         itemEls.forEach(function (el) {
@@ -657,10 +660,14 @@
     localStorage.removeItem(key + ":probe");
   } catch (e) { storageRefused(); }
   load();
-  refresh();
-  if (state.stage === "pages" && !pageVisible(state.page)) state.page = firstVisible();
+  // One routing pass at start (two only when the saved page is no longer shown).
+  reroute();
+  if (state.stage === "pages" && !pageVisible(state.page)) {
+    state.page = firstVisible();
+    reroute();
+  }
   materialize(state.page);
-  refresh();
+  redraw();
     if (state.stage === "review") buildReview();
   if (state.stage === "end") {
     endMessage();

@@ -301,6 +301,7 @@ var Quire = (function () {
     // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
   // opts.screensBefore (display only): apply just the screening rules on earlier pages.
   function route(form, raw, opts) {
+    unpack(form);
     var values = {}, unknown = {}, states = {}, ended = null, env = routedEnv(form, values, unknown);
     form.items.forEach(function (it) {
       if (it.item === "question") {
@@ -332,6 +333,186 @@ var Quire = (function () {
     return { states: states, ended_by: ended };
   }
 
+  // ---- The packed form model (quire-backends/src/html.rs, form_model) ------------------------
+  // A text: its string, or runs (strings, and {p: variable, f: fallback} for piped answers).
+  function plain(x) {
+    if (x === undefined || x === null) return "";
+    if (typeof x === "string") return x;
+    return x.map(function (s) { return typeof s === "string" ? s : s.f; }).join("");
+  }
+  // The routing and record tables, from the pages' content: in place, once.
+  function unpack(m) {
+    if (!m.packed) return m;
+    var items = [], questions = {}, lists = {}, labels = null, pages = [], columns = [], ordinal = 0;
+    function cond(i) { return i === undefined ? null : m.conditions[i]; }
+    // A list's options as routing reads them, made once per list and shared (read only).
+    var shared = [];
+    function asked(n) {
+      return shared[n] || (shared[n] = m.lists[n].map(function (o) {
+        var j = { value: o.value };
+        if (o.exclusive) j.exclusive = true;
+        if (o.other) j.other = true;
+        return j;
+      }));
+    }
+    m.content.forEach(function (p, page) {
+      pages.push({ id: p.id, title: plain(p.title) });
+      p.items.forEach(function (it, position) {
+        if (it.q !== undefined) {
+          ordinal++;
+          if (it.number === undefined) it.number = "Q" + ordinal;
+          var opts = it.options === undefined ? [] : m.lists[it.options];
+          var vars = it.kind === "grid" ? (it.rows || []).map(function (r) { return r.variable; }) : [it.q];
+          items.push({ item: "question", id: it.q, condition: cond(it.c), variables: vars });
+          var q = {
+            kind: it.kind, page: page, number: it.number, label: it.label !== undefined ? it.label : plain(it.text),
+            options: it.options === undefined ? [] : asked(it.options),
+            variables: vars,
+            rows: (it.rows || []).map(function (r) { return { variable: r.variable, label: plain(r.label) }; }),
+            validations: (it.validations || []).map(function (v) {
+              var j = { check: m.conditions[v.check], message: v.message };
+              if (v.warning) j.warning = true;
+              return j;
+            })
+          };
+          if (it.required) q.required = true;
+          ["min", "max", "decimals", "max_length", "min_selected", "max_selected"].forEach(function (k) { if (it[k] !== undefined) q[k] = it[k]; });
+          questions[it.q] = q;
+          lists[it.q] = opts;
+        } else if (it.screen !== undefined) {
+          items.push({ item: "screen", id: it.screen, condition: cond(it.c), page: page, message: plain(it.message) });
+        } else if (it.c !== undefined) {
+          items.push({ item: "note", id: p.id + "-" + position, condition: cond(it.c) });
+        }
+      });
+    });
+    m.columns.forEach(function (c) {
+      if (c.kind === "flags") {
+        // As data::option_column names them: `<variable>_<code>`, `<variable>_n<code>` below 0.
+        (c.flags || m.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
+          var j = { name: f[0], variable: c.variable, kind: "flag", value: f[1] };
+          if (c.audiences) j.audiences = c.audiences;
+          columns.push(j);
+        });
+        return;
+      }
+      if (c.variable === undefined) c.variable = c.name;
+      if (c.kind === "code") { c.codes = m.codes[c.list]; delete c.list; }
+      columns.push(c);
+    });
+    m.items = items; m.questions = questions; m.pages = pages; m.columns = columns;
+    // Each option's words by "question=value", made when first asked for (the review page).
+    Object.defineProperty(m, "labels", {
+      enumerable: true,
+      get: function () {
+        if (labels) return labels;
+        labels = {};
+        Object.keys(lists).forEach(function (q) { lists[q].forEach(function (o) { labels[q + "=" + o.value] = plain(o.label); }); });
+        return labels;
+      }
+    });
+    m.packed = false;
+    return m;
+  }
+
+  // ---- A page's markup, from its content (what the form shows; escaped for HTML) ----------------
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#x27;" };
+  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; }); }
+  function markup(x) {
+    if (x === undefined || x === null) return "";
+    if (typeof x === "string") return esc(x);
+    return x.map(function (s) {
+      return typeof s === "string" ? esc(s) : "<span class=\"pipe\" data-pipe=\"" + esc(s.p) + "\" data-fallback=\"" + esc(s.f) + "\">" + esc(s.f) + "</span>";
+    }).join("");
+  }
+  function pageHtml(m, i) {
+    var p = m.content[i], ui = m.ui || {}, h = [];
+    function word(k) { return esc(ui[k] || k); }
+    function marker(q) {
+      if (m.mark === "optional" && !q.required) return "<span class=\"marker\"> " + word("optional") + "</span>";
+      if (m.mark === "required" && q.required) return "<span class=\"marker\"> " + word("required") + "</span>";
+      return "";
+    }
+    function code(o) { return m.keying ? "<span class=\"code\">" + esc(o.code) + "</span> " : ""; }
+    function described(q) { return (q.hint !== undefined ? "hint-" + esc(q.q) + " " : "") + "error-" + esc(q.q); }
+    function required(q) { return q.required ? " aria-required=\"true\"" : ""; }
+    function hint(q) { return q.hint !== undefined ? "<div class=\"hint\" id=\"hint-" + esc(q.q) + "\">" + markup(q.hint) + "</div>\n" : ""; }
+    function options(q, opts, type) {
+      var name = esc(q.q);
+      h.push("<div class=\"options\">\n");
+      opts.forEach(function (o) {
+        var id = name + "--" + esc(o.value);
+        h.push("<div class=\"option\">\n<input type=\"" + type + "\" id=\"" + id + "\" name=\"" + name + "\" value=\"" + esc(o.value) + "\"" +
+          (o.exclusive ? " data-exclusive=\"true\"" : "") + (o.other ? " data-other=\"true\"" : "") + ">\n<label for=\"" + id + "\">" + code(o) + markup(o.label) + "</label>\n</div>\n");
+      });
+      h.push("</div>\n");
+      opts.forEach(function (o) {
+        if (!o.other) return;
+        h.push("<div class=\"other\" data-other-for=\"" + name + "\" hidden>\n<label for=\"" + name + "_other\">" + word("please_specify") +
+          "</label>\n<input type=\"text\" id=\"" + name + "_other\" name=\"" + name + "_other\" maxlength=\"500\">\n</div>\n");
+      });
+    }
+    h.push("<h1 id=\"title-" + esc(p.id) + "\">" + markup(p.title) + "</h1>\n");
+    if (i === 0 && m.description) h.push("<p class=\"lead\">" + markup(m.description) + "</p>\n");
+    if (p.intro !== undefined) h.push("<p class=\"intro\">" + markup(p.intro) + "</p>\n");
+    p.items.forEach(function (it, position) {
+      var note = it.c !== undefined ? " data-note=\"" + esc(p.id) + "-" + position + "\"" : "";
+      if (it.note !== undefined) {
+        h.push("<div class=\"note\"" + note + ">\n" + (it.title !== undefined ? "<h2>" + markup(it.title) + "</h2>\n" : "") + "<p>" + markup(it.note) + "</p>\n</div>\n");
+      } else if (it.definitions !== undefined) {
+        h.push("<aside class=\"definitions\"" + note + " aria-label=\"" + (it.title !== undefined ? markup(it.title) : "Definitions") + "\">\n" +
+          (it.title !== undefined ? "<h2>" + markup(it.title) + "</h2>\n" : "") + "<dl>\n");
+        it.definitions.forEach(function (d) { h.push("<dt>" + markup(d.term) + "</dt><dd>" + markup(d.definition) + "</dd>\n"); });
+        h.push("</dl>\n</aside>\n");
+      } else if (it.screen !== undefined) {
+        h.push("<div class=\"screen-message\" data-screen=\"" + esc(it.screen) + "\" hidden><p>" + markup(it.message) + "</p></div>\n");
+      } else if (it.q !== undefined) {
+        var id = esc(it.q), opts = it.options === undefined ? [] : m.lists[it.options];
+        h.push("<div class=\"question\" id=\"q-" + id + "\" data-question=\"" + id + "\">\n");
+        if (it.kind === "single" || it.kind === "multiple" || it.kind === "grid") {
+          h.push("<fieldset aria-describedby=\"" + described(it) + "\">\n<legend><span class=\"number\">" + esc(it.number) + "</span> " + markup(it.text) + marker(it) + "</legend>\n" +
+            hint(it) + "<p class=\"error-message\" id=\"error-" + id + "\" hidden></p>\n");
+          if (it.kind === "single") options(it, opts, "radio");
+          else if (it.kind === "multiple") options(it, opts, "checkbox");
+          else {
+            h.push("<table class=\"grid\">\n<thead><tr><td></td>");
+            opts.forEach(function (o) { h.push("<th scope=\"col\" id=\"col-" + id + "--" + esc(o.value) + "\">" + code(o) + markup(o.label) + "</th>"); });
+            h.push("</tr></thead>\n<tbody>\n");
+            (it.rows || []).forEach(function (r) {
+              var rv = esc(r.variable);
+              h.push("<tr><th scope=\"row\" id=\"row-" + rv + "\">" + (r.number !== undefined ? "<span class=\"number\">" + esc(r.number) + "</span> " : "") + markup(r.label) + "</th>\n");
+              opts.forEach(function (o) {
+                var v = esc(o.value);
+                h.push("<td><input type=\"radio\" id=\"" + rv + "--" + v + "\" name=\"" + rv + "\" value=\"" + v + "\" aria-labelledby=\"row-" + rv + " col-" + id + "--" + v +
+                  "\"><span class=\"cell-label\" aria-hidden=\"true\">" + markup(o.label) + "</span></td>");
+              });
+              h.push("\n</tr>\n");
+            });
+            h.push("</tbody>\n</table>\n");
+          }
+          h.push("</fieldset>\n");
+        } else {
+          h.push("<label class=\"question-label\" for=\"" + id + "\"><span class=\"number\">" + esc(it.number) + "</span> " + markup(it.text) + marker(it) + "</label>\n" +
+            hint(it) + "<p class=\"error-message\" id=\"error-" + id + "\" hidden></p>\n");
+          var common = " id=\"" + id + "\" name=\"" + id + "\"" + required(it);
+          var length = it.max_length !== undefined ? " maxlength=\"" + esc(it.max_length) + "\"" : "";
+          if (it.kind === "long_text") h.push("<textarea" + common + " rows=\"5\"" + length + " aria-describedby=\"" + described(it) + "\"></textarea>\n");
+          else if (it.kind === "date") h.push("<input type=\"date\"" + common + " min=\"1000-01-01\" max=\"2999-12-31\" aria-describedby=\"" + described(it) + "\">\n");
+          else if (it.kind === "integer" || it.kind === "decimal") {
+            h.push("<div class=\"number-input\"><input type=\"text\" inputmode=\"" + (it.kind === "integer" ? "numeric" : "decimal") + "\"" + common + " class=\"short\" aria-describedby=\"" +
+              described(it) + "\">" + (it.unit !== undefined ? " <span class=\"unit\">" + markup(it.unit) + "</span>" : "") + "</div>\n");
+          } else h.push("<input type=\"text\"" + common + length + " aria-describedby=\"" + described(it) + "\">\n");
+        }
+        h.push("</div>\n");
+      }
+    });
+    if (m.pilot) {
+      var pid = esc(p.id);
+      h.push("<div class=\"pilot\">\n<label for=\"pilot_" + pid + "\">" + word("pilot_feedback") + "</label>\n<textarea id=\"pilot_" + pid + "\" name=\"pilot_" + pid + "\" rows=\"3\" data-pilot=\"true\"></textarea>\n</div>\n");
+    }
+    return h.join("");
+  }
+
   // ---- The response record (quire-core/src/data.rs, encode) ---------------------------------------------
 
   // As quire-core/src/data.rs parse_timestamp: seconds of a UTC `YYYY-MM-DDThh:mm:ssZ`, else null.
@@ -355,6 +536,7 @@ var Quire = (function () {
   }
 
   function encode(form, route, raw, respondent, para) {
+    unpack(form);
     var rec = {}, codes = form.missing_codes;
     para = para || {};
     var start = seconds(para.started_at), end = seconds(para.submitted_at), share = completion(form, route);
@@ -402,7 +584,7 @@ var Quire = (function () {
   // As quire-core/src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
-  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds };
+  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds, unpack: unpack, pageHtml: pageHtml };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;
