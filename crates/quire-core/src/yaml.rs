@@ -64,16 +64,28 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
         .help("a questionnaire spec is far smaller than this; check that this is the right file");
         return Err(Box::new(d));
     }
+    let text = source.text.as_str();
+    match fast::read(text, id, &options()) {
+        Some(node) => Ok(whole_file(node, id, text)),
+        None => full(source, id),
+    }
+}
+
+/// An empty root node stands for the file's first line.
+fn whole_file(mut node: Node, id: SourceId, text: &str) -> Node {
+    if node.span.is_empty() && node.span.start == 0 {
+        node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
+    }
+    node
+}
+
+/// Reads with serde-saphyr: every YAML feature, and its errors worded for the designer.
+pub(crate) fn full(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
     let options = options();
     let text = source.text.as_str();
     READING.with(|r| r.set((id, text.len())));
     match serde_saphyr::from_str_with_options::<Node>(text, options) {
-        Ok(mut node) => {
-            if node.span.is_empty() && node.span.start == 0 {
-                node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
-            }
-            Ok(node)
-        }
+        Ok(node) => Ok(whole_file(node, id, text)),
         Err(e) => Err(Box::new(
             tab_in_indentation(id, text)
                 .or_else(|| unclosed_quote(&e, id, text))
@@ -81,6 +93,8 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
         )),
     }
 }
+
+pub mod fast;
 
 /// YAML forbids tabs in indentation, and parsers report them far from where they are.
 fn tab_in_indentation(id: SourceId, text: &str) -> Option<Diagnostic> {
