@@ -98,15 +98,34 @@ fn audience_labels_text(model: &Questionnaire, c: &Column) -> String {
         .join(". ")
 }
 
-fn question_of<'m>(model: &'m Questionnaire, c: &Column) -> Option<&'m quire_core::model::Question> {
-    model.question(&c.variable)
+/// The questions and variables the schemas look up for every column, indexed once per file
+/// (a lookup each through the model would make a file of 20,000 questions quadratic).
+struct Index<'m> {
+    questions: std::collections::HashMap<&'m str, &'m quire_core::model::Question>,
+    variables: std::collections::HashMap<&'m str, &'m quire_core::model::Variable>,
 }
 
-fn wording(model: &Questionnaire, c: &Column) -> String {
-    model
+impl<'m> Index<'m> {
+    fn new(model: &'m Questionnaire) -> Self {
+        let mut variables = std::collections::HashMap::new();
+        for v in &model.variables {
+            variables.entry(v.name.as_str()).or_insert(v);
+        }
+        Index {
+            questions: model.questions_by_variable(),
+            variables,
+        }
+    }
+}
+
+fn question_of<'m>(index: &Index<'m>, c: &Column) -> Option<&'m quire_core::model::Question> {
+    index.questions.get(c.variable.as_str()).copied()
+}
+
+fn wording(index: &Index, c: &Column) -> String {
+    index
         .variables
-        .iter()
-        .find(|v| v.name == c.variable)
+        .get(c.variable.as_str())
         .map(|v| v.wording.iter().map(|w| w.text.plain()).collect::<Vec<_>>().join(" / "))
         .unwrap_or_default()
 }
@@ -115,12 +134,13 @@ fn wording(model: &Questionnaire, c: &Column) -> String {
 // Frictionless.
 
 pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
+    let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let fields: Vec<Json> = cols
         .iter()
         .map(|c| {
             let mut f = json!({ "name": c.name, "title": c.label });
-            let desc = [wording(model, c), audience_labels_text(model, c)]
+            let desc = [wording(&index, c), audience_labels_text(model, c)]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
@@ -182,7 +202,7 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                         "number"
                     });
                     let mut cons = serde_json::Map::new();
-                    if let Some(q) = question_of(model, c) {
+                    if let Some(q) = question_of(&index, c) {
                         if let Some(m) = q.min {
                             cons.insert("minimum".into(), json!(m));
                         }
@@ -197,7 +217,7 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                 ColumnKind::Date => f["type"] = json!("date"),
                 ColumnKind::Text | ColumnKind::WriteIn { .. } => {
                     f["type"] = json!("string");
-                    if let Some(n) = question_of(model, c)
+                    if let Some(n) = question_of(&index, c)
                         .and_then(|q| q.max_length)
                         .filter(|_| c.kind == ColumnKind::Text)
                     {
@@ -240,12 +260,17 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
 /// as null, so only the rules that say a column must be empty are written here (docs/data.md).
 pub fn checklist(model: &Questionnaire, cols: &[Column]) -> Json {
     let rules = data::rules::rules(model, cols);
+    let mut by_column: std::collections::HashMap<&str, Vec<&data::rules::Rule>> = std::collections::HashMap::new();
+    for r in &rules.rules {
+        by_column.entry(r.column.as_str()).or_default().push(r);
+    }
     let mut checks = Vec::new();
     for c in cols {
-        let clauses: Vec<String> = rules
-            .rules
-            .iter()
-            .filter(|r| r.column == c.name && r.must != Must::NotNotApplicable)
+        let clauses: Vec<String> = by_column
+            .get(c.name.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|r| r.must != Must::NotNotApplicable)
             .filter_map(|r| Some(format!("(not {} or {} == None)", py_pred(&r.when)?, c.name)))
             .collect();
         if clauses.is_empty() {
@@ -300,6 +325,7 @@ fn py_pred(p: &Pred) -> Option<String> {
 // JSON Schema for one record.
 
 pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
+    let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let missing = json!([codes.not_applicable, codes.missing]);
     let missing_text = json!([codes.not_applicable.to_string(), codes.missing.to_string()]);
@@ -329,7 +355,7 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
             }
             ColumnKind::Integer | ColumnKind::Number => {
                 let mut range = json!({ "type": if c.kind == ColumnKind::Integer { "integer" } else { "number" } });
-                if let Some(q) = question_of(model, c) {
+                if let Some(q) = question_of(&index, c) {
                     if let Some(m) = q.min {
                         range["minimum"] = json!(m);
                     }
@@ -349,11 +375,8 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
         props.insert(c.name.clone(), schema);
     }
     // Routing: the record's rules (docs/data.md, "Eligibility"), each an if/then.
-    let numeric = |name: &str| {
-        cols.iter()
-            .find(|c| c.name == name)
-            .is_some_and(|c| c.kind.is_numeric())
-    };
+    let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
+    let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
     let code = |name: &str, code: i64| {
         if numeric(name) {
             json!(code)
@@ -594,6 +617,7 @@ fn label_name(list: &str) -> String {
 }
 
 pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
+    let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let mut s = String::new();
     s.push_str(&format!(
@@ -638,7 +662,7 @@ pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
             }
             s.push_str(&format!("label values {} {name}\n", c.name));
         }
-        for note in [wording(model, c), audience_labels_text(model, c)] {
+        for note in [wording(&index, c), audience_labels_text(model, c)] {
             if !note.is_empty() {
                 s.push_str(&format!(
                     "notes {}: {}\n",
@@ -665,6 +689,7 @@ fn spss_str(s: &str, max: usize) -> String {
 }
 
 pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
+    let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let mut s = String::new();
     s.push_str(&format!(
@@ -682,7 +707,7 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
             k if k.is_numeric() => "F12.0".to_string(),
             ColumnKind::Text | ColumnKind::WriteIn { .. } => format!(
                 "A{}",
-                question_of(model, c)
+                question_of(&index, c)
                     .and_then(|q| q.max_length)
                     .unwrap_or(2000)
                     .clamp(8, 32767)
@@ -759,19 +784,15 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
             attrs.join(" ")
         ));
     }
+    let mut flags: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    for c in cols.iter().filter(|c| matches!(c.kind, ColumnKind::Flag { .. })) {
+        flags.entry(c.variable.as_str()).or_default().push(c.name.as_str());
+    }
     let sets: Vec<(&quire_core::model::Variable, Vec<&str>)> = model
         .variables
         .iter()
         .filter(|v| v.kind == QuestionType::Multiple)
-        .map(|v| {
-            (
-                v,
-                cols.iter()
-                    .filter(|c| c.variable == v.name && matches!(c.kind, ColumnKind::Flag { .. }))
-                    .map(|c| c.name.as_str())
-                    .collect(),
-            )
-        })
+        .map(|v| (v, flags.get(v.name.as_str()).cloned().unwrap_or_default()))
         .collect();
     if !sets.is_empty() {
         s.push_str("\nMRSETS\n");
@@ -910,6 +931,7 @@ fn sql_str(s: &str) -> String {
 }
 
 pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
+    let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let mut s = String::new();
     s.push_str(&format!(
@@ -959,7 +981,7 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
                     codes.missing,
                     n = c.name
                 ),
-                ColumnKind::Integer | ColumnKind::Number => match question_of(model, c) {
+                ColumnKind::Integer | ColumnKind::Number => match question_of(&index, c) {
                     Some(q) if q.min.is_some() || q.max.is_some() => {
                         let mut conds = Vec::new();
                         if let Some(m) = q.min {
@@ -985,11 +1007,8 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
         .collect();
     // The routing, as table constraints (docs/data.md, "Eligibility"): one per rule, named
     // after its column, with the reason as a comment.
-    let numeric = |name: &str| {
-        cols.iter()
-            .find(|c| c.name == name)
-            .is_some_and(|c| c.kind.is_numeric())
-    };
+    let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
+    let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
     let mut lines = lines;
     let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in &data::rules::rules(model, cols).rules {

@@ -684,9 +684,26 @@ impl Questionnaire {
             .flat_map(|i| &i.sections)
             .flat_map(|s| &s.items)
             .find_map(|it| match it {
-                Item::Question(q) if q.id == id_or_variable || q.variable_names().contains(&id_or_variable) => Some(q),
+                Item::Question(q) if q.id == id_or_variable || q.rows.iter().any(|r| r.variable == id_or_variable) => {
+                    Some(q)
+                }
                 _ => None,
             })
+    }
+
+    /// Each question by its id and by each of its variables (the first audience's, in the
+    /// order of the instruments): [`Questionnaire::question`] for many lookups.
+    pub fn questions_by_variable(&self) -> HashMap<&str, &Question> {
+        let mut out = HashMap::new();
+        for it in self.instruments.iter().flat_map(|i| &i.sections).flat_map(|s| &s.items) {
+            if let Item::Question(q) = it {
+                out.entry(q.id.as_str()).or_insert(q);
+                for r in &q.rows {
+                    out.entry(r.variable.as_str()).or_insert(q);
+                }
+            }
+        }
+        out
     }
 
     /// The choice list a variable's answers come from: a question's (or grid row's), or a

@@ -94,13 +94,25 @@ pub struct Violation {
 /// The rules of the routing for every column of the record.
 pub fn rules(model: &Questionnaire, columns: &[Column]) -> Rules {
     let mut out = Rules::default();
-    let by_name = |n: &str| columns.iter().find(|c| c.name == n);
-    let enc = Encoder { model, columns };
+    // Indexed once: a lookup through the columns for each would make 20,000 questions quadratic.
+    let index: std::collections::HashMap<&str, &Column> = columns.iter().rev().map(|c| (c.name.as_str(), c)).collect();
+    let variables: std::collections::HashMap<&str, &crate::model::Variable> =
+        model.variables.iter().rev().map(|v| (v.name.as_str(), v)).collect();
+    let by_name = |n: &str| index.get(n).copied();
+    let mut flags: std::collections::HashMap<&str, Vec<&Column>> = std::collections::HashMap::new();
+    for c in columns.iter().filter(|c| matches!(c.kind, ColumnKind::Flag { .. })) {
+        flags.entry(c.variable.as_str()).or_default().push(c);
+    }
+    let enc = Encoder {
+        model,
+        flags,
+        columns: &index,
+    };
     for c in columns {
         if c.kind.is_meta() {
             continue;
         }
-        let Some(v) = model.variables.iter().find(|v| v.name == c.variable) else {
+        let Some(v) = variables.get(c.variable.as_str()).copied() else {
             // Derived variables: their rules are their definitions, not routing.
             continue;
         };
@@ -289,7 +301,10 @@ struct Three {
 
 struct Encoder<'m> {
     model: &'m Questionnaire,
-    columns: &'m [Column],
+    /// Each multiple-choice variable's flag columns, in the record's order.
+    flags: std::collections::HashMap<&'m str, Vec<&'m Column>>,
+    /// The record's columns by name.
+    columns: &'m std::collections::HashMap<&'m str, &'m Column>,
 }
 
 impl Encoder<'_> {
@@ -355,7 +370,7 @@ impl Encoder<'_> {
     }
 
     fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.get(name).copied()
     }
 
     /// A comparison or function call: what it reads, and when it is true on the record.
@@ -416,11 +431,7 @@ impl Encoder<'_> {
                     return None;
                 };
                 let v = self.model.variables.iter().find(|v| &v.name == name)?;
-                let flags: Vec<&Column> = self
-                    .columns
-                    .iter()
-                    .filter(|c| c.variable == *name && matches!(c.kind, ColumnKind::Flag { .. }))
-                    .collect();
+                let flags: Vec<&Column> = self.flags.get(name.as_str()).cloned().unwrap_or_default();
                 let state = match flags.first() {
                     Some(f) => f.name.clone(),
                     None => self.column(name)?.name.clone(),
