@@ -180,49 +180,29 @@ impl Seq<'_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+/// The four ways serde writes a list (sequence, tuple, tuple struct, tuple variant) are one
+/// list here.
+macro_rules! seq_impl {
+    ($($trait:ident::$method:ident),*) => {
+        $(impl ser::$trait for Seq<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+                self.element(v)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTuple for Seq<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+seq_impl!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// A struct, written straight into the output: each field is dropped again if it turns out
 /// to be a default, and the folds are made in place at the end.
@@ -377,35 +357,33 @@ fn one_wording<'v>(v: &'v [u8], audiences: &[u8]) -> Option<&'v [u8]> {
         .map(|_| text)
 }
 
-impl ser::SerializeStruct for StructWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
+impl StructWriter<'_> {
+    fn named_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
         let mut k = [0u8; 64];
         match quote_into(key, &mut k) {
             Some(n) => self.field(&k[..n], v),
             None => self.field(&quoted(key), v),
         }
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
     }
 }
 
-impl ser::SerializeStructVariant for StructWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
-        let mut k = [0u8; 64];
-        match quote_into(key, &mut k) {
-            Some(n) => self.field(&k[..n], v),
-            None => self.field(&quoted(key), v),
-        }
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+/// A struct and a struct variant are written alike.
+macro_rules! struct_impl {
+    ($($trait:ident),*) => {
+        $(impl ser::$trait for StructWriter<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
+                self.named_field(key, v)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        })*
+    };
 }
+
+struct_impl!(SerializeStruct, SerializeStructVariant);
 
 /// A mapping (or a struct with a flattened part): its entries, defaults left out.
 pub struct MapWriter<'a> {
