@@ -45,8 +45,10 @@ fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
     let dir = std::path::Path::new(root).join("target/bench-forms");
     std::fs::create_dir_all(&dir).unwrap();
-    println!("| questions | file size | first render | one change toggling {DEPENDENTS} questions |");
-    println!("|---:|---:|---:|---:|");
+    println!(
+        "| questions | file size | first render | one change toggling {DEPENDENTS} questions | form's start: script / model / routed / page |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
     for &n in sizes {
         let compiled = quire::compile("generated.yaml", &generate(n));
         assert!(
@@ -73,11 +75,16 @@ fn main() {
             r["toggled"], r["expected"],
             "the change must show or hide every dependent question"
         );
+        let step = |k: &str| r["steps_ms"][k].as_f64().unwrap_or(f64::NAN);
         println!(
-            "| {n} | {:.0} KB | {:.1} ms | {:.2} ms |",
+            "| {n} | {:.0} KB | {:.1} ms | {:.2} ms | {:.0} / {:.0} / {:.0} / {:.0} ms |",
             r["bytes"].as_f64().unwrap() / 1024.0,
             r["first_render_ms"].as_f64().unwrap(),
-            r["change_ms"].as_f64().unwrap()
+            r["change_ms"].as_f64().unwrap(),
+            step("start"),
+            step("model"),
+            step("routed"),
+            step("page")
         );
     }
 }

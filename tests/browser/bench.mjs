@@ -13,6 +13,7 @@ const browser = await chromium.launch({
 });
 const url = "file://" + path.resolve(file);
 const loads = [];
+const steps = [];
 let changes = [];
 let toggled = 0;
 for (let run = 0; run < 11; run++) {
@@ -20,6 +21,8 @@ for (let run = 0; run < 11; run++) {
   const page = await ctx.newPage();
   await page.goto(url, { waitUntil: "load" });
   loads.push(await page.evaluate(() => { const n = performance.getEntriesByType("navigation")[0]; return n.loadEventEnd - n.startTime; }));
+  // Where the time goes: the form's own marks, from navigation start.
+  steps.push(await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("mark").filter((m) => m.name.startsWith("quire:")).map((m) => [m.name.slice(6), m.startTime]))));
   const r = await page.evaluate(() => {
         // Questions not asked (routed past, or of unknown eligibility), from the form's own routing (pages not yet shown have no DOM).
     const hiddenCount = () => Object.values(window.QuireForm.route().states).filter((s) => s.state === "not_applicable" || s.state === "unknown").length;
@@ -41,4 +44,6 @@ for (let run = 0; run < 11; run++) {
 }
 await browser.close();
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-console.log(JSON.stringify({ bytes: statSync(file).size, first_render_ms: median(loads), change_ms: median(changes), toggled, expected: Number(dependents) }));
+const step = (k) => median(steps.map((s) => s[k]));
+console.log(JSON.stringify({ bytes: statSync(file).size, first_render_ms: median(loads), change_ms: median(changes), toggled, expected: Number(dependents),
+  steps_ms: { start: step("start"), model: step("model"), routed: step("routed"), page: step("page"), ready: step("ready") } }));

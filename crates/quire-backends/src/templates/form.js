@@ -4,7 +4,10 @@
 (function () {
   "use strict";
   var started = performance.now();
+  // Start-up in steps the browser's performance timeline shows (docs/BENCHMARKS.md).
+  performance.mark("quire:start");
   var model = Quire.unpack(JSON.parse(document.getElementById("quire-model").textContent));
+  performance.mark("quire:model");
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
   var review = document.getElementById("review"), end = document.getElementById("end");
@@ -666,8 +669,10 @@
     state.page = firstVisible();
     reroute();
   }
+  performance.mark("quire:routed");
   materialize(state.page);
   redraw();
+  performance.mark("quire:page");
     if (state.stage === "review") buildReview();
   if (state.stage === "end") {
     endMessage();
@@ -693,5 +698,6 @@
   }
   // Printing shows every page the respondent is routed through.
   window.addEventListener("beforeprint", function () { pages.forEach(function (_, i) { materialize(i); }); refresh(); });
+  performance.mark("quire:ready");
       window.QuireForm = { record: record, state: function () { return state; }, route: function () { return route; }, startupMs: performance.now() - started };
 })();
