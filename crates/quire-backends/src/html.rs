@@ -314,7 +314,6 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
     // and a multiple-choice question's flag columns as one entry.
     let mut columns: Vec<Json> = Vec::new();
     let mut codes = serde_json::Map::new();
-    let mut columns_out: Vec<Json> = Vec::new();
     for c in data::columns(model) {
         let mut j = json!({ "name": c.name });
         if c.variable != c.name {
@@ -414,8 +413,6 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             m.insert("list".into(), json!(list.id));
         }
     }
-    columns_out.append(&mut columns);
-    let columns = columns_out;
     json!({
         "survey": model.survey.id,
         "version": model.survey.version,

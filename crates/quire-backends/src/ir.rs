@@ -126,7 +126,9 @@ fn body(model: &Questionnaire) -> String {
 /// A question item, its options left out when they are its choice list's for this audience
 /// (their `next` targets then a mapping by option value).
 fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String {
-    // A label that is the text's plain words is left out.
+    // A label that is the text's plain words is left out: written empty, it is the one
+    // `,"label":""` at the question's own level (inside a JSON string those quotes would be
+    // escaped), and is taken out.
     if q.label == q.text.plain() && !q.label.is_empty() {
         let json = question_json(
             model,

@@ -94,7 +94,7 @@ pub(crate) fn full(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic
     }
 }
 
-pub mod fast;
+mod fast;
 
 /// YAML forbids tabs in indentation, and parsers report them far from where they are.
 fn tab_in_indentation(id: SourceId, text: &str) -> Option<Diagnostic> {

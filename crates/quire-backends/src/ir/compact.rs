@@ -1,8 +1,9 @@
 //! A JSON serializer that writes the model by the IR's local rules as it goes: a struct's
 //! fields that are null, false or empty are left out; a text of one literal run (and no
 //! translations) is its string; a list of one wording for all the audiences of the struct
-//! holding it is that wording's text. Each struct field is written to a buffer first, so
-//! nothing is built but bytes.
+//! holding it is that wording's text. A struct is written straight into the output, a field
+//! taken back if it turns out to be a default and the folds made in place at its end (a
+//! mapping's entries go through small buffers), so nothing is built but bytes.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -251,6 +252,15 @@ impl<'a> StructWriter<'a> {
         Ok(())
     }
 
+    /// A field by its name, quoted without allocating where the name is plain.
+    fn named_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
+        let mut k = [0u8; 64];
+        match quote_into(key, &mut k) {
+            Some(n) => self.field(&k[..n], v),
+            None => self.field(&quoted(key), v),
+        }
+    }
+
     /// The value of field `i`, as a range of the output.
     fn value(&self, i: usize) -> std::ops::Range<usize> {
         let end = self.fields.get(i + 1).map(|f| f.0).unwrap_or(self.out.len());
@@ -355,16 +365,6 @@ fn one_wording<'v>(v: &'v [u8], audiences: &[u8]) -> Option<&'v [u8]> {
     serde_json::from_slice::<&serde_json::value::RawValue>(text)
         .ok()
         .map(|_| text)
-}
-
-impl StructWriter<'_> {
-    fn named_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
-        let mut k = [0u8; 64];
-        match quote_into(key, &mut k) {
-            Some(n) => self.field(&k[..n], v),
-            None => self.field(&quoted(key), v),
-        }
-    }
 }
 
 /// A struct and a struct variant are written alike.
