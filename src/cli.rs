@@ -126,9 +126,13 @@ enum Command {
         /// Only these audiences; repeat for several [default: all].
         #[arg(long)]
         audience: Vec<String>,
-        /// `pilot` adds a feedback box after each section of the web form.
-        #[arg(long, value_enum, default_value_t = EditionArg::Production)]
-        edition: EditionArg,
+        /// Which editions: `production` (the default) or `pilot` for the web form (`pilot`
+        /// adds a feedback box after each section), and `self-completion`, `interviewer` or
+        /// `think-aloud` to build only those paper editions (`paper` and `pdf` targets;
+        /// default: all three). Repeat, or separate with commas: `--edition
+        /// pilot,think-aloud`.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        edition: Vec<EditionArg>,
         /// Paper size of the paper questionnaires.
         #[arg(long, value_enum, default_value_t = PaperArg::A4)]
         paper: PaperArg,
@@ -137,9 +141,8 @@ enum Command {
         /// the codebook gains a "Changes since version …" section.
         #[arg(long, value_name = "OLD")]
         changed_since: Option<PathBuf>,
-        /// Only these paper editions (`paper` and `pdf` targets); repeat, or separate with
-        /// commas [default: all three].
-        #[arg(long, value_enum, value_delimiter = ',')]
+        /// The paper editions alone, as `--edition` takes them (kept for earlier scripts).
+        #[arg(long, value_enum, value_delimiter = ',', hide = true)]
         paper_edition: Vec<PaperEditionArg>,
         /// A text without a translation is a warning (the source text stands in), not an error.
         #[arg(long)]
@@ -352,8 +355,58 @@ impl PaperEditionArg {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum EditionArg {
+    /// The web form as respondents get it.
     Production,
+    /// The web form with a feedback box after each section, for pilots.
     Pilot,
+    /// The questionnaire respondents fill in (postal copies).
+    SelfCompletion,
+    /// The interviewer's telephone script.
+    Interviewer,
+    /// The think-aloud protocol for cognitive interviews.
+    ThinkAloud,
+}
+
+impl EditionArg {
+    /// The paper edition this names, if it names one.
+    fn paper(self) -> Option<PaperEditionArg> {
+        match self {
+            EditionArg::Production | EditionArg::Pilot => None,
+            EditionArg::SelfCompletion => Some(PaperEditionArg::SelfCompletion),
+            EditionArg::Interviewer => Some(PaperEditionArg::Interviewer),
+            EditionArg::ThinkAloud => Some(PaperEditionArg::ThinkAloud),
+        }
+    }
+}
+
+/// The web form's edition and the paper editions that `--edition` (and the older
+/// `--paper-edition`) ask for; both web editions at once is a usage error.
+fn split_editions(
+    edition: &[EditionArg],
+    paper_edition: &[PaperEditionArg],
+) -> Result<(quire::backend::html::Edition, Vec<&'static str>), String> {
+    let pilot = edition.contains(&EditionArg::Pilot);
+    if pilot && edition.contains(&EditionArg::Production) {
+        return Err("`--edition production` and `--edition pilot` ask for two web forms; \
+                    choose one (build twice, into two output folders, for both)"
+            .to_string());
+    }
+    let mut papers: Vec<&'static str> = Vec::new();
+    for p in edition
+        .iter()
+        .filter_map(|e| e.paper())
+        .chain(paper_edition.iter().copied())
+    {
+        if !papers.contains(&p.slug()) {
+            papers.push(p.slug());
+        }
+    }
+    let web = if pilot {
+        quire::backend::html::Edition::Pilot
+    } else {
+        quire::backend::html::Edition::Production
+    };
+    Ok((web, papers))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -428,7 +481,10 @@ pub fn run() -> u8 {
                 PaperArg::A4 => quire::backend::paper::Paper::A4,
                 PaperArg::Letter => quire::backend::paper::Paper::Letter,
             };
-            let editions: Vec<&str> = paper_edition.iter().map(|e| e.slug()).collect();
+            let (edition, editions) = match split_editions(&edition, &paper_edition) {
+                Ok(split) => split,
+                Err(message) => return usage_error(&message),
+            };
             build(
                 &spec,
                 &out,
@@ -759,7 +815,7 @@ fn build(
     out: &Path,
     targets: &[Target],
     audiences: &[String],
-    edition: EditionArg,
+    edition: quire::backend::html::Edition,
     paper: quire::backend::paper::Paper,
     editions: &[&str],
     changed_since: Option<&Path>,
@@ -825,17 +881,11 @@ fn build(
                     .into_iter()
                     .map(|(p, b)| (PathBuf::from("schema").join(p), b)),
             ),
-            Target::Html => {
-                let edition = match edition {
-                    EditionArg::Production => quire::backend::html::Edition::Production,
-                    EditionArg::Pilot => quire::backend::html::Edition::Pilot,
-                };
-                files.extend(
-                    quire::backend::html::render(&model, edition)
-                        .into_iter()
-                        .map(|(p, b)| (PathBuf::from("html").join(p), b)),
-                )
-            }
+            Target::Html => files.extend(
+                quire::backend::html::render(&model, edition)
+                    .into_iter()
+                    .map(|(p, b)| (PathBuf::from("html").join(p), b)),
+            ),
             Target::Paper => files.extend(
                 quire::backend::paper::render_with(&model, paper, since.as_ref())
                     .into_iter()

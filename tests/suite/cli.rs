@@ -375,7 +375,7 @@ fn non_utf8_input_is_located() {
     assert!(stderr(&o).contains("byte 0xE9 at latin1.yaml:3:14"), "{}", stderr(&o));
 }
 
-/// `--paper-edition` builds only the editions asked for, and typesets only those.
+/// `--edition think-aloud` builds only the paper editions asked for, and typesets only those.
 #[test]
 fn one_paper_edition_alone() {
     let tmp = tempfile::tempdir().unwrap();
@@ -391,7 +391,7 @@ fn one_paper_edition_alone() {
             "paper,pdf",
             "--audience",
             "hcp",
-            "--paper-edition",
+            "--edition",
             "think-aloud",
         ],
         &root,
@@ -403,4 +403,59 @@ fn one_paper_edition_alone() {
         .collect();
     files.sort();
     assert_eq!(files, vec!["paper/hcp-think-aloud.typ", "pdf/hcp-think-aloud.pdf"]);
+}
+
+/// One `--edition` list names the web form's edition and the paper editions together; the
+/// older `--paper-edition` adds to it; asking for both web editions is a usage error that
+/// writes nothing.
+#[test]
+fn editions_for_web_and_paper_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = crate::root();
+    let out = tmp.path().join("out");
+    let o = quire(
+        &[
+            "build",
+            "questionnaires/concord/concord.yaml",
+            "-o",
+            out.to_str().unwrap(),
+            "--target",
+            "html,paper",
+            "--audience",
+            "patient",
+            "--edition",
+            "pilot,interviewer",
+            "--paper-edition",
+            "self-completion",
+        ],
+        &root,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut files: Vec<String> = snapshot(&out)
+        .into_keys()
+        .filter(|f| !f.contains(".quire-output") && !f.ends_with('/') && f.ends_with(".typ"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec!["paper/patient-interviewer.typ", "paper/patient-self-completion.typ"]
+    );
+    let form = std::fs::read_to_string(out.join("html/patient/form.html")).unwrap();
+    assert!(form.contains("\"pilot\":true"), "the pilot form");
+
+    let again = tmp.path().join("again");
+    let o = quire(
+        &[
+            "build",
+            "questionnaires/concord/concord.yaml",
+            "-o",
+            again.to_str().unwrap(),
+            "--edition",
+            "production,pilot",
+        ],
+        &root,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("choose one"), "{}", stderr(&o));
+    assert!(!again.exists(), "nothing written");
 }
