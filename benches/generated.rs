@@ -28,8 +28,9 @@ pub fn generate(n: usize) -> String {
             _ => s.push_str("        type: integer\n        text: How many?\n        min: 0\n        max: 100\n"),
         }
         if i % 2 == 1 {
-            // A condition on an earlier question, of a kind that question allows.
-            let j = (i * 7919) % i;
+            // A condition on an earlier question, of a kind that question allows, spread over
+            // the questions before (every kind of question is read by some condition).
+            let j = (i * 7919 + i / 3) % i;
             let cond = match kinds[j] {
                 's' => format!("q{j} == 'yes'"),
                 'm' => format!("selected(q{j}, 'item2') or count(q{j}) > 1"),
