@@ -10,7 +10,9 @@ mod lower;
 mod resolve;
 mod typeck;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::FastMap;
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -53,10 +55,21 @@ pub fn check_with(
     c.derived_cycles();
     let mut model = c.build();
     c.report_missing_translations();
-    crate::routing::analyse(&mut model);
     // Warnings are only worth reading once the errors (which may cause them) are gone.
-    if !c.diags.has_errors() && !diags.has_errors() {
-        c.never_asked(&model);
+    let warn = !c.diags.has_errors() && !diags.has_errors();
+    // The two searches over answers, the routing analysis and the never-asked proof, read
+    // the same built model and are independent: the proof runs on a second thread.
+    let (targets, never) = std::thread::scope(|s| {
+        let proof = warn.then(|| s.spawn(|| crate::reach::never_asked(&model)));
+        let targets = crate::routing::next_targets(&model);
+        (
+            targets,
+            proof.map(|p| p.join().expect("the never-asked proof does not panic")),
+        )
+    });
+    crate::routing::analyse_with(&mut model, targets);
+    if let Some(never) = never {
+        c.never_asked(&model, never);
         c.unused_lists();
     }
     let failed = c.diags.has_errors();
@@ -132,23 +145,23 @@ struct Checker<'a> {
     diags: Diagnostics,
     audience_ids: Vec<String>,
     lists: Vec<List<'a>>,
-    list_index: HashMap<String, usize>,
-    symbols: HashMap<String, Rc<Symbol>>,
+    list_index: FastMap<String, usize>,
+    symbols: FastMap<String, Rc<Symbol>>,
     /// Per question id: its list, after choices are resolved.
-    question_lists: HashMap<String, usize>,
+    question_lists: FastMap<String, usize>,
     /// Per item (by section and index): its audiences and position.
     placements: Vec<Vec<(Vec<String>, usize)>>,
     section_audiences: Vec<Vec<String>>,
     /// Per item and audience: its own condition.
-    conditions: HashMap<(usize, usize, String), Condition>,
+    conditions: FastMap<(usize, usize, String), Condition>,
     /// Per section and audience: the section's condition.
-    section_conditions: HashMap<(usize, String), Condition>,
-    validations: HashMap<(usize, usize), Vec<Condition>>,
-    screens: HashMap<(usize, usize), Condition>,
-    derived_rules: HashMap<String, model::DerivedRule>,
-    derived_types: HashMap<String, &'static str>,
+    section_conditions: FastMap<(usize, String), Condition>,
+    validations: FastMap<(usize, usize), Vec<Condition>>,
+    screens: FastMap<(usize, usize), Condition>,
+    derived_rules: FastMap<String, model::DerivedRule>,
+    derived_types: FastMap<String, &'static str>,
     /// Resolved texts, by spec text and audience.
-    texts: HashMap<(usize, usize), model::Text>,
+    texts: FastMap<(usize, usize), model::Text>,
     /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
     /// stands for each of its rows.
     row_grid: Option<String>,
@@ -158,6 +171,10 @@ struct Checker<'a> {
     allow_missing_translations: bool,
     /// Texts with no translation, by language: reported once the model is built.
     missing_translations: BTreeMap<String, Vec<Span>>,
+    /// Set while a text is resolved when one of its wordings depends on the audience (per
+    /// audience, or a template with terms or piped answers): otherwise the resolved text
+    /// is the same for every audience, and resolved once.
+    audience_dependent: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -168,23 +185,24 @@ impl<'a> Checker<'a> {
             diags: Diagnostics::new(),
             audience_ids: Vec::new(),
             lists: Vec::new(),
-            list_index: HashMap::new(),
-            symbols: HashMap::new(),
-            question_lists: HashMap::new(),
+            list_index: FastMap::default(),
+            symbols: FastMap::default(),
+            question_lists: FastMap::default(),
             placements: Vec::new(),
             section_audiences: Vec::new(),
-            conditions: HashMap::new(),
-            section_conditions: HashMap::new(),
-            validations: HashMap::new(),
-            screens: HashMap::new(),
-            derived_rules: HashMap::new(),
-            derived_types: HashMap::new(),
-            texts: HashMap::new(),
+            conditions: FastMap::default(),
+            section_conditions: FastMap::default(),
+            validations: FastMap::default(),
+            screens: FastMap::default(),
+            derived_rules: FastMap::default(),
+            derived_types: FastMap::default(),
+            texts: FastMap::default(),
             row_grid: None,
             languages: Vec::new(),
             catalogs: None,
             allow_missing_translations: false,
             missing_translations: BTreeMap::new(),
+            audience_dependent: false,
         }
     }
 
@@ -349,8 +367,8 @@ impl<'a> Checker<'a> {
             );
         }
         let codes = self.missing_codes();
-        let mut seen_codes: HashMap<i64, Span> = HashMap::new();
-        let mut seen_values: HashMap<&str, Span> = HashMap::new();
+        let mut seen_codes: FastMap<i64, Span> = FastMap::default();
+        let mut seen_values: FastMap<&str, Span> = FastMap::default();
         let mut others = 0;
         for c in choices {
             if let Some(first) = seen_codes.insert(c.code.value, c.code.span) {
@@ -568,8 +586,8 @@ impl<'a> Checker<'a> {
         let spec = self.spec;
         let all = self.audience_ids.clone();
         let mut position = 0;
-        let mut counters: HashMap<String, usize> = HashMap::new();
-        let mut section_ids: HashMap<&str, Span> = HashMap::new();
+        let mut counters: FastMap<String, usize> = FastMap::default();
+        let mut section_ids: FastMap<&str, Span> = FastMap::default();
         for section in &spec.sections {
             if let Some(first) = section_ids.insert(&section.id.value, section.id.span) {
                 self.push(
@@ -676,7 +694,7 @@ impl<'a> Checker<'a> {
         };
         self.declare(&q.id, symbol(ty, SymbolKind::Question, q.id.span));
         if kind == QuestionType::Grid {
-            let mut seen: HashMap<&str, Span> = HashMap::new();
+            let mut seen: FastMap<&str, Span> = FastMap::default();
             for row in &q.rows {
                 if let Some(first) = seen.insert(&row.id.value, row.id.span) {
                     self.push(
@@ -1007,7 +1025,7 @@ impl<'a> Checker<'a> {
 
     fn derived_cycles(&mut self) {
         let spec = self.spec;
-        let deps: HashMap<&str, Vec<String>> = spec
+        let deps: FastMap<&str, Vec<String>> = spec
             .derived
             .iter()
             .map(|d| {
@@ -1069,65 +1087,61 @@ impl<'a> Checker<'a> {
     }
 
     /// Warns about questions that no answers could ever lead to, per audience.
-    fn never_asked(&mut self, model: &Questionnaire) {
+    /// Warns of what [`crate::reach::never_asked`] proved: questions whose condition no
+    /// answers meet, and screening rules that no answers trigger.
+    fn never_asked(&mut self, model: &Questionnaire, never: Vec<(usize, usize, usize)>) {
         let mut warned = BTreeSet::new();
-        for instrument in &model.instruments {
-            let reach = crate::reach::Reach::new(model, &instrument.audience);
-            for section in &instrument.sections {
-                for item in &section.items {
-                    // A screening rule whose condition no answer can meet (`end_if: age < 16`
-                    // on a question with `min: 16`) never ends the survey: a range or a value
-                    // is wrong, and the screen screens no one.
-                    if let model::Item::Screen { id, end_if, .. } = item {
-                        if reach.can_hold(end_if) == Some(false)
-                            && warned.insert((id.clone(), instrument.audience.clone()))
-                        {
-                            // The screen's `end_if` in the spec (screens are not questions).
-                            let span = self
-                                .spec
-                                .sections
-                                .iter()
-                                .flat_map(|s| &s.items)
-                                .find_map(|it| match it {
-                                    spec::Item::Screen(s) if s.id.as_ref().is_some_and(|i| &i.value == id) => {
-                                        Some(s.end_if.span)
-                                    }
-                                    _ => None,
-                                })
-                                .unwrap_or_default();
-                            self.push(
-                                Diagnostic::warning("never-screens", format!("screening rule `{id}` can never end the survey: no answer meets its condition"))
-                                    .at(span, format!("end_if: {}", end_if.source))
-                                    .help("check the condition against the questions' ranges (`min`, `max`) and values; a screen that screens no one is a mistake in one of them"),
-                            );
-                        }
-                        continue;
-                    }
-                    let model::Item::Question(q) = item else {
-                        continue;
-                    };
-                    let Some(cond) = &q.condition else { continue };
-                    if reach.can_hold(cond) == Some(false) && warned.insert((q.id.clone(), instrument.audience.clone()))
-                    {
-                        let span = self.symbols.get(&q.id).map(|s| s.span).unwrap_or_default();
-                        let who = match model.audiences.as_slice() {
-                            [_] => String::new(),
-                            all => {
-                                let label = all
-                                    .iter()
-                                    .find(|a| a.id == instrument.audience)
-                                    .map(|a| a.label.as_str())
-                                    .unwrap_or("");
-                                format!(" of {} ({label})", instrument.audience)
+        for (i, s, it) in never {
+            let instrument = &model.instruments[i];
+            let item = &instrument.sections[s].items[it];
+            // A screening rule whose condition no answer can meet (`end_if: age < 16`
+            // on a question with `min: 16`) never ends the survey: a range or a value
+            // is wrong, and the screen screens no one.
+            if let model::Item::Screen { id, end_if, .. } = item {
+                if warned.insert((id.clone(), instrument.audience.clone())) {
+                    // The screen's `end_if` in the spec (screens are not questions).
+                    let span = self
+                        .spec
+                        .sections
+                        .iter()
+                        .flat_map(|s| &s.items)
+                        .find_map(|it| match it {
+                            spec::Item::Screen(s) if s.id.as_ref().is_some_and(|i| &i.value == id) => {
+                                Some(s.end_if.span)
                             }
-                        };
-                        self.push(
-                            Diagnostic::warning("never-asked", format!("`{}` is never asked{who}: its condition can never hold", q.id))
-                                .at(span, format!("condition: {}", cond.source))
-                                .help("no combination of earlier answers makes the condition true; check the values and the `and`/`or`"),
-                        );
-                    }
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    self.push(
+                        Diagnostic::warning("never-screens", format!("screening rule `{id}` can never end the survey: no answer meets its condition"))
+                            .at(span, format!("end_if: {}", end_if.source))
+                            .help("check the condition against the questions' ranges (`min`, `max`) and values; a screen that screens no one is a mistake in one of them"),
+                    );
                 }
+                continue;
+            }
+            let model::Item::Question(q) = item else {
+                continue;
+            };
+            let Some(cond) = &q.condition else { continue };
+            if warned.insert((q.id.clone(), instrument.audience.clone())) {
+                let span = self.symbols.get(&q.id).map(|s| s.span).unwrap_or_default();
+                let who = match model.audiences.as_slice() {
+                    [_] => String::new(),
+                    all => {
+                        let label = all
+                            .iter()
+                            .find(|a| a.id == instrument.audience)
+                            .map(|a| a.label.as_str())
+                            .unwrap_or("");
+                        format!(" of {} ({label})", instrument.audience)
+                    }
+                };
+                self.push(
+                    Diagnostic::warning("never-asked", format!("`{}` is never asked{who}: its condition can never hold", q.id))
+                        .at(span, format!("condition: {}", cond.source))
+                        .help("no combination of earlier answers makes the condition true; check the values and the `and`/`or`"),
+                );
             }
         }
     }
@@ -1137,7 +1151,7 @@ fn text_span(t: &spec::Text) -> Span {
     t.span()
 }
 
-fn find_cycle(deps: &HashMap<&str, Vec<String>>, path: &mut Vec<String>) -> Option<Vec<String>> {
+fn find_cycle(deps: &FastMap<&str, Vec<String>>, path: &mut Vec<String>) -> Option<Vec<String>> {
     let last = path.last()?.clone();
     for next in deps.get(last.as_str()).into_iter().flatten() {
         if let Some(i) = path.iter().position(|p| p == next) {

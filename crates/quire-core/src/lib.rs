@@ -24,6 +24,13 @@
 //! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
 //! rendered only at the edge (the CLI), with miette or as JSON.
 
+/// The hash map of the compiler's own indexes: foldhash, randomly seeded per process, in
+/// place of std's SipHash (which is built to resist hostile keys on a network; a spec's
+/// identifiers are not that, and hashing them was a tenth of `quire check`).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The set counterpart of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 pub mod check;
 pub mod data;
 pub mod diagnostic;

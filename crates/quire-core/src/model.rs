@@ -4,7 +4,7 @@
 //! choice lists are resolved to codes, expressions are parsed and type-checked, and every
 //! question keeps its source line. `quire build --target ir` writes this as JSON.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -220,8 +220,8 @@ impl Serialize for Condition {
 /// The distinct conditions met while serializing, numbered in order of first appearance.
 #[derive(Default)]
 struct ConditionTable {
-    by_pointer: HashMap<usize, usize>,
-    by_content: HashMap<String, usize>,
+    by_pointer: crate::FastMap<usize, usize>,
+    by_content: crate::FastMap<String, usize>,
     list: Vec<Condition>,
 }
 
@@ -737,8 +737,8 @@ impl Questionnaire {
         let mut env: Routed<String> = Routed {
             model: self,
             audience: audience.to_string(),
-            values: HashMap::new(),
-            unknown: HashSet::new(),
+            values: crate::FastMap::default(),
+            unknown: crate::FastSet::default(),
         };
         let mut states = BTreeMap::new();
         let mut ended_by = None;
@@ -897,8 +897,8 @@ impl Questionnaire {
 pub(crate) struct Routed<'m, K> {
     pub model: &'m Questionnaire,
     pub audience: String,
-    pub values: HashMap<K, Value>,
-    pub unknown: HashSet<K>,
+    pub values: crate::FastMap<K, Value>,
+    pub unknown: crate::FastSet<K>,
 }
 
 impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq> Answers for Routed<'_, K> {

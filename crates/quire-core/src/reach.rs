@@ -5,7 +5,9 @@
 //! small finite domain. Undecided (`None`) otherwise: a warning or a "Go to" is only ever
 //! given on proof.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use crate::{FastMap, FastSet};
 
 use crate::eval::{self, Value};
 use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire, Routed};
@@ -23,16 +25,18 @@ struct Var<'m> {
     /// The question's universe: its conditions, and no screening rule before it holding.
     universe: Option<Condition>,
     question: &'m Question,
+    /// Its answers worth trying ([`Reach::domain`]), worked out when first needed.
+    domain: std::cell::OnceCell<Option<Vec<Value>>>,
 }
 
 /// The variables of one audience's instrument, indexed once and shared by every search.
 pub struct Reach<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
-    vars: HashMap<&'m str, Var<'m>>,
+    vars: FastMap<&'m str, Var<'m>>,
     /// Per number or text variable, the literals the model compares it with: the answers
     /// worth trying for it ([`Reach::domain`]).
-    literals: HashMap<String, Literals>,
+    literals: FastMap<String, Literals>,
 }
 
 /// What the model's conditions do with one variable.
@@ -47,7 +51,7 @@ struct Literals {
 
 impl<'m> Reach<'m> {
     pub fn new(model: &'m Questionnaire, audience: &'m str) -> Self {
-        let mut vars = HashMap::new();
+        let mut vars = FastMap::default();
         let mut order = 0;
         // Reaching a question means no earlier screening rule ended the survey.
         let mut not_screened: Option<Condition> = None;
@@ -67,6 +71,7 @@ impl<'m> Reach<'m> {
                                     order,
                                     universe: universe.clone(),
                                     question: q,
+                                    domain: std::cell::OnceCell::new(),
                                 },
                             );
                         }
@@ -79,7 +84,7 @@ impl<'m> Reach<'m> {
                 }
             }
         }
-        let mut literals = HashMap::new();
+        let mut literals = FastMap::default();
         for e in model_expressions(model) {
             scan(e, &mut literals);
         }
@@ -109,7 +114,7 @@ impl<'m> Reach<'m> {
     ) -> Option<BTreeSet<(usize, &'m str)>> {
         let mut needed: BTreeSet<(usize, &'m str)> = BTreeSet::new();
         let mut queue: Vec<&str> = references.into_iter().collect();
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: FastSet<&str> = FastSet::default();
         while let Some(name) = queue.pop() {
             if !seen.insert(name) {
                 continue;
@@ -143,15 +148,44 @@ impl<'m> Reach<'m> {
     /// [`Reach::can_hold`] among respondents who gave `answer` to one question (which makes
     /// the search that much smaller).
     pub fn can_hold_given(&self, cond: &Condition, answer: Option<(&str, &Value)>) -> Option<bool> {
+        self.search(cond.references.iter().map(String::as_str), answer, |env| {
+            eval::holds(&cond.expr, env)
+        })
+    }
+
+    /// Whether some respondents are asked `question`, answer it `answer`, and make `cond`
+    /// hold: [`Reach::can_hold_given`] of `cond and question == answer` for a non-null
+    /// `answer`, without building that condition (the routing analysis asks this for every
+    /// option of every single-choice question).
+    pub fn can_hold_choosing(&self, cond: Option<&Condition>, question: &str, answer: &Value) -> Option<bool> {
+        let references = cond.into_iter().flat_map(|c| c.references.iter().map(String::as_str));
+        self.search(
+            references.chain(std::iter::once(question)),
+            Some((question, answer)),
+            // `question` is in the answers exactly when it was asked: its answer is fixed,
+            // and not null.
+            |env| env.values.contains_key(question) && cond.is_none_or(|c| eval::holds(&c.expr, env)),
+        )
+    }
+
+    /// Whether some answers to the questions `references` need make `test` true: every
+    /// combination of their domains tried, each question answered only when its universe
+    /// holds.
+    fn search<'a>(
+        &'a self,
+        references: impl IntoIterator<Item = &'a str>,
+        answer: Option<(&str, &Value)>,
+        test: impl Fn(&Routed<'_, &str>) -> bool,
+    ) -> Option<bool> {
         // The questions that matter: those the condition reads, through derived variables and routing.
-        let needed = self.needed_in_order(cond.references.iter().map(String::as_str))?;
+        let needed = self.needed_in_order(references)?;
         let needed: Vec<(&str, &Var)> = needed.into_iter().map(|(_, n)| (n, &self.vars[n])).collect();
         let mut total: usize = 1;
-        let mut domains: Vec<Vec<Value>> = Vec::new();
+        let mut domains: Vec<&[Value]> = Vec::new();
         for (name, var) in &needed {
             let d = match answer {
-                Some((fixed, value)) if fixed == *name => vec![value.clone()],
-                _ => self.domain(name, var.question)?,
+                Some((fixed, value)) if fixed == *name => std::slice::from_ref(value),
+                _ => var.domain.get_or_init(|| self.domain(name, var.question)).as_deref()?,
             };
             total = total.checked_mul(d.len())?;
             if total > MAX_COMBINATIONS {
@@ -163,25 +197,44 @@ impl<'m> Reach<'m> {
         let mut env: Routed<&str> = Routed {
             model: self.model,
             audience: self.audience.to_string(),
-            values: HashMap::new(),
-            unknown: HashSet::new(),
+            values: FastMap::default(),
+            unknown: FastSet::default(),
         };
-        for mut index in 0..total {
-            env.values.clear();
-            for ((name, var), domain) in needed.iter().zip(&domains) {
-                let pick = &domain[index % domain.len()];
-                index /= domain.len();
-                let asked = var.universe.as_ref().is_none_or(|c| eval::holds(&c.expr, &env));
-                if asked && !pick.is_null() {
-                    env.values.insert(name, pick.clone());
-                }
-            }
-            if eval::holds(&cond.expr, &env) {
-                return Some(true);
-            }
-        }
-        Some(false)
+        Some(assign(&needed, &domains, &mut env, &test))
     }
+}
+
+/// Whether some answers to `needed` (in questionnaire order, each from its domain) make
+/// `test` true, the earlier ones already in `env`. Each question is answered only when its
+/// universe holds for the answers before it; when it does not, its answers are not
+/// tried one by one, since they all leave it unanswered.
+fn assign<'n>(
+    needed: &[(&'n str, &Var)],
+    domains: &[&[Value]],
+    env: &mut Routed<'_, &'n str>,
+    test: &impl Fn(&Routed<'_, &str>) -> bool,
+) -> bool {
+    let (Some(((name, var), rest)), Some((domain, more))) = (needed.split_first(), domains.split_first()) else {
+        return test(env);
+    };
+    if !var.universe.as_ref().is_none_or(|c| eval::holds(&c.expr, env)) {
+        return assign(rest, more, env, test);
+    }
+    for pick in *domain {
+        if pick.is_null() {
+            if assign(rest, more, env, test) {
+                return true;
+            }
+            continue;
+        }
+        env.values.insert(name, pick.clone());
+        let found = assign(rest, more, env, test);
+        env.values.remove(name);
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 impl Reach<'_> {
@@ -244,6 +297,29 @@ impl Reach<'_> {
     }
 }
 
+/// The items no answers reach, by instrument, section and item: questions whose condition
+/// cannot hold, and screening rules whose `end_if` cannot. On proof only: an undecided
+/// search is not listed.
+pub fn never_asked(model: &Questionnaire) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    for (i, instrument) in model.instruments.iter().enumerate() {
+        let reach = Reach::new(model, &instrument.audience);
+        for (s, section) in instrument.sections.iter().enumerate() {
+            for (it, item) in section.items.iter().enumerate() {
+                let condition = match item {
+                    Item::Screen { end_if, .. } => Some(end_if),
+                    Item::Question(q) => q.condition.as_ref(),
+                    Item::Note { .. } | Item::Definitions { .. } => None,
+                };
+                if condition.is_some_and(|c| reach.can_hold(c) == Some(false)) {
+                    out.push((i, s, it));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every expression of the model that routing or a derived variable evaluates.
 fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
     let mut out = Vec::new();
@@ -270,7 +346,7 @@ fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
     out
 }
 
-fn scan(e: &crate::expr::Expr, out: &mut HashMap<String, Literals>) {
+fn scan(e: &crate::expr::Expr, out: &mut FastMap<String, Literals>) {
     use crate::expr::{BinOp, ExprKind};
     let literal = |e: &crate::expr::Expr| -> Option<Vec<Value>> {
         match &e.kind {

@@ -9,28 +9,41 @@
 
 use std::collections::HashMap;
 
-use crate::expr::{BinOp, Expr, ExprKind};
 use crate::model::{Condition, Item, Next, Question, QuestionType, Questionnaire, Universe};
 use crate::reach::Reach;
 
 /// Fills in the routing analysis of a freshly built model.
 pub fn analyse(model: &mut Questionnaire) {
+    let targets = next_targets(model);
+    analyse_with(model, targets);
+}
+
+/// Where each single-choice answer leads, per instrument, found on the built model (the
+/// search reads the whole model): the part of [`analyse`] that takes time, and reads only.
+pub fn next_targets(model: &Questionnaire) -> Vec<Vec<(usize, usize, Next)>> {
+    model
+        .instruments
+        .iter()
+        .map(|instrument| audience_targets(model, &instrument.audience))
+        .collect()
+}
+
+/// [`analyse`], with the [`next_targets`] of this model.
+pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, Next)>>) {
     screens_before_questions(model);
     universes(model);
-    let mut targets: HashMap<(String, String, String), Next> = HashMap::new();
-    for instrument in &model.instruments {
-        for ((question, value), next) in next_targets(model, &instrument.audience) {
-            targets.insert((instrument.audience.clone(), question, value), next);
-        }
-    }
-    for instrument in &mut model.instruments {
-        let audience = instrument.audience.clone();
-        for item in instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
-            if let Item::Question(q) = item {
-                for o in &mut q.options {
-                    o.next = targets.remove(&(audience.clone(), q.id.clone(), o.value.clone()));
-                }
-            }
+    for (instrument, targets) in model.instruments.iter_mut().zip(targets) {
+        let mut questions: Vec<&mut Question> = instrument
+            .sections
+            .iter_mut()
+            .flat_map(|s| s.items.iter_mut())
+            .filter_map(|item| match item {
+                Item::Question(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        for (question, option, next) in targets {
+            questions[question].options[option].next = Some(next);
         }
     }
 }
@@ -83,9 +96,9 @@ fn questions(sections: &[crate::model::Section]) -> impl Iterator<Item = &Questi
     })
 }
 
-/// For one audience: (question, option value) → where that answer leads, for the options that
-/// skip at least one question.
-fn next_targets(model: &Questionnaire, audience: &str) -> Vec<((String, String), Next)> {
+/// For one audience: (question, option), by their places in the instrument, → where that
+/// answer leads, for the options that skip at least one question.
+fn audience_targets(model: &Questionnaire, audience: &str) -> Vec<(usize, usize, Next)> {
     let Some(instrument) = model.instrument(audience) else {
         return Vec::new();
     };
@@ -101,6 +114,9 @@ fn next_targets(model: &Questionnaire, audience: &str) -> Vec<((String, String),
             _ => {}
         }
     }
+    // Per later question, worked out when first needed and shared by every option that
+    // reaches it: its universe, the questions that universe reads, and whether it can hold.
+    let mut later_reads: Vec<Option<Later>> = (0..order.len()).map(|_| None).collect();
     let mut out = Vec::new();
     for (i, q) in order.iter().enumerate() {
         if q.kind != QuestionType::Single {
@@ -113,41 +129,24 @@ fn next_targets(model: &Questionnaire, audience: &str) -> Vec<((String, String),
         let Some(context) = reach.needed(std::iter::once(q.id.as_str()).chain(own.map(String::as_str))) else {
             continue;
         };
-        for o in &q.options {
+        for (oi, o) in q.options.iter().enumerate() {
             let value = crate::eval::Value::Text(o.value.clone());
-            let given = Some((q.id.as_str(), &value));
-            let chosen = Condition::new(Expr {
-                kind: ExprKind::Binary {
-                    op: BinOp::Eq,
-                    left: Box::new(Expr {
-                        kind: ExprKind::Var { name: q.id.clone() },
-                        span: (0, 0),
-                    }),
-                    right: Box::new(Expr {
-                        kind: ExprKind::String { value: o.value.clone() },
-                        span: (0, 0),
-                    }),
-                },
-                span: (0, 0),
-            });
             let mut j = i + 1;
             let mut certain = false;
             while let Some(later) = order.get(j) {
-                let Some(universe) = later.variable_names().first().and_then(|n| reach.universe(n)) else {
+                let later = later_reads[j].get_or_insert_with(|| Later::of(&reach, later));
+                let Some(universe) = later.universe else {
                     certain = true;
                     break;
                 };
-                let Some(reads) = reach.needed(universe.references.iter().map(String::as_str)) else {
+                let Some(reads) = &later.reads else {
                     break;
                 };
                 if reads.is_disjoint(&context) {
-                    certain = reach.can_hold(universe) == Some(true);
+                    certain = *later.can_hold.get_or_insert_with(|| reach.can_hold(universe)) == Some(true);
                     break;
                 }
-                match reach.can_hold_given(
-                    &Condition::and(Some(universe), Some(&chosen)).unwrap_or_else(|| chosen.clone()),
-                    given,
-                ) {
+                match reach.can_hold_choosing(Some(universe), &q.id, &value) {
                     Some(false) => j += 1,
                     found => {
                         certain = found == Some(true);
@@ -168,17 +167,33 @@ fn next_targets(model: &Questionnaire, audience: &str) -> Vec<((String, String),
                     screen: screens
                         .iter()
                         .filter(|(before, _, _)| *before > i)
-                        .find(|(_, _, c)| {
-                            reach.can_hold_given(
-                                &Condition::and(Some(c), Some(&chosen)).unwrap_or_else(|| chosen.clone()),
-                                given,
-                            ) == Some(true)
-                        })
+                        .find(|(_, _, c)| reach.can_hold_choosing(Some(c), &q.id, &value) == Some(true))
                         .map(|(_, id, _)| id.to_string()),
                 },
             };
-            out.push(((q.id.clone(), o.value.clone()), next));
+            out.push((i, oi, next));
         }
     }
     out
+}
+
+/// What the "Go to" search needs of a later question.
+struct Later<'r> {
+    /// Its universe (none: asked of everyone who gets this far).
+    universe: Option<&'r Condition>,
+    /// The questions its universe reads (none: too many to search).
+    reads: Option<std::collections::BTreeSet<&'r str>>,
+    /// Whether its universe can hold at all, once asked.
+    can_hold: Option<Option<bool>>,
+}
+
+impl<'r> Later<'r> {
+    fn of(reach: &'r Reach<'r>, q: &Question) -> Self {
+        let universe = q.variable_names().first().and_then(|n| reach.universe(n));
+        Later {
+            universe,
+            reads: universe.and_then(|u| reach.needed(u.references.iter().map(String::as_str))),
+            can_hold: None,
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The checked spec in, the model out: texts resolved per audience (terms, piping),
 //! instruments numbered, harmonised variables with their universes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::{Checker, DEFAULT_AUDIENCE, Symbol, SymbolKind, Ty};
 use crate::diagnostic::Diagnostic;
@@ -12,9 +12,15 @@ use crate::spec::{self, Item, Sp};
 impl<'a> Checker<'a> {
     /// Resolves a text for one audience: its template, terms, and piped answers.
     pub(super) fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
-        // A text belongs to one item, so its position is fixed: (text, audience) is the key.
+        // A text belongs to one item, so its position is fixed: (text, audience) is the key,
+        // or (text, EVERY_AUDIENCE) when no wording of it depends on the audience.
+        const EVERY_AUDIENCE: usize = usize::MAX - 1;
+        let text = std::ptr::from_ref(t) as usize;
+        if let Some(done) = self.texts.get(&(text, EVERY_AUDIENCE)) {
+            return done.clone();
+        }
         let key = (
-            std::ptr::from_ref(t) as usize,
+            text,
             self.audience_ids
                 .iter()
                 .position(|a| a == audience)
@@ -23,7 +29,14 @@ impl<'a> Checker<'a> {
         if let Some(done) = self.texts.get(&key) {
             return done.clone();
         }
+        let outer = std::mem::replace(&mut self.audience_dependent, false);
         let done = self.resolve_text(t, audience, position);
+        let key = if self.audience_dependent {
+            key
+        } else {
+            (text, EVERY_AUDIENCE)
+        };
+        self.audience_dependent |= outer;
         self.texts.insert(key, done.clone());
         done
     }
@@ -257,6 +270,7 @@ impl<'a> Checker<'a> {
         audience: &str,
         report: bool,
     ) -> Option<&'t Sp<String>> {
+        self.audience_dependent = true;
         if report {
             for (k, _) in &map.0 {
                 if k.value != "default" && !self.audience_ids.contains(&k.value) {
@@ -303,6 +317,8 @@ impl<'a> Checker<'a> {
                 text: value.to_string(),
             }];
         }
+        // Terms and piped answers are the audience's.
+        self.audience_dependent = true;
         let source = self.languages[0].clone();
         let source = source.as_str();
         let catalogs = self.catalogs;
@@ -495,7 +511,12 @@ impl<'a> Checker<'a> {
         let mut out: Vec<Wording> = Vec::new();
         for a in audiences {
             let text = self.text(t, a, position);
-            match out.iter_mut().find(|w| w.text == text) {
+            let same = |w: &&mut Wording| {
+                (std::sync::Arc::ptr_eq(&w.text.segments, &text.segments)
+                    && std::sync::Arc::ptr_eq(&w.text.translations, &text.translations))
+                    || w.text == text
+            };
+            match out.iter_mut().find(same) {
                 Some(w) => w.audiences.push(a.clone()),
                 None => out.push(Wording {
                     audiences: vec![a.clone()],
@@ -629,7 +650,7 @@ impl<'a> Checker<'a> {
 
         let mut instruments = Vec::new();
         let mut variables: Vec<model::Variable> = Vec::new();
-        let mut variable_index: HashMap<String, usize> = HashMap::new();
+        let mut variable_index: crate::FastMap<String, usize> = crate::FastMap::default();
         for audience in &all {
             let mut sections = Vec::new();
             for (si, section) in spec.sections.iter().enumerate() {
