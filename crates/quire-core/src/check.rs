@@ -59,14 +59,18 @@ pub fn check_with(
     let warn = !c.diags.has_errors() && !diags.has_errors();
     // The two searches over answers, the routing analysis and the never-asked proof, read
     // the same built model and are independent: the proof runs on a second thread.
+    // They share one search index per instrument (each question's answers worth trying).
+    let compared = crate::reach::Compared::of(&model);
+    let reaches = crate::reach::Reach::all(&model, &compared);
     let (targets, never) = std::thread::scope(|s| {
-        let proof = warn.then(|| s.spawn(|| crate::reach::never_asked(&model)));
-        let targets = crate::routing::next_targets(&model);
+        let proof = warn.then(|| s.spawn(|| crate::reach::never_asked(&reaches)));
+        let targets = crate::routing::next_targets(&reaches);
         (
             targets,
             proof.map(|p| p.join().expect("the never-asked proof does not panic")),
         )
     });
+    drop(reaches);
     crate::routing::analyse_with(&mut model, targets);
     if let Some(never) = never {
         c.never_asked(&model, never);

@@ -26,7 +26,7 @@ struct Var<'m> {
     universe: Option<Condition>,
     question: &'m Question,
     /// Its answers worth trying ([`Reach::domain`]), worked out when first needed.
-    domain: std::cell::OnceCell<Option<Vec<Value>>>,
+    domain: std::sync::OnceLock<Option<Vec<Value>>>,
 }
 
 /// The variables of one audience's instrument, indexed once and shared by every search.
@@ -36,7 +36,21 @@ pub struct Reach<'m> {
     vars: FastMap<&'m str, Var<'m>>,
     /// Per number or text variable, the literals the model compares it with: the answers
     /// worth trying for it ([`Reach::domain`]).
-    literals: FastMap<String, Literals>,
+    literals: &'m Compared,
+}
+
+/// What the model's conditions compare each variable with, gathered once for all its
+/// instruments' searches.
+pub struct Compared(FastMap<String, Literals>);
+
+impl Compared {
+    pub fn of(model: &Questionnaire) -> Self {
+        let mut literals = FastMap::default();
+        for e in model_expressions(model) {
+            scan(e, &mut literals);
+        }
+        Compared(literals)
+    }
 }
 
 /// What the model's conditions do with one variable.
@@ -50,7 +64,16 @@ struct Literals {
 }
 
 impl<'m> Reach<'m> {
-    pub fn new(model: &'m Questionnaire, audience: &'m str) -> Self {
+    /// Every instrument's search index, in the model's order.
+    pub fn all(model: &'m Questionnaire, compared: &'m Compared) -> Vec<Reach<'m>> {
+        model
+            .instruments
+            .iter()
+            .map(|i| Reach::new(model, &i.audience, compared))
+            .collect()
+    }
+
+    pub fn new(model: &'m Questionnaire, audience: &'m str, compared: &'m Compared) -> Self {
         let mut vars = FastMap::default();
         let mut order = 0;
         // Reaching a question means no earlier screening rule ended the survey.
@@ -71,7 +94,7 @@ impl<'m> Reach<'m> {
                                     order,
                                     universe: universe.clone(),
                                     question: q,
-                                    domain: std::cell::OnceCell::new(),
+                                    domain: std::sync::OnceLock::new(),
                                 },
                             );
                         }
@@ -84,16 +107,22 @@ impl<'m> Reach<'m> {
                 }
             }
         }
-        let mut literals = FastMap::default();
-        for e in model_expressions(model) {
-            scan(e, &mut literals);
-        }
         Reach {
             model,
             audience,
             vars,
-            literals,
+            literals: compared,
         }
+    }
+
+    /// The model searched.
+    pub fn model(&self) -> &'m Questionnaire {
+        self.model
+    }
+
+    /// The audience whose instrument this searches.
+    pub fn audience(&self) -> &'m str {
+        self.audience
     }
 
     /// The universe of a question variable of this instrument (none: asked of all).
@@ -243,7 +272,7 @@ impl Reach<'_> {
     /// Choices are all tried. A number or text read only by comparison with literals is tried
     /// at each literal and either side of it, which decides every such comparison exactly.
     fn domain(&self, name: &str, q: &Question) -> Option<Vec<Value>> {
-        let lits = self.literals.get(name);
+        let lits = self.literals.0.get(name);
         let lits = match q.kind {
             QuestionType::Single | QuestionType::Grid => return Some(choices(q)),
             QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => return Some(choices(q)),
@@ -300,10 +329,13 @@ impl Reach<'_> {
 /// The items no answers reach, by instrument, section and item: questions whose condition
 /// cannot hold, and screening rules whose `end_if` cannot. On proof only: an undecided
 /// search is not listed.
-pub fn never_asked(model: &Questionnaire) -> Vec<(usize, usize, usize)> {
+/// `reaches` are [`Reach::all`] of the model.
+pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
-    for (i, instrument) in model.instruments.iter().enumerate() {
-        let reach = Reach::new(model, &instrument.audience);
+    for (i, reach) in reaches.iter().enumerate() {
+        let Some(instrument) = reach.model.instrument(reach.audience) else {
+            continue;
+        };
         for (s, section) in instrument.sections.iter().enumerate() {
             for (it, item) in section.items.iter().enumerate() {
                 let condition = match item {

@@ -14,18 +14,16 @@ use crate::reach::Reach;
 
 /// Fills in the routing analysis of a freshly built model.
 pub fn analyse(model: &mut Questionnaire) {
-    let targets = next_targets(model);
+    let compared = crate::reach::Compared::of(model);
+    let targets = next_targets(&Reach::all(model, &compared));
     analyse_with(model, targets);
 }
 
-/// Where each single-choice answer leads, per instrument, found on the built model (the
-/// search reads the whole model): the part of [`analyse`] that takes time, and reads only.
-pub fn next_targets(model: &Questionnaire) -> Vec<Vec<(usize, usize, Next)>> {
-    model
-        .instruments
-        .iter()
-        .map(|instrument| audience_targets(model, &instrument.audience))
-        .collect()
+/// Where each single-choice answer leads, per instrument, found on the built model
+/// (`reaches` are [`Reach::all`] of it): the part of [`analyse`] that takes time, and reads
+/// only.
+pub fn next_targets(reaches: &[Reach]) -> Vec<Vec<(usize, usize, Next)>> {
+    reaches.iter().map(audience_targets).collect()
 }
 
 /// [`analyse`], with the [`next_targets`] of this model.
@@ -98,11 +96,10 @@ fn questions(sections: &[crate::model::Section]) -> impl Iterator<Item = &Questi
 
 /// For one audience: (question, option), by their places in the instrument, → where that
 /// answer leads, for the options that skip at least one question.
-fn audience_targets(model: &Questionnaire, audience: &str) -> Vec<(usize, usize, Next)> {
-    let Some(instrument) = model.instrument(audience) else {
+fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
+    let Some(instrument) = reach.model().instrument(reach.audience()) else {
         return Vec::new();
     };
-    let reach = Reach::new(model, audience);
     let order: Vec<&Question> = questions(&instrument.sections).collect();
     // Screening rules with the number of questions before them.
     let mut screens: Vec<(usize, &str, &Condition)> = Vec::new();
