@@ -154,12 +154,12 @@ struct Checker<'a> {
     /// Per question id: its list, after choices are resolved.
     question_lists: FastMap<String, usize>,
     /// Per item (by section and index): its audiences and position.
-    placements: Vec<Vec<(Vec<String>, usize)>>,
+    placements: Vec<Vec<(Rc<[String]>, usize)>>,
     section_audiences: Vec<Vec<String>>,
     /// Per item and audience: its own condition.
-    conditions: FastMap<(usize, usize, String), Condition>,
+    conditions: FastMap<(usize, usize, usize), Condition>,
     /// Per section and audience: the section's condition.
-    section_conditions: FastMap<(usize, String), Condition>,
+    section_conditions: FastMap<(usize, usize), Condition>,
     validations: FastMap<(usize, usize), Vec<Condition>>,
     screens: FastMap<(usize, usize), Condition>,
     derived_rules: FastMap<String, model::DerivedRule>,
@@ -179,6 +179,10 @@ struct Checker<'a> {
     /// audience, or a template with terms or piped answers): otherwise the resolved text
     /// is the same for every audience, and resolved once.
     audience_dependent: bool,
+    /// Expressions parsed, by text: a condition written at several places (the same filter
+    /// on many questions) is parsed once. Parsing reads the text alone, and positions in
+    /// the tree are within the text, so a tree serves every place the text is written.
+    parsed: std::cell::RefCell<FastMap<String, Result<crate::expr::Expr, crate::expr::SyntaxError>>>,
 }
 
 impl<'a> Checker<'a> {
@@ -207,7 +211,26 @@ impl<'a> Checker<'a> {
             allow_missing_translations: false,
             missing_translations: BTreeMap::new(),
             audience_dependent: false,
+            parsed: Default::default(),
         }
+    }
+
+    /// [`expr::parse`], once per distinct text.
+    fn parse(&self, text: &str) -> Result<crate::expr::Expr, crate::expr::SyntaxError> {
+        if let Some(done) = self.parsed.borrow().get(text) {
+            return done.clone();
+        }
+        let done = expr::parse(text);
+        self.parsed.borrow_mut().insert(text.to_string(), done.clone());
+        done
+    }
+
+    /// An audience's place in the spec's list of audiences, which keys what is per audience.
+    fn audience_at(&self, audience: &str) -> usize {
+        self.audience_ids
+            .iter()
+            .position(|a| a == audience)
+            .unwrap_or(usize::MAX)
     }
 
     /// The text a span covers, in whichever file it is.
@@ -622,7 +645,7 @@ impl<'a> Checker<'a> {
                     Item::Screen(s) => s.audiences.as_ref(),
                 };
                 let aud = self.audience_list(given, &s_aud, "in this section");
-                places.push((aud.clone(), position));
+                places.push((Rc::from(aud.as_slice()), position));
                 if let Item::Question(q) = item {
                     let mut numbers = BTreeMap::new();
                     for a in &aud {
@@ -1035,7 +1058,7 @@ impl<'a> Checker<'a> {
             .map(|d| {
                 let mut refs = Vec::new();
                 for t in d.expressions() {
-                    if let Ok(e) = expr::parse(&t.value) {
+                    if let Ok(e) = self.parse(&t.value) {
                         refs.extend(
                             e.references()
                                 .into_iter()

@@ -648,24 +648,25 @@ impl<'a> Checker<'a> {
             })
             .collect();
 
-        let mut instruments = Vec::new();
-        let mut variables: Vec<model::Variable> = Vec::new();
+        let mut instruments = Vec::with_capacity(all.len());
+        let mut variables: Vec<model::Variable> = Vec::with_capacity(self.symbols.len());
         let mut variable_index: crate::FastMap<String, usize> = crate::FastMap::default();
-        for audience in &all {
-            let mut sections = Vec::new();
+        for (ai, audience) in all.iter().enumerate() {
+            let mut sections = Vec::with_capacity(spec.sections.len());
             for (si, section) in spec.sections.iter().enumerate() {
                 if !self.section_audiences[si].contains(audience) {
                     continue;
                 }
                 let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
-                let section_condition = self.section_conditions.get(&(si, audience.clone())).cloned();
-                let mut items = Vec::new();
+                let section_condition = self.section_conditions.get(&(si, ai)).cloned();
+                let mut items = Vec::with_capacity(section.items.len());
                 for (ii, item) in section.items.iter().enumerate() {
-                    let (aud, pos) = self.placements[si][ii].clone();
+                    let (aud, pos) = &self.placements[si][ii];
                     if !aud.contains(audience) {
                         continue;
                     }
-                    let own = self.conditions.get(&(si, ii, audience.clone())).cloned();
+                    let pos = *pos;
+                    let own = self.conditions.get(&(si, ii, ai)).cloned();
                     match item {
                         Item::Question(q) => {
                             let Some(sym) = self.symbols.get(&q.id.value).cloned() else {
@@ -914,6 +915,14 @@ fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
 /// A variable label from question text: the text on one line. Formats with a limit on
 /// labels (Stata: 80 characters; SPSS: 250 bytes) cut it themselves (docs/data.md).
 fn short_label(text: &str) -> String {
+    // Most texts are one line already, single-spaced.
+    let single = !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text.contains(|c: char| c.is_whitespace() && c != ' ');
+    if single {
+        return text.to_string();
+    }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

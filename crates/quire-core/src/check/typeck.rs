@@ -40,7 +40,7 @@ impl<'a> Checker<'a> {
 
     /// Parses and type-checks a condition; `None` after reporting when it is unusable.
     pub(super) fn condition(&mut self, site: &Site, want: Option<Ty>) -> Option<Condition> {
-        let parsed = match expr::parse(&site.text.value) {
+        let parsed = match self.parse(&site.text.value) {
             Ok(e) => e,
             Err(err) => {
                 let span = self.span_in(site, err.span);
@@ -397,7 +397,7 @@ impl<'a> Checker<'a> {
         let texts = d.expressions();
         let mut max = 0;
         for t in texts {
-            if let Ok(e) = expr::parse(&t.value) {
+            if let Ok(e) = self.parse(&t.value) {
                 for r in e.references() {
                     let o = match self.symbols.get(r) {
                         Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(r, seen),
@@ -824,7 +824,7 @@ impl<'a> Checker<'a> {
     /// The number `band:` bands, lowered; `None` after reporting.
     fn band(&mut self, text: &Sp<String>, audiences: &[String]) -> Option<Expr> {
         let site = self.site(text, usize::MAX, audiences, "banded number");
-        let parsed = match expr::parse(&text.value) {
+        let parsed = match self.parse(&text.value) {
             Ok(e) => e,
             Err(_) => {
                 self.condition(&site, None);
@@ -850,7 +850,7 @@ impl<'a> Checker<'a> {
             if let Some(text) = &section.ask_if {
                 let aud = self.section_audiences[si].clone();
                 for (a, c) in self.conditions_for(text, &aud, first, "section condition") {
-                    self.section_conditions.insert((si, a), c);
+                    self.section_conditions.insert((si, self.audience_at(&a)), c);
                 }
             }
             for (ii, item) in section.items.iter().enumerate() {
@@ -859,7 +859,7 @@ impl<'a> Checker<'a> {
                     Item::Question(q) => {
                         if let Some(text) = &q.ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.conditions.insert((si, ii, a), c);
+                                self.conditions.insert((si, ii, self.audience_at(&a)), c);
                             }
                         }
                         let mut checks = Vec::new();
@@ -886,7 +886,7 @@ impl<'a> Checker<'a> {
                     Item::Note(spec::Note { ask_if, .. }) | Item::Definitions(spec::Definitions { ask_if, .. }) => {
                         if let Some(text) = ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.conditions.insert((si, ii, a), c);
+                                self.conditions.insert((si, ii, self.audience_at(&a)), c);
                             }
                         }
                     }
@@ -910,7 +910,7 @@ impl<'a> Checker<'a> {
             if let Some(text) = &d.expr {
                 let site = self.site(text, usize::MAX, &aud, "derived expression");
                 let errors = self.diags.error_count();
-                if let Ok(parsed) = expr::parse(&text.value) {
+                if let Ok(parsed) = self.parse(&text.value) {
                     let ty = self.ty(&parsed, &site);
                     let vt = match ty {
                         Ty::Bool => Some("bool"),
