@@ -83,9 +83,13 @@ fn body(model: &Questionnaire) -> String {
                     }
                 });
             }
+            // The section without its items (written above), not cloned with them.
             let head = to_json(&Section {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                intro: s.intro.clone(),
+                condition: s.condition.clone(),
                 items: Vec::new(),
-                ..s.clone()
             });
             let head = head.strip_suffix('}').unwrap_or(&head);
             let comma = if head.len() > 1 { "," } else { "" };
