@@ -46,7 +46,7 @@ fn main() {
     let dir = std::path::Path::new(root).join("target/bench-forms");
     std::fs::create_dir_all(&dir).unwrap();
     println!(
-        "| questions | file size | first render | one change toggling {DEPENDENTS} questions | form's start: script / model / routed / page |"
+        "| questions | file size | first render | one change toggling {DEPENDENTS} questions | form's start: script / model read / unpacked / routed / page |"
     );
     println!("|---:|---:|---:|---:|---:|");
     for &n in sizes {
@@ -77,11 +77,12 @@ fn main() {
         );
         let step = |k: &str| r["steps_ms"][k].as_f64().unwrap_or(f64::NAN);
         println!(
-            "| {n} | {:.0} KB | {:.1} ms | {:.2} ms | {:.0} / {:.0} / {:.0} / {:.0} ms |",
+            "| {n} | {:.0} KB | {:.1} ms | {:.2} ms | {:.0} / {:.0} / {:.0} / {:.0} / {:.0} ms |",
             r["bytes"].as_f64().unwrap() / 1024.0,
             r["first_render_ms"].as_f64().unwrap(),
             r["change_ms"].as_f64().unwrap(),
             step("start"),
+            step("parsed"),
             step("model"),
             step("routed"),
             step("page")

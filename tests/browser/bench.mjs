@@ -46,4 +46,4 @@ await browser.close();
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const step = (k) => median(steps.map((s) => s[k]));
 console.log(JSON.stringify({ bytes: statSync(file).size, first_render_ms: median(loads), change_ms: median(changes), toggled, expected: Number(dependents),
-  steps_ms: { start: step("start"), model: step("model"), routed: step("routed"), page: step("page"), ready: step("ready") } }));
+  steps_ms: { start: step("start"), parsed: step("parsed"), model: step("model"), routed: step("routed"), page: step("page"), ready: step("ready") } }));

@@ -100,7 +100,8 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
                 }
                 if chose == 0 {
                     // Only where no respondent at all can give that answer (proven).
-                    let reach = quire::reach::Reach::new(model, audience);
+                    let compared = quire::reach::Compared::of(model);
+                    let reach = quire::reach::Reach::new(model, audience, &compared);
                     let chosen = quire::model::Condition::new(
                         quire::expr::parse(&format!("{} == '{}'", q.id, o.value)).unwrap(),
                     );

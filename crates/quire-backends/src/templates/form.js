@@ -6,7 +6,9 @@
   var started = performance.now();
   // Start-up in steps the browser's performance timeline shows (docs/BENCHMARKS.md).
   performance.mark("quire:start");
-  var model = Quire.unpack(JSON.parse(document.getElementById("quire-model").textContent));
+  var model = JSON.parse(document.getElementById("quire-model").textContent);
+  performance.mark("quire:parsed");
+  model = Quire.unpack(model);
   performance.mark("quire:model");
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));

@@ -386,21 +386,31 @@ var Quire = (function () {
         }
       });
     });
-    m.columns.forEach(function (c) {
-      if (c.kind === "flags") {
-        // As data::option_column names them: `<variable>_<code>`, `<variable>_n<code>` below 0.
-        (c.flags || m.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
-          var j = { name: f[0], variable: c.variable, kind: "flag", value: f[1] };
-          if (c.audiences) j.audiences = c.audiences;
-          columns.push(j);
-        });
-        return;
-      }
-      if (c.variable === undefined) c.variable = c.name;
-      if (c.kind === "code") { c.codes = m.codes[c.list]; delete c.list; }
-      columns.push(c);
+    // The record's columns, made when first asked for (saving, sending, downloading).
+    var packedColumns = m.columns;
+    function unpackColumns() {
+      packedColumns.forEach(function (c) {
+        if (c.kind === "flags") {
+          // As data::option_column names them: `<variable>_<code>`, `<variable>_n<code>` below 0.
+          (c.flags || m.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
+            var j = { name: f[0], variable: c.variable, kind: "flag", value: f[1] };
+            if (c.audiences) j.audiences = c.audiences;
+            columns.push(j);
+          });
+          return;
+        }
+        if (c.variable === undefined) c.variable = c.name;
+        if (c.kind === "code") { c.codes = m.codes[c.list]; delete c.list; }
+        columns.push(c);
+      });
+      return columns;
+    }
+    m.items = items; m.questions = questions; m.pages = pages;
+    var unpackedColumns = null;
+    Object.defineProperty(m, "columns", {
+      enumerable: true,
+      get: function () { return unpackedColumns || (unpackedColumns = unpackColumns()); }
     });
-    m.items = items; m.questions = questions; m.pages = pages; m.columns = columns;
     // Each option's words by "question=value", made when first asked for (the review page).
     Object.defineProperty(m, "labels", {
       enumerable: true,
