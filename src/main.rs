@@ -7,3 +7,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     ExitCode::from(cli::run())
 }
+
+/// See Cargo.toml: the command's allocator, for speed on large specs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
