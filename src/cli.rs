@@ -822,6 +822,10 @@ fn build(
     allow_missing_translations: bool,
     color: bool,
 ) -> u8 {
+    // A build that typesets allocates as typst's caches like best (src/allocator.rs).
+    if targets.is_empty() || targets.contains(&Target::Pdf) {
+        crate::allocator::typesetting();
+    }
     let name = spec.display().to_string();
     let text = match read(spec) {
         Ok(t) => t,

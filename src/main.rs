@@ -1,5 +1,6 @@
 //! The `quire` command: hands arguments to [`cli`] and turns its outcome into an exit code.
 
+mod allocator;
 mod cli;
 
 use std::process::ExitCode;
@@ -8,6 +9,5 @@ fn main() -> ExitCode {
     ExitCode::from(cli::run())
 }
 
-/// See Cargo.toml: the command's allocator, for speed on large specs.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::Allocator = allocator::Allocator;

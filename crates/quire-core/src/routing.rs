@@ -131,7 +131,7 @@ fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
             let mut j = i + 1;
             let mut certain = false;
             while let Some(later) = order.get(j) {
-                let later = later_reads[j].get_or_insert_with(|| Later::of(&reach, later));
+                let later = later_reads[j].get_or_insert_with(|| Later::of(reach, later));
                 let Some(universe) = later.universe else {
                     certain = true;
                     break;
