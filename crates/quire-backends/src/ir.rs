@@ -75,6 +75,9 @@ fn body(model: &Questionnaire) -> String {
                 );
                 let json = question_json(model, q, audience);
                 items.push(match shared.get(q.id.as_str()) {
+                    // The same as the first audience's (most questions): what `difference`
+                    // gives then, without reading both back.
+                    Some(base) if *base == json => format!("{{\"id\":{},\"item\":\"question\"}}", to_json(&q.id)),
                     Some(base) => difference(base, &json),
                     None => {
                         questions.push(json.clone());
