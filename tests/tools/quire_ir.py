@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reads `quire.ir.json` (format quire-ir/2) and writes the model in full: every question
+"""Reads `quire.ir.json` (format quire-ir/3) and writes the model in full: every question
 in every instrument, every variable with its numbers, wording and universe, every condition
 in place. A reader outside Quire, written from the rules in docs/spec.md ("The resolved
 model"); the test suite compares what it writes with Quire's own model.
@@ -75,6 +75,9 @@ def expand(ir):
         for section in inst["sections"]:
             items = []
             for item in section.get("items", []):
+                if isinstance(item, str):
+                    # A question as `questions` has it: its id alone.
+                    item = {"item": "question", "id": item}
                 if item.get("item") == "question":
                     q = dict(shared[item["id"]])
                     for k, v in item.items():
@@ -93,7 +96,11 @@ def expand(ir):
                     item = q
                 items.append(item)
             section["items"] = items
+    order = [inst["audience"] for inst in ir["instruments"]]
     for var in ir["variables"]:
+        var.setdefault("question", var["name"])
+        if "audiences" not in var:
+            var["audiences"] = [a for a in order if (var["question"], a) in seen]
         audiences = var["audiences"]
         found = [seen.get((var["question"], a)) for a in audiences]
         if not audiences or None in found:
@@ -131,8 +138,8 @@ def main():
     for src, dst in zip(args[::2], args[1::2]):
         with open(src, encoding="utf-8") as f:
             ir = json.load(f)
-        if ir.get("format") != "quire-ir/2":
-            sys.exit(f"{src}: not quire-ir/2 but {ir.get('format')!r}")
+        if ir.get("format") != "quire-ir/3":
+            sys.exit(f"{src}: not quire-ir/3 but {ir.get('format')!r}")
         with open(dst, "w", encoding="utf-8") as f:
             json.dump(expand(ir), f, ensure_ascii=False)
 

@@ -1,4 +1,4 @@
-//! The resolved model as JSON for other tools: `quire.ir.json`, format `quire-ir/2`.
+//! The resolved model as JSON for other tools: `quire.ir.json`, format `quire-ir/3`.
 //!
 //! The model holds one instrument per audience, and most of what they hold is the same for
 //! every audience; a harmonised variable repeats its question's wording, number and routing.
@@ -78,14 +78,17 @@ fn body(model: &Questionnaire) -> String {
                 );
                 let json = question_json(model, q, audience);
                 items.push(match shared.get(q.id.as_str()) {
-                    // The same as the first audience's (most questions): what `difference`
-                    // gives then, without reading both back.
-                    Some(base) if *base == json => format!("{{\"id\":{},\"item\":\"question\"}}", to_json(&q.id)),
+                    // The same as the first audience's (most questions): its id alone.
+                    Some(base) if *base == json => to_json(&q.id),
                     Some(base) => difference(base, &json),
                     None => {
-                        questions.push(json.clone());
+                        // In `questions`, every entry is a question: `"item"` goes without saying.
+                        questions.push(match json.strip_prefix("{\"item\":\"question\",") {
+                            Some(rest) => format!("{{{rest}"),
+                            None => json.clone(),
+                        });
                         shared.insert(&q.id, json);
-                        format!("{{\"item\":\"question\",\"id\":{}}}", to_json(&q.id))
+                        to_json(&q.id)
                     }
                 });
             }
@@ -107,7 +110,12 @@ fn body(model: &Questionnaire) -> String {
             sections.join(",")
         ));
     }
-    let variables: Vec<String> = model.variables.iter().map(|v| variable_json(v, &seen)).collect();
+    let order: Vec<&str> = model.instruments.iter().map(|i| i.audience.as_str()).collect();
+    let variables: Vec<String> = model
+        .variables
+        .iter()
+        .map(|v| variable_json(v, &seen, &order))
+        .collect();
 
     // Written straight into the output: the lists are most of a large IR, and copying
     // them into one string per field, then into the output, was a tenth of a build.
@@ -250,11 +258,11 @@ fn difference(base: &str, now: &str) -> String {
 #[derive(serde::Serialize)]
 struct VariableOut<'a> {
     name: &'a str,
-    question: &'a str,
+    question: Option<&'a str>,
     kind: Option<&'a QuestionType>,
     label: Option<&'a str>,
     section: Option<&'a str>,
-    audiences: &'a [String],
+    audiences: Option<&'a [String]>,
     numbers: Option<&'a BTreeMap<String, String>>,
     wording: Option<&'a [Wording]>,
     choice_list: Option<&'a Option<String>>,
@@ -263,20 +271,40 @@ struct VariableOut<'a> {
     line: Option<usize>,
 }
 
-fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>) -> String {
+/// `order`: the instruments' audiences, in the IR's order.
+fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&str]) -> String {
     let mut out = VariableOut {
         name: &var.name,
-        question: &var.question,
+        // A question's own variable has its name.
+        question: (var.question != var.name).then_some(var.question.as_str()),
         kind: Some(&var.kind),
         label: Some(&var.label),
         section: Some(&var.section),
-        audiences: &var.audiences,
+        audiences: Some(&var.audiences),
         numbers: Some(&var.numbers),
         wording: Some(&var.wording),
         choice_list: Some(&var.choice_list),
         universe: Some(&var.universe),
         provenance: &var.provenance,
         line: Some(var.line),
+    };
+    // A field kept because it differs from the question's, but null or empty: written as
+    // such, since an absent one would be read as the question's.
+    let mut explicit: Vec<(&str, &str)> = Vec::new();
+    // Its audiences: those whose instrument has its question, in the instruments' order.
+    let asked_in = order
+        .iter()
+        .copied()
+        .filter(|a| seen.contains_key(&(var.question.as_str(), *a)));
+    if asked_in.eq(var.audiences.iter().map(String::as_str)) {
+        out.audiences = None;
+    } else if var.audiences.is_empty() {
+        explicit.push(("audiences", "[]"));
+    }
+    let written = |out: &VariableOut, explicit: Vec<(&str, &str)>| {
+        explicit
+            .into_iter()
+            .fold(to_json(out), |json, (k, v)| with_field(&json, k, v))
     };
     let Some(seen) = var
         .audiences
@@ -285,12 +313,9 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>) -> String {
         .collect::<Option<Vec<&Seen>>>()
         .filter(|s| !s.is_empty())
     else {
-        return to_json(&out);
+        return written(&out, explicit);
     };
     let first = seen[0].question;
-    // A field kept because it differs from the question's, but null or empty: written as
-    // such, since an absent one would be read as the question's.
-    let mut explicit: Vec<(&str, &str)> = Vec::new();
     if first.kind == var.kind {
         out.kind = None;
     }
@@ -359,9 +384,7 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>) -> String {
     } else if var.universe.is_empty() {
         explicit.push(("universe", "[]"));
     }
-    explicit
-        .into_iter()
-        .fold(to_json(&out), |json, (k, v)| with_field(&json, k, v))
+    written(&out, explicit)
 }
 
 fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {

@@ -14,7 +14,7 @@ use crate::expr::Expr;
 pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
-pub const IR_FORMAT: &str = "quire-ir/2";
+pub const IR_FORMAT: &str = "quire-ir/3";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Questionnaire {
