@@ -391,3 +391,52 @@ fn every_conditional_item_carries_its_condition_on_paper() {
         "every kind of conditional item exercised: {seen:?}"
     );
 }
+
+/// The "Go to" search's shortcut means what it says: for every option of every single-choice
+/// question and every later question's universe, `can_hold_choosing` (the universe, with the
+/// option chosen) gives what the general search gives for the built condition `universe and
+/// question == option`, on the flagship and on generated specs.
+#[test]
+fn choosing_an_option_is_the_condition_it_stands_for() {
+    let mut models = vec![("flagship".to_string(), crate::flagship())];
+    for seed in 1..=6u64 {
+        let text = generated_spec(seed * 0x9e37_79b9, 14);
+        models.push((
+            format!("generated {seed}"),
+            quire::compile("generated.yaml", &text).model.unwrap(),
+        ));
+    }
+    let mut compared = 0;
+    for (name, model) in &models {
+        let literals = quire::reach::Compared::of(model);
+        for reach in quire::reach::Reach::all(model, &literals) {
+            let order = questions(model, reach.audience());
+            for (i, q) in order.iter().enumerate() {
+                if q.kind != QuestionType::Single {
+                    continue;
+                }
+                for o in &q.options {
+                    let value = Value::Text(o.value.clone());
+                    let chosen = quire::model::Condition::new(
+                        quire::expr::parse(&format!("{} == '{}'", q.id, o.value)).unwrap(),
+                    );
+                    for later in order.iter().skip(i + 1).take(8) {
+                        let universe = later.variable_names().first().and_then(|n| reach.universe(n));
+                        let both = quire::model::Condition::and(universe, Some(&chosen)).unwrap();
+                        assert_eq!(
+                            reach.can_hold_choosing(universe, &q.id, &value),
+                            reach.can_hold_given(&both, Some((q.id.as_str(), &value))),
+                            "{name} {}: {} = {} then {}",
+                            reach.audience(),
+                            q.id,
+                            o.value,
+                            later.id
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} comparisons");
+}
