@@ -20,14 +20,16 @@ static SYSTEM: AtomicBool = AtomicBool::new(false);
 
 /// From now on, new blocks come from the system allocator (see the module's doc).
 pub fn typesetting() {
-    SYSTEM.store(true, Ordering::Relaxed);
+    SYSTEM.store(true, Ordering::Release);
 }
 
 pub struct Allocator;
 
 fn mimalloc_owns(ptr: *mut u8) -> bool {
+    // Until the switch, every block is mimalloc's (the switch is never undone, and a block
+    // of the system allocator is made after it): no lookup then.
     // SAFETY: a lookup of an address in mimalloc's region maps; it reads no memory at `ptr`.
-    unsafe { mi_is_in_heap_region(ptr.cast()) }
+    !SYSTEM.load(Ordering::Acquire) || unsafe { mi_is_in_heap_region(ptr.cast()) }
 }
 
 // SAFETY: every call is handed to one of two allocators that uphold GlobalAlloc's contract;
@@ -35,7 +37,7 @@ fn mimalloc_owns(ptr: *mut u8) -> bool {
 // own regions, which no block of the system allocator does).
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if SYSTEM.load(Ordering::Relaxed) {
+        if SYSTEM.load(Ordering::Acquire) {
             unsafe { System.alloc(layout) }
         } else {
             unsafe { MiMalloc.alloc(layout) }
@@ -43,7 +45,7 @@ unsafe impl GlobalAlloc for Allocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if SYSTEM.load(Ordering::Relaxed) {
+        if SYSTEM.load(Ordering::Acquire) {
             unsafe { System.alloc_zeroed(layout) }
         } else {
             unsafe { MiMalloc.alloc_zeroed(layout) }
