@@ -11,10 +11,9 @@ mod resolve;
 mod typeck;
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use crate::FastMap;
 use std::rc::Rc;
 
+use crate::FastMap;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr;
 use crate::model::{self, Condition, Questionnaire};

@@ -7,10 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::{FastMap, FastSet};
-
 use crate::eval::{self, Value};
 use crate::model::{Condition, DerivedRule, Item, Question, QuestionType, Questionnaire, Routed};
+use crate::{FastMap, FastSet};
 
 /// At most this many combinations of answers are tried for one condition.
 const MAX_COMBINATIONS: usize = 20_000;
