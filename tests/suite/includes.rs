@@ -43,8 +43,8 @@ fn the_content_hash_covers_every_included_file() {
         to
     };
     let main = copy("study.quire.yaml");
-    copy("shared/scales.quire.yaml");
-    let demographics = copy("shared/demographics.quire.yaml");
+    copy("common/scales.quire.yaml");
+    let demographics = copy("common/demographics.quire.yaml");
     let hash = || {
         let text = std::fs::read_to_string(&main).unwrap();
         quire::compile(&main.display().to_string(), &text)
