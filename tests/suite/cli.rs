@@ -197,6 +197,14 @@ fn spec_schema_is_json_schema() {
 }
 
 /// Every file below `dir` with its bytes, for comparing a folder before and after.
+/// The files a build wrote below `dir`, sorted, its manifest aside.
+fn built_files(dir: &Path) -> Vec<String> {
+    snapshot(dir)
+        .into_keys()
+        .filter(|f| !f.contains(".quire-output") && !f.ends_with('/'))
+        .collect()
+}
+
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -397,12 +405,10 @@ fn one_paper_edition_alone() {
         &root,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let mut files: Vec<String> = snapshot(&out)
-        .into_keys()
-        .filter(|f| !f.contains(".quire-output") && !f.ends_with('/'))
-        .collect();
-    files.sort();
-    assert_eq!(files, vec!["paper/hcp-think-aloud.typ", "pdf/hcp-think-aloud.pdf"]);
+    assert_eq!(
+        built_files(&out),
+        vec!["paper/hcp-think-aloud.typ", "pdf/hcp-think-aloud.pdf"]
+    );
 }
 
 /// One `--edition` list names the web form's edition and the paper editions together; the
@@ -431,11 +437,7 @@ fn editions_for_web_and_paper_together() {
         &root,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let mut files: Vec<String> = snapshot(&out)
-        .into_keys()
-        .filter(|f| !f.contains(".quire-output") && !f.ends_with('/') && f.ends_with(".typ"))
-        .collect();
-    files.sort();
+    let files: Vec<String> = built_files(&out).into_iter().filter(|f| f.ends_with(".typ")).collect();
     assert_eq!(
         files,
         vec!["paper/patient-interviewer.typ", "paper/patient-self-completion.typ"]

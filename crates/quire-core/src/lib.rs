@@ -10,8 +10,9 @@
 //! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
 //! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
 //!    choices resolved, expressions type-checked, texts resolved per audience; then
-//!    [`routing::analyse`] works out the routing once: universes (conditions and the screening
-//!    rules before each question) and where each answer that skips questions leads.
+//!    [`routing`] works out the routing once ([`routing::next_targets`], then
+//!    [`routing::analyse_with`]): universes (conditions and the screening rules before each
+//!    question) and where each answer that skips questions leads.
 //! 6. Backends (the `quire-backends` crate) read only the model; [`eval`] gives expressions
 //!    their one meaning, and [`model::Questionnaire::route`] follows the skip logic for a
 //!    respondent.

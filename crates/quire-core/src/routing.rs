@@ -12,21 +12,14 @@ use std::collections::HashMap;
 use crate::model::{Condition, Item, Next, Question, QuestionType, Questionnaire, Universe};
 use crate::reach::Reach;
 
-/// Fills in the routing analysis of a freshly built model.
-pub fn analyse(model: &mut Questionnaire) {
-    let compared = crate::reach::Compared::of(model);
-    let targets = next_targets(&Reach::all(model, &compared));
-    analyse_with(model, targets);
-}
-
 /// Where each single-choice answer leads, per instrument, found on the built model
-/// (`reaches` are [`Reach::all`] of it): the part of [`analyse`] that takes time, and reads
-/// only.
+/// (`reaches` are [`Reach::all`] of it): the part of the analysis that takes time, and reads
+/// only (the checker runs it beside the never-asked proof).
 pub fn next_targets(reaches: &[Reach]) -> Vec<Vec<(usize, usize, Next)>> {
     reaches.iter().map(audience_targets).collect()
 }
 
-/// [`analyse`], with the [`next_targets`] of this model.
+/// Fills in the routing analysis of a freshly built model, with its [`next_targets`].
 pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, Next)>>) {
     screens_before_questions(model);
     universes(model);
