@@ -1,7 +1,11 @@
 //! Expression text in, syntax tree out (pest grammar + Pratt parser); and the tree printed back.
+//! Most expressions are parsed by a one-pass parser of the same grammar ([`fast`]); pest
+//! parses the rest and words every syntax error.
 //!
 //! The grammar is `grammar/expr.pest`. Precedence, loosest first:
 //! `or`; `and`; `not`; comparisons (`== != < <= > >= in`, `not in`); `+ -`; `* /`; unary `-`.
+
+mod fast;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -378,6 +382,22 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
             ),
         });
     }
+    if let Some(expr) = fast::parse(text) {
+        #[cfg(debug_assertions)]
+        {
+            let full = parse_with_pest(text);
+            assert!(
+                full.as_ref().is_ok_and(|f| format!("{f:?}") == format!("{expr:?}")),
+                "the fast parser and pest disagree on {text:?}: {expr:?} against {full:?}"
+            );
+        }
+        return Ok(expr);
+    }
+    parse_with_pest(text)
+}
+
+/// [`parse`] by the grammar itself, for what the fast parser leaves (and every error).
+fn parse_with_pest(text: &str) -> Result<Expr, SyntaxError> {
     let mut pairs = Grammar::parse(Rule::main, text).map_err(|e| syntax_error(e, text))?;
     let main = pairs.next().ok_or_else(|| SyntaxError {
         message: "the expression is empty".into(),
