@@ -75,6 +75,7 @@ pub fn check_with(
         c.never_asked(&model, never);
         c.unused_lists();
     }
+
     let failed = c.diags.has_errors();
     diags.extend(c.diags.into_sorted());
     (!failed).then_some(model)
@@ -125,7 +126,20 @@ struct Symbol {
     order: usize,
     audiences: Vec<String>,
     span: Span,
-    numbers: BTreeMap<String, String>,
+    numbers: Numbers,
+}
+
+/// A question's numbers ("Q12"), by audience index; 0 where the audience is not asked it.
+#[derive(Debug, Clone, Default)]
+struct Numbers(Box<[u32]>);
+
+impl Numbers {
+    fn get(&self, audience: usize) -> Option<String> {
+        match self.0.get(audience) {
+            Some(&n) if n > 0 => Some(format!("Q{n}")),
+            _ => None,
+        }
+    }
 }
 
 /// Where an expression sits: the YAML scalar it came from and where in the questionnaire.
@@ -612,7 +626,8 @@ impl<'a> Checker<'a> {
         let spec = self.spec;
         let all = self.audience_ids.clone();
         let mut position = 0;
-        let mut counters: FastMap<String, usize> = FastMap::default();
+        // Per audience index: questions numbered so far.
+        let mut counters: Vec<u32> = vec![0; self.audience_ids.len()];
         let mut section_ids: FastMap<&str, Span> = FastMap::default();
         for section in &spec.sections {
             if let Some(first) = section_ids.insert(&section.id.value, section.id.span) {
@@ -646,13 +661,15 @@ impl<'a> Checker<'a> {
                 let aud = self.audience_list(given, &s_aud, "in this section");
                 places.push((Rc::from(aud.as_slice()), position));
                 if let Item::Question(q) = item {
-                    let mut numbers = BTreeMap::new();
+                    let mut numbers = vec![0; self.audience_ids.len()].into_boxed_slice();
                     for a in &aud {
-                        let n = counters.entry(a.clone()).or_insert(0);
-                        *n += 1;
-                        numbers.insert(a.clone(), format!("Q{n}"));
+                        let at = self.audience_at(a);
+                        if let (Some(n), Some(number)) = (counters.get_mut(at), numbers.get_mut(at)) {
+                            *n += 1;
+                            *number = *n;
+                        }
                     }
-                    self.question(q, position, aud, numbers);
+                    self.question(q, position, aud, Numbers(numbers));
                 }
                 position += 1;
             }
@@ -674,13 +691,7 @@ impl<'a> Checker<'a> {
         self.symbols.insert(id.value.clone(), Rc::new(symbol));
     }
 
-    fn question(
-        &mut self,
-        q: &'a spec::Question,
-        position: usize,
-        audiences: Vec<String>,
-        numbers: BTreeMap<String, String>,
-    ) {
+    fn question(&mut self, q: &'a spec::Question, position: usize, audiences: Vec<String>, numbers: Numbers) {
         self.name(&q.id, "question id", false);
         if q.incomplete {
             // Already reported by the reader; declared so references to it stay quiet.
@@ -1043,7 +1054,7 @@ impl<'a> Checker<'a> {
                 order: usize::MAX,
                 audiences,
                 span: d.id.span,
-                numbers: BTreeMap::new(),
+                numbers: Numbers::default(),
             };
             self.declare(&d.id, symbol);
         }

@@ -136,7 +136,12 @@ pub fn compile_with(name: &str, text: &str, options: &Options) -> Compiled {
         }
         Ok(root) => {
             let fragments = include::load(&root, id, &mut sources, options.includes, &mut diags);
-            match spec::read_with(&root, &sources, &fragments, &mut diags, options.printable) {
+            let spec = spec::read_with(&root, &sources, &fragments, &mut diags, options.printable);
+            // The spec owns what it read: the YAML trees go before the model is built, and
+            // the model reuses their memory.
+            drop(fragments);
+            drop(root);
+            match spec {
                 Some(spec) => {
                     let catalogs = translate::load(&spec, id, &mut sources, options.includes, &mut diags);
                     check::check_with(

@@ -933,7 +933,13 @@ impl<T: Read> Read for Sp<T> {
 impl<T: Read> Read for Vec<T> {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         match &node.value {
-            Value::Seq(items) => Some(items.iter().filter_map(|n| T::read(n, r)).collect()),
+            Value::Seq(items) => {
+                // Sized up front: a filtered iterator would grow the list by doubling, copying
+                // every item read so far (a section's items are large).
+                let mut out = Vec::with_capacity(items.len());
+                out.extend(items.iter().filter_map(|n| T::read(n, r)));
+                Some(out)
+            }
             _ => {
                 r.wrong(node, "a list (lines starting with `- `)");
                 None

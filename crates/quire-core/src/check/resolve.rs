@@ -490,10 +490,12 @@ impl<'a> Checker<'a> {
             return None;
         }
 
-        Some(fallback.unwrap_or_else(|| match sym.numbers.get(audience) {
-            Some(n) => format!("your answer to {n}"),
-            None => "your earlier answer".to_string(),
-        }))
+        Some(
+            fallback.unwrap_or_else(|| match sym.numbers.get(self.audience_at(audience)) {
+                Some(n) => format!("your answer to {n}"),
+                None => "your earlier answer".to_string(),
+            }),
+        )
     }
 
     /// Texts are resolved once per audience; report each problem once.
@@ -821,7 +823,7 @@ impl<'a> Checker<'a> {
         own: Option<Condition>,
         at: (usize, usize),
     ) -> model::Question {
-        let number = sym.numbers.get(audience).cloned().unwrap_or_default();
+        let number = sym.numbers.get(self.audience_at(audience)).unwrap_or_default();
         let text = self.text(&q.text, audience, pos);
         let label = match &q.label {
             Some(l) => l.value.clone(),

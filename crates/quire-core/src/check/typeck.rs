@@ -315,8 +315,7 @@ impl<'a> Checker<'a> {
                     let num = site
                         .audiences
                         .first()
-                        .and_then(|a| sym.numbers.get(a))
-                        .cloned()
+                        .and_then(|a| sym.numbers.get(self.audience_at(a)))
                         .unwrap_or_default();
                     (
                         format!(
