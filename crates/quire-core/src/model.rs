@@ -736,7 +736,7 @@ impl Questionnaire {
     pub fn route(&self, audience: &str, raw: &dyn Answers) -> Route {
         let mut env: Routed<String> = Routed {
             model: self,
-            audience: audience.to_string(),
+            audience,
             values: crate::FastMap::default(),
             unknown: crate::FastSet::default(),
         };
@@ -896,7 +896,7 @@ impl Questionnaire {
 /// `unknown` holds the variables whose answers are missing or whose eligibility is unknown.
 pub(crate) struct Routed<'m, K> {
     pub model: &'m Questionnaire,
-    pub audience: String,
+    pub audience: &'m str,
     pub values: crate::FastMap<K, Value>,
     pub unknown: crate::FastSet<K>,
 }
@@ -914,7 +914,7 @@ impl<K: std::borrow::Borrow<str> + std::hash::Hash + Eq> Answers for Routed<'_, 
     }
 
     fn audience(&self) -> &str {
-        &self.audience
+        self.audience
     }
 
     fn partial(&self, name: &str) -> Option<Value> {

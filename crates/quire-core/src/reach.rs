@@ -25,7 +25,54 @@ struct Var<'m> {
     universe: Option<Condition>,
     question: &'m Question,
     /// Its answers worth trying ([`Reach::domain`]), worked out when first needed.
-    domain: std::sync::OnceLock<Option<Vec<Value>>>,
+    domain: std::sync::OnceLock<Option<Domain>>,
+}
+
+/// The answers worth trying for one question.
+enum Domain {
+    /// Each of these in turn.
+    Values(Vec<Value>),
+    /// Every subset of these options, the empty one as no answer: a multiple-choice answer.
+    /// Made one at a time as the search tries it, not all kept (2^n of them).
+    Subsets(Vec<String>),
+}
+
+/// A question's answers to try in one search: its domain, or the one answer given.
+#[derive(Clone, Copy)]
+enum Picks<'a> {
+    Values(&'a [Value]),
+    Subsets(&'a [String]),
+}
+
+impl<'a> Picks<'a> {
+    fn of(domain: &'a Domain) -> Self {
+        match domain {
+            Domain::Values(v) => Picks::Values(v),
+            Domain::Subsets(o) => Picks::Subsets(o),
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Picks::Values(v) => v.len(),
+            Picks::Subsets(o) => 1usize.checked_shl(o.len() as u32).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// The `i`th answer: a subset by its bits over the options, in the options' order.
+    fn get(self, i: usize) -> Value {
+        match self {
+            Picks::Values(v) => v[i].clone(),
+            Picks::Subsets(o) => Value::Selection(
+                o.iter()
+                    .enumerate()
+                    .filter(|(k, _)| i & (1 << k) != 0)
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+            )
+            .normalised(),
+        }
+    }
 }
 
 /// The variables of one audience's instrument, indexed once and shared by every search.
@@ -133,20 +180,28 @@ impl<'m> Reach<'m> {
     /// it reads, through derived variables and the universes of the questions read.
     /// `None` when there are too many to search, or one is not of this instrument.
     pub fn needed<'a>(&'a self, references: impl IntoIterator<Item = &'a str>) -> Option<BTreeSet<&'m str>> {
-        Some(self.needed_in_order(references)?.into_iter().map(|(_, n)| n).collect())
+        Some(
+            self.needed_in_order(references)?
+                .into_iter()
+                .map(|(_, n, _)| n)
+                .collect(),
+        )
     }
 
+    /// [`Reach::needed`] in questionnaire order, with each question's index entry. At most
+    /// [`MAX_VARIABLES`] questions, so small lists searched in place beat sets here.
     fn needed_in_order<'a>(
         &'a self,
         references: impl IntoIterator<Item = &'a str>,
-    ) -> Option<BTreeSet<(usize, &'m str)>> {
-        let mut needed: BTreeSet<(usize, &'m str)> = BTreeSet::new();
+    ) -> Option<Vec<(usize, &'m str, &'a Var<'m>)>> {
+        let mut needed: Vec<(usize, &'m str, &'a Var<'m>)> = Vec::new();
         let mut queue: Vec<&str> = references.into_iter().collect();
-        let mut seen: FastSet<&str> = FastSet::default();
+        let mut seen: Vec<&str> = Vec::new();
         while let Some(name) = queue.pop() {
-            if !seen.insert(name) {
+            if seen.contains(&name) {
                 continue;
             }
+            seen.push(name);
             if let Some(d) = self.model.derived(name) {
                 match &d.rule {
                     DerivedRule::Expr { expr } => queue.extend(expr.references.iter().map(String::as_str)),
@@ -157,7 +212,7 @@ impl<'m> Reach<'m> {
                 continue;
             }
             let (key, var) = self.vars.get_key_value(name)?;
-            needed.insert((var.order, key));
+            needed.push((var.order, key, var));
             if needed.len() > MAX_VARIABLES {
                 return None;
             }
@@ -165,6 +220,9 @@ impl<'m> Reach<'m> {
                 queue.extend(c.references.iter().map(String::as_str));
             }
         }
+        // Names are distinct (each met once), and so are orders but for a grid's rows,
+        // which share their question's: the name breaks the tie, as a set of pairs would.
+        needed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         Some(needed)
     }
 
@@ -206,14 +264,17 @@ impl<'m> Reach<'m> {
         test: impl Fn(&Routed<'_, &str>) -> bool,
     ) -> Option<bool> {
         // The questions that matter: those the condition reads, through derived variables and routing.
-        let needed = self.needed_in_order(references)?;
-        let needed: Vec<(&str, &Var)> = needed.into_iter().map(|(_, n)| (n, &self.vars[n])).collect();
+        let needed: Vec<(&str, &Var)> = self
+            .needed_in_order(references)?
+            .into_iter()
+            .map(|(_, n, var)| (n, var))
+            .collect();
         let mut total: usize = 1;
-        let mut domains: Vec<&[Value]> = Vec::new();
+        let mut domains: Vec<Picks> = Vec::new();
         for (name, var) in &needed {
             let d = match answer {
-                Some((fixed, value)) if fixed == *name => std::slice::from_ref(value),
-                _ => var.domain.get_or_init(|| self.domain(name, var.question)).as_deref()?,
+                Some((fixed, value)) if fixed == *name => Picks::Values(std::slice::from_ref(value)),
+                _ => Picks::of(var.domain.get_or_init(|| self.domain(name, var.question)).as_ref()?),
             };
             total = total.checked_mul(d.len())?;
             if total > MAX_COMBINATIONS {
@@ -224,7 +285,7 @@ impl<'m> Reach<'m> {
 
         let mut env: Routed<&str> = Routed {
             model: self.model,
-            audience: self.audience.to_string(),
+            audience: self.audience,
             values: FastMap::default(),
             unknown: FastSet::default(),
         };
@@ -238,7 +299,7 @@ impl<'m> Reach<'m> {
 /// tried one by one, since they all leave it unanswered.
 fn assign<'n>(
     needed: &[(&'n str, &Var)],
-    domains: &[&[Value]],
+    domains: &[Picks],
     env: &mut Routed<'_, &'n str>,
     test: &impl Fn(&Routed<'_, &str>) -> bool,
 ) -> bool {
@@ -248,14 +309,15 @@ fn assign<'n>(
     if !var.universe.as_ref().is_none_or(|c| eval::holds(&c.expr, env)) {
         return assign(rest, more, env, test);
     }
-    for pick in *domain {
+    for i in 0..domain.len() {
+        let pick = domain.get(i);
         if pick.is_null() {
             if assign(rest, more, env, test) {
                 return true;
             }
             continue;
         }
-        env.values.insert(name, pick.clone());
+        env.values.insert(name, pick);
         let found = assign(rest, more, env, test);
         env.values.remove(name);
         if found {
@@ -270,11 +332,17 @@ impl Reach<'_> {
     /// conditions can tell them apart (no answer as null); `None` when they are too many.
     /// Choices are all tried. A number or text read only by comparison with literals is tried
     /// at each literal and either side of it, which decides every such comparison exactly.
-    fn domain(&self, name: &str, q: &Question) -> Option<Vec<Value>> {
+    fn domain(&self, name: &str, q: &Question) -> Option<Domain> {
         let lits = self.literals.0.get(name);
         let lits = match q.kind {
-            QuestionType::Single | QuestionType::Grid => return Some(choices(q)),
-            QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => return Some(choices(q)),
+            QuestionType::Single | QuestionType::Grid => {
+                let mut values: Vec<Value> = q.options.iter().map(|o| Value::Text(o.value.clone())).collect();
+                values.push(Value::Null);
+                return Some(Domain::Values(values));
+            }
+            QuestionType::Multiple if q.options.len() <= MAX_MULTI_OPTIONS => {
+                return Some(Domain::Subsets(q.options.iter().map(|o| o.value.clone()).collect()));
+            }
             QuestionType::Multiple | QuestionType::Date => return None,
             _ if lits.is_some_and(|l| l.opaque) => return None,
             _ => lits,
@@ -321,7 +389,7 @@ impl Reach<'_> {
                 out.extend(texts.into_iter().chain([other]).map(Value::Text));
             }
         }
-        Some(out)
+        Some(Domain::Values(out))
     }
 }
 
@@ -438,29 +506,5 @@ fn scan(e: &crate::expr::Expr, out: &mut FastMap<String, Literals>) {
         ExprKind::Var { name } => out.entry(name.clone()).or_default().opaque = true,
         ExprKind::List { items } => items.iter().for_each(|i| scan(i, out)),
         _ => {}
-    }
-}
-
-/// Every answer a choice question can have (with no answer as null).
-fn choices(q: &Question) -> Vec<Value> {
-    match q.kind {
-        QuestionType::Multiple => {
-            let n = q.options.len();
-            (0..1usize << n)
-                .map(|mask| {
-                    let picked = (0..n)
-                        .filter(|i| mask & (1 << i) != 0)
-                        .map(|i| q.options[i].value.clone())
-                        .collect();
-                    Value::Selection(picked).normalised()
-                })
-                .collect()
-        }
-        _ => q
-            .options
-            .iter()
-            .map(|o| Value::Text(o.value.clone()))
-            .chain([Value::Null])
-            .collect(),
     }
 }

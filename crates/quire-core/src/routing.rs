@@ -7,8 +7,6 @@
 //! A "Go to" is given only on proof ([`crate::reach`]): every question it jumps over is never
 //! asked of anyone who chose that option, following routing and screening transitively.
 
-use std::collections::HashMap;
-
 use crate::model::{Condition, Item, Next, Question, QuestionType, Questionnaire, Universe};
 use crate::reach::Reach;
 
@@ -55,11 +53,11 @@ fn screens_before_questions(model: &mut Questionnaire) {
 
 /// Every variable's universe, grouping the audiences that share the same routing.
 fn universes(model: &mut Questionnaire) {
-    let mut by_variable: HashMap<String, Vec<Universe>> = HashMap::new();
+    let mut by_variable: crate::FastMap<&str, Vec<Universe>> = crate::FastMap::default();
     for instrument in &model.instruments {
         for q in questions(&instrument.sections) {
             for name in q.variable_names() {
-                let groups = by_variable.entry(name.to_string()).or_default();
+                let groups = by_variable.entry(name).or_default();
                 let same = |u: &&mut Universe| {
                     u.condition.as_ref().map(|c| &c.source) == q.condition.as_ref().map(|c| &c.source)
                         && u.screens == q.screens
@@ -76,7 +74,7 @@ fn universes(model: &mut Questionnaire) {
         }
     }
     for v in &mut model.variables {
-        v.universe = by_variable.remove(&v.name).unwrap_or_default();
+        v.universe = by_variable.remove(v.name.as_str()).unwrap_or_default();
     }
 }
 
