@@ -483,7 +483,9 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
     let ctx = minijinja::context! {
         survey => minijinja::Value::from(minijinja::value::Serde(&model.survey)),
         audience => minijinja::Value::from(minijinja::value::Serde(audience)),
-        sections => minijinja::Value::from(minijinja::value::Serde(&instrument.sections)),
+        // The page shells, one per section: their content is in the model (`model_json`),
+        // from which the runtime builds each page's markup.
+        sections => instrument.sections.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
         pilot => edition == Edition::Pilot,
         keying => edition == Edition::Keying,
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
