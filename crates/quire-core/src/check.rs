@@ -126,6 +126,8 @@ struct Symbol {
     order: usize,
     audiences: Vec<String>,
     span: Span,
+    /// The line of its question's (or derived variable's) id, in its file.
+    line: usize,
     numbers: Numbers,
 }
 
@@ -136,7 +138,20 @@ struct Numbers(Box<[u32]>);
 impl Numbers {
     fn get(&self, audience: usize) -> Option<String> {
         match self.0.get(audience) {
-            Some(&n) if n > 0 => Some(format!("Q{n}")),
+            Some(&n) if n > 0 => {
+                // Written out by hand: `format!` costs more than the rest of a question's build.
+                let mut digits = [0u8; 10];
+                let (mut n, mut at) = (n, digits.len());
+                while n > 0 {
+                    at -= 1;
+                    digits[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+                let mut out = String::with_capacity(1 + digits.len() - at);
+                out.push('Q');
+                out.extend(digits[at..].iter().map(|&d| char::from(d)));
+                Some(out)
+            }
             _ => None,
         }
     }
@@ -701,6 +716,7 @@ impl<'a> Checker<'a> {
                 order: position,
                 audiences,
                 span: q.id.span,
+                line: self.line(q.id.span),
                 numbers,
             };
             self.declare(&q.id, symbol);
@@ -721,12 +737,14 @@ impl<'a> Checker<'a> {
             (QuestionType::Grid, _) => Ty::Grid,
             _ => Ty::Error,
         };
+        let line = self.line(q.id.span);
         let symbol = |ty, kind, span| Symbol {
             kind,
             ty,
             order: position,
             audiences: audiences.clone(),
             span,
+            line,
             numbers: numbers.clone(),
         };
         self.declare(&q.id, symbol(ty, SymbolKind::Question, q.id.span));
@@ -1054,6 +1072,7 @@ impl<'a> Checker<'a> {
                 order: usize::MAX,
                 audiences,
                 span: d.id.span,
+                line: self.line(d.id.span),
                 numbers: Numbers::default(),
             };
             self.declare(&d.id, symbol);

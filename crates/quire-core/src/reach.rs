@@ -420,8 +420,22 @@ pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, usize, usize)> {
 }
 
 /// Every expression of the model that routing or a derived variable evaluates.
+/// Every condition of the model, each once: instruments share the conditions their
+/// audiences have in common, and a shared one is read once.
 fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
-    let mut out = Vec::new();
+    fn once<'m>(
+        out: &mut Vec<&'m crate::expr::Expr>,
+        seen: &mut FastSet<*const crate::expr::Expr>,
+        c: Option<&'m Condition>,
+    ) {
+        if let Some(c) = c
+            && seen.insert(std::ptr::from_ref(&c.expr))
+        {
+            out.push(&c.expr);
+        }
+    }
+    let mut out: Vec<&crate::expr::Expr> = Vec::new();
+    let mut seen: FastSet<*const crate::expr::Expr> = FastSet::default();
     for item in model
         .instruments
         .iter()
@@ -429,10 +443,10 @@ fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
         .flat_map(|s| &s.items)
     {
         match item {
-            Item::Question(q) => out.extend(q.condition.as_ref().map(|c| &c.expr)),
-            Item::Screen { condition, .. } => out.push(&condition.expr),
+            Item::Question(q) => once(&mut out, &mut seen, q.condition.as_ref()),
+            Item::Screen { condition, .. } => once(&mut out, &mut seen, Some(condition)),
             Item::Note { condition, .. } | Item::Definitions { condition, .. } => {
-                out.extend(condition.as_ref().map(|c| &c.expr))
+                once(&mut out, &mut seen, condition.as_ref())
             }
         }
     }
@@ -445,23 +459,25 @@ fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
     out
 }
 
+/// The entry of `name`, made when first needed (without copying the name to look it up).
+fn literals_of<'a>(out: &'a mut FastMap<String, Literals>, name: &str) -> &'a mut Literals {
+    if !out.contains_key(name) {
+        out.insert(name.to_string(), Literals::default());
+    }
+    out.get_mut(name).expect("just inserted")
+}
+
 fn scan(e: &crate::expr::Expr, out: &mut FastMap<String, Literals>) {
-    use crate::expr::{BinOp, ExprKind};
-    let literal = |e: &crate::expr::Expr| -> Option<Vec<Value>> {
+    use crate::expr::{BinOp, Expr, ExprKind};
+    /// A comparison's literal side: a number, a text, or a list of nothing else.
+    fn literal(e: &Expr) -> Option<&[Expr]> {
+        let plain = |e: &Expr| matches!(e.kind, ExprKind::Number { .. } | ExprKind::String { .. });
         match &e.kind {
-            ExprKind::Number { value } => Some(vec![Value::Number(*value)]),
-            ExprKind::String { value } => Some(vec![Value::Text(value.clone())]),
-            ExprKind::List { items } => items
-                .iter()
-                .map(|i| match &i.kind {
-                    ExprKind::Number { value } => Some(Value::Number(*value)),
-                    ExprKind::String { value } => Some(Value::Text(value.clone())),
-                    _ => None,
-                })
-                .collect(),
+            _ if plain(e) => Some(std::slice::from_ref(e)),
+            ExprKind::List { items } if items.iter().all(plain) => Some(items),
             _ => None,
         }
-    };
+    }
     match &e.kind {
         ExprKind::Binary { op, left, right } if op.is_comparison() => {
             let pair = match (&left.kind, &right.kind) {
@@ -471,11 +487,14 @@ fn scan(e: &crate::expr::Expr, out: &mut FastMap<String, Literals>) {
             };
             match pair {
                 Some((name, values)) => {
-                    let entry = out.entry(name.clone()).or_default();
+                    // Each literal once: the same comparison stands in every instrument.
+                    let entry = literals_of(out, name);
                     for v in values {
-                        match v {
-                            Value::Number(n) => entry.numbers.push(n),
-                            Value::Text(t) => entry.texts.push(t),
+                        match &v.kind {
+                            ExprKind::Number { value } if !entry.numbers.contains(value) => entry.numbers.push(*value),
+                            ExprKind::String { value } if !entry.texts.contains(value) => {
+                                entry.texts.push(value.clone())
+                            }
                             _ => {}
                         }
                     }
@@ -503,7 +522,7 @@ fn scan(e: &crate::expr::Expr, out: &mut FastMap<String, Literals>) {
         ExprKind::Call { function, args }
             if function == "answered" && matches!(args.first().map(|a| &a.kind), Some(ExprKind::Var { .. })) => {}
         ExprKind::Call { args, .. } => args.iter().for_each(|a| scan(a, out)),
-        ExprKind::Var { name } => out.entry(name.clone()).or_default().opaque = true,
+        ExprKind::Var { name } => literals_of(out, name).opaque = true,
         ExprKind::List { items } => items.iter().for_each(|i| scan(i, out)),
         _ => {}
     }

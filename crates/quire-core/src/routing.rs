@@ -59,8 +59,13 @@ fn universes(model: &mut Questionnaire) {
             for name in q.variable_names() {
                 let groups = by_variable.entry(name).or_default();
                 let same = |u: &&mut Universe| {
-                    u.condition.as_ref().map(|c| &c.source) == q.condition.as_ref().map(|c| &c.source)
-                        && u.screens == q.screens
+                    let condition = match (&u.condition, &q.condition) {
+                        (Some(a), Some(b)) => {
+                            std::ptr::eq::<crate::model::ConditionData>(&**a, &**b) || a.source == b.source
+                        }
+                        (a, b) => a.is_none() && b.is_none(),
+                    };
+                    condition && u.screens == q.screens
                 };
                 match groups.iter_mut().find(|u| same(u)) {
                     Some(u) => u.audiences.push(instrument.audience.clone()),

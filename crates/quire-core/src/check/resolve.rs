@@ -827,7 +827,10 @@ impl<'a> Checker<'a> {
         let text = self.text(&q.text, audience, pos);
         let label = match &q.label {
             Some(l) => l.value.clone(),
-            None => short_label(&text.plain()),
+            None => match &text.segments[..] {
+                [model::Segment::Literal { text }] => short_label(text),
+                _ => short_label(&text.plain()),
+            },
         };
         let list = self.question_lists.get(&q.id.value).copied();
         let options = match list {
@@ -902,7 +905,7 @@ impl<'a> Checker<'a> {
             validations,
             probes: q.probes.iter().map(|p| self.text(p, audience, pos)).collect(),
             interviewer: q.interviewer.as_ref().map(|i| self.text(i, audience, pos)),
-            line: self.line(q.id.span),
+            line: sym.line,
         }
     }
 }
