@@ -413,6 +413,23 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             m.insert("list".into(), json!(list.id));
         }
     }
+    // Most columns are a kind, a name and perhaps a choice list: written as `[kind, name]` or
+    // `[kind, name, list]` (for flags, the variable in place of the name), two fifths of the
+    // bytes of the object. Any other column stays an object.
+    for c in &mut columns {
+        let Some(o) = c.as_object() else { continue };
+        let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+        let named = if kind == "flags" { "variable" } else { "name" };
+        let plain = o.len() <= 3
+            && o.get(named).is_some_and(Json::is_string)
+            && o.get("list").is_none_or(Json::is_string)
+            && o.keys().all(|k| k == "kind" || k == named || k == "list");
+        if plain {
+            let mut tuple = vec![json!(kind), o[named].clone()];
+            tuple.extend(o.get("list").cloned());
+            *c = Json::Array(tuple);
+        }
+    }
     json!({
         "survey": model.survey.id,
         "version": model.survey.version,

@@ -390,6 +390,13 @@ var Quire = (function () {
     var packedColumns = m.columns;
     function unpackColumns() {
       packedColumns.forEach(function (c) {
+        // `[kind, name, list?]` (for flags, the variable in place of the name): html.rs.
+        if (Array.isArray(c)) {
+          var o = { kind: c[0] };
+          o[c[0] === "flags" ? "variable" : "name"] = c[1];
+          if (c.length > 2) o.list = c[2];
+          c = o;
+        }
         if (c.kind === "flags") {
           // As data::option_column names them: `<variable>_<code>`, `<variable>_n<code>` below 0.
           (c.flags || m.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
