@@ -5,13 +5,14 @@
 //! variables (acyclic) → texts per audience (terms, piping) → instruments → warnings
 //! (conditions that never hold, unused lists).
 
+mod assemble;
 mod functions;
 mod lower;
 mod resolve;
 mod typeck;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::FastMap;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -131,6 +132,9 @@ struct Symbol {
     numbers: Numbers,
 }
 
+/// An item's audiences and its position in the questionnaire.
+type Placement = (Arc<[String]>, usize);
+
 /// A question's numbers ("Q12"), by audience index; 0 where the audience is not asked it.
 #[derive(Debug, Clone, Default)]
 struct Numbers(Box<[u32]>);
@@ -178,11 +182,11 @@ struct Checker<'a> {
     audience_ids: Vec<String>,
     lists: Vec<List<'a>>,
     list_index: FastMap<String, usize>,
-    symbols: FastMap<String, Rc<Symbol>>,
+    symbols: FastMap<String, Arc<Symbol>>,
     /// Per question id: its list, after choices are resolved.
     question_lists: FastMap<String, usize>,
     /// Per item (by section and index): its audiences and position.
-    placements: Vec<Vec<(Rc<[String]>, usize)>>,
+    placements: Vec<Vec<Placement>>,
     section_audiences: Vec<Vec<String>>,
     /// Per item and audience: its own condition.
     conditions: FastMap<(usize, usize, usize), Condition>,
@@ -674,7 +678,7 @@ impl<'a> Checker<'a> {
                     Item::Screen(s) => s.audiences.as_ref(),
                 };
                 let aud = self.audience_list(given, &s_aud, "in this section");
-                places.push((Rc::from(aud.as_slice()), position));
+                places.push((Arc::from(aud.as_slice()), position));
                 if let Item::Question(q) = item {
                     let mut numbers = vec![0; self.audience_ids.len()].into_boxed_slice();
                     for a in &aud {
@@ -703,7 +707,7 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        self.symbols.insert(id.value.clone(), Rc::new(symbol));
+        self.symbols.insert(id.value.clone(), Arc::new(symbol));
     }
 
     fn question(&mut self, q: &'a spec::Question, position: usize, audiences: Vec<String>, numbers: Numbers) {

@@ -3,18 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, DEFAULT_AUDIENCE, Symbol, SymbolKind, Ty};
+use super::{Checker, DEFAULT_AUDIENCE, SymbolKind, Ty};
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, Condition, Questionnaire, Wording};
+use crate::model::{self, Questionnaire, Wording};
 use crate::source::Span;
 use crate::spec::{self, Item, Sp};
+
+/// The key of a resolved text no audience changes, in place of an audience's index.
+pub(super) const EVERY_AUDIENCE: usize = usize::MAX - 1;
 
 impl<'a> Checker<'a> {
     /// Resolves a text for one audience: its template, terms, and piped answers.
     pub(super) fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
         // A text belongs to one item, so its position is fixed: (text, audience) is the key,
         // or (text, EVERY_AUDIENCE) when no wording of it depends on the audience.
-        const EVERY_AUDIENCE: usize = usize::MAX - 1;
         let text = std::ptr::from_ref(t) as usize;
         if let Some(done) = self.texts.get(&(text, EVERY_AUDIENCE)) {
             return done.clone();
@@ -650,132 +652,64 @@ impl<'a> Checker<'a> {
             })
             .collect();
 
-        let mut instruments = Vec::with_capacity(all.len());
+        let built = self.instruments(&all);
+        // The variables, met in the instruments' order: a variable is made where an audience
+        // first asks it, and each later audience adds its number.
         let mut variables: Vec<model::Variable> = Vec::with_capacity(self.symbols.len());
         let mut variable_index: crate::FastMap<String, usize> = crate::FastMap::default();
-        for (ai, audience) in all.iter().enumerate() {
-            let mut sections = Vec::with_capacity(spec.sections.len());
-            for (si, section) in spec.sections.iter().enumerate() {
-                if !self.section_audiences[si].contains(audience) {
+        for (instrument, origins) in &built {
+            let audience = &instrument.audience;
+            let questions = instrument
+                .sections
+                .iter()
+                .flat_map(|s| &s.items)
+                .filter_map(|it| match it {
+                    model::Item::Question(q) => Some(q),
+                    _ => None,
+                });
+            for (built, &(si, ii)) in questions.zip(origins) {
+                let section = &spec.sections[si];
+                let Item::Question(q) = &section.items[ii] else {
                     continue;
-                }
-                let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
-                let section_condition = self.section_conditions.get(&(si, ai)).cloned();
-                let mut items = Vec::with_capacity(section.items.len());
-                for (ii, item) in section.items.iter().enumerate() {
-                    let (aud, pos) = &self.placements[si][ii];
-                    if !aud.contains(audience) {
-                        continue;
-                    }
-                    let pos = *pos;
-                    let own = self.conditions.get(&(si, ii, ai)).cloned();
-                    match item {
-                        Item::Question(q) => {
+                };
+                for name in built.variable_names() {
+                    match variable_index.get(name).map(|&i| &mut variables[i]) {
+                        Some(v) => {
+                            v.numbers.insert(audience.clone(), built.number.clone());
+                        }
+                        None => {
                             let Some(sym) = self.symbols.get(&q.id.value).cloned() else {
                                 continue;
                             };
-                            if !matches!(sym.kind, SymbolKind::Question) || sym.order != pos {
-                                continue;
-                            }
-                            let built = self.asked(q, audience, pos, &sym, section_condition.as_ref(), own, (si, ii));
-                            for name in built.variable_names() {
-                                match variable_index.get(name).map(|&i| &mut variables[i]) {
-                                    Some(v) => {
-                                        v.numbers.insert(audience.clone(), built.number.clone());
-                                    }
-                                    None => {
-                                        let wording = self.wording(&q.text, &sym.audiences, pos);
-                                        let row_label =
-                                            built.rows.iter().find(|r| r.variable == name).map(|r| r.label.plain());
-                                        let label = match row_label {
-                                            Some(r) => format!("{}: {r}", built.label),
-                                            None => built.label.clone(),
-                                        };
-                                        variable_index.insert(name.to_string(), variables.len());
-                                        variables.push(model::Variable {
-                                            name: name.to_string(),
-                                            question: q.id.value.clone(),
-                                            kind: q.kind.value,
-                                            label,
-                                            section: section.id.value.clone(),
-                                            audiences: sym.audiences.clone(),
-                                            numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
-                                            wording,
-                                            choice_list: built.choice_list.clone(),
-                                            // Filled in by the routing analysis.
-                                            universe: Vec::new(),
-                                            provenance: provenance(q.provenance.as_ref()),
-                                            line: built.line,
-                                        });
-                                    }
-                                }
-                            }
-                            items.push(model::Item::Question(built));
-                        }
-                        Item::Note(n) => {
-                            let title = n.title.as_ref().map(|t| self.text(t, audience, pos));
-                            let text = self.text(&n.text, audience, pos);
-                            items.push(model::Item::Note {
-                                id: n.id.as_ref().map(|i| i.value.clone()),
-                                title,
-                                text,
-                                condition: Condition::and(section_condition.as_ref(), own.as_ref()),
-                                ask_if: own,
-                            });
-                        }
-                        Item::Definitions(d) => {
-                            let title = d.title.as_ref().map(|t| self.text(t, audience, pos));
-                            let terms = d
-                                .terms
-                                .iter()
-                                .map(|t| model::Definition {
-                                    term: self.text(&t.term, audience, pos),
-                                    definition: self.text(&t.definition, audience, pos),
-                                })
-                                .collect();
-                            items.push(model::Item::Definitions {
-                                id: d.id.as_ref().map(|i| i.value.clone()),
-                                title,
-                                terms,
-                                condition: Condition::and(section_condition.as_ref(), own.as_ref()),
-                                ask_if: own,
-                            });
-                        }
-                        Item::Screen(s) => {
-                            let Some(end_if) = self.screens.get(&(si, ii)).cloned() else {
-                                continue;
+                            let pos = self.placements[si][ii].1;
+                            let wording = self.wording(&q.text, &sym.audiences, pos);
+                            let row_label = built.rows.iter().find(|r| r.variable == name).map(|r| r.label.plain());
+                            let label = match row_label {
+                                Some(r) => format!("{}: {r}", built.label),
+                                None => built.label.clone(),
                             };
-                            let condition =
-                                Condition::and(section_condition.as_ref(), Some(&end_if)).unwrap_or(end_if.clone());
-                            let message = self.text(&s.message, audience, pos);
-                            let id =
-                                s.id.as_ref()
-                                    .map(|i| i.value.clone())
-                                    .unwrap_or_else(|| format!("screen_{}_{}", section.id.value, ii + 1));
-                            items.push(model::Item::Screen {
-                                id,
-                                condition,
-                                end_if,
-                                message,
+                            variable_index.insert(name.to_string(), variables.len());
+                            variables.push(model::Variable {
+                                name: name.to_string(),
+                                question: q.id.value.clone(),
+                                kind: q.kind.value,
+                                label,
+                                section: section.id.value.clone(),
+                                audiences: sym.audiences.clone(),
+                                numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
+                                wording,
+                                choice_list: built.choice_list.clone(),
+                                // Filled in by the routing analysis.
+                                universe: Vec::new(),
+                                provenance: provenance(q.provenance.as_ref()),
+                                line: built.line,
                             });
                         }
                     }
                 }
-                let title = self.text(&section.title, audience, first_pos);
-                let intro = section.intro.as_ref().map(|t| self.text(t, audience, first_pos));
-                sections.push(model::Section {
-                    id: section.id.value.clone(),
-                    title,
-                    intro,
-                    condition: section_condition,
-                    items,
-                });
             }
-            instruments.push(model::Instrument {
-                audience: audience.clone(),
-                sections,
-            });
         }
+        let instruments: Vec<model::Instrument> = built.into_iter().map(|(i, _)| i).collect();
         // Questionnaire order, whichever audience met a variable first (grid rows keep theirs).
         variables.sort_by_key(|v| v.line);
 
@@ -811,103 +745,6 @@ impl<'a> Checker<'a> {
             content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
         }
     }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn asked(
-        &mut self,
-        q: &'a spec::Question,
-        audience: &str,
-        pos: usize,
-        sym: &Symbol,
-        section: Option<&Condition>,
-        own: Option<Condition>,
-        at: (usize, usize),
-    ) -> model::Question {
-        let number = sym.numbers.get(self.audience_at(audience)).unwrap_or_default();
-        let text = self.text(&q.text, audience, pos);
-        let label = match &q.label {
-            Some(l) => l.value.clone(),
-            None => match &text.segments[..] {
-                [model::Segment::Literal { text }] => short_label(text),
-                _ => short_label(&text.plain()),
-            },
-        };
-        let list = self.question_lists.get(&q.id.value).copied();
-        let options = match list {
-            Some(l) => {
-                let choices = self.lists[l].choices;
-                choices
-                    .iter()
-                    .filter(|c| {
-                        c.audiences
-                            .as_ref()
-                            .is_none_or(|a| a.iter().any(|x| x.value == audience))
-                    })
-                    .map(|c| model::AskedChoice {
-                        code: c.code.value,
-                        value: c.value.value.clone(),
-                        label: self.text(&c.label, audience, pos),
-                        exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
-                        other: c.other.as_ref().is_some_and(|e| e.value),
-                        nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
-                        score: c.score.as_ref().map(|s| s.value),
-                        next: None,
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        let rows = q
-            .rows
-            .iter()
-            .map(|r| model::Row {
-                id: r.id.value.clone(),
-                variable: format!("{}_{}", q.id.value, r.id.value),
-                label: self.text(&r.label, audience, pos),
-                number: r.number.as_ref().map(|n| n.value.clone()),
-            })
-            .collect();
-        let checks = self.validations.get(&at).cloned().unwrap_or_default();
-        let validations = q
-            .validate
-            .0
-            .iter()
-            .zip(checks)
-            .map(|(v, check)| model::Validation {
-                check,
-                message: self.text(&v.message, audience, pos),
-                severity: v.severity.as_ref().map(|s| s.value).unwrap_or_default(),
-            })
-            .collect();
-        let to_u32 = |v: &Option<Sp<i64>>| v.as_ref().and_then(|x| u32::try_from(x.value).ok());
-        model::Question {
-            id: q.id.value.clone(),
-            number,
-            kind: q.kind.value,
-            hint: q.hint.as_ref().map(|h| self.text(h, audience, pos)),
-            text,
-            label,
-            required: q.required.as_ref().is_some_and(|r| r.value),
-            condition: Condition::and(section, own.as_ref()),
-            ask_if: own,
-            ask_if_text: q.ask_if_text.as_ref().map(|t| self.text(t, audience, pos)),
-            screens: Vec::new(),
-            choice_list: list.map(|l| self.lists[l].id.clone()),
-            options,
-            min_selected: to_u32(&q.min_selected),
-            max_selected: to_u32(&q.max_selected),
-            min: q.min.as_ref().map(|m| m.value),
-            max: q.max.as_ref().map(|m| m.value),
-            decimals: to_u32(&q.decimals),
-            max_length: to_u32(&q.max_length),
-            unit: q.unit.as_ref().map(|u| self.text(u, audience, pos)),
-            rows,
-            validations,
-            probes: q.probes.iter().map(|p| self.text(p, audience, pos)).collect(),
-            interviewer: q.interviewer.as_ref().map(|i| self.text(i, audience, pos)),
-            line: sym.line,
-        }
-    }
 }
 
 fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
@@ -919,7 +756,7 @@ fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
 
 /// A variable label from question text: the text on one line. Formats with a limit on
 /// labels (Stata: 80 characters; SPSS: 250 bytes) cut it themselves (docs/data.md).
-fn short_label(text: &str) -> String {
+pub(super) fn short_label(text: &str) -> String {
     // Most texts are one line already, single-spaced.
     let single = !text.starts_with(' ')
         && !text.ends_with(' ')

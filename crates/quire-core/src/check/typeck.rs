@@ -2,7 +2,7 @@
 //! the questions it reads (values, kinds, order, audiences) before it enters the model.
 
 use std::collections::BTreeSet;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Checker, Site, SymbolKind, Ty};
 use crate::diagnostic::{Diagnostic, did_you_mean};
@@ -932,7 +932,7 @@ impl<'a> Checker<'a> {
                         }
                     };
                     if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
-                        if let Some(s) = self.symbols.get_mut(&d.id.value).map(Rc::make_mut) {
+                        if let Some(s) = self.symbols.get_mut(&d.id.value).map(Arc::make_mut) {
                             s.ty = match vt {
                                 "bool" => Ty::Bool,
                                 "number" => Ty::Number,

@@ -1,0 +1,426 @@
+//! Each audience's instrument, assembled from the checked spec and its resolved texts.
+//!
+//! Resolving a text can report a problem and fills the checker's table of texts, so texts
+//! are resolved first, one audience after another ([`Checker::instrument_texts`]). What is
+//! left, turning every item into the model's, reads that table and the checker's other
+//! tables only: [`Assembly`] does it for every audience at once, each on a thread of its own.
+//! The two walk the same items in the same way; a text the first did not resolve is handed
+//! back ([`Assembled::missing`]), resolved, and that instrument assembled again.
+
+use super::resolve::{EVERY_AUDIENCE, short_label};
+use super::{Checker, List, Placement, Symbol, SymbolKind};
+use crate::FastMap;
+use crate::model::{self, Condition};
+use crate::spec::{self, Item, Sp};
+use std::sync::Arc;
+
+/// What assembly reads of the checker: its tables after the checks, and the resolved texts.
+pub(super) struct Assembly<'c, 'a> {
+    spec: &'a spec::Spec,
+    lists: &'c [List<'a>],
+    question_lists: &'c FastMap<String, usize>,
+    symbols: &'c FastMap<String, Arc<Symbol>>,
+    placements: &'c [Vec<Placement>],
+    section_audiences: &'c [Vec<String>],
+    conditions: &'c FastMap<(usize, usize, usize), Condition>,
+    section_conditions: &'c FastMap<(usize, usize), Condition>,
+    validations: &'c FastMap<(usize, usize), Vec<Condition>>,
+    screens: &'c FastMap<(usize, usize), Condition>,
+    texts: &'c FastMap<(usize, usize), model::Text>,
+}
+
+/// One audience's instrument.
+pub(super) struct Assembled<'a> {
+    sections: Vec<model::Section>,
+    /// Where each of its questions is in the spec (section, item), in order.
+    origins: Vec<(usize, usize)>,
+    /// Texts it needed that were not resolved (with their items' places), each standing in
+    /// as empty text: none, unless the texts' walk missed one.
+    missing: Vec<(&'a spec::Text, usize)>,
+}
+
+/// Whether a choice is offered to an audience.
+fn offered(c: &spec::Choice, audience: &str) -> bool {
+    c.audiences
+        .as_ref()
+        .is_none_or(|a| a.iter().any(|x| x.value == audience))
+}
+
+/// Whether an item is a question this audience is asked: its symbol is the question, at its
+/// own place (a duplicate id has been reported, and is left out).
+fn is_asked(symbol: Option<&Arc<Symbol>>, pos: usize) -> bool {
+    symbol.is_some_and(|s| matches!(s.kind, SymbolKind::Question) && s.order == pos)
+}
+
+impl<'a> Checker<'a> {
+    /// Resolves every text of one audience's instrument, item by item as [`Assembly`]
+    /// walks it.
+    pub(super) fn instrument_texts(&mut self, audience: &str) {
+        let spec = self.spec;
+        for (si, section) in spec.sections.iter().enumerate() {
+            if !self.section_audiences[si].iter().any(|a| a == audience) {
+                continue;
+            }
+            let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+            for (ii, item) in section.items.iter().enumerate() {
+                let (aud, pos) = &self.placements[si][ii];
+                if !aud.iter().any(|a| a == audience) {
+                    continue;
+                }
+                let pos = *pos;
+                match item {
+                    Item::Question(q) => {
+                        if !is_asked(self.symbols.get(&q.id.value), pos) {
+                            continue;
+                        }
+                        self.text(&q.text, audience, pos);
+                        if let Some(&l) = self.question_lists.get(&q.id.value) {
+                            let choices = self.lists[l].choices;
+                            for c in choices.iter().filter(|c| offered(c, audience)) {
+                                self.text(&c.label, audience, pos);
+                            }
+                        }
+                        for r in &q.rows {
+                            self.text(&r.label, audience, pos);
+                        }
+                        let checks = self.validations.get(&(si, ii)).map_or(0, Vec::len);
+                        for v in q.validate.0.iter().take(checks) {
+                            self.text(&v.message, audience, pos);
+                        }
+                        for t in [&q.hint, &q.ask_if_text, &q.unit].into_iter().flatten() {
+                            self.text(t, audience, pos);
+                        }
+                        for p in &q.probes {
+                            self.text(p, audience, pos);
+                        }
+                        if let Some(t) = &q.interviewer {
+                            self.text(t, audience, pos);
+                        }
+                    }
+                    Item::Note(n) => {
+                        if let Some(t) = &n.title {
+                            self.text(t, audience, pos);
+                        }
+                        self.text(&n.text, audience, pos);
+                    }
+                    Item::Definitions(d) => {
+                        if let Some(t) = &d.title {
+                            self.text(t, audience, pos);
+                        }
+                        for t in &d.terms {
+                            self.text(&t.term, audience, pos);
+                            self.text(&t.definition, audience, pos);
+                        }
+                    }
+                    Item::Screen(s) => {
+                        if self.screens.contains_key(&(si, ii)) {
+                            self.text(&s.message, audience, pos);
+                        }
+                    }
+                }
+            }
+            self.text(&section.title, audience, first_pos);
+            if let Some(t) = &section.intro {
+                self.text(t, audience, first_pos);
+            }
+        }
+    }
+
+    /// The checker's tables, for assembling instruments.
+    pub(super) fn assembly(&self) -> Assembly<'_, 'a> {
+        Assembly {
+            spec: self.spec,
+            lists: &self.lists,
+            question_lists: &self.question_lists,
+            symbols: &self.symbols,
+            placements: &self.placements,
+            section_audiences: &self.section_audiences,
+            conditions: &self.conditions,
+            section_conditions: &self.section_conditions,
+            validations: &self.validations,
+            screens: &self.screens,
+            texts: &self.texts,
+        }
+    }
+
+    /// Every audience's instrument (in the order of `audiences`), each assembled on a thread
+    /// of its own once the texts are resolved.
+    pub(super) fn instruments(&mut self, audiences: &[String]) -> Vec<(model::Instrument, Vec<(usize, usize)>)> {
+        for audience in audiences {
+            self.instrument_texts(audience);
+        }
+        let assembled: Vec<Assembled<'a>> = {
+            let assembly = self.assembly();
+            let assembly = &assembly;
+            std::thread::scope(|s| {
+                let others: Vec<_> = audiences
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(ai, audience)| s.spawn(move || assembly.instrument(ai, audience)))
+                    .collect();
+                let mut all = Vec::with_capacity(audiences.len());
+                if let Some(first) = audiences.first() {
+                    all.push(assembly.instrument(0, first));
+                }
+                for other in others {
+                    // Assembly looks up what the checks made; a panic there is a bug, passed on.
+                    all.push(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                }
+                all
+            })
+        };
+        let mut out = Vec::with_capacity(audiences.len());
+        for ((ai, audience), mut done) in audiences.iter().enumerate().zip(assembled) {
+            if !done.missing.is_empty() {
+                // Only if the walk above and the assembly part ways: resolve what is
+                // missing, and assemble that instrument again.
+                debug_assert!(
+                    done.missing.is_empty(),
+                    "{} texts not resolved before assembly",
+                    done.missing.len()
+                );
+                for (t, pos) in std::mem::take(&mut done.missing) {
+                    self.text(t, audience, pos);
+                }
+                done = self.assembly().instrument(ai, audience);
+            }
+            out.push((
+                model::Instrument {
+                    audience: audience.clone(),
+                    sections: done.sections,
+                },
+                done.origins,
+            ));
+        }
+        out
+    }
+}
+
+impl<'a> Assembly<'_, 'a> {
+    /// A text resolved for this audience; when it was not, a placeholder, and `missing` told.
+    fn text(
+        &self,
+        t: &'a spec::Text,
+        ai: usize,
+        pos: usize,
+        missing: &mut Vec<(&'a spec::Text, usize)>,
+    ) -> model::Text {
+        let key = std::ptr::from_ref(t) as usize;
+        match self
+            .texts
+            .get(&(key, EVERY_AUDIENCE))
+            .or_else(|| self.texts.get(&(key, ai)))
+        {
+            Some(done) => done.clone(),
+            None => {
+                missing.push((t, pos));
+                model::Text::literal("")
+            }
+        }
+    }
+
+    /// One audience's instrument.
+    pub(super) fn instrument(&self, ai: usize, audience: &str) -> Assembled<'a> {
+        let spec = self.spec;
+        let mut missing = Vec::new();
+        let mut origins = Vec::new();
+        let mut sections = Vec::with_capacity(spec.sections.len());
+        for (si, section) in spec.sections.iter().enumerate() {
+            if !self.section_audiences[si].iter().any(|a| a == audience) {
+                continue;
+            }
+            let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+            let section_condition = self.section_conditions.get(&(si, ai)).cloned();
+            let mut items = Vec::with_capacity(section.items.len());
+            for (ii, item) in section.items.iter().enumerate() {
+                let (aud, pos) = &self.placements[si][ii];
+                if !aud.iter().any(|a| a == audience) {
+                    continue;
+                }
+                let pos = *pos;
+                let own = self.conditions.get(&(si, ii, ai)).cloned();
+                match item {
+                    Item::Question(q) => {
+                        let sym = self.symbols.get(&q.id.value);
+                        let Some(sym) = sym.filter(|s| is_asked(Some(s), pos)) else {
+                            continue;
+                        };
+                        let built = self.asked(
+                            q,
+                            audience,
+                            ai,
+                            pos,
+                            sym,
+                            section_condition.as_ref(),
+                            own,
+                            (si, ii),
+                            &mut missing,
+                        );
+                        origins.push((si, ii));
+                        items.push(model::Item::Question(built));
+                    }
+                    Item::Note(n) => {
+                        let title = n.title.as_ref().map(|t| self.text(t, ai, pos, &mut missing));
+                        let text = self.text(&n.text, ai, pos, &mut missing);
+                        items.push(model::Item::Note {
+                            id: n.id.as_ref().map(|i| i.value.clone()),
+                            title,
+                            text,
+                            condition: Condition::and(section_condition.as_ref(), own.as_ref()),
+                            ask_if: own,
+                        });
+                    }
+                    Item::Definitions(d) => {
+                        let title = d.title.as_ref().map(|t| self.text(t, ai, pos, &mut missing));
+                        let terms = d
+                            .terms
+                            .iter()
+                            .map(|t| model::Definition {
+                                term: self.text(&t.term, ai, pos, &mut missing),
+                                definition: self.text(&t.definition, ai, pos, &mut missing),
+                            })
+                            .collect();
+                        items.push(model::Item::Definitions {
+                            id: d.id.as_ref().map(|i| i.value.clone()),
+                            title,
+                            terms,
+                            condition: Condition::and(section_condition.as_ref(), own.as_ref()),
+                            ask_if: own,
+                        });
+                    }
+                    Item::Screen(s) => {
+                        let Some(end_if) = self.screens.get(&(si, ii)).cloned() else {
+                            continue;
+                        };
+                        let condition =
+                            Condition::and(section_condition.as_ref(), Some(&end_if)).unwrap_or(end_if.clone());
+                        let message = self.text(&s.message, ai, pos, &mut missing);
+                        let id =
+                            s.id.as_ref()
+                                .map(|i| i.value.clone())
+                                .unwrap_or_else(|| format!("screen_{}_{}", section.id.value, ii + 1));
+                        items.push(model::Item::Screen {
+                            id,
+                            condition,
+                            end_if,
+                            message,
+                        });
+                    }
+                }
+            }
+            let title = self.text(&section.title, ai, first_pos, &mut missing);
+            let intro = section
+                .intro
+                .as_ref()
+                .map(|t| self.text(t, ai, first_pos, &mut missing));
+            sections.push(model::Section {
+                id: section.id.value.clone(),
+                title,
+                intro,
+                condition: section_condition,
+                items,
+            });
+        }
+        Assembled {
+            sections,
+            origins,
+            missing,
+        }
+    }
+
+    /// A question as one audience is asked it.
+    #[allow(clippy::too_many_arguments)]
+    fn asked(
+        &self,
+        q: &'a spec::Question,
+        audience: &str,
+        ai: usize,
+        pos: usize,
+        sym: &Symbol,
+        section: Option<&Condition>,
+        own: Option<Condition>,
+        at: (usize, usize),
+        missing: &mut Vec<(&'a spec::Text, usize)>,
+    ) -> model::Question {
+        let mut text_of = |t: &'a spec::Text| self.text(t, ai, pos, missing);
+        let number = sym.numbers.get(ai).unwrap_or_default();
+        let text = text_of(&q.text);
+        let label = match &q.label {
+            Some(l) => l.value.clone(),
+            None => match &text.segments[..] {
+                [model::Segment::Literal { text }] => short_label(text),
+                _ => short_label(&text.plain()),
+            },
+        };
+        let list = self.question_lists.get(&q.id.value).copied();
+        let options = match list {
+            Some(l) => self.lists[l]
+                .choices
+                .iter()
+                .filter(|c| offered(c, audience))
+                .map(|c| model::AskedChoice {
+                    code: c.code.value,
+                    value: c.value.value.clone(),
+                    label: text_of(&c.label),
+                    exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                    other: c.other.as_ref().is_some_and(|e| e.value),
+                    nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                    score: c.score.as_ref().map(|s| s.value),
+                    next: None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let rows = q
+            .rows
+            .iter()
+            .map(|r| model::Row {
+                id: r.id.value.clone(),
+                variable: format!("{}_{}", q.id.value, r.id.value),
+                label: text_of(&r.label),
+                number: r.number.as_ref().map(|n| n.value.clone()),
+            })
+            .collect();
+        let checks = self.validations.get(&at).cloned().unwrap_or_default();
+        let validations = q
+            .validate
+            .0
+            .iter()
+            .zip(checks)
+            .map(|(v, check)| model::Validation {
+                check,
+                message: text_of(&v.message),
+                severity: v.severity.as_ref().map(|s| s.value).unwrap_or_default(),
+            })
+            .collect();
+        let to_u32 = |v: &Option<Sp<i64>>| v.as_ref().and_then(|x| u32::try_from(x.value).ok());
+        model::Question {
+            id: q.id.value.clone(),
+            number,
+            kind: q.kind.value,
+            hint: q.hint.as_ref().map(&mut text_of),
+            text,
+            label,
+            required: q.required.as_ref().is_some_and(|r| r.value),
+            condition: Condition::and(section, own.as_ref()),
+            ask_if: own,
+            ask_if_text: q.ask_if_text.as_ref().map(&mut text_of),
+            screens: Vec::new(),
+            choice_list: list.map(|l| self.lists[l].id.clone()),
+            options,
+            min_selected: to_u32(&q.min_selected),
+            max_selected: to_u32(&q.max_selected),
+            min: q.min.as_ref().map(|m| m.value),
+            max: q.max.as_ref().map(|m| m.value),
+            decimals: to_u32(&q.decimals),
+            max_length: to_u32(&q.max_length),
+            unit: q.unit.as_ref().map(&mut text_of),
+            rows,
+            validations,
+            probes: q.probes.iter().map(&mut text_of).collect(),
+            interviewer: q.interviewer.as_ref().map(&mut text_of),
+            line: sym.line,
+        }
+    }
+}
