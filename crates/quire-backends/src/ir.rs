@@ -263,7 +263,7 @@ struct VariableOut<'a> {
     label: Option<&'a str>,
     section: Option<&'a str>,
     audiences: Option<&'a [String]>,
-    numbers: Option<&'a BTreeMap<String, String>>,
+    numbers: Option<&'a quire_core::model::ByAudience>,
     wording: Option<&'a [Wording]>,
     choice_list: Option<&'a Option<String>>,
     universe: Option<&'a [Universe]>,

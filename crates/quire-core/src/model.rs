@@ -374,7 +374,7 @@ pub struct Variable {
     pub section: String,
     pub audiences: Vec<String>,
     /// Question number per audience, e.g. {"patient": "Q12"}.
-    pub numbers: BTreeMap<String, String>,
+    pub numbers: ByAudience,
     pub wording: Vec<Wording>,
     pub choice_list: Option<String>,
     /// When the variable is asked, per group of audiences sharing the same routing
@@ -386,6 +386,67 @@ pub struct Variable {
 }
 
 /// Where a question or derived variable comes from, when not as the source publishes it.
+/// Texts by audience id (a variable's question number in each audience's instrument), in
+/// the order of the ids: a list of the one to few entries a spec has, where a map would
+/// allocate room for eleven. Written as a map from id to text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ByAudience(Vec<(String, String)>);
+
+impl ByAudience {
+    pub fn new() -> Self {
+        ByAudience(Vec::new())
+    }
+
+    pub fn get(&self, audience: &str) -> Option<&String> {
+        self.0.iter().find(|(a, _)| a == audience).map(|(_, v)| v)
+    }
+
+    /// Sets an audience's text; the one it replaces, if any.
+    pub fn insert(&mut self, audience: String, value: String) -> Option<String> {
+        match self.0.binary_search_by(|(a, _)| a.as_str().cmp(&audience)) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Err(at) => {
+                self.0.insert(at, (audience, value));
+                None
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Audience and text, in the order of the audiences' ids.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(a, v)| (a, v))
+    }
+}
+
+impl FromIterator<(String, String)> for ByAudience {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(entries: I) -> Self {
+        let mut out = ByAudience::new();
+        for (a, v) in entries {
+            out.insert(a, v);
+        }
+        out
+    }
+}
+
+impl Serialize for ByAudience {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (a, v) in &self.0 {
+            map.serialize_entry(a, v)?;
+        }
+        map.end()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
     pub status: ProvenanceStatus,

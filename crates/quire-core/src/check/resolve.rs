@@ -696,7 +696,7 @@ impl<'a> Checker<'a> {
                                 label,
                                 section: section.id.value.clone(),
                                 audiences: sym.audiences.clone(),
-                                numbers: BTreeMap::from([(audience.clone(), built.number.clone())]),
+                                numbers: [(audience.clone(), built.number.clone())].into_iter().collect(),
                                 wording,
                                 choice_list: built.choice_list.clone(),
                                 // Filled in by the routing analysis.
