@@ -76,7 +76,6 @@ pub fn check_with(
         c.never_asked(&model, never);
         c.unused_lists();
     }
-
     let failed = c.diags.has_errors();
     diags.extend(c.diags.into_sorted());
     (!failed).then_some(model)

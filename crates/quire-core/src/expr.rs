@@ -1,5 +1,5 @@
 //! Expression text in, syntax tree out (pest grammar + Pratt parser); and the tree printed back.
-//! Most expressions are parsed by a one-pass parser of the same grammar ([`fast`]); pest
+//! Most expressions are parsed by a one-pass parser of the same grammar (`expr/fast.rs`); pest
 //! parses the rest and words every syntax error.
 //!
 //! The grammar is `grammar/expr.pest`. Precedence, loosest first:

@@ -385,7 +385,6 @@ pub struct Variable {
     pub line: usize,
 }
 
-/// Where a question or derived variable comes from, when not as the source publishes it.
 /// Texts by audience id (a variable's question number in each audience's instrument), in
 /// the order of the ids: a list of the one to few entries a spec has, where a map would
 /// allocate room for eleven. Written as a map from id to text.
@@ -419,11 +418,6 @@ impl ByAudience {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    /// Audience and text, in the order of the audiences' ids.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(a, v)| (a, v))
-    }
 }
 
 impl FromIterator<(String, String)> for ByAudience {
@@ -447,6 +441,7 @@ impl Serialize for ByAudience {
     }
 }
 
+/// Where a question or derived variable comes from, when not as the source publishes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
     pub status: ProvenanceStatus,

@@ -419,9 +419,9 @@ pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, usize, usize)> {
     out
 }
 
-/// Every expression of the model that routing or a derived variable evaluates.
-/// Every condition of the model, each once: instruments share the conditions their
-/// audiences have in common, and a shared one is read once.
+/// Every expression of the model that routing or a derived variable evaluates, each once:
+/// instruments share the conditions their audiences have in common, and a shared one is
+/// read once.
 fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
     fn once<'m>(
         out: &mut Vec<&'m crate::expr::Expr>,

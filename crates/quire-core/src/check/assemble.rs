@@ -52,6 +52,19 @@ fn is_asked(symbol: Option<&Arc<Symbol>>, pos: usize) -> bool {
     symbol.is_some_and(|s| matches!(s.kind, SymbolKind::Question) && s.order == pos)
 }
 
+/// The items of a section an audience is shown, with their indexes and positions: what
+/// both walks visit (`row` is the section's placements).
+fn shown<'s, 'a: 's>(
+    row: &'s [Placement],
+    section: &'a spec::Section,
+    audience: &'s str,
+) -> impl Iterator<Item = (usize, usize, &'a Item)> + 's {
+    section.items.iter().enumerate().filter_map(move |(ii, item)| {
+        let (aud, pos) = &row[ii];
+        aud.iter().any(|a| a == audience).then_some((ii, *pos, item))
+    })
+}
+
 impl<'a> Checker<'a> {
     /// Resolves every text of one audience's instrument, item by item as [`Assembly`]
     /// walks it.
@@ -62,12 +75,9 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
-            for (ii, item) in section.items.iter().enumerate() {
-                let (aud, pos) = &self.placements[si][ii];
-                if !aud.iter().any(|a| a == audience) {
-                    continue;
-                }
-                let pos = *pos;
+            // The row's own copy (its audiences shared): resolving texts needs the checker.
+            let row = self.placements[si].clone();
+            for (ii, pos, item) in shown(&row, section, audience) {
                 match item {
                     Item::Question(q) => {
                         if !is_asked(self.symbols.get(&q.id.value), pos) {
@@ -172,14 +182,14 @@ impl<'a> Checker<'a> {
         };
         let mut out = Vec::with_capacity(audiences.len());
         for ((ai, audience), mut done) in audiences.iter().enumerate().zip(assembled) {
+            debug_assert!(
+                done.missing.is_empty(),
+                "{} texts not resolved before assembly",
+                done.missing.len()
+            );
             if !done.missing.is_empty() {
                 // Only if the walk above and the assembly part ways: resolve what is
                 // missing, and assemble that instrument again.
-                debug_assert!(
-                    done.missing.is_empty(),
-                    "{} texts not resolved before assembly",
-                    done.missing.len()
-                );
                 for (t, pos) in std::mem::take(&mut done.missing) {
                     self.text(t, audience, pos);
                 }
@@ -233,12 +243,7 @@ impl<'a> Assembly<'_, 'a> {
             let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
             let section_condition = self.section_conditions.get(&(si, ai)).cloned();
             let mut items = Vec::with_capacity(section.items.len());
-            for (ii, item) in section.items.iter().enumerate() {
-                let (aud, pos) = &self.placements[si][ii];
-                if !aud.iter().any(|a| a == audience) {
-                    continue;
-                }
-                let pos = *pos;
+            for (ii, pos, item) in shown(&self.placements[si], section, audience) {
                 let own = self.conditions.get(&(si, ii, ai)).cloned();
                 match item {
                     Item::Question(q) => {
