@@ -49,6 +49,33 @@ async function fillPage(page) {
 async function next(page) { await page.click("#next"); }
 async function currentPage(page) { return page.$eval("section.page:not([hidden])", (s) => s.id); }
 
+// A new response's first page is shown before the form reads the rest of itself; any handler
+// completes it first. With the form's own timers for that held back, nothing is completed on
+// arrival, and the first answer brings the whole form's routing and progress.
+{
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => problems.push(`first page alone: script error ${e.message}`));
+  await page.addInitScript(() => {
+    const later = window.setTimeout;
+    window.requestAnimationFrame = () => 0;
+    window.setTimeout = (f, ms, ...a) => (f && f.name === "complete" ? 0 : later(f, ms, ...a));
+  });
+  await page.goto("file://" + path.resolve(dir, "patient", "form.html"));
+  const completed = () => page.evaluate(() => performance.getEntriesByName("quire:complete").length > 0);
+  check(!(await completed()), "first page alone: the form read all of itself before the first page was shown");
+  check((await page.textContent("#progress-text")) === "", "first page alone: progress shown before the form's routing is whole");
+  await page.check("#consent--yes");
+  check(await completed(), "first page alone: an answer did not complete the form");
+  check(/^Page 1 of ([2-9]|\d\d)/.test(await page.textContent("#progress-text")), `first page alone: progress after the first answer: ${await page.textContent("#progress-text")}`);
+  const [states, whole] = await page.evaluate(() => {
+    const m = Quire.unpack(JSON.parse(document.getElementById("quire-model").textContent));
+    return [window.QuireForm.route().states, Quire.route(m, window.QuireForm.state().raw, { screensBefore: 0 }).states];
+  });
+  check(JSON.stringify(states) === JSON.stringify(whole), "first page alone: the form's routing after completing differs from a whole pass");
+  await ctx.close();
+}
+
 const results = {};
 for (const audience of ["patient", "carer", "hcp"]) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });

@@ -230,5 +230,5 @@ fn spec_text_is_never_markup_in_a_form() {
 fn runtime_stays_small() {
     let size = include_str!("../../crates/quire-backends/src/templates/runtime.js").len()
         + include_str!("../../crates/quire-backends/src/templates/form.js").len();
-    assert!(size < 66_000, "form runtime grew to {size} bytes");
+    assert!(size < 72_000, "form runtime grew to {size} bytes");
 }

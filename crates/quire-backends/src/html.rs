@@ -140,6 +140,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
     let mut list_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut pages = Vec::new();
     let mut ordinal = 0;
+    let mut asked = std::collections::HashSet::new();
     for s in &instrument.sections {
         let mut items = Vec::new();
         for it in &s.items {
@@ -150,6 +151,12 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             match it {
                 Item::Question(q) => {
                     ordinal += 1;
+                    // The variables the runtime's routing gives this question (`Quire.unpack`).
+                    if q.kind.name() == "grid" {
+                        asked.extend(q.rows.iter().map(|r| r.variable.as_str()));
+                    } else {
+                        asked.insert(q.id.as_str());
+                    }
                     put(&mut j, "q", json!(q.id));
                     put(&mut j, "kind", json!(q.kind.name()));
                     // Numbered in order ("Q1", "Q2", …) unless the spec numbers it otherwise.
@@ -461,7 +468,10 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "lists": lists,
         "conditions": conditions.list,
         "derived": derived,
-        "variables": model.variables.iter().map(|v| &v.name).collect::<Vec<_>>(),
+        // The study's variables this form does not ask (another audience's questions, say), in
+        // the model's order: routing gives them "not applicable". The runtime puts the form's own
+        // questions' variables before them (`Quire.unpack`).
+        "unasked": model.variables.iter().map(|v| v.name.as_str()).filter(|v| !asked.contains(v)).collect::<Vec<_>>(),
         "columns": columns,
         "codes": codes,
         "flag_lists": flag_lists,
@@ -484,6 +494,9 @@ fn required_marker(instrument: &Instrument) -> &'static str {
     if optional < required { "optional" } else { "required" }
 }
 
+/// The parts of the form model only a record needs, which `form` writes apart (`quire-record`).
+const RECORD_TABLES: [&str; 3] = ["columns", "codes", "flag_lists"];
+
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` as \u escapes.
 fn script_json(v: &Json) -> String {
     serde_json::to_string(v)
@@ -497,6 +510,17 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
     let mut env = super::environment();
     let _ = env.add_template("form.html", include_str!("templates/form.html.j2"));
     let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
+    // The record's tables (columns and codes) in an element of their own: the form reads them
+    // when it first makes a record, not before showing the first page.
+    let mut packed = form_model(model, instrument, edition);
+    let mut record = serde_json::Map::new();
+    if let Some(o) = packed.as_object_mut() {
+        for k in RECORD_TABLES {
+            if let Some(v) = o.remove(k) {
+                record.insert(k.to_string(), v);
+            }
+        }
+    }
     let ctx = minijinja::context! {
         survey => minijinja::Value::from(minijinja::value::Serde(&model.survey)),
         audience => minijinja::Value::from(minijinja::value::Serde(audience)),
@@ -507,7 +531,8 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         keying => edition == Edition::Keying,
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
         script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
-        model_json => minijinja::Value::from_safe_string(script_json(&form_model(model, instrument, edition))),
+        model_json => minijinja::Value::from_safe_string(script_json(&packed)),
+        record_json => minijinja::Value::from_safe_string(script_json(&Json::Object(record))),
         ui => minijinja::Value::from(minijinja::value::Serde(ui_table(model))),
         languages => minijinja::Value::from(minijinja::value::Serde(if model.languages.len() > 1 {
             model.languages.iter().map(|l| json!({

@@ -7,8 +7,11 @@
   // Start-up in steps the browser's performance timeline shows (docs/BENCHMARKS.md).
   performance.mark("quire:start");
   var model = JSON.parse(document.getElementById("quire-model").textContent);
+  model.tables = function () { return JSON.parse(document.getElementById("quire-record").textContent); };
   performance.mark("quire:parsed");
-  model = Quire.unpack(model);
+  // The first page's tables now; the rest once that page is shown (`complete`), or at once
+  // when answers were saved.
+  model = Quire.unpack(model, 0);
   performance.mark("quire:model");
   var form = document.getElementById("quire-form");
   var pages = Array.prototype.slice.call(document.querySelectorAll("section.page[data-page]"));
@@ -39,8 +42,37 @@
     // Pages are built from their inert markup when first needed, and their elements indexed
   // then: lookups must not search the whole document (forms may have thousands of questions).
   var byName = {}, itemEls = [], questionEls = {}, otherEls = [], pipeEls = [], built = {};
-  var pageQuestions = pages.map(function () { return []; });
-  Object.keys(model.questions).forEach(function (id) { pageQuestions[model.questions[id].page].push(id); });
+  // Each page's questions, the variable that says whether each is asked (its first), each
+  // conditional note's condition and each screening rule's page: of the pages unpacked.
+  var pageQuestions, pageAsks, noteConditions, screenPage;
+  function index() {
+    pageQuestions = pages.map(function () { return []; });
+    pageAsks = pages.map(function () { return []; });
+    noteConditions = {};
+    screenPage = {};
+    model.items.forEach(function (it) {
+      if (it.item === "question") {
+        pageQuestions[it.page].push(it.id);
+        pageAsks[it.page].push(it.variables[0]);
+      } else if (it.item === "note") noteConditions[it.id] = it.condition;
+      else if (it.item === "screen") screenPage[it.id] = it.page;
+    });
+  }
+  index();
+  // The whole form's tables and routing: before anything but showing the first page.
+  var completed = false, shown = false;
+  function complete() {
+    if (completed) return;
+    completed = true;
+    Quire.unpack(model);
+    index();
+    if (shown) { reroute(); redraw(); show(); }
+    performance.mark("quire:complete");
+  }
+  // Every handler completes the tables first.
+  function on(target, type, handler) {
+    target.addEventListener(type, function (e) { complete(); return handler.call(this, e); });
+  }
   function inputs(name) { return byName[name] || []; }
   function materialize(i) {
     if (built[i]) return;
@@ -55,8 +87,6 @@
     pipeEls = pipeEls.concat(all(".pipe", pages[i]));
     writePage(i);
   }
-  var noteConditions = {};
-  model.items.forEach(function (i) { if (i.item === "note") noteConditions[i.id] = i.condition; });
   function setHidden(el, hide) { if (el.hidden !== hide) el.hidden = hide; }
 
   // ---- Saving ------------------------------------------------------------------------------
@@ -81,11 +111,15 @@
   // Answers saved by an earlier deployment of the same version: keep every one whose question
   // and choice still exist, and say which were dropped.
   function fit(s) {
-    var dropped = [];
+    var dropped = [], owner = {}, has = function (k) { return Object.prototype.hasOwnProperty.call(owner, k); };
+    // Each variable's question, the first in order (a write-in `<question>_other` too): one
+    // pass, not one search per answer.
+    model.items.forEach(function (it) {
+      if (it.item !== "question") return;
+      it.variables.concat([it.id + "_other"]).forEach(function (v) { if (!has(v)) owner[v] = it.id; });
+    });
     Object.keys(s.raw || {}).forEach(function (v) {
-      var id = Object.keys(model.questions).filter(function (q) {
-        return model.questions[q].variables.indexOf(v) >= 0 || v === q + "_other";
-      })[0];
+      var id = has(v) ? owner[v] : undefined;
       var q = id && model.questions[id], a = s.raw[v];
       var values = q ? q.options.map(function (o) { return o.value; }) : [];
       var ok = !!q;
@@ -105,6 +139,7 @@
     var s = null;
     try { s = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { s = null; }
     if (!s || typeof s !== "object") return;
+    complete();
     // A finished response the server has not acknowledged never expires.
     var unsent = s.stage === "end" && !s.sent && model.submit_url;
     if (resumeMs && Date.now() - s.saved_at > resumeMs && !unsent) {
@@ -172,11 +207,9 @@
     // A screening rule takes effect when the respondent continues past its page, not while
   // they are still answering it (an unanswered consent question would otherwise end the
   // survey on arrival). The record's routing is unaffected.
-    var screenPage = {};
   // Shown and answerable: not when routed past, nor when a blank filter answer leaves it
   // of unknown eligibility (the record codes that as missing).
   function asked(st) { return !!st && (st.state === "answered" || st.state === "missing"); }
-  model.items.forEach(function (i) { if (i.item === "screen") screenPage[i.id] = i.page; });
   function refresh() { reroute(); redraw(); }
   function reroute() {
     route = Quire.route(model, state.raw, state.stage === "pages" ? { screensBefore: state.page } : undefined);
@@ -214,10 +247,7 @@
   }
     // A page is shown when routing asks at least one of its questions.
   function pageVisible(i) {
-    return pageQuestions[i].some(function (id) {
-      var st = route.states[model.questions[id].variables[0]];
-      return asked(st);
-    });
+    return pageAsks[i].some(function (v) { return asked(route.states[v]); });
   }
       function endsHere() {
     var full = Quire.route(model, state.raw);
@@ -293,7 +323,7 @@
       var li = document.createElement("li"), a = document.createElement("a");
       a.href = "#" + p.id;
       a.textContent = p.message;
-      a.addEventListener("click", function (e) { e.preventDefault(); var t = byId(p.id); if (t) t.focus(); });
+      on(a, "click", function (e) { e.preventDefault(); var t = byId(p.id); if (t) t.focus(); });
       li.appendChild(a);
       ul.appendChild(li);
     });
@@ -310,6 +340,8 @@
     byId("back").hidden = state.stage === "end" || (state.stage === "pages" && firstVisible() === state.page);
     byId("next").hidden = state.stage === "end";
     byId("next").textContent = t(state.stage === "review" ? (model.submit_url ? "send" : "finish") : "continue");
+    // Progress counts the pages routing shows: it waits for the whole form's tables.
+    if (!completed) return;
     var visible = pages.map(function (_, i) { return i; }).filter(pageVisible);
     var at = state.stage === "pages" ? visible.indexOf(state.page) + 1 : visible.length;
     byId("progress-text").textContent = state.stage === "pages" ? t("page_of", at, visible.length) : t(state.stage === "review" ? "check_answers" : "finished");
@@ -353,7 +385,7 @@
       try { history.pushState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
     }
   }
-  window.addEventListener("popstate", function (e) {
+  on(window, "popstate", function (e) {
     var to = e.state && e.state.quire;
     if (!to || state.stage === "end") return;
     showSummary([]);
@@ -418,7 +450,7 @@
         b.className = "link";
         b.textContent = t("change");
         b.setAttribute("aria-label", t("change_aria", dt.textContent));
-        b.addEventListener("click", function () {
+        on(b, "click", function () {
           state.stage = "pages";
           state.page = q.page;
           state.return_to_review = true;
@@ -528,10 +560,10 @@
         retry.disabled = false;
       });
   }
-  window.addEventListener("online", function () { if (state.stage === "end" && !state.sent) submit(); });
+  on(window, "online", function () { if (state.stage === "end" && !state.sent) submit(); });
 
   // ---- Events ------------------------------------------------------------------------------
-  form.addEventListener("change", function (e) {
+  on(form, "change", function (e) {
     var t = e.target;
     if (t.dataset && t.dataset.pilot) { state.pilot[t.id] = t.value; save(); return; }
     var el = t.closest("[data-question]");
@@ -543,13 +575,13 @@
     refresh();
     save();
   });
-  form.addEventListener("input", function (e) {
+  on(form, "input", function (e) {
     var t = e.target;
     if (t.dataset && t.dataset.pilot) { state.pilot[t.id] = t.value; save(); return; }
     var el = t.closest("[data-question]");
     if (el && (t.tagName === "TEXTAREA" || t.type === "text" || t.type === "date")) { readQuestion(el.dataset.question); refresh(); save(); }
   });
-    byId("next").addEventListener("click", function () {
+    on(byId("next"), "click", function () {
     if (state.stage === "review") {
       // Before sending, every page the respondent is routed through must be valid.
       for (var i = 0; i < pages.length; i++) {
@@ -568,7 +600,7 @@
     if (n < 0 || state.return_to_review) { state.return_to_review = false; state.stage = "review"; buildReview(); } else { state.page = n; materialize(n); }
     refresh(); save(); show(); navigated(); focusHeading();
   });
-  byId("back").addEventListener("click", function () {
+  on(byId("back"), "click", function () {
     showSummary([]);
     if (state.stage === "review") { state.stage = "pages"; state.page = nextVisible(pages.length, -1); }
     else { var p = nextVisible(state.page, -1); if (p >= 0) state.page = p; }
@@ -590,22 +622,22 @@
     materialize(state.page);
     refresh(); show(); focusHeading();
   }
-  byId("clear").addEventListener("click", function () {
+  on(byId("clear"), "click", function () {
     if (!window.confirm(t("confirm_clear"))) return;
     restart();
   });
-  byId("start-new").addEventListener("click", function () {
+  on(byId("start-new"), "click", function () {
     if (!state.sent && !window.confirm(t("confirm_new"))) return;
     restart();
   });
   function fileName(ext) { return model.survey + "-" + state.respondent + "." + ext; }
-  byId("download-json").addEventListener("click", function () { download(fileName("json"), JSON.stringify(record(), null, 2), "application/json"); });
-  byId("download-csv").addEventListener("click", function () {
+  on(byId("download-json"), "click", function () { download(fileName("json"), JSON.stringify(record(), null, 2), "application/json"); });
+  on(byId("download-csv"), "click", function () {
     var rec = record(), names = Object.keys(rec);
     download(fileName("csv"), names.map(csvCell).join(",") + "\r\n" + names.map(function (n) { return csvCell(rec[n]); }).join(",") + "\r\n", "text/csv");
   });
-  byId("retry").addEventListener("click", submit);
-  byId("change-screen").addEventListener("click", function () {
+  on(byId("retry"), "click", submit);
+  on(byId("change-screen"), "click", function () {
     var ended = Quire.route(model, state.raw).ended_by;
     if (ended === null || state.sent) return;
     clearTimeout(retryTimer);
@@ -616,7 +648,7 @@
   });
   // Another tab of the same response saved: take its answers, so neither tab writes a stale
   // copy over the other's.
-  window.addEventListener("storage", function (e) {
+  on(window, "storage", function (e) {
     if (e.key !== key) return;
     var s = null;
     try { s = JSON.parse(e.newValue || "null"); } catch (err) { s = null; }
@@ -632,7 +664,7 @@
 
   if (model.keying) {
     all("input[name=quire-mode]").forEach(function (e) {
-      e.addEventListener("change", function () { if (e.checked) { state.mode = e.value; save(); } });
+      on(e, "change", function () { if (e.checked) { state.mode = e.value; save(); } });
     });
   }
   // Another device's response, by its resume code (`?resume=CODE`).
@@ -640,6 +672,7 @@
     fetch(model.server.resume + encodeURIComponent(code))
       .then(function (r) { if (r.status === 410) throw new Error("expired"); if (!r.ok) throw new Error("unknown"); return r.json(); })
       .then(function (j) {
+        complete();
         var s = newState();
         Object.keys(j.state || {}).forEach(function (k) { s[k] = j.state[k]; });
         s.respondent = j.respondent_id;
@@ -665,11 +698,18 @@
     localStorage.removeItem(key + ":probe");
   } catch (e) { storageRefused(); }
   load();
-  // One routing pass at start (two only when the saved page is no longer shown).
-  reroute();
-  if (state.stage === "pages" && !pageVisible(state.page)) {
-    state.page = firstVisible();
+  // A new response's first page is routed alone, and the rest of the form completed once that
+  // page is shown. Otherwise one routing pass (two only when the saved page is no longer shown).
+  if (!completed) {
+    route = Quire.route(model, state.raw, { screensBefore: state.page, prefix: true });
+    if (!pageVisible(state.page)) complete();
+  }
+  if (completed) {
     reroute();
+    if (state.stage === "pages" && !pageVisible(state.page)) {
+      state.page = firstVisible();
+      reroute();
+    }
   }
   performance.mark("quire:routed");
   materialize(state.page);
@@ -699,7 +739,18 @@
     try { history.replaceState({ quire: where() }, "", "#at-" + where()); } catch (e) { /* file:// in some browsers */ }
   }
   // Printing shows every page the respondent is routed through.
-  window.addEventListener("beforeprint", function () { pages.forEach(function (_, i) { materialize(i); }); refresh(); });
+  on(window, "beforeprint", function () { pages.forEach(function (_, i) { materialize(i); }); refresh(); });
+  shown = true;
   performance.mark("quire:ready");
-      window.QuireForm = { record: record, state: function () { return state; }, route: function () { return route; }, startupMs: performance.now() - started };
+  if (!completed) {
+    // After the first frame is drawn; a hidden tab, which draws none, completes on a timer.
+    if (window.requestAnimationFrame) requestAnimationFrame(function () { setTimeout(complete, 0); });
+    setTimeout(complete, 250);
+  }
+  window.QuireForm = {
+    record: function () { complete(); return record(); },
+    state: function () { return state; },
+    route: function () { complete(); return route; },
+    startupMs: performance.now() - started
+  };
 })();

@@ -298,12 +298,23 @@ var Quire = (function () {
     return env;
   }
 
-    // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
+  // A state that carries no answer is one shared, frozen object: a form of thousands of
+  // questions routes on every change, and most of its states are these.
+  var NOT_APPLICABLE = Object.freeze({ state: "not_applicable" });
+  var UNKNOWN_STATE = Object.freeze({ state: "unknown" });
+  var MISSING = Object.freeze({ state: "missing" });
+  // raw: { variable: answer } as entered. Returns { states: {var: {state, value}}, ended_by }.
   // opts.screensBefore (display only): apply just the screening rules on earlier pages.
+  // opts.prefix (display only): route just the pages unpacked so far (`unpack(form, upTo)`),
+  // giving their questions' states and no others: routing goes in order, so these are the
+  // states a whole pass gives them.
   function route(form, raw, opts) {
-    unpack(form);
+    var prefix = !!(opts && opts.prefix);
+    if (!prefix) unpack(form);
     var values = {}, unknown = {}, states = {}, ended = null, env = routedEnv(form, values, unknown);
-    form.items.forEach(function (it) {
+    var items = form.items, i, k, v;
+    for (i = 0; i < items.length; i++) {
+      var it = items[i];
       if (it.item === "question") {
         // Three outcomes, as route() in quire-core/src/model.rs: asked; not applicable; unknown, when only
         // a missing answer kept the question from being asked.
@@ -311,24 +322,28 @@ var Quire = (function () {
         if (ended !== null) eligibility = "false";
         else if (!it.condition || holds(it.condition, env)) eligibility = "true";
         else eligibility = truth3(it.condition, env) === "unknown" ? "unknown" : "false";
-        it.variables.forEach(function (v) {
-          if (eligibility === "false") { states[v] = { state: "not_applicable" }; return; }
-          if (eligibility === "unknown") { states[v] = { state: "unknown" }; unknown[v] = true; return; }
-          var a = normalised(raw[v]);
-          if (a === null) { states[v] = { state: "missing" }; unknown[v] = true; }
-          else { values[v] = a; states[v] = { state: "answered", value: a }; }
-        });
-            } else if (it.item === "screen") {
+        for (k = 0; k < it.variables.length; k++) {
+          v = it.variables[k];
+          if (eligibility === "false") states[v] = NOT_APPLICABLE;
+          else if (eligibility === "unknown") { states[v] = UNKNOWN_STATE; unknown[v] = true; }
+          else {
+            var a = normalised(raw[v]);
+            if (a === null) { states[v] = MISSING; unknown[v] = true; }
+            else { values[v] = a; states[v] = { state: "answered", value: a }; }
+          }
+        }
+      } else if (it.item === "screen") {
         var applies = !opts || opts.screensBefore === undefined || it.page < opts.screensBefore;
         if (ended === null && applies && holds(it.condition, env)) ended = it.id;
       }
-    });
-    form.variables.forEach(function (v) { if (!states[v]) states[v] = { state: "not_applicable" }; });
+    }
+    if (prefix) return { states: states, ended_by: ended };
+    for (i = 0; i < form.variables.length; i++) if (!states[form.variables[i]]) states[form.variables[i]] = NOT_APPLICABLE;
     form.derived.forEach(function (d) {
       var noneAsked = d.inputs.length > 0 && d.inputs.every(function (v) { return !states[v] || states[v].state === "not_applicable"; });
-      if (d.audiences.indexOf(form.audience) < 0 || noneAsked) { states[d.id] = { state: "not_applicable" }; return; }
+      if (d.audiences.indexOf(form.audience) < 0 || noneAsked) { states[d.id] = NOT_APPLICABLE; return; }
       var val = env.value(d.id);
-      states[d.id] = val === null ? { state: "missing" } : { state: "answered", value: val };
+      states[d.id] = val === null ? MISSING : { state: "answered", value: val };
     });
     return { states: states, ended_by: ended };
   }
@@ -340,10 +355,32 @@ var Quire = (function () {
     if (typeof x === "string") return x;
     return x.map(function (s) { return typeof s === "string" ? s : s.f; }).join("");
   }
-  // The routing and record tables, from the pages' content: in place, once.
-  function unpack(m) {
+  // Read-only tables a question without options, rows or checks shares, and the limits it may carry.
+  var NONE = Object.freeze([]);
+  var LIMITS = ["min", "max", "decimals", "max_length", "min_selected", "max_selected"];
+  // A question's variables: a grid's rows', or its own.
+  function variablesOf(it) { return it.kind === "grid" ? (it.rows || NONE).map(function (r) { return r.variable; }) : [it.q]; }
+  // The routing and record tables, from the pages' content: in place, once. With `upTo` (a
+  // page's index), only the pages up to it for now, so a form can show its first page before
+  // it reads the rest; any later call without it (route() makes one) completes the tables.
+  function unpack(m, upTo) {
     if (!m.packed) return m;
-    var items = [], questions = {}, lists = {}, labels = null, pages = [], columns = [], ordinal = 0;
+    var u = m.unpacking;
+    if (!u) {
+      u = unpacking(m);
+      Object.defineProperty(m, "unpacking", { value: u, configurable: true });
+    }
+    var last = upTo === undefined ? m.content.length - 1 : Math.min(upTo, m.content.length - 1);
+    while (u.next <= last) u.page(u.next++);
+    if (u.next >= m.content.length) {
+      delete m.unpacking;
+      u.finish();
+      m.packed = false;
+    }
+    return m;
+  }
+  function unpacking(m) {
+    var items = [], labels = null, pages = [], columns = [], ordinal = 0;
     function cond(i) { return i === undefined ? null : m.conditions[i]; }
     // A list's options as routing reads them, made once per list and shared (read only).
     var shared = [];
@@ -355,41 +392,67 @@ var Quire = (function () {
         return j;
       }));
     }
-    m.content.forEach(function (p, page) {
+    // A question's own table (kind, options, rows, checks, limits) is made when first asked
+    // for, a page at a time: a form of thousands of questions starts without them.
+    var own = Object.prototype.hasOwnProperty, made = {}, pageOf = {}, pagesMade = [];
+    function makePage(page) {
+      if (pagesMade[page]) return;
+      pagesMade[page] = true;
+      m.content[page].items.forEach(function (it) {
+        if (it.q === undefined) return;
+        var q = {
+          kind: it.kind, page: page, number: it.number, label: it.label !== undefined ? it.label : plain(it.text),
+          options: it.options === undefined ? NONE : asked(it.options),
+          variables: variablesOf(it),
+          rows: it.rows ? it.rows.map(function (r) { return { variable: r.variable, label: plain(r.label) }; }) : NONE,
+          validations: it.validations ? it.validations.map(function (v) {
+            var j = { check: m.conditions[v.check], message: v.message };
+            if (v.warning) j.warning = true;
+            return j;
+          }) : NONE
+        };
+        if (it.required) q.required = true;
+        for (var l = 0; l < LIMITS.length; l++) if (it[LIMITS[l]] !== undefined) q[LIMITS[l]] = it[LIMITS[l]];
+        made[it.q] = q;
+      });
+    }
+    function makeAll() { for (var i = 0; i < m.content.length; i++) makePage(i); }
+    var questions = typeof Proxy !== "function" ? (makeAll(), made) : new Proxy(made, {
+      get: function (t, id) {
+        if (typeof id === "string" && !own.call(t, id) && own.call(pageOf, id)) makePage(pageOf[id]);
+        return t[id];
+      },
+      has: function (t, id) { return own.call(pageOf, id); },
+      ownKeys: function (t) { makeAll(); return Reflect.ownKeys(t); },
+      getOwnPropertyDescriptor: function (t, id) {
+        if (typeof id === "string" && own.call(pageOf, id)) makePage(pageOf[id]);
+        return Reflect.getOwnPropertyDescriptor(t, id);
+      }
+    });
+    // The tables grow page by page, in order.
+    m.items = items; m.questions = questions; m.pages = pages;
+    function unpackPage(page) {
+      var p = m.content[page];
       pages.push({ id: p.id, title: plain(p.title) });
       p.items.forEach(function (it, position) {
         if (it.q !== undefined) {
           ordinal++;
           if (it.number === undefined) it.number = "Q" + ordinal;
-          var opts = it.options === undefined ? [] : m.lists[it.options];
-          var vars = it.kind === "grid" ? (it.rows || []).map(function (r) { return r.variable; }) : [it.q];
-          items.push({ item: "question", id: it.q, condition: cond(it.c), variables: vars });
-          var q = {
-            kind: it.kind, page: page, number: it.number, label: it.label !== undefined ? it.label : plain(it.text),
-            options: it.options === undefined ? [] : asked(it.options),
-            variables: vars,
-            rows: (it.rows || []).map(function (r) { return { variable: r.variable, label: plain(r.label) }; }),
-            validations: (it.validations || []).map(function (v) {
-              var j = { check: m.conditions[v.check], message: v.message };
-              if (v.warning) j.warning = true;
-              return j;
-            })
-          };
-          if (it.required) q.required = true;
-          ["min", "max", "decimals", "max_length", "min_selected", "max_selected"].forEach(function (k) { if (it[k] !== undefined) q[k] = it[k]; });
-          questions[it.q] = q;
-          lists[it.q] = opts;
+          pageOf[it.q] = page;
+          items.push({ item: "question", id: it.q, condition: cond(it.c), variables: variablesOf(it), page: page });
         } else if (it.screen !== undefined) {
           items.push({ item: "screen", id: it.screen, condition: cond(it.c), page: page, message: plain(it.message) });
         } else if (it.c !== undefined) {
           items.push({ item: "note", id: p.id + "-" + position, condition: cond(it.c) });
         }
       });
-    });
-    // The record's columns, made when first asked for (saving, sending, downloading).
-    var packedColumns = m.columns;
+    }
+    // The record's columns, made when first asked for (saving, sending, downloading), from the
+    // record's tables: in the model, or read then by `m.tables()` (a form keeps them apart).
+    var tables = m.tables ? null : { columns: m.columns, codes: m.codes, flag_lists: m.flag_lists };
     function unpackColumns() {
-      packedColumns.forEach(function (c) {
+      if (!tables) tables = m.tables();
+      tables.columns.forEach(function (c) {
         // `[kind, name, list?]` (for flags, the variable in place of the name): html.rs.
         if (Array.isArray(c)) {
           var o = { kind: c[0] };
@@ -399,7 +462,7 @@ var Quire = (function () {
         }
         if (c.kind === "flags") {
           // As data::option_column names them: `<variable>_<code>`, `<variable>_n<code>` below 0.
-          (c.flags || m.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
+          (c.flags || tables.flag_lists[c.list].map(function (o) { return [c.variable + (o[1] < 0 ? "_n" + -o[1] : "_" + o[1]), o[0]]; })).forEach(function (f) {
             var j = { name: f[0], variable: c.variable, kind: "flag", value: f[1] };
             if (c.audiences) j.audiences = c.audiences;
             columns.push(j);
@@ -407,29 +470,38 @@ var Quire = (function () {
           return;
         }
         if (c.variable === undefined) c.variable = c.name;
-        if (c.kind === "code") { c.codes = m.codes[c.list]; delete c.list; }
+        if (c.kind === "code") { c.codes = tables.codes[c.list]; delete c.list; }
         columns.push(c);
       });
       return columns;
     }
-    m.items = items; m.questions = questions; m.pages = pages;
-    var unpackedColumns = null;
-    Object.defineProperty(m, "columns", {
-      enumerable: true,
-      get: function () { return unpackedColumns || (unpackedColumns = unpackColumns()); }
-    });
-    // Each option's words by "question=value", made when first asked for (the review page).
-    Object.defineProperty(m, "labels", {
-      enumerable: true,
-      get: function () {
-        if (labels) return labels;
-        labels = {};
-        Object.keys(lists).forEach(function (q) { lists[q].forEach(function (o) { labels[q + "=" + o.value] = plain(o.label); }); });
-        return labels;
-      }
-    });
-    m.packed = false;
-    return m;
+    return { next: 0, page: unpackPage, finish: finish };
+    function finish() {
+      // Every variable of the study: the form's own questions', then the others (html.rs).
+      var variables = [];
+      for (var n = 0; n < items.length; n++) if (items[n].item === "question") Array.prototype.push.apply(variables, items[n].variables);
+      m.variables = variables.concat(m.unasked);
+      var unpackedColumns = null;
+      Object.defineProperty(m, "columns", {
+        enumerable: true,
+        get: function () { return unpackedColumns || (unpackedColumns = unpackColumns()); }
+      });
+      // Each option's words by "question=value", made when first asked for (the review page).
+      Object.defineProperty(m, "labels", {
+        enumerable: true,
+        get: function () {
+          if (labels) return labels;
+          labels = {};
+          m.content.forEach(function (p) {
+            p.items.forEach(function (it) {
+              if (it.q === undefined || it.options === undefined) return;
+              m.lists[it.options].forEach(function (o) { labels[it.q + "=" + o.value] = plain(o.label); });
+            });
+          });
+          return labels;
+        }
+      });
+    }
   }
 
   // ---- A page's markup, from its content (what the form shows; escaped for HTML) ----------------
