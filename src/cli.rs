@@ -459,6 +459,9 @@ pub fn run() -> u8 {
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
+    if !matches!(cli.command, Command::Lsp) {
+        crate::allocator::one_shot();
+    }
     match cli.command {
         Command::Check {
             specs,
@@ -645,7 +648,7 @@ fn summary(name: &str, diags: &[Diagnostic]) -> String {
     }
 }
 
-fn compile(name: &str, text: &str, allow_missing_translations: bool) -> quire::Compiled {
+fn compile(name: &str, text: String, allow_missing_translations: bool) -> quire::Compiled {
     let options = quire::Options {
         allow_missing_translations,
         ..quire::options()
@@ -783,7 +786,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, allow_missing_t
                 continue;
             }
         };
-        let mut compiled = compile(&name, &text, allow_missing_translations);
+        let mut compiled = compile(&name, text, allow_missing_translations);
         version_lock(path, &mut compiled);
         report(&compiled, format, color);
         if format == Format::Json {
@@ -835,7 +838,7 @@ fn build(
     if let Err(output::Refusal(why)) = output::check(out, &[spec]) {
         return usage_error(&format!("{why}\nnothing was written"));
     }
-    let mut compiled = compile(&name, &text, allow_missing_translations);
+    let mut compiled = compile(&name, text, allow_missing_translations);
     version_lock(spec, &mut compiled);
     report(&compiled, Format::Human, color);
     let Some(mut model) = compiled.model else {

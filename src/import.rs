@@ -924,7 +924,7 @@ pub fn import_xlsform(bytes: &[u8], source: &str) -> Result<(String, Report), St
             return Ok((yaml, report));
         };
         let Some(span) = d.span else { break };
-        let line = compiled.sources.get(span.source).line_col(span.start).0;
+        let line = compiled.sources.get(span.source).line_col(span.start()).0;
         let mut lines: Vec<String> = yaml.lines().map(str::to_string).collect();
         let Some(text) = lines.get(line - 1).cloned() else {
             break;

@@ -132,13 +132,13 @@ fn diagnose(uri: &str, docs: &mut HashMap<String, Document>) -> Vec<Value> {
             // A mistake in an included file is shown at the top, with its place.
             let elsewhere = d.span.filter(|s| s.source != quire::source::SourceId(0));
             let (start, end) = match (d.span, elsewhere) {
-                (Some(s), None) => (s.start, s.end),
+                (Some(s), None) => (s.start(), s.end()),
                 _ => (0, 0),
             };
             let mut message = match elsewhere {
                 Some(s) => {
                     let src = compiled.sources.get(s.source);
-                    let (l, c) = src.line_col(s.start);
+                    let (l, c) = src.line_col(s.start());
                     format!("in {}:{l}:{c}: {}", src.name, d.message)
                 }
                 None => d.message.clone(),

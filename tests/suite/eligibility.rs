@@ -68,7 +68,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
         for (i, q) in order.iter().enumerate() {
             for o in &q.options {
                 let Some(next) = &o.next else { continue };
-                let target = match next {
+                let target = match &**next {
                     Next::Question { id, .. } => order.iter().position(|x| &x.id == id).unwrap(),
                     Next::End { .. } => order.len(),
                 };
@@ -115,7 +115,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
                     );
                     continue;
                 }
-                if matches!(next, Next::Question { certain: true, .. }) {
+                if matches!(**next, Next::Question { certain: true, .. }) {
                     certain += 1;
                     assert!(
                         reached_target,
@@ -124,7 +124,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
                     );
                 }
                 // Paper and script print it beside that option of that question.
-                let (to_self, to_script) = match next {
+                let (to_self, to_script) = match &**next {
                     Next::Question { number, .. } => (format!("Go to {number}"), format!("GO TO {number}")),
                     Next::End { screen: Some(_) } => ("Stop here".to_string(), "END THE INTERVIEW".to_string()),
                     Next::End { screen: None } => ("Go to the end".to_string(), "END THE INTERVIEW".to_string()),
@@ -165,7 +165,15 @@ fn go_to_arrows_point_at_the_first_question_that_can_be_asked() {
     // The study's routing (issue: the generator used to stop at questions routed past).
     let next = |aud: &str, q: &str, v: &str| {
         let q = questions(&model, aud).into_iter().find(|x| x.id == q).unwrap();
-        match q.options.iter().find(|o| o.value == v).unwrap().next.clone() {
+        match q
+            .options
+            .iter()
+            .find(|o| o.value == v)
+            .unwrap()
+            .next
+            .as_deref()
+            .cloned()
+        {
             Some(Next::Question { id, .. }) => id,
             other => format!("{other:?}"),
         }

@@ -102,7 +102,7 @@ fn outline(m: &Questionnaire) -> String {
                         }
                         // The routing analysis: where each answer that skips questions leads.
                         for o in &q.options {
-                            match &o.next {
+                            match o.next.as_deref() {
                                 Some(quire::model::Next::Question { number, .. }) => {
                                     writeln!(out, "    {} -> {number}", o.value).unwrap()
                                 }

@@ -35,7 +35,7 @@ pub fn welsh_model(spec: &Path) -> quire::Compiled {
     };
     quire::compile_with(
         &spec.display().to_string(),
-        &std::fs::read_to_string(spec).unwrap(),
+        std::fs::read_to_string(spec).unwrap(),
         &options,
     )
 }

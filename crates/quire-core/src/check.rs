@@ -271,7 +271,7 @@ impl<'a> Checker<'a> {
 
     /// The 1-based line of a span, in its own file.
     fn line(&self, span: Span) -> usize {
-        self.sources.get(span.source).line_col(span.start).0
+        self.sources.get(span.source).line_col(span.start()).0
     }
 
     fn push(&mut self, d: Diagnostic) {
@@ -305,7 +305,7 @@ impl<'a> Checker<'a> {
     fn report_missing_translations(&mut self) {
         let missing = std::mem::take(&mut self.missing_translations);
         for (lang, mut spans) in missing {
-            spans.sort_by_key(|s| (s.source, s.start));
+            spans.sort_by_key(|s| (s.source, s.start()));
             let help = format!(
                 "translate it inline (`{{ {}: …, {lang}: … }}`) or in the `{lang}` PO file: `quire translations export SPEC --to {lang} -o {lang}.po`",
                 self.languages[0]

@@ -117,7 +117,7 @@ impl Diagnostics {
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by_key(|d| {
             let s = d.span.unwrap_or_default();
-            (s.source, s.start, d.severity)
+            (s.source, s.start(), d.severity)
         });
         self.items
     }
@@ -181,7 +181,7 @@ pub fn render_short(diags: &[Diagnostic], sources: &Sources) -> String {
         match d.span {
             Some(s) => {
                 let src = sources.get(s.source);
-                let (l, c) = src.line_col(s.start);
+                let (l, c) = src.line_col(s.start());
                 out.push_str(&format!("{}:{l}:{c}: {sev}[{}]: {}\n", src.name, d.code, d.message));
             }
             None => out.push_str(&format!("{sev}[{}]: {}\n", d.code, d.message)),
@@ -220,15 +220,15 @@ struct JsonRelated {
 
 fn json_location(span: Span, sources: &Sources) -> JsonLocation {
     let src = sources.get(span.source);
-    let (line, column) = src.line_col(span.start);
-    let (end_line, end_column) = src.line_col(span.end);
+    let (line, column) = src.line_col(span.start());
+    let (end_line, end_column) = src.line_col(span.end());
     JsonLocation {
         file: src.name.clone(),
         line,
         column,
         end_line,
         end_column,
-        offset: span.start,
+        offset: span.start(),
         length: span.len(),
     }
 }
@@ -278,7 +278,7 @@ impl<'a> Shown<'a> {
             .filter(|(s, _)| Some(s.source) != primary)
             .map(|(s, label)| {
                 let src = sources.get(s.source);
-                let (l, c) = src.line_col(s.start);
+                let (l, c) = src.line_col(s.start());
                 format!("{label}: {}:{l}:{c}", src.name)
             })
             .collect();
@@ -392,13 +392,14 @@ impl miette::Diagnostic for Shown<'_> {
         } else {
             span.len()
         };
-        let main = LabeledSpan::new_primary_with_span(self.diag.label.clone(), SourceSpan::new(span.start.into(), len));
+        let main =
+            LabeledSpan::new_primary_with_span(self.diag.label.clone(), SourceSpan::new(span.start().into(), len));
         let others = self
             .diag
             .related
             .iter()
             .filter(move |(s, _)| s.source == span.source)
-            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), SourceSpan::new(s.start.into(), s.len())));
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), SourceSpan::new(s.start().into(), s.len())));
         Some(Box::new(std::iter::once(main).chain(others)))
     }
 }

@@ -124,8 +124,9 @@ pub fn read(name: &str, text: &str, options: &Options) -> Read {
     }
 }
 
-/// [`compile`], with options.
-pub fn compile_with(name: &str, text: &str, options: &Options) -> Compiled {
+/// [`compile`], with options. The text is kept as the source the diagnostics quote: a
+/// `String` handed over is kept without a copy.
+pub fn compile_with(name: &str, text: impl Into<String>, options: &Options) -> Compiled {
     let mut sources = Sources::new();
     let id = sources.add(Source::new(name, text));
     let mut diags = Diagnostics::new();

@@ -396,6 +396,14 @@ impl ByAudience {
         ByAudience(Vec::new())
     }
 
+    /// Room for `n` audiences' texts, and this one's: a list grown one by one would make room
+    /// for four.
+    pub fn first(n: usize, audience: String, value: String) -> Self {
+        let mut v = Vec::with_capacity(n.max(1));
+        v.push((audience, value));
+        ByAudience(v)
+    }
+
     pub fn get(&self, audience: &str) -> Option<&String> {
         self.0.iter().find(|(a, _)| a == audience).map(|(_, v)| v)
     }
@@ -600,8 +608,10 @@ pub struct AskedChoice {
     pub score: Option<f64>,
     /// For a single-choice option that skips questions: where a respondent who chooses it
     /// goes next (routing analysis; none: the next question in order).
+    /// Boxed: few options skip, and a question's options are copied into every audience's
+    /// instrument.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<Next>,
+    pub next: Option<Box<Next>>,
 }
 
 /// Where a respondent goes after an answer that skips questions. Every question between is

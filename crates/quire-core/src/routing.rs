@@ -32,7 +32,7 @@ pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, N
             })
             .collect();
         for (question, option, next) in targets {
-            questions[question].options[option].next = Some(next);
+            questions[question].options[option].next = Some(Box::new(next));
         }
     }
 }

@@ -6,33 +6,50 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct SourceId(pub u32);
 
-/// A byte range in one source file.
+/// A byte range in one source file. Offsets are 32 bits: a spec is at most
+/// [`crate::yaml::MAX_SPEC_BYTES`], and every node, field and expression of a spec carries
+/// spans (12 bytes each, not 24).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Span {
     #[serde(skip)]
     pub source: SourceId,
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+/// An offset as a span keeps it (offsets past 4 GiB, which no spec reaches, are clamped).
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 impl Span {
     pub fn new(source: SourceId, start: usize, end: usize) -> Self {
         Span {
             source,
-            start,
-            end: end.max(start),
+            start: offset(start),
+            end: offset(end.max(start)),
         }
+    }
+
+    /// The first byte's offset.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// The offset just past the last byte.
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
 
     /// A sub-range, given as offsets relative to this span's start, clamped to this span.
     pub fn sub(self, start: usize, end: usize) -> Span {
-        let s = (self.start + start).min(self.end);
-        let e = (self.start + end).min(self.end).max(s);
+        let s = (self.start() + start).min(self.end());
+        let e = (self.start() + end).min(self.end()).max(s);
         Span::new(self.source, s, e)
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end() - self.start()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,7 +93,7 @@ impl Source {
 
     /// The text a span covers, or "" when it does not fall on character boundaries.
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
+        self.text.get(span.start()..span.end()).unwrap_or("")
     }
 }
 

@@ -1006,7 +1006,7 @@ impl Read for Text {
             // indicator, the last thing written before it.
             let span = if span.is_empty() {
                 let text = &r.sources.get(span.source).text;
-                let before = text[..span.start.min(text.len())].trim_end();
+                let before = text[..span.start().min(text.len())].trim_end();
                 match before.char_indices().last() {
                     Some((i, c)) => Span::new(span.source, i, i + c.len_utf8()),
                     None => span,

@@ -349,7 +349,7 @@ pub fn messages(spec: &Spec, sources: &Sources, language: &str) -> Vec<(String, 
     let is_lang = |k: &str| spec.languages.iter().any(|l| l.value == k);
     let place = |span: Span| {
         let src = sources.get(span.source);
-        format!("{}:{}", src.name, src.line_col(span.start).0)
+        format!("{}:{}", src.name, src.line_col(span.start()).0)
     };
     let mut out: Vec<(String, String, Option<String>)> = Vec::new();
     let mut push = |id: &str, span: Span, inline: Option<String>| {

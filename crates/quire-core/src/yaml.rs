@@ -73,7 +73,7 @@ pub fn parse(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic>> {
 
 /// An empty root node stands for the file's first line.
 fn whole_file(mut node: Node, id: SourceId, text: &str) -> Node {
-    if node.span.is_empty() && node.span.start == 0 {
+    if node.span.is_empty() && node.span.start() == 0 {
         node.span = Span::new(id, 0, text.find('\n').unwrap_or(text.len()));
     }
     node
@@ -362,7 +362,7 @@ mod tests {
         let n = load("a: yes\nb: [1, 2.5]\n").unwrap();
         let Value::Map(m) = n.value else { panic!() };
         assert_eq!(m[0].1.value, Value::Str("yes".into()));
-        assert_eq!((m[0].1.span.start, m[0].1.span.end), (3, 6));
+        assert_eq!((m[0].1.span.start(), m[0].1.span.end()), (3, 6));
         let Value::Seq(s) = &m[1].1.value else { panic!() };
         assert_eq!(s[1].value, Value::Float(2.5));
     }
@@ -371,7 +371,7 @@ mod tests {
     fn duplicate_keys_are_errors_with_a_place() {
         let d = load("a: 1\na: 2\n").unwrap_err();
         assert_eq!(d.code, "duplicate-key");
-        assert_eq!(d.span.unwrap().start, 5);
+        assert_eq!(d.span.unwrap().start(), 5);
     }
 
     #[test]

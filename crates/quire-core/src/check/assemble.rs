@@ -360,21 +360,27 @@ impl<'a> Assembly<'_, 'a> {
         };
         let list = self.question_lists.get(&q.id.value).copied();
         let options = match list {
-            Some(l) => self.lists[l]
-                .choices
-                .iter()
-                .filter(|c| offered(c, audience))
-                .map(|c| model::AskedChoice {
-                    code: c.code.value,
-                    value: c.value.value.clone(),
-                    label: text_of(&c.label),
-                    exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
-                    other: c.other.as_ref().is_some_and(|e| e.value),
-                    nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
-                    score: c.score.as_ref().map(|s| s.value),
-                    next: None,
-                })
-                .collect(),
+            Some(l) => {
+                let choices = &self.lists[l].choices;
+                // Sized for the whole list: a filtered collect would grow it by doubling.
+                let mut options = Vec::with_capacity(choices.len());
+                options.extend(
+                    choices
+                        .iter()
+                        .filter(|c| offered(c, audience))
+                        .map(|c| model::AskedChoice {
+                            code: c.code.value,
+                            value: c.value.value.clone(),
+                            label: text_of(&c.label),
+                            exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                            other: c.other.as_ref().is_some_and(|e| e.value),
+                            nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                            score: c.score.as_ref().map(|s| s.value),
+                            next: None,
+                        }),
+                );
+                options
+            }
             None => Vec::new(),
         };
         let rows = q

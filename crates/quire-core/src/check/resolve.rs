@@ -352,7 +352,7 @@ impl<'a> Checker<'a> {
         let mut lit = String::new();
         let s = value;
         let raw = self.slice(span);
-        let base = raw.find(s).map(|i| span.start + i);
+        let base = raw.find(s).map(|i| span.start() + i);
         let at = |start: usize, end: usize| match base {
             Some(b) => Span::new(span.source, b + start, b + end),
             None => span,
@@ -512,7 +512,8 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn wording(&mut self, t: &'a spec::Text, audiences: &[String], position: usize) -> Vec<Wording> {
-        let mut out: Vec<Wording> = Vec::new();
+        // Most texts read the same for every audience: room for one wording, naming them all.
+        let mut out: Vec<Wording> = Vec::with_capacity(1);
         for a in audiences {
             let text = self.text(t, a, position);
             let same = |w: &&mut Wording| {
@@ -523,7 +524,11 @@ impl<'a> Checker<'a> {
             match out.iter_mut().find(same) {
                 Some(w) => w.audiences.push(a.clone()),
                 None => out.push(Wording {
-                    audiences: vec![a.clone()],
+                    audiences: {
+                        let mut v = Vec::with_capacity(audiences.len());
+                        v.push(a.clone());
+                        v
+                    },
                     text,
                 }),
             }
@@ -696,7 +701,11 @@ impl<'a> Checker<'a> {
                                 label,
                                 section: section.id.value.clone(),
                                 audiences: sym.audiences.clone(),
-                                numbers: [(audience.clone(), built.number.clone())].into_iter().collect(),
+                                numbers: model::ByAudience::first(
+                                    sym.audiences.len(),
+                                    audience.clone(),
+                                    built.number.clone(),
+                                ),
                                 wording,
                                 choice_list: built.choice_list.clone(),
                                 // Filled in by the routing analysis.

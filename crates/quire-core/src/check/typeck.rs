@@ -20,7 +20,7 @@ impl<'a> Checker<'a> {
         what: &'static str,
     ) -> Site<'s> {
         let raw = self.slice(text.span);
-        let base = raw.find(text.value.as_str()).map(|i| text.span.start + i);
+        let base = raw.find(text.value.as_str()).map(|i| text.span.start() + i);
         Site {
             text,
             base,
