@@ -55,6 +55,7 @@ pub fn check_with(
     c.derived_cycles();
     let mut model = c.build();
     c.report_missing_translations();
+    c.built();
     // Warnings are only worth reading once the errors (which may cause them) are gone.
     let warn = !c.diags.has_errors() && !diags.has_errors();
     // The two searches over answers, the routing analysis and the never-asked proof, read
@@ -1128,6 +1129,20 @@ impl<'a> Checker<'a> {
 
     // -----------------------------------------------------------------------------------------
     // Warnings.
+
+    /// Frees the tables only building the model reads (resolved texts, conditions by place,
+    /// parsed expressions), before the searches over answers, which are a large check's
+    /// peak of memory. What the later warnings read stays: the lists, symbols and spec.
+    fn built(&mut self) {
+        self.texts = FastMap::default();
+        self.conditions = FastMap::default();
+        self.section_conditions = FastMap::default();
+        self.validations = FastMap::default();
+        self.screens = FastMap::default();
+        self.question_lists = FastMap::default();
+        self.placements = Vec::new();
+        self.parsed.take();
+    }
 
     fn unused_lists(&mut self) {
         let unused: Vec<(String, Span)> = self
