@@ -151,12 +151,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             match it {
                 Item::Question(q) => {
                     ordinal += 1;
-                    // The variables the runtime's routing gives this question (`Quire.unpack`).
-                    if q.kind.name() == "grid" {
-                        asked.extend(q.rows.iter().map(|r| r.variable.as_str()));
-                    } else {
-                        asked.insert(q.id.as_str());
-                    }
+                    asked.extend(q.variable_names());
                     put(&mut j, "q", json!(q.id));
                     put(&mut j, "kind", json!(q.kind.name()));
                     // Numbered in order ("Q1", "Q2", …) unless the spec numbers it otherwise.

@@ -55,7 +55,7 @@ pub fn check_with(
     c.derived_cycles();
     let mut model = c.build();
     c.report_missing_translations();
-    c.built();
+    c.drop_build_tables();
     // Warnings are only worth reading once the errors (which may cause them) are gone.
     let warn = !c.diags.has_errors() && !diags.has_errors();
     // The two searches over answers, the routing analysis and the never-asked proof, read
@@ -1133,7 +1133,7 @@ impl<'a> Checker<'a> {
     /// Frees the tables only building the model reads (resolved texts, conditions by place,
     /// parsed expressions), before the searches over answers, which are a large check's
     /// peak of memory. What the later warnings read stays: the lists, symbols and spec.
-    fn built(&mut self) {
+    fn drop_build_tables(&mut self) {
         self.texts = FastMap::default();
         self.conditions = FastMap::default();
         self.section_conditions = FastMap::default();

@@ -428,16 +428,6 @@ impl ByAudience {
     }
 }
 
-impl FromIterator<(String, String)> for ByAudience {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(entries: I) -> Self {
-        let mut out = ByAudience::new();
-        for (a, v) in entries {
-            out.insert(a, v);
-        }
-        out
-    }
-}
-
 impl Serialize for ByAudience {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;

@@ -417,7 +417,7 @@ var Quire = (function () {
       });
     }
     function makeAll() { for (var i = 0; i < m.content.length; i++) makePage(i); }
-    var questions = typeof Proxy !== "function" ? (makeAll(), made) : new Proxy(made, {
+    var questions = new Proxy(made, {
       get: function (t, id) {
         if (typeof id === "string" && !own.call(t, id) && own.call(pageOf, id)) makePage(pageOf[id]);
         return t[id];
@@ -475,7 +475,6 @@ var Quire = (function () {
       });
       return columns;
     }
-    return { next: 0, page: unpackPage, finish: finish };
     function finish() {
       // Every variable of the study: the form's own questions', then the others (html.rs).
       var variables = [];
@@ -502,6 +501,7 @@ var Quire = (function () {
         }
       });
     }
+    return { next: 0, page: unpackPage, finish: finish };
   }
 
   // ---- A page's markup, from its content (what the form shows; escaped for HTML) ----------------
