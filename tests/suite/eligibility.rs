@@ -66,7 +66,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
             quire::backend::paper::Paper::A4,
         );
         for (i, q) in order.iter().enumerate() {
-            for o in &q.options {
+            for o in q.options.iter() {
                 let Some(next) = &o.next else { continue };
                 let target = match &**next {
                     Next::Question { id, .. } => order.iter().position(|x| &x.id == id).unwrap(),
@@ -423,7 +423,7 @@ fn choosing_an_option_is_the_condition_it_stands_for() {
                 if q.kind != QuestionType::Single {
                     continue;
                 }
-                for o in &q.options {
+                for o in q.options.iter() {
                     let value = Value::Text(o.value.clone());
                     let chosen = quire::model::Condition::new(
                         quire::expr::parse(&format!("{} == '{}'", q.id, o.value)).unwrap(),

@@ -101,7 +101,7 @@ fn outline(m: &Questionnaire) -> String {
                             writeln!(out, "    after screens {}", q.screens.join(", ")).unwrap();
                         }
                         // The routing analysis: where each answer that skips questions leads.
-                        for o in &q.options {
+                        for o in q.options.iter() {
                             match o.next.as_deref() {
                                 Some(quire::model::Next::Question { number, .. }) => {
                                     writeln!(out, "    {} -> {number}", o.value).unwrap()

@@ -860,7 +860,7 @@ fn platform_export(
     for q in &questions {
         for var in q.variable_names() {
             if redcap && q.kind == quire::model::QuestionType::Multiple {
-                for o in &q.options {
+                for o in q.options.iter() {
                     columns.push((format!("{var}___{}", o.code), var.to_string(), Some(o.code)));
                 }
             } else {

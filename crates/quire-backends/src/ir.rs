@@ -209,7 +209,7 @@ fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String 
         };
     }
     let json = to_json(&Item::Question(Question {
-        options: Vec::new(),
+        options: Default::default(),
         ..q.clone()
     }));
     let next: BTreeMap<&str, _> = q

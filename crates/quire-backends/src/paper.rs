@@ -624,7 +624,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     }
     match q.kind {
         QuestionType::Single | QuestionType::Multiple => {
-            for o in &q.options {
+            for o in q.options.iter() {
                 let goto = o
                     .next
                     .as_ref()

@@ -544,7 +544,7 @@ fn options(a: &str, id: &str, q: &Question, b: &Question, raw: &mut Vec<(String,
             },
         ))
     };
-    for o in &q.options {
+    for o in q.options.iter() {
         match b.options.iter().find(|n| n.value == o.value) {
             None => {
                 let reused = b.options.iter().find(|n| n.code == o.code);
@@ -587,7 +587,7 @@ fn options(a: &str, id: &str, q: &Question, b: &Question, raw: &mut Vec<(String,
             _ => {}
         }
     }
-    for n in &b.options {
+    for n in b.options.iter() {
         if !q.options.iter().any(|o| o.value == n.value) && !q.options.iter().any(|o| o.code == n.code) {
             push(
                 Impact::Compatible,

@@ -560,7 +560,9 @@ pub struct Question {
     /// Screening rules before this question in the instrument (routing analysis).
     pub screens: Vec<String>,
     pub choice_list: Option<String>,
-    pub options: Vec<AskedChoice>,
+    /// Shared, not copied: every question of an instrument asked from the same choice list
+    /// holds the same options; routing gives a question whose options skip a copy of its own.
+    pub options: Arc<[AskedChoice]>,
     pub min_selected: Option<u32>,
     pub max_selected: Option<u32>,
     pub min: Option<f64>,
@@ -685,6 +687,8 @@ impl Questionnaire {
         for w in m.variables.iter_mut().flat_map(|v| &mut v.wording) {
             t(&mut w.text);
         }
+        type Shared = Arc<[AskedChoice]>;
+        let mut translated: std::collections::HashMap<usize, (Shared, Shared)> = Default::default();
         for section in m.instruments.iter_mut().flat_map(|i| &mut i.sections) {
             t(&mut section.title);
             o(&mut section.intro);
@@ -697,7 +701,15 @@ impl Questionnaire {
                         o(&mut q.unit);
                         o(&mut q.interviewer);
                         q.probes.iter_mut().for_each(t);
-                        q.options.iter_mut().for_each(|c| t(&mut c.label));
+                        // Options shared in the model stay shared in the language's edition
+                        // (each original is kept in the table, so its address stays its own).
+                        let key = q.options.as_ptr() as usize;
+                        let (_, options) = translated.entry(key).or_insert_with(|| {
+                            let mut options = q.options.to_vec();
+                            options.iter_mut().for_each(|c| t(&mut c.label));
+                            (q.options.clone(), options.into())
+                        });
+                        q.options = options.clone();
                         q.rows.iter_mut().for_each(|r| t(&mut r.label));
                         q.validations.iter_mut().for_each(|v| t(&mut v.message));
                     }

@@ -9,6 +9,7 @@
 
 use crate::model::{Condition, Item, Next, Question, QuestionType, Questionnaire, Universe};
 use crate::reach::Reach;
+use std::sync::Arc;
 
 /// Where each single-choice answer leads, per instrument, found on the built model
 /// (`reaches` are [`Reach::all`] of it): the part of the analysis that takes time, and reads
@@ -32,7 +33,7 @@ pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, N
             })
             .collect();
         for (question, option, next) in targets {
-            questions[question].options[option].next = Some(Box::new(next));
+            Arc::make_mut(&mut questions[question].options)[option].next = Some(Box::new(next));
         }
     }
 }

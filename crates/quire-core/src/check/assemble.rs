@@ -234,6 +234,9 @@ impl<'a> Assembly<'_, 'a> {
     pub(super) fn instrument(&self, ai: usize, audience: &str) -> Assembled<'a> {
         let spec = self.spec;
         let mut missing = Vec::new();
+        // Each choice list's options as this audience is offered them, made once and shared
+        // by every question asked from the list.
+        let mut shared: Vec<Option<Arc<[model::AskedChoice]>>> = vec![None; self.lists.len()];
         let mut origins = Vec::new();
         let mut sections = Vec::with_capacity(spec.sections.len());
         for (si, section) in spec.sections.iter().enumerate() {
@@ -260,6 +263,7 @@ impl<'a> Assembly<'_, 'a> {
                             section_condition.as_ref(),
                             own,
                             (si, ii),
+                            &mut shared,
                             &mut missing,
                         );
                         origins.push((si, ii));
@@ -346,6 +350,7 @@ impl<'a> Assembly<'_, 'a> {
         section: Option<&Condition>,
         own: Option<Condition>,
         at: (usize, usize),
+        shared: &mut [Option<Arc<[model::AskedChoice]>>],
         missing: &mut Vec<(&'a spec::Text, usize)>,
     ) -> model::Question {
         let mut text_of = |t: &'a spec::Text| self.text(t, ai, pos, missing);
@@ -360,6 +365,7 @@ impl<'a> Assembly<'_, 'a> {
         };
         let list = self.question_lists.get(&q.id.value).copied();
         let options = match list {
+            Some(l) if shared[l].is_some() => shared[l].clone().unwrap_or_default(),
             Some(l) => {
                 let choices = &self.lists[l].choices;
                 // Sized for the whole list: a filtered collect would grow it by doubling.
@@ -379,9 +385,11 @@ impl<'a> Assembly<'_, 'a> {
                             next: None,
                         }),
                 );
+                let options: Arc<[model::AskedChoice]> = options.into();
+                shared[l] = Some(options.clone());
                 options
             }
-            None => Vec::new(),
+            None => Arc::default(),
         };
         let rows = q
             .rows

@@ -720,7 +720,7 @@ impl<'a> Checker<'a> {
         }
         let instruments: Vec<model::Instrument> = built.into_iter().map(|(i, _)| i).collect();
         // Questionnaire order, whichever audience met a variable first (grid rows keep theirs).
-        variables.sort_by_key(|v| v.line);
+        in_order_of(&mut variables, |v| v.line);
 
         let derived = spec
             .derived
@@ -756,6 +756,32 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Sorts variables by line, keeping the order of those on one line (a stable sort). Most
+/// questionnaires' variables are met in order; for the others the variables are moved into
+/// place along the cycles of their permutation, where a stable sort of the variables
+/// themselves would take a buffer of as many again (the largest block of a large check).
+fn in_order_of<T>(variables: &mut [T], line: impl Fn(&T) -> usize) {
+    if variables.is_sorted_by_key(&line) {
+        return;
+    }
+    let mut order: Vec<(usize, usize)> = variables.iter().enumerate().map(|(i, v)| (line(v), i)).collect();
+    order.sort_unstable();
+    // Where each place's variable now is.
+    let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    for start in 0..from.len() {
+        let mut at = start;
+        while from[at] != usize::MAX {
+            let next = from[at];
+            from[at] = usize::MAX;
+            if next == start {
+                break;
+            }
+            variables.swap(at, next);
+            at = next;
+        }
+    }
+}
+
 fn provenance(p: Option<&spec::Provenance>) -> Option<model::Provenance> {
     p.map(|p| model::Provenance {
         status: p.status.value,
@@ -780,6 +806,20 @@ pub(super) fn short_label(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_sort_by_line_stably_in_place() {
+        // Lines as a second audience's questions leave them: in order, then some earlier.
+        let lines = [3, 5, 5, 9, 1, 4, 5, 2, 9, 0, 3];
+        let mut vars: Vec<(usize, String)> = lines.iter().enumerate().map(|(i, &l)| (l, format!("v{i}"))).collect();
+        let mut expected = vars.clone();
+        expected.sort_by_key(|(l, _)| *l);
+        in_order_of(&mut vars, |v| v.0);
+        assert_eq!(vars, expected);
+        let mut sorted = expected.clone();
+        in_order_of(&mut sorted, |v| v.0);
+        assert_eq!(sorted, expected);
+    }
 
     #[test]
     fn labels_are_whole_single_lines() {
