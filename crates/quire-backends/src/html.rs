@@ -2,6 +2,8 @@
 //! with inline CSS and JavaScript, live skip logic, validation, save & resume, and a record
 //! that follows the data contract ([`quire_core::data`]).
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 
 use super::File;
@@ -112,20 +114,65 @@ fn packed_text(t: &quire_core::model::Text) -> Json {
 /// The distinct conditions of a form, each written once and referred to by number.
 #[derive(Default)]
 struct Conditions {
-    list: Vec<Json>,
+    list: Vec<Box<RawValue>>,
     index: std::collections::HashMap<String, usize>,
 }
 
 impl Conditions {
     fn number(&mut self, c: &quire_core::model::Condition) -> usize {
-        let expr = json!(c.expr);
-        let key = expr.to_string();
+        // Written straight to text: a tree of JSON values for every condition of a large
+        // form was half the memory of its build.
+        let key = serde_json::to_string(&c.expr).unwrap_or_default();
         if let Some(&n) = self.index.get(&key) {
             return n;
         }
-        self.list.push(expr);
+        self.list.push(raw(key.clone()));
         self.index.insert(key, self.list.len() - 1);
         self.list.len() - 1
+    }
+}
+
+/// JSON text, already written, as a value to write again as it is.
+fn raw(json: String) -> Box<RawValue> {
+    RawValue::from_string(json).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// The form's model as the page carries it: its small fields as JSON values, and its large
+/// arrays (the pages, the conditions) each element already written as JSON text, so that no
+/// tree of JSON values of the whole form is ever held. Written with its keys in order, as a
+/// JSON object of all of them (`serde_json`'s maps are ordered by key).
+pub struct Packed {
+    fields: serde_json::Map<String, Json>,
+    written: Vec<(&'static str, Vec<Box<RawValue>>)>,
+}
+
+impl Packed {
+    /// The model as one JSON value (for tests that read it as the runtime does).
+    pub fn to_json(&self) -> Json {
+        serde_json::to_string(self)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Serialize for Packed {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        enum Entry<'a> {
+            Value(&'a Json),
+            Written(&'a [Box<RawValue>]),
+        }
+        let mut entries: Vec<(&str, Entry)> = self.fields.iter().map(|(k, v)| (k.as_str(), Entry::Value(v))).collect();
+        entries.extend(self.written.iter().map(|(k, v)| (*k, Entry::Written(v))));
+        entries.sort_by_key(|(k, _)| *k);
+        let mut map = s.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
+            match v {
+                Entry::Value(v) => map.serialize_entry(k, v)?,
+                Entry::Written(v) => map.serialize_entry(k, v)?,
+            }
+        }
+        map.end()
     }
 }
 
@@ -134,10 +181,18 @@ impl Conditions {
 /// option lists and conditions written once, and the record's columns grouped. The
 /// runtime's `Quire.unpack` gives the routing and record tables back.
 pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Json {
+    packed_model(model, instrument, edition).to_json()
+}
+
+/// [`form_model`], as [`form`] writes it.
+fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Packed {
     let audience = &instrument.audience;
     let mut conditions = Conditions::default();
     let mut lists: Vec<Json> = Vec::new();
     let mut list_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // Questions asked from one choice list share its options in the model: each is looked up
+    // once.
+    let mut shared_lists: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     let mut pages = Vec::new();
     let mut ordinal = 0;
     let mut asked = std::collections::HashSet::new();
@@ -171,7 +226,9 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                     if let Some(c) = &q.condition {
                         put(&mut j, "c", json!(conditions.number(c)));
                     }
-                    if !q.options.is_empty() {
+                    if let Some(&n) = shared_lists.get(&(q.options.as_ptr() as usize)) {
+                        put(&mut j, "options", json!(n));
+                    } else if !q.options.is_empty() {
                         let options = Json::Array(
                             q.options
                                 .iter()
@@ -193,6 +250,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
                             lists.push(options);
                             lists.len() - 1
                         });
+                        shared_lists.insert(q.options.as_ptr() as usize, n);
                         put(&mut j, "options", json!(n));
                     }
                     if !q.rows.is_empty() {
@@ -287,7 +345,8 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         if let Some(intro) = &s.intro {
             p["intro"] = packed_text(intro);
         }
-        pages.push(p);
+        // Each page written as it is made: only one page's tree is held at a time.
+        pages.push(raw(serde_json::to_string(&p).unwrap_or_default()));
     }
     let derived: Vec<Json> = model
         .derived
@@ -432,7 +491,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
             *c = Json::Array(tuple);
         }
     }
-    json!({
+    let fields = json!({
         "survey": model.survey.id,
         "version": model.survey.version,
         "content_hash": model.content_hash,
@@ -459,9 +518,7 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "packed": true,
         "mark": required_marker(instrument),
         "description": model.survey.description.as_ref().map(packed_text),
-        "content": pages,
         "lists": lists,
-        "conditions": conditions.list,
         "derived": derived,
         // The study's variables this form does not ask (another audience's questions, say), in
         // the model's order: routing gives them "not applicable". The runtime puts the form's own
@@ -470,7 +527,14 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
         "columns": columns,
         "codes": codes,
         "flag_lists": flag_lists,
-    })
+    });
+    Packed {
+        fields: match fields {
+            Json::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+        written: vec![("content", pages), ("conditions", conditions.list)],
+    }
 }
 
 /// Which questions a form marks: the fewer of the required and the optional ones, so a
@@ -493,7 +557,7 @@ fn required_marker(instrument: &Instrument) -> &'static str {
 const RECORD_TABLES: [&str; 3] = ["columns", "codes", "flag_lists"];
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` as \u escapes.
-fn script_json(v: &Json) -> String {
+fn script_json(v: &impl Serialize) -> String {
     serde_json::to_string(v)
         .unwrap_or_default()
         .replace('<', "\\u003c")
@@ -507,13 +571,11 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
     let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
     // The record's tables (columns and codes) in an element of their own: the form reads them
     // when it first makes a record, not before showing the first page.
-    let mut packed = form_model(model, instrument, edition);
+    let mut packed = packed_model(model, instrument, edition);
     let mut record = serde_json::Map::new();
-    if let Some(o) = packed.as_object_mut() {
-        for k in RECORD_TABLES {
-            if let Some(v) = o.remove(k) {
-                record.insert(k.to_string(), v);
-            }
+    for k in RECORD_TABLES {
+        if let Some(v) = packed.fields.remove(k) {
+            record.insert(k.to_string(), v);
         }
     }
     let ctx = minijinja::context! {
