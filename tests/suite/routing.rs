@@ -163,3 +163,66 @@ fn children_age_bands_are_offered_to_carers_only() {
     assert_eq!(options("carer"), 11);
     assert_eq!(options("patient"), 8);
 }
+
+#[test]
+fn questions_from_one_list_share_its_options_and_skips_stay_their_own() {
+    use quire::model::Item;
+    use std::sync::Arc;
+    let m = crate::flagship();
+    let (mut shared, mut skipping_beside_plain) = (0, 0);
+    for instrument in &m.instruments {
+        let questions: Vec<_> = instrument
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|it| match it {
+                Item::Question(q) if q.choice_list.is_some() && !q.options.is_empty() => Some(q),
+                _ => None,
+            })
+            .collect();
+        for q in &questions {
+            let skips = q.options.iter().any(|o| o.next.is_some());
+            for other in questions
+                .iter()
+                .filter(|o| o.id != q.id && o.choice_list == q.choice_list)
+            {
+                let other_skips = other.options.iter().any(|o| o.next.is_some());
+                let same = Arc::ptr_eq(&q.options, &other.options);
+                if !skips && !other_skips {
+                    assert!(
+                        same,
+                        "{} and {} ({:?}) should share their options",
+                        q.id, other.id, q.choice_list
+                    );
+                    shared += 1;
+                } else {
+                    // A question whose answers skip has options of its own: its targets are
+                    // nobody else's.
+                    assert!(!same, "{} and {} share options, but one of them skips", q.id, other.id);
+                    if skips && !other_skips {
+                        skipping_beside_plain += 1;
+                        assert!(other.options.iter().all(|o| o.next.is_none()));
+                    }
+                }
+                let labels = |q: &quire::model::Question| {
+                    q.options
+                        .iter()
+                        .map(|o| (o.code, o.value.clone(), o.label.plain()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    labels(q),
+                    labels(other),
+                    "{} and {}: one list, one set of options",
+                    q.id,
+                    other.id
+                );
+            }
+        }
+    }
+    assert!(shared > 0, "the flagship has questions asked from one list");
+    assert!(
+        skipping_beside_plain > 0,
+        "the flagship has a skipping question beside plain ones of its list"
+    );
+}

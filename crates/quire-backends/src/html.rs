@@ -141,14 +141,14 @@ fn raw(json: String) -> Box<RawValue> {
 /// arrays (the pages, the conditions) each element already written as JSON text, so that no
 /// tree of JSON values of the whole form is ever held. Written with its keys in order, as a
 /// JSON object of all of them (`serde_json`'s maps are ordered by key).
-pub struct Packed {
+struct Packed {
     fields: serde_json::Map<String, Json>,
     written: Vec<(&'static str, Vec<Box<RawValue>>)>,
 }
 
 impl Packed {
     /// The model as one JSON value (for tests that read it as the runtime does).
-    pub fn to_json(&self) -> Json {
+    fn to_json(&self) -> Json {
         serde_json::to_string(self)
             .ok()
             .and_then(|s| serde_json::from_str(&s).ok())

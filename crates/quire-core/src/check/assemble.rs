@@ -365,31 +365,30 @@ impl<'a> Assembly<'_, 'a> {
         };
         let list = self.question_lists.get(&q.id.value).copied();
         let options = match list {
-            Some(l) if shared[l].is_some() => shared[l].clone().unwrap_or_default(),
-            Some(l) => {
-                let choices = &self.lists[l].choices;
-                // Sized for the whole list: a filtered collect would grow it by doubling.
-                let mut options = Vec::with_capacity(choices.len());
-                options.extend(
-                    choices
-                        .iter()
-                        .filter(|c| offered(c, audience))
-                        .map(|c| model::AskedChoice {
-                            code: c.code.value,
-                            value: c.value.value.clone(),
-                            label: text_of(&c.label),
-                            exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
-                            other: c.other.as_ref().is_some_and(|e| e.value),
-                            nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
-                            score: c.score.as_ref().map(|s| s.value),
-                            next: None,
-                        }),
-                );
-                let options: Arc<[model::AskedChoice]> = options.into();
-                shared[l] = Some(options.clone());
-                options
-            }
             None => Arc::default(),
+            Some(l) => shared[l]
+                .get_or_insert_with(|| {
+                    let choices = &self.lists[l].choices;
+                    // Sized for the whole list: a filtered collect would grow it by doubling.
+                    let mut options = Vec::with_capacity(choices.len());
+                    options.extend(
+                        choices
+                            .iter()
+                            .filter(|c| offered(c, audience))
+                            .map(|c| model::AskedChoice {
+                                code: c.code.value,
+                                value: c.value.value.clone(),
+                                label: text_of(&c.label),
+                                exclusive: c.exclusive.as_ref().is_some_and(|e| e.value),
+                                other: c.other.as_ref().is_some_and(|e| e.value),
+                                nonsubstantive: c.nonsubstantive.as_ref().map(|n| n.value),
+                                score: c.score.as_ref().map(|s| s.value),
+                                next: None,
+                            }),
+                    );
+                    options.into()
+                })
+                .clone(),
         };
         let rows = q
             .rows
