@@ -1229,14 +1229,60 @@ impl Spec {
 
 /// `sections`, with each `- include: file` replaced by that file's sections.
 fn read_sections(node: &Node, r: &mut Reader) -> Vec<Section> {
+    read_sections_split(node, r, crate::yaml::SPLIT_FROM)
+}
+
+/// [`read_sections`], on two threads where the sections span `split_from` bytes or more.
+fn read_sections_split(node: &Node, r: &mut Reader, split_from: usize) -> Vec<Section> {
     let Value::Seq(items) = &node.value else {
         r.wrong(node, "a list (lines starting with `- `)");
         return Vec::new();
     };
+    let is_include =
+        |item: &Node| matches!(&item.value, Value::Map(e) if e.iter().any(|(k, _)| k.as_str() == Some("include")));
+    // Many sections over much text, none an include: the second half is read on a thread
+    // of its own, its diagnostics kept apart and added after the first half's (the order
+    // one reader would have pushed them in).
+    let spread = match (items.first(), items.last()) {
+        (Some(a), Some(b)) => b.span.start().saturating_sub(a.span.start()),
+        _ => 0,
+    };
+    if items.len() >= 4 && spread >= split_from && !items.iter().any(is_include) {
+        let (first, second) = items.split_at(items.len() / 2);
+        let (sources, fragments, printable) = (r.sources, r.fragments, r.printable);
+        let read_half = move || {
+            let mut diags = Diagnostics::new();
+            let mut half = Reader {
+                sources,
+                fragments,
+                diags: &mut diags,
+                printable,
+                included_choices: Vec::new(),
+                included_derived: Vec::new(),
+            };
+            let sections: Vec<Section> = second.iter().filter_map(|s| Section::read(s, &mut half)).collect();
+            (sections, diags)
+        };
+        let read = std::thread::scope(|scope| {
+            let Ok(other) = std::thread::Builder::new().spawn_scoped(scope, read_half) else {
+                return None;
+            };
+            let mut out: Vec<Section> = first.iter().filter_map(|s| Section::read(s, r)).collect();
+            // Reading a section reports what is wrong and does not panic; if it did, that
+            // panic is passed on.
+            let (more, diags) = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            out.extend(more);
+            r.diags.extend(diags);
+            Some(out)
+        });
+        // Where no thread could be had, one reader reads them all.
+        if let Some(out) = read {
+            return out;
+        }
+    }
     let mut out = Vec::new();
     for item in items {
-        let is_include = matches!(&item.value, Value::Map(e) if e.iter().any(|(k, _)| k.as_str() == Some("include")));
-        if is_include {
+        if is_include(item) {
             let Some(mut f) = Fields::new(item, "an include", r) else {
                 continue;
             };
@@ -1612,5 +1658,61 @@ impl Read for Case {
             to,
             value: value?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Source, Sources};
+
+    /// The sections and diagnostics of `text`'s sections, read on one thread or two.
+    fn sections(text: &str, split_from: usize) -> (String, String) {
+        let mut sources = Sources::new();
+        let id = sources.add(Source::new("big.yaml", text));
+        let root = crate::yaml::parse(sources.get(id), id).expect("YAML");
+        let Value::Map(entries) = &root.value else {
+            panic!("a mapping")
+        };
+        let node = &entries.iter().find(|(k, _)| k.as_str() == Some("sections")).unwrap().1;
+        let fragments = crate::include::Fragments::new();
+        let mut diags = Diagnostics::new();
+        let mut r = Reader {
+            sources: &sources,
+            fragments: &fragments,
+            diags: &mut diags,
+            printable: None,
+            included_choices: Vec::new(),
+            included_derived: Vec::new(),
+        };
+        let read = read_sections_split(node, &mut r, split_from);
+        let diags: Vec<String> = diags.into_iter().map(|d| format!("{d:?}")).collect();
+        (format!("{read:?}"), diags.join("\n"))
+    }
+
+    #[test]
+    fn sections_read_on_two_threads_are_read_as_on_one() {
+        let flagship = include_str!("../../../questionnaires/concord/concord.yaml");
+        let (head, rest) = flagship.split_at(flagship.find("\nsections:\n").unwrap() + 11);
+        let (body, tail) = rest.split_at(rest.find("\nderived:").unwrap() + 1);
+        // Mistakes in the first copy and in the last: a misspelt key, a wrong type, a
+        // missing title.
+        let mut text = head.to_string();
+        for copy in 0..4 {
+            let mut part = body.replace("- id: ", &format!("- id: c{copy}_"));
+            if copy % 3 == 0 {
+                part = part
+                    .replacen("    title:", "    titel:", 1)
+                    .replacen("type: single", "type: singel", 2);
+                part = part.replacen("ask_if:", "ask_iff:", 1);
+            }
+            text.push_str(&part);
+        }
+        text.push_str(tail);
+        let one = sections(&text, usize::MAX);
+        let two = sections(&text, 0);
+        assert!(one.1.matches("unknown-key").count() >= 2, "{}", one.1);
+        assert_eq!(one.0, two.0);
+        assert_eq!(one.1, two.1);
     }
 }

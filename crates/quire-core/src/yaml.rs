@@ -95,6 +95,7 @@ pub(crate) fn full(source: &Source, id: SourceId) -> Result<Node, Box<Diagnostic
 }
 
 mod fast;
+pub use fast::SPLIT_FROM;
 
 /// YAML forbids tabs in indentation, and parsers report them far from where they are.
 fn tab_in_indentation(id: SourceId, text: &str) -> Option<Diagnostic> {
