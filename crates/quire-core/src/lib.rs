@@ -139,9 +139,15 @@ pub fn compile_with(name: &str, text: impl Into<String>, options: &Options) -> C
             let fragments = include::load(&root, id, &mut sources, options.includes, &mut diags);
             let spec = spec::read_with(&root, &sources, &fragments, &mut diags, options.printable);
             // The spec owns what it read: the YAML trees go before the model is built, and
-            // the model reuses their memory.
-            drop(fragments);
-            drop(root);
+            // the model reuses their memory. A large spec's tree is freed on a thread of its
+            // own, while this one goes on with the checks.
+            let trees = (fragments, root);
+            if sources.get(id).text.len() >= yaml::SPLIT_FROM {
+                // Where no thread can be had, the trees are dropped with the closure, at once.
+                let _ = std::thread::Builder::new().spawn(move || drop(trees));
+            } else {
+                drop(trees);
+            }
             match spec {
                 Some(spec) => {
                     let catalogs = translate::load(&spec, id, &mut sources, options.includes, &mut diags);
