@@ -219,6 +219,30 @@ struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     fn new(spec: &'a Spec, sources: &'a Sources) -> Self {
+        // The largest tables are sized from the spec at the start: grown one insert at a
+        // time, they were rehashed (and their memory touched) several times over.
+        let (mut questions, mut symbols, mut conditional, mut rules) = (0, spec.derived.len(), 0, 0);
+        for item in spec.sections.iter().flat_map(|s| &s.items) {
+            let ask_if = match item {
+                Item::Question(q) => {
+                    questions += 1;
+                    symbols += 1 + q.rows.len();
+                    rules += q.validate.0.len();
+                    &q.ask_if
+                }
+                Item::Note(n) => &n.ask_if,
+                Item::Definitions(d) => &d.ask_if,
+                Item::Screen(_) => {
+                    rules += 1;
+                    &None
+                }
+            };
+            conditional += usize::from(ask_if.is_some());
+        }
+        let audiences = spec.audiences.0.len().max(1);
+        fn sized<K, V>(n: usize) -> FastMap<K, V> {
+            FastMap::with_capacity_and_hasher(n, Default::default())
+        }
         Checker {
             spec,
             sources,
@@ -226,13 +250,13 @@ impl<'a> Checker<'a> {
             audience_ids: Vec::new(),
             lists: Vec::new(),
             list_index: FastMap::default(),
-            symbols: FastMap::default(),
-            question_lists: FastMap::default(),
+            symbols: sized(symbols),
+            question_lists: sized(questions),
             placements: Vec::new(),
             section_audiences: Vec::new(),
-            conditions: FastMap::default(),
+            conditions: sized(conditional * audiences),
             section_conditions: FastMap::default(),
-            validations: FastMap::default(),
+            validations: sized(questions),
             screens: FastMap::default(),
             derived_rules: FastMap::default(),
             derived_types: FastMap::default(),
@@ -243,7 +267,7 @@ impl<'a> Checker<'a> {
             allow_missing_translations: false,
             missing_translations: BTreeMap::new(),
             audience_dependent: false,
-            parsed: Default::default(),
+            parsed: std::cell::RefCell::new(sized(conditional + rules)),
         }
     }
 

@@ -120,7 +120,8 @@ impl<'m> Reach<'m> {
     }
 
     pub fn new(model: &'m Questionnaire, audience: &'m str, compared: &'m Compared) -> Self {
-        let mut vars = FastMap::default();
+        // Room for every variable at the start (an instrument asks at most all of them).
+        let mut vars = FastMap::with_capacity_and_hasher(model.variables.len(), Default::default());
         let mut order = 0;
         // Reaching a question means no earlier screening rule ended the survey.
         let mut not_screened: Option<Condition> = None;

@@ -661,7 +661,10 @@ impl<'a> Checker<'a> {
         // The variables, met in the instruments' order: a variable is made where an audience
         // first asks it, and each later audience adds its number.
         let mut variables: Vec<model::Variable> = Vec::with_capacity(self.symbols.len());
-        let mut variable_index: crate::FastMap<String, usize> = crate::FastMap::default();
+        // Keyed by the names in the instruments (which outlive the loop), with room for them
+        // all: growing it rehashed every name several times.
+        let mut variable_index: crate::FastMap<&str, usize> =
+            crate::FastMap::with_capacity_and_hasher(self.symbols.len(), Default::default());
         for (instrument, origins) in &built {
             let audience = &instrument.audience;
             let questions = instrument
@@ -693,7 +696,7 @@ impl<'a> Checker<'a> {
                                 Some(r) => format!("{}: {r}", built.label),
                                 None => built.label.clone(),
                             };
-                            variable_index.insert(name.to_string(), variables.len());
+                            variable_index.insert(name, variables.len());
                             variables.push(model::Variable {
                                 name: name.to_string(),
                                 question: q.id.value.clone(),
