@@ -260,7 +260,8 @@ impl<'a> Checker<'a> {
             screens: FastMap::default(),
             derived_rules: FastMap::default(),
             derived_types: FastMap::default(),
-            texts: FastMap::default(),
+            // A question's text and its rows' (choice lists' labels are shared).
+            texts: sized(questions + symbols),
             row_grid: None,
             languages: Vec::new(),
             catalogs: None,

@@ -54,7 +54,8 @@ fn screens_before_questions(model: &mut Questionnaire) {
 
 /// Every variable's universe, grouping the audiences that share the same routing.
 fn universes(model: &mut Questionnaire) {
-    let mut by_variable: crate::FastMap<&str, Vec<Universe>> = crate::FastMap::default();
+    let mut by_variable: crate::FastMap<&str, Vec<Universe>> =
+        crate::FastMap::with_capacity_and_hasher(model.variables.len(), Default::default());
     for instrument in &model.instruments {
         for q in questions(&instrument.sections) {
             for name in q.variable_names() {
