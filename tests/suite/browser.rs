@@ -225,10 +225,92 @@ fn spec_text_is_never_markup_in_a_form() {
     );
 }
 
+/// The form's inflater against Node's zlib (tests/browser/inflate.cjs): every level,
+/// strategy and window size, stored blocks past 64 KiB, streams cut short.
+#[test]
+fn the_forms_inflater_reads_what_zlib_deflates() {
+    let (ok, log) = crate::run(&crate::root().join("tests/browser"), "node", &["inflate.cjs"]);
+    assert!(ok && log.starts_with("ok "), "{log}");
+}
+
+/// A spec long enough that its form carries its later pages deflated: 12 sections of 40
+/// questions, half of them routed on earlier answers, with choice lists and a grid.
+fn long_spec() -> String {
+    let mut s = String::from(
+        "survey:\n  id: long\n  title: A long form\n  version: \"1\"\nchoices:\n  yn:\n    - { code: 1, value: \"yes\", label: \"Yes\" }\n    - { code: 2, value: \"no\", label: \"No\" }\nsections:\n",
+    );
+    for sec in 0..12 {
+        s.push_str(&format!("  - id: s{sec}\n    title: Section {sec} <é>\n    items:\n"));
+        for i in 0..40 {
+            let n = sec * 40 + i;
+            let body = match n % 4 {
+                0 => format!("type: single, text: \"Question {n}: do you agree?\", choices: yn"),
+                1 => format!("type: integer, text: \"How many times ({n})?\", min: 0, max: 100"),
+                2 => format!("type: text, text: \"Tell us more about {n} & why\", max_length: 200"),
+                _ => format!(
+                    "type: grid, text: \"Rate these ({n})\", choices: yn, rows: [{{ id: a, label: Row A }}, {{ id: b, label: Row B }}]"
+                ),
+            };
+            let cond = match n % 4 {
+                1 if n > 4 => format!(", ask_if: \"q{} == 'yes'\"", n - 1),
+                3 => format!(", ask_if: \"q{} == 'yes' or q{} > {}\"", n - 3, n - 2, n % 50),
+                _ => String::new(),
+            };
+            s.push_str(&format!("      - {{ id: q{n}, {body}{cond} }}\n"));
+        }
+    }
+    s
+}
+
+#[test]
+fn a_long_form_carries_its_later_pages_deflated_and_unpacks_them_as_written() {
+    let compiled = quire::compile("long.yaml", &long_spec());
+    assert!(
+        !compiled.has_errors(),
+        "{}",
+        quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+    );
+    let model = compiled.model.unwrap();
+    let instrument = &model.instruments[0];
+    let page = html::form(&model, instrument, Edition::Production);
+    let plain = html::form_model(&model, instrument, Edition::Production);
+    // The packed parts are short, and the inflater comes with them.
+    assert!(page.contains("\"rest\":\"") && page.contains("var QuireInflate"));
+    let carried = |id: &str| {
+        let start = page.find(&format!("id=\"{id}\">")).unwrap();
+        page[start..].find("</script>").unwrap()
+    };
+    let written = serde_json::to_string(&plain).unwrap().len();
+    assert!(
+        (carried("quire-model") + carried("quire-record")) * 3 < written,
+        "{} and {} bytes carried, of {written}",
+        carried("quire-model"),
+        carried("quire-record")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (form, json) = (tmp.path().join("form.html"), tmp.path().join("model.json"));
+    std::fs::write(&form, &page).unwrap();
+    std::fs::write(&json, serde_json::to_string(&plain).unwrap()).unwrap();
+    let script = crate::root().join("tests/browser/packed.cjs");
+    let (ok, log) = crate::run(
+        tmp.path(),
+        "node",
+        &[script.as_os_str(), form.as_os_str(), json.as_os_str()],
+    );
+    assert!(ok && log.starts_with("same "), "{log}");
+    // A short form (the flagship's) carries everything as plain JSON, without the inflater.
+    let flagship = crate::flagship();
+    let short = html::form(&flagship, &flagship.instruments[0], Edition::Production);
+    assert!(!short.contains("\"rest\":") && !short.contains("var QuireInflate"));
+}
+
 /// The runtime is small: its size is recorded in docs/BENCHMARKS.md.
 #[test]
 fn runtime_stays_small() {
     let size = include_str!("../../crates/quire-backends/src/templates/runtime.js").len()
         + include_str!("../../crates/quire-backends/src/templates/form.js").len();
     assert!(size < 72_000, "form runtime grew to {size} bytes");
+    // The inflater, which only a long form carries.
+    let inflater = include_str!("../../crates/quire-backends/src/templates/inflate.js").len();
+    assert!(inflater < 7_000, "the inflater grew to {inflater} bytes");
 }

@@ -144,6 +144,8 @@ fn raw(json: String) -> Box<RawValue> {
 struct Packed {
     fields: serde_json::Map<String, Json>,
     written: Vec<(&'static str, Vec<Box<RawValue>>)>,
+    /// How many of the conditions the first page refers to (the first ones).
+    first_page_conditions: usize,
 }
 
 impl Packed {
@@ -194,6 +196,8 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
     // once.
     let mut shared_lists: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     let mut pages = Vec::new();
+    // Conditions are numbered as met, pages in order: the first page's are the first ones.
+    let mut first_page_conditions = 0;
     let mut ordinal = 0;
     let mut asked = std::collections::HashSet::new();
     for s in &instrument.sections {
@@ -347,6 +351,9 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
         }
         // Each page written as it is made: only one page's tree is held at a time.
         pages.push(raw(serde_json::to_string(&p).unwrap_or_default()));
+        if pages.len() == 1 {
+            first_page_conditions = conditions.list.len();
+        }
     }
     let derived: Vec<Json> = model
         .derived
@@ -534,6 +541,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
             _ => serde_json::Map::new(),
         },
         written: vec![("content", pages), ("conditions", conditions.list)],
+        first_page_conditions,
     }
 }
 
@@ -555,6 +563,18 @@ fn required_marker(instrument: &Instrument) -> &'static str {
 
 /// The parts of the form model only a record needs, which `form` writes apart (`quire-record`).
 const RECORD_TABLES: [&str; 3] = ["columns", "codes", "flag_lists"];
+
+/// From this many bytes of JSON, a form carries its pages after the first (and, apart, its
+/// record's tables) deflated, in base64: the browser then reads a fifth or less of the
+/// text before it runs the form's script, and the runtime inflates them when a later page
+/// or a record is first needed (inflate.js, included in such a form only).
+const DEFLATE_FROM: usize = 32 * 1024;
+
+/// `json`, deflated (raw DEFLATE, RFC 1951), in base64.
+fn deflated(json: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6))
+}
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` as \u escapes.
 fn script_json(v: &impl Serialize) -> String {
@@ -578,6 +598,47 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
             record.insert(k.to_string(), v);
         }
     }
+    // The pages after the first and the conditions only they refer to, deflated as one
+    // (`rest`: `{"content": [...], "conditions": [...]}`), when they are long.
+    let mut inflater = false;
+    let first = packed.first_page_conditions;
+    let later = |key: &str, from: usize| -> usize {
+        let list = packed
+            .written
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or_default();
+        list.iter().skip(from).map(|p| p.get().len()).sum()
+    };
+    if later("content", 1) + later("conditions", first) >= DEFLATE_FROM {
+        let mut rest: std::collections::BTreeMap<&str, Vec<Box<RawValue>>> = Default::default();
+        for (key, list) in packed.written.iter_mut() {
+            let from = if *key == "content" { 1 } else { first };
+            rest.insert(key, list.drain(from.min(list.len())..).collect());
+        }
+        let text = serde_json::to_string(&rest).unwrap_or_default();
+        packed.fields.insert("rest".into(), Json::String(deflated(&text)));
+        inflater = true;
+    }
+    let record = Json::Object(record);
+    let record_json = match serde_json::to_string(&record).unwrap_or_default() {
+        text if text.len() >= DEFLATE_FROM => {
+            inflater = true;
+            script_json(&Json::String(deflated(&text)))
+        }
+        _ => script_json(&record),
+    };
+    let script = format!(
+        "{}{}\n{}",
+        if inflater {
+            concat!(include_str!("templates/inflate.js"), "\n")
+        } else {
+            ""
+        },
+        include_str!("templates/runtime.js"),
+        include_str!("templates/form.js")
+    );
     let ctx = minijinja::context! {
         survey => minijinja::Value::from(minijinja::value::Serde(&model.survey)),
         audience => minijinja::Value::from(minijinja::value::Serde(audience)),
@@ -587,9 +648,9 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         pilot => edition == Edition::Pilot,
         keying => edition == Edition::Keying,
         css => minijinja::Value::from_safe_string(include_str!("templates/form.css").to_string()),
-        script => minijinja::Value::from_safe_string(format!("{}\n{}", include_str!("templates/runtime.js"), include_str!("templates/form.js"))),
+        script => minijinja::Value::from_safe_string(script),
         model_json => minijinja::Value::from_safe_string(script_json(&packed)),
-        record_json => minijinja::Value::from_safe_string(script_json(&Json::Object(record))),
+        record_json => minijinja::Value::from_safe_string(record_json),
         ui => minijinja::Value::from(minijinja::value::Serde(ui_table(model))),
         languages => minijinja::Value::from(minijinja::value::Serde(if model.languages.len() > 1 {
             model.languages.iter().map(|l| json!({

@@ -7,7 +7,11 @@
   // Start-up in steps the browser's performance timeline shows (docs/BENCHMARKS.md).
   performance.mark("quire:start");
   var model = JSON.parse(document.getElementById("quire-model").textContent);
-  model.tables = function () { return JSON.parse(document.getElementById("quire-record").textContent); };
+  // The record's tables: JSON, or (a long form's) a string of them deflated.
+  model.tables = function () {
+    var t = JSON.parse(document.getElementById("quire-record").textContent);
+    return typeof t === "string" ? JSON.parse(Quire.inflated(t)) : t;
+  };
   performance.mark("quire:parsed");
   // The first page's tables now; the rest once that page is shown (`complete`), or at once
   // when answers were saved.

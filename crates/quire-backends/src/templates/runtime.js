@@ -348,6 +348,14 @@ var Quire = (function () {
     return { states: states, ended_by: ended };
   }
 
+  // A long form's later pages and record tables are deflated (html.rs): inflate.js, before
+  // this script in such a form (from its file in Node), reads them.
+  function inflated(b64) {
+    var z = typeof QuireInflate !== "undefined" ? QuireInflate : typeof require === "function" ? require("./inflate.js") : null;
+    if (!z) throw new Error("this form's pages are deflated, and inflate.js is missing");
+    return z.inflated(b64);
+  }
+
   // ---- The packed form model (quire-backends/src/html.rs, form_model) ------------------------
   // A text: its string, or runs (strings, and {p: variable, f: fallback} for piped answers).
   function plain(x) {
@@ -365,6 +373,14 @@ var Quire = (function () {
   // it reads the rest; any later call without it (route() makes one) completes the tables.
   function unpack(m, upTo) {
     if (!m.packed) return m;
+    // The pages after the first and their conditions, deflated (`rest`): read when a page
+    // among them is needed.
+    if (m.rest !== undefined && (upTo === undefined || upTo >= m.content.length)) {
+      var rest = JSON.parse(inflated(m.rest));
+      m.content = m.content.concat(rest.content);
+      m.conditions = m.conditions.concat(rest.conditions);
+      delete m.rest;
+    }
     var u = m.unpacking;
     if (!u) {
       u = unpacking(m);
@@ -372,7 +388,7 @@ var Quire = (function () {
     }
     var last = upTo === undefined ? m.content.length - 1 : Math.min(upTo, m.content.length - 1);
     while (u.next <= last) u.page(u.next++);
-    if (u.next >= m.content.length) {
+    if (u.next >= m.content.length && m.rest === undefined) {
       delete m.unpacking;
       u.finish();
       m.packed = false;
@@ -515,6 +531,7 @@ var Quire = (function () {
     }).join("");
   }
   function pageHtml(m, i) {
+    if (m.rest !== undefined && i >= m.content.length) unpack(m, i);
     var p = m.content[i], ui = m.ui || {}, h = [];
     function word(k) { return esc(ui[k] || k); }
     function marker(q) {
@@ -673,7 +690,7 @@ var Quire = (function () {
   // As quire-core/src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
-  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds, unpack: unpack, pageHtml: pageHtml };
+  return { evaluate: evaluate, holds: holds, truth3: truth3, normalised: normalised, route: route, encode: encode, seconds: seconds, unpack: unpack, pageHtml: pageHtml, inflated: inflated };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;
