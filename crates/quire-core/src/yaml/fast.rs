@@ -337,10 +337,10 @@ fn read_split(text: &str, id: SourceId, budget: &Budget, at: usize) -> Option<No
     let (Value::Seq(mut items), Value::Map(entries)) = (seq.value, &mut map.value) else {
         return None;
     };
-    if text.as_bytes()[seq.span.start()] != b'-'
+    if text.as_bytes().get(seq.span.start()) != Some(&b'-')
         || column(seq.span.start()) != indent
         || column(map.span.start()) != 0
-        || text.as_bytes()[map.span.start()] == b'{'
+        || text.as_bytes().get(map.span.start()).is_none_or(|&b| b == b'{')
     {
         return None;
     }
