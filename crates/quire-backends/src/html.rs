@@ -602,20 +602,19 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
     // (`rest`: `{"content": [...], "conditions": [...]}`), when they are long.
     let mut inflater = false;
     let first = packed.first_page_conditions;
-    let later = |key: &str, from: usize| -> usize {
-        let list = packed
-            .written
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_slice())
-            .unwrap_or_default();
-        list.iter().skip(from).map(|p| p.get().len()).sum()
-    };
-    if later("content", 1) + later("conditions", first) >= DEFLATE_FROM {
+    // Where the later part of each written array starts: the second page, the first
+    // condition the first page does not refer to.
+    let from = |key: &str| if key == "content" { 1 } else { first };
+    let later: usize = packed
+        .written
+        .iter()
+        .flat_map(|(key, list)| list.iter().skip(from(key)))
+        .map(|v| v.get().len())
+        .sum();
+    if later >= DEFLATE_FROM {
         let mut rest: std::collections::BTreeMap<&str, Vec<Box<RawValue>>> = Default::default();
         for (key, list) in packed.written.iter_mut() {
-            let from = if *key == "content" { 1 } else { first };
-            rest.insert(key, list.drain(from.min(list.len())..).collect());
+            rest.insert(key, list.drain(from(key).min(list.len())..).collect());
         }
         let text = serde_json::to_string(&rest).unwrap_or_default();
         packed.fields.insert("rest".into(), Json::String(deflated(&text)));

@@ -738,14 +738,7 @@ pub fn read_with(
         );
         return None;
     }
-    let mut r = Reader {
-        sources,
-        fragments,
-        diags,
-        printable,
-        included_choices: Vec::new(),
-        included_derived: Vec::new(),
-    };
+    let mut r = Reader::new(sources, fragments, diags, printable);
     Spec::read(root, &mut r)
 }
 
@@ -759,7 +752,23 @@ pub(crate) struct Reader<'a> {
     included_derived: Vec<Derived>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(
+        sources: &'a crate::source::Sources,
+        fragments: &'a crate::include::Fragments,
+        diags: &'a mut Diagnostics,
+        printable: Option<Printable>,
+    ) -> Self {
+        Reader {
+            sources,
+            fragments,
+            diags,
+            printable,
+            included_choices: Vec::new(),
+            included_derived: Vec::new(),
+        }
+    }
+
     fn slice(&self, span: Span) -> &str {
         self.sources.get(span.source).slice(span)
     }
@@ -1252,14 +1261,7 @@ fn read_sections_split(node: &Node, r: &mut Reader, split_from: usize) -> Vec<Se
         let (sources, fragments, printable) = (r.sources, r.fragments, r.printable);
         let read_half = move || {
             let mut diags = Diagnostics::new();
-            let mut half = Reader {
-                sources,
-                fragments,
-                diags: &mut diags,
-                printable,
-                included_choices: Vec::new(),
-                included_derived: Vec::new(),
-            };
+            let mut half = Reader::new(sources, fragments, &mut diags, printable);
             let sections: Vec<Section> = second.iter().filter_map(|s| Section::read(s, &mut half)).collect();
             (sections, diags)
         };
@@ -1677,14 +1679,7 @@ mod tests {
         let node = &entries.iter().find(|(k, _)| k.as_str() == Some("sections")).unwrap().1;
         let fragments = crate::include::Fragments::new();
         let mut diags = Diagnostics::new();
-        let mut r = Reader {
-            sources: &sources,
-            fragments: &fragments,
-            diags: &mut diags,
-            printable: None,
-            included_choices: Vec::new(),
-            included_derived: Vec::new(),
-        };
+        let mut r = Reader::new(&sources, &fragments, &mut diags, None);
         let read = read_sections_split(node, &mut r, split_from);
         let diags: Vec<String> = diags.into_iter().map(|d| format!("{d:?}")).collect();
         (format!("{read:?}"), diags.join("\n"))

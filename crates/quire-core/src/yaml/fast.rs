@@ -31,11 +31,14 @@ pub fn read(text: &str, id: SourceId, options: &serde_saphyr::Options) -> Option
     {
         return Some(node);
     }
+    one_pass(text, id, budget)
+}
+
+/// The tree of `text`, read by one reader from its start to its end.
+fn one_pass(text: &str, id: SourceId, budget: &Budget) -> Option<Node> {
     let mut whole = Reader::new(text, 0, id, budget, 0);
-    match whole.read(Until::End)? {
-        Ended::End => whole.root,
-        _ => None,
-    }
+    whole.read_to_end()?;
+    whole.root
 }
 
 /// Where a reader stops.
@@ -93,6 +96,11 @@ impl<'a> Reader<'a> {
         let start = s.start.byte_offset()?.min(self.text.len());
         let end = s.end.byte_offset()?.clamp(start, self.text.len());
         Some(Span::new(self.id, self.base + start, self.base + end))
+    }
+
+    /// Reads to the end of the stream; `None` where the full reader must decide.
+    fn read_to_end(&mut self) -> Option<()> {
+        matches!(self.read(Until::End)?, Ended::End).then_some(())
     }
 
     /// Reads events into the tree until `until`; `None` where the full reader must decide.
@@ -311,10 +319,8 @@ fn read_split(text: &str, id: SourceId, budget: &Budget, at: usize) -> Option<No
                 return None;
             }
             let mut rest = Reader::new(&text[end..], end, id, budget, 0);
-            match rest.read(Until::End)? {
-                Ended::End => Some((list, Some(rest))),
-                _ => None,
-            }
+            rest.read_to_end()?;
+            Some((list, Some(rest)))
         });
         let Ok(tail) = tail else { return (None, None) };
         let mut head = Reader::new(text, 0, id, budget, 0);
@@ -487,13 +493,8 @@ mod tests {
     }
 
     /// The tree of one reader over the whole of `text`.
-    fn one_pass(text: &str) -> Option<Node> {
-        let options = super::super::options();
-        let mut whole = Reader::new(text, 0, SourceId(0), options.budget.as_ref()?, 0);
-        match whole.read(Until::End)? {
-            Ended::End => whole.root,
-            _ => None,
-        }
+    fn whole(text: &str) -> Option<Node> {
+        one_pass(text, SourceId(0), super::super::options().budget.as_ref()?)
     }
 
     /// Every line where a split could be tried: an entry `- ` of a list indented under
@@ -516,7 +517,7 @@ mod tests {
     fn splits_agree(name: &str, text: &str, near: Option<usize>) -> usize {
         let options = super::super::options();
         let budget = options.budget.as_ref().unwrap();
-        let whole = one_pass(text);
+        let whole = whole(text);
         let mut kept = 0;
         let mut places = entries(text);
         // Near a mutation: the entries just before and after it.
@@ -608,8 +609,8 @@ mod tests {
         let options = super::super::options();
         let split = read_split(&text, SourceId(0), options.budget.as_ref().unwrap(), at);
         assert!(split.is_some(), "the split was not kept");
-        assert_eq!(split, one_pass(&text));
-        assert_eq!(read(&text, SourceId(0), &options), one_pass(&text));
+        assert_eq!(split, whole(&text));
+        assert_eq!(read(&text, SourceId(0), &options), whole(&text));
     }
 
     #[test]
