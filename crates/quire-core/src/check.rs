@@ -53,25 +53,44 @@ pub fn check_with(
     c.derived();
     c.expressions();
     c.derived_cycles();
-    let mut model = c.build();
-    c.report_missing_translations();
+    let (mut model, origins) = c.build();
     c.drop_build_tables();
     // Warnings are only worth reading once the errors (which may cause them) are gone.
-    let warn = !c.diags.has_errors() && !diags.has_errors();
-    // The two searches over answers, the routing analysis and the never-asked proof, read
-    // the same built model and are independent: the proof runs on a second thread.
-    // They share one search index per instrument (each question's answers worth trying).
-    let compared = crate::reach::Compared::of(&model);
-    let reaches = crate::reach::Reach::all(&model, &compared);
-    let (targets, never) = std::thread::scope(|s| {
-        let proof = warn.then(|| s.spawn(|| crate::reach::never_asked(&reaches)));
-        let targets = crate::routing::next_targets(&reaches);
-        (
-            targets,
-            proof.map(|p| p.join().expect("the never-asked proof does not panic")),
-        )
+    let no_errors_yet = !c.diags.has_errors() && !diags.has_errors();
+    // The variables, the routing's next-question targets and the never-asked proof read the
+    // built instruments and are independent. The variables are made on this thread (they
+    // finish with the checker's texts); the two searches over answers run on a second thread
+    // and a third, sharing one index per instrument (each question's answers worth trying).
+    // The proof starts when there is no error so far; its findings count only if none came
+    // after.
+    let (variables, targets, never) = std::thread::scope(|s| {
+        let built = &model;
+        let searches = move || {
+            let compared = crate::reach::Compared::of(built);
+            let reaches = crate::reach::Reach::all(built, &compared);
+            std::thread::scope(|s| {
+                let proof = no_errors_yet.then(|| s.spawn(|| crate::reach::never_asked(&reaches)));
+                let targets = crate::routing::next_targets(&reaches);
+                (
+                    targets,
+                    proof.map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+                )
+            })
+        };
+        let searching = std::thread::Builder::new().spawn_scoped(s, searches).ok();
+        let variables = c.variables(&built.instruments, &origins);
+        c.report_missing_translations();
+        c.drop_texts();
+        let (targets, never) = match searching {
+            Some(thread) => thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            // Where no thread could be had, the searches run here.
+            None => searches(),
+        };
+        (variables, targets, never)
     });
-    drop(reaches);
+    model.variables = variables;
+    let warn = no_errors_yet && !c.diags.has_errors();
+    let never = never.filter(|_| warn);
     crate::routing::analyse_with(&mut model, targets);
     if let Some(never) = never {
         c.never_asked(&model, never);
@@ -1155,18 +1174,23 @@ impl<'a> Checker<'a> {
     // -----------------------------------------------------------------------------------------
     // Warnings.
 
-    /// Frees the tables only building the model reads (resolved texts, conditions by place,
-    /// parsed expressions), before the searches over answers, which are a large check's
-    /// peak of memory. What the later warnings read stays: the lists, symbols and spec.
+    /// Frees the tables only assembling the instruments reads (conditions by place, parsed
+    /// expressions), before the searches over answers, which are a large check's peak of
+    /// memory. What the variables and the later warnings read stays: the resolved texts, the
+    /// placements, the lists, symbols and spec.
     fn drop_build_tables(&mut self) {
-        self.texts = FastMap::default();
         self.conditions = FastMap::default();
         self.section_conditions = FastMap::default();
         self.validations = FastMap::default();
         self.screens = FastMap::default();
         self.question_lists = FastMap::default();
-        self.placements = Vec::new();
         self.parsed.take();
+    }
+
+    /// Frees the resolved texts and placements, once the variables are made.
+    fn drop_texts(&mut self) {
+        self.texts = FastMap::default();
+        self.placements = Vec::new();
     }
 
     fn unused_lists(&mut self) {

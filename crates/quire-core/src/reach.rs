@@ -120,16 +120,24 @@ impl<'m> Reach<'m> {
     }
 
     pub fn new(model: &'m Questionnaire, audience: &'m str, compared: &'m Compared) -> Self {
-        // Room for every variable at the start (an instrument asks at most all of them).
-        let mut vars = FastMap::with_capacity_and_hasher(model.variables.len(), Default::default());
+        let sections = model
+            .instrument(audience)
+            .map(|i| i.sections.as_slice())
+            .unwrap_or_default();
+        // Room for every variable at the start: a question's one, or a grid's rows.
+        let asked = sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .map(|item| match item {
+                Item::Question(q) => q.rows.len().max(1),
+                _ => 0,
+            })
+            .sum();
+        let mut vars = FastMap::with_capacity_and_hasher(asked, Default::default());
         let mut order = 0;
         // Reaching a question means no earlier screening rule ended the survey.
         let mut not_screened: Option<Condition> = None;
-        for section in model
-            .instrument(audience)
-            .map(|i| i.sections.as_slice())
-            .unwrap_or_default()
-        {
+        for section in sections {
             for item in &section.items {
                 match item {
                     Item::Question(q) => {

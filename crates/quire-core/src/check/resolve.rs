@@ -536,7 +536,9 @@ impl<'a> Checker<'a> {
         out
     }
 
-    pub(super) fn build(&mut self) -> Questionnaire {
+    /// The model, but for its variables: those come from [`Checker::variables`], with the
+    /// spec places of each instrument's questions returned here.
+    pub(super) fn build(&mut self) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
         let spec = self.spec;
         let all = self.audience_ids.clone();
         let first = all.first().cloned().unwrap_or_default();
@@ -658,14 +660,57 @@ impl<'a> Checker<'a> {
             .collect();
 
         let built = self.instruments(&all);
-        // The variables, met in the instruments' order: a variable is made where an audience
-        // first asks it, and each later audience adds its number.
+        let (instruments, origins): (Vec<model::Instrument>, Vec<Vec<(usize, usize)>>) = built.into_iter().unzip();
+        let derived = spec
+            .derived
+            .iter()
+            .filter_map(|d| {
+                let rule = self.derived_rules.get(&d.id.value)?.clone();
+                let sym = self.symbols.get(&d.id.value)?;
+                Some(model::Derived {
+                    id: d.id.value.clone(),
+                    label: d.label.value.clone(),
+                    description: d.description.as_ref().map(|x| x.value.clone()),
+                    audiences: sym.audiences.clone(),
+                    rule,
+                    value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
+                    provenance: provenance(d.provenance.as_ref()),
+                    line: self.line(d.id.span),
+                })
+            })
+            .collect();
+
+        let model = Questionnaire {
+            format: model::IR_FORMAT,
+            survey,
+            audiences,
+            choice_lists,
+            // Made by `variables`, while the routing searches run.
+            variables: Vec::new(),
+            derived,
+            instruments,
+            languages: self.languages.clone(),
+            ui: self.ui_strings(),
+            content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
+        };
+        (model, origins)
+    }
+
+    /// The questionnaire's variables, met in the instruments' order: a variable is made
+    /// where an audience first asks it, and each later audience adds its number. `origins`
+    /// are the spec places of each instrument's questions ([`Checker::build`]).
+    pub(super) fn variables(
+        &mut self,
+        instruments: &[model::Instrument],
+        origins: &[Vec<(usize, usize)>],
+    ) -> Vec<model::Variable> {
+        let spec = self.spec;
         let mut variables: Vec<model::Variable> = Vec::with_capacity(self.symbols.len());
         // Keyed by the names in the instruments (which outlive the loop), with room for them
         // all: growing it rehashed every name several times.
         let mut variable_index: crate::FastMap<&str, usize> =
             crate::FastMap::with_capacity_and_hasher(self.symbols.len(), Default::default());
-        for (instrument, origins) in &built {
+        for (instrument, origins) in instruments.iter().zip(origins) {
             let audience = &instrument.audience;
             let questions = instrument
                 .sections
@@ -721,41 +766,9 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let instruments: Vec<model::Instrument> = built.into_iter().map(|(i, _)| i).collect();
         // Questionnaire order, whichever audience met a variable first (grid rows keep theirs).
         in_order_of(&mut variables, |v| v.line);
-
-        let derived = spec
-            .derived
-            .iter()
-            .filter_map(|d| {
-                let rule = self.derived_rules.get(&d.id.value)?.clone();
-                let sym = self.symbols.get(&d.id.value)?;
-                Some(model::Derived {
-                    id: d.id.value.clone(),
-                    label: d.label.value.clone(),
-                    description: d.description.as_ref().map(|x| x.value.clone()),
-                    audiences: sym.audiences.clone(),
-                    rule,
-                    value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
-                    provenance: provenance(d.provenance.as_ref()),
-                    line: self.line(d.id.span),
-                })
-            })
-            .collect();
-
-        Questionnaire {
-            format: model::IR_FORMAT,
-            survey,
-            audiences,
-            choice_lists,
-            variables,
-            derived,
-            instruments,
-            languages: self.languages.clone(),
-            ui: self.ui_strings(),
-            content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
-        }
+        variables
     }
 }
 
