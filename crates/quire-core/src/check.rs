@@ -80,7 +80,7 @@ pub fn check_with(
         let searching = std::thread::Builder::new().spawn_scoped(s, searches).ok();
         let variables = c.variables(&built.instruments, &origins);
         c.report_missing_translations();
-        c.drop_texts();
+        c.drop_variable_tables();
         let (targets, never) = match searching {
             Some(thread) => thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             // Where no thread could be had, the searches run here.
@@ -1187,8 +1187,9 @@ impl<'a> Checker<'a> {
         self.parsed.take();
     }
 
-    /// Frees the resolved texts and placements, once the variables are made.
-    fn drop_texts(&mut self) {
+    /// Frees what only the variables read (the resolved texts, the placements), once they
+    /// are made.
+    fn drop_variable_tables(&mut self) {
         self.texts = FastMap::default();
         self.placements = Vec::new();
     }

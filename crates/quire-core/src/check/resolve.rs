@@ -44,14 +44,6 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn resolve_text(&mut self, t: &spec::Text, audience: &str, position: usize) -> model::Text {
-        // Most texts have one wording, in the one language, with no terms or pipes: what the
-        // steps below make of them, made at once.
-        if let spec::Text::One(s) = t
-            && self.languages.len() == 1
-            && !s.value.contains(['{', '}'])
-        {
-            return model::Text::literal(s.value.as_str());
-        }
         let source = self.languages[0].clone();
         let Some((value, span)) = self.pick(t, &source, audience, true) else {
             return model::Text::literal("");
