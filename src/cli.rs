@@ -16,6 +16,26 @@ const EXIT_OK: u8 = 0;
 const EXIT_SPEC: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
+/// `--force`: output files that exist may be replaced though Quire did not write them.
+static FORCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// `--allow-includes-anywhere`.
+static INCLUDES_ANYWHERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The compile options of this build, with the command line's rule for includes.
+fn options() -> quire::Options {
+    let mut options = quire::options();
+    if INCLUDES_ANYWHERE.load(std::sync::atomic::Ordering::Relaxed) {
+        options.includes = Some(quire::include::read_file_anywhere);
+    }
+    options
+}
+
+/// Writes an output file the user named, by [`quire::written::write`]'s rule.
+fn write_output(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), u8> {
+    let force = FORCE.load(std::sync::atomic::Ordering::Relaxed);
+    quire::written::write(path, bytes, inputs, force).map_err(|e| usage_error(&format!("{e}\nnothing was written")))
+}
+
 /// Quire compiles a questionnaire specification (YAML) into web forms, paper
 /// questionnaires and codebooks, checking it thoroughly on the way.
 #[derive(Parser)]
@@ -24,6 +44,12 @@ struct Cli {
     /// When to colour diagnostics [default: auto, which honours NO_COLOR and pipes]
     #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
     color: Color,
+    /// Replace an output file that exists though Quire did not write it (never an input)
+    #[arg(long, global = true)]
+    force: bool,
+    /// Let `include:` and `translations:` read files outside the spec's project (its git repository, or its folder)
+    #[arg(long, global = true)]
+    allow_includes_anywhere: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -172,6 +198,10 @@ enum Command {
         /// Output file [default: standard output].
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Write text answers exactly as given, without the leading `'` that keeps
+        /// spreadsheets from running one as a formula (docs/data.md).
+        #[arg(long)]
+        raw_csv: bool,
     },
     /// Bring an instrument over from another tool.
     Import {
@@ -197,6 +227,10 @@ enum Command {
         audience: Option<String>,
         #[arg(short, long)]
         out: PathBuf,
+        /// Write text answers exactly as given, without the leading `'` that keeps
+        /// spreadsheets from running one as a formula (docs/data.md).
+        #[arg(long)]
+        raw_csv: bool,
     },
     /// Check a data file against the spec: codes, routing, validation, derived variables.
     ///
@@ -459,6 +493,8 @@ pub fn run() -> u8 {
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
+    FORCE.store(cli.force, std::sync::atomic::Ordering::Relaxed);
+    INCLUDES_ANYWHERE.store(cli.allow_includes_anywhere, std::sync::atomic::Ordering::Relaxed);
     if !matches!(cli.command, Command::Lsp) {
         crate::allocator::one_shot();
     }
@@ -509,7 +545,18 @@ pub fn run() -> u8 {
             nonresponse,
             format,
             out,
-        } => simulate(&spec, n, seed, &audience, nonresponse, format, out.as_deref(), color),
+            raw_csv,
+        } => simulate(
+            &spec,
+            n,
+            seed,
+            &audience,
+            nonresponse,
+            format,
+            out.as_deref(),
+            raw_csv,
+            color,
+        ),
         Command::Import {
             what: ImportWhat::Xlsform { form, out },
         } => import_xlsform(&form, &out),
@@ -519,7 +566,8 @@ pub fn run() -> u8 {
             file,
             audience,
             out,
-        } => import_data(&spec, from, &file, audience.as_deref(), &out, color),
+            raw_csv,
+        } => import_data(&spec, from, &file, audience.as_deref(), &out, raw_csv, color),
         Command::CheckData {
             spec,
             data,
@@ -555,22 +603,9 @@ fn usage_error(message: &str) -> u8 {
     EXIT_USAGE
 }
 
+/// Reads a spec (regular files only, under the spec limit).
 fn read(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        // Say where: an editor can jump to the line, and the byte tells the encoding.
-        let at = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = bytes[..at].iter().rposition(|b| *b == b'\n').map(|p| p + 1).unwrap_or(0);
-        let column = String::from_utf8_lossy(&bytes[line_start..at]).chars().count() + 1;
-        format!(
-            "`{}` is not UTF-8 text: byte 0x{:02X} at {}:{line}:{column}; save the file as UTF-8 (e.g. in your editor's \"Save with encoding\")",
-            path.display(),
-            bytes[at],
-            path.display()
-        )
-    })
+    quire::input::read_text(path, quire::input::Kind::Spec)
 }
 
 fn report(compiled: &quire::Compiled, format: Format, color: bool) {
@@ -651,7 +686,7 @@ fn summary(name: &str, diags: &[Diagnostic]) -> String {
 fn compile(name: &str, text: String, allow_missing_translations: bool) -> quire::Compiled {
     let options = quire::Options {
         allow_missing_translations,
-        ..quire::options()
+        ..options()
     };
     quire::compile_with(name, text, &options)
 }
@@ -666,7 +701,7 @@ fn translations(action: TranslationsAction) -> u8 {
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
-    let read_spec = quire::read(&name, &text, &quire::options());
+    let read_spec = quire::read(&name, &text, &options());
     // The translation file may not exist yet: exporting is how it starts.
     if read_spec
         .diagnostics
@@ -689,18 +724,18 @@ fn translations(action: TranslationsAction) -> u8 {
                         print!("{po}");
                         EXIT_OK
                     }
-                    Some(path) => match std::fs::write(&path, po) {
+                    Some(path) => match write_output(&path, po.as_bytes(), &[spec.as_path()]) {
                         Ok(()) => {
                             eprintln!("wrote {}", path.display());
                             EXIT_OK
                         }
-                        Err(e) => usage_error(&format!("cannot write `{}`: {e}", path.display())),
+                        Err(code) => code,
                     },
                 },
             }
         }
         Some(po_path) => {
-            let po_text = match read(po_path) {
+            let po_text = match quire::input::read_text(po_path, quire::input::Kind::Translations) {
                 Ok(t) => t,
                 Err(e) => return usage_error(&e),
             };
@@ -752,12 +787,7 @@ fn translations(action: TranslationsAction) -> u8 {
                     "the spec names no file for `{language}`: add `translations: {{ {language}: translations/{language}.po }}` to it, or give `--out`"
                 ));
             };
-            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
-                && let Err(e) = std::fs::create_dir_all(dir)
-            {
-                return usage_error(&format!("cannot write `{}`: {e}", target.display()));
-            }
-            match std::fs::write(&target, &imported.po) {
+            match write_output(&target, imported.po.as_bytes(), &[spec.as_path(), po_path.as_path()]) {
                 Ok(()) => {
                     eprintln!(
                         "{language}: {} of {} texts translated; {} obsolete left out; wrote {}",
@@ -768,7 +798,7 @@ fn translations(action: TranslationsAction) -> u8 {
                     );
                     EXIT_OK
                 }
-                Err(e) => usage_error(&format!("cannot write `{}`: {e}", target.display())),
+                Err(code) => code,
             }
         }
     }
@@ -994,7 +1024,7 @@ fn ir_json(model: &Questionnaire) -> Vec<u8> {
 fn load(spec: &Path, color: bool) -> Result<Questionnaire, u8> {
     let name = spec.display().to_string();
     let text = read(spec).map_err(|e| usage_error(&e))?;
-    let compiled = quire::compile(&name, &text);
+    let compiled = quire::compile_with(&name, &text, &options());
     if compiled.has_errors() {
         report(&compiled, Format::Human, color);
         eprintln!("{}", summary(&name, &compiled.diagnostics));
@@ -1019,7 +1049,7 @@ fn known_audiences(model: &Questionnaire, audiences: &[String]) -> Result<(), u8
     Ok(())
 }
 
-/// Writes `bytes` to `out`, or to standard output; never over the spec or the data read.
+/// Writes `bytes` to `out` ([`write_output`]), or to standard output.
 fn emit(out: Option<&Path>, bytes: &[u8], inputs: &[&Path]) -> u8 {
     use std::io::Write;
     match out {
@@ -1030,35 +1060,16 @@ fn emit(out: Option<&Path>, bytes: &[u8], inputs: &[&Path]) -> u8 {
             }
             EXIT_OK
         }
-        Some(path) => {
-            let same = |a: &Path| {
-                std::fs::canonicalize(a)
-                    .ok()
-                    .zip(std::fs::canonicalize(path).ok())
-                    .is_some_and(|(a, b)| a == b)
-            };
-            if inputs.iter().any(|i| same(i)) {
-                return usage_error(&format!(
-                    "`{}` is an input; write the output to another file",
-                    path.display()
-                ));
-            }
-            // Written beside the target, then renamed: a failed write leaves the old file whole.
-            let tmp = path.with_extension("quire-tmp");
-            match std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    usage_error(&format!("cannot write `{}`: {e}", path.display()))
-                }
-            }
-        }
+        Some(path) => match write_output(path, bytes, inputs) {
+            Ok(()) => EXIT_OK,
+            Err(code) => code,
+        },
     }
 }
 
 /// Reads a data file (CSV or JSON records); on failure, the exit code.
 fn read_table(data: &Path) -> Result<quire::data::records::Table, u8> {
-    let text = read(data).map_err(|e| usage_error(&e))?;
+    let text = quire::input::read_text(data, quire::input::Kind::Data).map_err(|e| usage_error(&e))?;
     quire::data::records::read(&text).map_err(|e| usage_error(&format!("`{}`: {e}", data.display())))
 }
 
@@ -1071,6 +1082,7 @@ fn simulate(
     nonresponse: f64,
     format: DataFormat,
     out: Option<&Path>,
+    raw_csv: bool,
     color: bool,
 ) -> u8 {
     let model = match load(spec, color) {
@@ -1092,6 +1104,7 @@ fn simulate(
     let cols = quire::data::columns(&model);
     let rows = quire::data::simulate::records(&model, &opts);
     let bytes = match format {
+        DataFormat::Csv if raw_csv => quire::data::to_csv_raw(&model, &cols, &rows).into_bytes(),
         DataFormat::Csv => quire::data::to_csv(&model, &cols, &rows).into_bytes(),
         DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
     };
@@ -1099,16 +1112,10 @@ fn simulate(
 }
 
 fn import_xlsform(form: &Path, out: &Path) -> u8 {
-    let bytes = match std::fs::read(form) {
+    let bytes = match quire::input::read(form, quire::input::Kind::Workbook) {
         Ok(b) => b,
-        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", form.display())),
+        Err(e) => return usage_error(&e),
     };
-    if out.exists() {
-        return usage_error(&format!(
-            "`{}` exists: Quire does not write over a file it did not write",
-            out.display()
-        ));
-    }
     let source = form
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -1116,8 +1123,8 @@ fn import_xlsform(form: &Path, out: &Path) -> u8 {
     match quire::import::import_xlsform(&bytes, &source) {
         Err(e) => usage_error(&format!("{}: {e}", form.display())),
         Ok((yaml, report)) => {
-            if let Err(e) = std::fs::write(out, yaml) {
-                return usage_error(&format!("cannot write `{}`: {e}", out.display()));
+            if let Err(code) = write_output(out, yaml.as_bytes(), &[form]) {
+                return code;
             }
             for (row, what, why) in &report {
                 if *row > 0 {
@@ -1137,7 +1144,15 @@ fn import_xlsform(form: &Path, out: &Path) -> u8 {
     }
 }
 
-fn import_data(spec: &Path, from: PlatformArg, file: &Path, audience: Option<&str>, out: &Path, color: bool) -> u8 {
+fn import_data(
+    spec: &Path,
+    from: PlatformArg,
+    file: &Path,
+    audience: Option<&str>,
+    out: &Path,
+    raw_csv: bool,
+    color: bool,
+) -> u8 {
     let model = match load(spec, color) {
         Ok(m) => m,
         Err(code) => return code,
@@ -1153,7 +1168,7 @@ fn import_data(spec: &Path, from: PlatformArg, file: &Path, audience: Option<&st
             ));
         }
     };
-    let text = match read(file) {
+    let text = match quire::input::read_text(file, quire::input::Kind::Data) {
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
@@ -1172,9 +1187,14 @@ fn import_data(spec: &Path, from: PlatformArg, file: &Path, audience: Option<&st
     for (row, column, why) in &imported.problems {
         eprintln!("{}: row {row}, `{column}`: {why}", file.display());
     }
-    let csv = quire::data::to_csv(&model, &quire::data::columns(&model), &imported.rows);
-    if let Err(e) = std::fs::write(out, csv) {
-        return usage_error(&format!("cannot write `{}`: {e}", out.display()));
+    let columns = quire::data::columns(&model);
+    let csv = if raw_csv {
+        quire::data::to_csv_raw(&model, &columns, &imported.rows)
+    } else {
+        quire::data::to_csv(&model, &columns, &imported.rows)
+    };
+    if let Err(code) = write_output(out, csv.as_bytes(), &[spec, file]) {
+        return code;
     }
     eprintln!(
         "{} records of {audience} written to {}",

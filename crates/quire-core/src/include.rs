@@ -13,9 +13,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{Source, SourceId, Sources, Span};
 use crate::yaml::{self, Node, Value};
 
-/// Reads an included file: (the file that includes it, the path written) → (its name, its
-/// text), or why it cannot be read.
-pub type Loader = fn(&str, &str) -> Result<(String, String), String>;
+/// Reads an included file: (the root spec, the file that includes it, the path written) →
+/// (its name, its text), or why it cannot be read.
+pub type Loader = fn(&str, &str, &str) -> Result<(String, String), String>;
 
 /// Most files one compilation reads, and how deep includes nest.
 pub const MAX_FILES: usize = 64;
@@ -25,8 +25,56 @@ pub const MAX_DEPTH: usize = 16;
 /// when it could not be read (already reported).
 pub type Fragments = HashMap<Span, Option<(SourceId, Node)>>;
 
-/// The file-system loader: `path` relative to the directory of `from`.
-pub fn read_file(from: &str, path: &str) -> Result<(String, String), String> {
+/// The file-system loader: `path` relative to the directory of `from`, and inside the root
+/// spec's project (its git repository, or its folder), so a spec cannot read, and quote in
+/// its diagnostics, any file of the machine. Only regular files are read ([`crate::input`]).
+pub fn read_file(root: &str, from: &str, path: &str) -> Result<(String, String), String> {
+    let file = resolve(from, path);
+    let project = project_folder(root);
+    let inside = match (std::fs::canonicalize(&file), std::fs::canonicalize(&project)) {
+        (Ok(f), Ok(p)) => f.starts_with(p),
+        // A file that is not there is reported as missing below; a project folder that cannot
+        // be resolved contains nothing.
+        (Err(_), Ok(_)) => true,
+        _ => false,
+    };
+    if !inside {
+        return Err(format!(
+            "`{}` is outside the spec's project `{}` (its git repository, or its folder); a spec includes only files there (`--allow-includes-anywhere` lifts this)",
+            file.display(),
+            project.display()
+        ));
+    }
+    read_file_anywhere(root, from, path)
+}
+
+/// [`read_file`] without the project-folder rule (`--allow-includes-anywhere`).
+pub fn read_file_anywhere(_root: &str, from: &str, path: &str) -> Result<(String, String), String> {
+    let file = resolve(from, path);
+    let name = file.display().to_string();
+    let text = crate::input::read_text(&file, crate::input::Kind::Spec)?;
+    Ok((name, text))
+}
+
+/// What a spec's includes may read: the git repository the spec is in (a study's shared
+/// fragments sit beside its specs), or the spec's own folder when it is in none.
+fn project_folder(root: &str) -> std::path::PathBuf {
+    let folder = match std::path::Path::new(root).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let Ok(canonical) = std::fs::canonicalize(&folder) else {
+        return folder;
+    };
+    canonical
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or(folder)
+}
+
+/// `path` relative to the folder of `from`, with `.` and `..` folded.
+fn resolve(from: &str, path: &str) -> std::path::PathBuf {
     let base = std::path::Path::new(from).parent().unwrap_or(std::path::Path::new(""));
     let joined = base.join(path);
     let mut clean = std::path::PathBuf::new();
@@ -39,22 +87,7 @@ pub fn read_file(from: &str, path: &str) -> Result<(String, String), String> {
             other => clean.push(other),
         }
     }
-    let name = clean.display().to_string();
-    let meta = std::fs::metadata(&clean).map_err(|e| format!("cannot read `{name}`: {}", plain_io(&e)))?;
-    if meta.len() as usize > yaml::MAX_SPEC_BYTES {
-        return Err(format!("`{name}` is larger than a spec may be"));
-    }
-    let text = std::fs::read_to_string(&clean).map_err(|e| format!("cannot read `{name}`: {}", plain_io(&e)))?;
-    Ok((name, text))
-}
-
-fn plain_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "there is no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".into(),
-        _ => e.to_string(),
-    }
+    clean
 }
 
 /// The includes a node tree asks for: top-level `include` and `- include:` among `sections`.
@@ -135,7 +168,7 @@ fn visit(
             out.insert(span, None);
             continue;
         }
-        match load(&from, &path) {
+        match load(&stack[0], &from, &path) {
             Err(why) => {
                 diags.push(
                     Diagnostic::error("include-missing", format!("cannot include `{path}`: {why}"))

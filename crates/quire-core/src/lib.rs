@@ -40,6 +40,7 @@ pub mod escape;
 pub mod eval;
 pub mod expr;
 pub mod include;
+pub mod input;
 pub mod lock;
 pub mod model;
 pub mod pattern;
@@ -50,6 +51,7 @@ pub mod spec;
 pub mod translate;
 pub mod ui;
 pub mod words;
+pub mod written;
 pub mod yaml;
 
 use diagnostic::Diagnostics;
