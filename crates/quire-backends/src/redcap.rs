@@ -532,7 +532,18 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
     let mut out = COLUMNS.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
     out.push('\n');
     for r in rows {
-        out.push_str(&r.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        // Texts from the spec that a spreadsheet would run as a formula (the header, label and
+        // note); the other columns are REDCap's own syntax (logic, action tags) or numbers.
+        out.push_str(
+            &r.iter()
+                .enumerate()
+                .map(|(i, c)| match i {
+                    2 | 4 | 6 => csv_field(&quire_core::escape::csv_safe(c)),
+                    _ => csv_field(c),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     out

@@ -415,13 +415,29 @@ fn answered(model: &Questionnaire, kind: &ColumnKind, value: &Value) -> Cell {
 }
 
 /// Writes records as CSV (RFC 4180), header first.
+///
+/// Text answers that a spreadsheet would run as a formula are written with a leading `'`
+/// ([`crate::escape::csv_safe`]; [`records::read_csv`] takes it off again); [`to_csv_raw`]
+/// writes them as given.
 pub fn to_csv(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> String {
+    csv_with(model, columns, rows, true)
+}
+
+/// [`to_csv`] with every text answer exactly as given (for tools that must read raw values).
+pub fn to_csv_raw(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>]) -> String {
+    csv_with(model, columns, rows, false)
+}
+
+fn csv_with(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell>], guard: bool) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let _ = w.write_record(columns.iter().map(|c| c.name.as_str()));
     for row in rows {
-        let _ = w.write_record(row.iter().map(|c| c.render(model.survey.missing_codes)));
+        let _ = w.write_record(row.iter().map(|c| match c {
+            Cell::Text(t) if guard => crate::escape::csv_safe(t),
+            c => c.render(model.survey.missing_codes),
+        }));
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -64,6 +64,13 @@ enum Command {
         partials: bool,
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Write text answers exactly as given. By default a CSV cell that a spreadsheet
+        /// would run as a formula (`=`, `+`, `-`, `@`, tab) gets a leading `'` (docs/data.md).
+        #[arg(long)]
+        raw_csv: bool,
+        /// Replace the output file though Quire did not write it (never the spec).
+        #[arg(long)]
+        force: bool,
     },
     /// Make single-use invitation tokens: the audience's form then requires one.
     Invite {
@@ -83,7 +90,7 @@ fn fail(message: &str) -> std::process::ExitCode {
 }
 
 fn load(spec: &Path) -> Result<quire_core::model::Questionnaire, String> {
-    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read `{}`: {e}", spec.display()))?;
+    let text = quire_core::input::read_text(spec, quire_core::input::Kind::Spec)?;
     let compiled = quire_core::compile(&spec.display().to_string(), &text);
     compiled.model.ok_or_else(|| {
         format!(
@@ -166,6 +173,8 @@ async fn main() -> std::process::ExitCode {
             out,
             partials,
             format,
+            raw_csv,
+            force,
         } => {
             let model = match load(&spec) {
                 Ok(m) => m,
@@ -180,14 +189,12 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => return fail(&e),
             };
             let text = match format.as_str() {
-                "csv" => export_csv(&model, &rows),
+                "csv" => export_csv(&model, &rows, !raw_csv),
                 "json" => rows.iter().map(|(_, r)| format!("{r}\n")).collect(),
                 other => return fail(&format!("--format `{other}`: use csv or json")),
             };
-            let tmp = out.with_extension("quire-tmp");
-            if let Err(e) = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &out)) {
-                let _ = std::fs::remove_file(&tmp);
-                return fail(&format!("cannot write `{}`: {e}", out.display()));
+            if let Err(e) = quire_core::written::write(&out, text.as_bytes(), &[spec.as_path()], force) {
+                return fail(&e);
             }
             eprintln!("exported {} responses to {}", rows.len(), out.display());
             std::process::ExitCode::SUCCESS
@@ -219,7 +226,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// The records as the data contract's CSV: every column, in order, from each stored record.
-fn export_csv(model: &quire_core::model::Questionnaire, rows: &[(String, String)]) -> String {
+/// The records as the data contract's CSV; with `guard`, text answers a spreadsheet would run
+/// as formulas are neutralised ([`quire_core::escape::csv_safe`]).
+fn export_csv(model: &quire_core::model::Questionnaire, rows: &[(String, String)], guard: bool) -> String {
     let cols = quire_core::data::columns(model);
     let mut w = csv_writer();
     let _ = w.write_record(cols.iter().map(|c| c.name.as_str()));
@@ -231,6 +240,7 @@ fn export_csv(model: &quire_core::model::Questionnaire, rows: &[(String, String)
         let cells: Vec<String> = cols
             .iter()
             .map(|c| match o.get(&c.name) {
+                Some(serde_json::Value::String(s)) if guard => quire_core::escape::csv_safe(s),
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Null) | None => missing.clone(),
                 Some(v) => v.to_string(),
@@ -263,5 +273,30 @@ async fn shutdown() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A respondent's formula reaches the analyst's spreadsheet as text; `--raw-csv` keeps it.
+    #[test]
+    fn exported_text_answers_cannot_run_as_formulas() {
+        let spec = "survey: { id: t, title: T, version: \"1\" }\nsections:\n  - id: s\n    title: S\n    items:\n      - { id: why, type: text, text: Why? }\n      - { id: n, type: integer, text: How many?, min: -5, max: 5 }\n";
+        let model = quire_core::compile("t.yaml", spec).model.unwrap();
+        let rows = vec![(
+            "r1".to_string(),
+            r#"{"respondent_id":"r1","why":"=cmd|' /C calc'!A0","n":-3}"#.to_string(),
+        )];
+        let guarded = super::export_csv(&model, &rows, true);
+        assert!(guarded.contains("'=cmd|"), "{guarded}");
+        assert!(guarded.contains(",-3"), "numbers are left alone: {guarded}");
+        let table = quire_core::data::records::read_csv(&guarded).unwrap();
+        let why = table.index()["why"];
+        assert_eq!(
+            table.rows[0][why], "=cmd|' /C calc'!A0",
+            "Quire reads the answer as given"
+        );
+        let raw = super::export_csv(&model, &rows, false);
+        assert!(raw.contains(",=cmd|") || raw.contains(",\"=cmd|"), "{raw}");
     }
 }

@@ -34,7 +34,8 @@ pub struct Imported {
 /// `YYYY-MM-DDThh:mm:ssZ`.
 pub fn utc(t: &str) -> Option<String> {
     let t = t.trim();
-    if t.len() < 19 {
+    // Only ASCII can be a timestamp; the checks below slice by byte.
+    if t.len() < 19 || !t.is_ascii() {
         return None;
     }
     let base = data::parse_timestamp(&format!("{}Z", &t[..19]))?;

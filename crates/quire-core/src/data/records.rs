@@ -8,9 +8,14 @@ use crate::data::{Column, ColumnKind, Paradata};
 use crate::eval::{AnswerMap, Value};
 use crate::model::{Item, Question, Questionnaire};
 
-/// Limits on untrusted data files.
+/// Limits on untrusted data files (their size is [`crate::input::MAX_DATA_BYTES`]).
 pub const MAX_CELL_BYTES: usize = 1 << 20;
 pub const MAX_COLUMNS: usize = 100_000;
+/// Records × columns: the table held in memory (a cell costs about 24 bytes before its text).
+pub const MAX_CELLS: usize = 20_000_000;
+/// How deep JSON values nest (a record is an object of scalars: 2 is enough; arrays of
+/// records and answers that are lists take a few more).
+pub const MAX_JSON_DEPTH: usize = 16;
 
 /// A data file as text cells: its header and rows (every row as long as the header).
 #[derive(Debug, Clone, Default)]
@@ -26,7 +31,8 @@ impl Table {
     }
 }
 
-/// Reads a CSV file (RFC 4180, header first; a UTF-8 byte-order mark is skipped).
+/// Reads a CSV file (RFC 4180, header first; a UTF-8 byte-order mark is skipped). A cell
+/// that [`crate::escape::csv_safe`] guarded against spreadsheet formulas is read as given.
 pub fn read_csv(text: &str) -> Result<Table, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = csv::ReaderBuilder::new()
@@ -45,9 +51,13 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
             header.len()
         ));
     }
+    unique_columns(&header)?;
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
+        if (rows.len() + 1) * header.len().max(1) > MAX_CELLS {
+            return Err(cells_over(rows.len() + 1, header.len()));
+        }
         if rec.len() != header.len() {
             return Err(format!(
                 "row {} has {} cells but the header has {} columns",
@@ -59,7 +69,8 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
         if let Some(c) = rec.iter().position(|c| c.len() > MAX_CELL_BYTES) {
             return Err(format!("row {}, column `{}`: a cell over 1 MiB", i + 1, header[c]));
         }
-        rows.push(rec.iter().map(str::to_string).collect());
+        // Cells guarded against spreadsheet formulas when written are read as they were given.
+        rows.push(rec.iter().map(|c| crate::escape::csv_unguard(c).to_string()).collect());
     }
     Ok(Table { header, rows })
 }
@@ -69,6 +80,7 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
 /// in the order first seen; numbers keep their written form; null is an empty cell.
 pub fn read_json(text: &str) -> Result<Table, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
+    json_depth(trimmed)?;
     let objects: Vec<serde_json::Map<String, serde_json::Value>> = if trimmed.starts_with('[') {
         let items: Vec<serde_json::Value> =
             serde_json::from_str(trimmed).map_err(|e| format!("not a JSON array of records: {e}"))?;
@@ -111,6 +123,9 @@ pub fn read_json(text: &str) -> Result<Table, String> {
             header.len()
         ));
     }
+    if objects.len().saturating_mul(header.len()) > MAX_CELLS {
+        return Err(cells_over(objects.len(), header.len()));
+    }
     let rows = objects
         .into_iter()
         .map(|o| {
@@ -127,6 +142,59 @@ pub fn read_json(text: &str) -> Result<Table, String> {
         })
         .collect();
     Ok(Table { header, rows })
+}
+
+/// A header may name a column once: with two, which one holds the answer is a guess.
+fn unique_columns(header: &[String]) -> Result<(), String> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        if let Some(first) = seen.insert(h.as_str(), i) {
+            return Err(format!(
+                "the header names column `{h}` twice (columns {} and {}); remove or rename one, as which holds the answers cannot be known",
+                first + 1,
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn cells_over(rows: usize, columns: usize) -> String {
+    format!(
+        "{rows} records of {columns} columns is more than the limit of {MAX_CELLS} cells; split the file by audience or by wave"
+    )
+}
+
+/// Refuses JSON nested deeper than [`MAX_JSON_DEPTH`] before it is parsed (serde_json's
+/// own limit is 128 levels, and each level of a hostile file costs memory).
+fn json_depth(text: &str) -> Result<(), String> {
+    let (mut depth, mut in_string, mut escaped, mut line) = (0usize, false, false, 1usize);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(format!(
+                        "line {line}: JSON nested more than {MAX_JSON_DEPTH} levels deep; a record is one object of answers"
+                    ));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads a data file by its content: JSON when it starts with `{` or `[`, else CSV.
