@@ -16,7 +16,10 @@
 pub use quire_backends as backend;
 pub use quire_core::*;
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
+pub mod lsp;
 
 /// Parses, validates and resolves one spec; with the `pdf` feature, warns at every text
 /// the embedded fonts cannot print.

@@ -1,0 +1,626 @@
+//! The language server's analysis: LSP messages in, LSP messages out, one at a time
+//! ([`Server::handle`]), with no I/O, so `quire lsp` (standard input and output) and the
+//! fuzzer drive the same code. Framing under limits is [`read_message`]: a malformed or
+//! oversized message is answered with a JSON-RPC error, never an exit or a panic.
+//!
+//! Edits in, `check`'s diagnostics (with their codes and help), completions, hovers and
+//! definitions out, as rust-analyzer's lsp-server is meant to be used; messages are JSON as
+//! the protocol writes them.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Read as _};
+
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
+use serde_json::{Value, json};
+
+use crate::model::{Item, Questionnaire};
+
+/// The largest message read: a spec at its limit, escaped as JSON, with room to spare.
+pub const MAX_MESSAGE_BYTES: usize = 2 * crate::yaml::MAX_SPEC_BYTES + 64 * 1024;
+/// The longest header line.
+const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Documents open at once.
+pub const MAX_DOCUMENTS: usize = 256;
+
+/// One framed message from the client: a message, one that was not valid JSON-RPC (to be
+/// answered with the error), or the end of the input.
+#[derive(Debug)]
+pub enum Incoming {
+    Message(Message),
+    /// The frame was read but is not a message: the error to send back.
+    Invalid(Response),
+    End,
+}
+
+/// Reads the next message under the limits. A frame whose headers are broken is skipped to
+/// the next `Content-Length` header; a payload that is not JSON-RPC is reported as
+/// [`Incoming::Invalid`] and the stream goes on.
+pub fn read_message(r: &mut impl BufRead) -> std::io::Result<Incoming> {
+    loop {
+        let mut size: Option<usize> = None;
+        let mut too_large: Option<u64> = None;
+        let mut saw_header = false;
+        loop {
+            let Some(line) = read_line(r)? else {
+                return Ok(Incoming::End);
+            };
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if saw_header {
+                    break;
+                }
+                continue;
+            }
+            saw_header = true;
+            if let Some((name, value)) = line.split_once(':')
+                && name.trim().eq_ignore_ascii_case("Content-Length")
+            {
+                match value.trim().parse::<u64>() {
+                    Ok(n) if n <= MAX_MESSAGE_BYTES as u64 => size = Some(n as usize),
+                    Ok(n) => too_large = Some(n),
+                    Err(_) => size = None,
+                }
+            }
+        }
+        if let Some(n) = too_large {
+            // Skipped unread, in pieces: the stream goes on after it.
+            std::io::copy(&mut r.take(n), &mut std::io::sink())?;
+            return Ok(Incoming::Invalid(error(
+                None,
+                ErrorCode::InvalidRequest,
+                format!("a message of {n} bytes is over the limit of {MAX_MESSAGE_BYTES}; it was skipped"),
+            )));
+        }
+        let Some(size) = size else {
+            // Headers without a usable length: look for the next frame.
+            continue;
+        };
+        let mut buf = vec![0u8; size];
+        if r.read_exact(&mut buf).is_err() {
+            return Ok(Incoming::End);
+        }
+        let Ok(text) = String::from_utf8(buf) else {
+            return Ok(Incoming::Invalid(error(
+                None,
+                ErrorCode::ParseError,
+                "the message is not UTF-8".into(),
+            )));
+        };
+        return Ok(match serde_json::from_str::<Value>(&text) {
+            Err(e) => Incoming::Invalid(error(
+                None,
+                ErrorCode::ParseError,
+                format!("the message is not JSON: {e}"),
+            )),
+            Ok(v) => match serde_json::from_value::<Message>(v.clone()) {
+                Ok(m) => Incoming::Message(m),
+                Err(e) => Incoming::Invalid(error(
+                    v.get("id").and_then(|id| serde_json::from_value(id.clone()).ok()),
+                    ErrorCode::InvalidRequest,
+                    format!("not a JSON-RPC request, response or notification: {e}"),
+                )),
+            },
+        });
+    }
+}
+
+/// A line of at most [`MAX_HEADER_BYTES`] (a longer one is cut there); `None` at the end.
+fn read_line(r: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let mut line = Vec::new();
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((!line.is_empty()).then(|| String::from_utf8_lossy(&line).into_owned()));
+        }
+        let (used, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = MAX_HEADER_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&buf[..used.min(room)]);
+        r.consume(used);
+        if done {
+            return Ok(Some(String::from_utf8_lossy(&line).into_owned()));
+        }
+    }
+}
+
+/// An error response (`id` null when the request's id could not be read).
+fn error(id: Option<RequestId>, code: ErrorCode, message: String) -> Response {
+    let mut r = Response::new_err(RequestId::from(0), code as i32, message);
+    match id {
+        Some(id) => r.id = id,
+        // JSON-RPC answers an unreadable request with a null id; lsp-server's ids are numbers
+        // or strings, so the writer sends null for this one (see [`Server::encode`]).
+        None => r.id = RequestId::from(NULL_ID.to_string()),
+    }
+    r
+}
+
+/// The id that stands for JSON-RPC's null id in an error response.
+const NULL_ID: &str = "\u{0}quire-null-id";
+
+/// Writes a message as the protocol frames it.
+pub fn write_message(w: &mut impl std::io::Write, m: &Message) -> std::io::Result<()> {
+    let mut v = serde_json::to_value(m).map_err(std::io::Error::other)?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("jsonrpc".into(), json!("2.0"));
+        if obj.get("id").and_then(Value::as_str) == Some(NULL_ID) {
+            obj.insert("id".into(), Value::Null);
+        }
+    }
+    let text = v.to_string();
+    write!(w, "Content-Length: {}\r\n\r\n", text.len())?;
+    w.write_all(text.as_bytes())?;
+    w.flush()
+}
+
+/// Where the session is in the protocol's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Starting,
+    Running,
+    ShuttingDown,
+}
+
+/// The server: open documents and where the lifecycle is.
+pub struct Server {
+    docs: HashMap<String, Document>,
+    state: State,
+}
+
+/// What the loop does after a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// `exit`: the process's exit code (0 after `shutdown`, 1 without, as the protocol says).
+    Exit(u8),
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server::new()
+    }
+}
+
+impl Server {
+    pub fn new() -> Server {
+        Server {
+            docs: HashMap::new(),
+            state: State::Starting,
+        }
+    }
+
+    /// The exit code if the input ends now.
+    pub fn exit_code(&self) -> u8 {
+        if self.state == State::ShuttingDown { 0 } else { 1 }
+    }
+
+    /// One message in; what to send back, and whether to go on.
+    pub fn handle(&mut self, msg: Message) -> (Vec<Message>, Flow) {
+        match msg {
+            Message::Request(req) => {
+                let response = match (self.state, req.method.as_str()) {
+                    (State::Starting, "initialize") => {
+                        self.state = State::Running;
+                        Response::new_ok(
+                            req.id,
+                            json!({
+                                "capabilities": {
+                                    "textDocumentSync": 1,
+                                    "completionProvider": { "triggerCharacters": [" ", "'", "(", "["] },
+                                    "hoverProvider": true,
+                                    "definitionProvider": true,
+                                },
+                                "serverInfo": { "name": "quire", "version": env!("CARGO_PKG_VERSION") },
+                            }),
+                        )
+                    }
+                    (State::Starting, _) => error(
+                        Some(req.id),
+                        ErrorCode::ServerNotInitialized,
+                        "the server is not initialized yet: send `initialize` first".into(),
+                    ),
+                    (State::ShuttingDown, _) => error(
+                        Some(req.id),
+                        ErrorCode::InvalidRequest,
+                        "the server is shutting down: only `exit` is expected".into(),
+                    ),
+                    (State::Running, "initialize") => error(
+                        Some(req.id),
+                        ErrorCode::InvalidRequest,
+                        "the server is already initialized".into(),
+                    ),
+                    (State::Running, "shutdown") => {
+                        self.state = State::ShuttingDown;
+                        Response::new_ok(req.id, Value::Null)
+                    }
+                    (State::Running, "textDocument/completion" | "textDocument/hover" | "textDocument/definition") => {
+                        Response::new_ok(req.id.clone(), answer(&req, &self.docs))
+                    }
+                    (State::Running, method) => error(
+                        Some(req.id),
+                        ErrorCode::MethodNotFound,
+                        format!("`{method}` is not a method this server has"),
+                    ),
+                };
+                (vec![Message::Response(response)], Flow::Continue)
+            }
+            Message::Notification(n) if n.method == "exit" => (Vec::new(), Flow::Exit(self.exit_code())),
+            Message::Notification(n) => {
+                if self.state != State::Running {
+                    return (Vec::new(), Flow::Continue);
+                }
+                let mut out = Vec::new();
+                if let Some(uri) = changed(&n, &mut self.docs) {
+                    let diagnostics = diagnose(&uri, &mut self.docs);
+                    out.push(Message::Notification(Notification::new(
+                        "textDocument/publishDiagnostics".into(),
+                        json!({ "uri": uri, "diagnostics": diagnostics }),
+                    )));
+                }
+                (out, Flow::Continue)
+            }
+            Message::Response(_) => (Vec::new(), Flow::Continue),
+        }
+    }
+}
+
+/// One open document: its text, and the last model that compiled (completion and hover keep
+/// working while the text is broken).
+struct Document {
+    text: String,
+    model: Option<Questionnaire>,
+}
+
+/// Expression keys: inside their values, completion offers questions, values and functions.
+const EXPRESSION_KEYS: [&str; 7] = ["ask_if", "end_if", "check", "expr", "when", "validate", "band"];
+
+/// Keys a question may have, by type (what the spec reader accepts).
+fn question_keys(kind: &str) -> Vec<&'static str> {
+    let mut keys = vec![
+        "id",
+        "type",
+        "text",
+        "label",
+        "hint",
+        "required",
+        "ask_if",
+        "ask_if_text",
+        "audiences",
+        "validate",
+        "probes",
+        "interviewer",
+        "provenance",
+    ];
+    match kind {
+        "single" => keys.extend(["choices"]),
+        "multiple" => keys.extend(["choices", "min_selected", "max_selected"]),
+        "grid" => keys.extend(["choices", "rows"]),
+        "integer" | "decimal" => keys.extend(["min", "max", "unit", "decimals"]),
+        "text" | "long_text" => keys.extend(["max_length"]),
+        _ => {}
+    }
+    keys
+}
+
+/// didOpen / didChange (full text): the document's new text; its URI.
+fn changed(n: &Notification, docs: &mut HashMap<String, Document>) -> Option<String> {
+    let p = &n.params;
+    let uri = p["textDocument"]["uri"].as_str()?.to_string();
+    let text = match n.method.as_str() {
+        "textDocument/didOpen" => p["textDocument"]["text"].as_str()?.to_string(),
+        "textDocument/didChange" => p["contentChanges"].as_array()?.last()?["text"].as_str()?.to_string(),
+        "textDocument/didClose" => {
+            docs.remove(&uri);
+            return None;
+        }
+        _ => return None,
+    };
+    if !docs.contains_key(&uri) && docs.len() >= MAX_DOCUMENTS {
+        return None;
+    }
+    let doc = docs.entry(uri.clone()).or_insert(Document {
+        text: String::new(),
+        model: None,
+    });
+    doc.text = text;
+    Some(uri)
+}
+
+/// Compiles the document; `check`'s diagnostics as LSP diagnostics.
+fn diagnose(uri: &str, docs: &mut HashMap<String, Document>) -> Vec<Value> {
+    let Some(doc) = docs.get_mut(uri) else {
+        return Vec::new();
+    };
+    // The file's path, so its includes are read relative to it.
+    let name = match uri.strip_prefix("file://") {
+        Some(path) => percent_decoded(path),
+        None => uri.rsplit('/').next().unwrap_or("spec.yaml").to_string(),
+    };
+    let compiled = crate::compile(&name, &doc.text);
+    if let Some(m) = compiled.model.clone() {
+        doc.model = Some(m);
+    }
+    let text = &doc.text;
+    compiled
+        .diagnostics
+        .iter()
+        .map(|d| {
+            // A mistake in an included file is shown at the top, with its place.
+            let elsewhere = d.span.filter(|s| s.source != crate::source::SourceId(0));
+            let (start, end) = match (d.span, elsewhere) {
+                (Some(s), None) => (s.start(), s.end()),
+                _ => (0, 0),
+            };
+            let mut message = match elsewhere {
+                Some(s) => {
+                    let src = compiled.sources.get(s.source);
+                    let (l, c) = src.line_col(s.start());
+                    format!("in {}:{l}:{c}: {}", src.name, d.message)
+                }
+                None => d.message.clone(),
+            };
+            if let Some(l) = &d.label {
+                message.push_str(&format!(" ({l})"));
+            }
+            if let Some(h) = &d.help {
+                message.push_str(&format!("\nhelp: {h}"));
+            }
+            json!({
+                "range": { "start": position(text, start), "end": position(text, end.max(start)) },
+                "severity": if d.is_error() { 1 } else { 2 },
+                "code": d.code,
+                "source": "quire",
+                "message": message,
+            })
+        })
+        .collect()
+}
+
+/// A `file://` URI's path with `%xx` escapes decoded.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The largest char boundary at or before `i`.
+fn floor(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A byte offset as an LSP position (line, UTF-16 column).
+fn position(text: &str, offset: usize) -> Value {
+    let offset = offset.min(text.len());
+    let before = &text[..floor(text, offset)];
+    let line = before.matches('\n').count();
+    let col: usize = before.rsplit('\n').next().unwrap_or("").encode_utf16().count();
+    json!({ "line": line, "character": col })
+}
+
+/// An LSP position as a byte offset.
+fn offset(text: &str, pos: &Value) -> usize {
+    let line = pos["line"].as_u64().unwrap_or(0) as usize;
+    let ch = pos["character"].as_u64().unwrap_or(0) as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let rest = &text[start.min(text.len())..];
+    let mut units = 0;
+    for (i, c) in rest.char_indices() {
+        if units >= ch || c == '\n' {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+fn answer(req: &Request, docs: &HashMap<String, Document>) -> Value {
+    let p = &req.params;
+    let uri = p["textDocument"]["uri"].as_str().unwrap_or_default();
+    let Some(doc) = docs.get(uri) else { return Value::Null };
+    let at = offset(&doc.text, &p["position"]);
+    match req.method.as_str() {
+        "textDocument/completion" => complete(doc, at),
+        "textDocument/hover" => hover(doc, at),
+        "textDocument/definition" => definition(uri, doc, at),
+        _ => Value::Null,
+    }
+}
+
+/// The identifier under the cursor.
+fn word_at(text: &str, at: usize) -> &str {
+    let is_id = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let at = floor(text, at.min(text.len()));
+    // After the character before the word, whatever its length in bytes.
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_id(*c))
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
+    let end = text[at..]
+        .find(|c: char| !is_id(c))
+        .map(|i| at + i)
+        .unwrap_or(text.len());
+    &text[start..end]
+}
+
+fn line_of(text: &str, at: usize) -> (&str, usize) {
+    let at = floor(text, at.min(text.len()));
+    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (&text[start..at], start)
+}
+
+/// Questions an audience set may read, with their choice values, from the last good model.
+fn questions(model: &Questionnaire) -> Vec<(&str, &str, &str, Vec<&str>)> {
+    let mut out: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
+    for i in &model.instruments {
+        for s in &i.sections {
+            for it in &s.items {
+                if let Item::Question(q) = it
+                    && !out.iter().any(|(id, ..)| *id == q.id)
+                {
+                    out.push((
+                        q.id.as_str(),
+                        q.kind.name(),
+                        q.label.as_str(),
+                        q.options.iter().map(|o| o.value.as_str()).collect(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn complete(doc: &Document, at: usize) -> Value {
+    let (line, line_start) = line_of(&doc.text, at);
+    let key = line
+        .trim_start()
+        .trim_start_matches("- ")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .trim();
+    let in_expression =
+        line.contains(':') && EXPRESSION_KEYS.contains(&key) || (line.contains("check:") || line.contains("when:"));
+    let mut items: Vec<Value> = Vec::new();
+    if in_expression {
+        let Some(model) = &doc.model else { return json!([]) };
+        // After `q == '` or `q in [`: the question's values.
+        let expr = line.split_once(':').map(|(_, e)| e).unwrap_or("");
+        let compared = expr
+            .rsplit_once(['=', '[', ','])
+            .map(|(l, _)| l.trim_end_matches(['=', '!', ' ', 'n', 'i']).trim())
+            .and_then(|l| l.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next());
+        if let Some(q) = compared.and_then(|c| questions(model).into_iter().find(|(id, ..)| *id == c))
+            && expr.trim_end().ends_with(['\'', '['])
+        {
+            for v in q.3 {
+                items.push(json!({ "label": v, "kind": 20, "detail": format!("a value of `{}`", q.0) }));
+            }
+            return json!(items);
+        }
+        // Only questions before the cursor may be read.
+        let before = &doc.text[..line_start];
+        for (id, kind, label, _) in questions(model) {
+            if before.contains(&format!("id: {id}")) {
+                items.push(json!({ "label": id, "kind": 6, "detail": format!("{kind} · {label}") }));
+            }
+        }
+        for d in &model.derived {
+            items.push(json!({ "label": d.id, "kind": 6, "detail": format!("derived · {}", d.label) }));
+        }
+        for f in crate::expr::FUNCTIONS {
+            items.push(json!({ "label": f.name, "kind": 3, "detail": format!("{}: {}", f.usage, f.doc) }));
+        }
+        items.push(json!({ "label": "audience", "kind": 14, "detail": "the respondent's group id" }));
+    } else if line
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ' ')
+    {
+        // A key: the ones valid for the enclosing question's type.
+        let kind = enclosing_type(&doc.text, line_start, line.len() - line.trim_start().len());
+        for k in question_keys(kind.unwrap_or("")) {
+            items.push(json!({ "label": k, "kind": 10, "insertText": format!("{k}: ") }));
+        }
+    }
+    json!(items)
+}
+
+/// The `type:` of the item a line at `indent` belongs to: the nearest line above at that
+/// indentation (or the item's `- ` line just above it).
+fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<&str> {
+    for l in text[..line_start].lines().rev() {
+        let ind = l.len() - l.trim_start().len();
+        let t = l.trim_start().trim_start_matches("- ");
+        if let Some(v) = t.strip_prefix("type:")
+            && (ind == indent || ind + 2 == indent)
+        {
+            return Some(v.trim());
+        }
+        if l.trim_start().starts_with("- ") && ind + 2 <= indent {
+            // The item's first line: its type may be inline (`- { id: x, type: single }`).
+            return t
+                .split("type:")
+                .nth(1)
+                .and_then(|v| v.split([',', '}']).next())
+                .map(str::trim);
+        }
+    }
+    None
+}
+
+fn hover(doc: &Document, at: usize) -> Value {
+    let word = word_at(&doc.text, at);
+    let Some(model) = &doc.model else { return Value::Null };
+    for i in &model.instruments {
+        for s in &i.sections {
+            for it in &s.items {
+                if let Item::Question(q) = it
+                    && q.id == word
+                {
+                    let mut md = format!("**{} `{}`** ({})\n\n{}", q.number, q.id, q.kind.name(), q.text.plain());
+                    if !q.options.is_empty() {
+                        md.push_str("\n\n");
+                        md.push_str(
+                            &q.options
+                                .iter()
+                                .map(|o| format!("- {} `{}` {}", o.code, o.value, o.label.plain()))
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        );
+                    }
+                    return json!({ "contents": { "kind": "markdown", "value": md } });
+                }
+            }
+        }
+    }
+    if let Some(d) = model.derived(word) {
+        return json!({ "contents": { "kind": "markdown", "value": format!("**derived `{}`**: {}", d.id, d.label) } });
+    }
+    Value::Null
+}
+
+fn definition(uri: &str, doc: &Document, at: usize) -> Value {
+    let word = word_at(&doc.text, at);
+    if word.is_empty() {
+        return Value::Null;
+    }
+    for pattern in [
+        format!("id: {word}\n"),
+        format!("id: {word},"),
+        format!("id: {word} "),
+        format!("id: \"{word}\""),
+    ] {
+        if let Some(i) = doc.text.find(&pattern) {
+            let start = i + 4;
+            return json!({ "uri": uri, "range": { "start": position(&doc.text, start), "end": position(&doc.text, start + word.len()) } });
+        }
+    }
+    Value::Null
+}
