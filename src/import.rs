@@ -19,19 +19,39 @@ pub type Sheet = Vec<Vec<String>>;
 pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not an .xlsx workbook: {e}"))?;
-    // Untrusted input: each part is read up to 64 MiB, whatever size it claims.
-    const MAX_PART: u64 = 64 * 1024 * 1024;
-    let mut part = |name: &str| -> Option<String> {
-        let f = zip.by_name(name).ok()?;
-        let mut s = String::new();
-        f.take(MAX_PART).read_to_string(&mut s).ok()?;
-        Some(s)
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(format!(
+            "the workbook has {} parts, more than the {MAX_ZIP_ENTRIES} an XLSForm could need",
+            zip.len()
+        ));
+    }
+    // Untrusted input: each part is read up to its limit, whatever size it claims, and all
+    // parts together up to theirs.
+    let mut expanded: u64 = 0;
+    let mut part = |name: &str| -> Result<Option<String>, String> {
+        let Ok(f) = zip.by_name(name) else { return Ok(None) };
+        let mut bytes = Vec::new();
+        f.take(MAX_PART_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{name}: cannot be unpacked: {e}"))?;
+        expanded += bytes.len() as u64;
+        if bytes.len() as u64 > MAX_PART_BYTES || expanded > MAX_EXPANDED_BYTES {
+            return Err(format!(
+                "{name}: the workbook unpacks to more than {} MiB (a part may have {} MiB, all parts {} MiB); is it a zip bomb?",
+                expanded.max(bytes.len() as u64) / (1024 * 1024),
+                MAX_PART_BYTES / (1024 * 1024),
+                MAX_EXPANDED_BYTES / (1024 * 1024)
+            ));
+        }
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{name}: not UTF-8 XML"))
     };
-    let workbook = part("xl/workbook.xml").ok_or("the workbook has no xl/workbook.xml")?;
-    let rels = part("xl/_rels/workbook.xml.rels").unwrap_or_default();
-    let shared: Vec<String> = part("xl/sharedStrings.xml")
+    let workbook = part("xl/workbook.xml")?.ok_or("the workbook has no xl/workbook.xml")?;
+    let rels = part("xl/_rels/workbook.xml.rels")?.unwrap_or_default();
+    let shared: Vec<String> = part("xl/sharedStrings.xml")?
         .map(|x| {
-            let doc = roxmltree::Document::parse(&x).ok();
+            let doc = xml(&x).ok();
             doc.map(|d| {
                 d.root_element()
                     .children()
@@ -47,7 +67,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
             .unwrap_or_default()
         })
         .unwrap_or_default();
-    let rels = roxmltree::Document::parse(&rels).ok();
+    let rels = xml(&rels).ok();
     let target = |id: &str| -> Option<String> {
         rels.as_ref()?
             .descendants()
@@ -55,7 +75,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
             .and_then(|n| n.attribute("Target"))
             .map(|t| t.trim_start_matches('/').trim_start_matches("xl/").to_string())
     };
-    let wb = roxmltree::Document::parse(&workbook).map_err(|e| e.to_string())?;
+    let wb = xml(&workbook).map_err(|e| format!("xl/workbook.xml: {e}"))?;
     let r_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let mut out = HashMap::new();
     let sheets: Vec<(String, String)> = wb
@@ -64,19 +84,20 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
         .filter_map(|n| Some((n.attribute("name")?.to_string(), target(n.attribute((r_ns, "id"))?)?)))
         .collect();
     for (name, path) in sheets {
-        let Some(xml) = part(&format!("xl/{path}")) else {
+        let Some(text) = part(&format!("xl/{path}"))? else {
             continue;
         };
-        let doc = roxmltree::Document::parse(&xml).map_err(|e| format!("sheet {name}: {e}"))?;
+        let doc = xml(&text).map_err(|e| format!("sheet {name}: {e}"))?;
         let mut rows: Sheet = Vec::new();
         for row in doc.descendants().filter(|n| n.has_tag_name("row")) {
+            if rows.len() >= MAX_ROWS {
+                return Err(format!(
+                    "sheet {name} has more than {MAX_ROWS} rows; no questionnaire has that many"
+                ));
+            }
             let mut cells: Vec<String> = Vec::new();
             for c in row.children().filter(|n| n.has_tag_name("c")) {
                 let col = c.attribute("r").map(column_index).unwrap_or(cells.len());
-                // Excel's last column is XFD (16,384); anything beyond is not a form's.
-                if col >= 16_384 {
-                    continue;
-                }
                 let value = match c.attribute("t") {
                     Some("s") => c
                         .children()
@@ -97,6 +118,17 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
                         .unwrap_or("")
                         .to_string(),
                 };
+                // Spreadsheets keep formatted empty cells far to the right: only values count.
+                if value.is_empty() {
+                    continue;
+                }
+                if col >= MAX_COLUMNS {
+                    return Err(format!(
+                        "sheet {name}, row {}: a value in column {}, beyond the {MAX_COLUMNS} columns an XLSForm reads",
+                        rows.len() + 1,
+                        col + 1
+                    ));
+                }
                 if cells.len() <= col {
                     cells.resize(col + 1, String::new());
                 }
@@ -107,6 +139,27 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
         out.insert(name, rows);
     }
     Ok(out)
+}
+
+/// Limits on an untrusted workbook (its size is [`quire_core::input::MAX_WORKBOOK_BYTES`]).
+pub const MAX_ZIP_ENTRIES: usize = 1_000;
+pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+pub const MAX_EXPANDED_BYTES: u64 = 128 * 1024 * 1024;
+pub const MAX_XML_NODES: u32 = 4_000_000;
+pub const MAX_ROWS: usize = 50_000;
+pub const MAX_COLUMNS: usize = 1_024;
+/// How deeply an XPath expression may nest (brackets and function calls).
+pub const MAX_XPATH_DEPTH: usize = 64;
+
+/// Parses a workbook part under the node limit.
+fn xml(text: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
+    roxmltree::Document::parse_with_options(
+        text,
+        roxmltree::ParsingOptions {
+            nodes_limit: MAX_XML_NODES,
+            ..roxmltree::ParsingOptions::default()
+        },
+    )
 }
 
 /// `B7` → 1.
@@ -122,6 +175,53 @@ fn column_index(r: &str) -> usize {
 
 /// What did not carry over: (sheet row, what, why).
 pub type Report = Vec<(usize, String, String)>;
+
+/// Text from the workbook inside a YAML comment: one line, whatever the cell held (a line
+/// break would end the comment and let the rest be read as YAML).
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A workbook's text as a Quire text: braces doubled (`{x}` in a label is not a Quire term)
+/// and XLSForm's `${name}` piping kept where Quire can pipe it (`pipes`: the questions asked
+/// earlier that can be piped), written out as text otherwise.
+fn text_of(s: &str, pipes: &std::collections::HashSet<String>, unpiped: &mut Vec<String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['{', '}', '$']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("${")
+            && let Some(end) = after.find('}')
+        {
+            let name = &after[..end];
+            if pipes.contains(name) {
+                out.push_str(&format!("${{{}}}", ident(name, "q")));
+            } else {
+                unpiped.push(name.to_string());
+                out.push_str(&format!("${{{{{name}}}}}"));
+            }
+            rest = &after[end + 1..];
+            continue;
+        }
+        match tail.as_bytes()[0] {
+            b'{' => out.push_str("{{"),
+            b'}' => out.push_str("}}"),
+            _ => out.push('$'),
+        }
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// A double-quoted YAML scalar.
 fn q(s: &str) -> String {
@@ -168,6 +268,8 @@ fn ident(s: &str, fallback: &str) -> String {
 }
 
 struct Choice {
+    /// Its name in the XLSForm.
+    name: String,
     code: i64,
     value: String,
     label: String,
@@ -177,8 +279,8 @@ struct Choice {
 
 /// XPath (as XLSForms write it) into Quire's expression language, or why not.
 struct Translate<'a> {
-    /// Question name → its choice list's name → (XLSForm choice name → Quire value).
-    choices: &'a HashMap<String, HashMap<String, String>>,
+    /// Question name → its choice list (XLSForm choice name → Quire value).
+    choices: &'a HashMap<String, std::rc::Rc<HashMap<String, String>>>,
     kinds: &'a HashMap<String, String>,
 }
 
@@ -290,6 +392,8 @@ struct Parser<'t, 'a> {
     tr: &'t Translate<'a>,
     /// The question `.` stands for (in a constraint).
     itself: Option<&'t str>,
+    /// Brackets and calls open around this point (bounded: the parser recurses).
+    depth: usize,
 }
 
 impl Parser<'_, '_> {
@@ -441,11 +545,15 @@ impl Parser<'_, '_> {
         }
     }
     fn sub(&self, toks: &[Tok]) -> Result<String, String> {
+        if self.depth >= MAX_XPATH_DEPTH {
+            return Err(format!("nested more than {MAX_XPATH_DEPTH} levels deep"));
+        }
         let mut p = Parser {
             toks,
             at: 0,
             tr: self.tr,
             itself: self.itself,
+            depth: self.depth + 1,
         };
         let e = p.or()?;
         if p.at != toks.len() {
@@ -473,7 +581,12 @@ impl Parser<'_, '_> {
             Tok::Str(s) if !s.contains('\'') => Ok(format!("'{s}'")),
             Tok::Num(n) => Ok(n),
             Tok::Open => {
+                if self.depth >= MAX_XPATH_DEPTH {
+                    return Err(format!("nested more than {MAX_XPATH_DEPTH} levels deep"));
+                }
+                self.depth += 1;
                 let e = self.or()?;
+                self.depth -= 1;
                 self.expect(Tok::Close)?;
                 Ok(format!("({e})"))
             }
@@ -536,6 +649,7 @@ impl Translate<'_> {
             at: 0,
             tr: self,
             itself,
+            depth: 0,
         };
         let e = p.or()?;
         if p.at != toks.len() {
@@ -583,6 +697,9 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
     };
     // Choice lists: XLSForm names as codes where they are whole numbers, else numbered.
     let mut lists: Vec<(String, Vec<Choice>)> = Vec::new();
+    let mut list_index: HashMap<String, usize> = HashMap::new();
+    // Per list: the choice names and the Quire values taken.
+    let mut taken: Vec<(std::collections::HashSet<String>, std::collections::HashSet<String>)> = Vec::new();
     if let Some(ch) = sheets.get("choices") {
         let h: Vec<String> = ch
             .first()
@@ -601,23 +718,32 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                 continue;
             }
             let label = get(row, l_label);
-            let entry = match lists.iter().position(|(l, _)| *l == list) {
-                Some(i) => &mut lists[i].1,
-                None => {
-                    lists.push((list.clone(), Vec::new()));
-                    &mut lists.last_mut().unwrap().1
-                }
-            };
+            let at = *list_index.entry(list.clone()).or_insert_with(|| {
+                lists.push((list.clone(), Vec::new()));
+                taken.push((std::collections::HashSet::new(), std::collections::HashSet::new()));
+                lists.len() - 1
+            });
+            let entry = &mut lists[at].1;
+            let (names, values) = &mut taken[at];
+            // A choice name twice in one list: the form could not tell them apart either.
+            if !names.insert(name.clone()) {
+                continue;
+            }
             let code = name.parse::<i64>().unwrap_or(entry.len() as i64 + 1);
-            let mut value = if name.parse::<i64>().is_ok() {
+            let base = if name.parse::<i64>().is_ok() {
                 ident(&label, &format!("c{code}"))
             } else {
                 ident(&name, "c")
             };
-            while entry.iter().any(|c| c.value == value) {
-                value = format!("{value}_{code}");
+            let mut value = base.clone();
+            let mut n = 1;
+            while values.contains(&value) {
+                n += 1;
+                value = format!("{base}_{n}");
             }
+            values.insert(value.clone());
             entry.push(Choice {
+                name: name.clone(),
                 code,
                 value,
                 label: if label.is_empty() { name.clone() } else { label },
@@ -627,7 +753,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
     }
     // A text question `<q>_other` right after choice question q, shown when one of its choices
     // is chosen, is that choice's write-in ("Other, please specify").
-    let mut write_ins: Vec<usize> = Vec::new();
+    let mut write_ins: std::collections::HashSet<usize> = std::collections::HashSet::new();
     for (i, pair) in survey.windows(2).enumerate().skip(1) {
         let (sel, txt) = (&pair[0], &pair[1]);
         let t = get(sel, Some(c_type));
@@ -647,33 +773,19 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
             && let Some(c) = cs.iter_mut().find(|c| c.code.to_string() == code)
         {
             c.other = true;
-            write_ins.push(i + 1);
+            write_ins.insert(i + 1);
         }
     }
-    let names_of = |list: &str| -> HashMap<String, String> {
-        let mut m = HashMap::new();
-        if let (Some((_, choices)), Some(ch)) = (lists.iter().find(|(l, _)| l == list), sheets.get("choices")) {
-            let h: Vec<String> = ch
-                .first()
-                .map(|r| r.iter().map(|s| s.trim().to_lowercase()).collect())
-                .unwrap_or_default();
-            let (l_list, l_name) = (
-                h.iter().position(|x| x == "list_name"),
-                h.iter().position(|x| x == "name"),
-            );
-            let names: Vec<String> = ch
-                .iter()
-                .skip(1)
-                .filter(|r| get(r, l_list) == list)
-                .map(|r| get(r, l_name))
-                .collect();
-            for (n, c) in names.iter().zip(choices) {
-                m.insert(n.clone(), c.value.clone());
-            }
-        }
-        m
-    };
-    let mut choices_by_question: HashMap<String, HashMap<String, String>> = HashMap::new();
+    // Per list, XLSForm choice name → Quire value (shared by the questions using it).
+    let names: HashMap<&str, std::rc::Rc<HashMap<String, String>>> = lists
+        .iter()
+        .map(|(l, cs)| {
+            let m = cs.iter().map(|c| (c.name.clone(), c.value.clone())).collect();
+            (l.as_str(), std::rc::Rc::new(m))
+        })
+        .collect();
+    let names_of = |list: &str| names.get(list).cloned().unwrap_or_default();
+    let mut choices_by_question: HashMap<String, std::rc::Rc<HashMap<String, String>>> = HashMap::new();
     let mut kinds: HashMap<String, String> = HashMap::new();
     for row in survey.iter().skip(1) {
         let t = get(row, Some(c_type));
@@ -699,9 +811,15 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
     let title = setting("form_title").unwrap_or_else(|| "Imported questionnaire".into());
     let id = ident(&setting("form_id").unwrap_or_else(|| title.clone()), "form");
     let version = setting("version").unwrap_or_else(|| "1".into());
+    // `${name}` in texts: piped where it names an earlier question Quire can pipe.
+    let none = std::collections::HashSet::new();
+    let mut pipes: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut unpiped: Vec<String> = Vec::new();
+    let main_title = q(&text_of(&title, &none, &mut unpiped));
     let mut yaml = format!(
-        "# Imported by `quire import xlsform` from {source}.\n# Review the comments marked IMPORT: what did not carry over.\nsurvey:\n  id: {id}\n  title: {}\n  version: {}\n",
-        q(&title),
+        "# Imported by `quire import xlsform` from {}.\n# Review the comments marked IMPORT: what did not carry over.\nsurvey:\n  id: {id}\n  title: {}\n  version: {}\n",
+        one_line(source),
+        main_title,
         q(&version)
     );
     if !lists.is_empty() {
@@ -715,7 +833,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                         "    - {{ code: {}, value: {}, label: {} }}\n",
                         c.code,
                         q(&c.value),
-                        q(&c.label)
+                        q(&text_of(&c.label, &none, &mut unpiped))
                     ),
                 );
             }
@@ -728,7 +846,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
     let mut extra_conditions: Vec<Option<String>> = Vec::new();
     let open_default = |yaml: &mut String, section_open: &mut bool| {
         if !*section_open {
-            yaml.push_str(&format!("  - id: main\n    title: {}\n    items:\n", q(&title)));
+            yaml.push_str(&format!("  - id: main\n    title: {main_title}\n    items:\n"));
             *section_open = true;
         }
     };
@@ -750,7 +868,8 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                 Err(why) => {
                     report.push((line, format!("relevant `{relevant}`"), why.clone()));
                     yaml.push_str(&format!(
-                        "      # IMPORT: row {line}: relevant `{relevant}` not translated ({why})\n"
+                        "      # IMPORT: {}\n",
+                        one_line(&format!("row {line}: relevant `{relevant}` not translated ({why})"))
                     ));
                     None
                 }
@@ -774,7 +893,11 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     yaml.push_str(&format!(
                         "  - id: {}\n    title: {}\n",
                         ident(&name, "section"),
-                        q(if label.is_empty() { &name } else { &label })
+                        q(&text_of(
+                            if label.is_empty() { &name } else { &label },
+                            &none,
+                            &mut unpiped
+                        ))
                     ));
                     if let Some(c) = &translated_relevant {
                         yaml.push_str(&format!("    ask_if: {}\n", q(c)));
@@ -800,7 +923,8 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     "repeats are not in Quire's format".into(),
                 ));
                 yaml.push_str(&format!(
-                    "      # IMPORT: row {line}: repeat `{name}` (its questions are asked once)\n"
+                    "      # IMPORT: {}\n",
+                    one_line(&format!("row {line}: repeat `{name}` (its questions are asked once)"))
                 ));
             }
             "calculate" => {
@@ -809,13 +933,20 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     Ok(e) => derived.push_str(&format!(
                         "  - {{ id: {}, label: {}, expr: {} }}\n",
                         ident(&name, "calc"),
-                        q(if label.is_empty() { &name } else { &label }),
+                        q(&text_of(
+                            if label.is_empty() { &name } else { &label },
+                            &none,
+                            &mut unpiped
+                        )),
                         q(&e)
                     )),
                     Err(why) => {
                         report.push((line, format!("calculation `{calc}`"), why.clone()));
                         derived.push_str(&format!(
-                            "  # IMPORT: row {line}: calculate `{name}` = `{calc}` not translated ({why})\n"
+                            "  # IMPORT: {}\n",
+                            one_line(&format!(
+                                "row {line}: calculate `{name}` = `{calc}` not translated ({why})"
+                            ))
                         ));
                     }
                 }
@@ -832,7 +963,8 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     _ => {
                         report.push((line, format!("type `{t}`"), "no Quire question type".into()));
                         yaml.push_str(&format!(
-                            "      # IMPORT: row {line}: `{name}` of type `{t}` left out\n"
+                            "      # IMPORT: {}\n",
+                            one_line(&format!("row {line}: `{name}` of type `{t}` left out"))
                         ));
                         continue;
                     }
@@ -851,7 +983,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                         yaml.push_str(&format!(
                             "      - type: note\n        id: {}\n        text: {}\n",
                             ident(&name, "note"),
-                            q(&text)
+                            q(&text_of(&text, &pipes, &mut unpiped))
                         ));
                         if let Some(c) = ask_if {
                             yaml.push_str(&format!("        ask_if: {}\n", q(&c)));
@@ -861,14 +993,17 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                         yaml.push_str(&format!(
                             "      - id: {}\n        type: {qt}\n        text: {}\n",
                             ident(&name, "q"),
-                            q(&text)
+                            q(&text_of(&text, &pipes, &mut unpiped))
                         ));
                         if let Some(list) = t.split_whitespace().nth(1) {
                             yaml.push_str(&format!("        choices: {}\n", ident(list, "list")));
                         }
+                        if qt != "multiple" {
+                            pipes.insert(name.clone());
+                        }
                         let hint = get(row, c_hint);
                         if !hint.is_empty() {
-                            yaml.push_str(&format!("        hint: {}\n", q(&hint)));
+                            yaml.push_str(&format!("        hint: {}\n", q(&text_of(&hint, &pipes, &mut unpiped))));
                         }
                         if get(row, c_req).to_lowercase().starts_with('y') || get(row, c_req) == "true()" {
                             yaml.push_str("        required: true\n");
@@ -889,12 +1024,17 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                                     yaml.push_str(&format!(
                                         "        validate:\n          - {{ check: {}, message: {} }}\n",
                                         q(&e),
-                                        q(&msg)
+                                        q(&text_of(&msg, &pipes, &mut unpiped))
                                     ));
                                 }
                                 Err(why) => {
                                     report.push((line, format!("constraint `{constraint}`"), why.clone()));
-                                    yaml.push_str(&format!("        # IMPORT: row {line}: constraint `{constraint}` not translated ({why})\n"));
+                                    yaml.push_str(&format!(
+                                        "        # IMPORT: {}\n",
+                                        one_line(&format!(
+                                            "row {line}: constraint `{constraint}` not translated ({why})"
+                                        ))
+                                    ));
                                 }
                             }
                         }
@@ -902,6 +1042,15 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                 }
             }
         }
+    }
+    unpiped.sort();
+    unpiped.dedup();
+    for name in unpiped {
+        report.push((
+            0,
+            format!("`${{{name}}}` in a text"),
+            "not an earlier question Quire can pipe; kept as written".into(),
+        ));
     }
     if derived.lines().any(|l| l.trim_start().starts_with("- ")) {
         yaml.push_str("\nderived:\n");
@@ -918,28 +1067,37 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
 pub fn import_xlsform(bytes: &[u8], source: &str) -> Result<(String, Report), String> {
     let sheets = read_xlsx(bytes)?;
     let (mut yaml, mut report) = xlsform_to_spec(&sheets, source)?;
-    for _ in 0..50 {
+    // Every line an error points at is commented out at once; a few rounds settle what the
+    // first round's comments uncover (a question left without its choices, say).
+    for _ in 0..8 {
         let compiled = quire_core::compile("imported.yaml", &yaml);
-        let Some(d) = compiled.diagnostics.iter().find(|d| d.is_error()) else {
-            return Ok((yaml, report));
-        };
-        let Some(span) = d.span else { break };
-        let line = compiled.sources.get(span.source).line_col(span.start()).0;
         let mut lines: Vec<String> = yaml.lines().map(str::to_string).collect();
-        let Some(text) = lines.get(line - 1).cloned() else {
-            break;
-        };
-        if text.trim_start().starts_with('#') {
+        let mut changed = false;
+        let mut seen = std::collections::HashSet::new();
+        for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {
+            let Some(span) = d.span.filter(|s| s.source == quire_core::source::SourceId(0)) else {
+                continue;
+            };
+            let line = compiled.sources.get(span.source).line_col(span.start()).0;
+            let Some(text) = lines.get(line.wrapping_sub(1)).cloned() else {
+                continue;
+            };
+            if text.trim_start().starts_with('#') || !seen.insert(line) {
+                continue;
+            }
+            let indent = text.len() - text.trim_start().len();
+            report.push((0, text.trim().to_string(), d.message.clone()));
+            lines[line - 1] = format!(
+                "{}# IMPORT: not carried over ({}): {}",
+                " ".repeat(indent),
+                one_line(&d.message),
+                text.trim()
+            );
+            changed = true;
+        }
+        if !changed {
             break;
         }
-        let indent = text.len() - text.trim_start().len();
-        report.push((0, text.trim().to_string(), d.message.clone()));
-        lines[line - 1] = format!(
-            "{}# IMPORT: not carried over ({}): {}",
-            " ".repeat(indent),
-            d.message,
-            text.trim()
-        );
         yaml = lines.join("\n") + "\n";
     }
     let compiled = quire_core::compile("imported.yaml", &yaml);
@@ -976,7 +1134,7 @@ mod tests {
             "..",
             "not()",
         ] {
-            let choices = HashMap::new();
+            let choices: HashMap<String, std::rc::Rc<HashMap<String, String>>> = HashMap::new();
             let kinds = HashMap::new();
             let tr = Translate {
                 choices: &choices,
