@@ -595,7 +595,7 @@ impl<'a> Checker<'a> {
     fn name(&mut self, id: &Sp<String>, what: &str, loose: bool) {
         let s = id.value.as_str();
         if s.is_empty() {
-            return; // a missing id, already reported
+            return; // missing or written empty: reported by the reader
         }
         let first_ok = s
             .chars()
@@ -721,6 +721,16 @@ impl<'a> Checker<'a> {
                     Item::Definitions(d) => d.audiences.as_ref(),
                     Item::Screen(s) => s.audiences.as_ref(),
                 };
+                // A block's id names its element in XForms and its row in an XLSForm.
+                let block_id = match item {
+                    Item::Question(_) => None,
+                    Item::Note(n) => n.id.as_ref().map(|i| (i, "note id")),
+                    Item::Definitions(d) => d.id.as_ref().map(|i| (i, "definitions id")),
+                    Item::Screen(s) => s.id.as_ref().map(|i| (i, "screening rule id")),
+                };
+                if let Some((id, what)) = block_id {
+                    self.name(id, what, false);
+                }
                 let aud = self.audience_list(given, &s_aud, "in this section");
                 places.push((Arc::from(aud.as_slice()), position));
                 if let Item::Question(q) = item {

@@ -880,7 +880,7 @@ impl Read for String {
                             format!("`{c}` (U+{:04X}) cannot be printed on paper: no font Quire embeds has it", c as u32),
                         )
                         .at(label_span(node), "in this text")
-                        .help("web forms and data files keep it, but `--target pdf` would fail; write it another way on paper, or leave the PDF to a typesetter with the font"),
+                        .help("web forms and data files keep it; the PDF prints `?` in its place. Write it another way on paper, or typeset the `paper` target's Typst with a font that has it"),
                     );
                 }
                 Some(s.clone())
@@ -1303,7 +1303,7 @@ fn read_sections_split(node: &Node, r: &mut Reader, split_from: usize) -> Vec<Se
 impl Read for Survey {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "`survey`", r)?;
-        let id = f.req(r, "id");
+        let id = nonempty(f.req(r, "id"), r, "survey id");
         let title = f.req(r, "title");
         let version = f.req(r, "version");
         let description = f.opt(r, "description");
@@ -1380,10 +1380,26 @@ impl Read for Choice {
     }
 }
 
+/// An id written as an empty string is an error of its own (a missing one is `missing-key`).
+fn nonempty(id: Option<Sp<String>>, r: &mut Reader, what: &str) -> Option<Sp<String>> {
+    if let Some(id) = &id
+        && id.value.is_empty()
+    {
+        r.diags.push(
+            Diagnostic::error("invalid-name", format!("the {what} is empty"))
+                .at(id.span, "an empty name")
+                .help(format!(
+                    "give the {what} a name: a letter first, then letters, digits or `_`"
+                )),
+        );
+    }
+    id
+}
+
 impl Read for Section {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a section", r)?;
-        let id = f.req(r, "id");
+        let id = nonempty(f.req(r, "id"), r, "section id");
         let title = f.req(r, "title");
         let intro = f.opt(r, "intro");
         let audiences = f.opt(r, "audiences");
@@ -1436,7 +1452,7 @@ const ITEM_TYPES: [&str; 11] = [
 impl Read for Question {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a question", r)?;
-        let id = f.req(r, "id");
+        let id = nonempty(f.req(r, "id"), r, "question id");
         let kind = match f.node("type") {
             Some(n) => keyword(n, r, "question type", &ITEM_TYPES, QuestionType::from_name),
             None => {
@@ -1510,7 +1526,7 @@ impl Read for Question {
 impl Read for GridRow {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a grid row", r)?;
-        let id = f.req(r, "id");
+        let id = nonempty(f.req(r, "id"), r, "grid row id");
         let label = f.req(r, "label");
         let number = f.opt(r, "number");
         f.finish(r);
@@ -1546,7 +1562,7 @@ impl Read for Note {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a note", r)?;
         let kind = block_kind(&mut f, NoteType::Note);
-        let id = f.opt(r, "id");
+        let id = nonempty(f.opt(r, "id"), r, "note id");
         let title = f.opt(r, "title");
         let text = f.req(r, "text");
         let audiences = f.opt(r, "audiences");
@@ -1567,7 +1583,7 @@ impl Read for Definitions {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a definitions block", r)?;
         let kind = block_kind(&mut f, DefinitionsType::Definitions);
-        let id = f.opt(r, "id");
+        let id = nonempty(f.opt(r, "id"), r, "definitions id");
         let title = f.opt(r, "title");
         let audiences = f.opt(r, "audiences");
         let ask_if = f.opt(r, "ask_if");
@@ -1601,7 +1617,7 @@ impl Read for Screen {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a screening rule", r)?;
         let kind = block_kind(&mut f, ScreenType::Screen);
-        let id = f.opt(r, "id");
+        let id = nonempty(f.opt(r, "id"), r, "screening rule id");
         let end_if = f.req(r, "end_if");
         let message = f.req(r, "message");
         let audiences = f.opt(r, "audiences");
@@ -1619,7 +1635,7 @@ impl Read for Screen {
 impl Read for Derived {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut f = Fields::new(node, "a derived variable", r)?;
-        let id = f.req(r, "id");
+        let id = nonempty(f.req(r, "id"), r, "derived variable name");
         let label = f.req(r, "label");
         let description = f.opt(r, "description");
         let audiences = f.opt(r, "audiences");

@@ -91,7 +91,12 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ((usize, usize), String)> {
     let mut cur = Entry::default();
     let mut field = Field::None;
     let mut started = false;
-    let mut offset = 0;
+    // A byte-order mark (as Windows editors save) is not part of the first line.
+    let mut offset = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let finish = |cur: &mut Entry, started: &mut bool, out: &mut Vec<Entry>| {
         if *started && !cur.id.is_empty() {
             out.push(std::mem::take(cur));
@@ -100,7 +105,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ((usize, usize), String)> {
         }
         *started = false;
     };
-    for line in text.split_inclusive('\n') {
+    for line in text[offset..].split_inclusive('\n') {
         let start = offset;
         offset += line.len();
         let t = line.trim();
@@ -138,6 +143,15 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ((usize, usize), String)> {
         let Some(s) = unquote(value) else {
             return bad("this string is not closed, or has an escape PO does not know");
         };
+        if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+            return Err((
+                at,
+                format!(
+                    "this text has the control character U+{:04X}, which no output can print; remove it",
+                    c as u32
+                ),
+            ));
+        }
         match keyword {
             "msgctxt" => {
                 if field == Field::Text {
@@ -227,6 +241,8 @@ pub fn all_placeholders(s: &str) -> BTreeSet<String> {
         let rest = &s[i..];
         if rest.starts_with("{{") || rest.starts_with("}}") {
             i += 2;
+        } else if rest.starts_with("${{") {
+            i += 1;
         } else if rest.starts_with("${") || rest.starts_with('{') {
             match rest.find('}') {
                 Some(close) => {
@@ -302,7 +318,7 @@ pub fn load(
             continue;
         };
         let from = sources.get(main).name.clone();
-        let (name, text) = match load(&from, &path.value) {
+        let (name, text) = match load(&from, &from, &path.value) {
             Ok(x) => x,
             Err(why) => {
                 diags.push(
@@ -567,7 +583,11 @@ pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, 
     if !spec.languages.iter().skip(1).any(|l| l.value == language) {
         return Err(format!("`{language}` is not one of the spec's translated languages"));
     }
-    let line_of = |offset: usize| po[..offset.min(po.len())].matches('\n').count() + 1;
+    // Line numbers by a search of where lines start: a file of many messages stays linear.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(po.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|s| *s <= offset).max(1);
     let given = parse(po).map_err(|((s, _), m)| format!("line {}: {m}", line_of(s)))?;
     let mut current = messages(spec, &read.sources, language);
     let ui: Vec<Entry> = if crate::ui::needs_translation(language) {
@@ -580,13 +600,15 @@ pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, 
         total: current.len(),
         ..Imported::default()
     };
+    let current_ids: std::collections::HashSet<&str> = current.iter().map(|(id, _, _)| id.as_str()).collect();
+    let ui_ids: std::collections::HashSet<&str> = ui.iter().map(|u| u.id.as_str()).collect();
     let mut by_id: HashMap<&str, &Entry> = HashMap::new();
     for e in &given {
-        if !current.iter().any(|(id, _, _)| *id == e.id) {
+        if !current_ids.contains(e.id.as_str()) {
             out.obsolete.push((line_of(e.span.0), e.id.clone()));
             continue;
         }
-        let slots_differ = ui.iter().any(|u| u.id == e.id) && crate::ui::slots(&e.id) != crate::ui::slots(&e.text);
+        let slots_differ = ui_ids.contains(e.id.as_str()) && crate::ui::slots(&e.id) != crate::ui::slots(&e.text);
         if !e.text.is_empty() && slots_differ {
             out.errors.push((
                 line_of(e.span.0),

@@ -363,6 +363,10 @@ impl<'a> Checker<'a> {
             if rest.starts_with("{{") || rest.starts_with("}}") {
                 lit.push_str(&rest[..1]);
                 i += 2;
+            } else if rest.starts_with("${{") {
+                // `$` before a literal brace (`${{x}}` reads `${x}`): not a pipe.
+                lit.push('$');
+                i += 1;
             } else if rest.starts_with("${") || rest.starts_with('{') {
                 let open = if rest.starts_with("${") { 2 } else { 1 };
                 let Some(close) = rest.find('}') else {
