@@ -83,11 +83,23 @@ pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) ->
     out
 }
 
+/// Characters in a row without a break before paper gets a break opportunity: Typst keeps
+/// an unbreakable run as one line whatever its length, and its PDF writer cannot hold one
+/// of 64 KiB (a 32,768-letter word panicked it).
+const LONGEST_RUN: usize = 100;
+
 /// A Typst string literal.
 pub fn s(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
+    let mut run = 0;
     for c in text.chars() {
+        run = if c.is_whitespace() { 0 } else { run + 1 };
+        if run > LONGEST_RUN {
+            // A zero-width space: a place to break, invisible, and not a character to copy.
+            out.push('\u{200B}');
+            run = 1;
+        }
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
