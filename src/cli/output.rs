@@ -127,8 +127,14 @@ pub fn write(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
             }
             return Err(e);
         }
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
+        if had_old && let Err(e) = std::fs::remove_dir_all(&old) {
+            // The new output is in place; the old one is whole beside it. Say so, never
+            // leave it silently.
+            eprintln!(
+                "warning: the previous output, moved to `{}`, could not be removed ({e}); the new build is in `{}`. Remove the old one yourself",
+                old.display(),
+                out.display()
+            );
         }
         Ok(())
     })();
@@ -185,8 +191,14 @@ fn remove_leftovers(parent: &Path, base: &str) {
         }
         let path = entry.path();
         let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
-        if is_dir && check(&path, &[]).is_ok() {
-            let _ = std::fs::remove_dir_all(&path);
+        if is_dir
+            && check(&path, &[]).is_ok()
+            && let Err(e) = std::fs::remove_dir_all(&path)
+        {
+            eprintln!(
+                "warning: `{}`, left by an earlier build, could not be removed ({e}); remove it yourself",
+                path.display()
+            );
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct Preview {
     pub papers: BTreeMap<String, Vec<u8>>,
     /// `check`'s report when the spec does not compile.
     pub error: Option<String>,
+    /// The hash of every file the last build read: a rebuild of the same files changes
+    /// nothing, so the page does not reload (and keeps what was typed into the form).
+    pub fingerprint: Option<String>,
 }
 
 type Shared = Arc<RwLock<Preview>>;
@@ -36,20 +39,29 @@ type Shared = Arc<RwLock<Preview>>;
 /// records the diagnostics.
 pub fn rebuild(spec: &Path, state: &Shared) {
     let name = spec.display().to_string();
-    let outcome = std::fs::read_to_string(spec)
-        .map_err(|e| format!("cannot read `{name}`: {e}"))
-        .and_then(|text| {
-            let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
-            match &compiled.model {
-                Some(m) if !compiled.has_errors() => Ok(m.clone()),
-                _ => Err(quire_core::diagnostic::render(
-                    &compiled.diagnostics,
-                    &compiled.sources,
-                    false,
-                )),
-            }
-        });
+    let mut fingerprint = None;
+    let outcome = quire_core::input::read_text(spec, quire_core::input::Kind::Spec).and_then(|text| {
+        let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
+        let texts: Vec<&str> = compiled
+            .sources
+            .iter()
+            .flat_map(|(_, s)| [s.name.as_str(), s.text.as_str()])
+            .collect();
+        fingerprint = Some(quire_core::model::content_hash(&texts));
+        match &compiled.model {
+            Some(m) if !compiled.has_errors() => Ok(m.clone()),
+            _ => Err(quire_core::diagnostic::render(
+                &compiled.diagnostics,
+                &compiled.sources,
+                false,
+            )),
+        }
+    });
     let mut p = state.write().unwrap_or_else(|e| e.into_inner());
+    if fingerprint.is_some() && p.fingerprint == fingerprint {
+        return;
+    }
+    p.fingerprint = fingerprint;
     p.generation += 1;
     match outcome {
         Ok(model) => {
@@ -103,7 +115,7 @@ fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>>
 /// The spec and every file it includes, as paths.
 fn read_files(spec: &Path) -> Vec<PathBuf> {
     let name = spec.display().to_string();
-    let text = std::fs::read_to_string(spec).unwrap_or_default();
+    let text = quire_core::input::read_text(spec, quire_core::input::Kind::Spec).unwrap_or_default();
     let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
     let mut files: Vec<PathBuf> = compiled.sources.iter().map(|(_, s)| PathBuf::from(&s.name)).collect();
     if files.is_empty() {
@@ -125,7 +137,20 @@ pub async fn run(spec: PathBuf, listen: SocketAddr) -> Result<(), String> {
         .filter_map(|f| f.file_name().map(|n| n.to_os_string()))
         .collect();
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        // Only a change of content counts: reading the spec (which every rebuild does) is an
+        // event too, and reacting to it rebuilt and reloaded the page for ever.
         if let Ok(ev) = ev
+            && matches!(
+                ev.kind,
+                notify::EventKind::Create(_)
+                    | notify::EventKind::Modify(_)
+                    | notify::EventKind::Remove(_)
+                    | notify::EventKind::Access(notify::event::AccessKind::Close(notify::event::AccessMode::Write))
+            )
+            && !matches!(
+                ev.kind,
+                notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
+            )
             && ev
                 .paths
                 .iter()

@@ -682,4 +682,15 @@ fn preview_rebuilds_on_save_and_shows_diagnostics() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
+    // Without a save nothing is rebuilt: reading the spec was an event once, and the page
+    // rebuilt and reloaded for ever (what was typed into the form was lost).
+    let generation = || -> u64 {
+        let (_, body) = http(port, "GET", "/__preview/state", &[], b"");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["generation"]
+            .as_u64()
+            .unwrap()
+    };
+    let settled = generation();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(generation(), settled, "the preview rebuilt without a save");
 }
