@@ -10,6 +10,7 @@ mod differential;
 mod eligibility;
 mod examples;
 mod expressions;
+mod hostile;
 mod includes;
 mod ir;
 mod lsp;

@@ -317,3 +317,107 @@ fn byte_mutation(bytes: &mut Vec<u8>, corpus: &[Vec<u8>], rng: &mut Rng) {
         }
     }
 }
+
+/// The seeds of each fuzz target: the repository's own inputs of that kind (the same
+/// folders `scripts/fuzz` gives cargo-fuzz).
+pub fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
+    let root = crate::root();
+    let files = |dirs: &[&str], ext: &[&str]| -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for d in dirs {
+            let Ok(entries) = std::fs::read_dir(root.join(d)) else {
+                continue;
+            };
+            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            for p in paths {
+                if p.is_file() && p.extension().is_some_and(|x| ext.iter().any(|e| x == *e)) {
+                    let mut bytes = std::fs::read(&p).unwrap();
+                    // Large files slow every mutation; their first part seeds as well.
+                    bytes.truncate(64 * 1024);
+                    out.push(bytes);
+                }
+            }
+        }
+        out
+    };
+    let workbooks = || -> Vec<Vec<u8>> {
+        crate::clean_specs()
+            .iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(p).ok()?;
+                let model = quire::compile(&p.display().to_string(), &text).model?;
+                let files = quire::backend::xlsform::render(&model).ok()?;
+                files.into_iter().next().map(|f| f.1)
+            })
+            .collect()
+    };
+    match target {
+        "spec" => files(
+            &[
+                "tests/diagnostics",
+                "examples",
+                "tests/data",
+                "questionnaires/concord",
+                "tests/hostile/spec",
+            ],
+            &["yaml"],
+        ),
+        "data" => files(&["tests/data", "tests/hostile/data"], &["csv", "json"]),
+        "xlsform" => workbooks(),
+        "xlsform_sheet" => workbooks()
+            .iter()
+            .filter_map(|wb| {
+                let mut zip = zip::ZipArchive::new(std::io::Cursor::new(wb)).ok()?;
+                let mut sheet = zip.by_name("xl/worksheets/sheet1.xml").ok()?;
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut sheet, &mut out).ok()?;
+                Some(out)
+            })
+            .collect(),
+        "po" => files(&["questionnaires/concord/translations", "tests/hostile/po"], &["po"]),
+        "lsp" => files(&["tests/hostile/lsp"], &["lsp"]),
+        other => panic!("no fuzz target `{other}`"),
+    }
+}
+
+/// Every fuzz target of `quire::fuzzing` (the ones cargo-fuzz runs, `scripts/fuzz`) for a
+/// moment each, by mutating its seeds: no panic, no input over 20 s. A crash is saved to
+/// the temporary folder. `QUIRE_FUZZ_TARGET_SECONDS` runs each longer.
+#[test]
+fn fuzz_targets() {
+    let seconds: f64 = std::env::var("QUIRE_FUZZ_TARGET_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.5);
+    let mut rng = Rng(0x5eed);
+    let mut lines = Vec::new();
+    for (name, target) in quire::fuzzing::TARGETS {
+        let corpus = fuzz_seeds(name);
+        assert!(!corpus.is_empty(), "no seeds for `{name}`");
+        // Every seed as it is, then mutations until the time is up.
+        for seed in &corpus {
+            target(seed);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds);
+        let (mut n, mut slowest) = (0u64, std::time::Duration::ZERO);
+        while std::time::Instant::now() < deadline {
+            let mut bytes = corpus[rng.below(corpus.len())].clone();
+            for _ in 0..=rng.below(8) {
+                byte_mutation(&mut bytes, &corpus, &mut rng);
+            }
+            let started = std::time::Instant::now();
+            if std::panic::catch_unwind(|| target(&bytes)).is_err() {
+                let path = std::env::temp_dir().join(format!("quire-fuzz-{name}-crash-{n}"));
+                std::fs::write(&path, &bytes).unwrap();
+                panic!("the `{name}` target panicked; input saved to {}", path.display());
+            }
+            let took = started.elapsed();
+            slowest = slowest.max(took);
+            assert!(took.as_secs() < 20, "a `{name}` input took {took:?}");
+            n += 1;
+        }
+        lines.push(format!("{name}: {n} inputs, slowest {slowest:?}"));
+    }
+    eprintln!("fuzz targets: {}", lines.join("; "));
+}

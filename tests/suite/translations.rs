@@ -241,6 +241,13 @@ fn translations_go_out_and_come_back_checked() {
     );
     assert!(!tmp.path().join("refused.po").exists());
     // The file the spec names is where an import goes by default.
+    // The spec's own file was not written by Quire here: replacing it takes `--force`; the
+    // next import replaces the file Quire wrote.
+    let refused = quire(&["translations", "import", "concord.yaml", "export.po"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("exists and Quire did not write it"));
+    let forced = quire(&["translations", "import", "concord.yaml", "export.po", "--force"]);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
     let placed = quire(&["translations", "import", "concord.yaml", "export.po"]);
     assert!(placed.status.success());
     assert!(
