@@ -39,8 +39,8 @@ pub fn spec(bytes: &[u8]) {
 const DATA_SPEC: &str = r#"
 survey: { id: fuzz, title: Fuzz, version: "1" }
 audiences:
-  - { id: patient, label: Patients }
-  - { id: carer, label: Carers }
+  patient: { label: Patients }
+  carer: { label: Carers }
 choices:
   yes_no:
     - { code: 1, value: "yes", label: "Yes" }
