@@ -365,14 +365,28 @@ pub fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
         ),
         "data" => files(&["tests/data", "tests/hostile/data"], &["csv", "json"]),
         "xlsform" => workbooks(),
+        // The survey sheets, cells written inline (the target's workbook has no shared strings).
         "xlsform_sheet" => workbooks()
             .iter()
             .filter_map(|wb| {
-                let mut zip = zip::ZipArchive::new(std::io::Cursor::new(wb)).ok()?;
-                let mut sheet = zip.by_name("xl/worksheets/sheet1.xml").ok()?;
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(&mut sheet, &mut out).ok()?;
-                Some(out)
+                let sheets = quire::import::read_xlsx(wb).ok()?;
+                let mut xml = String::from(
+                    r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+                );
+                for (r, row) in sheets.get("survey")?.iter().enumerate() {
+                    xml.push_str(&format!("<row r=\"{}\">", r + 1));
+                    for (c, cell) in row.iter().enumerate().take(26).filter(|(_, c)| !c.is_empty()) {
+                        let text = cell.replace('&', "&amp;").replace('<', "&lt;");
+                        let col = (b'A' + c as u8) as char;
+                        xml.push_str(&format!(
+                            r#"<c r="{col}{}" t="inlineStr"><is><t>{text}</t></is></c>"#,
+                            r + 1
+                        ));
+                    }
+                    xml.push_str("</row>");
+                }
+                xml.push_str("</sheetData></worksheet>");
+                Some(xml.into_bytes())
             })
             .collect(),
         "po" => files(&["questionnaires/concord/translations", "tests/hostile/po"], &["po"]),
