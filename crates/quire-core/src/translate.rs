@@ -368,11 +368,13 @@ pub fn messages(spec: &Spec, sources: &Sources, language: &str) -> Vec<(String, 
         format!("{}:{}", src.name, src.line_col(span.start()).0)
     };
     let mut out: Vec<(String, String, Option<String>)> = Vec::new();
+    // Where each message stands in `out`: a text used many times is one message.
+    let mut at: HashMap<String, usize> = HashMap::new();
     let mut push = |id: &str, span: Span, inline: Option<String>| {
         if id.trim().is_empty() {
             return;
         }
-        match out.iter_mut().find(|(m, _, _)| m == id) {
+        match at.get(id).and_then(|&i| out.get_mut(i)) {
             Some(e) => {
                 e.1.push(' ');
                 e.1.push_str(&place(span));
@@ -380,7 +382,10 @@ pub fn messages(spec: &Spec, sources: &Sources, language: &str) -> Vec<(String, 
                     e.2 = inline;
                 }
             }
-            None => out.push((id.to_string(), place(span), inline)),
+            None => {
+                at.insert(id.to_string(), out.len());
+                out.push((id.to_string(), place(span), inline));
+            }
         }
     };
     let mut terms: Vec<(String, Span)> = Vec::new();
