@@ -1126,7 +1126,16 @@ fn import_xlsform(form: &Path, out: &Path) -> u8 {
             if let Err(code) = write_output(out, yaml.as_bytes(), &[form]) {
                 return code;
             }
+            // A line may be a whole generated condition: say enough to find it.
+            let short = |s: &str| -> String {
+                if s.chars().count() > 200 {
+                    s.chars().take(200).chain(['…']).collect()
+                } else {
+                    s.to_string()
+                }
+            };
             for (row, what, why) in &report {
+                let (what, why) = (short(what), short(why));
                 if *row > 0 {
                     eprintln!("{}: row {row}: {what}: {why}", form.display());
                 } else {

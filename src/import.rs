@@ -223,6 +223,28 @@ fn text_of(s: &str, pipes: &std::collections::HashSet<String>, unpiped: &mut Vec
     out
 }
 
+/// `id`, or the first of `id_2`, `id_3`, … not taken yet (reported: references to the name
+/// stay with its first use).
+fn unique(taken: &mut std::collections::HashSet<String>, id: String, row: usize, report: &mut Report) -> String {
+    if taken.insert(id.clone()) {
+        return id;
+    }
+    let mut n = 2;
+    let renamed = loop {
+        let candidate = format!("{id}_{n}");
+        if taken.insert(candidate.clone()) {
+            break candidate;
+        }
+        n += 1;
+    };
+    report.push((
+        row,
+        format!("name `{id}`"),
+        format!("used before; imported as `{renamed}`"),
+    ));
+    renamed
+}
+
 /// A double-quoted YAML scalar.
 fn q(s: &str) -> String {
     let mut out = String::from("\"");
@@ -841,6 +863,8 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
     }
     yaml.push_str("\nsections:\n");
     let mut derived = String::new();
+    // Ids taken so far: a name used twice (or two that read alike as Quire ids) gets `_2`.
+    let mut taken_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut section_open = false;
     let mut depth = 0;
     let mut extra_conditions: Vec<Option<String>> = Vec::new();
@@ -892,7 +916,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                 if depth == 1 {
                     yaml.push_str(&format!(
                         "  - id: {}\n    title: {}\n",
-                        ident(&name, "section"),
+                        unique(&mut taken_ids, ident(&name, "section"), line, &mut report),
                         q(&text_of(
                             if label.is_empty() { &name } else { &label },
                             &none,
@@ -932,7 +956,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                 match tr.expr(&calc, None) {
                     Ok(e) => derived.push_str(&format!(
                         "  - {{ id: {}, label: {}, expr: {} }}\n",
-                        ident(&name, "calc"),
+                        unique(&mut taken_ids, ident(&name, "calc"), line, &mut report),
                         q(&text_of(
                             if label.is_empty() { &name } else { &label },
                             &none,
@@ -982,7 +1006,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     None => {
                         yaml.push_str(&format!(
                             "      - type: note\n        id: {}\n        text: {}\n",
-                            ident(&name, "note"),
+                            unique(&mut taken_ids, ident(&name, "note"), line, &mut report),
                             q(&text_of(&text, &pipes, &mut unpiped))
                         ));
                         if let Some(c) = ask_if {
@@ -992,7 +1016,7 @@ pub fn xlsform_to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<
                     Some(qt) => {
                         yaml.push_str(&format!(
                             "      - id: {}\n        type: {qt}\n        text: {}\n",
-                            ident(&name, "q"),
+                            unique(&mut taken_ids, ident(&name, "q"), line, &mut report),
                             q(&text_of(&text, &pipes, &mut unpiped))
                         ));
                         if let Some(list) = t.split_whitespace().nth(1) {
@@ -1093,6 +1117,19 @@ pub fn import_xlsform(bytes: &[u8], source: &str) -> Result<(String, Report), St
                 one_line(&d.message),
                 text.trim()
             );
+            // An item's first line (`- id: …`) goes with the rest of the item: its other
+            // lines alone would join the item before.
+            if text.trim_start().starts_with("- ") {
+                for l in lines.iter_mut().skip(line) {
+                    let ind = l.len() - l.trim_start().len();
+                    if l.trim().is_empty() || ind <= indent {
+                        break;
+                    }
+                    if !l.trim_start().starts_with('#') {
+                        *l = format!("{}# IMPORT: (the item above): {}", " ".repeat(ind), l.trim());
+                    }
+                }
+            }
             changed = true;
         }
         if !changed {

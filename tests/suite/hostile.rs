@@ -335,6 +335,16 @@ fn workbooks(dir: &Path) {
     }
     let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     std::fs::write(dir.join("entries.xlsx"), raw_workbook(&parts)).unwrap();
+    // 700 nested groups, each with a condition: a question inside would need all 700.
+    let mut rows = vec![header.clone(), vec!["text", "a", "A?", ""]];
+    rows.extend((0..700).map(|_| vec!["begin_group", "g", "G", "${a} = 'x'"]));
+    rows.extend((0..100).map(|_| vec!["text", "q", "Q?", ""]));
+    rows.extend((0..700).map(|_| vec!["end_group", "", "", ""]));
+    std::fs::write(
+        dir.join("nested.xlsx"),
+        workbook(&rows, &[vec!["list_name", "name", "label"]]),
+    )
+    .unwrap();
     // One choice name 3,000 times in a list (its values grew without end).
     let mut choices = vec![vec!["list_name", "name", "label"]];
     for _ in 0..3000 {
