@@ -161,7 +161,11 @@ pub fn lsp(bytes: &[u8]) {
     for _ in 0..256 {
         let replies = match crate::lsp::read_message(&mut input) {
             Err(_) | Ok(crate::lsp::Incoming::End) => return,
-            Ok(crate::lsp::Incoming::Invalid(r)) => vec![lsp_server::Message::Response(r)],
+            Ok(crate::lsp::Incoming::Invalid(error)) => {
+                sink.clear();
+                crate::lsp::write_json(&mut sink, &error).expect("an error can be written");
+                continue;
+            }
             Ok(crate::lsp::Incoming::Message(m)) => {
                 let (replies, flow) = server.handle(m);
                 if flow != crate::lsp::Flow::Continue {

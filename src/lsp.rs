@@ -27,8 +27,9 @@ pub const MAX_DOCUMENTS: usize = 256;
 #[derive(Debug)]
 pub enum Incoming {
     Message(Message),
-    /// The frame was read but is not a message: the error to send back.
-    Invalid(Response),
+    /// The frame was read but is not a message: the JSON-RPC error response to send back
+    /// (with a null id when the request's id could not be read).
+    Invalid(Value),
     End,
 }
 
@@ -65,8 +66,8 @@ pub fn read_message(r: &mut impl BufRead) -> std::io::Result<Incoming> {
         if let Some(n) = too_large {
             // Skipped unread, in pieces: the stream goes on after it.
             std::io::copy(&mut r.take(n), &mut std::io::sink())?;
-            return Ok(Incoming::Invalid(error(
-                None,
+            return Ok(Incoming::Invalid(invalid(
+                Value::Null,
                 ErrorCode::InvalidRequest,
                 format!("a message of {n} bytes is over the limit of {MAX_MESSAGE_BYTES}; it was skipped"),
             )));
@@ -80,22 +81,26 @@ pub fn read_message(r: &mut impl BufRead) -> std::io::Result<Incoming> {
             return Ok(Incoming::End);
         }
         let Ok(text) = String::from_utf8(buf) else {
-            return Ok(Incoming::Invalid(error(
-                None,
+            return Ok(Incoming::Invalid(invalid(
+                Value::Null,
                 ErrorCode::ParseError,
                 "the message is not UTF-8".into(),
             )));
         };
         return Ok(match serde_json::from_str::<Value>(&text) {
-            Err(e) => Incoming::Invalid(error(
-                None,
+            Err(e) => Incoming::Invalid(invalid(
+                Value::Null,
                 ErrorCode::ParseError,
                 format!("the message is not JSON: {e}"),
             )),
             Ok(v) => match serde_json::from_value::<Message>(v.clone()) {
                 Ok(m) => Incoming::Message(m),
-                Err(e) => Incoming::Invalid(error(
-                    v.get("id").and_then(|id| serde_json::from_value(id.clone()).ok()),
+                Err(e) => Incoming::Invalid(invalid(
+                    // The request's id if it has a usable one, as JSON-RPC asks.
+                    v.get("id")
+                        .filter(|id| id.is_string() || id.is_number())
+                        .cloned()
+                        .unwrap_or(Value::Null),
                     ErrorCode::InvalidRequest,
                     format!("not a JSON-RPC request, response or notification: {e}"),
                 )),
@@ -125,30 +130,27 @@ fn read_line(r: &mut impl BufRead) -> std::io::Result<Option<String>> {
     }
 }
 
-/// An error response (`id` null when the request's id could not be read).
-fn error(id: Option<RequestId>, code: ErrorCode, message: String) -> Response {
-    let mut r = Response::new_err(RequestId::from(0), code as i32, message);
-    match id {
-        Some(id) => r.id = id,
-        // JSON-RPC answers an unreadable request with a null id; lsp-server's ids are numbers
-        // or strings, so the writer sends null for this one (see [`Server::encode`]).
-        None => r.id = RequestId::from(NULL_ID.to_string()),
-    }
-    r
+/// An error response to a request of the session.
+fn error(id: RequestId, code: ErrorCode, message: String) -> Response {
+    Response::new_err(id, code as i32, message)
 }
 
-/// The id that stands for JSON-RPC's null id in an error response.
-const NULL_ID: &str = "\u{0}quire-null-id";
+/// The error response to a frame that is not a message.
+fn invalid(id: Value, code: ErrorCode, message: String) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code as i32, "message": message } })
+}
 
 /// Writes a message as the protocol frames it.
 pub fn write_message(w: &mut impl std::io::Write, m: &Message) -> std::io::Result<()> {
     let mut v = serde_json::to_value(m).map_err(std::io::Error::other)?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("jsonrpc".into(), json!("2.0"));
-        if obj.get("id").and_then(Value::as_str) == Some(NULL_ID) {
-            obj.insert("id".into(), Value::Null);
-        }
     }
+    write_json(w, &v)
+}
+
+/// Writes a JSON value as the protocol frames a message.
+pub fn write_json(w: &mut impl std::io::Write, v: &Value) -> std::io::Result<()> {
     let text = v.to_string();
     write!(w, "Content-Length: {}\r\n\r\n", text.len())?;
     w.write_all(text.as_bytes())?;
@@ -217,17 +219,17 @@ impl Server {
                         )
                     }
                     (State::Starting, _) => error(
-                        Some(req.id),
+                        req.id,
                         ErrorCode::ServerNotInitialized,
                         "the server is not initialized yet: send `initialize` first".into(),
                     ),
                     (State::ShuttingDown, _) => error(
-                        Some(req.id),
+                        req.id,
                         ErrorCode::InvalidRequest,
                         "the server is shutting down: only `exit` is expected".into(),
                     ),
                     (State::Running, "initialize") => error(
-                        Some(req.id),
+                        req.id,
                         ErrorCode::InvalidRequest,
                         "the server is already initialized".into(),
                     ),
@@ -239,7 +241,7 @@ impl Server {
                         Response::new_ok(req.id.clone(), answer(&req, &self.docs))
                     }
                     (State::Running, method) => error(
-                        Some(req.id),
+                        req.id,
                         ErrorCode::MethodNotFound,
                         format!("`{method}` is not a method this server has"),
                     ),

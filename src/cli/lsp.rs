@@ -11,7 +11,12 @@ pub fn run() -> u8 {
     loop {
         let replies = match quire::lsp::read_message(&mut input) {
             Err(_) | Ok(Incoming::End) => return server.exit_code(),
-            Ok(Incoming::Invalid(response)) => vec![lsp_server::Message::Response(response)],
+            Ok(Incoming::Invalid(error)) => {
+                if quire::lsp::write_json(&mut output, &error).is_err() {
+                    return server.exit_code();
+                }
+                continue;
+            }
             Ok(Incoming::Message(m)) => {
                 let (replies, flow) = server.handle(m);
                 if let Flow::Exit(code) = flow {
