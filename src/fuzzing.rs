@@ -155,30 +155,7 @@ pub fn po(bytes: &[u8]) {
 /// A language-server session: framed messages read under the limits and handled in turn,
 /// every reply written.
 pub fn lsp(bytes: &[u8]) {
-    let mut input = std::io::BufReader::new(bytes);
-    let mut server = crate::lsp::Server::new();
-    let mut sink = Vec::new();
-    for _ in 0..256 {
-        let replies = match crate::lsp::read_message(&mut input) {
-            Err(_) | Ok(crate::lsp::Incoming::End) => return,
-            Ok(crate::lsp::Incoming::Invalid(error)) => {
-                sink.clear();
-                crate::lsp::write_json(&mut sink, &error).expect("an error can be written");
-                continue;
-            }
-            Ok(crate::lsp::Incoming::Message(m)) => {
-                let (replies, flow) = server.handle(m);
-                if flow != crate::lsp::Flow::Continue {
-                    return;
-                }
-                replies
-            }
-        };
-        for r in &replies {
-            sink.clear();
-            crate::lsp::write_message(&mut sink, r).expect("a reply can be written");
-        }
-    }
+    crate::lsp::serve(&mut std::io::BufReader::new(bytes), &mut std::io::sink());
 }
 
 /// A fuzz target: bytes in, a panic when a promise breaks.

@@ -157,6 +157,36 @@ pub fn write_json(w: &mut impl std::io::Write, v: &Value) -> std::io::Result<()>
     w.flush()
 }
 
+/// Runs a session: messages read from `input` until `exit` or its end, replies written to
+/// `output`; the exit code (`quire lsp` over standard input and output, and the fuzzer).
+pub fn serve(input: &mut impl BufRead, output: &mut impl std::io::Write) -> u8 {
+    let mut server = Server::new();
+    loop {
+        let replies = match read_message(input) {
+            Err(_) | Ok(Incoming::End) => return server.exit_code(),
+            Ok(Incoming::Invalid(error)) => {
+                if write_json(output, &error).is_err() {
+                    return server.exit_code();
+                }
+                continue;
+            }
+            Ok(Incoming::Message(m)) => {
+                let (replies, flow) = server.handle(m);
+                if let Flow::Exit(code) = flow {
+                    return code;
+                }
+                replies
+            }
+        };
+        for r in &replies {
+            if write_message(output, r).is_err() {
+                // The editor is gone.
+                return server.exit_code();
+            }
+        }
+    }
+}
+
 /// Where the session is in the protocol's lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
