@@ -304,9 +304,9 @@ enum Command {
         /// Survey id; the file written is `<NAME>.quire.yaml`.
         name: String,
     },
-    /// `quire serve`, `quire export`, `quire invite` (collecting responses) and `quire
-    /// preview` (a live preview while editing) run `quire-serve` (crates/quire-serve), which
-    /// keeps the compiler free of a network stack.
+    /// `quire serve`, `quire export`, `quire invite`, `quire backup` (collecting responses)
+    /// and `quire preview` (a live preview while editing) run `quire-serve`
+    /// (crates/quire-serve), which keeps the compiler free of a network stack.
     #[command(external_subcommand)]
     External(Vec<String>),
     /// Print the JSON Schema of the spec format, for editor completion.
@@ -1329,12 +1329,15 @@ fn diff(old: &Path, new: &Path, format: DiffFormat, color: bool) -> u8 {
     }
 }
 
-/// `quire serve|export|invite …`: runs `quire-serve` from beside this executable, or from PATH.
+/// `quire serve|export|invite|backup|preview …`: runs `quire-serve` from beside this
+/// executable, or from PATH. On Unix it becomes that program (exec), so a signal sent to this
+/// process id (a service manager stopping it, `kill PID`) reaches the server itself and no
+/// child is left holding the port.
 fn external(args: &[String]) -> u8 {
     let Some(sub) = args.first().map(String::as_str) else {
         return usage_error("a command is needed; see `quire --help`");
     };
-    if !matches!(sub, "serve" | "export" | "invite" | "preview") {
+    if !matches!(sub, "serve" | "export" | "invite" | "backup" | "preview") {
         return usage_error(&format!("no command `{sub}`; see `quire --help`"));
     }
     let name = format!("quire-serve{}", std::env::consts::EXE_SUFFIX);
@@ -1342,6 +1345,12 @@ fn external(args: &[String]) -> u8 {
         .ok()
         .and_then(|p| p.parent().map(|d| d.join(&name)));
     let program = beside.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from(&name));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Returns only when the program could not be run.
+        let _ = std::process::Command::new(&program).args(args).exec();
+    }
     match std::process::Command::new(&program).args(args).status() {
         Ok(status) => status.code().map(|c| c.clamp(0, 255) as u8).unwrap_or(EXIT_USAGE),
         Err(_) => usage_error(&format!(

@@ -461,3 +461,57 @@ fn editions_for_web_and_paper_together() {
     assert!(stderr(&o).contains("choose one"), "{}", stderr(&o));
     assert!(!again.exists(), "nothing written");
 }
+
+/// `quire serve` becomes the collection server (exec on Unix): stopping the process id it
+/// was started with stops the server, and nothing is left listening on its port.
+#[cfg(unix)]
+#[test]
+fn quire_serve_stops_with_its_process_id() {
+    let root = crate::root();
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_quire"));
+    let serve = bin.with_file_name(format!("quire-serve{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        serve.exists(),
+        "quire-serve is built beside quire by `cargo test --workspace` (or `cargo build -p quire-serve`)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(&bin)
+        .args([
+            "serve",
+            root.join("examples/minimal.quire.yaml").to_str().unwrap(),
+            "--db",
+            tmp.path().join("r.sqlite").to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < until, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The process started as `quire` is the server itself.
+    let exe = std::fs::read_link(format!("/proc/{}/exe", child.id()));
+    if let Ok(exe) = exe {
+        assert!(exe.to_string_lossy().contains("quire-serve"), "{}", exe.display());
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a graceful stop: {status}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "something still listens on the port"
+    );
+}

@@ -5,7 +5,7 @@
 //! `cargo test` it sends 500 as a smoke test. Loopback only, bounded, stops by itself.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use quire_serve::{api, store};
@@ -57,17 +57,17 @@ fn run(label: &str, url: &str, n: usize) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let store = rt.block_on(store::Store::open(url)).unwrap();
+    let opts = store::Options::default();
+    let store = rt.block_on(store::Store::open(url, &opts)).unwrap();
     let config = api::Config {
         admin_token: None,
         origins: Vec::new(),
         rate: 0.0,
         log_requests: false,
+        trusted_proxies: Vec::new(),
     };
     let router = api::router(api::App::new(model, store, config));
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
-    });
+    rt.spawn(quire_serve::listen::serve(listener, router, std::future::pending()));
     let recs = std::sync::Arc::new(recs);
     let started = Instant::now();
     let clients: Vec<_> = (0..50)

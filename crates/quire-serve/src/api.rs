@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,12 +21,19 @@ use serde_json::{Value, json};
 
 use quire_core::model::Questionnaire;
 
-use crate::store::{Outcome, Record, Store, now};
+pub use crate::logging::log;
+use crate::store::{Fault, Invitation, Outcome, Record, Saved, Store, now};
 
 /// Largest request body accepted: a record of thousands of questions fits many times over.
 pub const MAX_BODY: usize = 1 << 20;
 /// Deepest JSON accepted (a record is one flat object; a partial's state two levels more).
 pub const MAX_DEPTH: usize = 16;
+/// How long a client may take to send a request's body once its headers are in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a health check waits for the database before saying it does not answer.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+/// The shortest secret a form may own its saved response with (it sends 32 hex digits).
+const MIN_SECRET: usize = 16;
 
 pub struct Config {
     pub admin_token: Option<String>,
@@ -36,6 +43,9 @@ pub struct Config {
     pub rate: f64,
     /// One log line per request (errors, conflicts and start-up are always logged).
     pub log_requests: bool,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` say who the client is; the
+    /// client is the peer address otherwise.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub struct App {
@@ -44,7 +54,14 @@ pub struct App {
     pub keying: HashMap<String, String>,
     pub store: Store,
     pub config: Config,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Per audience: whether its form needs an invitation, and when that was looked up.
+    invitations: Mutex<HashMap<String, (bool, Instant)>>,
+    /// The database refused a write for want of space; cleared by the next write that works.
+    write_fault: Mutex<Option<crate::store::Error>>,
+    /// Records checked at once at most, off the async workers: large bodies queue here
+    /// instead of stalling health checks and small requests.
+    checking: tokio::sync::Semaphore,
 }
 
 type Shared = Arc<App>;
@@ -79,6 +96,9 @@ impl App {
             store,
             config,
             buckets: Mutex::new(HashMap::new()),
+            invitations: Mutex::new(HashMap::new()),
+            write_fault: Mutex::new(None),
+            checking: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         }
     }
 }
@@ -88,6 +108,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/admin", get(admin))
         .route("/api/openapi.json", get(openapi))
         .route("/{audience}/", get(form))
@@ -96,7 +117,6 @@ pub fn router(app: App) -> Router {
         .route("/api/{audience}/responses/{id}", put(partial).options(preflight))
         .route("/api/{audience}/resume/{code}", get(resume))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
 }
 
@@ -109,8 +129,115 @@ fn problem(status: StatusCode, message: &str, extra: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
-/// Every request: rate limit per client, CORS for configured origins, security headers and
-/// one structured log line (method, path, status, time; never any response content).
+/// Who sent a request: the peer, or, when the peer is a trusted reverse proxy, the nearest
+/// address in its `Forwarded` (RFC 7239) or `X-Forwarded-For` chain that is not itself a
+/// trusted proxy. Headers from anyone else are ignored: a client cannot pick its own address.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = Vec::new();
+    let forwarded: Vec<&str> = headers
+        .get_all(header::FORWARDED)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if !forwarded.is_empty() {
+        for element in forwarded.iter().flat_map(|v| v.split(',')) {
+            for pair in element.split(';') {
+                let Some((k, v)) = pair.trim().split_once('=') else {
+                    continue;
+                };
+                if !k.trim().eq_ignore_ascii_case("for") {
+                    continue;
+                }
+                let v = v.trim().trim_matches('"');
+                // `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711`
+                let host = match v.strip_prefix('[') {
+                    Some(rest) => rest.split(']').next().unwrap_or_default(),
+                    None => v.split(':').next().unwrap_or_default(),
+                };
+                if let Ok(ip) = host.parse() {
+                    chain.push(ip);
+                }
+            }
+        }
+    } else {
+        for v in headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            chain.extend(v.split(',').filter_map(|a| a.trim().parse::<IpAddr>().ok()));
+        }
+    }
+    // The proxies append; the nearest untrusted address is the client.
+    chain
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .copied()
+        .or(chain.first().copied())
+        .unwrap_or(peer)
+}
+
+/// Takes one request from the token bucket `key` (`rate` a second, bursts of `burst`);
+/// false when it is empty.
+fn take(app: &App, key: String, rate: f64, burst: f64, at: Instant) -> bool {
+    let mut b = app.buckets.lock().unwrap_or_else(|e| e.into_inner());
+    if b.len() > 100_000 {
+        // Buckets that have refilled are the same as new ones: forget them.
+        b.retain(|_, (_, seen)| at.duration_since(*seen).as_secs_f64() * rate < burst);
+    }
+    let (tokens, seen) = b.entry(key).or_insert((burst, at));
+    *tokens = (*tokens + at.duration_since(*seen).as_secs_f64() * rate).min(burst);
+    *seen = at;
+    if *tokens >= 1.0 {
+        *tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+/// The request's path as it may be logged: a resume code in it is a key to a respondent's
+/// answers, so it is replaced.
+fn loggable(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() >= 5 && parts[1] == "api" && parts[3] == "resume" {
+        return format!("/api/{}/resume/…", parts[2]);
+    }
+    path.to_string()
+}
+
+/// Whether a browser request comes from a page of another site that is not allowed to post
+/// here (`--allow-origin`): by Fetch Metadata where the browser sends it, else by `Origin`
+/// against `Host`. Clients that are not browsers send neither and are not affected.
+fn cross_site(app: &App, headers: &HeaderMap) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if origin.is_some_and(|o| app.config.origins.iter().any(|x| x == o)) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|s| s.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match origin {
+        None => false,
+        Some(o) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            o.split_once("://").map(|(_, h)| h) != Some(host)
+        }
+    }
+}
+
+/// Every request: rate limit per client (and per respondent for submissions, per code for
+/// resuming), the API's content type and same-site rule, CORS for configured origins,
+/// security headers and one structured log line (method, path without secrets, status,
+/// time; never response content).
 async fn guard(
     State(app): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -120,28 +247,71 @@ async fn guard(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let origin = req
-        .headers()
+    let headers = req.headers();
+    let origin = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
         .map(str::to_string);
-    let limited = app.config.rate > 0.0 && {
-        let mut b = app.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let burst = app.config.rate * 10.0;
-        let (tokens, at) = b.entry(peer.ip()).or_insert((burst, started));
-        *tokens = (*tokens + at.elapsed().as_secs_f64() * app.config.rate).min(burst);
-        *at = started;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            false
-        } else {
-            true
+    let client = client_address(peer.ip(), headers, &app.config.trusted_proxies);
+    let parts: Vec<&str> = path.split('/').collect();
+    let api = parts.get(1) == Some(&"api");
+    // The two routes that store: the checks below are theirs (other methods and paths get
+    // the router's own 404 or 405).
+    let writes = matches!(
+        (method.as_str(), parts.as_slice()),
+        ("POST", ["", "api", _, "responses"]) | ("PUT", ["", "api", _, "responses", _])
+    );
+    let rate = app.config.rate;
+    let limited = rate > 0.0 && {
+        let (burst, at) = (rate * 10.0, started);
+        // A submission is limited per respondent (many respondents may share one address:
+        // a hospital's network), and per address at ten times the rate.
+        let respondent = match (method.as_str(), parts.as_slice()) {
+            ("PUT", ["", "api", _, "responses", id]) => Some(id.to_string()),
+            ("POST", ["", "api", _, "responses"]) => headers
+                .get("idempotency-key")
+                .and_then(|k| k.to_str().ok())
+                .map(str::to_string),
+            _ => None,
+        };
+        let code_prefix = match parts.as_slice() {
+            ["", "api", _, "resume", code] => Some(code.chars().take(4).collect::<String>().to_uppercase()),
+            _ => None,
+        };
+        match (respondent, code_prefix) {
+            (Some(id), _) => {
+                !(take(&app, format!("id {id}"), rate, burst, at)
+                    && take(&app, format!("ip {client} writes"), rate * 10.0, burst * 10.0, at))
+            }
+            // Guessing a code: each prefix gets a few tries a minute, whoever asks.
+            (_, Some(prefix)) => {
+                !(take(&app, format!("ip {client}"), rate, burst, at)
+                    && take(&app, format!("code {prefix}"), 0.1, 10.0, at))
+            }
+            _ => !take(&app, format!("ip {client}"), rate, burst, at),
         }
     };
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
     let mut res = if limited {
         problem(
             StatusCode::TOO_MANY_REQUESTS,
             "too many requests; try again shortly",
+            json!({}),
+        )
+    } else if writes && cross_site(&app, headers) {
+        problem(
+            StatusCode::FORBIDDEN,
+            "responses are accepted only from this server's forms (or an origin allowed with --allow-origin)",
+            json!({}),
+        )
+    } else if writes && !json_body {
+        problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the record as JSON, with Content-Type: application/json",
             json!({}),
         )
     } else {
@@ -154,7 +324,7 @@ async fn guard(
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("Content-Type, Idempotency-Key, X-Quire-Invitation"),
+            HeaderValue::from_static("Content-Type, Idempotency-Key, X-Quire-Invitation, X-Quire-Secret"),
         );
         h.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -165,22 +335,21 @@ async fn guard(
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if app.config.log_requests || res.status().is_server_error() {
         log(&json!({
         "ts": now(),
         "level": if res.status().is_server_error() { "error" } else { "info" },
         "event": "request",
         "method": method.as_str(),
-        "path": path,
+        "path": loggable(&path),
         "status": res.status().as_u16(),
         "ms": (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
         }));
     }
     res
-}
-
-pub fn log(v: &Value) {
-    eprintln!("{v}");
 }
 
 async fn preflight() -> StatusCode {
@@ -206,22 +375,101 @@ async fn index(State(app): State<Shared>) -> Html<String> {
     ))
 }
 
-async fn healthz(State(app): State<Shared>) -> Response {
-    match app.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "{\"status\":\"ok\"}",
-        )
-            .into_response(),
-        Err(e) => {
-            log(&json!({ "ts": now(), "level": "error", "event": "health", "error": e }));
-            problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database does not answer",
-                json!({}),
-            )
+fn unavailable(reason: &str) -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        reason,
+        json!({ "status": "unavailable", "database": reason }),
+    )
+}
+
+/// The database's answer to `check`, within [`HEALTH_TIMEOUT`].
+async fn database_state<F: std::future::Future<Output = Result<(), crate::store::Error>>>(
+    check: F,
+) -> Result<(), String> {
+    match tokio::time::timeout(HEALTH_TIMEOUT, check).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            log(&json!({ "ts": now(), "level": "error", "event": "health", "error": e.message }));
+            Err(e.reason().to_string())
         }
+        Err(_) => Err("the database does not answer in time".to_string()),
+    }
+}
+
+fn healthy() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "{\"status\":\"ok\",\"database\":\"ok\"}",
+    )
+        .into_response()
+}
+
+/// `GET /healthz`: 200 when the database answers and takes writes; 503 with the reason
+/// (down, disk full) otherwise. A write is tried only after one failed for want of space,
+/// so a check costs a read while all is well and recovery is seen as soon as it happens.
+async fn healthz(State(app): State<Shared>) -> Response {
+    if let Err(reason) = database_state(app.store.ping()).await {
+        return unavailable(&reason);
+    }
+    let fault = app.write_fault.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if fault.is_some() {
+        return readyz(State(app)).await;
+    }
+    healthy()
+}
+
+/// `GET /readyz`: whether a response sent now would be stored: the database takes a
+/// durable write (for load balancers and orchestrators).
+async fn readyz(State(app): State<Shared>) -> Response {
+    let result = tokio::time::timeout(HEALTH_TIMEOUT, app.store.probe_write()).await;
+    match result {
+        Ok(r) => {
+            app.noted(&r);
+            match r {
+                Ok(()) => healthy(),
+                Err(e) => {
+                    log(&json!({ "ts": now(), "level": "error", "event": "health", "error": e.message }));
+                    unavailable(e.reason())
+                }
+            }
+        }
+        Err(_) => unavailable("the database does not answer in time"),
+    }
+}
+
+impl App {
+    /// Remembers whether the database's disk took the last write.
+    fn noted<T>(&self, result: &Result<T, crate::store::Error>) {
+        let mut f = self.write_fault.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(_) => *f = None,
+            Err(e) if e.fault == Fault::Full => *f = Some(e.clone()),
+            Err(_) => {}
+        }
+    }
+
+    /// Whether the audience's form needs an invitation. Once it does it always will
+    /// (invitations are never withdrawn); until then the answer is looked up again every
+    /// few seconds, so `quire invite` run beside a serving instance takes effect at once.
+    async fn needs_invitation(&self, audience: &str) -> Result<bool, crate::store::Error> {
+        if let Some((needed, at)) = self
+            .invitations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(audience)
+            .copied()
+            && (needed || at.elapsed() < Duration::from_secs(2))
+        {
+            return Ok(needed);
+        }
+        let needed = self.store.needs_invitation(audience).await?;
+        self.invitations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(audience.to_string(), (needed, Instant::now()));
+        Ok(needed)
     }
 }
 
@@ -272,6 +520,33 @@ async fn keying_form(
     }
 }
 
+/// Reads a request's body: at most [`MAX_BODY`] bytes, within [`BODY_TIMEOUT`].
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let too_large = || {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {} bytes (or was cut off)", MAX_BODY),
+            json!({}),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(problem(
+            StatusCode::REQUEST_TIMEOUT,
+            "the body did not arrive in time",
+            json!({}),
+        )),
+    }
+}
+
 /// Parses a JSON body under the depth limit.
 fn parse(body: &[u8]) -> Result<Value, Response> {
     let text =
@@ -302,6 +577,33 @@ fn parse(body: &[u8]) -> Result<Value, Response> {
 
 /// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
 pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) -> Vec<Value> {
+    problems_of(model, record, false)
+}
+
+/// Problems a partial record may have: rules that may hold once later answers are in (a
+/// rule across questions, a minimum number of ticks) are not its problems yet. Everything
+/// else (codes, kinds of value, routing, audience, the data contract) is.
+fn tolerated_in_partial(p: &quire_core::data::verify::Problem) -> bool {
+    use quire_core::data::verify::Class;
+    match p.class {
+        Class::FailedValidation | Class::TooFewSelected => true,
+        // Times and completion of a response in progress; its mode must be right.
+        Class::BadParadata => p.column != "mode",
+        _ => false,
+    }
+}
+
+fn problems_of(model: &Questionnaire, record: &serde_json::Map<String, Value>, partial: bool) -> Vec<Value> {
+    // A record has one field per column of the contract (and the pilot's notes): more is
+    // refused before the evaluator spends time on it.
+    let columns =
+        quire_core::data::columns(model).len() + model.instruments.iter().map(|i| i.sections.len()).sum::<usize>();
+    if record.len() > columns {
+        return vec![json!({
+            "class": "unknown_column",
+            "message": format!("the record has {} fields; this questionnaire's records have {columns} at most", record.len())
+        })];
+    }
     let text = Value::Object(record.clone()).to_string();
     let table = match quire_core::data::records::read_json(&text) {
         Ok(t) => t,
@@ -311,6 +613,7 @@ pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) 
     report
         .problems
         .iter()
+        .filter(|p| !(partial && tolerated_in_partial(p)))
         .map(|p| json!({ "column": p.column, "class": p.class, "message": p.message }))
         .collect()
 }
@@ -319,7 +622,13 @@ fn fnv(s: &str) -> String {
     quire_core::model::content_hash(&[s])
 }
 
-fn stored(app: &App, audience: &str, rec: &serde_json::Map<String, Value>, canonical: String) -> Record {
+fn stored(
+    app: &App,
+    audience: &str,
+    rec: &serde_json::Map<String, Value>,
+    canonical: String,
+    gate: (String, Invitation),
+) -> Record {
     let text = |k: &str| rec.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     Record {
         respondent_id: text("respondent_id"),
@@ -334,37 +643,127 @@ fn stored(app: &App, audience: &str, rec: &serde_json::Map<String, Value>, canon
             .and_then(Value::as_f64)
             .filter(|c| (0.0..=1.0).contains(c)),
         now: now(),
+        secret: gate.0,
+        invitation: gate.1,
     }
 }
 
+/// A record in a request's body, parsed and checked off the async workers (at most one per
+/// core at a time), so a large body never holds up health checks or small requests.
+async fn checked(
+    app: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+    partial: bool,
+) -> Result<(serde_json::Map<String, Value>, Option<Value>), Response> {
+    let body = read_body(headers, body).await?;
+    let _turn = app
+        .checking
+        .acquire()
+        .await
+        .map_err(|_| unavailable("the server is stopping"))?;
+    let app = app.clone();
+    tokio::task::spawn_blocking(
+        move || -> Result<(serde_json::Map<String, Value>, Option<Value>), Response> {
+            let v = parse(&body)?;
+            let (rec, state) = if partial {
+                let (Some(Value::Object(rec)), Some(state)) = (v.get("record").cloned(), v.get("state").cloned())
+                else {
+                    return Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        "a partial is {\"record\": {...}, \"state\": {...}}",
+                        json!({}),
+                    ));
+                };
+                (rec, Some(state))
+            } else {
+                let Value::Object(rec) = v else {
+                    return Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        "the body is not a JSON object (one record)",
+                        json!({}),
+                    ));
+                };
+                (rec, None)
+            };
+            let id = rec.get("respondent_id").and_then(Value::as_str).unwrap_or_default();
+            if id.is_empty() || id.len() > 200 {
+                return Err(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the record has no respondent_id",
+                    json!({ "problems": [] }),
+                ));
+            }
+            let problems = problems_of(&app.model, &rec, partial);
+            if !problems.is_empty() {
+                return Err(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the record does not fit the questionnaire",
+                    json!({ "problems": problems }),
+                ));
+            }
+            Ok((rec, state))
+        },
+    )
+    .await
+    .map_err(|_| unavailable("the record could not be checked"))?
+}
+
+/// Paper and telephone returns are keyed by the study team through the keying view, with
+/// its token; a respondent's form is `web`.
+fn mode_allowed(app: &App, rec: &serde_json::Map<String, Value>, headers: &HeaderMap) -> Result<(), Response> {
+    let mode = rec.get("mode").and_then(Value::as_str).unwrap_or("web");
+    if mode == "web" || admin_allowed(app, headers, &HashMap::new()).is_ok() {
+        return Ok(());
+    }
+    Err(problem(
+        StatusCode::FORBIDDEN,
+        &format!("a `{mode}` return is keyed through the keying view, with the admin token"),
+        json!({}),
+    ))
+}
+
+/// What the request says about ownership and invitation: its secret (`X-Quire-Secret`:
+/// the form's own, or the resume code) and, when the audience needs one, its invitation.
+async fn gate(app: &App, audience: &str, headers: &HeaderMap) -> Result<(String, Invitation), Response> {
+    let secret = headers
+        .get("x-quire-secret")
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let invitation = match app.needs_invitation(audience).await {
+        Ok(true) => Invitation::Needed(
+            headers
+                .get("x-quire-invitation")
+                .and_then(|t| t.to_str().ok())
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        ),
+        Ok(false) => Invitation::NotNeeded,
+        Err(e) => return Err(server_error(app, &e)),
+    };
+    Ok((secret, invitation))
+}
+
+fn json_answer(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
 /// `POST /api/<audience>/responses`: a submitted record, stored once.
-async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers: HeaderMap, body: Body) -> Response {
     if let Err(r) = known(&app, &audience) {
         return r;
     }
-    let v = match parse(&body) {
-        Ok(v) => v,
+    let rec = match checked(&app, &headers, body, false).await {
+        Ok((rec, _)) => rec,
         Err(r) => return r,
-    };
-    let Value::Object(rec) = v else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the body is not a JSON object (one record)",
-            json!({}),
-        );
     };
     let id = rec
         .get("respondent_id")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    if id.is_empty() || id.len() > 200 {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the record has no respondent_id",
-            json!({ "problems": [] }),
-        );
-    }
     if let Some(key) = headers.get("idempotency-key")
         && key.to_str().ok() != Some(id.as_str())
     {
@@ -381,49 +780,19 @@ async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers
             json!({ "problems": [{ "column": "audience", "class": "unknown_audience", "message": format!("posted to {audience}") }] }),
         );
     }
-    let problems = validate(&app.model, &rec);
-    if !problems.is_empty() {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the record does not fit the questionnaire",
-            json!({ "problems": problems }),
-        );
+    if let Err(r) = mode_allowed(&app, &rec, &headers) {
+        return r;
     }
-    match app.store.needs_invitation(&audience).await {
-        Ok(true) => {
-            let token = headers
-                .get("x-quire-invitation")
-                .and_then(|t| t.to_str().ok())
-                .unwrap_or_default();
-            match app.store.use_invitation(token, &audience, &id).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return problem(
-                        StatusCode::FORBIDDEN,
-                        "this form needs a valid, unused invitation",
-                        json!({}),
-                    );
-                }
-                Err(e) => return server_error(&e),
-            }
-        }
-        Ok(false) => {}
-        Err(e) => return server_error(&e),
-    }
+    let gate = match gate(&app, &audience, &headers).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
     let canonical = Value::Object(rec.clone()).to_string();
-    match app.store.submit(stored(&app, &audience, &rec, canonical)).await {
-        Ok(Outcome::Stored) => (
-            StatusCode::CREATED,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({ "status": "stored", "respondent_id": id }).to_string(),
-        )
-            .into_response(),
-        Ok(Outcome::Duplicate) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({ "status": "duplicate", "respondent_id": id }).to_string(),
-        )
-            .into_response(),
+    let result = app.store.submit(stored(&app, &audience, &rec, canonical, gate)).await;
+    app.noted(&result);
+    match result {
+        Ok(Outcome::Stored) => json_answer(StatusCode::CREATED, json!({ "status": "stored", "respondent_id": id })),
+        Ok(Outcome::Duplicate) => json_answer(StatusCode::OK, json!({ "status": "duplicate", "respondent_id": id })),
         Ok(Outcome::Conflict) => {
             log(&json!({ "ts": now(), "level": "warn", "event": "conflict", "respondent_id": id }));
             problem(
@@ -432,56 +801,87 @@ async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers
                 json!({ "respondent_id": id }),
             )
         }
-        Err(e) => server_error(&e),
+        Ok(Outcome::NotOwner) => not_owner(),
+        Ok(Outcome::NeedsInvitation) => problem(
+            StatusCode::FORBIDDEN,
+            "this form needs a valid, unused invitation",
+            json!({}),
+        ),
+        Err(e) => server_error(&app, &e),
     }
 }
 
-fn server_error(e: &str) -> Response {
-    log(&json!({ "ts": now(), "level": "error", "event": "store", "error": e }));
+fn not_owner() -> Response {
     problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the response could not be stored; try again",
+        StatusCode::FORBIDDEN,
+        "this response was started by another form: continue it with its resume code",
         json!({}),
     )
 }
 
-/// A resume code: 12 letters and digits without look-alikes, grouped for reading aloud.
-pub fn code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let bytes = random(12);
-    let s: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    format!("{}-{}-{}", &s[0..4], &s[4..8], &s[8..12])
+fn server_error(_app: &App, e: &crate::store::Error) -> Response {
+    log(&json!({ "ts": now(), "level": "error", "event": "store", "error": e.message }));
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("the response could not be stored ({}); try again", e.reason()),
+        json!({ "database": e.reason() }),
+    )
 }
 
-/// Random bytes from the operating system.
-pub fn random(n: usize) -> Vec<u8> {
-    use std::io::Read;
-    let mut buf = vec![0u8; n];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        let _ = f.read_exact(&mut buf);
+/// A resume code: 12 letters and digits without look-alikes (31 symbols, so 59 bits),
+/// grouped for reading aloud; each symbol drawn without bias from the OS's random source.
+pub fn code() -> Result<String, String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    // 248 = 8 × 31: a byte at or above it would favour the first symbols; it is drawn again.
+    let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let mut s = String::with_capacity(12);
+    while s.len() < 12 {
+        for b in random(16)? {
+            if b < limit && s.len() < 12 {
+                s.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+            }
+        }
     }
-    buf
+    Ok(format!("{}-{}-{}", &s[0..4], &s[4..8], &s[8..12]))
+}
+
+/// Random bytes from the operating system's CSPRNG (`getrandom`); an error, never zeros,
+/// when it cannot be read.
+pub fn random(n: usize) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| format!("the operating system's random source failed: {e}"))?;
+    Ok(buf)
+}
+
+/// Whether `code` is written as resume codes are (`XXXX-XXXX-XXXX`, any case).
+fn resume_code_shape(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 14
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 9 {
+                *c == b'-'
+            } else {
+                c.is_ascii_alphanumeric()
+            }
+        })
 }
 
 /// `PUT /api/<audience>/responses/<id>`: the response so far, `{record, state}`, saved as a
-/// partial; answers with its resume code.
-async fn partial(State(app): State<Shared>, Path((audience, id)): Path<(String, String)>, body: Bytes) -> Response {
+/// partial; answers with its resume code. A new response is owned by the `X-Quire-Secret`
+/// its form sends; an existing one changes only with that secret or its resume code.
+async fn partial(
+    State(app): State<Shared>,
+    Path((audience, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if let Err(r) = known(&app, &audience) {
         return r;
     }
-    let v = match parse(&body) {
-        Ok(v) => v,
+    let (rec, state) = match checked(&app, &headers, body, true).await {
+        Ok((rec, Some(state))) => (rec, state),
+        Ok(_) => return StatusCode::BAD_REQUEST.into_response(),
         Err(r) => return r,
-    };
-    let (Some(Value::Object(rec)), Some(state)) = (v.get("record").cloned(), v.get("state").cloned()) else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "a partial is {\"record\": {...}, \"state\": {...}}",
-            json!({}),
-        );
     };
     if rec.get("respondent_id").and_then(Value::as_str) != Some(id.as_str())
         || rec.get("audience").and_then(Value::as_str) != Some(audience.as_str())
@@ -492,32 +892,81 @@ async fn partial(State(app): State<Shared>, Path((audience, id)): Path<(String, 
             json!({ "problems": [] }),
         );
     }
-    let canonical = Value::Object(rec.clone()).to_string();
-    match app
-        .store
-        .save_partial(stored(&app, &audience, &rec, canonical), state.to_string(), code())
-        .await
-    {
-        Ok(Some(code)) => {
-            let hours = app.model.survey.resume_hours;
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                json!({ "status": "saved", "resume_code": code, "resume_hours": hours }).to_string(),
-            )
-                .into_response()
+    if let Err(r) = mode_allowed(&app, &rec, &headers) {
+        return r;
+    }
+    let gate = match gate(&app, &audience, &headers).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if gate.0.len() < MIN_SECRET && !resume_code_shape(&gate.0) {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "a saved response is owned: send X-Quire-Secret (the form's secret, or the resume code)",
+            json!({}),
+        );
+    }
+    let new_code = match code() {
+        Ok(c) => c,
+        Err(e) => {
+            log(&json!({ "ts": now(), "level": "error", "event": "random", "error": e }));
+            return unavailable("no random numbers for a resume code");
         }
-        Ok(None) => problem(
+    };
+    let open_since = app
+        .model
+        .survey
+        .resume_hours
+        .map(|h| crate::store::ago(h * 3600.0))
+        .unwrap_or_default();
+    let canonical = Value::Object(rec.clone()).to_string();
+    let result = app
+        .store
+        .save_partial(
+            stored(&app, &audience, &rec, canonical, gate),
+            state.to_string(),
+            new_code,
+            open_since,
+        )
+        .await;
+    app.noted(&result);
+    match result {
+        Ok(Saved::Saved(code)) => json_answer(
+            StatusCode::OK,
+            json!({ "status": "saved", "resume_code": code, "resume_hours": app.model.survey.resume_hours }),
+        ),
+        Ok(Saved::Complete | Saved::OtherAudience) => problem(
             StatusCode::CONFLICT,
             "this response is already complete",
             json!({ "respondent_id": id }),
         ),
-        Err(e) => server_error(&e),
+        Ok(Saved::NotOwner) => not_owner(),
+        Ok(Saved::Expired) => problem(
+            StatusCode::GONE,
+            "the time to continue this response has run out; it is kept as it was",
+            json!({ "respondent_id": id }),
+        ),
+        Ok(Saved::NeedsInvitation) => problem(
+            StatusCode::FORBIDDEN,
+            "this form needs a valid, unused invitation",
+            json!({}),
+        ),
+        Err(e) => server_error(&app, &e),
     }
 }
 
 /// `GET /api/<audience>/resume/<code>`: the saved state, while the resume window is open.
 async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String, String)>) -> Response {
+    let gone = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            "no response to continue under this code",
+            json!({}),
+        )
+    };
+    if !resume_code_shape(&code) {
+        return gone();
+    }
     match app.store.resume(&code.to_uppercase()).await {
         Ok(Some((aud, state, updated, id))) if aud == audience => {
             let open = match (
@@ -537,19 +986,10 @@ async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String,
                 );
             }
             let state: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                json!({ "respondent_id": id, "state": state }).to_string(),
-            )
-                .into_response()
+            json_answer(StatusCode::OK, json!({ "respondent_id": id, "state": state }))
         }
-        Ok(_) => problem(
-            StatusCode::NOT_FOUND,
-            "no response to continue under this code",
-            json!({}),
-        ),
-        Err(e) => server_error(&e),
+        Ok(_) => gone(),
+        Err(e) => server_error(&app, &e),
     }
 }
 
@@ -597,7 +1037,7 @@ async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
     }
     let rows = match app.store.stats().await {
         Ok(r) => r,
-        Err(e) => return server_error(&e),
+        Err(e) => return server_error(&app, &e),
     };
     let esc = |s: &str| {
         s.replace('&', "&amp;")
@@ -649,4 +1089,83 @@ async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
         page,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    /// Only a trusted proxy's headers name the client, and a client's own entries at the
+    /// start of the chain are not believed.
+    #[test]
+    fn the_client_is_read_from_trusted_proxies_only() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let xff = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9")]);
+        assert_eq!(
+            client_address(proxy, &xff, &trusted),
+            ip("203.0.113.9"),
+            "spoofed first entry"
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.1"), &xff, &trusted),
+            ip("198.51.100.1"),
+            "not a proxy"
+        );
+        assert_eq!(client_address(proxy, &xff, &[]), proxy);
+        let chain = headers(&[("x-forwarded-for", "203.0.113.9"), ("x-forwarded-for", "10.0.0.7")]);
+        assert_eq!(
+            client_address(proxy, &chain, &trusted),
+            ip("203.0.113.9"),
+            "two proxies"
+        );
+        let fwd = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.9")]);
+        assert_eq!(client_address(proxy, &fwd, &trusted), ip("2001:db8::1"));
+        let port = headers(&[("forwarded", "For=192.0.2.60:8080;by=10.0.0.5")]);
+        assert_eq!(client_address(proxy, &port, &trusted), ip("192.0.2.60"));
+        let junk = headers(&[("forwarded", "for=unknown"), ("x-forwarded-for", "not an address")]);
+        assert_eq!(client_address(proxy, &junk, &trusted), proxy);
+    }
+
+    /// Resume codes are well formed and their symbols come out evenly (no modulo bias: with
+    /// `byte % 31` the first 8 symbols would come up 9/8 as often as the rest).
+    #[test]
+    fn resume_codes_are_uniform_over_their_alphabet() {
+        let mut counts = HashMap::new();
+        let n = 4000;
+        for _ in 0..n {
+            let c = code().unwrap();
+            assert!(resume_code_shape(&c), "{c}");
+            for ch in c.chars().filter(|c| *c != '-') {
+                *counts.entry(ch).or_insert(0usize) += 1;
+            }
+        }
+        assert_eq!(counts.len(), 31);
+        let expected = (n * 12) as f64 / 31.0;
+        // Chi-squared with 30 degrees of freedom: above 59.7 one time in a thousand.
+        let chi2: f64 = counts.values().map(|&o| (o as f64 - expected).powi(2) / expected).sum();
+        assert!(chi2 < 59.7, "chi-squared {chi2:.1}: {counts:?}");
+        let first8: usize = "ABCDEFGH".chars().map(|c| counts.get(&c).copied().unwrap_or(0)).sum();
+        let share = first8 as f64 / (n * 12) as f64;
+        assert!(
+            (share - 8.0 / 31.0).abs() < 0.012,
+            "the first symbols are favoured: {share:.4}"
+        );
+    }
+
+    #[test]
+    fn resume_codes_are_not_logged() {
+        assert_eq!(loggable("/api/patient/resume/ABCD-EFGH-JKMN"), "/api/patient/resume/…");
+        assert_eq!(loggable("/api/patient/responses"), "/api/patient/responses");
+        assert_eq!(loggable("/patient/"), "/patient/");
+    }
 }

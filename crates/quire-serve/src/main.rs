@@ -39,8 +39,20 @@ enum Command {
         #[arg(long)]
         allow_origin: Vec<String>,
         /// Requests per second per client (bursts of ten times as many); 0 for no limit.
+        /// Submissions are limited per respondent, and per client at ten times the rate.
         #[arg(long, default_value_t = 20.0)]
         rate_limit: f64,
+        /// A reverse proxy (address or CIDR range, e.g. 127.0.0.1 or 10.0.0.0/8) whose
+        /// `Forwarded` / `X-Forwarded-For` headers name the client; repeat for several.
+        /// Without it the client is the connection's address.
+        #[arg(long, value_name = "CIDR")]
+        trusted_proxy: Vec<String>,
+        /// PostgreSQL connections at most [default: 8 per core, 16 to 64].
+        #[arg(long, env = "QUIRE_DB_POOL")]
+        db_pool: Option<usize>,
+        /// Seconds to keep trying a database that does not answer at start.
+        #[arg(long, default_value_t = 30)]
+        db_wait: u64,
         /// Print the API's OpenAPI 3.1 document and exit.
         #[arg(long)]
         openapi: bool,
@@ -82,6 +94,20 @@ enum Command {
         #[arg(short, default_value_t = 1)]
         n: usize,
     },
+    /// A consistent copy of a SQLite response database, safe while servers write to it
+    /// (SQLite's online backup API). For PostgreSQL use `pg_dump`.
+    Backup {
+        /// The spec file (its default database is the one copied).
+        spec: PathBuf,
+        #[arg(long, env = "QUIRE_DB")]
+        db: Option<String>,
+        /// The copy: a new file (or one an earlier `quire backup` wrote).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Replace the output file though Quire did not write it (never the database).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn fail(message: &str) -> std::process::ExitCode {
@@ -105,6 +131,52 @@ fn database(spec: &Path, db: Option<String>) -> String {
     db.unwrap_or_else(|| spec.with_extension("responses.sqlite").display().to_string())
 }
 
+/// Parses `--trusted-proxy` values: a CIDR range, or one address.
+fn proxies(values: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
+    values
+        .iter()
+        .map(|v| {
+            v.parse::<ipnet::IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("--trusted-proxy `{v}`: give an address or a CIDR range such as 10.0.0.0/8"))
+        })
+        .collect()
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `quire backup`: the online backup into a sibling temporary file, then handed over by the
+/// same rule as every file Quire writes (never over the database, nor over a file Quire did
+/// not write without `--force`).
+fn backup(spec: &Path, url: &str, out: &Path, force: bool) -> Result<(), String> {
+    if is_postgres(url) {
+        return Err(
+            "`quire backup` copies SQLite databases; for PostgreSQL use `pg_dump --format=custom` (docs/serve.md)"
+                .into(),
+        );
+    }
+    let db = PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url));
+    if !db.is_file() {
+        return Err(format!("no database at `{}`", db.display()));
+    }
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.quire-backup-{}",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("backup"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    let made = store::backup_sqlite(&db, &tmp).and_then(|()| std::fs::read(&tmp).map_err(|e| e.to_string()));
+    let _ = std::fs::remove_file(&tmp);
+    let bytes = made?;
+    quire_core::written::write(out, &bytes, &[spec, db.as_path()], force)
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -116,6 +188,9 @@ async fn main() -> std::process::ExitCode {
             admin_token,
             allow_origin,
             rate_limit,
+            trusted_proxy,
+            db_pool,
+            db_wait,
             openapi,
         } => {
             let model = match load(&spec) {
@@ -129,10 +204,18 @@ async fn main() -> std::process::ExitCode {
                 );
                 return std::process::ExitCode::SUCCESS;
             }
-            let url = database(&spec, db);
-            let store = match store::Store::open(&url).await {
-                Ok(s) => s,
+            let trusted_proxies = match proxies(&trusted_proxy) {
+                Ok(p) => p,
                 Err(e) => return fail(&e),
+            };
+            let url = database(&spec, db);
+            let opts = store::Options {
+                pool: db_pool.unwrap_or_else(store::default_pool),
+                wait: std::time::Duration::from_secs(db_wait),
+            };
+            let store = match store::Store::open(&url, &opts).await {
+                Ok(s) => s,
+                Err(e) => return fail(&e.message),
             };
             let listener = match tokio::net::TcpListener::bind(listen).await {
                 Ok(l) => l,
@@ -148,16 +231,17 @@ async fn main() -> std::process::ExitCode {
                 origins: allow_origin,
                 rate: rate_limit,
                 log_requests: true,
+                trusted_proxies,
             };
             let router = api::router(api::App::new(model, store, config));
             api::log(&serde_json::json!({
                 "ts": store::now(), "level": "info", "event": "listening", "address": listen.to_string(),
-                "forms": audiences, "database": if url.starts_with("postgres") { "postgresql" } else { "sqlite" }
+                "forms": audiences, "database": if is_postgres(&url) { "postgresql" } else { "sqlite" },
+                "pool": if is_postgres(&url) { Some(opts.pool) } else { None }
             }));
-            let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown())
-                .await;
+            let served = quire_serve::listen::serve(listener, router, shutdown()).await;
             api::log(&serde_json::json!({ "ts": store::now(), "level": "info", "event": "stopped" }));
+            quire_serve::logging::flush(std::time::Duration::from_secs(2));
             match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => fail(&e.to_string()),
@@ -180,13 +264,13 @@ async fn main() -> std::process::ExitCode {
                 Ok(m) => m,
                 Err(e) => return fail(&e),
             };
-            let store = match store::Store::open(&database(&spec, db)).await {
+            let store = match store::Store::open(&database(&spec, db), &store::Options::default()).await {
                 Ok(s) => s,
-                Err(e) => return fail(&e),
+                Err(e) => return fail(&e.message),
             };
             let rows = match store.export(partials).await {
                 Ok(r) => r,
-                Err(e) => return fail(&e),
+                Err(e) => return fail(&e.message),
             };
             let text = match format.as_str() {
                 "csv" => export_csv(&model, &rows, !raw_csv),
@@ -207,20 +291,35 @@ async fn main() -> std::process::ExitCode {
             if !model.audiences.iter().any(|a| a.id == audience) {
                 return fail(&format!("no audience `{audience}`"));
             }
-            let store = match store::Store::open(&database(&spec, db)).await {
+            let store = match store::Store::open(&database(&spec, db), &store::Options::default()).await {
                 Ok(s) => s,
+                Err(e) => return fail(&e.message),
+            };
+            // 128 bits each, from the operating system's CSPRNG.
+            let tokens: Result<Vec<String>, String> = (0..n)
+                .map(|_| api::random(16).map(|b| b.iter().map(|b| format!("{b:02x}")).collect()))
+                .collect();
+            let tokens = match tokens {
+                Ok(t) => t,
                 Err(e) => return fail(&e),
             };
-            let tokens: Vec<String> = (0..n)
-                .map(|_| api::random(16).iter().map(|b| format!("{b:02x}")).collect())
-                .collect();
             if let Err(e) = store.invite(&audience, tokens.clone()).await {
-                return fail(&e);
+                return fail(&e.message);
             }
             for t in tokens {
                 println!("/{audience}/?invite={t}");
             }
             std::process::ExitCode::SUCCESS
+        }
+        Command::Backup { spec, db, out, force } => {
+            let url = database(&spec, db);
+            match backup(&spec, &url, &out, force) {
+                Ok(()) => {
+                    eprintln!("backed up {url} to {}", out.display());
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
         }
     }
 }

@@ -43,6 +43,9 @@ pub fn document(model: &Questionnaire) -> Value {
     let audiences: Vec<&String> = model.audiences.iter().map(|a| &a.id).collect();
     let error = json!({ "description": "A problem, as JSON", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let audience = json!({ "name": "audience", "in": "path", "required": true, "schema": { "type": "string", "enum": audiences } });
+    let secret = json!({ "name": "X-Quire-Secret", "in": "header", "required": false, "description": "What owns a saved response: the secret the form made when it first saved it (16 characters or more), or its resume code. Needed to change or complete a saved response.", "schema": { "type": "string" } });
+    let invitation = json!({ "name": "X-Quire-Invitation", "in": "header", "required": false, "description": "An invitation token, when the audience's form needs one (kept with a saved response)", "schema": { "type": "string" } });
+    let healthy = json!({ "description": "Healthy", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "const": "ok" }, "database": { "const": "ok" } }, "required": ["status"] } } } });
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
@@ -53,29 +56,35 @@ pub fn document(model: &Questionnaire) -> Value {
         "paths": {
             "/healthz": { "get": {
                 "operationId": "health",
-                "summary": "Whether the server and its database answer",
-                "responses": { "200": { "description": "Healthy", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "const": "ok" } }, "required": ["status"] } } } }, "503": error }
+                "summary": "Whether the server and its database answer (and, after a write failed for want of space, take writes again)",
+                "responses": { "200": healthy, "503": error }
+            } },
+            "/readyz": { "get": {
+                "operationId": "ready",
+                "summary": "Whether a response sent now would be stored: the database takes a write",
+                "responses": { "200": healthy, "503": error }
             } },
             "/api/{audience}/responses": { "post": {
                 "operationId": "submit",
                 "summary": "Submit a finished response",
-                "description": "Keyed by respondent_id: a repeat of the same record is acknowledged (200) and stored once; a different record under a stored id is refused (409) and logged.",
-                "parameters": [audience, { "name": "Idempotency-Key", "in": "header", "required": false, "description": "The record's respondent_id", "schema": { "type": "string" } }, { "name": "X-Quire-Invitation", "in": "header", "required": false, "description": "An invitation token, when the audience's form needs one", "schema": { "type": "string" } }],
+                "description": "Keyed by respondent_id: a repeat of the same record is acknowledged (200) and stored once; a different record under a stored id is refused (409) and logged. Completing a saved response needs its X-Quire-Secret; a paper or telephone return needs the keying token (Authorization: Bearer).",
+                "parameters": [audience, { "name": "Idempotency-Key", "in": "header", "required": false, "description": "The record's respondent_id", "schema": { "type": "string" } }, invitation, secret],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Record" } } } },
                 "responses": {
                     "201": { "description": "Stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Stored" } } } },
                     "200": { "description": "Already stored: the same record", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Stored" } } } },
-                    "400": error, "403": error, "404": error, "409": error, "413": error, "422": error, "429": error, "503": error
+                    "400": error, "403": error, "404": error, "408": error, "409": error, "413": error, "415": error, "422": error, "429": error, "503": error
                 }
             } },
             "/api/{audience}/responses/{respondent_id}": { "put": {
                 "operationId": "savePartial",
                 "summary": "Save a response in progress; answers with its resume code",
-                "parameters": [audience, { "name": "respondent_id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "description": "A new response is owned by the X-Quire-Secret sent with it; a saved one changes only with that secret or its resume code, only within the resume window after its last change (410 after), never once complete (409).",
+                "parameters": [audience, { "name": "respondent_id", "in": "path", "required": true, "schema": { "type": "string" } }, secret, invitation],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "record": { "$ref": "#/components/schemas/Record" }, "state": { "type": "object" } }, "required": ["record", "state"] } } } },
                 "responses": {
                     "200": { "description": "Saved", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "const": "saved" }, "resume_code": { "type": "string" }, "resume_hours": { "type": ["number", "null"] } }, "required": ["status", "resume_code"] } } } },
-                    "400": error, "404": error, "409": error, "413": error, "422": error, "429": error, "503": error
+                    "400": error, "401": error, "403": error, "404": error, "408": error, "409": error, "410": error, "413": error, "415": error, "422": error, "429": error, "503": error
                 }
             } },
             "/api/{audience}/resume/{code}": { "get": {
@@ -91,7 +100,7 @@ pub fn document(model: &Questionnaire) -> Value {
         "components": { "schemas": {
             "Record": record,
             "Stored": { "type": "object", "properties": { "status": { "enum": ["stored", "duplicate"] }, "respondent_id": { "type": "string" } }, "required": ["status", "respondent_id"] },
-            "Error": { "type": "object", "properties": { "error": { "type": "string" }, "problems": { "type": "array", "items": { "type": "object" } } }, "required": ["error"] }
+            "Error": { "type": "object", "properties": { "error": { "type": "string" }, "problems": { "type": "array", "items": { "type": "object" } }, "database": { "type": "string" } }, "required": ["error"] }
         } }
     });
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {

@@ -1,33 +1,159 @@
 //! Where responses live: SQLite in a file (a pilot on a laptop) or PostgreSQL (several
-//! servers sharing one database). The same SQL runs on both; the schema is versioned text in
-//! `migrations/`, applied at start.
+//! servers sharing one database, through a pool that reconnects by itself). The same SQL runs
+//! on both; the schema is versioned text in `migrations/`, applied at start. What comes out
+//! of every call is an [`Outcome`] or an [`Error`] that says whether the database is down, its
+//! disk full, or something else (with PostgreSQL's SQLSTATE), never with answer content.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-/// The migrations, in order. Each runs once, in a transaction, recorded in `quire_migrations`.
-pub const MIGRATIONS: [(i64, &str); 1] = [(1, include_str!("../migrations/0001_responses.sql"))];
+use deadpool_postgres::GenericClient;
+use rusqlite::OptionalExtension;
+
+/// The migrations, in order. Each runs once, recorded in `quire_migrations`.
+pub const MIGRATIONS: [(i64, &str); 2] = [
+    (1, include_str!("../migrations/0001_responses.sql")),
+    (2, include_str!("../migrations/0002_owners.sql")),
+];
+
+/// Taken by every server before it migrates a PostgreSQL database: one migrates, the
+/// others wait and find the work done.
+const MIGRATION_LOCK: i64 = 0x7175_6972_655f_6d31; // "quire_m1"
 
 #[derive(Clone)]
 pub enum Store {
     Sqlite(Arc<std::sync::Mutex<rusqlite::Connection>>),
-    Postgres(Arc<Pool>),
+    Postgres(deadpool_postgres::Pool),
 }
 
-/// A few PostgreSQL connections, used in turn.
-pub struct Pool {
-    clients: Vec<tokio::sync::Mutex<tokio_postgres::Client>>,
-    next: AtomicUsize,
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// PostgreSQL connections at most (opened as needed, replaced when they break).
+    pub pool: usize,
+    /// How long to keep trying a database that does not answer at start.
+    pub wait: Duration,
 }
 
-impl Pool {
-    fn get(&self) -> &tokio::sync::Mutex<tokio_postgres::Client> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
-        &self.clients[i]
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            pool: default_pool(),
+            wait: Duration::from_secs(30),
+        }
     }
 }
 
-/// A record to store: the JSON as received (canonical form) and what is indexed from it.
+/// PostgreSQL connections by default: enough for its group commit to batch the
+/// acknowledgements of many respondents (measured in docs/BENCHMARKS.md), growing with the
+/// machine's cores.
+pub fn default_pool() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (8 * cores).clamp(16, 64)
+}
+
+/// What went wrong, in the terms an operator acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The database does not answer (down, restarting, unreachable, out of connections).
+    Unavailable,
+    /// The database's disk is full or failing: nothing can be written until there is room.
+    Full,
+    /// Anything else (a bug, a permission, a schema someone changed).
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub fault: Fault,
+    /// For the log and the operator: PostgreSQL's SQLSTATE and message, or SQLite's; never
+    /// a value from a record.
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error {
+    fn other(e: impl std::fmt::Display) -> Error {
+        Error {
+            fault: Fault::Other,
+            message: format!("database: {e}"),
+        }
+    }
+
+    /// What a client is told (the log has the details).
+    pub fn reason(&self) -> &'static str {
+        match self.fault {
+            Fault::Unavailable => "the database is not available",
+            Fault::Full => "the database's disk is full",
+            Fault::Other => "the database failed",
+        }
+    }
+}
+
+fn lite(e: rusqlite::Error) -> Error {
+    let fault = match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) => Fault::Full,
+        Some(
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked | rusqlite::ErrorCode::CannotOpen,
+        ) => Fault::Unavailable,
+        _ => Fault::Other,
+    };
+    Error {
+        fault,
+        message: format!("SQLite: {e}"),
+    }
+}
+
+/// PostgreSQL's own words: SQLSTATE and message for a database error, the whole chain of
+/// causes for a connection error (tokio-postgres alone says only "db error").
+fn pg(e: tokio_postgres::Error) -> Error {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        let fault = if code == "53100" {
+            Fault::Full
+        } else if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+            Fault::Unavailable
+        } else {
+            Fault::Other
+        };
+        return Error {
+            fault,
+            message: format!("PostgreSQL {code}: {}", db.message()),
+        };
+    }
+    let mut message = format!("PostgreSQL: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    Error {
+        fault: Fault::Unavailable,
+        message,
+    }
+}
+
+fn pool_err(e: deadpool_postgres::PoolError) -> Error {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => pg(e),
+        deadpool_postgres::PoolError::Timeout(_) => Error {
+            fault: Fault::Unavailable,
+            message: "PostgreSQL: no connection could be opened or freed in time".into(),
+        },
+        other => Error {
+            fault: Fault::Unavailable,
+            message: format!("PostgreSQL pool: {other}"),
+        },
+    }
+}
+
+/// A record to store: the JSON as received (canonical form), what is indexed from it, and
+/// what proves the sender may store it.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub respondent_id: String,
@@ -39,6 +165,16 @@ pub struct Record {
     pub mode: String,
     pub completion: Option<f64>,
     pub now: String,
+    /// The secret the form made when it started, or the response's resume code ("" if none).
+    pub secret: String,
+    pub invitation: Invitation,
+}
+
+/// Whether the audience's form needs an invitation, and the token sent with the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invitation {
+    NotNeeded,
+    Needed(Option<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,27 +183,47 @@ pub enum Outcome {
     Stored,
     /// The same record was already stored: acknowledged, not stored twice.
     Duplicate,
-    /// A different record is stored under this id: refused and logged.
+    /// A different record is stored under this id (or it is another audience's): refused and
+    /// logged for the study team.
     Conflict,
+    /// A partial under this id belongs to another form: neither its secret nor its resume
+    /// code was given.
+    NotOwner,
+    /// The audience needs an invitation and none valid was given (or kept with the partial).
+    NeedsInvitation,
 }
 
-pub type Error = String;
-
-fn sql_err(e: impl std::fmt::Display) -> Error {
-    format!("database: {e}")
+/// What saving a partial did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// Saved; the resume code in force.
+    Saved(String),
+    /// The response is already complete.
+    Complete,
+    /// The id is another audience's.
+    OtherAudience,
+    NotOwner,
+    /// The resume window closed: the partial is kept as it was, for the analyst.
+    Expired,
+    NeedsInvitation,
 }
 
-const SUBMIT: &str = "INSERT INTO responses (respondent_id, audience, spec_version, spec_hash, status, record, record_hash, state, mode, completion, resume_code, received_at, updated_at) \
-     VALUES ($1, $2, $3, $4, 'complete', $5, $6, NULL, $7, $8, NULL, $9, $9) \
+const SUBMIT: &str = "INSERT INTO responses (respondent_id, audience, spec_version, spec_hash, status, record, record_hash, state, mode, completion, resume_code, received_at, updated_at, owner) \
+     VALUES ($1, $2, $3, $4, 'complete', $5, $6, NULL, $7, $8, NULL, $9, $9, NULL) \
      ON CONFLICT (respondent_id) DO UPDATE SET status = 'complete', record = excluded.record, record_hash = excluded.record_hash, \
      state = NULL, resume_code = NULL, mode = excluded.mode, completion = excluded.completion, updated_at = excluded.updated_at \
-     WHERE responses.status = 'partial'";
-const PARTIAL: &str = "INSERT INTO responses (respondent_id, audience, spec_version, spec_hash, status, record, record_hash, state, mode, completion, resume_code, received_at, updated_at) \
-     VALUES ($1, $2, $3, $4, 'partial', $5, $6, $7, $8, $9, $10, $11, $11) \
+     WHERE responses.status = 'partial' AND responses.audience = excluded.audience \
+     AND (responses.owner = $10 OR responses.resume_code = $10)";
+const PARTIAL: &str = "INSERT INTO responses (respondent_id, audience, spec_version, spec_hash, status, record, record_hash, state, mode, completion, resume_code, received_at, updated_at, owner, invitation) \
+     VALUES ($1, $2, $3, $4, 'partial', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
      ON CONFLICT (respondent_id) DO UPDATE SET record = excluded.record, record_hash = excluded.record_hash, state = excluded.state, \
-     completion = excluded.completion, updated_at = excluded.updated_at \
-     WHERE responses.status = 'partial' AND responses.audience = excluded.audience";
-const STORED_HASH: &str = "SELECT record_hash, status FROM responses WHERE respondent_id = $1";
+     completion = excluded.completion, updated_at = excluded.updated_at, invitation = COALESCE(responses.invitation, excluded.invitation) \
+     WHERE responses.status = 'partial' AND responses.audience = excluded.audience \
+     AND (responses.owner = $12 OR responses.resume_code = $12) AND responses.updated_at >= $14";
+/// Why an upsert changed nothing: (status, audience, owned, record_hash, updated_at).
+/// (SQLite numbers `$N` parameters in order of first appearance, hence the subquery.)
+const WHY: &str = "SELECT r.status, r.audience, CASE WHEN r.owner = k.secret OR r.resume_code = k.secret THEN 1 ELSE 0 END, r.record_hash, r.updated_at \
+     FROM (SELECT CAST($1 AS TEXT) AS id, CAST($2 AS TEXT) AS secret) AS k JOIN responses AS r ON r.respondent_id = k.id";
 const LOG_CONFLICT: &str = "INSERT INTO conflicts (respondent_id, received_at, record) VALUES ($1, $2, $3)";
 const RESUME: &str =
     "SELECT audience, state, updated_at, respondent_id FROM responses WHERE resume_code = $1 AND status = 'partial'";
@@ -77,144 +233,234 @@ const STATS: &str = "SELECT audience, status, completion, updated_at FROM respon
 const INVITE: &str = "INSERT INTO invitations (token, audience, created_at, used_by) VALUES ($1, $2, $3, NULL)";
 const USE_INVITE: &str =
     "UPDATE invitations SET used_by = $1 WHERE token = $2 AND audience = $3 AND (used_by IS NULL OR used_by = $1)";
+/// Whether a token may start (or go on with) this response, without using it up.
+const INVITE_OK: &str =
+    "SELECT COUNT(*) FROM invitations WHERE token = $1 AND audience = $2 AND (used_by IS NULL OR used_by = $3)";
+/// The invitation kept with a response, for its owner.
+const KEPT_INVITE: &str =
+    "SELECT invitation FROM responses WHERE respondent_id = $1 AND (owner = $2 OR resume_code = $2)";
 const HAS_INVITES: &str = "SELECT COUNT(*) FROM invitations WHERE audience = $1";
+const PROBE: &str = "INSERT INTO quire_health (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at";
+const CREATE_LEDGER: &str =
+    "CREATE TABLE IF NOT EXISTS quire_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
+const MIGRATED: &str = "SELECT COUNT(*) FROM quire_migrations WHERE version = $1";
+const RECORD_MIGRATION: &str = "INSERT INTO quire_migrations (version, applied_at) VALUES ($1, $2)";
+
+/// Why a submission changed nothing, from the row under its id.
+fn why_not_stored(r: &Record, status: &str, audience: &str, owned: bool, hash: &str) -> Outcome {
+    if status == "complete" {
+        if hash == r.record_hash {
+            Outcome::Duplicate
+        } else {
+            Outcome::Conflict
+        }
+    } else if audience != r.audience || owned {
+        // Another audience's id; or (owned, yet unchanged) a race with another change.
+        Outcome::Conflict
+    } else {
+        Outcome::NotOwner
+    }
+}
+
+/// Why a partial was not saved, from the row under its id.
+fn why_not_saved(r: &Record, status: &str, audience: &str, owned: bool) -> Saved {
+    if status == "complete" {
+        Saved::Complete
+    } else if audience != r.audience {
+        Saved::OtherAudience
+    } else if !owned {
+        Saved::NotOwner
+    } else {
+        Saved::Expired
+    }
+}
 
 impl Store {
     /// Opens `url`: `postgres://…` or `postgresql://…`, else a SQLite file path (or
-    /// `sqlite://PATH`). Applies the migrations the database has not had.
-    pub async fn open(url: &str) -> Result<Store, Error> {
+    /// `sqlite://PATH`). Waits up to `opts.wait` for a database that does not answer yet,
+    /// then applies the migrations it has not had.
+    pub async fn open(url: &str, opts: &Options) -> Result<Store, Error> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut clients = Vec::new();
-            for _ in 0..4 {
-                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                    .await
-                    .map_err(sql_err)?;
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        eprintln!(
-                            "{{\"level\":\"error\",\"event\":\"database connection\",\"error\":{}}}",
-                            serde_json::json!(e.to_string())
-                        );
-                    }
-                });
-                clients.push(tokio::sync::Mutex::new(client));
-            }
-            Store::Postgres(Arc::new(Pool {
-                clients,
-                next: AtomicUsize::new(0),
-            }))
+            let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| Error {
+                fault: Fault::Other,
+                message: format!("the PostgreSQL URL: {e}"),
+            })?;
+            let manager = deadpool_postgres::Manager::from_config(
+                config,
+                tokio_postgres::NoTls,
+                deadpool_postgres::ManagerConfig {
+                    recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+                },
+            );
+            let pool = deadpool_postgres::Pool::builder(manager)
+                .max_size(opts.pool.max(1))
+                .runtime(deadpool_postgres::Runtime::Tokio1)
+                .wait_timeout(Some(Duration::from_secs(5)))
+                .create_timeout(Some(Duration::from_secs(5)))
+                .recycle_timeout(Some(Duration::from_secs(5)))
+                .build()
+                .map_err(Error::other)?;
+            Store::Postgres(pool)
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
-            let conn = rusqlite::Connection::open(path).map_err(sql_err)?;
+            let conn = rusqlite::Connection::open(path).map_err(lite)?;
             // WAL: readers never block the writer; FULL: an acknowledged response survives a
             // crash of the machine, not only of the process.
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
-                .map_err(sql_err)?;
+                .map_err(lite)?;
             Store::Sqlite(Arc::new(std::sync::Mutex::new(conn)))
         };
-        store.migrate().await?;
-        Ok(store)
+        // A database restarting with the servers comes up a moment later.
+        let until = tokio::time::Instant::now() + opts.wait;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match store.migrate().await {
+                Ok(()) => return Ok(store),
+                Err(e) if e.fault == Fault::Unavailable && tokio::time::Instant::now() + pause < until => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn sqlite<T: Send + 'static>(
+        db: &Arc<std::sync::Mutex<rusqlite::Connection>>,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic mid-transaction rolled it back when the transaction dropped.
+            let mut c = db.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(Error::other)?
+    }
+
+    async fn client(pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, Error> {
+        pool.get().await.map_err(pool_err)
     }
 
     async fn migrate(&self) -> Result<(), Error> {
-        let create =
-            "CREATE TABLE IF NOT EXISTS quire_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || -> Result<(), Error> {
-                    let mut c = db.lock().map_err(sql_err)?;
-                    c.execute_batch(create).map_err(sql_err)?;
+                Store::sqlite(db, |c| {
+                    c.execute_batch(CREATE_LEDGER).map_err(lite)?;
                     for (v, sql) in MIGRATIONS {
                         let tx = c
                             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                            .map_err(sql_err)?;
-                        let done: i64 = tx
-                            .query_row("SELECT COUNT(*) FROM quire_migrations WHERE version = $1", [v], |r| {
-                                r.get(0)
-                            })
-                            .map_err(sql_err)?;
+                            .map_err(lite)?;
+                        let done: i64 = tx.query_row(MIGRATED, [v], |r| r.get(0)).map_err(lite)?;
                         if done == 0 {
-                            tx.execute_batch(sql).map_err(sql_err)?;
-                            tx.execute(
-                                "INSERT INTO quire_migrations (version, applied_at) VALUES ($1, $2)",
-                                rusqlite::params![v, now()],
-                            )
-                            .map_err(sql_err)?;
+                            tx.execute_batch(sql).map_err(lite)?;
+                            tx.execute(RECORD_MIGRATION, rusqlite::params![v, now()])
+                                .map_err(lite)?;
                         }
-                        tx.commit().map_err(sql_err)?;
+                        tx.commit().map_err(lite)?;
                     }
                     Ok(())
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let mut c = pool.get().lock().await;
-                c.batch_execute(create).await.map_err(sql_err)?;
+                let mut c = Store::client(pool).await?;
+                // One transaction under an advisory lock taken before anything else, even
+                // the ledger's CREATE TABLE IF NOT EXISTS (which is not safe when two servers
+                // run it at once on an empty database).
+                let tx = c.transaction().await.map_err(pg)?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                    .await
+                    .map_err(pg)?;
+                tx.batch_execute(CREATE_LEDGER).await.map_err(pg)?;
                 for (v, sql) in MIGRATIONS {
-                    let tx = c.transaction().await.map_err(sql_err)?;
-                    // One server migrates at a time; the others wait, then find it done.
-                    tx.batch_execute("LOCK TABLE quire_migrations IN EXCLUSIVE MODE")
-                        .await
-                        .map_err(sql_err)?;
-                    let done: i64 = tx
-                        .query_one("SELECT COUNT(*) FROM quire_migrations WHERE version = $1", &[&v])
-                        .await
-                        .map_err(sql_err)?
-                        .get(0);
+                    let done: i64 = tx.query_one(MIGRATED, &[&v]).await.map_err(pg)?.get(0);
                     if done == 0 {
-                        tx.batch_execute(sql).await.map_err(sql_err)?;
-                        tx.execute(
-                            "INSERT INTO quire_migrations (version, applied_at) VALUES ($1, $2)",
-                            &[&v, &now()],
-                        )
-                        .await
-                        .map_err(sql_err)?;
+                        tx.batch_execute(sql).await.map_err(pg)?;
+                        tx.execute(RECORD_MIGRATION, &[&v, &now()]).await.map_err(pg)?;
                     }
-                    tx.commit().await.map_err(sql_err)?;
                 }
-                Ok(())
+                tx.commit().await.map_err(pg)
             }
         }
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers (a read).
     pub async fn ping(&self) -> Result<(), Error> {
         match self {
-            Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    db.lock()
-                        .map_err(sql_err)?
-                        .query_row("SELECT 1", [], |_| Ok(()))
-                        .map_err(sql_err)
-                })
-                .await
-                .map_err(sql_err)?
-            }
-            Store::Postgres(pool) => pool
-                .get()
-                .lock()
-                .await
+            Store::Sqlite(db) => Store::sqlite(db, |c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(lite)).await,
+            Store::Postgres(pool) => Store::client(pool)
+                .await?
                 .simple_query("SELECT 1")
                 .await
                 .map(|_| ())
-                .map_err(sql_err),
+                .map_err(pg),
         }
     }
 
-    /// Stores a submitted record once: new, or completing a partial. The same record again
-    /// is a duplicate; a different one under a stored id is a conflict, logged.
+    /// Whether the database takes a durable write now (a full disk refuses it).
+    pub async fn probe_write(&self) -> Result<(), Error> {
+        let at = now();
+        match self {
+            Store::Sqlite(db) => {
+                Store::sqlite(db, move |c| {
+                    // The database must be able to grow: a page-sized row, written and
+                    // removed in one transaction (an update in place could succeed on a
+                    // full disk that refuses every new response).
+                    let tx = c
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .map_err(lite)?;
+                    tx.execute(PROBE, [&at]).map_err(lite)?;
+                    tx.execute(
+                        "INSERT INTO quire_health (id, checked_at) VALUES (2, randomblob(16384))",
+                        [],
+                    )
+                    .map_err(lite)?;
+                    tx.execute("DELETE FROM quire_health WHERE id = 2", []).map_err(lite)?;
+                    tx.commit().map_err(lite)
+                })
+                .await
+            }
+            Store::Postgres(pool) => {
+                let c = Store::client(pool).await?;
+                let st = c.prepare_cached(PROBE).await.map_err(pg)?;
+                c.execute(&st, &[&at]).await.map(|_| ()).map_err(pg)
+            }
+        }
+    }
+
+    /// Stores a submitted record once: new, or completing a partial its sender owns. The
+    /// same record again is a duplicate; a different one under a stored id is a conflict,
+    /// logged. An invitation, when needed, is used up only with the stored response.
     pub async fn submit(&self, r: Record) -> Result<Outcome, Error> {
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || -> Result<Outcome, Error> {
-                    let mut c = db.lock().map_err(sql_err)?;
+                Store::sqlite(db, move |c| {
                     let tx = c
                         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(sql_err)?;
+                        .map_err(lite)?;
+                    if let Invitation::Needed(token) = &r.invitation {
+                        let token = match token {
+                            Some(t) => Some(t.clone()),
+                            None => tx
+                                .query_row(KEPT_INVITE, [&r.respondent_id, &r.secret], |row| {
+                                    row.get::<_, Option<String>>(0)
+                                })
+                                .optional()
+                                .map_err(lite)?
+                                .flatten(),
+                        };
+                        let used = match token {
+                            Some(t) => tx
+                                .execute(USE_INVITE, rusqlite::params![r.respondent_id, t, r.audience])
+                                .map_err(lite)?,
+                            None => 0,
+                        };
+                        if used != 1 {
+                            return Ok(Outcome::NeedsInvitation);
+                        }
+                    }
                     let n = tx
                         .execute(
                             SUBMIT,
@@ -227,85 +473,148 @@ impl Store {
                                 r.record_hash,
                                 r.mode,
                                 r.completion,
-                                r.now
+                                r.now,
+                                r.secret
                             ],
                         )
-                        .map_err(sql_err)?;
-                    let outcome = if n == 1 {
-                        Outcome::Stored
-                    } else {
-                        let stored: String = tx
-                            .query_row(STORED_HASH, [&r.respondent_id], |row| row.get(0))
-                            .map_err(sql_err)?;
-                        if stored == r.record_hash {
-                            Outcome::Duplicate
-                        } else {
-                            tx.execute(LOG_CONFLICT, rusqlite::params![r.respondent_id, r.now, r.record])
-                                .map_err(sql_err)?;
-                            Outcome::Conflict
-                        }
-                    };
-                    tx.commit().map_err(sql_err)?;
+                        .map_err(lite)?;
+                    if n == 1 {
+                        tx.commit().map_err(lite)?;
+                        return Ok(Outcome::Stored);
+                    }
+                    let (status, audience, owned, hash): (String, String, i64, String) = tx
+                        .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                        })
+                        .map_err(lite)?;
+                    // Nothing of this request is kept but the conflict, for the study team.
+                    tx.rollback().map_err(lite)?;
+                    let outcome = why_not_stored(&r, &status, &audience, owned == 1, &hash);
+                    if outcome == Outcome::Conflict {
+                        c.execute(LOG_CONFLICT, rusqlite::params![r.respondent_id, r.now, r.record])
+                            .map_err(lite)?;
+                    }
                     Ok(outcome)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let mut c = pool.get().lock().await;
-                let tx = c.transaction().await.map_err(sql_err)?;
-                let n = tx
-                    .execute(
-                        SUBMIT,
-                        &[
-                            &r.respondent_id,
-                            &r.audience,
-                            &r.spec_version,
-                            &r.spec_hash,
-                            &r.record,
-                            &r.record_hash,
-                            &r.mode,
-                            &r.completion,
-                            &r.now,
-                        ],
-                    )
-                    .await
-                    .map_err(sql_err)?;
-                let outcome = if n == 1 {
-                    Outcome::Stored
-                } else {
-                    let stored: String = tx
-                        .query_one(STORED_HASH, &[&r.respondent_id])
-                        .await
-                        .map_err(sql_err)?
-                        .get(0);
-                    if stored == r.record_hash {
-                        Outcome::Duplicate
-                    } else {
-                        tx.execute(LOG_CONFLICT, &[&r.respondent_id, &r.now, &r.record])
-                            .await
-                            .map_err(sql_err)?;
-                        Outcome::Conflict
+                let mut c = Store::client(pool).await?;
+                let params = |r: &Record| -> [String; 9] {
+                    [
+                        r.respondent_id.clone(),
+                        r.audience.clone(),
+                        r.spec_version.clone(),
+                        r.spec_hash.clone(),
+                        r.record.clone(),
+                        r.record_hash.clone(),
+                        r.mode.clone(),
+                        r.now.clone(),
+                        r.secret.clone(),
+                    ]
+                };
+                let p = params(&r);
+                let submit = c.prepare_cached(SUBMIT).await.map_err(pg)?;
+                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 10] = [
+                    &p[0],
+                    &p[1],
+                    &p[2],
+                    &p[3],
+                    &p[4],
+                    &p[5],
+                    &p[6],
+                    &r.completion,
+                    &p[7],
+                    &p[8],
+                ];
+                let n = match &r.invitation {
+                    // The common case is one statement, committed on its own: one round trip
+                    // and one WAL flush, which PostgreSQL batches across connections.
+                    Invitation::NotNeeded => c.execute(&submit, &args).await.map_err(pg)?,
+                    Invitation::Needed(token) => {
+                        let tx = c.transaction().await.map_err(pg)?;
+                        let token = match token {
+                            Some(t) => Some(t.clone()),
+                            None => tx
+                                .query_opt(KEPT_INVITE, &[&r.respondent_id, &r.secret])
+                                .await
+                                .map_err(pg)?
+                                .and_then(|row| row.get::<_, Option<String>>(0)),
+                        };
+                        let used = match token {
+                            Some(t) => tx
+                                .execute(USE_INVITE, &[&r.respondent_id, &t, &r.audience])
+                                .await
+                                .map_err(pg)?,
+                            None => 0,
+                        };
+                        if used != 1 {
+                            return Ok(Outcome::NeedsInvitation);
+                        }
+                        let n = tx.execute(&submit, &args).await.map_err(pg)?;
+                        if n == 1 {
+                            tx.commit().await.map_err(pg)?;
+                        }
+                        n
                     }
                 };
-                tx.commit().await.map_err(sql_err)?;
+                if n == 1 {
+                    return Ok(Outcome::Stored);
+                }
+                let row = c.query_one(WHY, &[&r.respondent_id, &r.secret]).await.map_err(pg)?;
+                let (status, audience, owned, hash): (String, String, i32, String) =
+                    (row.get(0), row.get(1), row.get(2), row.get(3));
+                let outcome = why_not_stored(&r, &status, &audience, owned == 1, &hash);
+                if outcome == Outcome::Conflict {
+                    c.execute(LOG_CONFLICT, &[&r.respondent_id, &r.now, &r.record])
+                        .await
+                        .map_err(pg)?;
+                }
                 Ok(outcome)
             }
         }
     }
 
-    /// Saves a partial response (the record so far and the form's state), with its resume
-    /// code. Returns the code in force, or None when the response is already complete (or
-    /// belongs to another audience).
-    pub async fn save_partial(&self, r: Record, state: String, code: String) -> Result<Option<String>, Error> {
+    /// Saves a partial response (the record so far and the form's state). A new one is
+    /// owned by `r.secret` and gets `code` as its resume code; an existing one changes only
+    /// for its owner (its secret or its resume code), only while its resume window is open
+    /// (last change at or after `open_since`), and never once complete.
+    pub async fn save_partial(
+        &self,
+        r: Record,
+        state: String,
+        code: String,
+        open_since: String,
+    ) -> Result<Saved, Error> {
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || -> Result<Option<String>, Error> {
-                    let mut c = db.lock().map_err(sql_err)?;
+                Store::sqlite(db, move |c| {
                     let tx = c
                         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(sql_err)?;
+                        .map_err(lite)?;
+                    let mut keep = None;
+                    if let Invitation::Needed(token) = &r.invitation {
+                        if let Some(t) = token {
+                            let n: i64 = tx
+                                .query_row(INVITE_OK, [t, &r.audience, &r.respondent_id], |row| row.get(0))
+                                .map_err(lite)?;
+                            if n == 1 {
+                                keep = Some(t.clone());
+                            }
+                        }
+                        if keep.is_none() {
+                            let kept = tx
+                                .query_row(KEPT_INVITE, [&r.respondent_id, &r.secret], |row| {
+                                    row.get::<_, Option<String>>(0)
+                                })
+                                .optional()
+                                .map_err(lite)?
+                                .flatten();
+                            if kept.is_none() {
+                                return Ok(Saved::NeedsInvitation);
+                            }
+                        }
+                    }
                     let n = tx
                         .execute(
                             PARTIAL,
@@ -320,25 +629,58 @@ impl Store {
                                 r.mode,
                                 r.completion,
                                 code,
-                                r.now
+                                r.now,
+                                r.secret,
+                                keep,
+                                open_since
                             ],
                         )
-                        .map_err(sql_err)?;
-                    let code = if n == 1 {
-                        tx.query_row(CODE_OF, [&r.respondent_id], |row| row.get::<_, Option<String>>(0))
-                            .map_err(sql_err)?
+                        .map_err(lite)?;
+                    let saved = if n == 1 {
+                        Saved::Saved(
+                            tx.query_row(CODE_OF, [&r.respondent_id], |row| row.get::<_, Option<String>>(0))
+                                .map_err(lite)?
+                                .unwrap_or_default(),
+                        )
                     } else {
-                        None
+                        let (status, audience, owned): (String, String, i64) = tx
+                            .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
+                                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                            })
+                            .map_err(lite)?;
+                        why_not_saved(&r, &status, &audience, owned == 1)
                     };
-                    tx.commit().map_err(sql_err)?;
-                    Ok(code)
+                    tx.commit().map_err(lite)?;
+                    Ok(saved)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let mut c = pool.get().lock().await;
-                let tx = c.transaction().await.map_err(sql_err)?;
+                let mut c = Store::client(pool).await?;
+                let tx = c.transaction().await.map_err(pg)?;
+                let mut keep: Option<String> = None;
+                if let Invitation::Needed(token) = &r.invitation {
+                    if let Some(t) = token {
+                        let n: i64 = tx
+                            .query_one(INVITE_OK, &[t, &r.audience, &r.respondent_id])
+                            .await
+                            .map_err(pg)?
+                            .get(0);
+                        if n == 1 {
+                            keep = Some(t.clone());
+                        }
+                    }
+                    if keep.is_none() {
+                        let kept = tx
+                            .query_opt(KEPT_INVITE, &[&r.respondent_id, &r.secret])
+                            .await
+                            .map_err(pg)?
+                            .and_then(|row| row.get::<_, Option<String>>(0));
+                        if kept.is_none() {
+                            return Ok(Saved::NeedsInvitation);
+                        }
+                    }
+                }
                 let n = tx
                     .execute(
                         PARTIAL,
@@ -354,20 +696,32 @@ impl Store {
                             &r.completion,
                             &code,
                             &r.now,
+                            &r.secret,
+                            &keep,
+                            &open_since,
                         ],
                     )
                     .await
-                    .map_err(sql_err)?;
-                let code = if n == 1 {
-                    tx.query_one(CODE_OF, &[&r.respondent_id])
-                        .await
-                        .map_err(sql_err)?
-                        .get::<_, Option<String>>(0)
+                    .map_err(pg)?;
+                let saved = if n == 1 {
+                    Saved::Saved(
+                        tx.query_one(CODE_OF, &[&r.respondent_id])
+                            .await
+                            .map_err(pg)?
+                            .get::<_, Option<String>>(0)
+                            .unwrap_or_default(),
+                    )
                 } else {
-                    None
+                    let row = tx.query_one(WHY, &[&r.respondent_id, &r.secret]).await.map_err(pg)?;
+                    why_not_saved(
+                        &r,
+                        &row.get::<_, String>(0),
+                        &row.get::<_, String>(1),
+                        row.get::<_, i32>(2) == 1,
+                    )
                 };
-                tx.commit().await.map_err(sql_err)?;
-                Ok(code)
+                tx.commit().await.map_err(pg)?;
+                Ok(saved)
             }
         }
     }
@@ -377,28 +731,24 @@ impl Store {
         let code = code.to_string();
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    let c = db.lock().map_err(sql_err)?;
-                    let mut st = c.prepare(RESUME).map_err(sql_err)?;
-                    let mut rows = st.query([&code]).map_err(sql_err)?;
-                    match rows.next().map_err(sql_err)? {
-                        Some(row) => Ok(Some((
-                            row.get(0).map_err(sql_err)?,
-                            row.get::<_, Option<String>>(1).map_err(sql_err)?.unwrap_or_default(),
-                            row.get(2).map_err(sql_err)?,
-                            row.get(3).map_err(sql_err)?,
-                        ))),
-                        None => Ok(None),
-                    }
+                Store::sqlite(db, move |c| {
+                    c.query_row(RESUME, [&code], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                            row.get(2)?,
+                            row.get(3)?,
+                        ))
+                    })
+                    .optional()
+                    .map_err(lite)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let c = pool.get().lock().await;
-                let rows = c.query(RESUME, &[&code]).await.map_err(sql_err)?;
-                Ok(rows.first().map(|row| {
+                let c = Store::client(pool).await?;
+                let row = c.query_opt(RESUME, &[&code]).await.map_err(pg)?;
+                Ok(row.map(|row| {
                     (
                         row.get(0),
                         row.get::<_, Option<String>>(1).unwrap_or_default(),
@@ -415,21 +765,17 @@ impl Store {
         let flag: i64 = i64::from(partials);
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    let c = db.lock().map_err(sql_err)?;
-                    let mut st = c.prepare(EXPORT).map_err(sql_err)?;
+                Store::sqlite(db, move |c| {
+                    let mut st = c.prepare(EXPORT).map_err(lite)?;
                     st.query_map([flag], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .map_err(sql_err)?
+                        .map_err(lite)?
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(sql_err)
+                        .map_err(lite)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let c = pool.get().lock().await;
-                let rows = c.query(EXPORT, &[&flag]).await.map_err(sql_err)?;
+                let rows = Store::client(pool).await?.query(EXPORT, &[&flag]).await.map_err(pg)?;
                 Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
             }
         }
@@ -439,21 +785,17 @@ impl Store {
     pub async fn stats(&self) -> Result<Vec<(String, String, Option<f64>, String)>, Error> {
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    let c = db.lock().map_err(sql_err)?;
-                    let mut st = c.prepare(STATS).map_err(sql_err)?;
+                Store::sqlite(db, |c| {
+                    let mut st = c.prepare(STATS).map_err(lite)?;
                     st.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
-                        .map_err(sql_err)?
+                        .map_err(lite)?
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(sql_err)
+                        .map_err(lite)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let c = pool.get().lock().await;
-                let rows = c.query(STATS, &[]).await.map_err(sql_err)?;
+                let rows = Store::client(pool).await?.query(STATS, &[]).await.map_err(pg)?;
                 Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
             }
         }
@@ -465,26 +807,22 @@ impl Store {
         let at = now();
         match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || -> Result<(), Error> {
-                    let mut c = db.lock().map_err(sql_err)?;
-                    let tx = c.transaction().map_err(sql_err)?;
+                Store::sqlite(db, move |c| {
+                    let tx = c.transaction().map_err(lite)?;
                     for t in &tokens {
-                        tx.execute(INVITE, rusqlite::params![t, audience, at])
-                            .map_err(sql_err)?;
+                        tx.execute(INVITE, rusqlite::params![t, audience, at]).map_err(lite)?;
                     }
-                    tx.commit().map_err(sql_err)
+                    tx.commit().map_err(lite)
                 })
                 .await
-                .map_err(sql_err)?
             }
             Store::Postgres(pool) => {
-                let mut c = pool.get().lock().await;
-                let tx = c.transaction().await.map_err(sql_err)?;
+                let mut c = Store::client(pool).await?;
+                let tx = c.transaction().await.map_err(pg)?;
                 for t in &tokens {
-                    tx.execute(INVITE, &[t, &audience, &at]).await.map_err(sql_err)?;
+                    tx.execute(INVITE, &[t, &audience, &at]).await.map_err(pg)?;
                 }
-                tx.commit().await.map_err(sql_err)
+                tx.commit().await.map_err(pg)
             }
         }
     }
@@ -494,55 +832,51 @@ impl Store {
         let audience = audience.to_string();
         let n: i64 = match self {
             Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    db.lock()
-                        .map_err(sql_err)?
-                        .query_row(HAS_INVITES, [&audience], |r| r.get(0))
-                        .map_err(sql_err)
+                Store::sqlite(db, move |c| {
+                    c.query_row(HAS_INVITES, [&audience], |r| r.get(0)).map_err(lite)
                 })
-                .await
-                .map_err(sql_err)??
+                .await?
             }
-            Store::Postgres(pool) => pool
-                .get()
-                .lock()
-                .await
-                .query_one(HAS_INVITES, &[&audience])
-                .await
-                .map_err(sql_err)?
-                .get(0),
+            Store::Postgres(pool) => {
+                let c = Store::client(pool).await?;
+                let st = c.prepare_cached(HAS_INVITES).await.map_err(pg)?;
+                c.query_one(&st, &[&audience]).await.map_err(pg)?.get(0)
+            }
         };
         Ok(n > 0)
     }
+}
 
-    /// Takes an invitation for a response: true when the token is valid for the audience and
-    /// unused, or already used by this same response (a retry).
-    pub async fn use_invitation(&self, token: &str, audience: &str, respondent: &str) -> Result<bool, Error> {
-        let (token, audience, respondent) = (token.to_string(), audience.to_string(), respondent.to_string());
-        let n: u64 = match self {
-            Store::Sqlite(db) => {
-                let db = db.clone();
-                tokio::task::spawn_blocking(move || {
-                    db.lock()
-                        .map_err(sql_err)?
-                        .execute(USE_INVITE, rusqlite::params![respondent, token, audience])
-                        .map(|n| n as u64)
-                        .map_err(sql_err)
-                })
-                .await
-                .map_err(sql_err)??
-            }
-            Store::Postgres(pool) => pool
-                .get()
-                .lock()
-                .await
-                .execute(USE_INVITE, &[&respondent, &token, &audience])
-                .await
-                .map_err(sql_err)?,
-        };
-        Ok(n == 1)
+/// `quire backup`: a consistent copy of a SQLite database while servers write to it, by
+/// SQLite's online backup API (copying the file, even with its `-wal`, can catch it
+/// half-written). The copy is checked (`PRAGMA integrity_check`) before it is handed over.
+pub fn backup_sqlite(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    let src = rusqlite::Connection::open_with_flags(
+        from,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot open `{}`: {e}", from.display()))?;
+    src.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    // A table every Quire database has: anything else is not one.
+    src.query_row("SELECT COUNT(*) FROM quire_migrations", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| format!("`{}` is not a Quire response database: {e}", from.display()))?;
+    let mut dst = rusqlite::Connection::open(to).map_err(|e| format!("cannot write `{}`: {e}", to.display()))?;
+    {
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst).map_err(|e| e.to_string())?;
+        backup
+            .run_to_completion(256, Duration::from_millis(5), None)
+            .map_err(|e| format!("the backup did not finish: {e}"))?;
     }
+    let ok: String = dst
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if ok != "ok" {
+        return Err(format!("the copy failed its integrity check: {ok}"));
+    }
+    // The copy in one file, not in WAL mode: a plain file to keep.
+    dst.execute_batch("PRAGMA journal_mode = DELETE;")
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Now, UTC, to the second: `YYYY-MM-DDThh:mm:ssZ`.
@@ -552,4 +886,13 @@ pub fn now() -> String {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     quire_core::data::format_timestamp(t)
+}
+
+/// The time `seconds` ago, in the same form as [`now`] (which sorts as text).
+pub fn ago(seconds: f64) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    quire_core::data::format_timestamp((t - seconds).floor() as i64)
 }

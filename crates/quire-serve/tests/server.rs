@@ -37,13 +37,18 @@ fn free_port() -> u16 {
 }
 
 fn start_on(spec: &Path, db: &str, port: u16, extra: &[&str]) -> Server {
+    start_logged(spec, db, port, extra, Stdio::null())
+}
+
+/// A server whose log (standard error) goes to `log`.
+fn start_logged(spec: &Path, db: &str, port: u16, extra: &[&str], log: Stdio) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
         .arg("serve")
         .arg(spec)
         .args(["--db", db, "--listen", &format!("127.0.0.1:{port}")])
         .args(extra)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let s = Server { child, port };
@@ -72,7 +77,7 @@ fn try_http(
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
@@ -97,6 +102,8 @@ fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u
 }
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
+/// The secret a form owns its saved response with.
+const OWNER: (&str, &str) = ("X-Quire-Secret", "0123456789abcdef0123456789abcdef");
 
 fn post(port: u16, audience: &str, record: &str) -> (u16, String) {
     http(
@@ -171,7 +178,7 @@ fn model() -> quire_core::model::Questionnaire {
 fn submit_duplicate_conflict_invalid_and_export() {
     let tmp = tempfile::tempdir().unwrap();
     for db in databases(tmp.path(), "submit") {
-        let s = start(&flagship(), &db, &[]);
+        let s = start(&flagship(), &db, &["--admin-token", "k3ying"]);
         let recs = records(30, 9);
         let (aud, id, rec) = &recs[0];
         assert_eq!(post(s.port, aud, rec).0, 201, "{db}: first submission");
@@ -186,11 +193,14 @@ fn submit_duplicate_conflict_invalid_and_export() {
         assert_eq!(key.0, 200, "{db}: with its Idempotency-Key");
         let other = rec.replace("\"mode\":\"web\"", "\"mode\":\"telephone\"");
         assert_ne!(&other, rec);
-        assert_eq!(
-            post(s.port, aud, &other).0,
-            409,
-            "{db}: a different record under a stored id"
+        let keyed = http(
+            s.port,
+            "POST",
+            &format!("/api/{aud}/responses"),
+            &[JSON, ("Authorization", "Bearer k3ying")],
+            other.as_bytes(),
         );
+        assert_eq!(keyed.0, 409, "{db}: a different record under a stored id");
         // Refused with the problems, nothing stored.
         let bad = rec
             .replace(&format!("\"respondent_id\":\"{id}\""), "\"respondent_id\":\"bad-1\"")
@@ -268,7 +278,7 @@ fn partials_resume_on_another_device_and_expire_as_partials() {
             s.port,
             "PUT",
             &format!("/api/{aud}/responses/{id}"),
-            &[JSON],
+            &[JSON, OWNER],
             body.as_bytes(),
         );
         assert_eq!(code, 200, "{db}: {saved}");
@@ -279,7 +289,7 @@ fn partials_resume_on_another_device_and_expire_as_partials() {
             s.port,
             "PUT",
             &format!("/api/{aud}/responses/{id}"),
-            &[JSON],
+            &[JSON, OWNER],
             body.as_bytes(),
         );
         assert!(again.contains(&resume), "{db}: {again}");
@@ -298,6 +308,25 @@ fn partials_resume_on_another_device_and_expire_as_partials() {
             410,
             "{db}"
         );
+        // Expiry is final: saving again does not reopen the window, and the partial stays
+        // as it was.
+        let later = body.replace("\"page\":2", "\"page\":3");
+        assert_ne!(later, body);
+        for secret in [OWNER.1, resume.as_str()] {
+            let (code, answer) = http(
+                s.port,
+                "PUT",
+                &format!("/api/{aud}/responses/{id}"),
+                &[JSON, ("X-Quire-Secret", secret)],
+                later.as_bytes(),
+            );
+            assert_eq!(code, 410, "{db}: {answer}");
+        }
+        assert_eq!(
+            http(s.port, "GET", &format!("/api/{aud}/resume/{resume}"), &[], b"").0,
+            410,
+            "{db}: still expired"
+        );
         let table = export_spec(&spec, &db, true, &tmp.path().join("partials.csv"));
         assert_eq!(
             table.rows.len(),
@@ -312,19 +341,35 @@ fn partials_resume_on_another_device_and_expire_as_partials() {
                 s.port,
                 "PUT",
                 &format!("/api/{aud2}/responses/{id2}"),
-                &[JSON],
+                &[JSON, OWNER],
                 body2.as_bytes()
             )
             .0,
             200
         );
-        assert_eq!(post(s.port, aud2, rec2).0, 201, "{db}: completing a partial");
+        assert_eq!(
+            post(s.port, aud2, rec2).0,
+            403,
+            "{db}: a partial is completed only by its owner"
+        );
+        let complete_with = |secret: &str| {
+            http(
+                s.port,
+                "POST",
+                &format!("/api/{aud2}/responses"),
+                &[JSON, ("X-Quire-Secret", secret)],
+                rec2.as_bytes(),
+            )
+            .0
+        };
+        assert_eq!(complete_with("someone-else-0123456789"), 403, "{db}");
+        assert_eq!(complete_with(OWNER.1), 201, "{db}: completing a partial");
         assert_eq!(
             http(
                 s.port,
                 "PUT",
                 &format!("/api/{aud2}/responses/{id2}"),
-                &[JSON],
+                &[JSON, OWNER],
                 body2.as_bytes()
             )
             .0,
@@ -693,4 +738,642 @@ fn preview_rebuilds_on_save_and_shows_diagnostics() {
     let settled = generation();
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(generation(), settled, "the preview rebuilt without a save");
+}
+
+/// Invitation links for an audience, made by `quire invite`: the tokens.
+fn invite(db: &str, audience: &str, n: usize) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+        .args([
+            "invite",
+            &flagship().display().to_string(),
+            "--db",
+            db,
+            "--audience",
+            audience,
+            "-n",
+            &n.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.rsplit('=').next().unwrap().to_string())
+        .collect()
+}
+
+fn resume_code_of(answer: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(answer).unwrap_or_else(|_| panic!("{answer}"));
+    v["resume_code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string()
+}
+
+/// A saved response is its form's: changing or completing it needs the form's secret or
+/// its resume code, never only its id. Partials are checked like records; paper and
+/// telephone returns need the keying token; the API takes JSON from its own pages only.
+#[test]
+fn a_saved_response_is_owned_checked_and_posted_only_from_its_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    for db in databases(tmp.path(), "owned") {
+        let s = start(&flagship(), &db, &["--admin-token", "k3ying-t0ken"]);
+        let recs = records(4, 31);
+        let (aud, id, rec) = &recs[0];
+        let body = format!("{{\"record\":{rec},\"state\":{{\"page\":1}}}}");
+        let url = format!("/api/{aud}/responses/{id}");
+        let put = |headers: &[(&str, &str)], body: &str| http(s.port, "PUT", &url, headers, body.as_bytes());
+        assert_eq!(put(&[JSON], &body).0, 401, "{db}: a partial without a secret");
+        let (code, saved) = put(&[JSON, OWNER], &body);
+        assert_eq!(code, 200, "{db}: {saved}");
+        let resume = resume_code_of(&saved);
+        let (code, answer) = put(&[JSON, ("X-Quire-Secret", "a-guess-by-someone-else-00")], &body);
+        assert_eq!(code, 403, "{db}: someone who knows only the id");
+        assert!(!answer.contains(&resume), "{db}: the resume code was handed out");
+        assert_eq!(
+            put(&[JSON, ("X-Quire-Secret", &resume)], &body).0,
+            200,
+            "{db}: by its code"
+        );
+        let stranger = http(
+            s.port,
+            "POST",
+            &format!("/api/{aud}/responses"),
+            &[JSON, ("X-Quire-Secret", "a-guess-by-someone-else-00")],
+            rec.as_bytes(),
+        );
+        assert_eq!(stranger.0, 403, "{db}: completed by someone who knows only the id");
+        // Partials are checked as records are: a code not in the list is refused.
+        let bad = body.replace("\"cc_has\":", "\"cc_has\":7,\"was_cc_has\":");
+        assert_ne!(bad, body);
+        let (code, answer) = put(&[JSON, OWNER], &bad);
+        assert_eq!(code, 422, "{db}: {answer}");
+        // The partial's id under another audience's form.
+        let other = if aud == "hcp" { "patient" } else { "hcp" };
+        let moved = body.replace(&format!("\"audience\":\"{aud}\""), &format!("\"audience\":\"{other}\""));
+        let (code, _) = http(
+            s.port,
+            "PUT",
+            &format!("/api/{other}/responses/{id}"),
+            &[JSON, OWNER],
+            moved.as_bytes(),
+        );
+        assert!(code == 409 || code == 422, "{db}: {code}");
+        // Only JSON, only from this site's pages (or an allowed origin).
+        assert_eq!(put(&[("Content-Type", "text/plain"), OWNER], &body).0, 415, "{db}");
+        assert_eq!(put(&[OWNER], &body).0, 415, "{db}: no content type");
+        assert_eq!(
+            put(&[JSON, OWNER, ("Sec-Fetch-Site", "cross-site")], &body).0,
+            403,
+            "{db}: another site's page"
+        );
+        assert_eq!(
+            put(&[JSON, OWNER, ("Origin", "https://elsewhere.example")], &body).0,
+            403,
+            "{db}: another origin"
+        );
+        let own = format!("http://127.0.0.1:{}", s.port);
+        assert_eq!(
+            put(
+                &[JSON, OWNER, ("Origin", &own), ("Sec-Fetch-Site", "same-origin")],
+                &body
+            )
+            .0,
+            200,
+            "{db}: the form's own page"
+        );
+        // A telephone return needs the keying token.
+        let (_, id2, rec2) = &recs[1];
+        let aud2 = &recs[1].0;
+        let phone = rec2.replace("\"mode\":\"web\"", "\"mode\":\"telephone\"");
+        assert_ne!(&phone, rec2);
+        let keyed = |headers: &[(&str, &str)]| {
+            http(
+                s.port,
+                "POST",
+                &format!("/api/{aud2}/responses"),
+                headers,
+                phone.as_bytes(),
+            )
+            .0
+        };
+        assert_eq!(keyed(&[JSON]), 403, "{db}: a telephone return without the token");
+        assert_eq!(keyed(&[JSON, ("Authorization", "Bearer wrong")]), 403, "{db}");
+        assert_eq!(
+            keyed(&[JSON, ("Authorization", "Bearer k3ying-t0ken")]),
+            201,
+            "{db}: keyed {id2}"
+        );
+        // The owner completes the response.
+        let (code, _) = http(
+            s.port,
+            "POST",
+            &format!("/api/{aud}/responses"),
+            &[JSON, OWNER],
+            rec.as_bytes(),
+        );
+        assert_eq!(code, 201, "{db}");
+        let table = export(&db, true, &tmp.path().join("owned.csv"));
+        assert_eq!(table.rows.len(), 2, "{db}");
+        let report = quire_core::data::verify::check(&model(), &table, &Default::default());
+        assert!(
+            report.is_clean(),
+            "{db}: {}",
+            quire_core::data::verify::human(&report, "owned", 5)
+        );
+    }
+}
+
+/// An invited respondent who resumes on another device can still send: the invitation
+/// stays with the saved response, and is used up only by a stored complete response.
+#[test]
+fn invitations_survive_resume_and_are_used_by_the_complete_response() {
+    let tmp = tempfile::tempdir().unwrap();
+    for db in databases(tmp.path(), "invited") {
+        let tokens = invite(&db, "hcp", 2);
+        let s = start(&flagship(), &db, &[]);
+        let recs = records(40, 12);
+        let hcp: Vec<&(String, String, String)> = recs.iter().filter(|r| r.0 == "hcp").collect();
+        assert!(hcp.len() >= 3);
+        let put = |i: usize, headers: &[(&str, &str)]| {
+            let body = format!("{{\"record\":{},\"state\":{{\"page\":1}}}}", hcp[i].2);
+            http(
+                s.port,
+                "PUT",
+                &format!("/api/hcp/responses/{}", hcp[i].1),
+                headers,
+                body.as_bytes(),
+            )
+        };
+        let post = |i: usize, headers: &[(&str, &str)]| {
+            http(s.port, "POST", "/api/hcp/responses", headers, hcp[i].2.as_bytes()).0
+        };
+        assert_eq!(
+            put(0, &[JSON, OWNER]).0,
+            403,
+            "{db}: a partial needs the invitation too"
+        );
+        let (code, saved) = put(0, &[JSON, OWNER, ("X-Quire-Invitation", &tokens[0])]);
+        assert_eq!(code, 200, "{db}: {saved}");
+        let resume = resume_code_of(&saved);
+        // Another device: the code restores the response, which is then sent without the
+        // invitation (the new device never saw the link).
+        let (code, _) = http(s.port, "GET", &format!("/api/hcp/resume/{resume}"), &[], b"");
+        assert_eq!(code, 200, "{db}");
+        assert_eq!(
+            post(0, &[JSON, ("X-Quire-Secret", &resume)]),
+            201,
+            "{db}: sent after resuming"
+        );
+        assert_eq!(
+            post(1, &[JSON, ("X-Quire-Invitation", &tokens[0])]),
+            403,
+            "{db}: used up"
+        );
+        // A partial holds its invitation without using it up: a complete response does.
+        let second: (&str, &str) = ("X-Quire-Secret", "another-form-secret-0123456789");
+        assert_eq!(
+            put(1, &[JSON, second, ("X-Quire-Invitation", &tokens[1])]).0,
+            200,
+            "{db}"
+        );
+        assert_eq!(post(2, &[JSON, ("X-Quire-Invitation", &tokens[1])]), 201, "{db}");
+        assert_eq!(
+            post(1, &[JSON, second]),
+            403,
+            "{db}: its invitation went to another response"
+        );
+    }
+}
+
+/// No resume code, invitation, secret or admin token ever reaches the log, though every
+/// request is logged; a log line stands for each request.
+#[test]
+fn secrets_never_reach_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("log.sqlite").display().to_string();
+    let tokens = invite(&db, "hcp", 3);
+    let log_path = tmp.path().join("server.log");
+    let port = free_port();
+    let s = start_logged(
+        &flagship(),
+        &db,
+        port,
+        &["--admin-token", "adm1n-t0ken-for-the-log", "--rate-limit", "0"],
+        Stdio::from(std::fs::File::create(&log_path).unwrap()),
+    );
+    let recs = records(30, 44);
+    let mut secrets: Vec<String> = tokens.clone();
+    secrets.push("adm1n-t0ken-for-the-log".into());
+    let mut requests = 0;
+    for (i, (aud, id, rec)) in recs.iter().take(12).enumerate() {
+        let secret = format!("form-secret-{i:04}-0123456789abcdef");
+        let invitation = tokens[i % tokens.len()].clone();
+        let body = format!("{{\"record\":{rec},\"state\":{{\"page\":1}}}}");
+        let (_, saved) = http(
+            port,
+            "PUT",
+            &format!("/api/{aud}/responses/{id}"),
+            &[JSON, ("X-Quire-Secret", &secret), ("X-Quire-Invitation", &invitation)],
+            body.as_bytes(),
+        );
+        requests += 1;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&saved)
+            && let Some(code) = v["resume_code"].as_str()
+        {
+            secrets.push(code.to_string());
+            assert_eq!(http(port, "GET", &format!("/api/{aud}/resume/{code}"), &[], b"").0, 200);
+            requests += 1;
+        }
+        secrets.push(secret);
+    }
+    assert!(secrets.len() > 20, "codes were issued");
+    http(port, "GET", "/admin?token=adm1n-t0ken-for-the-log", &[], b"");
+    http(
+        port,
+        "GET",
+        "/patient/?invite=0123456789abcdef0123456789abcdef",
+        &[],
+        b"",
+    );
+    http(port, "GET", "/api/patient/resume/ABCD-EFGH-JKMN", &[], b"");
+    requests += 3;
+    // The log is written on its own thread: give it a moment, then stop the server.
+    std::thread::sleep(Duration::from_millis(500));
+    drop(s);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines = log.lines().filter(|l| l.contains("\"event\":\"request\"")).count();
+    assert!(
+        lines >= requests,
+        "{lines} request lines for {requests} requests:\n{log}"
+    );
+    assert!(log.contains("/resume/…"), "{log}");
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "`{secret}` is in the log:\n{log}");
+    }
+    assert!(!log.contains("ABCD-EFGH-JKMN"), "a guessed code is in the log");
+}
+
+/// Behind a reverse proxy the rate limit is per client, from the proxy's headers, and
+/// only a trusted proxy's headers count.
+#[test]
+fn the_rate_limit_keys_on_clients_behind_a_trusted_proxy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("proxy.sqlite").display().to_string();
+    let limited = |port: u16, header: &str, vary: bool| {
+        (0..30)
+            .filter(|i| {
+                let value = match (header, vary) {
+                    ("Forwarded", true) => format!("for=\"203.0.113.{i}:4711\";proto=https"),
+                    ("Forwarded", false) => "for=203.0.113.7".to_string(),
+                    (_, true) => format!("198.51.100.{i}"),
+                    _ => "198.51.100.7".to_string(),
+                };
+                http(port, "GET", "/healthz", &[(header, &value)], b"").0 == 429
+            })
+            .count()
+    };
+    let behind = start(
+        &flagship(),
+        &db,
+        &["--rate-limit", "1", "--trusted-proxy", "127.0.0.1/32"],
+    );
+    assert_eq!(
+        limited(behind.port, "X-Forwarded-For", true),
+        0,
+        "30 clients, one request each"
+    );
+    assert_eq!(limited(behind.port, "Forwarded", true), 0, "30 clients by Forwarded");
+    assert!(
+        limited(behind.port, "X-Forwarded-For", false) > 0,
+        "one client, 30 requests"
+    );
+    drop(behind);
+    // Without --trusted-proxy, a client cannot choose its own address.
+    let direct = start(&flagship(), &db, &["--rate-limit", "1"]);
+    assert!(
+        limited(direct.port, "X-Forwarded-For", true) > 0,
+        "forwarding headers from anyone"
+    );
+}
+
+/// Large and half-sent requests hold nothing up: a record with more fields than the
+/// questionnaire has is refused before it is checked, health checks answer while large
+/// bodies arrive, and a client that never finishes its headers is cut off.
+#[test]
+fn large_and_slow_requests_do_not_stall_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("stall.sqlite").display().to_string();
+    let s = start(&flagship(), &db, &["--rate-limit", "0"]);
+    let mut fields = String::from("{\"respondent_id\":\"big\",\"audience\":\"patient\"");
+    let mut i = 0;
+    while fields.len() < (1 << 20) - 100 {
+        fields.push_str(&format!(",\"f{i}\":\"x\""));
+        i += 1;
+    }
+    fields.push('}');
+    let port = s.port;
+    let big: Vec<_> = (0..4)
+        .map(|_| {
+            let body = fields.clone();
+            std::thread::spawn(move || http(port, "POST", "/api/patient/responses", &[JSON], body.as_bytes()))
+        })
+        .collect();
+    let (code, _) = http(port, "GET", "/healthz", &[], b"");
+    assert_eq!(code, 200);
+    for b in big {
+        let (code, answer) = b.join().unwrap();
+        assert_eq!(code, 422, "{answer}");
+        assert!(answer.contains("fields"), "{answer}");
+    }
+    // Headers begun and never finished: the server closes the connection.
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.write_all(b"POST /api/patient/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut out = Vec::new();
+    let closed = c.read_to_end(&mut out).is_ok();
+    assert!(closed, "the half-sent request was held for a minute");
+}
+
+/// `quire backup` copies a SQLite database while responses arrive: the copy passes
+/// SQLite's own integrity check (Python's sqlite3) and holds every response acknowledged
+/// before it began.
+#[test]
+fn backup_copies_a_live_database_consistently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("live.sqlite").display().to_string();
+    let s = start(&flagship(), &db, &["--rate-limit", "0"]);
+    let recs = std::sync::Arc::new(records(400, 8));
+    for (aud, _, rec) in recs.iter().take(100) {
+        assert_eq!(post(s.port, aud, rec).0, 201);
+    }
+    let port = s.port;
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let recs = recs.clone();
+            std::thread::spawn(move || {
+                for (aud, _, rec) in recs.iter().skip(100 + w).step_by(4) {
+                    assert_eq!(post(port, aud, rec).0, 201);
+                }
+            })
+        })
+        .collect();
+    let copies: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("copy{i}.sqlite"))).collect();
+    for copy in &copies {
+        let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+            .args([
+                "backup",
+                &flagship().display().to_string(),
+                "--db",
+                &db,
+                "-o",
+                &copy.display().to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    for copy in &copies {
+        let check = Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute('PRAGMA integrity_check').fetchone()[0], c.execute('SELECT COUNT(*) FROM responses').fetchone()[0])",
+                &copy.display().to_string(),
+            ])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout).to_string();
+        let mut words = said.split_whitespace();
+        assert_eq!(words.next(), Some("ok"), "{said}");
+        let n: usize = words.next().unwrap().parse().unwrap();
+        assert!((100..=400).contains(&n), "{n}");
+    }
+    // Never over the database itself, nor over a file Quire did not write.
+    let mine = tmp.path().join("mine.txt");
+    std::fs::write(&mine, "keep").unwrap();
+    for target in [Path::new(&db), mine.as_path()] {
+        let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+            .args([
+                "backup",
+                &flagship().display().to_string(),
+                "--db",
+                &db,
+                "-o",
+                &target.display().to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{}", target.display());
+    }
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "keep");
+}
+
+/// A full database disk answers 503 with the reason, `/healthz` and `/readyz` say so, and
+/// writing resumes by itself when there is room again; nothing acknowledged is lost.
+/// (SQLite's page limit stands in for the disk here; scripts/serve-faults fills a real
+/// tmpfs.)
+#[test]
+fn a_full_database_disk_is_reported_and_recovered_from() {
+    use tower::ServiceExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("full.sqlite").display().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt
+        .block_on(quire_serve::store::Store::open(&db, &Default::default()))
+        .unwrap();
+    let quire_serve::store::Store::Sqlite(conn) = store.clone() else {
+        unreachable!()
+    };
+    let config = quire_serve::api::Config {
+        admin_token: None,
+        origins: Vec::new(),
+        rate: 0.0,
+        log_requests: false,
+        trusted_proxies: Vec::new(),
+    };
+    let router = quire_serve::api::router(quire_serve::api::App::new(model(), store, config));
+    let call = |method: &str, path: &str, body: String| {
+        let mut req = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                9,
+            ))));
+        let res = rt.block_on(router.clone().oneshot(req)).unwrap();
+        let status = res.status().as_u16();
+        let bytes = rt.block_on(axum::body::to_bytes(res.into_body(), 1 << 20)).unwrap();
+        (status, String::from_utf8_lossy(&bytes).to_string())
+    };
+    let recs = records(300, 3);
+    let mut acked = 0;
+    for (aud, _, rec) in recs.iter().take(20) {
+        assert_eq!(call("POST", &format!("/api/{aud}/responses"), rec.clone()).0, 201);
+        acked += 1;
+    }
+    // The disk is full: no page beyond those the database has now.
+    let limit = |pages: Option<i64>| {
+        let c = conn.lock().unwrap();
+        let n: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        let _: i64 = c
+            .query_row(&format!("PRAGMA max_page_count = {}", pages.unwrap_or(n)), [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+    };
+    let checkpoint = || {
+        let c = conn.lock().unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    };
+    checkpoint();
+    limit(None);
+    let mut refused = 0;
+    let mut reason = String::new();
+    for (aud, _, rec) in recs.iter().skip(20).take(200) {
+        let (code, body) = call("POST", &format!("/api/{aud}/responses"), rec.clone());
+        match code {
+            201 => acked += 1,
+            503 => {
+                refused += 1;
+                reason = body;
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(refused > 0, "the database never filled up");
+    assert!(reason.contains("disk is full"), "{reason}");
+    let (code, health) = call("GET", "/healthz", String::new());
+    assert_eq!(code, 503, "/healthz while the disk is full: {health}");
+    assert!(health.contains("disk is full"), "{health}");
+    assert_eq!(call("GET", "/readyz", String::new()).0, 503);
+    // Room again: the next write works, and the health checks see it.
+    limit(Some(1 << 30));
+    assert_eq!(call("GET", "/healthz", String::new()).0, 200);
+    assert_eq!(call("GET", "/readyz", String::new()).0, 200);
+    let (aud, _, rec) = &recs[299];
+    assert_eq!(call("POST", &format!("/api/{aud}/responses"), rec.clone()).0, 201);
+    acked += 1;
+    drop(router);
+    let table = export(&db, false, &tmp.path().join("full.csv"));
+    assert_eq!(table.rows.len(), acked, "every acknowledged response is stored");
+}
+
+/// PostgreSQL: four servers started at once on an empty database all come up (five times),
+/// and a server whose connections are all cut comes back by itself, failing requests only
+/// while they are down.
+#[test]
+fn postgresql_migrates_once_under_simultaneous_starts_and_reconnects() {
+    let Ok(url) = std::env::var("QUIRE_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("QUIRE_SKIP_POSTGRES").is_some(),
+            "set QUIRE_TEST_POSTGRES"
+        );
+        return;
+    };
+    let base = url.rsplit_once('/').unwrap().0.to_string();
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .args([url.as_str(), "-qAt", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    for attempt in 0..5 {
+        let name = format!("t_simul_{attempt}_{}", std::process::id());
+        psql(&format!("CREATE DATABASE {name}"));
+        let db = format!("{base}/{name}");
+        let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+        let children: Vec<Child> = ports
+            .iter()
+            .map(|port| {
+                Command::new(env!("CARGO_BIN_EXE_quire-serve"))
+                    .arg("serve")
+                    .arg(flagship())
+                    .args(["--db", &db, "--listen", &format!("127.0.0.1:{port}")])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let servers: Vec<Server> = children
+            .into_iter()
+            .zip(&ports)
+            .map(|(child, port)| Server { child, port: *port })
+            .collect();
+        for mut s in servers {
+            let until = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Ok(Some(status)) = s.child.try_wait() {
+                    let mut err = String::new();
+                    let _ = s.child.stderr.take().unwrap().read_to_string(&mut err);
+                    panic!("attempt {attempt}: an instance exited ({status}): {err}");
+                }
+                if let Ok((200, _)) = try_http(s.port, "GET", "/healthz", &[], b"") {
+                    break;
+                }
+                assert!(Instant::now() < until, "attempt {attempt}: an instance did not start");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        assert_eq!(
+            psql(&format!("SELECT COUNT(*) FROM pg_database WHERE datname = '{name}'")),
+            "1"
+        );
+    }
+    // Every connection cut (as a database restart does): requests fail only until the pool
+    // has reconnected, and every acknowledged response is stored once.
+    let name = format!("t_reconnect_{}", std::process::id());
+    psql(&format!("CREATE DATABASE {name}"));
+    let db = format!("{base}/{name}");
+    let s = start(&flagship(), &db, &["--rate-limit", "0"]);
+    let recs = records(200, 61);
+    let mut failed = 0;
+    for (i, (aud, id, rec)) in recs.iter().enumerate() {
+        if i % 50 == 25 {
+            psql(&format!(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'"
+            ));
+        }
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (code, body) = http(
+                s.port,
+                "POST",
+                &format!("/api/{aud}/responses"),
+                &[JSON, ("Idempotency-Key", id)],
+                rec.as_bytes(),
+            );
+            match code {
+                200 | 201 => break,
+                503 => {
+                    failed += 1;
+                    assert!(Instant::now() < until, "{id}: still 503 after 30 s: {body}");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => panic!("{other}: {body}"),
+            }
+        }
+    }
+    assert_eq!(http(s.port, "GET", "/healthz", &[], b"").0, 200);
+    assert!(failed <= 4 * 64, "{failed} failed requests for 4 cuts");
+    let table = export(&db, false, &tmp_out().join("reconnect.csv"));
+    assert_eq!(table.rows.len(), 200);
+}
+
+fn tmp_out() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("quire-serve-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -25,6 +25,17 @@
   function newId() {
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + "-" + Math.floor(Math.random() * 1e9);
   }
+  // What proves to the server that a saved response is this form's (docs/serve.md): a secret
+  // made here when the response is first saved, then its resume code once it has one.
+  function secret() {
+    if (!state.secret) {
+      var b = new Uint8Array(16);
+      crypto.getRandomValues(b);
+      state.secret = Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
+      save();
+    }
+    return state.resume_code || state.secret;
+  }
   // The record's times: UTC to the second, `YYYY-MM-DDThh:mm:ssZ`.
   function utcNow() { return new Date().toISOString().replace(/\.\d{3}Z$/, "Z"); }
   function newState() {
@@ -364,7 +375,9 @@
     clearTimeout(partialTimer);
     partialTimer = setTimeout(function () {
       var body = { record: record(), state: { raw: state.raw, pilot: state.pilot, page: state.page, stage: state.stage, started_at: state.started_at, confirmed: state.confirmed } };
-      fetch(model.server.partials + encodeURIComponent(state.respondent), { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      var headers = { "Content-Type": "application/json", "X-Quire-Secret": secret() };
+      if (state.invite) headers["X-Quire-Invitation"] = state.invite;
+      fetch(model.server.partials + encodeURIComponent(state.respondent), { method: "PUT", headers: headers, body: JSON.stringify(body) })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (j) {
           if (!j || !j.resume_code) return;
@@ -533,6 +546,10 @@
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, seconds * 1000);
     var headers = { "Content-Type": "application/json", "Idempotency-Key": state.respondent };
     if (state.invite) headers["X-Quire-Invitation"] = state.invite;
+    if (model.server) headers["X-Quire-Secret"] = secret();
+    // A keyed return is the study team's: the keying view's token says so.
+    var token = model.keying && new URLSearchParams(location.search).get("token");
+    if (token) headers.Authorization = "Bearer " + token;
     fetch(model.submit_url, {
       method: "POST",
       headers: headers,
