@@ -498,6 +498,7 @@ fn quire_serve_stops_with_its_process_id() {
         assert!(std::time::Instant::now() < until, "the server did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // Stopped at once, while it may still be starting: a graceful stop all the same.
     // The process started as `quire` is the server itself.
     let exe = std::fs::read_link(format!("/proc/{}/exe", child.id()));
     if let Ok(exe) = exe {

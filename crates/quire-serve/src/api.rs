@@ -49,7 +49,10 @@ pub struct Config {
 }
 
 pub struct App {
-    pub model: Questionnaire,
+    /// The questionnaire, for as long as the process serves it.
+    pub model: &'static Questionnaire,
+    /// The record checks worked out once for the model, not per request.
+    checker: quire_core::data::verify::Checker<'static>,
     pub forms: HashMap<String, String>,
     pub keying: HashMap<String, String>,
     pub store: Store,
@@ -68,6 +71,8 @@ type Shared = Arc<App>;
 
 impl App {
     pub fn new(model: Questionnaire, store: Store, config: Config) -> App {
+        // Served until the process ends: leaked once so the checker can borrow it.
+        let model: &'static Questionnaire = Box::leak(Box::new(model));
         let mut forms = HashMap::new();
         let mut keying = HashMap::new();
         for a in &model.audiences {
@@ -91,6 +96,7 @@ impl App {
         }
         App {
             model,
+            checker: quire_core::data::verify::Checker::new(model),
             forms,
             keying,
             store,
@@ -476,7 +482,7 @@ impl App {
 async fn openapi(State(app): State<Shared>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        crate::openapi::document(&app.model).to_string(),
+        crate::openapi::document(app.model).to_string(),
     )
         .into_response()
 }
@@ -577,7 +583,7 @@ fn parse(body: &[u8]) -> Result<Value, Response> {
 
 /// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
 pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) -> Vec<Value> {
-    problems_of(model, record, false)
+    problems_of(&quire_core::data::verify::Checker::new(model), record, false)
 }
 
 /// Problems a partial record may have: rules that may hold once later answers are in (a
@@ -593,11 +599,14 @@ fn tolerated_in_partial(p: &quire_core::data::verify::Problem) -> bool {
     }
 }
 
-fn problems_of(model: &Questionnaire, record: &serde_json::Map<String, Value>, partial: bool) -> Vec<Value> {
+fn problems_of(
+    checker: &quire_core::data::verify::Checker,
+    record: &serde_json::Map<String, Value>,
+    partial: bool,
+) -> Vec<Value> {
     // A record has one field per column of the contract (and the pilot's notes): more is
     // refused before the evaluator spends time on it.
-    let columns =
-        quire_core::data::columns(model).len() + model.instruments.iter().map(|i| i.sections.len()).sum::<usize>();
+    let columns = checker.max_fields();
     if record.len() > columns {
         return vec![json!({
             "class": "unknown_column",
@@ -609,7 +618,7 @@ fn problems_of(model: &Questionnaire, record: &serde_json::Map<String, Value>, p
         Ok(t) => t,
         Err(e) => return vec![json!({ "class": "bad_value", "message": e })],
     };
-    let report = quire_core::data::verify::check(model, &table, &quire_core::data::verify::Options::default());
+    let report = checker.check(&table, &quire_core::data::verify::Options::default());
     report
         .problems
         .iter()
@@ -694,7 +703,7 @@ async fn checked(
                     json!({ "problems": [] }),
                 ));
             }
-            let problems = problems_of(&app.model, &rec, partial);
+            let problems = problems_of(&app.checker, &rec, partial);
             if !problems.is_empty() {
                 return Err(problem(
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -193,6 +193,7 @@ async fn main() -> std::process::ExitCode {
             db_wait,
             openapi,
         } => {
+            let stop = shutdown();
             let model = match load(&spec) {
                 Ok(m) => m,
                 Err(e) => return fail(&e),
@@ -239,7 +240,7 @@ async fn main() -> std::process::ExitCode {
                 "forms": audiences, "database": if is_postgres(&url) { "postgresql" } else { "sqlite" },
                 "pool": if is_postgres(&url) { Some(opts.pool) } else { None }
             }));
-            let served = quire_serve::listen::serve(listener, router, shutdown()).await;
+            let served = quire_serve::listen::serve(listener, router, stop).await;
             api::log(&serde_json::json!({ "ts": store::now(), "level": "info", "event": "stopped" }));
             quire_serve::logging::flush(std::time::Duration::from_secs(2));
             match served {
@@ -356,22 +357,35 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
         .from_writer(Vec::new())
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, then exit.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, then exit. The
+/// handlers are installed when this is called (before the port is opened), so a stop that
+/// comes while the server is still starting is graceful too.
+fn shutdown() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (term, int) = (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        );
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(term) => {},
+                _ = wait(int) => {},
+            }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

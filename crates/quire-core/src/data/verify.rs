@@ -115,362 +115,414 @@ pub struct Options {
 
 /// Checks every record of `table` against the model.
 pub fn check(model: &Questionnaire, table: &Table, opts: &Options) -> Report {
-    let cols = data::columns(model);
-    let index = table.index();
-    let mut problems = Vec::new();
-    let file = |column: &str, class: Class, message: String| Problem {
-        row: 0,
-        respondent_id: String::new(),
-        column: column.to_string(),
-        class,
-        message,
-    };
-    let known: HashSet<&str> = cols.iter().map(|c| c.name.as_str()).collect();
-    for c in &cols {
-        if !index.contains_key(c.name.as_str()) {
-            problems.push(file(
-                &c.name,
-                Class::MissingColumn,
-                format!("the file has no column `{}`", c.name),
-            ));
-        }
-    }
-    let pilot: HashSet<String> = model
-        .instruments
-        .iter()
-        .flat_map(|i| &i.sections)
-        .map(|s| format!("pilot_{}", s.id))
-        .collect();
-    for h in &table.header {
-        if !known.contains(h.as_str()) && !pilot.contains(h) {
-            let hint = crate::diagnostic::did_you_mean(h, known.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            problems.push(file(
-                h,
-                Class::UnknownColumn,
-                format!("`{h}` is not a column of this questionnaire{hint}"),
-            ));
-        }
-    }
-    let depends = dependencies(model);
-    let audiences: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
-    let questions: HashMap<&str, _> = audiences.iter().map(|a| (*a, records::questions(model, a))).collect();
-    // Each audience's questions once, in questionnaire order.
-    let ordered: HashMap<&str, Vec<&crate::model::Question>> = questions
-        .iter()
-        .map(|(a, qs)| {
-            let mut v: Vec<&crate::model::Question> = qs.iter().filter(|(k, q)| **k == q.id).map(|(_, q)| *q).collect();
-            v.sort_by_key(|q| q.line);
-            (*a, v)
-        })
-        .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let get = |row: &Vec<String>, name: &str| index.get(name).map(|i| row[*i].clone());
-    // Where each contract column stands in the file, once.
-    let at: Vec<Option<usize>> = cols.iter().map(|c| index.get(c.name.as_str()).copied()).collect();
-    for (r, row) in table.rows.iter().enumerate() {
-        let id = get(row, "respondent_id").unwrap_or_default();
-        if let Some(first) = seen.get(&id) {
-            problems.push(Problem {
-                row: r + 1,
-                respondent_id: id.clone(),
-                column: "respondent_id".into(),
-                class: Class::DuplicateId,
-                message: format!("`{id}` is also row {first}"),
-            });
-        } else {
-            seen.insert(id, r + 1);
-        }
-    }
-    let check_row = |r: usize, row: &Vec<String>| -> (Vec<Problem>, Option<Excluded>) {
-        let mut problems = Vec::new();
-        let mut below = None;
-        let n = r + 1;
-        let id = get(row, "respondent_id").unwrap_or_default();
-        let mut push = |column: &str, class: Class, message: String| {
-            problems.push(Problem {
-                row: n,
-                respondent_id: id.clone(),
-                column: column.to_string(),
-                class,
-                message,
-            })
-        };
-        let audience = get(row, "audience").unwrap_or_default();
-        if !audiences.contains(&audience.as_str()) {
-            let hint = crate::diagnostic::did_you_mean(&audience, audiences.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            push(
-                "audience",
-                Class::UnknownAudience,
-                format!(
-                    "`{audience}` is not an audience{hint}; audiences: {}",
-                    audiences.join(", ")
-                ),
-            );
-            return (problems, below);
-        }
-        let qs = &questions[audience.as_str()];
-        let aligned: Vec<Option<&str>> = at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
-        let (raw, para, bad) = records::decode(model, &cols, qs, &audience, &aligned);
-        for b in &bad {
-            let class = if cols
-                .iter()
-                .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
-            {
-                Class::UnknownCode
-            } else {
-                Class::BadValue
-            };
-            push(&b.column, class, format!("`{}`: {}", b.text, b.why));
-        }
-        let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
-        // A variable found wrong makes what depends on it uncheckable: its knock-on effects
-        // are not reported again (one problem per cause).
-        let mut tainted: HashSet<&str> = cols
+    Checker::new(model).check(table, opts)
+}
+
+/// What checking needs of a model, worked out once: the data contract's columns, each
+/// audience's questions in order, what each variable depends on. A server that checks one
+/// record per request keeps one (`quire serve`); `check` makes one per file.
+pub struct Checker<'m> {
+    model: &'m Questionnaire,
+    cols: Vec<Column>,
+    known: HashSet<String>,
+    pilot: HashSet<String>,
+    depends: HashMap<&'m str, Vec<String>>,
+    audiences: Vec<&'m str>,
+    questions: HashMap<&'m str, HashMap<&'m str, &'m crate::model::Question>>,
+    ordered: HashMap<&'m str, Vec<&'m crate::model::Question>>,
+}
+
+impl<'m> Checker<'m> {
+    pub fn new(model: &'m Questionnaire) -> Checker<'m> {
+        let cols = data::columns(model);
+        let known: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
+        let pilot: HashSet<String> = model
+            .instruments
             .iter()
-            .filter(|c| unreadable.contains(c.name.as_str()))
-            .map(|c| c.variable.as_str())
+            .flat_map(|i| &i.sections)
+            .map(|s| format!("pilot_{}", s.id))
             .collect();
-        let mut deferred: Vec<(&Column, String, String)> = Vec::new();
-        let route = model.route(&audience, &raw);
-        let expected = data::encode_with(model, &cols, &id, &audience, &route, &raw, &para);
-        let codes = model.survey.missing_codes;
-        for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
-            let Some(text) = *text else {
-                continue;
-            };
-            if agrees(text, want, codes) && c.kind != ColumnKind::Mode {
-                continue;
-            }
-            let text = text.to_string();
-            if unreadable.contains(c.name.as_str()) {
-                continue;
-            }
-            if tainted.contains(c.variable.as_str())
-                || depends
-                    .get(c.variable.as_str())
-                    .is_some_and(|d| d.iter().any(|v| tainted.contains(v.as_str())))
-            {
-                tainted.insert(&c.variable);
-                continue;
-            }
-            if c.kind == ColumnKind::Mode && !data::MODES.contains(&text.as_str()) {
-                push(
+        let depends = dependencies(model);
+        let audiences: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
+        let questions: HashMap<&str, _> = audiences.iter().map(|a| (*a, records::questions(model, a))).collect();
+        // Each audience's questions once, in questionnaire order.
+        let ordered: HashMap<&str, Vec<&crate::model::Question>> = questions
+            .iter()
+            .map(|(a, qs)| {
+                let mut v: Vec<&crate::model::Question> =
+                    qs.iter().filter(|(k, q)| **k == q.id).map(|(_, q)| *q).collect();
+                v.sort_by_key(|q| q.line);
+                (*a, v)
+            })
+            .collect();
+        Checker {
+            model,
+            cols,
+            known,
+            pilot,
+            depends,
+            audiences,
+            questions,
+            ordered,
+        }
+    }
+
+    /// The number of fields a record of this questionnaire has at most (the contract's
+    /// columns and the pilot's notes).
+    pub fn max_fields(&self) -> usize {
+        self.cols.len() + self.pilot.len()
+    }
+
+    /// Checks every record of `table`.
+    pub fn check(&self, table: &Table, opts: &Options) -> Report {
+        let Checker {
+            model,
+            cols,
+            known,
+            pilot,
+            depends,
+            audiences,
+            questions,
+            ordered,
+        } = self;
+        let model: &Questionnaire = model;
+        let index = table.index();
+        let mut problems = Vec::new();
+        let file = |column: &str, class: Class, message: String| Problem {
+            row: 0,
+            respondent_id: String::new(),
+            column: column.to_string(),
+            class,
+            message,
+        };
+        for c in cols {
+            if !index.contains_key(c.name.as_str()) {
+                problems.push(file(
                     &c.name,
-                    Class::BadParadata,
-                    format!("`{text}` is not one of {}", data::MODES.join(", ")),
-                );
-                continue;
-            }
-            let have = records::cell(model, Some(&text));
-            let want_text = want.render(codes);
-            if same(&have, &want_text, &text) {
-                continue;
-            }
-            if !c.kind.is_meta() {
-                tainted.insert(&c.variable);
-            }
-            // Paradata recomputed from answers is checked once the answers are known right.
-            if matches!(c.kind, ColumnKind::Duration | ColumnKind::Completion) {
-                deferred.push((c, text, want_text));
-                continue;
-            }
-            match &c.kind {
-                ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::Language => {}
-                ColumnKind::SpecVersion => push(
-                    &c.name,
-                    Class::VersionMismatch,
-                    format!("`{text}`, but the spec is version {}", model.survey.version),
-                ),
-                ColumnKind::SpecHash => push(
-                    &c.name,
-                    Class::HashMismatch,
-                    format!("`{text}`, but the spec's content hash is {}", model.content_hash),
-                ),
-                ColumnKind::Mode => push(
-                    &c.name,
-                    Class::BadParadata,
-                    format!("`{text}` is not one of {}", data::MODES.join(", ")),
-                ),
-                ColumnKind::Timestamp => push(
-                    &c.name,
-                    Class::BadParadata,
-                    format!("`{text}`, but a time is written YYYY-MM-DDThh:mm:ssZ (UTC), or -99 when not recorded"),
-                ),
-                _ => {
-                    let derived = !qs.contains_key(c.variable.as_str()) && model.derived(&c.variable).is_some();
-                    let state = route.states.get(&c.variable);
-                    // Past the screening rule that ended this respondent's survey.
-                    let screened = route
-                        .ended_by
-                        .as_ref()
-                        .filter(|e| qs.get(c.variable.as_str()).is_some_and(|q| q.screens.contains(e)));
-                    let (class, message) = classify(model, c, &have, want, state, derived, screened, &audience);
-                    push(&c.name, class, format!("`{text}`: {message}"));
-                }
+                    Class::MissingColumn,
+                    format!("the file has no column `{}`", c.name),
+                ));
             }
         }
-        if bad.is_empty() && tainted.is_empty() {
-            for (c, text, want) in deferred {
-                push(
-                    &c.name,
-                    Class::BadParadata,
-                    format!("`{text}`, but the record gives {want}"),
-                );
+        for h in &table.header {
+            if !known.contains(h.as_str()) && !pilot.contains(h) {
+                let hint = crate::diagnostic::did_you_mean(h, known.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                problems.push(file(
+                    h,
+                    Class::UnknownColumn,
+                    format!("`{h}` is not a column of this questionnaire{hint}"),
+                ));
             }
         }
-        // The questions' own rules, for what was asked and answered.
-        let env = data::simulate::answered_env(&audience, &route);
-        for q in &ordered[audience.as_str()] {
-            let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
-                continue;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let get = |row: &Vec<String>, name: &str| index.get(name).map(|i| row[*i].clone());
+        // Where each contract column stands in the file, once.
+        let at: Vec<Option<usize>> = cols.iter().map(|c| index.get(c.name.as_str()).copied()).collect();
+        for (r, row) in table.rows.iter().enumerate() {
+            let id = get(row, "respondent_id").unwrap_or_default();
+            if let Some(first) = seen.get(&id) {
+                problems.push(Problem {
+                    row: r + 1,
+                    respondent_id: id.clone(),
+                    column: "respondent_id".into(),
+                    class: Class::DuplicateId,
+                    message: format!("`{id}` is also row {first}"),
+                });
+            } else {
+                seen.insert(id, r + 1);
+            }
+        }
+        let check_row = |r: usize, row: &Vec<String>| -> (Vec<Problem>, Option<Excluded>) {
+            let mut problems = Vec::new();
+            let mut below = None;
+            let n = r + 1;
+            let id = get(row, "respondent_id").unwrap_or_default();
+            let mut push = |column: &str, class: Class, message: String| {
+                problems.push(Problem {
+                    row: n,
+                    respondent_id: id.clone(),
+                    column: column.to_string(),
+                    class,
+                    message,
+                })
             };
-            if q.variable_names().iter().any(|v| unreadable.contains(v)) {
-                continue;
+            let audience = get(row, "audience").unwrap_or_default();
+            if !audiences.contains(&audience.as_str()) {
+                let hint = crate::diagnostic::did_you_mean(&audience, audiences.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                push(
+                    "audience",
+                    Class::UnknownAudience,
+                    format!(
+                        "`{audience}` is not an audience{hint}; audiences: {}",
+                        audiences.join(", ")
+                    ),
+                );
+                return (problems, below);
             }
-            match (q.kind, value) {
-                (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
-                    let low = q.min.is_some_and(|m| *n < m);
-                    let high = q.max.is_some_and(|m| *n > m);
-                    if low || high {
-                        push(
-                            &q.id,
-                            Class::OutOfRange,
-                            format!(
-                                "{} is outside {}",
-                                crate::expr::format_number(*n),
-                                range_words(q.min, q.max)
-                            ),
-                        );
-                    } else if q.kind == QuestionType::Integer && n.fract() != 0.0 {
-                        push(
-                            &q.id,
-                            Class::BadValue,
-                            format!("{} is not a whole number", crate::expr::format_number(*n)),
-                        );
-                    }
-                }
-                (QuestionType::Multiple, Value::Selection(s)) => {
-                    let n = s.len() as u32;
-                    if q.max_selected.is_some_and(|m| n > m) {
-                        push(
-                            &q.id,
-                            Class::TooManySelected,
-                            format!("{n} ticked, at most {} allowed", q.max_selected.unwrap_or(0)),
-                        );
-                    }
-                    if q.min_selected.is_some_and(|m| n < m) {
-                        push(
-                            &q.id,
-                            Class::TooFewSelected,
-                            format!("{n} ticked, at least {} required", q.min_selected.unwrap_or(0)),
-                        );
-                    }
-                    if s.len() > 1 {
-                        for o in q.options.iter().filter(|o| o.exclusive && s.contains(&o.value)) {
-                            push(
-                                &data::option_column(&q.id, o.code),
-                                Class::ExclusiveWithOthers,
-                                format!("“{}” is ticked with {} other option(s)", o.label.plain(), s.len() - 1),
-                            );
-                        }
-                    }
-                }
-                (QuestionType::Text | QuestionType::LongText, Value::Text(t)) => {
-                    if let Some(m) = q.max_length.filter(|m| t.chars().count() > *m as usize) {
-                        push(
-                            &q.id,
-                            Class::OutOfRange,
-                            format!("{} characters, at most {m} allowed", t.chars().count()),
-                        );
-                    }
-                }
-                _ => {}
+            let qs = &questions[audience.as_str()];
+            let aligned: Vec<Option<&str>> = at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
+            let (raw, para, bad) = records::decode(model, cols, qs, &audience, &aligned);
+            for b in &bad {
+                let class = if cols
+                    .iter()
+                    .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
+                {
+                    Class::UnknownCode
+                } else {
+                    Class::BadValue
+                };
+                push(&b.column, class, format!("`{}`: {}", b.text, b.why));
             }
-            for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
-                if !crate::eval::holds(&v.check.expr, &env) {
+            let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
+            // A variable found wrong makes what depends on it uncheckable: its knock-on effects
+            // are not reported again (one problem per cause).
+            let mut tainted: HashSet<&str> = cols
+                .iter()
+                .filter(|c| unreadable.contains(c.name.as_str()))
+                .map(|c| c.variable.as_str())
+                .collect();
+            let mut deferred: Vec<(&Column, String, String)> = Vec::new();
+            let route = model.route(&audience, &raw);
+            let expected = data::encode_with(model, cols, &id, &audience, &route, &raw, &para);
+            let codes = model.survey.missing_codes;
+            for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
+                let Some(text) = *text else {
+                    continue;
+                };
+                if agrees(text, want, codes) && c.kind != ColumnKind::Mode {
+                    continue;
+                }
+                let text = text.to_string();
+                if unreadable.contains(c.name.as_str()) {
+                    continue;
+                }
+                if tainted.contains(c.variable.as_str())
+                    || depends
+                        .get(c.variable.as_str())
+                        .is_some_and(|d| d.iter().any(|v| tainted.contains(v.as_str())))
+                {
+                    tainted.insert(&c.variable);
+                    continue;
+                }
+                if c.kind == ColumnKind::Mode && !data::MODES.contains(&text.as_str()) {
                     push(
-                        &q.id,
-                        Class::FailedValidation,
-                        format!("fails `{}` (“{}”)", v.check.source, v.message.plain()),
+                        &c.name,
+                        Class::BadParadata,
+                        format!("`{text}` is not one of {}", data::MODES.join(", ")),
+                    );
+                    continue;
+                }
+                let have = records::cell(model, Some(&text));
+                let want_text = want.render(codes);
+                if same(&have, &want_text, &text) {
+                    continue;
+                }
+                if !c.kind.is_meta() {
+                    tainted.insert(&c.variable);
+                }
+                // Paradata recomputed from answers is checked once the answers are known right.
+                if matches!(c.kind, ColumnKind::Duration | ColumnKind::Completion) {
+                    deferred.push((c, text, want_text));
+                    continue;
+                }
+                match &c.kind {
+                    ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::Language => {}
+                    ColumnKind::SpecVersion => push(
+                        &c.name,
+                        Class::VersionMismatch,
+                        format!("`{text}`, but the spec is version {}", model.survey.version),
+                    ),
+                    ColumnKind::SpecHash => push(
+                        &c.name,
+                        Class::HashMismatch,
+                        format!("`{text}`, but the spec's content hash is {}", model.content_hash),
+                    ),
+                    ColumnKind::Mode => push(
+                        &c.name,
+                        Class::BadParadata,
+                        format!("`{text}` is not one of {}", data::MODES.join(", ")),
+                    ),
+                    ColumnKind::Timestamp => push(
+                        &c.name,
+                        Class::BadParadata,
+                        format!("`{text}`, but a time is written YYYY-MM-DDThh:mm:ssZ (UTC), or -99 when not recorded"),
+                    ),
+                    _ => {
+                        let derived = !qs.contains_key(c.variable.as_str()) && model.derived(&c.variable).is_some();
+                        let state = route.states.get(&c.variable);
+                        // Past the screening rule that ended this respondent's survey.
+                        let screened = route
+                            .ended_by
+                            .as_ref()
+                            .filter(|e| qs.get(c.variable.as_str()).is_some_and(|q| q.screens.contains(e)));
+                        let (class, message) = classify(model, c, &have, want, state, derived, screened, &audience);
+                        push(&c.name, class, format!("`{text}`: {message}"));
+                    }
+                }
+            }
+            if bad.is_empty() && tainted.is_empty() {
+                for (c, text, want) in deferred {
+                    push(
+                        &c.name,
+                        Class::BadParadata,
+                        format!("`{text}`, but the record gives {want}"),
                     );
                 }
             }
-        }
-        if let Some(share) = opts
-            .min_completion
-            .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
-        {
-            below = Some(Excluded {
-                row: n,
-                respondent_id: id.clone(),
-                completion: share,
-            });
-        }
-        (problems, below)
-    };
-    // Records are independent: checked on every core, in order of rows (a few, as a server
-    // checks one, right here).
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = table.rows.len().div_ceil(threads).max(1);
-    let results: Vec<(Vec<Problem>, Vec<Excluded>)> = if table.rows.len() < 256 {
-        let mut problems = Vec::new();
+            // The questions' own rules, for what was asked and answered.
+            let env = data::simulate::answered_env(&audience, &route);
+            for q in &ordered[audience.as_str()] {
+                let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
+                    continue;
+                };
+                if q.variable_names().iter().any(|v| unreadable.contains(v)) {
+                    continue;
+                }
+                match (q.kind, value) {
+                    (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
+                        let low = q.min.is_some_and(|m| *n < m);
+                        let high = q.max.is_some_and(|m| *n > m);
+                        if low || high {
+                            push(
+                                &q.id,
+                                Class::OutOfRange,
+                                format!(
+                                    "{} is outside {}",
+                                    crate::expr::format_number(*n),
+                                    range_words(q.min, q.max)
+                                ),
+                            );
+                        } else if q.kind == QuestionType::Integer && n.fract() != 0.0 {
+                            push(
+                                &q.id,
+                                Class::BadValue,
+                                format!("{} is not a whole number", crate::expr::format_number(*n)),
+                            );
+                        }
+                    }
+                    (QuestionType::Multiple, Value::Selection(s)) => {
+                        let n = s.len() as u32;
+                        if q.max_selected.is_some_and(|m| n > m) {
+                            push(
+                                &q.id,
+                                Class::TooManySelected,
+                                format!("{n} ticked, at most {} allowed", q.max_selected.unwrap_or(0)),
+                            );
+                        }
+                        if q.min_selected.is_some_and(|m| n < m) {
+                            push(
+                                &q.id,
+                                Class::TooFewSelected,
+                                format!("{n} ticked, at least {} required", q.min_selected.unwrap_or(0)),
+                            );
+                        }
+                        if s.len() > 1 {
+                            for o in q.options.iter().filter(|o| o.exclusive && s.contains(&o.value)) {
+                                push(
+                                    &data::option_column(&q.id, o.code),
+                                    Class::ExclusiveWithOthers,
+                                    format!("“{}” is ticked with {} other option(s)", o.label.plain(), s.len() - 1),
+                                );
+                            }
+                        }
+                    }
+                    (QuestionType::Text | QuestionType::LongText, Value::Text(t)) => {
+                        if let Some(m) = q.max_length.filter(|m| t.chars().count() > *m as usize) {
+                            push(
+                                &q.id,
+                                Class::OutOfRange,
+                                format!("{} characters, at most {m} allowed", t.chars().count()),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+                for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
+                    if !crate::eval::holds(&v.check.expr, &env) {
+                        push(
+                            &q.id,
+                            Class::FailedValidation,
+                            format!("fails `{}` (“{}”)", v.check.source, v.message.plain()),
+                        );
+                    }
+                }
+            }
+            if let Some(share) = opts
+                .min_completion
+                .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
+            {
+                below = Some(Excluded {
+                    row: n,
+                    respondent_id: id.clone(),
+                    completion: share,
+                });
+            }
+            (problems, below)
+        };
+        // Records are independent: checked on every core, in order of rows (a few, as a server
+        // checks one, right here).
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = table.rows.len().div_ceil(threads).max(1);
+        let results: Vec<(Vec<Problem>, Vec<Excluded>)> = if table.rows.len() < 256 {
+            let mut problems = Vec::new();
+            let mut below = Vec::new();
+            for (i, row) in table.rows.iter().enumerate() {
+                let (p, b) = check_row(i, row);
+                problems.extend(p);
+                below.extend(b);
+            }
+            vec![(problems, below)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = table
+                    .rows
+                    .chunks(chunk)
+                    .enumerate()
+                    .map(|(k, rows)| {
+                        let check_row = &check_row;
+                        scope.spawn(move || {
+                            let mut problems = Vec::new();
+                            let mut below = Vec::new();
+                            for (i, row) in rows.iter().enumerate() {
+                                let (p, b) = check_row(k * chunk + i, row);
+                                problems.extend(p);
+                                below.extend(b);
+                            }
+                            (problems, below)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
         let mut below = Vec::new();
-        for (i, row) in table.rows.iter().enumerate() {
-            let (p, b) = check_row(i, row);
+        for (p, b) in results {
             problems.extend(p);
             below.extend(b);
         }
-        vec![(problems, below)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = table
-                .rows
-                .chunks(chunk)
-                .enumerate()
-                .map(|(k, rows)| {
-                    let check_row = &check_row;
-                    scope.spawn(move || {
-                        let mut problems = Vec::new();
-                        let mut below = Vec::new();
-                        for (i, row) in rows.iter().enumerate() {
-                            let (p, b) = check_row(k * chunk + i, row);
-                            problems.extend(p);
-                            below.extend(b);
-                        }
-                        (problems, below)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    let mut below = Vec::new();
-    for (p, b) in results {
-        problems.extend(p);
-        below.extend(b);
-    }
-    // File-level problems first, then by row (duplicates before the row's other problems).
-    problems.sort_by_key(|p| p.row);
-    let mut counts: BTreeMap<Class, BTreeMap<String, usize>> = BTreeMap::new();
-    for p in &problems {
-        *counts.entry(p.class).or_default().entry(p.column.clone()).or_default() += 1;
-    }
-    Report {
-        rows: table.rows.len(),
-        problems,
-        counts,
-        min_completion: opts.min_completion,
-        below_completion: below,
+        // File-level problems first, then by row (duplicates before the row's other problems).
+        problems.sort_by_key(|p| p.row);
+        let mut counts: BTreeMap<Class, BTreeMap<String, usize>> = BTreeMap::new();
+        for p in &problems {
+            *counts.entry(p.class).or_default().entry(p.column.clone()).or_default() += 1;
+        }
+        Report {
+            rows: table.rows.len(),
+            problems,
+            counts,
+            min_completion: opts.min_completion,
+            below_completion: below,
+        }
     }
 }
 
