@@ -1,34 +1,77 @@
 //! The collection server under load: simulated responses (`quire simulate`) posted by 50
-//! concurrent clients over loopback, against SQLite and (with `QUIRE_TEST_POSTGRES`)
+//! concurrent clients over loopback, each on a connection kept alive (as browsers and
+//! reverse proxies keep theirs), against SQLite and (with `QUIRE_TEST_POSTGRES`)
 //! PostgreSQL. Prints responses per second and p50/p99 latency, recorded in
 //! docs/BENCHMARKS.md. `cargo bench -p quire-serve --bench load` sends 20,000; under
 //! `cargo test` it sends 500 as a smoke test. Loopback only, bounded, stops by itself.
 
 use std::io::{Read, Write};
+
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use quire_serve::{api, store};
 
-fn post(port: u16, audience: &str, id: &str, body: &str) -> u16 {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return 0;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
-    let req = format!(
-        "POST /api/{audience}/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nIdempotency-Key: {id}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    if s.write_all(req.as_bytes()).is_err() {
-        return 0;
+/// One client's connection, kept alive between requests as a browser (or a reverse proxy in
+/// front of the server) keeps it; opened again when the server closes it.
+struct Client {
+    port: u16,
+    conn: Option<std::io::BufReader<TcpStream>>,
+}
+
+impl Client {
+    fn post(&mut self, audience: &str, id: &str, body: &str) -> u16 {
+        for _ in 0..2 {
+            if self.conn.is_none() {
+                let Ok(s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+                    return 0;
+                };
+                let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+                let _ = s.set_nodelay(true);
+                self.conn = Some(std::io::BufReader::new(s));
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return 0;
+            };
+            let req = format!(
+                "POST /api/{audience}/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {id}\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if conn.get_mut().write_all(req.as_bytes()).is_ok()
+                && let Some(code) = read_answer(conn)
+            {
+                return code;
+            }
+            // Closed by the server between requests: once more on a new connection.
+            self.conn = None;
+        }
+        0
     }
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out)
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+}
+
+/// Reads one HTTP/1.1 answer (its length from Content-Length): the status.
+fn read_answer(conn: &mut std::io::BufReader<TcpStream>) -> Option<u16> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    conn.read_line(&mut line).ok().filter(|n| *n > 0)?;
+    let status = line.split(' ').nth(1)?.parse().ok()?;
+    let mut length = 0usize;
+    loop {
+        line.clear();
+        conn.read_line(&mut line).ok().filter(|n| *n > 0)?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().ok()?;
+        }
+    }
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).ok()?;
+    Some(status)
 }
 
 fn run(label: &str, url: &str, n: usize) {
@@ -75,9 +118,10 @@ fn run(label: &str, url: &str, n: usize) {
             let recs = recs.clone();
             std::thread::spawn(move || {
                 let mut times = Vec::new();
+                let mut client = Client { port, conn: None };
                 for (aud, id, body) in recs.iter().skip(c).step_by(50) {
                     let t = Instant::now();
-                    let code = post(port, aud, id, body);
+                    let code = client.post(aud, id, body);
                     assert!(code == 201 || code == 200, "{code}");
                     times.push(t.elapsed().as_secs_f64() * 1000.0);
                 }
