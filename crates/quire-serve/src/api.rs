@@ -613,7 +613,7 @@ fn problems_of(
             "message": format!("the record has {} fields; this questionnaire's records have {columns} at most", record.len())
         })];
     }
-    let text = Value::Object(record.clone()).to_string();
+    let text = serde_json::to_string(record).unwrap_or_default();
     let table = match quire_core::data::records::read_json(&text) {
         Ok(t) => t,
         Err(e) => return vec![json!({ "class": "bad_value", "message": e })],
@@ -796,7 +796,7 @@ async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers
         Ok(g) => g,
         Err(r) => return r,
     };
-    let canonical = Value::Object(rec.clone()).to_string();
+    let canonical = serde_json::to_string(&rec).unwrap_or_default();
     let result = app.store.submit(stored(&app, &audience, &rec, canonical, gate)).await;
     app.noted(&result);
     match result {
@@ -928,7 +928,7 @@ async fn partial(
         .resume_hours
         .map(|h| crate::store::ago(h * 3600.0))
         .unwrap_or_default();
-    let canonical = Value::Object(rec.clone()).to_string();
+    let canonical = serde_json::to_string(&rec).unwrap_or_default();
     let result = app
         .store
         .save_partial(
