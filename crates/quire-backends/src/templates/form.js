@@ -25,13 +25,11 @@
   function newId() {
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : "r" + Date.now() + "-" + Math.floor(Math.random() * 1e9);
   }
-  // What proves to the server that a saved response is this form's (docs/serve.md): a secret
-  // made here when the response is first saved, then its resume code once it has one.
+  // What owns the saved response on the server (docs/serve.md): a secret made here, then
+  // its resume code.
   function secret() {
     if (!state.secret) {
-      var b = new Uint8Array(16);
-      crypto.getRandomValues(b);
-      state.secret = Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
+      state.secret = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (x) { return (x + 256).toString(16).slice(1); }).join("");
       save();
     }
     return state.resume_code || state.secret;
