@@ -581,11 +581,6 @@ fn parse(body: &[u8]) -> Result<Value, Response> {
     Ok(v)
 }
 
-/// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
-pub fn validate(model: &Questionnaire, record: &serde_json::Map<String, Value>) -> Vec<Value> {
-    problems_of(&quire_core::data::verify::Checker::new(model), record, false)
-}
-
 /// Problems a partial record may have: rules that may hold once later answers are in (a
 /// rule across questions, a minimum number of ticks) are not its problems yet. Everything
 /// else (codes, kinds of value, routing, audience, the data contract) is.
@@ -599,6 +594,7 @@ fn tolerated_in_partial(p: &quire_core::data::verify::Problem) -> bool {
     }
 }
 
+/// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
 fn problems_of(
     checker: &quire_core::data::verify::Checker,
     record: &serde_json::Map<String, Value>,
@@ -750,7 +746,7 @@ async fn gate(app: &App, audience: &str, headers: &HeaderMap) -> Result<(String,
                 .map(str::to_string),
         ),
         Ok(false) => Invitation::NotNeeded,
-        Err(e) => return Err(server_error(app, &e)),
+        Err(e) => return Err(server_error(&e)),
     };
     Ok((secret, invitation))
 }
@@ -816,7 +812,7 @@ async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers
             "this form needs a valid, unused invitation",
             json!({}),
         ),
-        Err(e) => server_error(&app, &e),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -828,7 +824,7 @@ fn not_owner() -> Response {
     )
 }
 
-fn server_error(_app: &App, e: &crate::store::Error) -> Response {
+fn server_error(e: &crate::store::Error) -> Response {
     log(&json!({ "ts": now(), "level": "error", "event": "store", "error": e.message }));
     problem(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -960,7 +956,7 @@ async fn partial(
             "this form needs a valid, unused invitation",
             json!({}),
         ),
-        Err(e) => server_error(&app, &e),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -998,7 +994,7 @@ async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String,
             json_answer(StatusCode::OK, json!({ "respondent_id": id, "state": state }))
         }
         Ok(_) => gone(),
-        Err(e) => server_error(&app, &e),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -1046,7 +1042,7 @@ async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
     }
     let rows = match app.store.stats().await {
         Ok(r) => r,
-        Err(e) => return server_error(&app, &e),
+        Err(e) => return server_error(&e),
     };
     let esc = |s: &str| {
         s.replace('&', "&amp;")

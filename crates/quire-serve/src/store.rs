@@ -500,32 +500,18 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 let mut c = Store::client(pool).await?;
-                let params = |r: &Record| -> [String; 9] {
-                    [
-                        r.respondent_id.clone(),
-                        r.audience.clone(),
-                        r.spec_version.clone(),
-                        r.spec_hash.clone(),
-                        r.record.clone(),
-                        r.record_hash.clone(),
-                        r.mode.clone(),
-                        r.now.clone(),
-                        r.secret.clone(),
-                    ]
-                };
-                let p = params(&r);
                 let submit = c.prepare_cached(SUBMIT).await.map_err(pg)?;
                 let args: [&(dyn tokio_postgres::types::ToSql + Sync); 10] = [
-                    &p[0],
-                    &p[1],
-                    &p[2],
-                    &p[3],
-                    &p[4],
-                    &p[5],
-                    &p[6],
+                    &r.respondent_id,
+                    &r.audience,
+                    &r.spec_version,
+                    &r.spec_hash,
+                    &r.record,
+                    &r.record_hash,
+                    &r.mode,
                     &r.completion,
-                    &p[7],
-                    &p[8],
+                    &r.now,
+                    &r.secret,
                 ];
                 let n = match &r.invitation {
                     // The common case is one statement, committed on its own: one round trip

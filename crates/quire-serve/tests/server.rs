@@ -402,22 +402,7 @@ fn export_spec(spec: &Path, db: &str, partials: bool, out: &Path) -> quire_core:
 fn invitations_admin_keying_limits_and_openapi() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("ops.sqlite").display().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_quire-serve"))
-        .args([
-            "invite",
-            &flagship().display().to_string(),
-            "--db",
-            &db,
-            "--audience",
-            "hcp",
-            "-n",
-            "2",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let links = String::from_utf8(out.stdout).unwrap();
-    let tokens: Vec<&str> = links.lines().map(|l| l.rsplit('=').next().unwrap()).collect();
+    let tokens = invite(&db, "hcp", 2);
     assert_eq!(tokens.len(), 2);
     let s = start(
         &flagship(),
@@ -442,14 +427,14 @@ fn invitations_admin_keying_limits_and_openapi() {
         )
         .0
     };
-    assert_eq!(with(tokens[0], &hcp[0].2), 201);
+    assert_eq!(with(&tokens[0], &hcp[0].2), 201);
     assert_eq!(
-        with(tokens[0], &hcp[0].2),
+        with(&tokens[0], &hcp[0].2),
         200,
         "a retry of the same response with its token"
     );
-    assert_eq!(with(tokens[0], &hcp[1].2), 403, "a used token");
-    assert_eq!(with(tokens[1], &hcp[1].2), 201);
+    assert_eq!(with(&tokens[0], &hcp[1].2), 403, "a used token");
+    assert_eq!(with(&tokens[1], &hcp[1].2), 201);
     assert_eq!(
         post(s.port, "patient", &patient.2).0,
         201,
