@@ -594,8 +594,10 @@ fn tolerated_in_partial(p: &quire_core::data::verify::Problem) -> bool {
     }
 }
 
-/// The record's problems by Quire's own evaluator (`quire check-data`), as JSON.
-fn problems_of(
+/// The record's problems by Quire's own evaluator (`quire check-data`), as JSON: what the
+/// server does with each record it receives (public for the load benchmark, which times it
+/// alone).
+pub fn problems_of(
     checker: &quire_core::data::verify::Checker,
     record: &serde_json::Map<String, Value>,
     partial: bool,
@@ -609,8 +611,7 @@ fn problems_of(
             "message": format!("the record has {} fields; this questionnaire's records have {columns} at most", record.len())
         })];
     }
-    let text = serde_json::to_string(record).unwrap_or_default();
-    let table = match quire_core::data::records::read_json(&text) {
+    let table = match quire_core::data::records::from_objects(std::slice::from_ref(record)) {
         Ok(t) => t,
         Err(e) => return vec![json!({ "class": "bad_value", "message": e })],
     };

@@ -22,8 +22,116 @@ const MIGRATION_LOCK: i64 = 0x7175_6972_655f_6d31; // "quire_m1"
 
 #[derive(Clone)]
 pub enum Store {
-    Sqlite(Arc<std::sync::Mutex<rusqlite::Connection>>),
+    Sqlite(Arc<Lite>),
     Postgres(deadpool_postgres::Pool),
+}
+
+/// A write waiting for the SQLite connection (or told why there is none): run in its own
+/// savepoint, it hands back what to answer once its transaction has committed or failed to.
+/// It hands back its own error too, for the others when it took the transaction down.
+type Job = Box<dyn FnOnce(Result<&rusqlite::Connection, &Error>) -> (Answer, Option<Error>) + Send>;
+type Answer = Box<dyn FnOnce(Option<&Error>) + Send>;
+
+/// One SQLite connection and the responses waiting to be written to it. SQLite has one
+/// writer, and each commit is a WAL fsync (`synchronous = FULL`): the responses that arrive
+/// while one commit is on its way to the disk are written together, each in a savepoint of
+/// its own, in one transaction, and answered only once it has committed (group commit, as
+/// PostgreSQL does for concurrent commits). A write that fails rolls back its savepoint
+/// alone; a commit that fails is reported to every write in it, none acknowledged.
+pub struct Lite {
+    conn: std::sync::Mutex<rusqlite::Connection>,
+    waiting: std::sync::Mutex<Vec<Job>>,
+}
+
+/// Writes committed together at most: a bound on how long the first of them waits.
+const GROUP: usize = 64;
+
+impl Lite {
+    /// The connection, for whatever runs outside a group (reads, migrations, tests).
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        // A panic mid-transaction rolled it back when the transaction dropped.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the waiting jobs, if another thread has not: one transaction, one commit,
+    /// then every answer; again while more are waiting.
+    fn write_waiting(&self) {
+        let c = self.lock();
+        loop {
+            let jobs: Vec<Job> = {
+                let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let n = waiting.len().min(GROUP);
+                waiting.drain(..n).collect()
+            };
+            if jobs.is_empty() {
+                return;
+            }
+            // Why the group's transaction is gone, once it is: SQLite rolls a whole
+            // transaction back on some errors (a full disk, an I/O error), and then every
+            // write of the group fails with that cause.
+            let mut lost = c.execute_batch("BEGIN IMMEDIATE").map_err(lite).err();
+            let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let (answer, failed) = match &lost {
+                    Some(e) => job(Err(e)),
+                    None => job(Ok(&c)),
+                };
+                if lost.is_none() && c.is_autocommit() {
+                    lost = Some(failed.unwrap_or_else(|| Error::other("the transaction ended early")));
+                }
+                answers.push(answer);
+            }
+            let committed = match lost {
+                None => c.execute_batch("COMMIT").map_err(lite),
+                Some(e) => Err(e),
+            };
+            if !c.is_autocommit() {
+                // A commit that failed leaves the transaction open: nothing of it is kept.
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            for answer in answers {
+                answer(committed.as_ref().err());
+            }
+        }
+    }
+}
+
+/// Runs `f` in a savepoint of its own, rolled back when it fails (or panics).
+fn in_savepoint<T>(
+    c: &rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, Error>,
+) -> Result<T, Error> {
+    c.execute_batch("SAVEPOINT write").map_err(lite)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c)))
+        .unwrap_or_else(|_| Err(Error::other("a write failed unexpectedly")));
+    let end = if result.is_ok() {
+        "RELEASE write"
+    } else {
+        "ROLLBACK TO write; RELEASE write"
+    };
+    // When SQLite has rolled the whole transaction back, the savepoint is gone with it: the
+    // write's own error says why.
+    match (c.execute_batch(end), result) {
+        (Err(e), Ok(_)) => Err(lite(e)),
+        (_, result) => result,
+    }
+}
+
+/// Runs `f` in a savepoint kept only when `f` says so: an attempt undone, its answer kept.
+fn kept_if<T>(
+    c: &rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<(bool, T), Error>,
+) -> Result<T, Error> {
+    c.execute_batch("SAVEPOINT attempt").map_err(lite)?;
+    let result = f(c);
+    let end = match &result {
+        Ok((true, _)) => "RELEASE attempt",
+        _ => "ROLLBACK TO attempt; RELEASE attempt",
+    };
+    match (c.execute_batch(end), result) {
+        (Err(e), Ok(_)) => Err(lite(e)),
+        (_, result) => result.map(|(_, t)| t),
+    }
 }
 
 /// How to reach the database.
@@ -308,7 +416,10 @@ impl Store {
             // crash of the machine, not only of the process.
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
                 .map_err(lite)?;
-            Store::Sqlite(Arc::new(std::sync::Mutex::new(conn)))
+            Store::Sqlite(Arc::new(Lite {
+                conn: std::sync::Mutex::new(conn),
+                waiting: std::sync::Mutex::new(Vec::new()),
+            }))
         };
         // A database restarting with the servers comes up a moment later.
         let until = tokio::time::Instant::now() + opts.wait;
@@ -326,17 +437,42 @@ impl Store {
     }
 
     async fn sqlite<T: Send + 'static>(
-        db: &Arc<std::sync::Mutex<rusqlite::Connection>>,
+        db: &Arc<Lite>,
         f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let db = db.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic mid-transaction rolled it back when the transaction dropped.
-            let mut c = db.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut c)
-        })
-        .await
-        .map_err(Error::other)?
+        tokio::task::spawn_blocking(move || f(&mut db.lock()))
+            .await
+            .map_err(Error::other)?
+    }
+
+    /// A write to SQLite committed with the others waiting ([`Lite`]), answered once it is
+    /// durable.
+    async fn grouped<T: Send + 'static>(
+        db: &Arc<Lite>,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |c| {
+            let result = match c {
+                Ok(c) => in_savepoint(c, f),
+                Err(e) => Err(e.clone()),
+            };
+            let failed = result.as_ref().err().cloned();
+            let answer: Answer = Box::new(move |committed| {
+                let _ = send.send(match committed {
+                    Some(e) => Err(e.clone()),
+                    None => result,
+                });
+            });
+            (answer, failed)
+        });
+        db.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(job);
+        let writer = db.clone();
+        tokio::task::spawn_blocking(move || writer.write_waiting())
+            .await
+            .map_err(Error::other)?;
+        receive.await.map_err(Error::other)?
     }
 
     async fn client(pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, Error> {
@@ -436,60 +572,62 @@ impl Store {
     pub async fn submit(&self, r: Record) -> Result<Outcome, Error> {
         match self {
             Store::Sqlite(db) => {
-                Store::sqlite(db, move |c| {
-                    let tx = c
-                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(lite)?;
-                    if let Invitation::Needed(token) = &r.invitation {
-                        let token = match token {
-                            Some(t) => Some(t.clone()),
-                            None => tx
-                                .query_row(KEPT_INVITE, [&r.respondent_id, &r.secret], |row| {
-                                    row.get::<_, Option<String>>(0)
-                                })
-                                .optional()
-                                .map_err(lite)?
-                                .flatten(),
-                        };
-                        let used = match token {
-                            Some(t) => tx
-                                .execute(USE_INVITE, rusqlite::params![r.respondent_id, t, r.audience])
-                                .map_err(lite)?,
-                            None => 0,
-                        };
-                        if used != 1 {
-                            return Ok(Outcome::NeedsInvitation);
+                Store::grouped(db, move |c| {
+                    // Nothing of a request that is not stored is kept but a conflict, for the
+                    // study team.
+                    let outcome = kept_if(c, |c| {
+                        if let Invitation::Needed(token) = &r.invitation {
+                            let token = match token {
+                                Some(t) => Some(t.clone()),
+                                None => c
+                                    .prepare_cached(KEPT_INVITE)
+                                    .and_then(|mut st| {
+                                        st.query_row([&r.respondent_id, &r.secret], |row| {
+                                            row.get::<_, Option<String>>(0)
+                                        })
+                                        .optional()
+                                    })
+                                    .map_err(lite)?
+                                    .flatten(),
+                            };
+                            let used = match token {
+                                Some(t) => c
+                                    .prepare_cached(USE_INVITE)
+                                    .and_then(|mut st| st.execute(rusqlite::params![r.respondent_id, t, r.audience]))
+                                    .map_err(lite)?,
+                                None => 0,
+                            };
+                            if used != 1 {
+                                return Ok((false, Outcome::NeedsInvitation));
+                            }
                         }
-                    }
-                    let n = tx
-                        .execute(
-                            SUBMIT,
-                            rusqlite::params![
-                                r.respondent_id,
-                                r.audience,
-                                r.spec_version,
-                                r.spec_hash,
-                                r.record,
-                                r.record_hash,
-                                r.mode,
-                                r.completion,
-                                r.now,
-                                r.secret
-                            ],
-                        )
-                        .map_err(lite)?;
-                    if n == 1 {
-                        tx.commit().map_err(lite)?;
-                        return Ok(Outcome::Stored);
-                    }
-                    let (status, audience, owned, hash): (String, String, i64, String) = tx
-                        .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
-                            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                        })
-                        .map_err(lite)?;
-                    // Nothing of this request is kept but the conflict, for the study team.
-                    tx.rollback().map_err(lite)?;
-                    let outcome = why_not_stored(&r, &status, &audience, owned == 1, &hash);
+                        let n = c
+                            .prepare_cached(SUBMIT)
+                            .and_then(|mut st| {
+                                st.execute(rusqlite::params![
+                                    r.respondent_id,
+                                    r.audience,
+                                    r.spec_version,
+                                    r.spec_hash,
+                                    r.record,
+                                    r.record_hash,
+                                    r.mode,
+                                    r.completion,
+                                    r.now,
+                                    r.secret
+                                ])
+                            })
+                            .map_err(lite)?;
+                        if n == 1 {
+                            return Ok((true, Outcome::Stored));
+                        }
+                        let (status, audience, owned, hash): (String, String, i64, String) = c
+                            .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
+                                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                            })
+                            .map_err(lite)?;
+                        Ok((false, why_not_stored(&r, &status, &audience, owned == 1, &hash)))
+                    })?;
                     if outcome == Outcome::Conflict {
                         c.execute(LOG_CONFLICT, rusqlite::params![r.respondent_id, r.now, r.record])
                             .map_err(lite)?;
@@ -574,14 +712,11 @@ impl Store {
     ) -> Result<Saved, Error> {
         match self {
             Store::Sqlite(db) => {
-                Store::sqlite(db, move |c| {
-                    let tx = c
-                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(lite)?;
+                Store::grouped(db, move |c| {
                     let mut keep = None;
                     if let Invitation::Needed(token) = &r.invitation {
                         if let Some(t) = token {
-                            let n: i64 = tx
+                            let n: i64 = c
                                 .query_row(INVITE_OK, [t, &r.audience, &r.respondent_id], |row| row.get(0))
                                 .map_err(lite)?;
                             if n == 1 {
@@ -589,7 +724,7 @@ impl Store {
                             }
                         }
                         if keep.is_none() {
-                            let kept = tx
+                            let kept = c
                                 .query_row(KEPT_INVITE, [&r.respondent_id, &r.secret], |row| {
                                     row.get::<_, Option<String>>(0)
                                 })
@@ -601,7 +736,7 @@ impl Store {
                             }
                         }
                     }
-                    let n = tx
+                    let n = c
                         .execute(
                             PARTIAL,
                             rusqlite::params![
@@ -624,19 +759,18 @@ impl Store {
                         .map_err(lite)?;
                     let saved = if n == 1 {
                         Saved::Saved(
-                            tx.query_row(CODE_OF, [&r.respondent_id], |row| row.get::<_, Option<String>>(0))
+                            c.query_row(CODE_OF, [&r.respondent_id], |row| row.get::<_, Option<String>>(0))
                                 .map_err(lite)?
                                 .unwrap_or_default(),
                         )
                     } else {
-                        let (status, audience, owned): (String, String, i64) = tx
+                        let (status, audience, owned): (String, String, i64) = c
                             .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
                                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                             })
                             .map_err(lite)?;
                         why_not_saved(&r, &status, &audience, owned == 1)
                     };
-                    tx.commit().map_err(lite)?;
                     Ok(saved)
                 })
                 .await
@@ -881,4 +1015,63 @@ pub fn ago(seconds: f64) -> String {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     quire_core::data::format_timestamp((t - seconds).floor() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes that run together in one transaction keep their own fate: the ones that
+    /// succeed are stored and answered Ok once committed, a failing or panicking one is
+    /// rolled back alone, and no answer comes before the commit.
+    #[test]
+    fn grouped_writes_keep_their_own_fate() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("group.sqlite").display().to_string();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let Store::Sqlite(db) = rt.block_on(Store::open(&url, &Options::default())).unwrap() else {
+            unreachable!("a file path opens SQLite")
+        };
+        db.lock()
+            .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        // Held, so every write below queues and they are written as groups.
+        let held = db.lock();
+        let tasks: Vec<_> = (0..200i64)
+            .map(|n| {
+                let db = db.clone();
+                rt.spawn(async move {
+                    Store::grouped(&db, move |c| {
+                        c.execute("INSERT INTO t (n) VALUES (?1)", [n]).map_err(lite)?;
+                        match n % 10 {
+                            3 => Err(Error::other("refused after writing")),
+                            7 => panic!("a write that panics after writing"),
+                            _ => Ok(n),
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+        let mut ok = Vec::new();
+        for t in tasks {
+            if let Ok(n) = rt.block_on(t).unwrap() {
+                ok.push(n);
+            }
+        }
+        let stored: Vec<i64> = db
+            .lock()
+            .prepare("SELECT n FROM t ORDER BY n")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ok.len(), 160);
+        ok.sort_unstable();
+        assert_eq!(stored, ok, "exactly the writes answered Ok are stored");
+        assert!(db.lock().is_autocommit(), "no transaction is left open");
+    }
 }

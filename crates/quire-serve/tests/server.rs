@@ -1171,7 +1171,7 @@ fn a_full_database_disk_is_reported_and_recovered_from() {
     let store = rt
         .block_on(quire_serve::store::Store::open(&db, &Default::default()))
         .unwrap();
-    let quire_serve::store::Store::Sqlite(conn) = store.clone() else {
+    let quire_serve::store::Store::Sqlite(lite) = store.clone() else {
         unreachable!()
     };
     let config = quire_serve::api::Config {
@@ -1207,7 +1207,7 @@ fn a_full_database_disk_is_reported_and_recovered_from() {
     }
     // The disk is full: no page beyond those the database has now.
     let limit = |pages: Option<i64>| {
-        let c = conn.lock().unwrap();
+        let c = lite.lock();
         let n: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
         let _: i64 = c
             .query_row(&format!("PRAGMA max_page_count = {}", pages.unwrap_or(n)), [], |r| {
@@ -1216,7 +1216,7 @@ fn a_full_database_disk_is_reported_and_recovered_from() {
             .unwrap();
     };
     let checkpoint = || {
-        let c = conn.lock().unwrap();
+        let c = lite.lock();
         c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
     };
     checkpoint();

@@ -107,9 +107,31 @@ pub fn read_json(text: &str) -> Result<Table, String> {
             })
             .collect::<Result<_, _>>()?
     };
+    from_objects(&objects)
+}
+
+/// Records already parsed as JSON objects (a server's request bodies) as a table, under
+/// the same limits as [`read_json`]: columns in order of first appearance, `null` empty,
+/// `true`/`false` as 1/0, other values as their JSON.
+pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> Result<Table, String> {
+    // Records mostly have the same fields in the same order (a `Map` keeps them sorted):
+    // such a record's values are its row as they come, without looking a name up.
+    let same = |o: &serde_json::Map<String, serde_json::Value>, header: &[String]| {
+        o.len() == header.len() && o.keys().zip(header).all(|(k, h)| k == h)
+    };
     let mut header: Vec<String> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
-    for o in &objects {
+    for o in objects {
+        if same(o, &header) {
+            continue;
+        }
+        if header.is_empty() {
+            header = o.keys().cloned().collect();
+            continue;
+        }
+        if at.len() < header.len() {
+            at = header.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+        }
         for k in o.keys() {
             if !at.contains_key(k) {
                 at.insert(k.clone(), header.len());
@@ -126,17 +148,26 @@ pub fn read_json(text: &str) -> Result<Table, String> {
     if objects.len().saturating_mul(header.len()) > MAX_CELLS {
         return Err(cells_over(objects.len(), header.len()));
     }
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => i64::from(*b).to_string(),
+        // As `Value`'s own text (itoa and ryu), without a serializer in between.
+        serde_json::Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    };
     let rows = objects
-        .into_iter()
+        .iter()
         .map(|o| {
+            if same(o, &header) {
+                return o.values().map(text).collect();
+            }
+            if at.len() < header.len() {
+                at = header.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+            }
             let mut row = vec![String::new(); header.len()];
             for (k, v) in o {
-                row[at[&k]] = match v {
-                    serde_json::Value::Null => String::new(),
-                    serde_json::Value::String(s) => s,
-                    serde_json::Value::Bool(b) => i64::from(b).to_string(),
-                    other => other.to_string(),
-                };
+                row[at[k]] = text(v);
             }
             row
         })
@@ -279,6 +310,7 @@ pub fn decode(
     cells: &[Option<&str>],
 ) -> (AnswerMap, Paradata, Vec<Unreadable>) {
     let mut raw = AnswerMap::new(audience);
+    raw.values.reserve(columns.len());
     let mut bad = Vec::new();
     let mut para = Paradata::default();
     let mut selections: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
@@ -386,4 +418,39 @@ pub fn decode(
         .filter(|t| crate::data::parse_timestamp(t).is_some())
         .map(|t| t[..10].to_string());
     (raw, para, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records with the same fields, with fewer, with more and in another order all land in
+    /// the columns of their names, the header in order of first appearance.
+    #[test]
+    fn json_records_of_any_shape_become_one_table() {
+        let t = read_json(
+            r#"{"b": "1", "a": 2}
+{"a": null, "b": "3"}
+{"c": true}
+{"b": "4", "c": [1], "a": "x"}
+{"a": 5, "b": "6"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.header, ["a", "b", "c"]);
+        assert_eq!(
+            t.rows,
+            [
+                ["2", "1", ""],
+                ["", "3", ""],
+                ["", "", "1"],
+                ["x", "4", "[1]"],
+                ["5", "6", ""]
+            ]
+        );
+        let empty = read_json("{}\n{\"a\": 1}").unwrap();
+        assert_eq!(
+            (empty.header, empty.rows),
+            (vec!["a".to_string()], vec![vec![String::new()], vec!["1".to_string()]])
+        );
+    }
 }

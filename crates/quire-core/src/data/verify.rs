@@ -124,6 +124,8 @@ pub fn check(model: &Questionnaire, table: &Table, opts: &Options) -> Report {
 pub struct Checker<'m> {
     model: &'m Questionnaire,
     cols: Vec<Column>,
+    /// Each contract column's place in `cols`, by name.
+    position: HashMap<String, usize>,
     known: HashSet<String>,
     pilot: HashSet<String>,
     depends: HashMap<&'m str, Vec<String>>,
@@ -136,6 +138,7 @@ impl<'m> Checker<'m> {
     pub fn new(model: &'m Questionnaire) -> Checker<'m> {
         let cols = data::columns(model);
         let known: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
+        let position = cols.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let pilot: HashSet<String> = model
             .instruments
             .iter()
@@ -158,6 +161,7 @@ impl<'m> Checker<'m> {
         Checker {
             model,
             cols,
+            position,
             known,
             pilot,
             depends,
@@ -178,6 +182,7 @@ impl<'m> Checker<'m> {
         let Checker {
             model,
             cols,
+            position,
             known,
             pilot,
             depends,
@@ -186,7 +191,6 @@ impl<'m> Checker<'m> {
             ordered,
         } = self;
         let model: &Questionnaire = model;
-        let index = table.index();
         let mut problems = Vec::new();
         let file = |column: &str, class: Class, message: String| Problem {
             row: 0,
@@ -195,33 +199,40 @@ impl<'m> Checker<'m> {
             class,
             message,
         };
-        for c in cols {
-            if !index.contains_key(c.name.as_str()) {
-                problems.push(file(
-                    &c.name,
-                    Class::MissingColumn,
-                    format!("the file has no column `{}`", c.name),
-                ));
+        // Where each contract column stands in the file, once (the last of a name, as an
+        // index by name would have it).
+        let mut at: Vec<Option<usize>> = vec![None; cols.len()];
+        let mut unknown = Vec::new();
+        for (i, h) in table.header.iter().enumerate() {
+            match position.get(h.as_str()) {
+                Some(&c) => at[c] = Some(i),
+                None if pilot.contains(h) => {}
+                None => unknown.push(h),
             }
         }
-        for h in &table.header {
-            if !known.contains(h.as_str()) && !pilot.contains(h) {
-                let hint = crate::diagnostic::did_you_mean(h, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                problems.push(file(
-                    h,
-                    Class::UnknownColumn,
-                    format!("`{h}` is not a column of this questionnaire{hint}"),
-                ));
-            }
+        for (c, _) in cols.iter().zip(&at).filter(|(_, i)| i.is_none()) {
+            problems.push(file(
+                &c.name,
+                Class::MissingColumn,
+                format!("the file has no column `{}`", c.name),
+            ));
+        }
+        for h in unknown {
+            let hint = crate::diagnostic::did_you_mean(h, known.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            problems.push(file(
+                h,
+                Class::UnknownColumn,
+                format!("`{h}` is not a column of this questionnaire{hint}"),
+            ));
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
-        let get = |row: &Vec<String>, name: &str| index.get(name).map(|i| row[*i].clone());
-        // Where each contract column stands in the file, once.
-        let at: Vec<Option<usize>> = cols.iter().map(|c| index.get(c.name.as_str()).copied()).collect();
+        let meta = |name: &str| position.get(name).and_then(|c| at[*c]);
+        let (id_at, audience_at) = (meta("respondent_id"), meta("audience"));
+        let get = |row: &Vec<String>, i: Option<usize>| i.map(|i| row[i].clone());
         for (r, row) in table.rows.iter().enumerate() {
-            let id = get(row, "respondent_id").unwrap_or_default();
+            let id = get(row, id_at).unwrap_or_default();
             if let Some(first) = seen.get(&id) {
                 problems.push(Problem {
                     row: r + 1,
@@ -238,7 +249,7 @@ impl<'m> Checker<'m> {
             let mut problems = Vec::new();
             let mut below = None;
             let n = r + 1;
-            let id = get(row, "respondent_id").unwrap_or_default();
+            let id = get(row, id_at).unwrap_or_default();
             let mut push = |column: &str, class: Class, message: String| {
                 problems.push(Problem {
                     row: n,
@@ -248,7 +259,7 @@ impl<'m> Checker<'m> {
                     message,
                 })
             };
-            let audience = get(row, "audience").unwrap_or_default();
+            let audience = get(row, audience_at).unwrap_or_default();
             if !audiences.contains(&audience.as_str()) {
                 let hint = crate::diagnostic::did_you_mean(&audience, audiences.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
@@ -282,7 +293,7 @@ impl<'m> Checker<'m> {
             // are not reported again (one problem per cause).
             let mut tainted: HashSet<&str> = cols
                 .iter()
-                .filter(|c| unreadable.contains(c.name.as_str()))
+                .filter(|c| !unreadable.is_empty() && unreadable.contains(c.name.as_str()))
                 .map(|c| c.variable.as_str())
                 .collect();
             let mut deferred: Vec<(&Column, String, String)> = Vec::new();
@@ -465,11 +476,6 @@ impl<'m> Checker<'m> {
         };
         // Records are independent: checked on every core, in order of rows (a few, as a server
         // checks one, right here).
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = table.rows.len().div_ceil(threads).max(1);
         let results: Vec<(Vec<Problem>, Vec<Excluded>)> = if table.rows.len() < 256 {
             let mut problems = Vec::new();
             let mut below = Vec::new();
@@ -480,6 +486,12 @@ impl<'m> Checker<'m> {
             }
             vec![(problems, below)]
         } else {
+            // (Asking for the cores reads the process's cgroup files: only when it pays.)
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .clamp(1, 8);
+            let chunk = table.rows.len().div_ceil(threads).max(1);
             std::thread::scope(|scope| {
                 let handles: Vec<_> = table
                     .rows
