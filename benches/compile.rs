@@ -64,7 +64,7 @@ fn paper(c: &mut Criterion) {
     let model = quire::compile("concord.yaml", &flagship).model.unwrap();
     group.bench_function("flagship_all_editions", |b| {
         b.iter(|| {
-            for (_, typ) in paper::render(&model, Paper::A4) {
+            for quire::backend::Output { path: _, bytes: typ } in paper::render(&model, Paper::A4).unwrap() {
                 black_box(quire::backend::pdf::pdf(std::str::from_utf8(&typ).unwrap()).unwrap());
             }
         })

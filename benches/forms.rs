@@ -57,7 +57,8 @@ fn main() {
             quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
         );
         let model = compiled.model.unwrap();
-        let html = quire::backend::html::form(&model, &model.instruments[0], quire::backend::html::Edition::Production);
+        let html = quire::backend::html::form(&model, &model.instruments[0], quire::backend::html::Edition::Production)
+            .unwrap();
         let file = dir.join(format!("form-{n}.html"));
         std::fs::write(&file, html).unwrap();
         let out = Command::new("node")

@@ -443,41 +443,21 @@ fn split_editions(
     Ok((web, papers))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Target {
-    /// The resolved model as JSON (`quire.ir.json`), for other tools.
-    Ir,
-    /// The codebook: Markdown, HTML, CSV, DDI-Codebook 2.5 XML and JSON.
-    Codebook,
-    /// Analysis schemas: Frictionless Data Package, JSON Schema, Stata, SPSS, R and SQL.
-    Schema,
-    /// Web forms: one self-contained `<audience>/form.html` per audience.
-    Html,
-    /// Paper questionnaires as Typst markup: self-completion, interviewer and think-aloud editions.
-    Paper,
-    /// The paper questionnaires typeset as tagged PDFs.
-    Pdf,
-    /// ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox,
-    /// SurveyCTO and Ona.
-    Xform,
-    /// The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`.
-    Xlsform,
-    /// REDCap data dictionaries, `redcap/<audience>.csv`.
-    Redcap,
-}
+/// `--target NAME`: a row of the backends' table of targets (`quire::backend::target`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Target(quire::backend::target::Target);
 
-impl Target {
-    const ALL: [Target; 9] = [
-        Target::Ir,
-        Target::Codebook,
-        Target::Schema,
-        Target::Html,
-        Target::Paper,
-        Target::Pdf,
-        Target::Xform,
-        Target::Xlsform,
-        Target::Redcap,
-    ];
+impl ValueEnum for Target {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::LazyLock<Vec<Target>> =
+            std::sync::LazyLock::new(|| quire::backend::target::Target::ALL.iter().map(|t| Target(*t)).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let info = self.0.info();
+        Some(clap::builder::PossibleValue::new(info.name).help(info.about))
+    }
 }
 
 pub fn run() -> u8 {
@@ -856,7 +836,7 @@ fn build(
     color: bool,
 ) -> u8 {
     // A build that typesets allocates as typst's caches like best (src/allocator.rs).
-    if targets.is_empty() || targets.contains(&Target::Pdf) {
+    if targets.is_empty() || targets.contains(&Target(quire::backend::target::Target::Pdf)) {
         crate::allocator::typesetting();
     }
     let name = spec.display().to_string();
@@ -893,62 +873,30 @@ fn build(
             }
         },
     };
-    let targets: Vec<Target> = if targets.is_empty() {
-        Target::ALL.to_vec()
+    let targets: Vec<quire::backend::target::Target> = if targets.is_empty() {
+        quire::backend::target::Target::ALL.to_vec()
     } else {
-        targets.to_vec()
+        targets.iter().map(|t| t.0).collect()
     };
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    for t in targets {
-        match t {
-            Target::Ir => files.push(("quire.ir.json".into(), ir_json(&model))),
-            Target::Codebook => {
-                for (p, mut b) in quire::backend::codebook::render(&model) {
-                    if let (Some(d), "codebook.md") = (&since, p.as_str()) {
-                        b.extend_from_slice(quire::diff::markdown_section(d).as_bytes());
-                    }
-                    files.push((PathBuf::from("codebook").join(p), b));
-                }
-                if let Some(d) = &since {
-                    files.push(("codebook/changes.md".into(), quire::diff::markdown(d).into_bytes()));
-                }
-            }
-            Target::Schema => files.extend(
-                quire::backend::schema::render(&model)
-                    .into_iter()
-                    .map(|(p, b)| (PathBuf::from("schema").join(p), b)),
-            ),
-            Target::Html => files.extend(
-                quire::backend::html::render(&model, edition)
-                    .into_iter()
-                    .map(|(p, b)| (PathBuf::from("html").join(p), b)),
-            ),
-            Target::Paper => files.extend(
-                quire::backend::paper::render_with(&model, paper, since.as_ref())
-                    .into_iter()
-                    .filter(|(name, _)| wanted(name, editions))
-                    .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
-            ),
-            Target::Redcap => files.extend(
-                quire::backend::redcap::render(&model)
-                    .into_iter()
-                    .map(|(p, b)| (PathBuf::from("redcap").join(p), b)),
-            ),
-            Target::Xlsform => match quire::backend::xlsform::render(&model) {
-                Ok(books) => files.extend(books.into_iter().map(|(p, b)| (PathBuf::from("xlsform").join(p), b))),
-                Err(e) => return usage_error(&format!("cannot write the XLSForms: {e}")),
-            },
-            Target::Xform => files.extend(
-                quire::backend::xform::render(&model)
-                    .into_iter()
-                    .map(|(p, b)| (PathBuf::from("xform").join(p), b)),
-            ),
-            Target::Pdf => match pdfs(&model, paper, since.as_ref(), editions) {
-                Ok(pdfs) => files.extend(pdfs),
-                Err(e) => return usage_error(&e),
-            },
-        }
+    let opts = quire::backend::target::BuildOptions {
+        edition,
+        paper,
+        editions,
+        since: since.as_ref(),
+    };
+    let built = match quire::backend::target::build(&model, &targets, &opts) {
+        Ok(built) => built,
+        Err(e) => return usage_error(&format!("{e}\nnothing was written; `{}` is unchanged", out.display())),
+    };
+    for w in &built.warnings {
+        let place = w.line.map(|l| format!("{name}:{l}: ")).unwrap_or_default();
+        eprintln!("warning: {place}`{}` in the {} output: {}", w.item, w.target, w.message);
     }
+    let files: Vec<(PathBuf, Vec<u8>)> = built
+        .files
+        .into_iter()
+        .map(|f| (PathBuf::from(f.path), f.bytes))
+        .collect();
     match output::write(out, &files) {
         Ok(()) => {
             record_version(spec, &model);
@@ -969,55 +917,6 @@ fn build(
             out.display()
         )),
     }
-}
-
-/// Every paper document typeset, `pdf/<audience>-<edition>.pdf`.
-#[cfg(feature = "pdf")]
-fn pdfs(
-    model: &Questionnaire,
-    paper: quire::backend::paper::Paper,
-    since: Option<&quire::diff::Diff>,
-    editions: &[&str],
-) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
-    quire::backend::paper::render_with(model, paper, since)
-        .into_iter()
-        // Only the editions asked for are typeset: the rest would be the bulk of the time.
-        .filter(|(name, _)| wanted(name, editions))
-        .map(|(name, typ)| {
-            let markup = String::from_utf8(typ).map_err(|e| e.to_string())?;
-            let bytes = quire::backend::pdf::pdf(&markup).map_err(|e| format!("typesetting {name} failed: {e}"))?;
-            Ok((PathBuf::from("pdf").join(name.replace(".typ", ".pdf")), bytes))
-        })
-        .collect()
-}
-
-#[cfg(not(feature = "pdf"))]
-fn pdfs(
-    _: &Questionnaire,
-    _: quire::backend::paper::Paper,
-    _: Option<&quire::diff::Diff>,
-    _: &[&str],
-) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
-    Err(
-        "this quire was built without PDF support (cargo feature `pdf`); build `--target paper` and typeset with typst"
-            .into(),
-    )
-}
-
-/// Whether a paper file (`<audience>-<edition>.typ`) is of an edition asked for (all, when
-/// none was).
-fn wanted(name: &str, editions: &[&str]) -> bool {
-    // `<audience>-<edition>.typ`, or `<audience>-<edition>.<language>.typ`.
-    let stem = name.strip_suffix(".typ").unwrap_or(name);
-    editions.is_empty()
-        || editions.iter().any(|e| {
-            let edition = format!("-{e}");
-            stem.ends_with(&edition) || stem.rsplit_once('.').is_some_and(|(s, _)| s.ends_with(&edition))
-        })
-}
-
-fn ir_json(model: &Questionnaire) -> Vec<u8> {
-    quire::backend::ir::render(model)
 }
 
 /// Reads and compiles a spec for the data tools; on failure, the exit code.

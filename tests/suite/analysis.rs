@@ -36,9 +36,10 @@ fn synthetic_responses_are_committed() {
 pub fn built() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let model = crate::flagship();
-    for (path, bytes) in quire::backend::codebook::render(&model)
+    for quire::backend::Output { path, bytes } in quire::backend::codebook::render(&model)
+        .unwrap()
         .into_iter()
-        .chain(quire::backend::schema::render(&model))
+        .chain(quire::backend::schema::render(&model).unwrap())
     {
         std::fs::write(tmp.path().join(path), bytes).unwrap();
     }
@@ -385,9 +386,10 @@ fn hostile_text_is_escaped_in_every_format() {
     let model = compiled.model.unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for (path, bytes) in quire::backend::codebook::render(&model)
+    for quire::backend::Output { path, bytes } in quire::backend::codebook::render(&model)
+        .unwrap()
         .into_iter()
-        .chain(quire::backend::schema::render(&model))
+        .chain(quire::backend::schema::render(&model).unwrap())
     {
         std::fs::write(dir.join(path), bytes).unwrap();
     }
@@ -460,9 +462,10 @@ fn hostile_text_is_escaped_in_every_format() {
 #[test]
 fn flagship_outputs_are_stable() {
     let model = crate::flagship();
-    for (path, bytes) in quire::backend::codebook::render(&model)
+    for quire::backend::Output { path, bytes } in quire::backend::codebook::render(&model)
+        .unwrap()
         .into_iter()
-        .chain(quire::backend::schema::render(&model))
+        .chain(quire::backend::schema::render(&model).unwrap())
     {
         if matches!(
             path.as_str(),
@@ -488,7 +491,7 @@ fn every_checker_refuses_planted_routing_errors_and_accepts_simulated_records() 
     let cols = data::columns(&model);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for (path, bytes) in quire::backend::schema::render(&model) {
+    for quire::backend::Output { path, bytes } in quire::backend::schema::render(&model).unwrap() {
         std::fs::write(dir.join(path), bytes).unwrap();
     }
     let valid = data::synthetic(&model, 1000, 1987);

@@ -9,7 +9,7 @@ use quire::backend::html::{self, Edition};
 use quire::eval::{AnswerMap, Value};
 
 fn write_forms(model: &quire::model::Questionnaire, dir: &Path, edition: Edition) {
-    for (path, bytes) in html::render(model, edition) {
+    for quire::backend::Output { path, bytes } in html::render(model, edition).unwrap() {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
@@ -39,7 +39,7 @@ fn flagship_forms_work_in_chromium() {
     write_forms(&model, tmp.path(), Edition::Production);
     let submit = std::fs::read_to_string(crate::root().join("tests/data/submit.quire.yaml")).unwrap();
     let submit = quire::compile("submit.quire.yaml", &submit).model.unwrap();
-    let page = html::form(&submit, &submit.instruments[0], Edition::Production);
+    let page = html::form(&submit, &submit.instruments[0], Edition::Production).unwrap();
     std::fs::create_dir_all(tmp.path().join("submit")).unwrap();
     std::fs::write(tmp.path().join("submit/form.html"), page).unwrap();
     // The patient form redeployed with the same version: new wording, and "Unsure" gone from
@@ -61,7 +61,8 @@ fn flagship_forms_work_in_chromium() {
             &redeployed,
             redeployed.instrument("patient").unwrap(),
             Edition::Production,
-        ),
+        )
+        .unwrap(),
     )
     .unwrap();
     let phq9 = std::fs::read_to_string(crate::root().join("examples/phq9.quire.yaml")).unwrap();
@@ -69,14 +70,18 @@ fn flagship_forms_work_in_chromium() {
     std::fs::create_dir_all(tmp.path().join("phq9")).unwrap();
     std::fs::write(
         tmp.path().join("phq9/form.html"),
-        html::form(&phq9, &phq9.instruments[0], Edition::Production),
+        html::form(&phq9, &phq9.instruments[0], Edition::Production).unwrap(),
     )
     .unwrap();
     // The flagship with its Welsh sections: both languages' patient forms side by side.
     let (_welsh_dir, welsh_spec) = crate::translations::welsh_flagship();
     let welsh = crate::translations::welsh_model(&welsh_spec).model.unwrap();
     std::fs::create_dir_all(tmp.path().join("welsh")).unwrap();
-    for (file, page) in html::render(&welsh, Edition::Production) {
+    for quire::backend::Output {
+        path: file,
+        bytes: page,
+    } in html::render(&welsh, Edition::Production).unwrap()
+    {
         if let Some(name) = file.strip_prefix("patient/") {
             std::fs::write(tmp.path().join("welsh").join(name), page).unwrap();
         }
@@ -176,7 +181,11 @@ fn generated_forms_are_valid_html() {
     // Both languages of the Welsh flagship, with the language switcher.
     let (_welsh_dir, welsh_spec) = crate::translations::welsh_flagship();
     let welsh = crate::translations::welsh_model(&welsh_spec).model.unwrap();
-    for (file, page) in html::render(&welsh, Edition::Production) {
+    for quire::backend::Output {
+        path: file,
+        bytes: page,
+    } in html::render(&welsh, Edition::Production).unwrap()
+    {
         if file.starts_with("carer/") {
             let path = tmp.path().join("welsh").join(&file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -202,7 +211,7 @@ fn generated_forms_are_valid_html() {
 fn spec_text_is_never_markup_in_a_form() {
     let text = std::fs::read_to_string(crate::root().join("tests/data/hostile.quire.yaml")).unwrap();
     let model = quire::compile("hostile.quire.yaml", &text).model.unwrap();
-    let page = html::form(&model, &model.instruments[0], Edition::Production);
+    let page = html::form(&model, &model.instruments[0], Edition::Production).unwrap();
     // Inside the embedded JSON, `<` never appears raw, so `</script>` cannot close the element.
     let json_start = page.find("id=\"quire-model\">").unwrap();
     let json = &page[json_start..page[json_start..].find("</script>").map(|i| i + json_start).unwrap()];
@@ -272,7 +281,7 @@ fn a_long_form_carries_its_later_pages_deflated_and_unpacks_them_as_written() {
     );
     let model = compiled.model.unwrap();
     let instrument = &model.instruments[0];
-    let page = html::form(&model, instrument, Edition::Production);
+    let page = html::form(&model, instrument, Edition::Production).unwrap();
     let plain = html::form_model(&model, instrument, Edition::Production);
     // The packed parts are short, and the inflater comes with them.
     assert!(page.contains("\"rest\":\"") && page.contains("var QuireInflate"));
@@ -300,7 +309,7 @@ fn a_long_form_carries_its_later_pages_deflated_and_unpacks_them_as_written() {
     assert!(ok && log.starts_with("same "), "{log}");
     // A short form (the flagship's) carries everything as plain JSON, without the inflater.
     let flagship = crate::flagship();
-    let short = html::form(&flagship, &flagship.instruments[0], Edition::Production);
+    let short = html::form(&flagship, &flagship.instruments[0], Edition::Production).unwrap();
     assert!(!short.contains("\"rest\":") && !short.contains("var QuireInflate"));
 }
 

@@ -516,3 +516,63 @@ fn quire_serve_stops_with_its_process_id() {
         "something still listens on the port"
     );
 }
+
+/// What a target cannot express is a warning with its place, printed by the build, which
+/// goes on; the outputs that can express it are untouched.
+#[test]
+fn build_warns_of_what_a_target_cannot_express() {
+    let root = crate::root();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join("tests/data/no-xpath.quire.yaml"),
+        tmp.path().join("s.quire.yaml"),
+    )
+    .unwrap();
+    let o = quire(
+        &[
+            "build",
+            "s.quire.yaml",
+            "-o",
+            "out",
+            "--target",
+            "xform,xlsform,redcap,html",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let said = stderr(&o);
+    for (target, what) in [
+        ("xform", "the condition `substr(name, 0, 1) == 'A'`"),
+        ("xform", "the rule `initial > years_between(today(), today())`"),
+        ("xlsform", "the condition `substr(name, 0, 1) == 'A'`"),
+    ] {
+        let line =
+            format!("warning: s.quire.yaml:15: `initial` in the {target} output: {what} has no XPath equivalent");
+        assert!(said.contains(&line), "{line}\nin:\n{said}");
+    }
+    let line = "warning: s.quire.yaml:15: `initial` in the redcap output: the routing `substr(name, 0, 1) == 'A'` is not expressible in REDCap";
+    assert!(said.contains(line), "{line}\nin:\n{said}");
+    assert!(!said.contains("in the html output"), "{said}");
+    // A text longer than a spreadsheet cell holds: the workbook keeps its beginning, says
+    // so, and the build goes on (it failed before).
+    let long = std::fs::read_to_string(tmp.path().join("s.quire.yaml"))
+        .unwrap()
+        .replace("A number?", &"é".repeat(40_000));
+    std::fs::write(tmp.path().join("long.quire.yaml"), long).unwrap();
+    let o = quire(
+        &["build", "long.quire.yaml", "-o", "long", "--target", "xlsform"],
+        tmp.path(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("`initial` in the xlsform output: its `label` text is longer than a spreadsheet cell holds"),
+        "{}",
+        stderr(&o)
+    );
+    let xml = std::fs::read_to_string(tmp.path().join("out/xform/respondent.xml")).unwrap();
+    assert!(
+        xml.contains("<!-- Quire: `substr(name, 0, 1) == &apos;A&apos;` has no XPath equivalent; left out -->"),
+        "{xml}"
+    );
+}

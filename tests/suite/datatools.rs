@@ -672,7 +672,7 @@ fn pspp_and_r_count_what_tabulate_counts() {
     let rows = simulate::records(&model, &opts);
     let csv = data::to_csv(&model, &cols, &rows);
     std::fs::write(dir.join("responses.csv"), &csv).unwrap();
-    for (name, bytes) in quire::backend::schema::render(&model) {
+    for quire::backend::Output { path: name, bytes } in quire::backend::schema::render(&model).unwrap() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     let t = tabulate::tabulate(
@@ -947,7 +947,7 @@ fn simulated_data_is_valid_for_frictionless() {
     };
     let rows = simulate::records(&model, &opts);
     std::fs::write(tmp.path().join("responses.csv"), data::to_csv(&model, &cols, &rows)).unwrap();
-    for (name, bytes) in quire::backend::schema::render(&model) {
+    for quire::backend::Output { path: name, bytes } in quire::backend::schema::render(&model).unwrap() {
         std::fs::write(tmp.path().join(name), bytes).unwrap();
     }
     let (ok, out) = run(tmp.path(), "frictionless", &["validate", "datapackage.json"]);

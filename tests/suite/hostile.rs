@@ -387,8 +387,8 @@ sections:
       - { id: b, type: text, text: "+HYPERLINK(\"x\")", ask_if: "a == 'yes'" }
 "#;
     let model = quire::compile("t.yaml", spec).model.unwrap();
-    let files = quire::backend::redcap::render(&model);
-    let (_, bytes) = &files[0];
+    let files = quire::backend::redcap::render(&model).unwrap();
+    let bytes = &files.files[0].bytes;
     let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let mut labels = 0;
     for rec in r.records() {

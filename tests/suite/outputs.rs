@@ -121,22 +121,26 @@ fn sources() -> Vec<(String, String)> {
 fn build(model: &quire::model::Questionnaire, dir: &Path, seed: u64) {
     use quire::backend::{codebook, html, paper, schema};
     let files = codebook::render(model)
+        .unwrap()
         .into_iter()
-        .map(|(p, b)| (PathBuf::from("codebook").join(p), b))
+        .map(|f| (PathBuf::from("codebook").join(f.path), f.bytes))
         .chain(
             schema::render(model)
+                .unwrap()
                 .into_iter()
-                .map(|(p, b)| (PathBuf::from("schema").join(p), b)),
+                .map(|f| (PathBuf::from("schema").join(f.path), f.bytes)),
         )
         .chain(
             html::render(model, html::Edition::Production)
+                .unwrap()
                 .into_iter()
-                .map(|(p, b)| (PathBuf::from("html").join(p), b)),
+                .map(|f| (PathBuf::from("html").join(f.path), f.bytes)),
         )
         .chain(
             paper::render(model, paper::Paper::A4)
+                .unwrap()
                 .into_iter()
-                .map(|(p, b)| (PathBuf::from("paper").join(p), b)),
+                .map(|f| (PathBuf::from("paper").join(f.path), f.bytes)),
         )
         .chain([(PathBuf::from("quire.ir.json"), quire::backend::ir::render(model))]);
     for (path, bytes) in files {

@@ -40,9 +40,10 @@ fn example_markup_is_stable() {
 fn standalone_typst_compiles_the_markup() {
     let tmp = tempfile::tempdir().unwrap();
     let model = crate::flagship();
-    for (name, bytes) in paper::render(&model, Paper::Letter)
+    for quire::backend::Output { path: name, bytes } in paper::render(&model, Paper::Letter)
+        .unwrap()
         .into_iter()
-        .filter(|(n, _)| n.starts_with("carer"))
+        .filter(|f| f.path.starts_with("carer"))
     {
         std::fs::write(tmp.path().join(&name), bytes).unwrap();
         let (ok, log) = crate::run(

@@ -24,7 +24,7 @@ fn every_xform_passes_odk_validate() {
         let text = std::fs::read_to_string(&path).unwrap();
         let model = quire::compile(&path.display().to_string(), &text).model.unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().replace('.', "_");
-        for (name, xml) in quire::backend::xform::render(&model) {
+        for quire::backend::Output { path: name, bytes: xml } in quire::backend::xform::render(&model).unwrap() {
             let file = tmp.path().join(format!("{stem}-{name}"));
             std::fs::write(&file, xml).unwrap();
             files.push(file);
@@ -33,7 +33,7 @@ fn every_xform_passes_odk_validate() {
     // The bilingual flagship: Welsh as an itext translation.
     let (_dir, spec) = crate::translations::welsh_flagship();
     let welsh = crate::translations::welsh_model(&spec).model.unwrap();
-    for (name, xml) in quire::backend::xform::render(&welsh) {
+    for quire::backend::Output { path: name, bytes: xml } in quire::backend::xform::render(&welsh).unwrap() {
         let xml = String::from_utf8(xml).unwrap();
         assert!(xml.contains("<translation lang=\"Cymraeg (cy)\">") && xml.contains("Am yr arolwg hwn"));
         let file = tmp.path().join(format!("welsh-{name}"));

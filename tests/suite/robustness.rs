@@ -191,10 +191,10 @@ fn fuzz() {
             let compiled = quire::compile("fuzz.yaml", &text);
             let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
             if let Some(model) = &compiled.model {
-                let _ = quire::backend::codebook::render(model);
-                let _ = quire::backend::schema::render(model);
-                let _ = quire::backend::html::render(model, quire::backend::html::Edition::Production);
-                let _ = quire::backend::paper::render(model, quire::backend::paper::Paper::A4);
+                let _ = quire::backend::codebook::render(model).unwrap();
+                let _ = quire::backend::schema::render(model).unwrap();
+                let _ = quire::backend::html::render(model, quire::backend::html::Edition::Production).unwrap();
+                let _ = quire::backend::paper::render(model, quire::backend::paper::Paper::A4).unwrap();
                 let cols = quire::data::columns(model);
                 let _ = quire::data::synthetic(model, 3, 1).len() + cols.len();
                 true
@@ -348,7 +348,7 @@ pub fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
                 let text = std::fs::read_to_string(p).ok()?;
                 let model = quire::compile(&p.display().to_string(), &text).model?;
                 let files = quire::backend::xlsform::render(&model).ok()?;
-                files.into_iter().next().map(|f| f.1)
+                files.into_iter().next().map(|f| f.bytes)
             })
             .collect()
     };

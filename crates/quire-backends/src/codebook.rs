@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{File, csv_safe};
+use super::{Error, Output, Outputs, csv_safe};
 use quire_core::data::{self, ColumnKind};
 use quire_core::model::{DerivedRule, QuestionType, Questionnaire};
 use quire_core::words::Words;
@@ -567,44 +567,48 @@ fn upper_first(s: &str) -> String {
 }
 
 /// Every codebook file: `codebook.md`, `codebook.html`, `codebook.csv`, `codebook.ddi.xml`, `codebook.json`.
-pub fn render(model: &Questionnaire) -> Vec<File> {
+pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
     let cb = build(model);
-    vec![
-        ("codebook.md".into(), markdown(&cb).into_bytes()),
-        ("codebook.html".into(), html(&cb).into_bytes()),
-        ("codebook.csv".into(), csv(&cb).into_bytes()),
-        ("codebook.ddi.xml".into(), ddi(&cb, model).into_bytes()),
-        ("codebook.json".into(), {
-            let mut v = serde_json::to_vec_pretty(&cb).unwrap_or_default();
-            v.push(b'\n');
-            v
-        }),
+    let mut json = serde_json::to_vec_pretty(&cb).map_err(|e| Error::new("codebook", "codebook.json", e))?;
+    json.push(b'\n');
+    Ok(vec![
+        Output::new("codebook.md", markdown(&cb)?),
+        Output::new("codebook.html", html(&cb)?),
+        Output::new("codebook.csv", csv(&cb)),
+        Output::new("codebook.ddi.xml", ddi(&cb, model)),
+        Output::new("codebook.json", json),
     ]
+    .into())
 }
 
-fn templates() -> minijinja::Environment<'static> {
+/// The codebook's templates, or which of them failed to load.
+fn templates() -> Result<minijinja::Environment<'static>, Error> {
     let mut env = super::environment();
     env.add_filter("md", |s: String| super::markdown_escape(&s));
     env.add_filter("anchor", |s: String| {
         s.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")
     });
-    let _ = env.add_template("codebook.md", include_str!("templates/codebook.md.j2"));
-    let _ = env.add_template("codebook.html", include_str!("templates/codebook.html.j2"));
-    env
+    env.add_template("codebook.md", include_str!("templates/codebook.md.j2"))
+        .map_err(|e| Error::template("codebook", "codebook.md", &e))?;
+    env.add_template("codebook.html", include_str!("templates/codebook.html.j2"))
+        .map_err(|e| Error::template("codebook", "codebook.html", &e))?;
+    Ok(env)
 }
 
-pub fn markdown(cb: &Codebook) -> String {
-    let env = templates();
-    env.get_template("codebook.md")
+/// One of the codebook's templates rendered.
+fn rendered(cb: &Codebook, name: &str) -> Result<String, Error> {
+    templates()?
+        .get_template(name)
         .and_then(|t| t.render(minijinja::context! { cb => minijinja::Value::from(minijinja::value::Serde(cb)) }))
-        .unwrap_or_else(|e| format!("template error: {e}\n"))
+        .map_err(|e| Error::template("codebook", name, &e))
 }
 
-pub fn html(cb: &Codebook) -> String {
-    let env = templates();
-    env.get_template("codebook.html")
-        .and_then(|t| t.render(minijinja::context! { cb => minijinja::Value::from(minijinja::value::Serde(cb)) }))
-        .unwrap_or_else(|e| format!("template error: {e}\n"))
+pub fn markdown(cb: &Codebook) -> Result<String, Error> {
+    rendered(cb, "codebook.md")
+}
+
+pub fn html(cb: &Codebook) -> Result<String, Error> {
+    rendered(cb, "codebook.html")
 }
 
 /// One row per column × code (columns without codes get their missing codes only).

@@ -6,7 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 
-use super::File;
+use super::{Error, Output, Outputs};
 use quire_core::data::{self, ColumnKind};
 use quire_core::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 
@@ -23,7 +23,7 @@ pub enum Edition {
 
 /// One form per audience and language: `<audience>/form.html` in the source language,
 /// `<audience>/form.<language>.html` in each other.
-pub fn render(model: &Questionnaire, edition: Edition) -> Vec<File> {
+pub fn render(model: &Questionnaire, edition: Edition) -> Result<Outputs, Error> {
     let mut out = Vec::new();
     for (n, lang) in model.languages.iter().enumerate() {
         let translated;
@@ -34,13 +34,13 @@ pub fn render(model: &Questionnaire, edition: Edition) -> Vec<File> {
             &translated
         };
         for i in &m.instruments {
-            out.push((
+            out.push(Output::new(
                 format!("{}/{}", i.audience, form_file(model, lang)),
-                form(m, i, edition).into_bytes(),
+                form(m, i, edition)?,
             ));
         }
     }
-    out
+    Ok(out.into())
 }
 
 /// The file name of a language's form, beside the others of its audience.
@@ -585,9 +585,11 @@ fn script_json(v: &impl Serialize) -> String {
         .replace('&', "\\u0026")
 }
 
-pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> String {
+pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Result<String, Error> {
+    let file = format!("{}/{}", instrument.audience, form_file(model, &model.survey.language));
     let mut env = super::environment();
-    let _ = env.add_template("form.html", include_str!("templates/form.html.j2"));
+    env.add_template("form.html", include_str!("templates/form.html.j2"))
+        .map_err(|e| Error::template("html", &file, &e))?;
     let audience = model.audiences.iter().find(|a| a.id == instrument.audience);
     // The record's tables (columns and codes) in an element of their own: the form reads them
     // when it first makes a record, not before showing the first page.
@@ -616,12 +618,12 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
         for (key, list) in packed.written.iter_mut() {
             rest.insert(key, list.drain(from(key).min(list.len())..).collect());
         }
-        let text = serde_json::to_string(&rest).unwrap_or_default();
+        let text = serde_json::to_string(&rest).map_err(|e| Error::new("html", &file, e))?;
         packed.fields.insert("rest".into(), Json::String(deflated(&text)));
         inflater = true;
     }
     let record = Json::Object(record);
-    let record_json = match serde_json::to_string(&record).unwrap_or_default() {
+    let record_json = match serde_json::to_string(&record).map_err(|e| Error::new("html", &file, e))? {
         text if text.len() >= DEFLATE_FROM => {
             inflater = true;
             script_json(&Json::String(deflated(&text)))
@@ -664,5 +666,5 @@ pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) ->
     };
     env.get_template("form.html")
         .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|e| format!("<!-- template error: {e} -->"))
+        .map_err(|e| Error::template("html", &file, &e))
 }

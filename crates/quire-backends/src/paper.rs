@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use super::File;
+use super::{Error, Output, Outputs};
 use quire_core::diff::Diff;
 use quire_core::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
 use quire_core::words::Words;
@@ -53,13 +53,13 @@ pub enum Paper {
 }
 
 /// Every edition for every audience: `<audience>-<edition>.typ`.
-pub fn render(model: &Questionnaire, paper: Paper) -> Vec<File> {
+pub fn render(model: &Questionnaire, paper: Paper) -> Result<Outputs, Error> {
     render_with(model, paper, None)
 }
 
 /// [`render`], marking in the interviewer and think-aloud editions every question changed
 /// since an earlier version (`quire build --changed-since OLD`).
-pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) -> Vec<File> {
+pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) -> Result<Outputs, Error> {
     let mut out = Vec::new();
     // Each language's editions: `<audience>-<edition>.typ` in the source language,
     // `<audience>-<edition>.<language>.typ` in each other.
@@ -73,14 +73,14 @@ pub fn render_with(model: &Questionnaire, paper: Paper, since: Option<&Diff>) ->
         };
         for i in &m.instruments {
             for e in Edition::ALL {
-                out.push((
+                out.push(Output::new(
                     format!("{}-{}{suffix}.typ", i.audience, e.slug()),
-                    document_with(m, i, e, paper, since).into_bytes(),
+                    document_with(m, i, e, paper, since),
                 ));
             }
         }
     }
-    out
+    Ok(out.into())
 }
 
 /// Characters in a row without a break before paper gets a break opportunity: Typst keeps

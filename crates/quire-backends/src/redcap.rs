@@ -12,7 +12,7 @@
 use quire_core::expr::{BinOp, Expr, ExprKind};
 use quire_core::model::{Condition, DerivedRule, Instrument, Item, QuestionType, Questionnaire, Severity};
 
-use super::File;
+use super::{Error, Output, Outputs, Warning};
 
 /// The data dictionary's columns, as REDCap documents them.
 pub const COLUMNS: [&str; 18] = [
@@ -37,12 +37,37 @@ pub const COLUMNS: [&str; 18] = [
 ];
 
 /// One dictionary per audience.
-pub fn render(model: &Questionnaire) -> Vec<File> {
-    model
-        .instruments
-        .iter()
-        .map(|i| (format!("{}.csv", i.audience), dictionary(model, i).into_bytes()))
-        .collect()
+pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
+    let mut out = Outputs::default();
+    for i in &model.instruments {
+        let (csv, warnings) = dictionary_warned(model, i);
+        out.files.push(Output::new(format!("{}.csv", i.audience), csv));
+        out.warnings.extend(warnings);
+    }
+    Ok(out)
+}
+
+/// Routing REDCap's logic cannot hold, said once per item and audience.
+fn lost_routing(
+    warnings: &mut Vec<Warning>,
+    audience: &str,
+    item: &str,
+    line: Option<usize>,
+    lost: &[String],
+    instead: &str,
+) {
+    if lost.is_empty() {
+        return;
+    }
+    warnings.push(Warning {
+        target: "redcap",
+        item: item.to_string(),
+        line,
+        message: format!(
+            "the routing `{}` is not expressible in REDCap: the `{audience}` dictionary {instead}",
+            lost.join("`, `")
+        ),
+    });
 }
 
 fn num(n: f64) -> String {
@@ -315,7 +340,7 @@ fn label(t: &quire_core::model::Text) -> String {
         .iter()
         .map(|s| match s {
             quire_core::model::Segment::Literal { text } => {
-                text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+                quire_core::escape::markup(text, quire_core::escape::Quotes::None)
             }
             quire_core::model::Segment::Pipe { variable, .. } => format!("[{variable}]"),
         })
@@ -323,6 +348,13 @@ fn label(t: &quire_core::model::Text) -> String {
 }
 
 pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
+    dictionary_warned(model, instrument).0
+}
+
+/// [`dictionary`], and the routing it could not express.
+fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let audience = instrument.audience.as_str();
     let logic = Logic {
         model,
         audience: &instrument.audience,
@@ -372,6 +404,14 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
                     if !lost.is_empty() {
                         row[17] = format!("Quire routing not expressible in REDCap: {}", lost.join("; "));
                     }
+                    lost_routing(
+                        &mut warnings,
+                        audience,
+                        &q.id,
+                        Some(q.line),
+                        &lost,
+                        "leaves it out of the branching logic and says so in the field annotation",
+                    );
                     row[4] = label(&q.text);
                     row[6] = q.hint.as_ref().map(label).unwrap_or_default();
                     row[12] = if q.required { "y".into() } else { String::new() };
@@ -469,8 +509,16 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
                 Item::Note {
                     text, title, ask_if, ..
                 } => {
-                    let (logic_text, _) = branching(ask_if.as_ref(), s.condition.as_ref(), &screens);
+                    let (logic_text, lost) = branching(ask_if.as_ref(), s.condition.as_ref(), &screens);
                     row[0] = format!("{}_note_{}", s.id, n + 1);
+                    lost_routing(
+                        &mut warnings,
+                        audience,
+                        &row[0],
+                        None,
+                        &lost,
+                        "leaves it out of the note's branching logic",
+                    );
                     row[3] = "descriptive".into();
                     row[4] = match title {
                         Some(t) => format!("<b>{}</b><br>{}", label(t), label(text)),
@@ -484,7 +532,17 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
                     id, condition, message, ..
                 } => {
                     let (earlier, _) = branching(None, None, &screens);
-                    let own = logic.logic(&condition.expr, false).unwrap_or_else(|| "1 = 0".into());
+                    let own = logic.logic(&condition.expr, false).unwrap_or_else(|| {
+                        lost_routing(
+                            &mut warnings,
+                            audience,
+                            id,
+                            None,
+                            std::slice::from_ref(&condition.source),
+                            "never shows the screening message (`1 = 0`)",
+                        );
+                        "1 = 0".into()
+                    });
                     row[0] = id.clone();
                     row[3] = "descriptive".into();
                     row[4] = label(message);
@@ -546,5 +604,5 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
         );
         out.push('\n');
     }
-    out
+    (out, warnings)
 }

@@ -4,29 +4,30 @@
 
 use serde_json::{Value as Json, json};
 
-use super::File;
+use super::{Error, Output, Outputs};
 use quire_core::data::rules::{Lit, Must, Pred};
 use quire_core::data::{self, Column, ColumnKind};
 use quire_core::expr::{BinOp, format_number};
 use quire_core::model::{QuestionType, Questionnaire};
 
 /// Every schema file.
-pub fn render(model: &Questionnaire) -> Vec<File> {
+pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
     let cols = data::columns(model);
-    let pretty = |v: &Json| {
-        let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
+    let pretty = |name: &str, v: &Json| -> Result<Output, Error> {
+        let mut b = serde_json::to_vec_pretty(v).map_err(|e| Error::new("schema", name, e))?;
         b.push(b'\n');
-        b
+        Ok(Output::new(name, b))
     };
-    vec![
-        ("datapackage.json".into(), pretty(&datapackage(model, &cols))),
-        ("checklist.json".into(), pretty(&checklist(model, &cols))),
-        ("response.schema.json".into(), pretty(&json_schema(model, &cols))),
-        (format!("{}.do", model.survey.id), stata(model, &cols).into_bytes()),
-        (format!("{}.sps", model.survey.id), spss(model, &cols).into_bytes()),
-        (format!("{}.R", model.survey.id), r_script(model, &cols).into_bytes()),
-        (format!("{}.sql", model.survey.id), sql(model, &cols).into_bytes()),
+    Ok(vec![
+        pretty("datapackage.json", &datapackage(model, &cols))?,
+        pretty("checklist.json", &checklist(model, &cols))?,
+        pretty("response.schema.json", &json_schema(model, &cols))?,
+        Output::new(format!("{}.do", model.survey.id), stata(model, &cols)),
+        Output::new(format!("{}.sps", model.survey.id), spss(model, &cols)),
+        Output::new(format!("{}.R", model.survey.id), r_script(model, &cols)),
+        Output::new(format!("{}.sql", model.survey.id), sql(model, &cols)),
     ]
+    .into())
 }
 
 /// Value labels of a column: (code, label), without the missing codes.

@@ -20,30 +20,31 @@ use std::fmt::Write;
 use quire_core::expr::{BinOp, Expr, ExprKind};
 use quire_core::model::{DerivedRule, Instrument, Item, QuestionType, Questionnaire, Segment, Severity, Text};
 
-use super::File;
+use super::{Error, Output, Outputs, Warning};
 
 /// One XForm per audience.
-pub fn render(model: &Questionnaire) -> Vec<File> {
-    model
-        .instruments
-        .iter()
-        .map(|i| (format!("{}.xml", i.audience), form(model, i).into_bytes()))
-        .collect()
+pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
+    let mut out = Outputs::default();
+    for i in &model.instruments {
+        let (xml, warnings) = form_warned(model, i);
+        out.files.push(Output::new(format!("{}.xml", i.audience), xml));
+        out.warnings.extend(warnings);
+    }
+    Ok(out)
+}
+
+/// What an XForm leaves out, said once per item and audience.
+fn left_out(warnings: &mut Vec<Warning>, audience: &str, item: &str, line: Option<usize>, what: &str, source: &str) {
+    warnings.push(Warning {
+        target: "xform",
+        item: item.to_string(),
+        line,
+        message: format!("{what} `{source}` has no XPath equivalent: the `{audience}` form leaves it out"),
+    });
 }
 
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quire_core::escape::markup(s, quire_core::escape::Quotes::Xml)
 }
 
 /// An XPath string literal (XPath 1.0 has no escapes: `concat` for both quotes).
@@ -354,6 +355,12 @@ pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, 
 }
 
 pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
+    form_warned(model, instrument).0
+}
+
+/// [`form`], and what it had to leave out.
+pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
+    let mut warnings = Vec::new();
     let audience = instrument.audience.as_str();
     let path = paths(model, instrument);
     let paths = Paths { model, path };
@@ -375,31 +382,40 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
     let mut body = String::new();
     let mut screened: Vec<String> = Vec::new();
     // `relevant`: the condition, and no screening rule before it fired.
-    let relevant =
-        |condition: Option<&quire_core::model::Condition>, screened: &[String], binds: &mut String| -> String {
-            let mut parts: Vec<String> = screened.iter().map(|s| format!("not({s})")).collect();
-            if let Some(c) = condition {
-                match paths.xpath(&c.expr, audience) {
-                    Some(x) => parts.push(x),
-                    None => {
-                        let _ = writeln!(
-                            binds,
-                            "      <!-- Quire: `{}` has no XPath equivalent; left out -->",
-                            esc(&c.source).replace("--", "- -")
-                        );
-                    }
+    // (And the condition's source when it has no XPath: left out, said in a comment.)
+    let relevant = |condition: Option<&quire_core::model::Condition>,
+                    screened: &[String],
+                    binds: &mut String|
+     -> (String, Option<String>) {
+        let mut parts: Vec<String> = screened.iter().map(|s| format!("not({s})")).collect();
+        let mut left = None;
+        if let Some(c) = condition {
+            match paths.xpath(&c.expr, audience) {
+                Some(x) => parts.push(x),
+                None => {
+                    let _ = writeln!(
+                        binds,
+                        "      <!-- Quire: `{}` has no XPath equivalent; left out -->",
+                        esc(&c.source).replace("--", "- -")
+                    );
+                    left = Some(c.source.clone());
                 }
             }
-            if parts.is_empty() {
-                String::new()
-            } else {
-                format!(" relevant=\"{}\"", esc(&parts.join(" and ")))
-            }
+        }
+        let attribute = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" relevant=\"{}\"", esc(&parts.join(" and ")))
         };
+        (attribute, left)
+    };
     for s in &instrument.sections {
         let g = group(model, &s.id);
         let _ = writeln!(instance, "        <{g}>");
-        let section_rel = relevant(s.condition.as_ref(), &[], &mut binds);
+        let (section_rel, left) = relevant(s.condition.as_ref(), &[], &mut binds);
+        if let Some(source) = left {
+            left_out(&mut warnings, audience, &s.id, None, "the section's condition", &source);
+        }
         let _ = writeln!(binds, "      <bind nodeset=\"/data/{g}\"{section_rel}/>");
         let title = labels.label("label", &format!("/data/{g}:label"), &s.title, &paths);
         let _ = writeln!(body, "    <group ref=\"/data/{g}\">\n      {title}");
@@ -413,7 +429,10 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                         .filter_map(|id| screens.get(id.as_str()))
                         .filter_map(|c| paths.xpath(&c.expr, audience))
                         .collect();
-                    let rel = relevant(q.ask_if.as_ref(), &own_screens, &mut binds);
+                    let (rel, left) = relevant(q.ask_if.as_ref(), &own_screens, &mut binds);
+                    if let Some(source) = left {
+                        left_out(&mut warnings, audience, &q.id, Some(q.line), "the condition", &source);
+                    }
                     let label = labels.label("label", &format!("{p}:label"), &q.text, &paths);
                     let hint = q
                         .hint
@@ -493,6 +512,14 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                                     "      <!-- Quire: the rule `{}` has no XPath equivalent; left out -->",
                                     esc(&v.check.source).replace("--", "- -")
                                 );
+                                left_out(
+                                    &mut warnings,
+                                    audience,
+                                    &q.id,
+                                    Some(q.line),
+                                    "the rule",
+                                    &v.check.source,
+                                );
                             }
                         }
                     }
@@ -551,7 +578,10 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                     let id = format!("{}_note_{}", s.id, n + 1);
                     let p = format!("/data/{g}/{id}");
                     let _ = writeln!(instance, "          <{id}/>");
-                    let rel = relevant(ask_if.as_ref(), &screened, &mut binds);
+                    let (rel, left) = relevant(ask_if.as_ref(), &screened, &mut binds);
+                    if let Some(source) = left {
+                        left_out(&mut warnings, audience, &id, None, "the note's condition", &source);
+                    }
                     let _ = writeln!(
                         binds,
                         "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"{rel}/>"
@@ -651,6 +681,15 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
                     "      <!-- Quire: derived variable `{}` has no XPath equivalent; computed by `quire import-data` -->",
                     esc(&d.id)
                 );
+                warnings.push(Warning {
+                    target: "xform",
+                    item: d.id.clone(),
+                    line: Some(d.line),
+                    message: format!(
+                        "derived variable `{}` has no XPath equivalent: the `{audience}` form leaves it blank, and `quire import-data` computes it",
+                        d.id
+                    ),
+                });
                 let _ = writeln!(
                     binds,
                     "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"/>"
@@ -695,7 +734,7 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
     } else {
         model.survey.title.plain()
     };
-    format!(
+    let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!-- Generated by Quire from {survey} version {version} (content {hash}) for {audience}. -->
 <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa" xmlns:odk="http://www.opendatakit.org/xforms" xmlns:orx="http://openrosa.org/xforms">
@@ -726,5 +765,6 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
         audience = esc(audience),
         title = esc(&title),
         form_id = esc(&form_id),
-    )
+    );
+    (xml, warnings)
 }

@@ -12,15 +12,21 @@ use std::collections::HashMap;
 use quire_core::model::{Instrument, Questionnaire};
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::File;
+use super::{Error, Output, Outputs, Warning};
 
 /// One workbook per audience.
-pub fn render(model: &Questionnaire) -> Result<Vec<File>, String> {
-    model
-        .instruments
-        .iter()
-        .map(|i| Ok((format!("{}.xlsx", i.audience), workbook(model, i)?)))
-        .collect()
+/// What the XForm leaves out, the workbook leaves out too: its warnings are the XForm's.
+pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
+    let mut out = Outputs::default();
+    for i in &model.instruments {
+        let name = format!("{}.xlsx", i.audience);
+        let (xml, warnings) = super::xform::form_warned(model, i);
+        out.warnings
+            .extend(warnings.into_iter().map(|w| Warning { target: "xlsform", ..w }));
+        let book = workbook_of(model, i, &xml, &mut out.warnings).map_err(|e| Error::new("xlsform", &name, e))?;
+        out.files.push(Output::new(name, book));
+    }
+    Ok(out)
 }
 
 const SURVEY_COLUMNS: [&str; 10] = [
@@ -71,9 +77,8 @@ fn references(expr: &str, names: &[(String, String)]) -> String {
     out
 }
 
-fn rows(model: &Questionnaire, instrument: &Instrument) -> Result<Rows, String> {
-    let xml = super::xform::form(model, instrument);
-    let doc = roxmltree::Document::parse(&xml).map_err(|e| e.to_string())?;
+fn rows(xml: &str) -> Result<Rows, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
     const JR: &str = "http://openrosa.org/javarosa";
     let ordered: Vec<(&str, roxmltree::Node)> = doc
         .descendants()
@@ -302,7 +307,55 @@ fn mixed(node: roxmltree::Node, names: &[(String, String)]) -> String {
 }
 
 pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8>, String> {
-    let rows = rows(model, instrument)?;
+    workbook_of(
+        model,
+        instrument,
+        &super::xform::form(model, instrument),
+        &mut Vec::new(),
+    )
+}
+
+/// What a spreadsheet cell holds at most, in UTF-16 units.
+const CELL: usize = 32_767;
+
+/// A text as a cell holds it: whole, or its first [`CELL`] units and a warning.
+fn fitted<'a>(
+    text: &'a str,
+    column: &str,
+    name: Option<&String>,
+    warnings: &mut Vec<Warning>,
+) -> std::borrow::Cow<'a, str> {
+    if text.encode_utf16().count() <= CELL {
+        return text.into();
+    }
+    let mut units = 0;
+    let kept: String = text
+        .chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= CELL
+        })
+        .collect();
+    warnings.push(Warning {
+        target: "xlsform",
+        item: name.cloned().unwrap_or_default(),
+        line: None,
+        message: format!(
+            "its `{column}` text is longer than a spreadsheet cell holds (32,767 characters): the workbook keeps the beginning, the XForm has it whole"
+        ),
+    });
+    kept.into()
+}
+
+/// The workbook of an instrument's XForm, already written; a text too long for a cell is
+/// cut, with a warning.
+fn workbook_of(
+    model: &Questionnaire,
+    instrument: &Instrument,
+    xml: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<u8>, String> {
+    let rows = rows(xml)?;
     let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -320,6 +373,7 @@ pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8
     for (r, row) in rows.survey.iter().enumerate() {
         for (c, name) in survey_columns.iter().enumerate() {
             if let Some(v) = row.get(name) {
+                let v = fitted(v, name, row.get("name"), warnings);
                 sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
             }
         }
@@ -336,6 +390,7 @@ pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8
     for (r, row) in rows.choices.iter().enumerate() {
         for (c, name) in choice_columns.iter().enumerate() {
             if let Some(v) = row.get(name) {
+                let v = fitted(v, name, row.get("name"), warnings);
                 sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
             }
         }

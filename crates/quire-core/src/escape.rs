@@ -1,4 +1,40 @@
-//! Text in, text that reads literally in a plain-text target out (Markdown, CSV).
+//! Text in, text that reads literally in its target out: HTML and XML, Markdown, CSV. Every
+//! writer of markup escapes through here.
+
+/// Which quotes [`markup`] writes as entities, beside `&`, `<` and `>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quotes {
+    /// None: text of an element only.
+    None,
+    /// `"`: text of an element or of a double-quoted attribute.
+    Double,
+    /// `"` and `'` as `&#x27;`, as minijinja's HTML auto-escaping writes them.
+    Html,
+    /// `"` and `'` as `&apos;`, XML's own entities.
+    Xml,
+}
+
+/// Text for HTML or XML: `&`, `<`, `>` and the quotes asked for as entities, in one pass.
+pub fn markup(s: &str, quotes: Quotes) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match (c, quotes) {
+            ('&', _) => out.push_str("&amp;"),
+            ('<', _) => out.push_str("&lt;"),
+            ('>', _) => out.push_str("&gt;"),
+            ('"', Quotes::Double | Quotes::Html | Quotes::Xml) => out.push_str("&quot;"),
+            ('\'', Quotes::Html) => out.push_str("&#x27;"),
+            ('\'', Quotes::Xml) => out.push_str("&apos;"),
+            (c, _) => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for an HTML element or double-quoted attribute ([`markup`] with [`Quotes::Double`]).
+pub fn html(s: &str) -> String {
+    markup(s, Quotes::Double)
+}
 
 /// Escapes text for Markdown so that it reads literally.
 pub fn markdown_escape(s: &str) -> String {
@@ -68,5 +104,21 @@ mod tests {
             assert_eq!(csv_safe(raw), written, "{raw:?}");
             assert_eq!(csv_unguard(&csv_safe(raw)), raw, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn markup_escapes_each_character_once_and_the_quotes_asked_for() {
+        let s = "a & b < c > d \"e\" 'f' &amp;";
+        assert_eq!(markup(s, Quotes::None), "a &amp; b &lt; c &gt; d \"e\" 'f' &amp;amp;");
+        assert_eq!(html(s), "a &amp; b &lt; c &gt; d &quot;e&quot; 'f' &amp;amp;");
+        assert_eq!(
+            markup(s, Quotes::Html),
+            "a &amp; b &lt; c &gt; d &quot;e&quot; &#x27;f&#x27; &amp;amp;"
+        );
+        assert_eq!(
+            markup(s, Quotes::Xml),
+            "a &amp; b &lt; c &gt; d &quot;e&quot; &apos;f&apos; &amp;amp;"
+        );
+        assert_eq!(markup("ÿ 日本 😀", Quotes::Xml), "ÿ 日本 😀");
     }
 }

@@ -13,7 +13,8 @@
 //!    [`routing`] works out the routing once ([`routing::next_targets`], then
 //!    [`routing::analyse_with`]): universes (conditions and the screening rules before each
 //!    question) and where each answer that skips questions leads.
-//! 6. Backends (the `quire-backends` crate) read only the model; [`eval`] gives expressions
+//! 6. Backends (the `quire-backends` crate, its targets listed in `target.rs`) read only the
+//!    model and return their files and warnings, or an error; [`eval`] gives expressions
 //!    their one meaning, and [`model::Questionnaire::route`] follows the skip logic for a
 //!    respondent.
 //!

@@ -128,7 +128,7 @@ fn run(label: &str, url: &str, n: usize) {
         log_requests: false,
         trusted_proxies: Vec::new(),
     };
-    let router = api::router(api::App::new(model, store, config));
+    let router = api::router(api::App::new(model, store, config).unwrap());
     rt.spawn(quire_serve::listen::serve(listener, router, std::future::pending()));
     let recs = std::sync::Arc::new(recs);
     let started = Instant::now();

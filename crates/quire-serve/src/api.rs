@@ -70,7 +70,8 @@ pub struct App {
 type Shared = Arc<App>;
 
 impl App {
-    pub fn new(model: Questionnaire, store: Store, config: Config) -> App {
+    /// The app of a model, its forms written once (or why one could not be).
+    pub fn new(model: Questionnaire, store: Store, config: Config) -> Result<App, quire_backends::Error> {
         // Served until the process ends: leaked once so the checker can borrow it.
         let model: &'static Questionnaire = Box::leak(Box::new(model));
         let mut forms = HashMap::new();
@@ -86,15 +87,15 @@ impl App {
             if let Some(i) = m.instrument(&a.id) {
                 forms.insert(
                     a.id.clone(),
-                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Production),
+                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Production)?,
                 );
                 keying.insert(
                     a.id.clone(),
-                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Keying),
+                    quire_backends::html::form(&m, i, quire_backends::html::Edition::Keying)?,
                 );
             }
         }
-        App {
+        Ok(App {
             model,
             checker: quire_core::data::verify::Checker::new(model),
             forms,
@@ -105,7 +106,7 @@ impl App {
             invitations: Mutex::new(HashMap::new()),
             write_fault: Mutex::new(None),
             checking: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
-        }
+        })
     }
 }
 
@@ -363,12 +364,7 @@ async fn preflight() -> StatusCode {
 }
 
 async fn index(State(app): State<Shared>) -> Html<String> {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = quire_core::escape::html;
     let links: String = app
         .model
         .audiences
@@ -1045,12 +1041,7 @@ async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
         Ok(r) => r,
         Err(e) => return server_error(&e),
     };
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = quire_core::escape::html;
     let mut table = String::new();
     for a in &app.model.audiences {
         let of: Vec<_> = rows.iter().filter(|r| r.0 == a.id).collect();

@@ -234,7 +234,10 @@ async fn main() -> std::process::ExitCode {
                 log_requests: true,
                 trusted_proxies,
             };
-            let router = api::router(api::App::new(model, store, config));
+            let router = match api::App::new(model, store, config) {
+                Ok(app) => api::router(app),
+                Err(e) => return fail(&e.to_string()),
+            };
             api::log(&serde_json::json!({
                 "ts": store::now(), "level": "info", "event": "listening", "address": listen.to_string(),
                 "forms": audiences, "database": if is_postgres(&url) { "postgresql" } else { "sqlite" },

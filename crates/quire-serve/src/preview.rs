@@ -63,53 +63,43 @@ pub fn rebuild(spec: &Path, state: &Shared) {
     }
     p.fingerprint = fingerprint;
     p.generation += 1;
-    match outcome {
-        Ok(model) => {
+    match outcome.and_then(|model| built(&model).map(|b| (model, b))) {
+        Ok((model, (forms, papers))) => {
             p.title = model.survey.title.plain();
-            p.forms = model
-                .instruments
-                .iter()
-                .map(|i| {
-                    let label = model
-                        .audiences
-                        .iter()
-                        .find(|a| a.id == i.audience)
-                        .map(|a| a.label.clone())
-                        .unwrap_or_default();
-                    (
-                        i.audience.clone(),
-                        (
-                            label,
-                            quire_backends::html::form(&model, i, quire_backends::html::Edition::Production),
-                        ),
-                    )
-                })
-                .collect();
-            p.papers = papers(&model);
+            p.forms = forms;
+            p.papers = papers;
             p.error = None;
         }
         Err(report) => p.error = Some(report),
     }
 }
 
-#[cfg(feature = "pdf")]
-fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>> {
-    quire_backends::paper::render(model, quire_backends::paper::Paper::A4)
-        .into_iter()
-        .filter_map(|(name, typ)| {
-            let markup = String::from_utf8(typ).ok()?;
-            quire_backends::pdf::pdf(&markup)
-                .ok()
-                .map(|pdf| (name.replace(".typ", ".pdf"), pdf))
-        })
-        .collect()
-}
-
-#[cfg(not(feature = "pdf"))]
-fn papers(model: &quire_core::model::Questionnaire) -> BTreeMap<String, Vec<u8>> {
-    quire_backends::paper::render(model, quire_backends::paper::Paper::A4)
-        .into_iter()
-        .collect()
+/// Each audience's web form (with its audience's label) and the paper editions, typeset
+/// when this server typesets, through the backends' table of targets; or why not.
+#[allow(clippy::type_complexity)]
+fn built(
+    model: &quire_core::model::Questionnaire,
+) -> Result<(BTreeMap<String, (String, String)>, BTreeMap<String, Vec<u8>>), String> {
+    use quire_backends::target::{BuildOptions, Target};
+    let mut forms = BTreeMap::new();
+    for i in &model.instruments {
+        let label = model
+            .audiences
+            .iter()
+            .find(|a| a.id == i.audience)
+            .map(|a| a.label.clone())
+            .unwrap_or_default();
+        let form = quire_backends::html::form(model, i, quire_backends::html::Edition::Production)
+            .map_err(|e| e.to_string())?;
+        forms.insert(i.audience.clone(), (label, form));
+    }
+    let papers = if cfg!(feature = "pdf") {
+        Target::Pdf
+    } else {
+        Target::Paper
+    };
+    let written = (papers.info().write)(model, &BuildOptions::default()).map_err(|e| e.to_string())?;
+    Ok((forms, written.files.into_iter().map(|f| (f.path, f.bytes)).collect()))
 }
 
 /// The spec and every file it includes, as paths.
@@ -231,10 +221,7 @@ fn with_live(page: &str) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    quire_core::escape::html(s)
 }
 
 async fn index(State(state): State<Shared>) -> Html<String> {

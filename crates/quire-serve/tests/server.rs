@@ -1181,7 +1181,7 @@ fn a_full_database_disk_is_reported_and_recovered_from() {
         log_requests: false,
         trusted_proxies: Vec::new(),
     };
-    let router = quire_serve::api::router(quire_serve::api::App::new(model(), store, config));
+    let router = quire_serve::api::router(quire_serve::api::App::new(model(), store, config).unwrap());
     let call = |method: &str, path: &str, body: String| {
         let mut req = axum::http::Request::builder()
             .method(method)

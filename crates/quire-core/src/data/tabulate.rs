@@ -579,12 +579,7 @@ pub fn markdown(t: &Tables) -> String {
 /// `--format html`: a self-contained report, each table with a horizontal bar chart of its
 /// percentages (the table is the chart's text alternative).
 pub fn html(t: &Tables) -> String {
-    let e = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let e = crate::escape::html;
     let mut s = String::new();
     s.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     s.push_str(&format!("<title>Tables: {}</title>\n", e(&t.title)));
