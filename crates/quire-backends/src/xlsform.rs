@@ -306,13 +306,11 @@ fn mixed(node: roxmltree::Node, names: &[(String, String)]) -> String {
         .collect()
 }
 
-pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8>, String> {
-    workbook_of(
-        model,
-        instrument,
-        &super::xform::form(model, instrument),
-        &mut Vec::new(),
-    )
+/// One audience's workbook (its warnings dropped: [`render`] returns them).
+pub fn workbook(model: &Questionnaire, instrument: &Instrument) -> Result<Vec<u8>, Error> {
+    let xml = super::xform::form(model, instrument);
+    workbook_of(model, instrument, &xml, &mut Vec::new())
+        .map_err(|e| Error::new("xlsform", format!("{}.xlsx", instrument.audience), e))
 }
 
 /// What a spreadsheet cell holds at most, in UTF-16 units.
