@@ -96,39 +96,23 @@ impl Lite {
     }
 }
 
-/// Runs `f` in a savepoint of its own, rolled back when it fails (or panics).
-fn in_savepoint<T>(
+/// Runs `f` in a savepoint named `name`, kept only when `f` says so (`Ok((true, _))`):
+/// rolled back when it fails, panics, or is an attempt whose answer is kept but not its
+/// writes. When SQLite has rolled the whole transaction back, the savepoint is gone with it:
+/// `f`'s own error says why.
+fn savepoint<T>(
     c: &rusqlite::Connection,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<T, Error>,
-) -> Result<T, Error> {
-    c.execute_batch("SAVEPOINT write").map_err(lite)?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c)))
-        .unwrap_or_else(|_| Err(Error::other("a write failed unexpectedly")));
-    let end = if result.is_ok() {
-        "RELEASE write"
-    } else {
-        "ROLLBACK TO write; RELEASE write"
-    };
-    // When SQLite has rolled the whole transaction back, the savepoint is gone with it: the
-    // write's own error says why.
-    match (c.execute_batch(end), result) {
-        (Err(e), Ok(_)) => Err(lite(e)),
-        (_, result) => result,
-    }
-}
-
-/// Runs `f` in a savepoint kept only when `f` says so: an attempt undone, its answer kept.
-fn kept_if<T>(
-    c: &rusqlite::Connection,
+    name: &str,
     f: impl FnOnce(&rusqlite::Connection) -> Result<(bool, T), Error>,
 ) -> Result<T, Error> {
-    c.execute_batch("SAVEPOINT attempt").map_err(lite)?;
-    let result = f(c);
+    c.execute_batch(&format!("SAVEPOINT {name}")).map_err(lite)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c)))
+        .unwrap_or_else(|_| Err(Error::other("a write failed unexpectedly")));
     let end = match &result {
-        Ok((true, _)) => "RELEASE attempt",
-        _ => "ROLLBACK TO attempt; RELEASE attempt",
+        Ok((true, _)) => format!("RELEASE {name}"),
+        _ => format!("ROLLBACK TO {name}; RELEASE {name}"),
     };
-    match (c.execute_batch(end), result) {
+    match (c.execute_batch(&end), result) {
         (Err(e), Ok(_)) => Err(lite(e)),
         (_, result) => result.map(|(_, t)| t),
     }
@@ -455,7 +439,7 @@ impl Store {
         let (send, receive) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |c| {
             let result = match c {
-                Ok(c) => in_savepoint(c, f),
+                Ok(c) => savepoint(c, "write", |c| f(c).map(|t| (true, t))),
                 Err(e) => Err(e.clone()),
             };
             let failed = result.as_ref().err().cloned();
@@ -575,7 +559,7 @@ impl Store {
                 Store::grouped(db, move |c| {
                     // Nothing of a request that is not stored is kept but a conflict, for the
                     // study team.
-                    let outcome = kept_if(c, |c| {
+                    let outcome = savepoint(c, "attempt", |c| {
                         if let Invitation::Needed(token) = &r.invitation {
                             let token = match token {
                                 Some(t) => Some(t.clone()),

@@ -110,6 +110,14 @@ pub fn read_json(text: &str) -> Result<Table, String> {
     from_objects(&objects)
 }
 
+/// Where each column of `header` is, by name: made when first needed, as most records match
+/// the header without it.
+fn index(at: &mut HashMap<String, usize>, header: &[String]) {
+    if at.len() < header.len() {
+        *at = header.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+    }
+}
+
 /// Records already parsed as JSON objects (a server's request bodies) as a table, under
 /// the same limits as [`read_json`]: columns in order of first appearance, `null` empty,
 /// `true`/`false` as 1/0, other values as their JSON.
@@ -129,9 +137,7 @@ pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> R
             header = o.keys().cloned().collect();
             continue;
         }
-        if at.len() < header.len() {
-            at = header.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-        }
+        index(&mut at, &header);
         for k in o.keys() {
             if !at.contains_key(k) {
                 at.insert(k.clone(), header.len());
@@ -162,9 +168,7 @@ pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> R
             if same(o, &header) {
                 return o.values().map(text).collect();
             }
-            if at.len() < header.len() {
-                at = header.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-            }
+            index(&mut at, &header);
             let mut row = vec![String::new(); header.len()];
             for (k, v) in o {
                 row[at[k]] = text(v);

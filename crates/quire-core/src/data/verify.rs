@@ -126,7 +126,6 @@ pub struct Checker<'m> {
     cols: Vec<Column>,
     /// Each contract column's place in `cols`, by name.
     position: HashMap<String, usize>,
-    known: HashSet<String>,
     pilot: HashSet<String>,
     depends: HashMap<&'m str, Vec<String>>,
     audiences: Vec<&'m str>,
@@ -137,7 +136,6 @@ pub struct Checker<'m> {
 impl<'m> Checker<'m> {
     pub fn new(model: &'m Questionnaire) -> Checker<'m> {
         let cols = data::columns(model);
-        let known: HashSet<String> = cols.iter().map(|c| c.name.clone()).collect();
         let position = cols.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let pilot: HashSet<String> = model
             .instruments
@@ -162,7 +160,6 @@ impl<'m> Checker<'m> {
             model,
             cols,
             position,
-            known,
             pilot,
             depends,
             audiences,
@@ -183,7 +180,6 @@ impl<'m> Checker<'m> {
             model,
             cols,
             position,
-            known,
             pilot,
             depends,
             audiences,
@@ -218,7 +214,7 @@ impl<'m> Checker<'m> {
             ));
         }
         for h in unknown {
-            let hint = crate::diagnostic::did_you_mean(h, known.iter().map(String::as_str))
+            let hint = crate::diagnostic::did_you_mean(h, position.keys().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             problems.push(file(
