@@ -23,7 +23,7 @@ fn compile(c: &mut Criterion) {
         assert!(
             !check.has_errors(),
             "{}",
-            quire::diagnostic::render_short(&check.diagnostics, &check.sources)
+            quire::backend::diagnostics::render_short(&check.diagnostics, &check.sources)
         );
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("yaml_only", n), &text, |b, t| {

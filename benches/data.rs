@@ -9,6 +9,7 @@ mod generated;
 
 use std::time::Instant;
 
+use quire::backend::{data_check, tables};
 use quire::data::{self, records, simulate, tabulate, verify};
 
 fn main() {
@@ -42,10 +43,10 @@ fn main() {
         },
     );
     let check_s = t.elapsed().as_secs_f64();
-    assert!(report.is_clean(), "{}", verify::human(&report, "generated", 5));
+    assert!(report.is_clean(), "{}", data_check::human(&report, "generated", 5));
     let t = Instant::now();
     let tables = tabulate::tabulate(&model, &table, &tabulate::Options::default());
-    let md = tabulate::markdown(&tables);
+    let md = tables::markdown(&tables);
     let tabulate_s = t.elapsed().as_secs_f64();
     println!(
         "data: {rows} records x {} columns ({:.1} MB CSV): simulate+encode {simulate_s:.2} s, read {read_s:.2} s, check-data {check_s:.2} s, tabulate {tabulate_s:.2} s ({} tables, {} KB)",

@@ -54,7 +54,7 @@ fn main() {
         assert!(
             !compiled.has_errors(),
             "{}",
-            quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+            quire::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
         );
         let model = compiled.model.unwrap();
         let html = quire::backend::html::form(&model, &model.instruments[0], quire::backend::html::Edition::Production)

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod lsp;
 mod output;
 
+use quire::backend::diagnostics;
 use quire::diagnostic::{self, Diagnostic};
 use quire::model::Questionnaire;
 
@@ -593,10 +594,10 @@ fn report(compiled: &quire::Compiled, format: Format, color: bool) {
     match format {
         Format::Human => {
             if !diags.is_empty() {
-                eprint!("{}", diagnostic::render(diags, &compiled.sources, color));
+                eprint!("{}", diagnostics::render(diags, &compiled.sources, color));
             }
         }
-        Format::Short => eprint!("{}", diagnostic::render_short(diags, &compiled.sources)),
+        Format::Short => eprint!("{}", diagnostics::render_short(diags, &compiled.sources)),
         Format::Json => {}
     }
 }
@@ -690,7 +691,7 @@ fn translations(action: TranslationsAction) -> u8 {
     {
         eprint!(
             "{}",
-            diagnostic::render(&read_spec.diagnostics, &read_spec.sources, false)
+            diagnostics::render(&read_spec.diagnostics, &read_spec.sources, false)
         );
         return EXIT_SPEC;
     }
@@ -800,7 +801,7 @@ fn check(specs: &[PathBuf], format: Format, deny_warnings: bool, allow_missing_t
         version_lock(path, &mut compiled);
         report(&compiled, format, color);
         if format == Format::Json {
-            if let serde_json::Value::Array(items) = diagnostic::to_json(&compiled.diagnostics, &compiled.sources) {
+            if let serde_json::Value::Array(items) = diagnostics::to_json(&compiled.diagnostics, &compiled.sources) {
                 json.extend(items);
             }
         } else {
@@ -1019,7 +1020,7 @@ fn import_xlsform(form: &Path, out: &Path) -> u8 {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match quire::import::import_xlsform(&bytes, &source) {
+    match quire::backend::read::xlsform::import(&bytes, &source) {
         Err(e) => usage_error(&format!("{}: {e}", form.display())),
         Ok((yaml, report)) => {
             if let Err(code) = write_output(out, yaml.as_bytes(), &[form]) {
@@ -1139,7 +1140,7 @@ fn check_data(
     match format {
         ReportFormat::Human => print!(
             "{}",
-            quire::data::verify::human(&report, &data.display().to_string(), limit)
+            quire::backend::data_check::human(&report, &data.display().to_string(), limit)
         ),
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
     }
@@ -1187,14 +1188,14 @@ fn tabulate(
         outside_total: outside,
     };
     let tables = quire::data::tabulate::tabulate(&model, &table, &opts);
-    use quire::data::tabulate as t;
+    use quire::backend::tables as t;
     let (name, bytes) = match format {
         TableFormat::Md => ("tables.md", t::markdown(&tables).into_bytes()),
         TableFormat::Html => ("tables.html", t::html(&tables).into_bytes()),
         TableFormat::Csv => ("tables.csv", t::csv(&tables).into_bytes()),
         TableFormat::Xlsx => match t::xlsx(&tables) {
             Ok(b) => ("tables.xlsx", b),
-            Err(e) => return usage_error(&format!("cannot make the workbook: {e}")),
+            Err(e) => return usage_error(&format!("cannot make the workbook: {}", e.message)),
         },
     };
     match out {
@@ -1217,8 +1218,8 @@ fn diff(old: &Path, new: &Path, format: DiffFormat, color: bool) -> u8 {
     };
     let d = quire::diff::diff(&a, &b);
     match format {
-        DiffFormat::Human => print!("{}", quire::diff::human(&d)),
-        DiffFormat::Md => print!("{}", quire::diff::markdown(&d)),
+        DiffFormat::Human => print!("{}", quire::backend::changes::human(&d)),
+        DiffFormat::Md => print!("{}", quire::backend::changes::markdown(&d)),
         DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default()),
     }
     match d.worst() {

@@ -14,8 +14,8 @@ use crate::backend::target::{self, BuildOptions};
 pub fn spec(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let compiled = crate::compile("fuzz.yaml", &text);
-    let _ = crate::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
-    let _ = crate::diagnostic::to_json(&compiled.diagnostics, &compiled.sources);
+    let _ = crate::backend::diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
+    let _ = crate::backend::diagnostics::to_json(&compiled.diagnostics, &compiled.sources);
     let Some(model) = &compiled.model else { return };
     if compiled.has_errors() {
         return;
@@ -74,7 +74,7 @@ fn data_model() -> &'static crate::model::Questionnaire {
         assert!(
             !compiled.has_errors(),
             "{}",
-            crate::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+            crate::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
         );
         compiled.model.expect("the data spec compiles")
     })
@@ -89,10 +89,10 @@ pub fn data(bytes: &[u8]) {
         return;
     };
     let report = crate::data::verify::check(model, &table, &crate::data::verify::Options::default());
-    let _ = crate::data::verify::human(&report, "fuzz.csv", 20);
+    let _ = crate::backend::data_check::human(&report, "fuzz.csv", 20);
     let tables = crate::data::tabulate::tabulate(model, &table, &crate::data::tabulate::Options::default());
-    let _ = crate::data::tabulate::markdown(&tables);
-    let _ = crate::data::tabulate::csv(&tables);
+    let _ = crate::backend::tables::markdown(&tables);
+    let _ = crate::backend::tables::csv(&tables);
     for platform in [
         crate::data::import::Platform::Odk,
         crate::data::import::Platform::Redcap,
@@ -107,7 +107,7 @@ pub fn data(bytes: &[u8]) {
 
 /// An XLSForm workbook (.xlsx bytes): imported; an import that succeeds must check clean.
 pub fn xlsform(bytes: &[u8]) {
-    if let Ok((yaml, _)) = crate::import::import_xlsform(bytes, "fuzz.xlsx") {
+    if let Ok((yaml, _)) = crate::backend::read::xlsform::import(bytes, "fuzz.xlsx") {
         let compiled = crate::compile("imported.yaml", &yaml);
         assert!(!compiled.has_errors(), "an imported spec does not check clean:\n{yaml}");
     }

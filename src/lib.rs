@@ -18,7 +18,6 @@ pub use quire_core::*;
 
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod import;
 pub mod lsp;
 
 /// Parses, validates and resolves one spec; with the `pdf` feature, warns at every text

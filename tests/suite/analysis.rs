@@ -381,7 +381,7 @@ fn hostile_text_is_escaped_in_every_format() {
     assert!(
         !compiled.has_errors(),
         "{}",
-        quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+        quire::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
     );
     let model = compiled.model.unwrap();
     let tmp = tempfile::tempdir().unwrap();

@@ -277,7 +277,7 @@ fn a_long_form_carries_its_later_pages_deflated_and_unpacks_them_as_written() {
     assert!(
         !compiled.has_errors(),
         "{}",
-        quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+        quire::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
     );
     let model = compiled.model.unwrap();
     let instrument = &model.instruments[0];

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use quire::backend::{data_check, tables};
 use quire::data::records;
 use quire::data::tabulate::{self, Line, Tables};
 use quire::data::verify::{self, Class};
@@ -333,7 +334,7 @@ fn tabulate_reproduces_the_published_tables_4_and_5() {
     let table = records::read_csv(&csv).unwrap();
     // The file is a valid data-contract file: check-data finds nothing.
     let report = verify::check(&model, &table, &verify::Options::default());
-    assert!(report.is_clean(), "{}", verify::human(&report, "published", 10));
+    assert!(report.is_clean(), "{}", data_check::human(&report, "published", 10));
     let t = tabulate::tabulate(&model, &table, &tabulate::Options::default());
     let p = "patient";
     // Care coordinators.
@@ -647,7 +648,7 @@ fn tabulate_reproduces_the_published_tables_4_and_5() {
     );
 
     // The CSV keeps exactly its columns, one row per cell.
-    let out = tabulate::csv(&t);
+    let out = tables::csv(&t);
     assert!(out.starts_with("audience,variable,row,code,label,number,percent\r\n"));
     assert!(
         out.contains("patient,cc_dedicated,not_applicable,,Not applicable,646,\r\n"),
@@ -822,7 +823,7 @@ fn check_data_finds_every_planted_error_and_accepts_simulated_data() {
         assert_eq!(table.rows.iter().filter(|r| r[1] == a).count(), 1000);
     }
     let clean = verify::check(&model, &table, &verify::Options::default());
-    assert!(clean.is_clean(), "{}", verify::human(&clean, "simulated", 5));
+    assert!(clean.is_clean(), "{}", data_check::human(&clean, "simulated", 5));
     // Plant one violation per chosen record.
     let at: std::collections::HashMap<String, usize> =
         table.index().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -914,7 +915,7 @@ fn check_data_finds_every_planted_error_and_accepts_simulated_data() {
         assert!(
             report.problems.iter().any(|p| p.row == *row && p.class == *class),
             "row {row}: {class:?} not found\n{}",
-            verify::human(&report, "planted", 3)
+            data_check::human(&report, "planted", 3)
         );
     }
     // One problem per planted record: no knock-on reports.
@@ -923,13 +924,13 @@ fn check_data_finds_every_planted_error_and_accepts_simulated_data() {
         rows_with.len(),
         planted.len(),
         "{}",
-        verify::human(&report, "planted", 3)
+        data_check::human(&report, "planted", 3)
     );
     assert_eq!(
         report.problems.len(),
         planted.len(),
         "{}",
-        verify::human(&report, "planted", 3)
+        data_check::human(&report, "planted", 3)
     );
 }
 
@@ -1124,7 +1125,7 @@ fn hostile_data_never_panics() {
                 },
             );
             let t = tabulate::tabulate(&model, &table, &tabulate::Options::default());
-            let _ = (tabulate::markdown(&t), tabulate::csv(&t), tabulate::html(&t));
+            let _ = (tables::markdown(&t), tables::csv(&t), tables::html(&t));
         }
     }
 }
@@ -1190,7 +1191,7 @@ sections:
         },
     );
     let has = |row: usize, class: Class| report.problems.iter().any(|p| p.row == row && p.class == class);
-    let text = verify::human(&report, "rules", 10);
+    let text = data_check::human(&report, "rules", 10);
     assert!(
         !report.problems.iter().any(|p| p.row == 1),
         "a confirmed soft check is no problem:\n{text}"
@@ -1221,6 +1222,6 @@ sections:
             .iter()
             .any(|p| p.class == Class::MissingColumn && p.column == "spend"),
         "{}",
-        verify::human(&report, "rules", 5)
+        data_check::human(&report, "rules", 5)
     );
 }

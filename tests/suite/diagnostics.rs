@@ -1,13 +1,13 @@
 //! One small bad spec per mistake (tests/diagnostics/*.yaml), each with its rendered
 //! diagnostics as a snapshot.
 
-use quire::diagnostic;
+use quire::backend::diagnostics;
 
 fn rendered(name: &str, text: &str) -> String {
     let compiled = quire::compile(name, text);
-    let mut out = diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+    let mut out = diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
     out.push_str("--- short ---\n");
-    out.push_str(&diagnostic::render_short(&compiled.diagnostics, &compiled.sources));
+    out.push_str(&diagnostics::render_short(&compiled.diagnostics, &compiled.sources));
     out
 }
 
@@ -43,7 +43,7 @@ fn all_errors_are_reported_at_once() {
 fn json_diagnostics_carry_line_and_column() {
     let text = std::fs::read_to_string(crate::root().join("tests/diagnostics/unknown_value.yaml")).unwrap();
     let compiled = quire::compile("unknown_value.yaml", &text);
-    let json = diagnostic::to_json(&compiled.diagnostics, &compiled.sources);
+    let json = diagnostics::to_json(&compiled.diagnostics, &compiled.sources);
     let first = &json[0];
     assert_eq!(first["code"], "unknown-value");
     assert_eq!(first["location"]["line"], 21);

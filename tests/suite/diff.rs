@@ -68,8 +68,8 @@ fn every_kind_of_change_is_found_and_classed() {
             .iter()
             .any(|c| c.kind == "wording" && c.subject == "likes" && c.impact == Cosmetic)
     );
-    insta::assert_snapshot!("diff_human", quire::diff::human(&d));
-    insta::assert_snapshot!("diff_md", quire::diff::markdown(&d));
+    insta::assert_snapshot!("diff_human", quire::backend::changes::human(&d));
+    insta::assert_snapshot!("diff_md", quire::backend::changes::markdown(&d));
     insta::assert_json_snapshot!("diff_json", d);
 }
 

@@ -155,8 +155,12 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
 fn compile(path: &std::path::Path) -> Questionnaire {
     let text = std::fs::read_to_string(path).unwrap();
     let c = quire::compile(&path.display().to_string(), &text);
-    c.model
-        .unwrap_or_else(|| panic!("{}", quire::diagnostic::render_short(&c.diagnostics, &c.sources)))
+    c.model.unwrap_or_else(|| {
+        panic!(
+            "{}",
+            quire::backend::diagnostics::render_short(&c.diagnostics, &c.sources)
+        )
+    })
 }
 
 #[test]
@@ -268,7 +272,7 @@ fn go_to_arrows_hold_in_generated_specs() {
         let model = c.model.unwrap_or_else(|| {
             panic!(
                 "{text}\n{}",
-                quire::diagnostic::render_short(&c.diagnostics, &c.sources)
+                quire::backend::diagnostics::render_short(&c.diagnostics, &c.sources)
             )
         });
         let (c, sure) = arrows_hold(&format!("generated {seed}"), &model, 400);

@@ -19,7 +19,7 @@ fn examples_and_flagship_check_clean() {
             compiled.diagnostics.is_empty(),
             "{} is not clean:\n{}",
             path.display(),
-            quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+            quire::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
         );
     }
 }

@@ -1,7 +1,7 @@
 //! `include:`: a spec assembled from shared files compiles as one, its content hash covers
 //! every file, and mistakes are reported in the file and line where they are.
 
-use quire::diagnostic;
+use quire::backend::diagnostics;
 
 fn compile(path: &str) -> quire::Compiled {
     let text = std::fs::read_to_string(crate::root().join(path)).unwrap();
@@ -15,7 +15,7 @@ fn a_spec_assembled_from_shared_files_compiles_as_one() {
     assert!(
         compiled.diagnostics.is_empty(),
         "{}",
-        diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+        diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
     );
     let m = compiled.model.unwrap();
     let sections: Vec<&str> = m.instruments[0].sections.iter().map(|s| s.id.as_str()).collect();
@@ -75,8 +75,8 @@ fn include_mistakes_are_located_in_their_own_files() {
             );
         }
         out.push_str(&format!("== {case}\n"));
-        out.push_str(&diagnostic::render(&compiled.diagnostics, &compiled.sources, false));
-        out.push_str(&diagnostic::render_short(&compiled.diagnostics, &compiled.sources));
+        out.push_str(&diagnostics::render(&compiled.diagnostics, &compiled.sources, false));
+        out.push_str(&diagnostics::render_short(&compiled.diagnostics, &compiled.sources));
     }
     // The mistakes inside an included file point into it.
     assert!(

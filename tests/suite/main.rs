@@ -78,7 +78,7 @@ pub fn flagship() -> quire::model::Questionnaire {
     assert!(
         !compiled.has_errors(),
         "{}",
-        quire::diagnostic::render_short(&compiled.diagnostics, &compiled.sources)
+        quire::backend::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
     );
     compiled.model.expect("model")
 }

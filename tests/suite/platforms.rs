@@ -1031,8 +1031,8 @@ fn xlsforms_import_as_specs_that_route_alike() {
         let model = quire::compile(&path.display().to_string(), &text).model.unwrap();
         for i in &model.instruments {
             let book = quire::backend::xlsform::workbook(&model, i).unwrap();
-            let (yaml, report) =
-                quire::import::import_xlsform(&book, "form.xlsx").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let (yaml, report) = quire::backend::read::xlsform::import(&book, "form.xlsx")
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             notes += report.len();
             let imported = quire::compile("imported.yaml", &yaml);
             assert!(!imported.has_errors(), "{}:\n{yaml}", path.display());
@@ -1215,7 +1215,7 @@ fn a_hand_made_xlsform_imports_with_its_gaps_reported() {
         sheet.write_string(1, c as u16, *v).unwrap();
     }
     let book = wb.save_to_buffer().unwrap();
-    let (yaml, report) = quire::import::import_xlsform(&book, "lifestyle.xlsx").unwrap();
+    let (yaml, report) = quire::backend::read::xlsform::import(&book, "lifestyle.xlsx").unwrap();
     let compiled = quire::compile("lifestyle.yaml", &yaml);
     assert!(!compiled.has_errors(), "{yaml}");
     let m = compiled.model.unwrap();

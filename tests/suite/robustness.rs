@@ -93,8 +93,8 @@ fn no_input_panics() {
                 text = mutate(&text, &mut rng);
             }
             let compiled = quire::compile("mutant.yaml", &text);
-            let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
-            let _ = quire::diagnostic::to_json(&compiled.diagnostics, &compiled.sources);
+            let _ = quire::backend::diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
+            let _ = quire::backend::diagnostics::to_json(&compiled.diagnostics, &compiled.sources);
             errors += usize::from(compiled.has_errors());
             total += 1;
         }
@@ -121,7 +121,7 @@ fn hostile_yaml_is_refused_not_obeyed() {
     }
     let compiled = quire::compile("bomb.yaml", &bomb);
     assert!(compiled.has_errors());
-    let said = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+    let said = quire::backend::diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
     assert!(
         said.contains("too large or too deeply nested") && !said.contains("budget") && !said.contains("Events"),
         "the limit in words, not the parser's internals: {said}"
@@ -172,7 +172,7 @@ fn fuzz() {
     {
         let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
         let compiled = quire::compile("fuzz.yaml", &text);
-        let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+        let _ = quire::backend::diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
     }
     let mut rng = Rng(std::env::var("QUIRE_FUZZ_SEED")
         .ok()
@@ -189,7 +189,7 @@ fn fuzz() {
         let started = std::time::Instant::now();
         let outcome = std::panic::catch_unwind(|| {
             let compiled = quire::compile("fuzz.yaml", &text);
-            let _ = quire::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+            let _ = quire::backend::diagnostics::render(&compiled.diagnostics, &compiled.sources, false);
             if let Some(model) = &compiled.model {
                 let _ = quire::backend::codebook::render(model).unwrap();
                 let _ = quire::backend::schema::render(model).unwrap();
@@ -369,7 +369,7 @@ pub fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
         "xlsform_sheet" => workbooks()
             .iter()
             .filter_map(|wb| {
-                let sheets = quire::import::read_xlsx(wb).ok()?;
+                let sheets = quire::backend::read::xlsx::read(wb).ok()?;
                 let mut xml = String::from(
                     r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
                 );

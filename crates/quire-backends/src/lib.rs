@@ -2,15 +2,25 @@
 //! (`quire_core::model::Questionnaire`) only, returning its files and what it could not
 //! express ([`Outputs`]), or why it could not write them ([`Error`]). [`target`] lists the
 //! targets, their folders and their functions in one table, and builds any of them.
+//!
+//! Beside the targets: [`read`], the readers that mirror them (an XLSForm in, a spec out),
+//! and the writers of what the core's tools return as data: [`diagnostics`] (the
+//! compiler's messages), [`tables`] (`quire tabulate`), [`data_check`] (`quire
+//! check-data`) and [`changes`] (`quire diff`).
 
+pub mod changes;
 pub mod codebook;
+pub mod data_check;
+pub mod diagnostics;
 pub mod html;
 pub mod ir;
 pub mod paper;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod read;
 pub mod redcap;
 pub mod schema;
+pub mod tables;
 pub mod target;
 pub mod xform;
 pub mod xlsform;

@@ -195,9 +195,9 @@ fn write_codebook(model: &Questionnaire, opts: &BuildOptions) -> Result<Outputs,
     if let Some(d) = opts.since {
         for f in out.files.iter_mut().filter(|f| f.path == "codebook.md") {
             f.bytes
-                .extend_from_slice(quire_core::diff::markdown_section(d).as_bytes());
+                .extend_from_slice(crate::changes::markdown_section(d).as_bytes());
         }
-        out.files.push(Output::new("changes.md", quire_core::diff::markdown(d)));
+        out.files.push(Output::new("changes.md", crate::changes::markdown(d)));
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Quire's core: one reviewed questionnaire specification in, the resolved model every
 //! instrument and analysis artefact is made from out, with the evaluator, the data contract
-//! and the data tools. No backend, no network, no PDF engine.
+//! and the data tools. Data in, data out: no backend, no renderer, no network, no PDF
+//! engine (what people read, from diagnostics to tables, is written by `quire-backends`).
 //!
 //! # Pipeline
 //!
@@ -20,11 +21,13 @@
 //!
 //! 7. The data tools read and write response records by the data contract ([`data`]):
 //!    [`data::simulate`] makes routed responses, [`data::records`] reads data files back
-//!    into answers, [`data::verify`] checks them with the same routing and encoder, and
-//!    [`data::tabulate`] makes the study's tables.
+//!    into answers, [`data::verify`] checks them with the same routing and encoder,
+//!    [`data::tabulate`] makes the study's tables and [`diff`] compares two versions; each
+//!    returns data, which `quire-backends` writes out (`tables`, `data_check`, `changes`).
 //!
 //! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
-//! rendered only at the edge (the CLI), with miette or as JSON.
+//! rendered only at the edge, by `quire_backends::diagnostics` (miette, one line each, or
+//! JSON).
 
 /// The hash map of the compiler's own indexes: foldhash, randomly seeded per process, in
 /// place of std's SipHash (which is built to resist hostile keys on a network; a spec's

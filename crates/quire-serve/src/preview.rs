@@ -50,7 +50,7 @@ pub fn rebuild(spec: &Path, state: &Shared) {
         fingerprint = Some(quire_core::model::content_hash(&texts));
         match &compiled.model {
             Some(m) if !compiled.has_errors() => Ok(m.clone()),
-            _ => Err(quire_core::diagnostic::render(
+            _ => Err(quire_backends::diagnostics::render(
                 &compiled.diagnostics,
                 &compiled.sources,
                 false,

@@ -251,7 +251,7 @@ fn submit_duplicate_conflict_invalid_and_export() {
         assert!(
             report.is_clean(),
             "{db}: {}",
-            quire_core::data::verify::human(&report, "export", 5)
+            quire_backends::data_check::human(&report, "export", 5)
         );
         // The form is served, posting to this server.
         let (code, page) = http(s.port, "GET", "/patient/", &[], b"");
@@ -626,7 +626,7 @@ fn a_served_form_resumes_on_another_device_and_stores_once() {
     assert!(
         report.is_clean(),
         "{}",
-        quire_core::data::verify::human(&report, "served", 5)
+        quire_backends::data_check::human(&report, "served", 5)
     );
 }
 
@@ -865,7 +865,7 @@ fn a_saved_response_is_owned_checked_and_posted_only_from_its_site() {
         assert!(
             report.is_clean(),
             "{db}: {}",
-            quire_core::data::verify::human(&report, "owned", 5)
+            quire_backends::data_check::human(&report, "owned", 5)
         );
     }
 }
