@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value as Json, json};
 
 use super::{Error, Output, Outputs};
+use crate::conditions::Conditions;
 use quire_core::data::{self, ColumnKind};
 use quire_core::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 
@@ -111,25 +112,11 @@ fn packed_text(t: &quire_core::model::Text) -> Json {
     )
 }
 
-/// The distinct conditions of a form, each written once and referred to by number.
-#[derive(Default)]
-struct Conditions {
-    list: Vec<Box<RawValue>>,
-    index: std::collections::HashMap<String, usize>,
-}
-
-impl Conditions {
-    fn number(&mut self, c: &quire_core::model::Condition) -> usize {
-        // Written straight to text: a tree of JSON values for every condition of a large
-        // form was half the memory of its build.
-        let key = serde_json::to_string(&c.expr).unwrap_or_default();
-        if let Some(&n) = self.index.get(&key) {
-            return n;
-        }
-        self.list.push(raw(key.clone()));
-        self.index.insert(key, self.list.len() - 1);
-        self.list.len() - 1
-    }
+/// A condition's number in the form's table: the form evaluates the lowered expression, so
+/// conditions that lower alike are one. Written straight to text: a tree of JSON values for
+/// every condition of a large form was half the memory of its build.
+fn number(conditions: &mut Conditions, c: &quire_core::model::Condition) -> usize {
+    conditions.number(serde_json::to_string(&c.expr).unwrap_or_default())
 }
 
 /// JSON text, already written, as a value to write again as it is.
@@ -228,7 +215,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
                         put(&mut j, "required", json!(true));
                     }
                     if let Some(c) = &q.condition {
-                        put(&mut j, "c", json!(conditions.number(c)));
+                        put(&mut j, "c", json!(number(&mut conditions, c)));
                     }
                     if let Some(&n) = shared_lists.get(&(q.options.as_ptr() as usize)) {
                         put(&mut j, "options", json!(n));
@@ -295,7 +282,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
                             .iter()
                             .map(|v| {
                                 let mut j =
-                                    json!({ "check": conditions.number(&v.check), "message": v.message.plain() });
+                                    json!({ "check": number(&mut conditions, &v.check), "message": v.message.plain() });
                                 if v.severity == Severity::Warning {
                                     j["warning"] = json!(true);
                                 }
@@ -309,7 +296,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
                     id, condition, message, ..
                 } => {
                     put(&mut j, "screen", json!(id));
-                    put(&mut j, "c", json!(conditions.number(condition)));
+                    put(&mut j, "c", json!(number(&mut conditions, condition)));
                     put(&mut j, "message", packed_text(message));
                 }
                 // Shown only when their condition holds; keyed by place, as ids are optional.
@@ -321,7 +308,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
                         put(&mut j, "title", packed_text(t));
                     }
                     if let Some(c) = condition {
-                        put(&mut j, "c", json!(conditions.number(c)));
+                        put(&mut j, "c", json!(number(&mut conditions, c)));
                     }
                 }
                 Item::Definitions {
@@ -339,7 +326,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
                         put(&mut j, "title", packed_text(t));
                     }
                     if let Some(c) = condition {
-                        put(&mut j, "c", json!(conditions.number(c)));
+                        put(&mut j, "c", json!(number(&mut conditions, c)));
                     }
                 }
             }
@@ -352,7 +339,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
         // Each page written as it is made: only one page's tree is held at a time.
         pages.push(raw(serde_json::to_string(&p).unwrap_or_default()));
         if pages.len() == 1 {
-            first_page_conditions = conditions.list.len();
+            first_page_conditions = conditions.len();
         }
     }
     let derived: Vec<Json> = model
@@ -540,7 +527,10 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
             Json::Object(m) => m,
             _ => serde_json::Map::new(),
         },
-        written: vec![("content", pages), ("conditions", conditions.list)],
+        written: vec![
+            ("content", pages),
+            ("conditions", conditions.into_list().into_iter().map(raw).collect()),
+        ],
         first_page_conditions,
     }
 }

@@ -27,23 +27,38 @@ mod compact;
 
 use std::collections::{BTreeMap, HashMap};
 
-use quire_core::model::{Condition, Item, Question, QuestionType, Questionnaire, Section, Universe, Variable, Wording};
+use quire_core::model::{Item, Question, QuestionType, Questionnaire, Section, Universe, Variable, Wording};
 use serde_json::value::RawValue;
 
-use compact::to_json;
+use std::cell::RefCell;
+
+use crate::conditions::Conditions;
 
 pub const FORMAT: &str = quire_core::model::IR_FORMAT;
 
 /// `quire.ir.json`: one top-level field a line, and one list entry a line for the long lists.
 pub fn render(model: &Questionnaire) -> Vec<u8> {
-    let (mut out, conditions) = quire_core::model::numbering_conditions(|| body(model));
-    // Outside the numbering, a condition is written out whole.
-    let conditions: Vec<String> = conditions.iter().map(to_json).collect();
+    let w = Writer::default();
+    let mut out = body(&w, model);
+    let conditions = w.conditions.into_inner().into_list();
     lines(&mut out, "conditions", &conditions);
     // The last field: no comma after it.
     out.truncate(out.len() - ",\n".len());
     out.push_str("\n}\n");
     out.into_bytes()
+}
+
+/// The IR as it is written: every condition met is numbered in its one table.
+#[derive(Default)]
+struct Writer {
+    conditions: RefCell<Conditions>,
+}
+
+impl Writer {
+    /// `value` as compact JSON by the IR's rules, its conditions by number.
+    fn json<T: serde::Serialize + ?Sized>(&self, value: &T) -> String {
+        compact::to_json(value, &self.conditions)
+    }
 }
 
 /// A question as one audience has it, and the section it is in.
@@ -54,7 +69,7 @@ struct Seen<'m> {
 
 /// Everything but the conditions, which come last: their numbers are known once the rest
 /// is written.
-fn body(model: &Questionnaire) -> String {
+fn body(w: &Writer, model: &Questionnaire) -> String {
     let mut questions: Vec<String> = Vec::new();
     let mut shared: HashMap<&str, String> = HashMap::new();
     let mut seen: HashMap<(&str, &str), Seen> = HashMap::new();
@@ -66,7 +81,7 @@ fn body(model: &Questionnaire) -> String {
             let mut items = Vec::with_capacity(s.items.len());
             for item in &s.items {
                 let Item::Question(q) = item else {
-                    items.push(to_json(item));
+                    items.push(w.json(item));
                     continue;
                 };
                 seen.insert(
@@ -76,11 +91,11 @@ fn body(model: &Questionnaire) -> String {
                         question: q,
                     },
                 );
-                let json = question_json(model, q, audience);
+                let json = question_json(w, model, q, audience);
                 items.push(match shared.get(q.id.as_str()) {
                     // The same as the first audience's (most questions): its id alone.
-                    Some(base) if *base == json => to_json(&q.id),
-                    Some(base) => difference(base, &json),
+                    Some(base) if *base == json => w.json(&q.id),
+                    Some(base) => difference(w, base, &json),
                     None => {
                         // In `questions`, every entry is a question: `"item"` goes without saying.
                         questions.push(match json.strip_prefix("{\"item\":\"question\",") {
@@ -88,12 +103,12 @@ fn body(model: &Questionnaire) -> String {
                             None => json.clone(),
                         });
                         shared.insert(&q.id, json);
-                        to_json(&q.id)
+                        w.json(&q.id)
                     }
                 });
             }
             // The section without its items (written above), not cloned with them.
-            let head = to_json(&Section {
+            let head = w.json(&Section {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 intro: s.intro.clone(),
@@ -106,7 +121,7 @@ fn body(model: &Questionnaire) -> String {
         }
         instruments.push(format!(
             "{{\"audience\":{},\"sections\":[{}]}}",
-            to_json(audience),
+            w.json(audience),
             sections.join(",")
         ));
     }
@@ -114,7 +129,7 @@ fn body(model: &Questionnaire) -> String {
     let variables: Vec<String> = model
         .variables
         .iter()
-        .map(|v| variable_json(v, &seen, &order))
+        .map(|v| variable_json(w, v, &seen, &order))
         .collect();
 
     // Written straight into the output: the lists are most of a large IR, and copying
@@ -134,23 +149,23 @@ fn body(model: &Questionnaire) -> String {
         out.push_str(json);
         out.push_str(",\n");
     };
-    field(&mut out, "format", &to_json(FORMAT));
-    field(&mut out, "survey", &to_json(&model.survey));
-    field(&mut out, "content_hash", &to_json(&model.content_hash));
-    field(&mut out, "languages", &to_json(&model.languages));
+    field(&mut out, "format", &w.json(FORMAT));
+    field(&mut out, "survey", &w.json(&model.survey));
+    field(&mut out, "content_hash", &w.json(&model.content_hash));
+    field(&mut out, "languages", &w.json(&model.languages));
     if !model.ui.is_empty() {
-        field(&mut out, "ui", &to_json(&model.ui));
+        field(&mut out, "ui", &w.json(&model.ui));
     }
-    field(&mut out, "audiences", &to_json(&model.audiences));
+    field(&mut out, "audiences", &w.json(&model.audiences));
     lines(
         &mut out,
         "choice_lists",
-        &model.choice_lists.iter().map(to_json).collect::<Vec<_>>(),
+        &model.choice_lists.iter().map(|x| w.json(x)).collect::<Vec<_>>(),
     );
     lines(
         &mut out,
         "derived",
-        &model.derived.iter().map(to_json).collect::<Vec<_>>(),
+        &model.derived.iter().map(|x| w.json(x)).collect::<Vec<_>>(),
     );
     lines(&mut out, "questions", &questions);
     lines(&mut out, "instruments", &instruments);
@@ -160,12 +175,13 @@ fn body(model: &Questionnaire) -> String {
 
 /// A question item, its options left out when they are its choice list's for this audience
 /// (their `next` targets then a mapping by option value).
-fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String {
+fn question_json(w: &Writer, model: &Questionnaire, q: &Question, audience: &str) -> String {
     // A label that is the text's plain words is left out: written empty, it is the one
     // `,"label":""` at the question's own level (inside a JSON string those quotes would be
     // escaped), and is taken out.
     if q.label == q.text.plain() && !q.label.is_empty() {
         let json = question_json(
+            w,
             model,
             &Question {
                 label: String::new(),
@@ -200,15 +216,15 @@ fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String 
         }) && offered.next().is_none()
     });
     if !from_list || q.options.is_empty() {
-        let json = to_json(&Item::Question(q.clone()));
+        let json = w.json(&Item::Question(q.clone()));
         // No options at all, where the list offers some: said, or a reader would derive them.
         return if list.is_some() && q.options.is_empty() && !from_list {
-            with_field(&json, "options", "[]")
+            with_field(w, &json, "options", "[]")
         } else {
             json
         };
     }
-    let json = to_json(&Item::Question(Question {
+    let json = w.json(&Item::Question(Question {
         options: Default::default(),
         ..q.clone()
     }));
@@ -220,14 +236,14 @@ fn question_json(model: &Questionnaire, q: &Question, audience: &str) -> String 
     if next.is_empty() {
         return json;
     }
-    with_field(&json, "next", &to_json(&next))
+    with_field(w, &json, "next", &w.json(&next))
 }
 
 /// `json`, an object, with one more field.
-fn with_field(json: &str, key: &str, value: &str) -> String {
+fn with_field(w: &Writer, json: &str, key: &str, value: &str) -> String {
     let head = json.strip_suffix('}').unwrap_or(json);
     let comma = if head.len() > 1 { "," } else { "" };
-    format!("{head}{comma}{}:{value}}}", to_json(key))
+    format!("{head}{comma}{}:{value}}}", w.json(key))
 }
 
 /// A struct's fields as written, borrowed from its JSON.
@@ -237,17 +253,17 @@ fn fields(json: &str) -> BTreeMap<&str, &RawValue> {
 
 /// What `now` changes of `base`: `item` and `id`, each field that differs, and null for each
 /// field `base` has and `now` has not.
-fn difference(base: &str, now: &str) -> String {
+fn difference(w: &Writer, base: &str, now: &str) -> String {
     let (b, n) = (fields(base), fields(now));
     let mut out: Vec<String> = Vec::new();
     for (k, v) in &n {
         if *k == "item" || *k == "id" || b.get(k).map(|x| x.get()) != Some(v.get()) {
-            out.push(format!("{}:{}", to_json(k), v.get()));
+            out.push(format!("{}:{}", w.json(k), v.get()));
         }
     }
     for k in b.keys() {
         if !n.contains_key(k) {
-            out.push(format!("{}:null", to_json(k)));
+            out.push(format!("{}:null", w.json(k)));
         }
     }
     format!("{{{}}}", out.join(","))
@@ -272,7 +288,7 @@ struct VariableOut<'a> {
 }
 
 /// `order`: the instruments' audiences, in the IR's order.
-fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&str]) -> String {
+fn variable_json(w: &Writer, var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&str]) -> String {
     let mut out = VariableOut {
         name: &var.name,
         // A question's own variable has its name.
@@ -304,7 +320,7 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&s
     let written = |out: &VariableOut, explicit: Vec<(&str, &str)>| {
         explicit
             .into_iter()
-            .fold(to_json(out), |json, (k, v)| with_field(&json, k, v))
+            .fold(w.json(out), |json, (k, v)| with_field(w, &json, k, v))
     };
     let Some(seen) = var
         .audiences
@@ -351,7 +367,7 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&s
     }
     // The wording and universe, grouped by audience in the variable's order.
     let mut wording: Vec<Wording> = Vec::new();
-    let mut universe: Vec<(Vec<&str>, &Question)> = Vec::new();
+    let mut universe: Vec<Universe> = Vec::new();
     for (a, s) in var.audiences.iter().zip(&seen) {
         match wording.iter_mut().find(|w| w.text == s.question.text) {
             Some(w) => w.audiences.push(a.clone()),
@@ -360,12 +376,15 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&s
                 text: s.question.text.clone(),
             }),
         }
-        match universe
-            .iter_mut()
-            .find(|(_, q)| same_condition(&q.condition, &s.question.condition) && q.screens == s.question.screens)
-        {
-            Some((members, _)) => members.push(a),
-            None => universe.push((vec![a.as_str()], s.question)),
+        // Grouped as the routing analysis groups them: the universe a reader derives.
+        let q = s.question;
+        match universe.iter_mut().find(|u| u.admits(q.condition.as_ref(), &q.screens)) {
+            Some(u) => u.audiences.push(a.clone()),
+            None => universe.push(Universe {
+                audiences: vec![a.clone()],
+                condition: q.condition.clone(),
+                screens: q.screens.clone(),
+            }),
         }
     }
     if wording == var.wording {
@@ -374,10 +393,8 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&s
         explicit.push(("wording", "[]"));
     }
     let universe_match = universe.len() == var.universe.len()
-        && universe.iter().zip(&var.universe).all(|((members, q), u)| {
-            u.audiences.iter().map(String::as_str).eq(members.iter().copied())
-                && same_condition(&u.condition, &q.condition)
-                && u.screens == q.screens
+        && universe.iter().zip(&var.universe).all(|(derived, u)| {
+            u.audiences == derived.audiences && u.admits(derived.condition.as_ref(), &derived.screens)
         });
     if universe_match {
         out.universe = None;
@@ -385,14 +402,6 @@ fn variable_json(var: &Variable, seen: &HashMap<(&str, &str), Seen>, order: &[&s
         explicit.push(("universe", "[]"));
     }
     written(&out, explicit)
-}
-
-fn same_condition(a: &Option<Condition>, b: &Option<Condition>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.same_as(b),
-        _ => false,
-    }
 }
 
 /// `"name": [` the items, one a line `]`, onto `out`, as the IR's fields end (`,` and a

@@ -10,6 +10,7 @@
 
 pub mod changes;
 pub mod codebook;
+mod conditions;
 pub mod data_check;
 pub mod diagnostics;
 pub mod html;

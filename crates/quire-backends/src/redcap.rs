@@ -372,7 +372,15 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
     id[3] = "text".into();
     id[4] = "Record ID".into();
     rows.push(id);
-    let mut screens: Vec<&Condition> = Vec::new();
+    let screen_conditions: std::collections::HashMap<&str, &Condition> = instrument
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(|i| match i {
+            Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
+            _ => None,
+        })
+        .collect();
     let branching =
         |own: Option<&Condition>, section: Option<&Condition>, screens: &[&Condition]| -> (String, Vec<String>) {
             let mut parts = Vec::new();
@@ -394,6 +402,12 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
     for s in &instrument.sections {
         let mut header = label(&s.title);
         for (n, item) in s.items.iter().enumerate() {
+            // The screening rules before the item, from the routing analysis.
+            let screens: Vec<&Condition> = item
+                .screens()
+                .iter()
+                .filter_map(|id| screen_conditions.get(id.as_str()).copied())
+                .collect();
             let mut row = blank();
             row[1] = s.id.clone();
             row[2] = std::mem::take(&mut header);
@@ -552,7 +566,6 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
                         format!("{earlier} and {own}")
                     };
                     rows.push(row);
-                    screens.push(condition);
                 }
             }
         }

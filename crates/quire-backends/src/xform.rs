@@ -380,7 +380,6 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
     let mut instance = String::new();
     let mut binds = String::new();
     let mut body = String::new();
-    let mut screened: Vec<String> = Vec::new();
     // `relevant`: the condition, and no screening rule before it fired.
     // (And the condition's source when it has no XPath: left out, said in a comment.)
     let relevant = |condition: Option<&quire_core::model::Condition>,
@@ -420,16 +419,18 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
         let title = labels.label("label", &format!("/data/{g}:label"), &s.title, &paths);
         let _ = writeln!(body, "    <group ref=\"/data/{g}\">\n      {title}");
         for (n, item) in s.items.iter().enumerate() {
+            // The screening rules before the item (the routing analysis), as XPath; one
+            // with no XPath is left out, as it never fires here (see the Screen arm).
+            let screened: Vec<String> = item
+                .screens()
+                .iter()
+                .filter_map(|id| screens.get(id.as_str()))
+                .filter_map(|c| paths.xpath(&c.expr, audience))
+                .collect();
             match item {
                 Item::Question(q) => {
                     let p = format!("/data/{g}/{}", q.id);
-                    let own_screens: Vec<String> = q
-                        .screens
-                        .iter()
-                        .filter_map(|id| screens.get(id.as_str()))
-                        .filter_map(|c| paths.xpath(&c.expr, audience))
-                        .collect();
-                    let (rel, left) = relevant(q.ask_if.as_ref(), &own_screens, &mut binds);
+                    let (rel, left) = relevant(q.ask_if.as_ref(), &screened, &mut binds);
                     if let Some(source) = left {
                         left_out(&mut warnings, audience, &q.id, Some(q.line), "the condition", &source);
                     }
@@ -570,7 +571,6 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
                         let l = labels.label("label", &format!("{op}:label"), &other.label, &paths);
                         let _ = writeln!(body, "      <input ref=\"{op}\">\n        {l}\n      </input>");
                     }
-                    screened = own_screens;
                 }
                 Item::Note {
                     text, title, ask_if, ..
@@ -633,7 +633,6 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
                     );
                     let l = labels.label("label", &format!("{p}:label"), message, &paths);
                     let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
-                    screened.push(cond);
                 }
             }
         }

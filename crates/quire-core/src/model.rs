@@ -203,56 +203,16 @@ impl Choice {
 }
 
 /// A parsed, type-checked expression with its canonical text. Cheap to clone (shared).
-/// Serialized as its data, or, inside [`numbering_conditions`], as its number in a table.
+/// Serialized as its data, in a newtype struct named [`Condition::SERDE_NAME`]: a format
+/// that writes each condition once (`quire.ir.json`) recognises it by that name; any
+/// other writes the data in place.
 #[derive(Debug, Clone)]
 pub struct Condition(Arc<ConditionData>);
 
 impl Serialize for Condition {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let number = CONDITIONS.with(|c| c.borrow_mut().as_mut().map(|t| t.number(self)));
-        match number {
-            Some(n) => s.serialize_u64(n as u64),
-            None => self.0.serialize(s),
-        }
+        s.serialize_newtype_struct(Self::SERDE_NAME, &*self.0)
     }
-}
-
-/// The distinct conditions met while serializing, numbered in order of first appearance.
-#[derive(Default)]
-struct ConditionTable {
-    by_pointer: crate::FastMap<usize, usize>,
-    by_content: crate::FastMap<String, usize>,
-    list: Vec<Condition>,
-}
-
-impl ConditionTable {
-    fn number(&mut self, c: &Condition) -> usize {
-        let pointer = Arc::as_ptr(&c.0) as usize;
-        if let Some(&n) = self.by_pointer.get(&pointer) {
-            return n;
-        }
-        // Equal conditions built apart (a section's and a question's) share a number too.
-        let content = serde_json::to_string(&*c.0).unwrap_or_default();
-        let n = *self.by_content.entry(content).or_insert_with(|| {
-            self.list.push(c.clone());
-            self.list.len() - 1
-        });
-        self.by_pointer.insert(pointer, n);
-        n
-    }
-}
-
-thread_local! {
-    static CONDITIONS: std::cell::RefCell<Option<ConditionTable>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `f` with every [`Condition`] serialized as a number, and returns the conditions by
-/// number: how `quire.ir.json` writes each condition once.
-pub fn numbering_conditions<R>(f: impl FnOnce() -> R) -> (R, Vec<Condition>) {
-    CONDITIONS.with(|c| *c.borrow_mut() = Some(ConditionTable::default()));
-    let r = f();
-    let table = CONDITIONS.with(|c| c.borrow_mut().take()).unwrap_or_default();
-    (r, table.list)
 }
 
 #[derive(Debug, Serialize)]
@@ -271,6 +231,9 @@ impl std::ops::Deref for Condition {
 }
 
 impl Condition {
+    /// The name a condition is serialized under (see [`Condition`]).
+    pub const SERDE_NAME: &'static str = "$quire::Condition";
+
     /// The same condition: one shared value, or equal text and syntax tree.
     pub fn same_as(&self, other: &Condition) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -458,6 +421,20 @@ pub struct Universe {
     pub screens: Vec<String>,
 }
 
+impl Universe {
+    /// Whether a question asked under `condition`, after `screens`, is asked of the same
+    /// respondents as this universe's audiences: the one equality by which the routing
+    /// analysis groups audiences, and by which the IR tells a universe its reader derives.
+    pub fn admits(&self, condition: Option<&Condition>, screens: &[String]) -> bool {
+        let same = match (&self.condition, condition) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.same_as(b),
+            _ => false,
+        };
+        same && self.screens == screens
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Derived {
     pub id: String,
@@ -514,6 +491,9 @@ pub enum Item {
         condition: Option<Condition>,
         /// The note's own `ask_if`.
         ask_if: Option<Condition>,
+        /// Screening rules before the note (routing analysis; see [`Item::screens`]).
+        #[serde(skip)]
+        screens: Vec<String>,
     },
     Definitions {
         id: Option<String>,
@@ -521,6 +501,9 @@ pub enum Item {
         terms: Vec<Definition>,
         condition: Option<Condition>,
         ask_if: Option<Condition>,
+        /// Screening rules before the definitions (routing analysis).
+        #[serde(skip)]
+        screens: Vec<String>,
     },
     /// Ends the survey, showing `message`, when `condition` holds.
     Screen {
@@ -530,7 +513,24 @@ pub enum Item {
         /// The rule as written.
         end_if: Condition,
         message: Text,
+        /// Screening rules before this one (routing analysis): any that holds ends the
+        /// survey before this one is reached.
+        #[serde(skip)]
+        screens: Vec<String>,
     },
+}
+
+impl Item {
+    /// The ids of the screening rules before this item in its instrument, in order
+    /// (the routing analysis, [`crate::routing`]): any that holds ends the survey before it.
+    /// The IR writes them for questions only; for other items a reader derives them from
+    /// the order of the items, as the analysis does.
+    pub fn screens(&self) -> &[String] {
+        match self {
+            Item::Question(q) => &q.screens,
+            Item::Note { screens, .. } | Item::Definitions { screens, .. } | Item::Screen { screens, .. } => screens,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

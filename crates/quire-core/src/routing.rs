@@ -20,7 +20,7 @@ pub fn next_targets(reaches: &[Reach]) -> Vec<Vec<(usize, usize, Next)>> {
 
 /// Fills in the routing analysis of a freshly built model, with its [`next_targets`].
 pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, Next)>>) {
-    screens_before_questions(model);
+    screens_before_items(model);
     universes(model);
     for (instrument, targets) in model.instruments.iter_mut().zip(targets) {
         let mut questions: Vec<&mut Question> = instrument
@@ -38,15 +38,18 @@ pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, N
     }
 }
 
-/// Each question learns the screening rules before it in its audience's instrument.
-fn screens_before_questions(model: &mut Questionnaire) {
+/// Every item learns the screening rules before it in its audience's instrument.
+fn screens_before_items(model: &mut Questionnaire) {
     for instrument in &mut model.instruments {
         let mut seen: Vec<String> = Vec::new();
         for item in instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
             match item {
-                Item::Screen { id, .. } => seen.push(id.clone()),
                 Item::Question(q) => q.screens = seen.clone(),
-                Item::Note { .. } | Item::Definitions { .. } => {}
+                Item::Note { screens, .. } | Item::Definitions { screens, .. } => *screens = seen.clone(),
+                Item::Screen { id, screens, .. } => {
+                    *screens = seen.clone();
+                    seen.push(id.clone());
+                }
             }
         }
     }
@@ -60,16 +63,7 @@ fn universes(model: &mut Questionnaire) {
         for q in questions(&instrument.sections) {
             for name in q.variable_names() {
                 let groups = by_variable.entry(name).or_default();
-                let same = |u: &&mut Universe| {
-                    let condition = match (&u.condition, &q.condition) {
-                        (Some(a), Some(b)) => {
-                            std::ptr::eq::<crate::model::ConditionData>(&**a, &**b) || a.source == b.source
-                        }
-                        (a, b) => a.is_none() && b.is_none(),
-                    };
-                    condition && u.screens == q.screens
-                };
-                match groups.iter_mut().find(|u| same(u)) {
+                match groups.iter_mut().find(|u| u.admits(q.condition.as_ref(), &q.screens)) {
                     Some(u) => u.audiences.push(instrument.audience.clone()),
                     None => groups.push(Universe {
                         audiences: vec![instrument.audience.clone()],

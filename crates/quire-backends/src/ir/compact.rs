@@ -5,8 +5,13 @@
 //! taken back if it turns out to be a default and the folds made in place at its end (a
 //! mapping's entries go through small buffers), so nothing is built but bytes.
 
+use std::cell::RefCell;
+
+use quire_core::model::Condition;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
+
+use crate::conditions::Conditions;
 
 #[derive(Debug)]
 pub struct Error(String);
@@ -25,10 +30,17 @@ impl ser::Error for Error {
     }
 }
 
-/// `value` as compact JSON by the IR's rules.
-pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+/// `value` as compact JSON by the IR's rules, every [`Condition`] in it written as its number
+/// in `conditions`.
+pub fn to_json<T: Serialize + ?Sized>(value: &T, conditions: &RefCell<Conditions>) -> String {
     let mut out = Vec::with_capacity(256);
-    if value.serialize(Compact { out: &mut out }).is_err() {
+    if value
+        .serialize(Compact {
+            out: &mut out,
+            conditions,
+        })
+        .is_err()
+    {
         out.clear();
         out.extend_from_slice(b"null");
     }
@@ -42,6 +54,7 @@ pub fn is_default(json: &[u8]) -> bool {
 
 struct Compact<'a> {
     out: &'a mut Vec<u8>,
+    conditions: &'a RefCell<Conditions>,
 }
 
 fn primitive<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Result<(), Error> {
@@ -93,8 +106,19 @@ impl<'a> ser::Serializer for Compact<'a> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Error> {
         primitive(self.out, variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<(), Error> {
-        v.serialize(self)
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, v: &T) -> Result<(), Error> {
+        if name != Condition::SERDE_NAME {
+            return v.serialize(self);
+        }
+        // A condition: written once in the table, here by its number.
+        let mut json = Vec::with_capacity(128);
+        v.serialize(Compact {
+            out: &mut json,
+            conditions: self.conditions,
+        })?;
+        let json = String::from_utf8(json).map_err(|e| Error(e.to_string()))?;
+        let n = self.conditions.borrow_mut().number(json);
+        primitive(self.out, &n)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -106,7 +130,10 @@ impl<'a> ser::Serializer for Compact<'a> {
         self.out.push(b'{');
         primitive(self.out, variant)?;
         self.out.push(b':');
-        v.serialize(Compact { out: self.out })?;
+        v.serialize(Compact {
+            out: self.out,
+            conditions: self.conditions,
+        })?;
         self.out.push(b'}');
         Ok(())
     }
@@ -114,6 +141,7 @@ impl<'a> ser::Serializer for Compact<'a> {
         self.out.push(b'[');
         Ok(Seq {
             out: self.out,
+            conditions: self.conditions,
             first: true,
             close: b"]",
         })
@@ -136,6 +164,7 @@ impl<'a> ser::Serializer for Compact<'a> {
         self.out.extend_from_slice(b":[");
         Ok(Seq {
             out: self.out,
+            conditions: self.conditions,
             first: true,
             close: b"]}",
         })
@@ -143,12 +172,13 @@ impl<'a> ser::Serializer for Compact<'a> {
     fn serialize_map(self, _: Option<usize>) -> Result<MapWriter<'a>, Error> {
         Ok(MapWriter {
             out: self.out,
+            conditions: self.conditions,
             fields: Vec::new(),
             key: None,
         })
     }
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<StructWriter<'a>, Error> {
-        StructWriter::open(self.out, name, None)
+        StructWriter::open(self.out, self.conditions, name, None)
     }
     fn serialize_struct_variant(
         self,
@@ -157,12 +187,13 @@ impl<'a> ser::Serializer for Compact<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<StructWriter<'a>, Error> {
-        StructWriter::open(self.out, name, Some(variant))
+        StructWriter::open(self.out, self.conditions, name, Some(variant))
     }
 }
 
 pub struct Seq<'a> {
     out: &'a mut Vec<u8>,
+    conditions: &'a RefCell<Conditions>,
     first: bool,
     close: &'static [u8],
 }
@@ -173,7 +204,10 @@ impl Seq<'_> {
             self.out.push(b',');
         }
         self.first = false;
-        v.serialize(Compact { out: self.out })
+        v.serialize(Compact {
+            out: self.out,
+            conditions: self.conditions,
+        })
     }
     fn close(self) -> Result<(), Error> {
         self.out.extend_from_slice(self.close);
@@ -209,6 +243,7 @@ seq_impl!(
 /// to be a default, and the folds are made in place at the end.
 pub struct StructWriter<'a> {
     out: &'a mut Vec<u8>,
+    conditions: &'a RefCell<Conditions>,
     name: &'static str,
     variant: Option<&'static str>,
     /// Where the struct's `{` is.
@@ -218,7 +253,12 @@ pub struct StructWriter<'a> {
 }
 
 impl<'a> StructWriter<'a> {
-    fn open(out: &'a mut Vec<u8>, name: &'static str, variant: Option<&'static str>) -> Result<Self, Error> {
+    fn open(
+        out: &'a mut Vec<u8>,
+        conditions: &'a RefCell<Conditions>,
+        name: &'static str,
+        variant: Option<&'static str>,
+    ) -> Result<Self, Error> {
         if let Some(variant) = variant {
             out.push(b'{');
             primitive(out, variant)?;
@@ -228,6 +268,7 @@ impl<'a> StructWriter<'a> {
         out.push(b'{');
         Ok(StructWriter {
             out,
+            conditions,
             name,
             variant,
             start,
@@ -243,7 +284,10 @@ impl<'a> StructWriter<'a> {
         self.out.extend_from_slice(key);
         self.out.push(b':');
         let value_at = self.out.len();
-        v.serialize(Compact { out: self.out })?;
+        v.serialize(Compact {
+            out: self.out,
+            conditions: self.conditions,
+        })?;
         if is_default(&self.out[value_at..]) {
             self.out.truncate(key_at);
         } else {
@@ -306,9 +350,17 @@ impl<'a> StructWriter<'a> {
     }
 }
 
-fn field<T: Serialize + ?Sized>(fields: &mut Vec<(Vec<u8>, Vec<u8>)>, key: Vec<u8>, v: &T) -> Result<(), Error> {
+fn field<T: Serialize + ?Sized>(
+    fields: &mut Vec<(Vec<u8>, Vec<u8>)>,
+    conditions: &RefCell<Conditions>,
+    key: Vec<u8>,
+    v: &T,
+) -> Result<(), Error> {
     let mut buf = Vec::new();
-    v.serialize(Compact { out: &mut buf })?;
+    v.serialize(Compact {
+        out: &mut buf,
+        conditions,
+    })?;
     if !is_default(&buf) {
         fields.push((key, buf));
     }
@@ -388,6 +440,7 @@ struct_impl!(SerializeStruct, SerializeStructVariant);
 /// A mapping (or a struct with a flattened part): its entries, defaults left out.
 pub struct MapWriter<'a> {
     out: &'a mut Vec<u8>,
+    conditions: &'a RefCell<Conditions>,
     fields: Vec<(Vec<u8>, Vec<u8>)>,
     key: Option<Vec<u8>>,
 }
@@ -403,7 +456,7 @@ impl ser::SerializeMap for MapWriter<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
         let key = self.key.take().ok_or_else(|| Error("a value without a key".into()))?;
-        field(&mut self.fields, key, v)
+        field(&mut self.fields, self.conditions, key, v)
     }
     fn end(self) -> Result<(), Error> {
         join(self.out, &self.fields);

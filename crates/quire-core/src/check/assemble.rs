@@ -278,6 +278,7 @@ impl<'a> Assembly<'_, 'a> {
                             text,
                             condition: Condition::and(section_condition.as_ref(), own.as_ref()),
                             ask_if: own,
+                            screens: Vec::new(),
                         });
                     }
                     Item::Definitions(d) => {
@@ -296,6 +297,7 @@ impl<'a> Assembly<'_, 'a> {
                             terms,
                             condition: Condition::and(section_condition.as_ref(), own.as_ref()),
                             ask_if: own,
+                            screens: Vec::new(),
                         });
                     }
                     Item::Screen(s) => {
@@ -314,6 +316,7 @@ impl<'a> Assembly<'_, 'a> {
                             condition,
                             end_if,
                             message,
+                            screens: Vec::new(),
                         });
                     }
                 }
