@@ -10,7 +10,8 @@
 //!    once; the evaluator; the data contract and the data tools. Re-exported here whole.
 //! 2. `quire-backends`: the model → web forms, paper (Typst, and PDF behind the `pdf`
 //!    feature), codebooks and analysis schemas. Here as [`backend`].
-//! 3. This crate: the `quire` command (`src/cli.rs`, the only place that touches files).
+//! 3. This crate: the `quire` command (`src/cli.rs` and a file per command in `src/cli/`,
+//!    the only place that touches files).
 //! 4. `quire-serve`: the collection server, built on the first two.
 
 pub use quire_backends as backend;

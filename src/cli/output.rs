@@ -10,6 +10,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::{EXIT_USAGE, FORCE, Failure, Outcome, usage};
+
 /// The manifest's file name, in every output folder.
 pub const MANIFEST: &str = ".quire-output";
 /// The manifest's first line that is not a comment.
@@ -200,5 +202,26 @@ fn remove_leftovers(parent: &Path, base: &str) {
                 path.display()
             );
         }
+    }
+}
+
+/// Writes an output file the user named, by [`quire::written::write`]'s rule.
+pub(super) fn write_output(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), Failure> {
+    let force = FORCE.load(std::sync::atomic::Ordering::Relaxed);
+    quire::written::write(path, bytes, inputs, force).map_err(|e| usage(format!("{e}\nnothing was written")))
+}
+
+/// Writes `bytes` to `out` ([`write_output`]), or to standard output.
+pub(super) fn emit(out: Option<&Path>, bytes: &[u8], inputs: &[&Path]) -> Outcome {
+    use std::io::Write;
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(bytes).and_then(|_| stdout.flush()).is_err() {
+                return Err(Failure::Status(EXIT_USAGE));
+            }
+            Ok(())
+        }
+        Some(path) => write_output(path, bytes, inputs),
     }
 }

@@ -1,0 +1,192 @@
+//! The data tools: `quire simulate`, `quire import-data`, `quire check-data` and `quire
+//! tabulate`, each on a spec's model and a data file.
+
+use std::path::{Path, PathBuf};
+
+use super::output::{self, emit, write_output};
+use super::spec::{known_audiences, load};
+use super::{By, DataFormat, Failure, Outcome, PlatformArg, ReportFormat, TableFormat, usage};
+
+/// Reads a data file (CSV or JSON records).
+pub(super) fn read_table(data: &Path) -> Result<quire::data::records::Table, Failure> {
+    let text = quire::input::read_text(data, quire::input::Kind::Data).map_err(usage)?;
+    quire::data::records::read(&text).map_err(|e| usage(format!("`{}`: {e}", data.display())))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn simulate(
+    spec: &Path,
+    n: usize,
+    seed: u64,
+    audiences: &[String],
+    nonresponse: f64,
+    format: DataFormat,
+    out: Option<&Path>,
+    raw_csv: bool,
+    color: bool,
+) -> Outcome {
+    let model = load(spec, color)?;
+    known_audiences(&model, audiences)?;
+    if !(0.0..=1.0).contains(&nonresponse) {
+        return Err(usage("--nonresponse is a share from 0 to 1, e.g. 0.1"));
+    }
+    let opts = quire::data::simulate::Options {
+        n,
+        seed,
+        audiences: audiences.to_vec(),
+        nonresponse,
+    };
+    let cols = quire::data::columns(&model);
+    let rows = quire::data::simulate::records(&model, &opts);
+    let bytes = match format {
+        DataFormat::Csv if raw_csv => quire::data::to_csv_raw(&model, &cols, &rows).into_bytes(),
+        DataFormat::Csv => quire::data::to_csv(&model, &cols, &rows).into_bytes(),
+        DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
+    };
+    emit(out, &bytes, &[spec])
+}
+
+pub(super) fn import_data(
+    spec: &Path,
+    from: PlatformArg,
+    file: &Path,
+    audience: Option<&str>,
+    out: &Path,
+    raw_csv: bool,
+    color: bool,
+) -> Outcome {
+    let model = load(spec, color)?;
+    let audience = match (audience, model.instruments.as_slice()) {
+        (Some(a), _) => a.to_string(),
+        (None, [only]) => only.audience.clone(),
+        (None, _) => {
+            let ids: Vec<&str> = model.instruments.iter().map(|i| i.audience.as_str()).collect();
+            return Err(usage(format!(
+                "the spec has several audiences: give the export's with --audience ({})",
+                ids.join(", ")
+            )));
+        }
+    };
+    let text = match quire::input::read_text(file, quire::input::Kind::Data) {
+        Ok(t) => t,
+        Err(e) => return Err(usage(e)),
+    };
+    let table = match quire::data::records::read_csv(&text) {
+        Ok(t) => t,
+        Err(e) => return Err(usage(format!("{}: {e}", file.display()))),
+    };
+    let platform = match from {
+        PlatformArg::Odk => quire::data::import::Platform::Odk,
+        PlatformArg::Redcap => quire::data::import::Platform::Redcap,
+    };
+    let imported = match quire::data::import::import(&model, &table, platform, &audience) {
+        Ok(i) => i,
+        Err(e) => return Err(usage(format!("{}: {e}", file.display()))),
+    };
+    for (row, column, why) in &imported.problems {
+        eprintln!("{}: row {row}, `{column}`: {why}", file.display());
+    }
+    let columns = quire::data::columns(&model);
+    let csv = if raw_csv {
+        quire::data::to_csv_raw(&model, &columns, &imported.rows)
+    } else {
+        quire::data::to_csv(&model, &columns, &imported.rows)
+    };
+    write_output(out, csv.as_bytes(), &[spec, file])?;
+    eprintln!(
+        "{} records of {audience} written to {}",
+        imported.rows.len(),
+        out.display()
+    );
+    if imported.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
+}
+
+pub(super) fn check_data(
+    spec: &Path,
+    data: &Path,
+    format: ReportFormat,
+    min_completion: Option<f64>,
+    limit: usize,
+    color: bool,
+) -> Outcome {
+    let model = load(spec, color)?;
+    if min_completion.is_some_and(|m| !(0.0..=1.0).contains(&m)) {
+        return Err(usage("--min-completion is a share from 0 to 1, e.g. 0.2"));
+    }
+    let table = read_table(data)?;
+    let report = quire::data::verify::check(&model, &table, &quire::data::verify::Options { min_completion });
+    match format {
+        ReportFormat::Human => print!(
+            "{}",
+            quire::backend::data_check::human(&report, &data.display().to_string(), limit)
+        ),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    }
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(Failure::Reported)
+    }
+}
+
+pub(super) fn tabulate(
+    spec: &Path,
+    data: &Path,
+    out: Option<&Path>,
+    format: TableFormat,
+    by: By,
+    outside_total: &[String],
+    color: bool,
+) -> Outcome {
+    use quire::model::NonSubstantive;
+    let mut outside = Vec::new();
+    for k in outside_total.iter().filter(|k| k.as_str() != "none") {
+        match k.as_str() {
+            "unsure" => outside.push(NonSubstantive::Unsure),
+            "dont_know" => outside.push(NonSubstantive::DontKnow),
+            "prefer_not_to_say" => outside.push(NonSubstantive::PreferNotToSay),
+            other => {
+                return Err(usage(format!(
+                    "--outside-total: `{other}` is not a non-substantive kind; use unsure, dont_know, prefer_not_to_say or none"
+                )));
+            }
+        }
+    }
+    if let Some(out) = out
+        && let Err(output::Refusal(why)) = output::check(out, &[spec, data])
+    {
+        return Err(usage(format!("{why}\nnothing was written")));
+    }
+    let model = load(spec, color)?;
+    let table = read_table(data)?;
+    let opts = quire::data::tabulate::Options {
+        by_audience: by == By::Audience,
+        outside_total: outside,
+    };
+    let tables = quire::data::tabulate::tabulate(&model, &table, &opts);
+    use quire::backend::tables as t;
+    let (name, bytes) = match format {
+        TableFormat::Md => ("tables.md", t::markdown(&tables).into_bytes()),
+        TableFormat::Html => ("tables.html", t::html(&tables).into_bytes()),
+        TableFormat::Csv => ("tables.csv", t::csv(&tables).into_bytes()),
+        TableFormat::Xlsx => match t::xlsx(&tables) {
+            Ok(b) => ("tables.xlsx", b),
+            Err(e) => return Err(usage(format!("cannot make the workbook: {}", e.message))),
+        },
+    };
+    match out {
+        None if format == TableFormat::Xlsx => Err(usage("a workbook is not text: give a folder with -o")),
+        None => emit(None, &bytes, &[]),
+        Some(dir) => match output::write(dir, &[(PathBuf::from(name), bytes)]) {
+            Ok(()) => {
+                eprintln!("wrote {}", dir.join(name).display());
+                Ok(())
+            }
+            Err(e) => Err(usage(format!("cannot write `{}`: {e}", dir.display()))),
+        },
+    }
+}
