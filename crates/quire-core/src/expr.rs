@@ -2,7 +2,7 @@
 //! Most expressions are parsed by a one-pass parser of the same grammar (`expr/fast.rs`); pest
 //! parses the rest and words every syntax error.
 //!
-//! The grammar is `grammar/expr.pest`. Precedence, loosest first:
+//! The grammar is `crates/quire-core/grammar/expr.pest` (linked from `grammar/` at the top). Precedence, loosest first:
 //! `or`; `and`; `not`; comparisons (`== != < <= > >= in`, `not in`); `+ -`; `* /`; unary `-`.
 
 mod fast;
@@ -17,7 +17,7 @@ use pest_derive::Parser;
 use serde::Serialize;
 
 #[derive(Parser)]
-#[grammar = "../../../grammar/expr.pest"]
+#[grammar = "../grammar/expr.pest"]
 struct Grammar;
 
 /// A parsed expression. `span` is a byte range within the expression's own text.

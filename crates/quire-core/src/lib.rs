@@ -8,7 +8,7 @@
 //! 1. [`source`]: spec files and byte spans, with line:column for messages.
 //! 2. [`yaml::parse`]: YAML text → spanned node tree, under resource limits.
 //! 3. [`spec::read`]: node tree → [`spec::Spec`], the spec as written; every shape error reported.
-//! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest`).
+//! 4. [`expr::parse`]: expression text → syntax tree (`grammar/expr.pest` in this crate).
 //! 5. [`check::check`]: spec → [`model::Questionnaire`], the resolved model: audiences expanded,
 //!    choices resolved, expressions type-checked, texts resolved per audience; then
 //!    [`routing`] works out the routing once ([`routing::next_targets`], then

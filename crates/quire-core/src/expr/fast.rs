@@ -1,5 +1,5 @@
 //! The common case of an expression, parsed in one pass over its bytes: the grammar of
-//! `grammar/expr.pest` and the precedence of [`super::pratt`], token for token. Any text it
+//! `grammar/expr.pest` (in this crate) and the precedence of [`super::pratt`], token for token. Any text it
 //! does not parse (every syntax error, a run of prefix operators too long to recurse on)
 //! makes [`parse`] give up, and the pest parser decides and words the error. On what both
 //! parse they give the same tree with the same spans: debug builds compare the two on every
