@@ -5,7 +5,8 @@
 //!
 //! Edits in, `check`'s diagnostics (with their codes and help), completions, hovers and
 //! definitions out, as rust-analyzer's lsp-server is meant to be used; messages are JSON as
-//! the protocol writes them.
+//! the protocol writes them. What to answer is the core's analysis ([`crate::ide`]); this
+//! file only speaks the protocol.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Read as _};
@@ -13,7 +14,7 @@ use std::io::{BufRead, Read as _};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use serde_json::{Value, json};
 
-use crate::model::{Item, Questionnaire};
+use crate::model::Questionnaire;
 
 /// The largest message read: a spec at its limit, escaped as JSON, with room to spare.
 pub const MAX_MESSAGE_BYTES: usize = 2 * crate::yaml::MAX_SPEC_BYTES + 64 * 1024;
@@ -305,37 +306,6 @@ struct Document {
     model: Option<Questionnaire>,
 }
 
-/// Expression keys: inside their values, completion offers questions, values and functions.
-const EXPRESSION_KEYS: [&str; 7] = ["ask_if", "end_if", "check", "expr", "when", "validate", "band"];
-
-/// Keys a question may have, by type (what the spec reader accepts).
-fn question_keys(kind: &str) -> Vec<&'static str> {
-    let mut keys = vec![
-        "id",
-        "type",
-        "text",
-        "label",
-        "hint",
-        "required",
-        "ask_if",
-        "ask_if_text",
-        "audiences",
-        "validate",
-        "probes",
-        "interviewer",
-        "provenance",
-    ];
-    match kind {
-        "single" => keys.extend(["choices"]),
-        "multiple" => keys.extend(["choices", "min_selected", "max_selected"]),
-        "grid" => keys.extend(["choices", "rows"]),
-        "integer" | "decimal" => keys.extend(["min", "max", "unit", "decimals"]),
-        "text" | "long_text" => keys.extend(["max_length"]),
-        _ => {}
-    }
-    keys
-}
-
 /// didOpen / didChange (full text): the document's new text; its URI.
 fn changed(n: &Notification, docs: &mut HashMap<String, Document>) -> Option<String> {
     let p = &n.params;
@@ -435,19 +405,10 @@ fn percent_decoded(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The largest char boundary at or before `i`.
-fn floor(text: &str, i: usize) -> usize {
-    let mut i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// A byte offset as an LSP position (line, UTF-16 column).
 fn position(text: &str, offset: usize) -> Value {
     let offset = offset.min(text.len());
-    let before = &text[..floor(text, offset)];
+    let before = &text[..crate::ide::floor(text, offset)];
     let line = before.matches('\n').count();
     let col: usize = before.rsplit('\n').next().unwrap_or("").encode_utf16().count();
     json!({ "line": line, "character": col })
@@ -482,177 +443,48 @@ fn answer(req: &Request, docs: &HashMap<String, Document>) -> Value {
     }
 }
 
-/// The identifier under the cursor.
-fn word_at(text: &str, at: usize) -> &str {
-    let is_id = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let at = floor(text, at.min(text.len()));
-    // After the character before the word, whatever its length in bytes.
-    let start = text[..at]
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !is_id(*c))
-        .map(|(i, c)| i + c.len_utf8())
-        .unwrap_or(0);
-    let end = text[at..]
-        .find(|c: char| !is_id(c))
-        .map(|i| at + i)
-        .unwrap_or(text.len());
-    &text[start..end]
-}
-
-fn line_of(text: &str, at: usize) -> (&str, usize) {
-    let at = floor(text, at.min(text.len()));
-    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (&text[start..at], start)
-}
-
-/// Questions an audience set may read, with their choice values, from the last good model.
-fn questions(model: &Questionnaire) -> Vec<(&str, &str, &str, Vec<&str>)> {
-    let mut out: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
-    for i in &model.instruments {
-        for s in &i.sections {
-            for it in &s.items {
-                if let Item::Question(q) = it
-                    && !out.iter().any(|(id, ..)| *id == q.id)
-                {
-                    out.push((
-                        q.id.as_str(),
-                        q.kind.name(),
-                        q.label.as_str(),
-                        q.options.iter().map(|o| o.value.as_str()).collect(),
-                    ));
-                }
-            }
-        }
+/// A completion as the protocol writes it.
+fn completion(c: crate::ide::Completion) -> Value {
+    use crate::ide::CompletionKind as K;
+    // LSP's CompletionItemKind: Function 3, Variable 6, Property 10, Keyword 14, EnumMember 20.
+    let kind = match c.kind {
+        K::Function => 3,
+        K::Variable => 6,
+        K::Key => 10,
+        K::Keyword => 14,
+        K::Value => 20,
+    };
+    let mut item = json!({ "label": c.label, "kind": kind });
+    if let Some(d) = c.detail {
+        item["detail"] = json!(d);
     }
-    out
+    if let Some(i) = c.insert {
+        item["insertText"] = json!(i);
+    }
+    item
 }
 
 fn complete(doc: &Document, at: usize) -> Value {
-    let (line, line_start) = line_of(&doc.text, at);
-    let key = line
-        .trim_start()
-        .trim_start_matches("- ")
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .trim();
-    let in_expression =
-        line.contains(':') && EXPRESSION_KEYS.contains(&key) || (line.contains("check:") || line.contains("when:"));
-    let mut items: Vec<Value> = Vec::new();
-    if in_expression {
-        let Some(model) = &doc.model else { return json!([]) };
-        // After `q == '` or `q in [`: the question's values.
-        let expr = line.split_once(':').map(|(_, e)| e).unwrap_or("");
-        let compared = expr
-            .rsplit_once(['=', '[', ','])
-            .map(|(l, _)| l.trim_end_matches(['=', '!', ' ', 'n', 'i']).trim())
-            .and_then(|l| l.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next());
-        if let Some(q) = compared.and_then(|c| questions(model).into_iter().find(|(id, ..)| *id == c))
-            && expr.trim_end().ends_with(['\'', '['])
-        {
-            for v in q.3 {
-                items.push(json!({ "label": v, "kind": 20, "detail": format!("a value of `{}`", q.0) }));
-            }
-            return json!(items);
-        }
-        // Only questions before the cursor may be read.
-        let before = &doc.text[..line_start];
-        for (id, kind, label, _) in questions(model) {
-            if before.contains(&format!("id: {id}")) {
-                items.push(json!({ "label": id, "kind": 6, "detail": format!("{kind} · {label}") }));
-            }
-        }
-        for d in &model.derived {
-            items.push(json!({ "label": d.id, "kind": 6, "detail": format!("derived · {}", d.label) }));
-        }
-        for f in crate::expr::FUNCTIONS {
-            items.push(json!({ "label": f.name, "kind": 3, "detail": format!("{}: {}", f.usage, f.doc) }));
-        }
-        items.push(json!({ "label": "audience", "kind": 14, "detail": "the respondent's group id" }));
-    } else if line
-        .trim()
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ' ')
-    {
-        // A key: the ones valid for the enclosing question's type.
-        let kind = enclosing_type(&doc.text, line_start, line.len() - line.trim_start().len());
-        for k in question_keys(kind.unwrap_or("")) {
-            items.push(json!({ "label": k, "kind": 10, "insertText": format!("{k}: ") }));
-        }
-    }
-    json!(items)
-}
-
-/// The `type:` of the item a line at `indent` belongs to: the nearest line above at that
-/// indentation (or the item's `- ` line just above it).
-fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<&str> {
-    for l in text[..line_start].lines().rev() {
-        let ind = l.len() - l.trim_start().len();
-        let t = l.trim_start().trim_start_matches("- ");
-        if let Some(v) = t.strip_prefix("type:")
-            && (ind == indent || ind + 2 == indent)
-        {
-            return Some(v.trim());
-        }
-        if l.trim_start().starts_with("- ") && ind + 2 <= indent {
-            // The item's first line: its type may be inline (`- { id: x, type: single }`).
-            return t
-                .split("type:")
-                .nth(1)
-                .and_then(|v| v.split([',', '}']).next())
-                .map(str::trim);
-        }
-    }
-    None
+    Value::Array(
+        crate::ide::completions(&doc.text, at, doc.model.as_ref())
+            .into_iter()
+            .map(completion)
+            .collect(),
+    )
 }
 
 fn hover(doc: &Document, at: usize) -> Value {
-    let word = word_at(&doc.text, at);
-    let Some(model) = &doc.model else { return Value::Null };
-    for i in &model.instruments {
-        for s in &i.sections {
-            for it in &s.items {
-                if let Item::Question(q) = it
-                    && q.id == word
-                {
-                    let mut md = format!("**{} `{}`** ({})\n\n{}", q.number, q.id, q.kind.name(), q.text.plain());
-                    if !q.options.is_empty() {
-                        md.push_str("\n\n");
-                        md.push_str(
-                            &q.options
-                                .iter()
-                                .map(|o| format!("- {} `{}` {}", o.code, o.value, o.label.plain()))
-                                .collect::<Vec<_>>()
-                                .join("\n"),
-                        );
-                    }
-                    return json!({ "contents": { "kind": "markdown", "value": md } });
-                }
-            }
-        }
+    match crate::ide::hover(&doc.text, at, doc.model.as_ref()) {
+        Some(md) => json!({ "contents": { "kind": "markdown", "value": md } }),
+        None => Value::Null,
     }
-    if let Some(d) = model.derived(word) {
-        return json!({ "contents": { "kind": "markdown", "value": format!("**derived `{}`**: {}", d.id, d.label) } });
-    }
-    Value::Null
 }
 
 fn definition(uri: &str, doc: &Document, at: usize) -> Value {
-    let word = word_at(&doc.text, at);
-    if word.is_empty() {
-        return Value::Null;
-    }
-    for pattern in [
-        format!("id: {word}\n"),
-        format!("id: {word},"),
-        format!("id: {word} "),
-        format!("id: \"{word}\""),
-    ] {
-        if let Some(i) = doc.text.find(&pattern) {
-            let start = i + 4;
-            return json!({ "uri": uri, "range": { "start": position(&doc.text, start), "end": position(&doc.text, start + word.len()) } });
+    match crate::ide::definition(&doc.text, at) {
+        Some((start, end)) => {
+            json!({ "uri": uri, "range": { "start": position(&doc.text, start), "end": position(&doc.text, end) } })
         }
+        None => Value::Null,
     }
-    Value::Null
 }

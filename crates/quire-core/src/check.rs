@@ -949,55 +949,23 @@ impl<'a> Checker<'a> {
                 );
             }
         };
-        if kind != T::Multiple {
-            irrelevant(
-                self,
-                "min_selected",
-                q.min_selected.as_ref().map(|s| s.span),
-                "multiple-choice questions",
-            );
-            irrelevant(
-                self,
-                "max_selected",
-                q.max_selected.as_ref().map(|s| s.span),
-                "multiple-choice questions",
-            );
-        }
-        if !matches!(kind, T::Integer | T::Decimal) {
-            irrelevant(
-                self,
-                "min",
-                q.min.as_ref().map(|s| s.span),
-                "integer and decimal questions",
-            );
-            irrelevant(
-                self,
-                "max",
-                q.max.as_ref().map(|s| s.span),
-                "integer and decimal questions",
-            );
-            irrelevant(
-                self,
-                "unit",
-                q.unit.as_ref().map(text_span),
-                "integer and decimal questions",
-            );
-        }
-        if kind != T::Decimal {
-            irrelevant(
-                self,
-                "decimals",
-                q.decimals.as_ref().map(|s| s.span),
-                "decimal questions",
-            );
-        }
-        if !matches!(kind, T::Text | T::LongText) {
-            irrelevant(
-                self,
-                "max_length",
-                q.max_length.as_ref().map(|s| s.span),
-                "text questions",
-            );
+        // The keys only some types take (`spec::Question::TYPE_KEYS`); `choices` and `rows`
+        // have messages of their own.
+        for (key, _, applies) in spec::Question::TYPE_KEYS {
+            if kind.takes(key) {
+                continue;
+            }
+            let span = match key {
+                "min_selected" => q.min_selected.as_ref().map(|s| s.span),
+                "max_selected" => q.max_selected.as_ref().map(|s| s.span),
+                "min" => q.min.as_ref().map(|s| s.span),
+                "max" => q.max.as_ref().map(|s| s.span),
+                "unit" => q.unit.as_ref().map(text_span),
+                "decimals" => q.decimals.as_ref().map(|s| s.span),
+                "max_length" => q.max_length.as_ref().map(|s| s.span),
+                _ => None,
+            };
+            irrelevant(self, key, span, applies);
         }
         if kind != T::Grid && !q.rows.is_empty() {
             irrelevant(self, "rows", Some(q.rows[0].id.span), "grid questions");

@@ -25,6 +25,10 @@
 //!    [`data::tabulate`] makes the study's tables and [`diff`] compares two versions; each
 //!    returns data, which `quire-backends` writes out (`tables`, `data_check`, `changes`).
 //!
+//! 8. [`ide`]: what an editor asks of a spec being written (completions, hovers,
+//!    definitions), from the spanned tree, the spec's key tables and the last good model;
+//!    the language server (`quire lsp`) only speaks the protocol.
+//!
 //! Diagnostics are collected as plain data ([`diagnostic::Diagnostic`]) by every stage and
 //! rendered only at the edge, by `quire_backends::diagnostics` (miette, one line each, or
 //! JSON).
@@ -43,6 +47,7 @@ pub mod diff;
 pub mod escape;
 pub mod eval;
 pub mod expr;
+pub mod ide;
 pub mod include;
 pub mod input;
 pub mod lock;

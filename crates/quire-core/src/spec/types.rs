@@ -327,6 +327,62 @@ impl QuestionType {
     pub fn has_choices(self) -> bool {
         matches!(self, Self::Single | Self::Multiple | Self::Grid)
     }
+
+    /// Whether a question of this type takes `key` ([`Question::KEYS`]).
+    pub fn takes(self, key: &str) -> bool {
+        Question::KEYS.contains(&key)
+            && Question::TYPE_KEYS
+                .iter()
+                .find(|(k, ..)| *k == key)
+                .is_none_or(|(_, types, _)| types.contains(&self))
+    }
+}
+
+impl Question {
+    /// Every key a question may have, in the order the reader takes them: the one list the
+    /// reader, the checker's "does not apply" rule and the editor's completion share (the
+    /// JSON Schema, made from the struct, is tested against it).
+    pub const KEYS: [&'static str; 22] = [
+        "id",
+        "type",
+        "text",
+        "label",
+        "hint",
+        "required",
+        "audiences",
+        "ask_if",
+        "ask_if_text",
+        "validate",
+        "probes",
+        "interviewer",
+        "choices",
+        "min_selected",
+        "max_selected",
+        "min",
+        "max",
+        "unit",
+        "decimals",
+        "max_length",
+        "rows",
+        "provenance",
+    ];
+
+    /// The keys only some types take: the key, those types, and them in words (for "only
+    /// for …" in the checker's message). Every other key applies to every type.
+    pub const TYPE_KEYS: [(&'static str, &'static [QuestionType], &'static str); 9] = {
+        use QuestionType as T;
+        [
+            ("choices", &[T::Single, T::Multiple, T::Grid], "choice questions"),
+            ("min_selected", &[T::Multiple], "multiple-choice questions"),
+            ("max_selected", &[T::Multiple], "multiple-choice questions"),
+            ("min", &[T::Integer, T::Decimal], "integer and decimal questions"),
+            ("max", &[T::Integer, T::Decimal], "integer and decimal questions"),
+            ("unit", &[T::Integer, T::Decimal], "integer and decimal questions"),
+            ("decimals", &[T::Decimal], "decimal questions"),
+            ("max_length", &[T::Text, T::LongText], "text questions"),
+            ("rows", &[T::Grid], "grid questions"),
+        ]
+    };
 }
 
 #[derive(Debug, Clone, JsonSchema)]
