@@ -81,7 +81,11 @@ impl World for Document {
 /// Typesets a document. Warnings are failures too: a questionnaire must typeset cleanly.
 /// A character no embedded font has (`check` warns at it) is printed as `?`: the build of a
 /// spec with warnings only succeeds, and the paper shows where a character is missing.
-pub fn pdf(markup: &str) -> Result<Vec<u8>, String> {
+pub fn pdf(markup: &str) -> Result<Vec<u8>, quire_core::Error> {
+    typeset(markup).map_err(quire_core::Error::from)
+}
+
+fn typeset(markup: &str) -> Result<Vec<u8>, String> {
     let markup: String = if markup.chars().all(printable) {
         markup.to_string()
     } else {

@@ -15,7 +15,7 @@ use crate::yaml::{self, Node, Value};
 
 /// Reads an included file: (the root spec, the file that includes it, the path written) →
 /// (its name, its text), or why it cannot be read.
-pub type Loader = fn(&str, &str, &str) -> Result<(String, String), String>;
+pub type Loader = fn(&str, &str, &str) -> Result<(String, String), crate::Error>;
 
 /// Most files one compilation reads, and how deep includes nest.
 pub const MAX_FILES: usize = 64;
@@ -28,7 +28,7 @@ pub type Fragments = HashMap<Span, Option<(SourceId, Node)>>;
 /// The file-system loader: `path` relative to the directory of `from`, and inside the root
 /// spec's project (its git repository, or its folder), so a spec cannot read, and quote in
 /// its diagnostics, any file of the machine. Only regular files are read ([`crate::input`]).
-pub fn read_file(root: &str, from: &str, path: &str) -> Result<(String, String), String> {
+pub fn read_file(root: &str, from: &str, path: &str) -> Result<(String, String), crate::Error> {
     let file = resolve(from, path);
     let project = project_folder(root);
     let inside = match (std::fs::canonicalize(&file), std::fs::canonicalize(&project)) {
@@ -39,17 +39,17 @@ pub fn read_file(root: &str, from: &str, path: &str) -> Result<(String, String),
         _ => false,
     };
     if !inside {
-        return Err(format!(
+        return Err(crate::Error::from(format!(
             "`{}` is outside the spec's project `{}` (its git repository, or its folder); a spec includes only files there (`--allow-includes-anywhere` lifts this)",
             file.display(),
             project.display()
-        ));
+        )));
     }
     read_file_anywhere(root, from, path)
 }
 
 /// [`read_file`] without the project-folder rule (`--allow-includes-anywhere`).
-pub fn read_file_anywhere(_root: &str, from: &str, path: &str) -> Result<(String, String), String> {
+pub fn read_file_anywhere(_root: &str, from: &str, path: &str) -> Result<(String, String), crate::Error> {
     let file = resolve(from, path);
     let name = file.display().to_string();
     let text = crate::input::read_text(&file, crate::input::Kind::Spec)?;

@@ -49,14 +49,14 @@ pub const MAX_WORKBOOK_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads `path` whole if it is a regular file within `kind`'s limit; else why not, in the
 /// user's words, naming the path.
-pub fn read(path: &Path, kind: Kind) -> Result<Vec<u8>, String> {
+pub fn read(path: &Path, kind: Kind) -> Result<Vec<u8>, crate::Error> {
     let shown = path.display();
     // Ask before opening: opening a FIFO waits for a writer that may never come.
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{shown}`: {}", plain(&e)))?;
     regular(&meta, path)?;
     let limit = kind.limit();
     if meta.len() > limit {
-        return Err(too_large(path, kind, Some(meta.len())));
+        return Err(crate::Error::from(too_large(path, kind, Some(meta.len()))));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{shown}`: {}", plain(&e)))?;
     // The file may have been swapped between the two looks: check what was opened.
@@ -69,13 +69,13 @@ pub fn read(path: &Path, kind: Kind) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read `{shown}`: {}", plain(&e)))?;
     if bytes.len() as u64 > limit {
-        return Err(too_large(path, kind, None));
+        return Err(crate::Error::from(too_large(path, kind, None)));
     }
     Ok(bytes)
 }
 
 /// [`read`], as UTF-8 text (a byte-order mark kept; the readers skip it).
-pub fn read_text(path: &Path, kind: Kind) -> Result<String, String> {
+pub fn read_text(path: &Path, kind: Kind) -> Result<String, crate::Error> {
     let bytes = read(path, kind)?;
     String::from_utf8(bytes).map_err(|e| {
         // Say where: an editor can jump to the line, and the byte tells the encoding.
@@ -90,6 +90,7 @@ pub fn read_text(path: &Path, kind: Kind) -> Result<String, String> {
             bytes[at],
             path.display()
         )
+        .into()
     })
 }
 
@@ -137,11 +138,12 @@ mod tests {
     fn devices_folders_and_large_files_are_refused() {
         let dir = std::env::temp_dir().join(format!("quire-input-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(read(&dir, Kind::Spec).unwrap_err().contains("is a folder"));
+        assert!(read(&dir, Kind::Spec).unwrap_err().message.contains("is a folder"));
         if Path::new("/dev/zero").exists() {
             assert!(
                 read(Path::new("/dev/zero"), Kind::Data)
                     .unwrap_err()
+                    .message
                     .contains("not a regular file")
             );
         }
@@ -151,13 +153,14 @@ mod tests {
         assert!(
             read(&big, Kind::Spec)
                 .unwrap_err()
+                .message
                 .contains("larger than a spec may be")
         );
         let small = dir.join("small.yaml");
         std::fs::write(&small, "a: 1\n").unwrap();
         assert_eq!(read_text(&small, Kind::Spec).unwrap(), "a: 1\n");
         std::fs::write(&small, b"a: \xff\n").unwrap();
-        assert!(read_text(&small, Kind::Spec).unwrap_err().contains("1:4"));
+        assert!(read_text(&small, Kind::Spec).unwrap_err().message.contains("1:4"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -66,6 +66,44 @@ pub mod yaml;
 use diagnostic::Diagnostics;
 use source::{Source, Sources};
 
+/// Why a tool could not do what it was asked, in the user's terms: a file it cannot read, a
+/// data file that is not records, a translation that does not fit, an export it cannot map.
+/// (A mistake in a spec is a [`diagnostic::Diagnostic`], with its place; this is for the
+/// rest, which has none.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// What went wrong and, where there is one, the way out.
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<String> for Error {
+    fn from(message: String) -> Error {
+        Error { message }
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Error {
+        Error {
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<Error> for String {
+    fn from(e: Error) -> String {
+        e.message
+    }
+}
+
 /// The outcome of compiling one spec: the model (when there were no errors) and every diagnostic.
 #[derive(Debug)]
 pub struct Compiled {

@@ -16,14 +16,21 @@ pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 /// Version of the IR's JSON shape; bump on breaking changes.
 pub const IR_FORMAT: &str = "quire-ir/3";
 
+/// The resolved model: one reviewed spec with its audiences expanded, choices resolved,
+/// expressions type-checked and routing analysed ([`crate::routing`]). Every backend, the
+/// data tools and the server read this and nothing else. Written out as `quire.ir.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Questionnaire {
+    /// The IR's format tag, [`IR_FORMAT`].
     pub format: &'static str,
     pub survey: Survey,
+    /// The respondent groups, in the spec's order (one, `respondent`, when it declares none).
     pub audiences: Vec<Audience>,
+    /// Every choice list: the named ones and each question's inline options.
     pub choice_lists: Vec<ChoiceList>,
     /// Harmonised variables, one per question (grids: one per row), in questionnaire order.
     pub variables: Vec<Variable>,
+    /// Variables computed from answers, after the asked ones in the data.
     pub derived: Vec<Derived>,
     /// The questionnaire as each audience meets it.
     pub instruments: Vec<Instrument>,
@@ -37,15 +44,23 @@ pub struct Questionnaire {
     pub ui: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// The study as a whole: what identifies it and every record collected with it, and the
+/// rules that hold for every instrument.
 #[derive(Debug, Clone, Serialize)]
 pub struct Survey {
+    /// Its identifier (a name): data files and forms carry it.
     pub id: String,
     pub title: Text,
+    /// The designer's version; every record carries it with the content hash.
     pub version: String,
     pub description: Option<Text>,
+    /// The source language's tag.
     pub language: String,
+    /// How long a saved response may be continued, in hours (none: no saving).
     pub resume_hours: Option<f64>,
+    /// The codes the data use for "not applicable" and "missing".
     pub missing_codes: MissingCodes,
+    /// Where the web form posts a finished response.
     pub submit_url: Option<String>,
     /// Without `submit_url`: where respondents return the answers they download.
     pub return_to: Option<Text>,
@@ -75,11 +90,15 @@ pub struct MissingCodes {
     pub missing: i64,
 }
 
+/// A respondent group (CONCORD's patients, carers and clinicians): each gets its own
+/// instrument, with harmonised variables across them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Audience {
+    /// Its id: the `audience` column of every record, and what `audience == '…'` compares.
     pub id: String,
     pub label: String,
     pub description: Option<String>,
+    /// Its words for the spec's `{term}`s (`{patient}` → "your child").
     pub terms: BTreeMap<String, String>,
 }
 
@@ -463,26 +482,35 @@ pub struct Case {
     pub value: String,
 }
 
+/// The questionnaire as one audience meets it: the sections and items it is asked, in
+/// order, worded and numbered for it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Instrument {
+    /// The audience's id.
     pub audience: String,
     pub sections: Vec<Section>,
 }
 
+/// A section of one audience's instrument: a page of the web form, a heading on paper.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
     pub id: String,
     pub title: Text,
     pub intro: Option<Text>,
+    /// The section's own `ask_if`; its items' conditions include it already.
     pub condition: Option<Condition>,
     pub items: Vec<Item>,
 }
 
+/// What a section holds, in order: questions, and the text, definitions and screening
+/// rules between them. Each knows its condition and the screening rules before it
+/// ([`Item::screens`]).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "item", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)]
 pub enum Item {
     Question(Question),
+    /// Text shown between questions.
     Note {
         id: Option<String>,
         title: Option<Text>,
@@ -495,6 +523,7 @@ pub enum Item {
         #[serde(skip)]
         screens: Vec<String>,
     },
+    /// Key terms and their definitions, set apart.
     Definitions {
         id: Option<String>,
         title: Option<Text>,
@@ -539,16 +568,20 @@ pub struct Definition {
     pub definition: Text,
 }
 
-/// A question as one audience sees it.
+/// A question as one audience sees it: its wording for that audience, its number in that
+/// audience's order, its condition and the screening rules before it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
+    /// Its id: the variable name (a grid's rows are `<id>_<row>`).
     pub id: String,
     /// "Q1", "Q2", … in this audience's order.
     pub number: String,
     pub kind: QuestionType,
     pub text: Text,
+    /// The short label the codebook and the data files give the variable.
     pub label: String,
     pub hint: Option<Text>,
+    /// Whether the forms insist on an answer.
     pub required: bool,
     /// Section and question conditions together; none: always asked.
     pub condition: Option<Condition>,

@@ -523,24 +523,26 @@ mod tests {
 
 /// The PO file for translating a spec into `language`: every respondent-visible text, with
 /// where it is written and the translation already known (inline, or in the spec's PO file).
-pub fn export(read: &crate::Read, language: &str) -> Result<String, String> {
+pub fn export(read: &crate::Read, language: &str) -> Result<String, crate::Error> {
     let spec = read
         .spec
         .as_ref()
         .ok_or("the spec cannot be read; run `quire check` for the details")?;
     let languages: Vec<&str> = spec.languages.iter().map(|l| l.value.as_str()).collect();
     if languages.first() == Some(&language) {
-        return Err(format!("`{language}` is the source language: translate into another"));
+        return Err(crate::Error::from(format!(
+            "`{language}` is the source language: translate into another"
+        )));
     }
     if !languages.contains(&language) {
-        return Err(format!(
+        return Err(crate::Error::from(format!(
             "`{language}` is not one of the spec's languages ({}); add it to `languages` first",
             if languages.is_empty() {
                 "none declared".to_string()
             } else {
                 languages.join(", ")
             }
-        ));
+        )));
     }
     let known = read.catalogs.get(language);
     let entries: Vec<Entry> = messages(spec, &read.sources, language)
@@ -580,13 +582,15 @@ pub struct Imported {
 }
 
 /// Checks a translator's PO file against the spec.
-pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, String> {
+pub fn import(read: &crate::Read, language: &str, po: &str) -> Result<Imported, crate::Error> {
     let spec = read
         .spec
         .as_ref()
         .ok_or("the spec cannot be read; run `quire check` for the details")?;
     if !spec.languages.iter().skip(1).any(|l| l.value == language) {
-        return Err(format!("`{language}` is not one of the spec's translated languages"));
+        return Err(crate::Error::from(format!(
+            "`{language}` is not one of the spec's translated languages"
+        )));
     }
     // Line numbers by a search of where lines start: a file of many messages stays linear.
     let starts: Vec<usize> = std::iter::once(0)

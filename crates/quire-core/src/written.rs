@@ -19,7 +19,7 @@ const MAX_ENTRIES: usize = 10_000;
 /// Writes `bytes` to `path` atomically (a sibling temporary file renamed over it), unless
 /// `path` is one of `inputs`, or exists and is not Quire's (without `force`). The error is
 /// the message for the user.
-pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path], force: bool) -> Result<(), String> {
+pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path], force: bool) -> Result<(), crate::Error> {
     let shown = path.display();
     let same = |a: &Path| {
         std::fs::canonicalize(a)
@@ -28,24 +28,24 @@ pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path], force: bool) -> Result
             .is_some_and(|(a, b)| a == b)
     };
     if inputs.iter().any(|i| same(i)) {
-        return Err(format!(
+        return Err(crate::Error::from(format!(
             "`{shown}` is this command's input; write the output to another file"
-        ));
+        )));
     }
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot write `{shown}`: {e}")),
+        Err(e) => return Err(crate::Error::from(format!("cannot write `{shown}`: {e}"))),
         Ok(meta) if !meta.is_file() => {
-            return Err(format!(
+            return Err(crate::Error::from(format!(
                 "`{shown}` is not a regular file (a folder, a link or a device); give `-o` a file name"
-            ));
+            )));
         }
         Ok(_) if force => {}
         Ok(_) if is_ours(path) => {}
         Ok(_) => {
-            return Err(format!(
+            return Err(crate::Error::from(format!(
                 "`{shown}` exists and Quire did not write it (or it was changed since); choose another file name, or add `--force` to replace it"
-            ));
+            )));
         }
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -57,7 +57,7 @@ pub fn write(path: &Path, bytes: &[u8], inputs: &[&Path], force: bool) -> Result
         .and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write `{shown}`: {e}"));
+        return Err(crate::Error::from(format!("cannot write `{shown}`: {e}")));
     }
     remember(path, bytes);
     Ok(())

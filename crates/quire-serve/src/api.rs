@@ -2,7 +2,7 @@
 //! and health. Handlers are thin; what a record must be is `quire_core::data::verify`, the same
 //! checks as `quire check-data`.
 
-// A handler's early exit is its HTTP answer: helpers return `Result<_, Response>` on purpose.
+// A handler's early exit is its HTTP answer: helpers return `Result<_, ApiError>` on purpose.
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
@@ -127,13 +127,73 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// One JSON error body for every failure.
-fn problem(status: StatusCode, message: &str, extra: Value) -> Response {
-    let mut body = json!({ "error": message });
-    if let (Value::Object(b), Value::Object(x)) = (&mut body, extra) {
-        b.extend(x);
+/// Why a request was not done, as the API answers it: a status and one JSON error body,
+/// `{"error": message, …extra}`. Handlers return [`Answer`] and pass failures on with `?`
+/// (axum's error-handling pattern); only this type writes an error body.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    extra: Value,
+}
+
+/// What a handler returns.
+type Answer = Result<Response, ApiError>;
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            extra: json!({}),
+        }
     }
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+
+    /// More fields for the body beside `error`.
+    fn with(mut self, extra: Value) -> ApiError {
+        self.extra = extra;
+        self
+    }
+
+    /// The server cannot do it now (503), and why, in the body's `database` field too.
+    fn unavailable(reason: &str) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, reason)
+            .with(json!({ "status": "unavailable", "database": reason }))
+    }
+
+    /// The database failed: logged with its own message, answered with the reason only
+    /// (a database's message may name a host or a user).
+    fn store(e: &crate::store::Error) -> ApiError {
+        log(&json!({ "ts": now(), "level": "error", "event": "store", "error": e.message }));
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the response could not be stored ({}); try again", e.reason()),
+        )
+        .with(json!({ "database": e.reason() }))
+    }
+
+    /// A saved response belongs to the form that started it.
+    fn not_owner() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this response was started by another form: continue it with its resume code",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if let (Value::Object(b), Value::Object(x)) = (&mut body, self.extra) {
+            b.extend(x);
+        }
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
 }
 
 /// Who sent a request: the peer, or, when the peer is a trusted reverse proxy, the nearest
@@ -304,23 +364,19 @@ async fn guard(
         .and_then(|c| c.split(';').next())
         .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
     let mut res = if limited {
-        problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many requests; try again shortly",
-            json!({}),
-        )
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests; try again shortly").into_response()
     } else if writes && cross_site(&app, headers) {
-        problem(
+        ApiError::new(
             StatusCode::FORBIDDEN,
             "responses are accepted only from this server's forms (or an origin allowed with --allow-origin)",
-            json!({}),
         )
+        .into_response()
     } else if writes && !json_body {
-        problem(
+        ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the record as JSON, with Content-Type: application/json",
-            json!({}),
         )
+        .into_response()
     } else {
         next.run(req).await
     };
@@ -377,14 +433,6 @@ async fn index(State(app): State<Shared>) -> Html<String> {
     ))
 }
 
-fn unavailable(reason: &str) -> Response {
-    problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        reason,
-        json!({ "status": "unavailable", "database": reason }),
-    )
-}
-
 /// The database's answer to `check`, within [`HEALTH_TIMEOUT`].
 async fn database_state<F: std::future::Future<Output = Result<(), crate::store::Error>>>(
     check: F,
@@ -411,33 +459,33 @@ fn healthy() -> Response {
 /// `GET /healthz`: 200 when the database answers and takes writes; 503 with the reason
 /// (down, disk full) otherwise. A write is tried only after one failed for want of space,
 /// so a check costs a read while all is well and recovery is seen as soon as it happens.
-async fn healthz(State(app): State<Shared>) -> Response {
+async fn healthz(State(app): State<Shared>) -> Answer {
     if let Err(reason) = database_state(app.store.ping()).await {
-        return unavailable(&reason);
+        return Err(ApiError::unavailable(&reason));
     }
     let fault = app.write_fault.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if fault.is_some() {
         return readyz(State(app)).await;
     }
-    healthy()
+    Ok(healthy())
 }
 
 /// `GET /readyz`: whether a response sent now would be stored: the database takes a
 /// durable write (for load balancers and orchestrators).
-async fn readyz(State(app): State<Shared>) -> Response {
+async fn readyz(State(app): State<Shared>) -> Answer {
     let result = tokio::time::timeout(HEALTH_TIMEOUT, app.store.probe_write()).await;
     match result {
         Ok(r) => {
             app.noted(&r);
             match r {
-                Ok(()) => healthy(),
+                Ok(()) => Ok(healthy()),
                 Err(e) => {
                     log(&json!({ "ts": now(), "level": "error", "event": "health", "error": e.message }));
-                    unavailable(e.reason())
+                    Err(ApiError::unavailable(e.reason()))
                 }
             }
         }
-        Err(_) => unavailable("the database does not answer in time"),
+        Err(_) => Err(ApiError::unavailable("the database does not answer in time")),
     }
 }
 
@@ -483,24 +531,20 @@ async fn openapi(State(app): State<Shared>) -> Response {
         .into_response()
 }
 
-fn known(app: &App, audience: &str) -> Result<(), Response> {
+fn known(app: &App, audience: &str) -> Result<(), ApiError> {
     if app.forms.contains_key(audience) {
         Ok(())
     } else {
-        Err(problem(
-            StatusCode::NOT_FOUND,
-            "no such audience",
-            json!({ "audiences": app.model.audiences.iter().map(|a| &a.id).collect::<Vec<_>>() }),
-        ))
+        Err(ApiError::new(StatusCode::NOT_FOUND, "no such audience")
+            .with(json!({ "audiences": app.model.audiences.iter().map(|a| &a.id).collect::<Vec<_>>() })))
     }
 }
 
-async fn form(State(app): State<Shared>, Path(audience): Path<String>) -> Response {
+async fn form(State(app): State<Shared>, Path(audience): Path<String>) -> Answer {
+    known(&app, &audience)?;
     match app.forms.get(&audience) {
-        Some(page) => Html(page.clone()).into_response(),
-        None => known(&app, &audience)
-            .err()
-            .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
+        Some(page) => Ok(Html(page.clone()).into_response()),
+        None => Ok(StatusCode::NOT_FOUND.into_response()),
     }
 }
 
@@ -510,25 +554,21 @@ async fn keying_form(
     Path(audience): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = admin_allowed(&app, &headers, &q) {
-        return r;
-    }
+) -> Answer {
+    admin_allowed(&app, &headers, &q)?;
+    known(&app, &audience)?;
     match app.keying.get(&audience) {
-        Some(page) => Html(page.clone()).into_response(),
-        None => known(&app, &audience)
-            .err()
-            .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response()),
+        Some(page) => Ok(Html(page.clone()).into_response()),
+        None => Ok(StatusCode::NOT_FOUND.into_response()),
     }
 }
 
 /// Reads a request's body: at most [`MAX_BODY`] bytes, within [`BODY_TIMEOUT`].
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
-        problem(
+        ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the body is larger than {} bytes (or was cut off)", MAX_BODY),
-            json!({}),
+            format!("the body is larger than {} bytes (or was cut off)", MAX_BODY),
         )
     };
     let declared = headers
@@ -541,25 +581,19 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
     match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(b)) => Ok(b),
         Ok(Err(_)) => Err(too_large()),
-        Err(_) => Err(problem(
+        Err(_) => Err(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "the body did not arrive in time",
-            json!({}),
         )),
     }
 }
 
 /// Parses a JSON body under the depth limit.
-fn parse(body: &[u8]) -> Result<Value, Response> {
+fn parse(body: &[u8]) -> Result<Value, ApiError> {
     let text =
-        std::str::from_utf8(body).map_err(|_| problem(StatusCode::BAD_REQUEST, "the body is not UTF-8", json!({})))?;
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            &format!("the body is not JSON: {e}"),
-            json!({}),
-        )
-    })?;
+        std::str::from_utf8(body).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the body is not UTF-8"))?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not JSON: {e}")))?;
     fn depth(v: &Value) -> usize {
         match v {
             Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
@@ -568,11 +602,7 @@ fn parse(body: &[u8]) -> Result<Value, Response> {
         }
     }
     if depth(&v) > MAX_DEPTH {
-        return Err(problem(
-            StatusCode::BAD_REQUEST,
-            "the JSON is nested too deeply",
-            json!({}),
-        ));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "the JSON is nested too deeply"));
     }
     Ok(v)
 }
@@ -609,7 +639,7 @@ pub fn problems_of(
     }
     let table = match quire_core::data::records::from_objects(std::slice::from_ref(record)) {
         Ok(t) => t,
-        Err(e) => return vec![json!({ "class": "bad_value", "message": e })],
+        Err(e) => return vec![json!({ "class": "bad_value", "message": e.message })],
     };
     let report = checker.check(&table, &quire_core::data::verify::Options::default());
     report
@@ -657,77 +687,73 @@ async fn checked(
     headers: &HeaderMap,
     body: Body,
     partial: bool,
-) -> Result<(serde_json::Map<String, Value>, Option<Value>), Response> {
+) -> Result<(serde_json::Map<String, Value>, Option<Value>), ApiError> {
     let body = read_body(headers, body).await?;
     let _turn = app
         .checking
         .acquire()
         .await
-        .map_err(|_| unavailable("the server is stopping"))?;
+        .map_err(|_| ApiError::unavailable("the server is stopping"))?;
     let app = app.clone();
     tokio::task::spawn_blocking(
-        move || -> Result<(serde_json::Map<String, Value>, Option<Value>), Response> {
+        move || -> Result<(serde_json::Map<String, Value>, Option<Value>), ApiError> {
             let v = parse(&body)?;
             let (rec, state) = if partial {
                 let (Some(Value::Object(rec)), Some(state)) = (v.get("record").cloned(), v.get("state").cloned())
                 else {
-                    return Err(problem(
+                    return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "a partial is {\"record\": {...}, \"state\": {...}}",
-                        json!({}),
                     ));
                 };
                 (rec, Some(state))
             } else {
                 let Value::Object(rec) = v else {
-                    return Err(problem(
+                    return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "the body is not a JSON object (one record)",
-                        json!({}),
                     ));
                 };
                 (rec, None)
             };
             let id = rec.get("respondent_id").and_then(Value::as_str).unwrap_or_default();
             if id.is_empty() || id.len() > 200 {
-                return Err(problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "the record has no respondent_id",
-                    json!({ "problems": [] }),
-                ));
+                return Err(
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the record has no respondent_id")
+                        .with(json!({ "problems": [] })),
+                );
             }
             let problems = problems_of(&app.checker, &rec, partial);
             if !problems.is_empty() {
-                return Err(problem(
+                return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "the record does not fit the questionnaire",
-                    json!({ "problems": problems }),
-                ));
+                )
+                .with(json!({ "problems": problems })));
             }
             Ok((rec, state))
         },
     )
     .await
-    .map_err(|_| unavailable("the record could not be checked"))?
+    .map_err(|_| ApiError::unavailable("the record could not be checked"))?
 }
 
 /// Paper and telephone returns are keyed by the study team through the keying view, with
 /// its token; a respondent's form is `web`.
-fn mode_allowed(app: &App, rec: &serde_json::Map<String, Value>, headers: &HeaderMap) -> Result<(), Response> {
+fn mode_allowed(app: &App, rec: &serde_json::Map<String, Value>, headers: &HeaderMap) -> Result<(), ApiError> {
     let mode = rec.get("mode").and_then(Value::as_str).unwrap_or("web");
     if mode == "web" || admin_allowed(app, headers, &HashMap::new()).is_ok() {
         return Ok(());
     }
-    Err(problem(
+    Err(ApiError::new(
         StatusCode::FORBIDDEN,
-        &format!("a `{mode}` return is keyed through the keying view, with the admin token"),
-        json!({}),
+        format!("a `{mode}` return is keyed through the keying view, with the admin token"),
     ))
 }
 
 /// What the request says about ownership and invitation: its secret (`X-Quire-Secret`:
 /// the form's own, or the resume code) and, when the audience needs one, its invitation.
-async fn gate(app: &App, audience: &str, headers: &HeaderMap) -> Result<(String, Invitation), Response> {
+async fn gate(app: &App, audience: &str, headers: &HeaderMap) -> Result<(String, Invitation), ApiError> {
     let secret = headers
         .get("x-quire-secret")
         .and_then(|t| t.to_str().ok())
@@ -743,7 +769,7 @@ async fn gate(app: &App, audience: &str, headers: &HeaderMap) -> Result<(String,
                 .map(str::to_string),
         ),
         Ok(false) => Invitation::NotNeeded,
-        Err(e) => return Err(server_error(&e)),
+        Err(e) => return Err(ApiError::store(&e)),
     };
     Ok((secret, invitation))
 }
@@ -753,13 +779,11 @@ fn json_answer(status: StatusCode, body: Value) -> Response {
 }
 
 /// `POST /api/<audience>/responses`: a submitted record, stored once.
-async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers: HeaderMap, body: Body) -> Response {
-    if let Err(r) = known(&app, &audience) {
-        return r;
-    }
+async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+    known(&app, &audience)?;
     let rec = match checked(&app, &headers, body, false).await {
         Ok((rec, _)) => rec,
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let id = rec
         .get("respondent_id")
@@ -769,70 +793,48 @@ async fn submit(State(app): State<Shared>, Path(audience): Path<String>, headers
     if let Some(key) = headers.get("idempotency-key")
         && key.to_str().ok() != Some(id.as_str())
     {
-        return problem(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "Idempotency-Key must be the record's respondent_id",
-            json!({}),
-        );
+        ));
     }
     if rec.get("audience").and_then(Value::as_str) != Some(audience.as_str()) {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the record's audience is not this form's",
-            json!({ "problems": [{ "column": "audience", "class": "unknown_audience", "message": format!("posted to {audience}") }] }),
-        );
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the record's audience is not this form's").with(json!({ "problems": [{ "column": "audience", "class": "unknown_audience", "message": format!("posted to {audience}") }] })));
     }
-    if let Err(r) = mode_allowed(&app, &rec, &headers) {
-        return r;
-    }
-    let gate = match gate(&app, &audience, &headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+    mode_allowed(&app, &rec, &headers)?;
+    let gate = gate(&app, &audience, &headers).await?;
     let canonical = serde_json::to_string(&rec).unwrap_or_default();
     let result = app.store.submit(stored(&app, &audience, &rec, canonical, gate)).await;
     app.noted(&result);
     match result {
-        Ok(Outcome::Stored) => json_answer(StatusCode::CREATED, json!({ "status": "stored", "respondent_id": id })),
-        Ok(Outcome::Duplicate) => json_answer(StatusCode::OK, json!({ "status": "duplicate", "respondent_id": id })),
+        Ok(Outcome::Stored) => Ok(json_answer(
+            StatusCode::CREATED,
+            json!({ "status": "stored", "respondent_id": id }),
+        )),
+        Ok(Outcome::Duplicate) => Ok(json_answer(
+            StatusCode::OK,
+            json!({ "status": "duplicate", "respondent_id": id }),
+        )),
         Ok(Outcome::Conflict) => {
             log(&json!({ "ts": now(), "level": "warn", "event": "conflict", "respondent_id": id }));
-            problem(
+            Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "a different record is stored under this respondent_id",
-                json!({ "respondent_id": id }),
             )
+            .with(json!({ "respondent_id": id })))
         }
-        Ok(Outcome::NotOwner) => not_owner(),
-        Ok(Outcome::NeedsInvitation) => problem(
+        Ok(Outcome::NotOwner) => Err(ApiError::not_owner()),
+        Ok(Outcome::NeedsInvitation) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "this form needs a valid, unused invitation",
-            json!({}),
-        ),
-        Err(e) => server_error(&e),
+        )),
+        Err(e) => Err(ApiError::store(&e)),
     }
-}
-
-fn not_owner() -> Response {
-    problem(
-        StatusCode::FORBIDDEN,
-        "this response was started by another form: continue it with its resume code",
-        json!({}),
-    )
-}
-
-fn server_error(e: &crate::store::Error) -> Response {
-    log(&json!({ "ts": now(), "level": "error", "event": "store", "error": e.message }));
-    problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &format!("the response could not be stored ({}); try again", e.reason()),
-        json!({ "database": e.reason() }),
-    )
 }
 
 /// A resume code: 12 letters and digits without look-alikes (31 symbols, so 59 bits),
 /// grouped for reading aloud; each symbol drawn without bias from the OS's random source.
-pub fn code() -> Result<String, String> {
+pub fn code() -> Result<String, quire_core::Error> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     // 248 = 8 × 31: a byte at or above it would favour the first symbols; it is drawn again.
     let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
@@ -849,7 +851,7 @@ pub fn code() -> Result<String, String> {
 
 /// Random bytes from the operating system's CSPRNG (`getrandom`); an error, never zeros,
 /// when it cannot be read.
-pub fn random(n: usize) -> Result<Vec<u8>, String> {
+pub fn random(n: usize) -> Result<Vec<u8>, quire_core::Error> {
     let mut buf = vec![0u8; n];
     getrandom::fill(&mut buf).map_err(|e| format!("the operating system's random source failed: {e}"))?;
     Ok(buf)
@@ -876,43 +878,35 @@ async fn partial(
     Path((audience, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    if let Err(r) = known(&app, &audience) {
-        return r;
-    }
+) -> Answer {
+    known(&app, &audience)?;
     let (rec, state) = match checked(&app, &headers, body, true).await {
         Ok((rec, Some(state))) => (rec, state),
-        Ok(_) => return StatusCode::BAD_REQUEST.into_response(),
-        Err(r) => return r,
+        Ok(_) => return Ok(StatusCode::BAD_REQUEST.into_response()),
+        Err(r) => return Err(r),
     };
     if rec.get("respondent_id").and_then(Value::as_str) != Some(id.as_str())
         || rec.get("audience").and_then(Value::as_str) != Some(audience.as_str())
     {
-        return problem(
+        return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "the record's respondent_id and audience must be the URL's",
-            json!({ "problems": [] }),
-        );
+        )
+        .with(json!({ "problems": [] })));
     }
-    if let Err(r) = mode_allowed(&app, &rec, &headers) {
-        return r;
-    }
-    let gate = match gate(&app, &audience, &headers).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+    mode_allowed(&app, &rec, &headers)?;
+    let gate = gate(&app, &audience, &headers).await?;
     if gate.0.len() < MIN_SECRET && !resume_code_shape(&gate.0) {
-        return problem(
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "a saved response is owned: send X-Quire-Secret (the form's secret, or the resume code)",
-            json!({}),
-        );
+        ));
     }
     let new_code = match code() {
         Ok(c) => c,
         Err(e) => {
-            log(&json!({ "ts": now(), "level": "error", "event": "random", "error": e }));
-            return unavailable("no random numbers for a resume code");
+            log(&json!({ "ts": now(), "level": "error", "event": "random", "error": e.message }));
+            return Err(ApiError::unavailable("no random numbers for a resume code"));
         }
     };
     let open_since = app
@@ -933,41 +927,33 @@ async fn partial(
         .await;
     app.noted(&result);
     match result {
-        Ok(Saved::Saved(code)) => json_answer(
+        Ok(Saved::Saved(code)) => Ok(json_answer(
             StatusCode::OK,
             json!({ "status": "saved", "resume_code": code, "resume_hours": app.model.survey.resume_hours }),
-        ),
-        Ok(Saved::Complete | Saved::OtherAudience) => problem(
-            StatusCode::CONFLICT,
-            "this response is already complete",
-            json!({ "respondent_id": id }),
-        ),
-        Ok(Saved::NotOwner) => not_owner(),
-        Ok(Saved::Expired) => problem(
+        )),
+        Ok(Saved::Complete | Saved::OtherAudience) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "this response is already complete")
+                .with(json!({ "respondent_id": id })))
+        }
+        Ok(Saved::NotOwner) => Err(ApiError::not_owner()),
+        Ok(Saved::Expired) => Err(ApiError::new(
             StatusCode::GONE,
             "the time to continue this response has run out; it is kept as it was",
-            json!({ "respondent_id": id }),
-        ),
-        Ok(Saved::NeedsInvitation) => problem(
+        )
+        .with(json!({ "respondent_id": id }))),
+        Ok(Saved::NeedsInvitation) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "this form needs a valid, unused invitation",
-            json!({}),
-        ),
-        Err(e) => server_error(&e),
+        )),
+        Err(e) => Err(ApiError::store(&e)),
     }
 }
 
 /// `GET /api/<audience>/resume/<code>`: the saved state, while the resume window is open.
-async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String, String)>) -> Response {
-    let gone = || {
-        problem(
-            StatusCode::NOT_FOUND,
-            "no response to continue under this code",
-            json!({}),
-        )
-    };
+async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String, String)>) -> Answer {
+    let gone = || ApiError::new(StatusCode::NOT_FOUND, "no response to continue under this code");
     if !resume_code_shape(&code) {
-        return gone();
+        return Err(gone());
     }
     match app.store.resume(&code.to_uppercase()).await {
         Ok(Some((aud, state, updated, id))) if aud == audience => {
@@ -981,17 +967,17 @@ async fn resume(State(app): State<Shared>, Path((audience, code)): Path<(String,
             };
             if !open {
                 // Kept for the analyst as a partial; only the window to continue has closed.
-                return problem(
-                    StatusCode::GONE,
-                    "this resume code has expired",
-                    json!({ "respondent_id": id }),
-                );
+                return Err(ApiError::new(StatusCode::GONE, "this resume code has expired")
+                    .with(json!({ "respondent_id": id })));
             }
             let state: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
-            json_answer(StatusCode::OK, json!({ "respondent_id": id, "state": state }))
+            Ok(json_answer(
+                StatusCode::OK,
+                json!({ "respondent_id": id, "state": state }),
+            ))
         }
-        Ok(_) => gone(),
-        Err(e) => server_error(&e),
+        Ok(_) => Err(gone()),
+        Err(e) => Err(ApiError::store(&e)),
     }
 }
 
@@ -1005,12 +991,11 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     diff == 0
 }
 
-fn admin_allowed(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) -> Result<(), Response> {
+fn admin_allowed(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) -> Result<(), ApiError> {
     let Some(want) = &app.config.admin_token else {
-        return Err(problem(
+        return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "the admin page is off: start the server with --admin-token",
-            json!({}),
         ));
     };
     let given = headers
@@ -1023,23 +1008,17 @@ fn admin_allowed(app: &App, headers: &HeaderMap, q: &HashMap<String, String>) ->
     if same_secret(&given, want) {
         Ok(())
     } else {
-        Err(problem(
-            StatusCode::UNAUTHORIZED,
-            "a valid admin token is needed",
-            json!({}),
-        ))
+        Err(ApiError::new(StatusCode::UNAUTHORIZED, "a valid admin token is needed"))
     }
 }
 
 /// The admin page: counts per audience, completes and partials, a completion histogram, the
 /// last response received. Read-only (nothing to forge), escaped, never cached.
-async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = admin_allowed(&app, &headers, &q) {
-        return r;
-    }
+async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Answer {
+    admin_allowed(&app, &headers, &q)?;
     let rows = match app.store.stats().await {
         Ok(r) => r,
-        Err(e) => return server_error(&e),
+        Err(e) => return Err(ApiError::store(&e)),
     };
     let esc = quire_core::escape::html;
     let mut table = String::new();
@@ -1078,14 +1057,14 @@ async fn admin(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
         t = esc(&app.model.survey.title.plain()),
         last = esc(last)
     );
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
         ],
         page,
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]

@@ -171,10 +171,12 @@ fn backup(spec: &Path, url: &str, out: &Path, force: bool) -> Result<(), String>
         std::process::id()
     ));
     let _ = std::fs::remove_file(&tmp);
-    let made = store::backup_sqlite(&db, &tmp).and_then(|()| std::fs::read(&tmp).map_err(|e| e.to_string()));
+    let made = store::backup_sqlite(&db, &tmp)
+        .map_err(String::from)
+        .and_then(|()| std::fs::read(&tmp).map_err(|e| e.to_string()));
     let _ = std::fs::remove_file(&tmp);
     let bytes = made?;
-    quire_core::written::write(out, &bytes, &[spec, db.as_path()], force)
+    quire_core::written::write(out, &bytes, &[spec, db.as_path()], force).map_err(String::from)
 }
 
 #[tokio::main]
@@ -253,7 +255,7 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Preview { spec, listen } => match quire_serve::preview::run(spec, listen).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => fail(&e),
+            Err(e) => fail(&e.message),
         },
         Command::Export {
             spec,
@@ -282,7 +284,7 @@ async fn main() -> std::process::ExitCode {
                 other => return fail(&format!("--format `{other}`: use csv or json")),
             };
             if let Err(e) = quire_core::written::write(&out, text.as_bytes(), &[spec.as_path()], force) {
-                return fail(&e);
+                return fail(&e.message);
             }
             eprintln!("exported {} responses to {}", rows.len(), out.display());
             std::process::ExitCode::SUCCESS
@@ -300,12 +302,12 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => return fail(&e.message),
             };
             // 128 bits each, from the operating system's CSPRNG.
-            let tokens: Result<Vec<String>, String> = (0..n)
+            let tokens: Result<Vec<String>, quire_core::Error> = (0..n)
                 .map(|_| api::random(16).map(|b| b.iter().map(|b| format!("{b:02x}")).collect()))
                 .collect();
             let tokens = match tokens {
                 Ok(t) => t,
-                Err(e) => return fail(&e),
+                Err(e) => return fail(&e.message),
             };
             if let Err(e) = store.invite(&audience, tokens.clone()).await {
                 return fail(&e.message);

@@ -40,7 +40,8 @@ type Shared = Arc<RwLock<Preview>>;
 pub fn rebuild(spec: &Path, state: &Shared) {
     let name = spec.display().to_string();
     let mut fingerprint = None;
-    let outcome = quire_core::input::read_text(spec, quire_core::input::Kind::Spec).and_then(|text| {
+    let read = quire_core::input::read_text(spec, quire_core::input::Kind::Spec).map_err(String::from);
+    let outcome = read.and_then(|text| {
         let compiled = quire_core::compile_with(&name, &text, &quire_backends::compile_options());
         let texts: Vec<&str> = compiled
             .sources
@@ -115,7 +116,7 @@ fn read_files(spec: &Path) -> Vec<PathBuf> {
 }
 
 /// Serves the preview on `listen` until stopped, rebuilding on every change to `spec`.
-pub async fn run(spec: PathBuf, listen: SocketAddr) -> Result<(), String> {
+pub async fn run(spec: PathBuf, listen: SocketAddr) -> Result<(), quire_core::Error> {
     let state: Shared = Arc::new(RwLock::new(Preview::default()));
     rebuild(&spec, &state);
     // Editors save by writing in place or by renaming a new file over the old: watch the

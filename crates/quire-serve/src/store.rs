@@ -954,7 +954,7 @@ impl Store {
 /// `quire backup`: a consistent copy of a SQLite database while servers write to it, by
 /// SQLite's online backup API (copying the file, even with its `-wal`, can catch it
 /// half-written). The copy is checked (`PRAGMA integrity_check`) before it is handed over.
-pub fn backup_sqlite(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+pub fn backup_sqlite(from: &std::path::Path, to: &std::path::Path) -> Result<(), quire_core::Error> {
     let src = rusqlite::Connection::open_with_flags(
         from,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -975,7 +975,7 @@ pub fn backup_sqlite(from: &std::path::Path, to: &std::path::Path) -> Result<(),
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| e.to_string())?;
     if ok != "ok" {
-        return Err(format!("the copy failed its integrity check: {ok}"));
+        return Err(format!("the copy failed its integrity check: {ok}").into());
     }
     // The copy in one file, not in WAL mode: a plain file to keep.
     dst.execute_batch("PRAGMA journal_mode = DELETE;")

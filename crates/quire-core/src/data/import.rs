@@ -56,7 +56,12 @@ pub fn utc(t: &str) -> Option<String> {
 }
 
 /// Reads an export into data-contract records for one audience.
-pub fn import(model: &Questionnaire, table: &Table, platform: Platform, audience: &str) -> Result<Imported, String> {
+pub fn import(
+    model: &Questionnaire,
+    table: &Table,
+    platform: Platform,
+    audience: &str,
+) -> Result<Imported, crate::Error> {
     let instrument = model
         .instrument(audience)
         .ok_or_else(|| format!("there is no audience `{audience}`"))?;

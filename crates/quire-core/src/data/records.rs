@@ -33,7 +33,7 @@ impl Table {
 
 /// Reads a CSV file (RFC 4180, header first; a UTF-8 byte-order mark is skipped). A cell
 /// that [`crate::escape::csv_safe`] guarded against spreadsheet formulas is read as given.
-pub fn read_csv(text: &str) -> Result<Table, String> {
+pub fn read_csv(text: &str) -> Result<Table, crate::Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -46,28 +46,32 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
         .map(str::to_string)
         .collect();
     if header.len() > MAX_COLUMNS {
-        return Err(format!(
+        return Err(crate::Error::from(format!(
             "{} columns is more than the limit of {MAX_COLUMNS}",
             header.len()
-        ));
+        )));
     }
     unique_columns(&header)?;
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("row {}: {e}", i + 1))?;
         if (rows.len() + 1) * header.len().max(1) > MAX_CELLS {
-            return Err(cells_over(rows.len() + 1, header.len()));
+            return Err(crate::Error::from(cells_over(rows.len() + 1, header.len())));
         }
         if rec.len() != header.len() {
-            return Err(format!(
+            return Err(crate::Error::from(format!(
                 "row {} has {} cells but the header has {} columns",
                 i + 1,
                 rec.len(),
                 header.len()
-            ));
+            )));
         }
         if let Some(c) = rec.iter().position(|c| c.len() > MAX_CELL_BYTES) {
-            return Err(format!("row {}, column `{}`: a cell over 1 MiB", i + 1, header[c]));
+            return Err(crate::Error::from(format!(
+                "row {}, column `{}`: a cell over 1 MiB",
+                i + 1,
+                header[c]
+            )));
         }
         // Cells guarded against spreadsheet formulas when written are read as they were given.
         rows.push(rec.iter().map(|c| crate::escape::csv_unguard(c).to_string()).collect());
@@ -78,7 +82,7 @@ pub fn read_csv(text: &str) -> Result<Table, String> {
 /// Reads JSON records: one object per line, one array of objects, or a single record as the
 /// web form downloads it. Columns are the keys
 /// in the order first seen; numbers keep their written form; null is an empty cell.
-pub fn read_json(text: &str) -> Result<Table, String> {
+pub fn read_json(text: &str) -> Result<Table, crate::Error> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     json_depth(trimmed)?;
     let objects: Vec<serde_json::Map<String, serde_json::Value>> = if trimmed.starts_with('[') {
@@ -121,7 +125,7 @@ fn index(at: &mut HashMap<String, usize>, header: &[String]) {
 /// Records already parsed as JSON objects (a server's request bodies) as a table, under
 /// the same limits as [`read_json`]: columns in order of first appearance, `null` empty,
 /// `true`/`false` as 1/0, other values as their JSON.
-pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> Result<Table, String> {
+pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> Result<Table, crate::Error> {
     // Records mostly have the same fields in the same order (a `Map` keeps them sorted):
     // such a record's values are its row as they come, without looking a name up.
     let same = |o: &serde_json::Map<String, serde_json::Value>, header: &[String]| {
@@ -146,13 +150,13 @@ pub fn from_objects(objects: &[serde_json::Map<String, serde_json::Value>]) -> R
         }
     }
     if header.len() > MAX_COLUMNS {
-        return Err(format!(
+        return Err(crate::Error::from(format!(
             "{} columns is more than the limit of {MAX_COLUMNS}",
             header.len()
-        ));
+        )));
     }
     if objects.len().saturating_mul(header.len()) > MAX_CELLS {
-        return Err(cells_over(objects.len(), header.len()));
+        return Err(crate::Error::from(cells_over(objects.len(), header.len())));
     }
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::Null => String::new(),
@@ -233,7 +237,7 @@ fn json_depth(text: &str) -> Result<(), String> {
 }
 
 /// Reads a data file by its content: JSON when it starts with `{` or `[`, else CSV.
-pub fn read(text: &str) -> Result<Table, String> {
+pub fn read(text: &str) -> Result<Table, crate::Error> {
     match text.trim_start_matches('\u{feff}').trim_start().chars().next() {
         Some('{' | '[') => read_json(text),
         _ => read_csv(text),
