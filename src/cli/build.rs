@@ -124,9 +124,26 @@ pub(super) fn build(
             )));
         }
     };
+    // One line per thing lost, naming every output it is lost from (the XLSForm is the
+    // XForm's rows: what one cannot express, neither can the other).
+    let mut said: Vec<(&quire::backend::Warning, Vec<&str>)> = Vec::new();
     for w in &built.warnings {
+        match said
+            .iter_mut()
+            .find(|(s, _)| s.item == w.item && s.line == w.line && s.message == w.message)
+        {
+            Some((_, targets)) => targets.push(w.target),
+            None => said.push((w, vec![w.target])),
+        }
+    }
+    for (w, targets) in said {
         let place = w.line.map(|l| format!("{name}:{l}: ")).unwrap_or_default();
-        eprintln!("warning: {place}`{}` in the {} output: {}", w.item, w.target, w.message);
+        let outputs = match targets.as_slice() {
+            [one] => format!("the {one} output"),
+            [rest @ .., last] => format!("the {} and {last} outputs", rest.join(", ")),
+            [] => String::new(),
+        };
+        eprintln!("warning: {place}`{}` in {outputs}: {}", w.item, w.message);
     }
     let files: Vec<(PathBuf, Vec<u8>)> = built
         .files
