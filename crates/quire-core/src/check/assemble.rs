@@ -71,21 +71,21 @@ impl<'a> Checker<'a> {
     pub(super) fn instrument_texts(&mut self, audience: &str) {
         let spec = self.spec;
         for (si, section) in spec.sections.iter().enumerate() {
-            if !self.section_audiences[si].iter().any(|a| a == audience) {
+            if !self.declared.section_audiences[si].iter().any(|a| a == audience) {
                 continue;
             }
-            let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+            let first_pos = self.declared.placements[si].first().map(|p| p.1).unwrap_or(0);
             // The row's own copy (its audiences shared): resolving texts needs the checker.
-            let row = self.placements[si].clone();
+            let row = self.declared.placements[si].clone();
             for (ii, pos, item) in shown(&row, section, audience) {
                 match item {
                     Item::Question(q) => {
-                        if !is_asked(self.symbols.get(&q.id.value), pos) {
+                        if !is_asked(self.declared.symbols.get(&q.id.value), pos) {
                             continue;
                         }
                         self.text(&q.text, audience, pos);
-                        if let Some(&l) = self.question_lists.get(&q.id.value) {
-                            let choices = self.lists[l].choices;
+                        if let Some(&l) = self.declared.question_lists.get(&q.id.value) {
+                            let choices = self.declared.lists[l].choices;
                             for c in choices.iter().filter(|c| offered(c, audience)) {
                                 self.text(&c.label, audience, pos);
                             }
@@ -93,7 +93,7 @@ impl<'a> Checker<'a> {
                         for r in &q.rows {
                             self.text(&r.label, audience, pos);
                         }
-                        let checks = self.validations.get(&(si, ii)).map_or(0, Vec::len);
+                        let checks = self.typed.validations.get(&(si, ii)).map_or(0, Vec::len);
                         for v in q.validate.0.iter().take(checks) {
                             self.text(&v.message, audience, pos);
                         }
@@ -123,7 +123,7 @@ impl<'a> Checker<'a> {
                         }
                     }
                     Item::Screen(s) => {
-                        if self.screens.contains_key(&(si, ii)) {
+                        if self.typed.screens.contains_key(&(si, ii)) {
                             self.text(&s.message, audience, pos);
                         }
                     }
@@ -140,16 +140,16 @@ impl<'a> Checker<'a> {
     pub(super) fn assembly(&self) -> Assembly<'_, 'a> {
         Assembly {
             spec: self.spec,
-            lists: &self.lists,
-            question_lists: &self.question_lists,
-            symbols: &self.symbols,
-            placements: &self.placements,
-            section_audiences: &self.section_audiences,
-            conditions: &self.conditions,
-            section_conditions: &self.section_conditions,
-            validations: &self.validations,
-            screens: &self.screens,
-            texts: &self.texts,
+            lists: &self.declared.lists,
+            question_lists: &self.declared.question_lists,
+            symbols: &self.declared.symbols,
+            placements: &self.declared.placements,
+            section_audiences: &self.declared.section_audiences,
+            conditions: &self.typed.conditions,
+            section_conditions: &self.typed.section_conditions,
+            validations: &self.typed.validations,
+            screens: &self.typed.screens,
+            texts: &self.resolved.texts,
         }
     }
 

@@ -101,7 +101,7 @@ impl<'a> Checker<'a> {
             );
             return Ty::Error;
         };
-        if function == "score" && self.symbols.get(name).is_some_and(|s| s.ty == Ty::Grid) {
+        if function == "score" && self.declared.symbols.get(name).is_some_and(|s| s.ty == Ty::Grid) {
             let s = self.span_in(site, target.span);
             self.push(
                 Diagnostic::error(
@@ -195,9 +195,9 @@ impl<'a> Checker<'a> {
 
     /// The grid a name refers to, with its choice list, when it is one.
     pub(super) fn grid(&self, name: &str) -> Option<usize> {
-        let sym = self.symbols.get(name)?;
+        let sym = self.declared.symbols.get(name)?;
         (sym.ty == Ty::Grid && matches!(sym.kind, SymbolKind::Question))
-            .then(|| self.question_lists.get(name).copied())
+            .then(|| self.declared.question_lists.get(name).copied())
             .flatten()
     }
 
@@ -209,7 +209,7 @@ impl<'a> Checker<'a> {
             _ => String::new(),
         };
         let Some(list) = self.grid(&name) else {
-            if !name.is_empty() && self.symbols.contains_key(&name) {
+            if !name.is_empty() && self.declared.symbols.contains_key(&name) {
                 let t = self.ty(target, site);
                 if t != Ty::Error {
                     self.push(
@@ -249,10 +249,10 @@ impl<'a> Checker<'a> {
 
     /// Whether a list scores any choice; reports `no-scores` at `at` when not.
     fn has_scores(&mut self, list: usize, what: String, at: crate::source::Span) -> bool {
-        if self.lists[list].choices.iter().any(|c| c.score.is_some()) {
+        if self.declared.lists[list].choices.iter().any(|c| c.score.is_some()) {
             return true;
         }
-        let (id, span) = (self.lists[list].id.clone(), self.lists[list].span);
+        let (id, span) = (self.declared.lists[list].id.clone(), self.declared.lists[list].span);
         self.push(
             Diagnostic::error(
                 "no-scores",

@@ -89,7 +89,7 @@ impl<'a> Checker<'a> {
 
     fn choice_list_of(&self, e: &Expr) -> Option<usize> {
         let ExprKind::Var { name } = &e.kind else { return None };
-        match self.symbols.get(name)?.ty {
+        match self.declared.symbols.get(name)?.ty {
             Ty::Choice(l) => Some(l),
             _ => None,
         }
@@ -109,8 +109,8 @@ impl<'a> Checker<'a> {
                     _ => (left, right, *op),
                 };
                 match (self.choice_list_of(var), &lit.kind) {
-                    (Some(l), ExprKind::String { value }) if self.lists[l].ordered => {
-                        let scale: Vec<&str> = self.lists[l]
+                    (Some(l), ExprKind::String { value }) if self.declared.lists[l].ordered => {
+                        let scale: Vec<&str> = self.declared.lists[l]
                             .choices
                             .iter()
                             .filter(|c| c.nonsubstantive.is_none())
@@ -217,7 +217,7 @@ impl<'a> Checker<'a> {
         let Some(l) = self.choice_list_of(q) else {
             return call("score", vec![q.clone()]);
         };
-        let (values, scores): (Vec<Expr>, Vec<Expr>) = self.lists[l]
+        let (values, scores): (Vec<Expr>, Vec<Expr>) = self.declared.lists[l]
             .choices
             .iter()
             .filter_map(|c| c.score.as_ref().map(|s| (text(&c.value.value), number(s.value))))

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Checker, DEFAULT_AUDIENCE, SymbolKind, Ty};
+use crate::FastMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Questionnaire, Wording};
 use crate::source::Span;
@@ -12,45 +13,58 @@ use crate::spec::{self, Item, Sp};
 /// The key of a resolved text no audience changes, in place of an audience's index.
 pub(super) const EVERY_AUDIENCE: usize = usize::MAX - 1;
 
+/// The texts pass's tables: texts resolved per audience, and what had no translation.
+pub(super) struct Resolved {
+    /// Resolved texts, by spec text and audience.
+    pub(super) texts: FastMap<(usize, usize), model::Text>,
+    /// Texts with no translation, by language: reported once the model is built.
+    pub(super) missing_translations: BTreeMap<String, Vec<Span>>,
+    /// Set while a text is resolved when one of its wordings depends on the audience (per
+    /// audience, or a template with terms or piped answers): otherwise the resolved text
+    /// is the same for every audience, and resolved once.
+    pub(super) audience_dependent: bool,
+}
+
 impl<'a> Checker<'a> {
     /// Resolves a text for one audience: its template, terms, and piped answers.
     pub(super) fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
         // A text belongs to one item, so its position is fixed: (text, audience) is the key,
         // or (text, EVERY_AUDIENCE) when no wording of it depends on the audience.
         let text = std::ptr::from_ref(t) as usize;
-        if let Some(done) = self.texts.get(&(text, EVERY_AUDIENCE)) {
+        if let Some(done) = self.resolved.texts.get(&(text, EVERY_AUDIENCE)) {
             return done.clone();
         }
         let key = (
             text,
-            self.audience_ids
+            self.declared
+                .audience_ids
                 .iter()
                 .position(|a| a == audience)
                 .unwrap_or(usize::MAX),
         );
-        if let Some(done) = self.texts.get(&key) {
+        if let Some(done) = self.resolved.texts.get(&key) {
             return done.clone();
         }
-        let outer = std::mem::replace(&mut self.audience_dependent, false);
+        let outer = std::mem::replace(&mut self.resolved.audience_dependent, false);
         let done = self.resolve_text(t, audience, position);
-        let key = if self.audience_dependent {
+        let key = if self.resolved.audience_dependent {
             key
         } else {
             (text, EVERY_AUDIENCE)
         };
-        self.audience_dependent |= outer;
-        self.texts.insert(key, done.clone());
+        self.resolved.audience_dependent |= outer;
+        self.resolved.texts.insert(key, done.clone());
         done
     }
 
     pub(super) fn resolve_text(&mut self, t: &spec::Text, audience: &str, position: usize) -> model::Text {
-        let source = self.languages[0].clone();
+        let source = self.declared.languages[0].clone();
         let Some((value, span)) = self.pick(t, &source, audience, true) else {
             return model::Text::literal("");
         };
         let segments = self.segments(&value, span, audience, &source, position);
         let mut translations = std::collections::BTreeMap::new();
-        let others: Vec<String> = self.languages.iter().skip(1).cloned().collect();
+        let others: Vec<String> = self.declared.languages.iter().skip(1).cloned().collect();
         for lang in others {
             let segs = match self.pick(t, &lang, audience, false) {
                 Some((v, at)) => {
@@ -76,7 +90,7 @@ impl<'a> Checker<'a> {
                     self.segments(&v, at, audience, &lang, position)
                 }
                 None => {
-                    let spans = self.missing_translations.entry(lang.clone()).or_default();
+                    let spans = self.resolved.missing_translations.entry(lang.clone()).or_default();
                     if !spans.contains(&span) {
                         spans.push(span);
                     }
@@ -98,7 +112,7 @@ impl<'a> Checker<'a> {
         if self.spec.languages.is_empty() {
             return out;
         }
-        for lang in self.languages.clone() {
+        for lang in self.declared.languages.clone() {
             if !crate::ui::needs_translation(&lang) {
                 continue;
             }
@@ -162,7 +176,7 @@ impl<'a> Checker<'a> {
     /// source language as the spec gives it; another language inline or from its PO file.
     /// `report`: diagnose the text's keys (done once, for the source language).
     fn pick(&mut self, t: &spec::Text, lang: &str, audience: &str, report: bool) -> Option<(String, Span)> {
-        let source = self.languages[0].clone();
+        let source = self.declared.languages[0].clone();
         let catalogs = self.catalogs;
         let catalog = |s: &str| -> Option<(String, Span)> { catalogs?.get(lang)?.messages.get(s).cloned() };
         // The declared languages that passed their checks (a language that is also an
@@ -170,7 +184,7 @@ impl<'a> Checker<'a> {
         let declared: Vec<String> = if self.spec.languages.is_empty() {
             Vec::new()
         } else {
-            self.languages.clone()
+            self.declared.languages.clone()
         };
         match t {
             spec::Text::One(s) if lang == source => Some((s.value.clone(), s.span)),
@@ -234,7 +248,7 @@ impl<'a> Checker<'a> {
                     // The language's own wording, per audience or one for all.
                     Some((_, inner)) => {
                         let inner = inner.clone();
-                        let s = self.languages[0].clone();
+                        let s = self.declared.languages[0].clone();
                         self.pick(&inner, &s, audience, report)
                     }
                     None if lang == source => {
@@ -272,11 +286,11 @@ impl<'a> Checker<'a> {
         audience: &str,
         report: bool,
     ) -> Option<&'t Sp<String>> {
-        self.audience_dependent = true;
+        self.resolved.audience_dependent = true;
         if report {
             for (k, _) in &map.0 {
-                if k.value != "default" && !self.audience_ids.contains(&k.value) {
-                    let ids = self.audience_ids.clone();
+                if k.value != "default" && !self.declared.audience_ids.contains(&k.value) {
+                    let ids = self.declared.audience_ids.clone();
                     let d = Diagnostic::error("unknown-audience", format!("there is no audience `{}`", k.value))
                         .at(k.span, "unknown audience")
                         .suggest(&k.value, ids.iter().map(String::as_str).chain(["default"]))
@@ -320,8 +334,8 @@ impl<'a> Checker<'a> {
             }];
         }
         // Terms and piped answers are the audience's.
-        self.audience_dependent = true;
-        let source = self.languages[0].clone();
+        self.resolved.audience_dependent = true;
+        let source = self.declared.languages[0].clone();
         let source = source.as_str();
         let catalogs = self.catalogs;
         let terms = self
@@ -412,7 +426,7 @@ impl<'a> Checker<'a> {
                             .suggest(name, known.iter().copied());
                             let d = if d.help.is_some() {
                                 d
-                            } else if self.symbols.contains_key(name) {
+                            } else if self.declared.symbols.contains_key(name) {
                                 d.help(format!("to pipe in the answer to `{name}`, write `${{{name}}}`"))
                             } else {
                                 d.help(format!("add `{name}: …` to `terms` of audience `{audience}`, or write `{{{{` for a literal brace"))
@@ -432,7 +446,7 @@ impl<'a> Checker<'a> {
             segments.push(model::Segment::Literal { text: lit });
         }
         if !untranslated_terms.is_empty() {
-            let spans = self.missing_translations.entry(lang.to_string()).or_default();
+            let spans = self.resolved.missing_translations.entry(lang.to_string()).or_default();
             for span in untranslated_terms {
                 if !spans.contains(&span) {
                     spans.push(span);
@@ -450,8 +464,8 @@ impl<'a> Checker<'a> {
         position: usize,
         fallback: Option<String>,
     ) -> Option<String> {
-        let Some(sym) = self.symbols.get(name).cloned() else {
-            let mut names: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
+        let Some(sym) = self.declared.symbols.get(name).cloned() else {
+            let mut names: Vec<&str> = self.declared.symbols.keys().map(String::as_str).collect();
             names.sort_unstable();
             let d = Diagnostic::error("unknown-variable", format!("there is no question `{name}` to pipe in"))
                 .at(span, "unknown name")
@@ -544,7 +558,7 @@ impl<'a> Checker<'a> {
     /// spec places of each instrument's questions returned here.
     pub(super) fn build(&mut self) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
         let spec = self.spec;
-        let all = self.audience_ids.clone();
+        let all = self.declared.audience_ids.clone();
         let first = all.first().cloned().unwrap_or_default();
         let survey = model::Survey {
             id: spec.survey.id.value.clone(),
@@ -552,7 +566,7 @@ impl<'a> Checker<'a> {
             version: spec.survey.version.value.clone(),
             description: spec.survey.description.as_ref().map(|d| self.text(d, &first, 0)),
             // The source language: the first of `languages`, else `survey.language`, else en.
-            language: self.languages[0].clone(),
+            language: self.declared.languages[0].clone(),
             resume_hours: spec.survey.resume_hours.as_ref().map(|h| h.value),
             missing_codes: self.missing_codes(),
             submit_url: spec.survey.submit_url.as_ref().map(|u| u.value.clone()),
@@ -612,9 +626,9 @@ impl<'a> Checker<'a> {
                 .collect()
         };
         // Which audiences use each list, for the harmonised labels.
-        let mut list_audiences: Vec<Vec<String>> = vec![Vec::new(); self.lists.len()];
-        for (qid, &l) in &self.question_lists {
-            if let Some(sym) = self.symbols.get(qid) {
+        let mut list_audiences: Vec<Vec<String>> = vec![Vec::new(); self.declared.lists.len()];
+        for (qid, &l) in &self.declared.question_lists {
+            if let Some(sym) = self.declared.symbols.get(qid) {
                 for a in &sym.audiences {
                     if !list_audiences[l].contains(a) {
                         list_audiences[l].push(a.clone());
@@ -628,7 +642,7 @@ impl<'a> Checker<'a> {
             }
             aud.sort_by_key(|a| all.iter().position(|x| x == a));
         }
-        let lists = self.lists.clone();
+        let lists = self.declared.lists.clone();
         let choice_lists = lists
             .iter()
             .enumerate()
@@ -669,15 +683,15 @@ impl<'a> Checker<'a> {
             .derived
             .iter()
             .filter_map(|d| {
-                let rule = self.derived_rules.get(&d.id.value)?.clone();
-                let sym = self.symbols.get(&d.id.value)?;
+                let rule = self.typed.derived_rules.get(&d.id.value)?.clone();
+                let sym = self.declared.symbols.get(&d.id.value)?;
                 Some(model::Derived {
                     id: d.id.value.clone(),
                     label: d.label.value.clone(),
                     description: d.description.as_ref().map(|x| x.value.clone()),
                     audiences: sym.audiences.clone(),
                     rule,
-                    value_type: self.derived_types.get(&d.id.value).copied().unwrap_or("number"),
+                    value_type: self.typed.derived_types.get(&d.id.value).copied().unwrap_or("number"),
                     provenance: provenance(d.provenance.as_ref()),
                     line: self.line(d.id.span),
                 })
@@ -693,7 +707,7 @@ impl<'a> Checker<'a> {
             variables: Vec::new(),
             derived,
             instruments,
-            languages: self.languages.clone(),
+            languages: self.declared.languages.clone(),
             ui: self.ui_strings(),
             content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
         };
@@ -709,11 +723,11 @@ impl<'a> Checker<'a> {
         origins: &[Vec<(usize, usize)>],
     ) -> Vec<model::Variable> {
         let spec = self.spec;
-        let mut variables: Vec<model::Variable> = Vec::with_capacity(self.symbols.len());
+        let mut variables: Vec<model::Variable> = Vec::with_capacity(self.declared.symbols.len());
         // Keyed by the names in the instruments (which outlive the loop), with room for them
         // all: growing it rehashed every name several times.
         let mut variable_index: crate::FastMap<&str, usize> =
-            crate::FastMap::with_capacity_and_hasher(self.symbols.len(), Default::default());
+            crate::FastMap::with_capacity_and_hasher(self.declared.symbols.len(), Default::default());
         for (instrument, origins) in instruments.iter().zip(origins) {
             let audience = &instrument.audience;
             let questions = instrument
@@ -735,10 +749,10 @@ impl<'a> Checker<'a> {
                             v.numbers.insert(audience.clone(), built.number.clone());
                         }
                         None => {
-                            let Some(sym) = self.symbols.get(&q.id.value).cloned() else {
+                            let Some(sym) = self.declared.symbols.get(&q.id.value).cloned() else {
                                 continue;
                             };
-                            let pos = self.placements[si][ii].1;
+                            let pos = self.declared.placements[si][ii].1;
                             let wording = self.wording(&q.text, &sym.audiences, pos);
                             let row_label = built.rows.iter().find(|r| r.variable == name).map(|r| r.label.plain());
                             let label = match row_label {

@@ -5,11 +5,27 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{Checker, Site, SymbolKind, Ty};
+use crate::FastMap;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, ExprKind};
 use crate::model::{self, Condition};
 use crate::source::Span;
 use crate::spec::{self, Item, Sp};
+
+/// The second pass's results: every condition and rule type-checked and lowered, by place,
+/// and the derived variables' rules and types. Assembling the instruments reads them.
+pub(super) struct Typed {
+    /// Per item and audience: its own condition.
+    pub(super) conditions: FastMap<(usize, usize, usize), Condition>,
+    /// Per section and audience: the section's condition.
+    pub(super) section_conditions: FastMap<(usize, usize), Condition>,
+    /// Per question (by section and index): its validation rules.
+    pub(super) validations: FastMap<(usize, usize), Vec<Condition>>,
+    /// Per screening rule (by section and index): its `end_if`.
+    pub(super) screens: FastMap<(usize, usize), Condition>,
+    pub(super) derived_rules: FastMap<String, model::DerivedRule>,
+    pub(super) derived_types: FastMap<String, &'static str>,
+}
 
 impl<'a> Checker<'a> {
     pub(super) fn site<'s>(
@@ -75,7 +91,7 @@ impl<'a> Checker<'a> {
             .at(span, "not a condition");
             d = match ty {
                 Ty::Choice(l) => {
-                    let v = self.lists[l]
+                    let v = self.declared.lists[l]
                         .choices
                         .first()
                         .map(|c| c.value.value.clone())
@@ -83,7 +99,7 @@ impl<'a> Checker<'a> {
                     d.help(format!("compare the answer with a value, e.g. `{} == '{v}'`", parsed))
                 }
                 Ty::Multi(l) => {
-                    let v = self.lists[l]
+                    let v = self.declared.lists[l]
                         .choices
                         .first()
                         .map(|c| c.value.value.clone())
@@ -107,7 +123,7 @@ impl<'a> Checker<'a> {
         position: usize,
         what: &'static str,
     ) -> Vec<(String, Condition)> {
-        let languages: Vec<&str> = self.languages.iter().skip(1).map(String::as_str).collect();
+        let languages: Vec<&str> = self.declared.languages.iter().skip(1).map(String::as_str).collect();
         let by_language = match given {
             spec::Text::PerAudience(m) => m.0.iter().any(|(k, _)| languages.contains(&k.value.as_str())),
             _ => false,
@@ -135,7 +151,7 @@ impl<'a> Checker<'a> {
                     } else if audiences.contains(&k.value) {
                         groups.push((v, vec![k.value.clone()]));
                     } else {
-                        let ids = self.audience_ids.clone();
+                        let ids = self.declared.audience_ids.clone();
                         let d = if ids.contains(&k.value) {
                             Diagnostic::error(
                                 "audience-mismatch",
@@ -208,8 +224,8 @@ impl<'a> Checker<'a> {
             Ty::Number => "a number".into(),
             Ty::Text => "text".into(),
             Ty::Date => "a date".into(),
-            Ty::Choice(l) => format!("a choice from `{}`", self.lists[*l].id),
-            Ty::Multi(l) => format!("a multiple choice from `{}`", self.lists[*l].id),
+            Ty::Choice(l) => format!("a choice from `{}`", self.declared.lists[*l].id),
+            Ty::Multi(l) => format!("a multiple choice from `{}`", self.declared.lists[*l].id),
             Ty::Audience => "an audience".into(),
             Ty::Grid => "a grid".into(),
             Ty::List(t) => format!("a list of {}", self.describe(t)),
@@ -275,8 +291,8 @@ impl<'a> Checker<'a> {
             return Ty::Audience;
         }
         let file_span = self.span_in(site, span);
-        let Some(sym) = self.symbols.get(name).cloned() else {
-            let mut names: Vec<&str> = self.symbols.keys().map(String::as_str).collect();
+        let Some(sym) = self.declared.symbols.get(name).cloned() else {
+            let mut names: Vec<&str> = self.declared.symbols.keys().map(String::as_str).collect();
             names.sort_unstable();
             let d = Diagnostic::error(
                 "unknown-variable",
@@ -361,6 +377,7 @@ impl<'a> Checker<'a> {
         }
         if sym.ty == Ty::Grid {
             let rows: Vec<&str> = self
+                .declared
                 .symbols
                 .iter()
                 .filter(|(_, s)| matches!(&s.kind, SymbolKind::GridRow { grid } if grid == name))
@@ -391,14 +408,14 @@ impl<'a> Checker<'a> {
             return 0;
         }
         let Some(d) = self.spec.derived.iter().find(|d| d.id.value == name) else {
-            return self.symbols.get(name).map(|s| s.order).unwrap_or(0);
+            return self.declared.symbols.get(name).map(|s| s.order).unwrap_or(0);
         };
         let texts = d.expressions();
         let mut max = 0;
         for t in texts {
             if let Ok(e) = self.parse(&t.value) {
                 for r in e.references() {
-                    let o = match self.symbols.get(r) {
+                    let o = match self.declared.symbols.get(r) {
                         Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(r, seen),
                         Some(s) => s.order,
                         None => 0,
@@ -422,7 +439,7 @@ impl<'a> Checker<'a> {
         .at(span, "not true/false");
         let d = match t {
             Ty::Choice(l) => {
-                let v = self.lists[*l]
+                let v = self.declared.lists[*l]
                     .choices
                     .first()
                     .map(|c| c.value.value.clone())
@@ -430,7 +447,7 @@ impl<'a> Checker<'a> {
                 d.help(format!("compare the answer, e.g. `{e} == '{v}'`"))
             }
             Ty::Multi(l) => {
-                let v = self.lists[*l]
+                let v = self.declared.lists[*l]
                     .choices
                     .first()
                     .map(|c| c.value.value.clone())
@@ -466,9 +483,9 @@ impl<'a> Checker<'a> {
         match (ty, &lit.kind) {
             (Ty::Error, _) => true,
             // An empty list is reported once, where it is declared; nothing can match it.
-            (Ty::Choice(l) | Ty::Multi(l), _) if self.lists[*l].choices.is_empty() => true,
+            (Ty::Choice(l) | Ty::Multi(l), _) if self.declared.lists[*l].choices.is_empty() => true,
             (Ty::Choice(l), ExprKind::String { value }) => {
-                let list = &self.lists[*l];
+                let list = &self.declared.lists[*l];
                 if list.choices.iter().any(|c| c.value.value == *value) {
                     return true;
                 }
@@ -497,7 +514,7 @@ impl<'a> Checker<'a> {
                 false
             }
             (Ty::Choice(l), ExprKind::Number { value }) => {
-                let list = &self.lists[*l];
+                let list = &self.declared.lists[*l];
                 let named = list
                     .choices
                     .iter()
@@ -525,10 +542,10 @@ impl<'a> Checker<'a> {
                 false
             }
             (Ty::Audience, ExprKind::String { value }) => {
-                if self.audience_ids.contains(value) {
+                if self.declared.audience_ids.contains(value) {
                     return true;
                 }
-                let ids = self.audience_ids.clone();
+                let ids = self.declared.audience_ids.clone();
                 self.push(
                     Diagnostic::error("unknown-audience", format!("there is no audience `{value}`"))
                         .at(span, "unknown audience")
@@ -552,7 +569,7 @@ impl<'a> Checker<'a> {
             | (Ty::Number, ExprKind::Number { .. })
             | (Ty::Bool, ExprKind::Bool { .. }) => true,
             (Ty::Multi(l), ExprKind::String { value }) => {
-                let first = self.lists[*l]
+                let first = self.declared.lists[*l]
                     .choices
                     .first()
                     .map(|c| c.value.value.clone())
@@ -614,7 +631,7 @@ impl<'a> Checker<'a> {
         if let Ty::Multi(list) = lt.clone() {
             let v = match &r.kind {
                 ExprKind::String { value } => value.clone(),
-                _ => self.lists[list]
+                _ => self.declared.lists[list]
                     .choices
                     .first()
                     .map(|c| c.value.value.clone())
@@ -656,7 +673,7 @@ impl<'a> Checker<'a> {
 
     pub(super) fn same_values(&self, a: usize, b: usize) -> bool {
         let vals = |l: usize| {
-            self.lists[l]
+            self.declared.lists[l]
                 .choices
                 .iter()
                 .map(|c| c.value.value.clone())
@@ -679,7 +696,7 @@ impl<'a> Checker<'a> {
             return;
         };
         if let Ty::Multi(list) = lt {
-            let v = self.lists[*list]
+            let v = self.declared.lists[*list]
                 .choices
                 .first()
                 .map(|c| c.value.value.clone())
@@ -749,9 +766,9 @@ impl<'a> Checker<'a> {
             _ => (r, l),
         };
         let span = self.span_in(site, var.span);
-        let id = self.lists[list].id.clone();
-        if !self.lists[list].ordered {
-            let values: Vec<String> = self.lists[list]
+        let id = self.declared.lists[list].id.clone();
+        if !self.declared.lists[list].ordered {
+            let values: Vec<String> = self.declared.lists[list]
                 .choices
                 .iter()
                 .filter(|c| c.nonsubstantive.is_none())
@@ -763,7 +780,7 @@ impl<'a> Checker<'a> {
                     format!("`{}` compares `{var}` by order, but the choices of `{id}` are not declared ordered", op.symbol()),
                 )
                 .at(span, "choices have no order")
-                .also(self.lists[list].span, "declared here")
+                .also(self.declared.lists[list].span, "declared here")
                 .help(format!(
                     "if the choices are a scale in this order, declare the list `{{ ordered: true, options: [...] }}`; otherwise list the values that count: `{var} in [{}]`",
                     values.join(", ")
@@ -793,7 +810,7 @@ impl<'a> Checker<'a> {
                 .help(format!(
                     "write e.g. `{var} {} '{}'`; to compare scores use `score({var})`",
                     op.symbol(),
-                    self.lists[list]
+                    self.declared.lists[list]
                         .choices
                         .first()
                         .map(|c| c.value.value.as_str())
@@ -805,7 +822,10 @@ impl<'a> Checker<'a> {
         if !self.literal_fits(&Ty::Choice(list), var, lit, site) {
             return;
         }
-        if let Some(c) = self.lists[list].choices.iter().find(|c| c.value.value == *value)
+        if let Some(c) = self.declared.lists[list]
+            .choices
+            .iter()
+            .find(|c| c.value.value == *value)
             && c.nonsubstantive.is_some()
         {
             let s = self.span_in(site, lit.span);
@@ -845,20 +865,20 @@ impl<'a> Checker<'a> {
     pub(super) fn expressions(&mut self) {
         let spec = self.spec;
         for (si, section) in spec.sections.iter().enumerate() {
-            let first = self.placements[si].first().map(|p| p.1).unwrap_or(0);
+            let first = self.declared.placements[si].first().map(|p| p.1).unwrap_or(0);
             if let Some(text) = &section.ask_if {
-                let aud = self.section_audiences[si].clone();
+                let aud = self.declared.section_audiences[si].clone();
                 for (a, c) in self.conditions_for(text, &aud, first, "section condition") {
-                    self.section_conditions.insert((si, self.audience_at(&a)), c);
+                    self.typed.section_conditions.insert((si, self.audience_at(&a)), c);
                 }
             }
             for (ii, item) in section.items.iter().enumerate() {
-                let (aud, pos) = self.placements[si][ii].clone();
+                let (aud, pos) = self.declared.placements[si][ii].clone();
                 match item {
                     Item::Question(q) => {
                         if let Some(text) = &q.ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.conditions.insert((si, ii, self.audience_at(&a)), c);
+                                self.typed.conditions.insert((si, ii, self.audience_at(&a)), c);
                             }
                         }
                         let mut checks = Vec::new();
@@ -880,26 +900,26 @@ impl<'a> Checker<'a> {
                                 checks.push(c);
                             }
                         }
-                        self.validations.insert((si, ii), checks);
+                        self.typed.validations.insert((si, ii), checks);
                     }
                     Item::Note(spec::Note { ask_if, .. }) | Item::Definitions(spec::Definitions { ask_if, .. }) => {
                         if let Some(text) = ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.conditions.insert((si, ii, self.audience_at(&a)), c);
+                                self.typed.conditions.insert((si, ii, self.audience_at(&a)), c);
                             }
                         }
                     }
                     Item::Screen(s) => {
                         let site = self.site(&s.end_if, pos, &aud, "screening rule");
                         if let Some(c) = self.condition(&site, Some(Ty::Bool)) {
-                            self.screens.insert((si, ii), c);
+                            self.typed.screens.insert((si, ii), c);
                         }
                     }
                 }
             }
         }
         for d in &spec.derived {
-            let Some(sym) = self.symbols.get(&d.id.value).cloned() else {
+            let Some(sym) = self.declared.symbols.get(&d.id.value).cloned() else {
                 continue;
             };
             if !matches!(sym.kind, SymbolKind::Derived) {
@@ -932,16 +952,16 @@ impl<'a> Checker<'a> {
                         }
                     };
                     if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
-                        if let Some(s) = self.symbols.get_mut(&d.id.value).map(Arc::make_mut) {
+                        if let Some(s) = self.declared.symbols.get_mut(&d.id.value).map(Arc::make_mut) {
                             s.ty = match vt {
                                 "bool" => Ty::Bool,
                                 "number" => Ty::Number,
                                 _ => Ty::Text,
                             };
                         }
-                        self.derived_types.insert(d.id.value.clone(), vt);
+                        self.typed.derived_types.insert(d.id.value.clone(), vt);
                         let lowered = self.lower(&parsed);
-                        self.derived_rules.insert(
+                        self.typed.derived_rules.insert(
                             d.id.value.clone(),
                             model::DerivedRule::Expr {
                                 expr: Condition::lowered(&parsed, lowered),
@@ -1021,13 +1041,23 @@ impl<'a> Checker<'a> {
                             }
                         }
                     };
-                    let fits = self.lists[l].choices.iter().any(|c| c.value.value == case.value.value);
-                    if !fits && !self.lists[l].choices.is_empty() {
-                        let values: Vec<String> = self.lists[l].choices.iter().map(|c| c.value.value.clone()).collect();
+                    let fits = self.declared.lists[l]
+                        .choices
+                        .iter()
+                        .any(|c| c.value.value == case.value.value);
+                    if !fits && !self.declared.lists[l].choices.is_empty() {
+                        let values: Vec<String> = self.declared.lists[l]
+                            .choices
+                            .iter()
+                            .map(|c| c.value.value.clone())
+                            .collect();
                         self.push(
                             Diagnostic::error(
                                 "unknown-value",
-                                format!("`{}` is not a value of `{}`", case.value.value, self.lists[l].id),
+                                format!(
+                                    "`{}` is not a value of `{}`",
+                                    case.value.value, self.declared.lists[l].id
+                                ),
                             )
                             .at(case.value.span, "not in the choices")
                             .suggest(&case.value.value, values.iter().map(String::as_str))
@@ -1072,12 +1102,12 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                self.derived_types.insert(d.id.value.clone(), "choice");
-                self.derived_rules.insert(
+                self.typed.derived_types.insert(d.id.value.clone(), "choice");
+                self.typed.derived_rules.insert(
                     d.id.value.clone(),
                     model::DerivedRule::Cases {
                         cases,
-                        choice_list: self.lists[l].id.clone(),
+                        choice_list: self.declared.lists[l].id.clone(),
                     },
                 );
             }
