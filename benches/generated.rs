@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 /// A spec of `n` questions, deterministic for a given `n`.
-pub fn generate(n: usize) -> String {
+pub(crate) fn generate(n: usize) -> String {
     let mut s = String::with_capacity(n * 160);
     s.push_str("survey:\n  id: generated\n  title: Generated\n  version: \"1\"\n");
     s.push_str("audiences:\n  patient: { label: Patients, terms: { they: you } }\n  carer: { label: Carers, terms: { they: the person you care for } }\n");

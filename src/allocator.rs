@@ -19,7 +19,7 @@ use mimalloc::MiMalloc;
 static SYSTEM: AtomicBool = AtomicBool::new(false);
 
 /// From now on, new blocks come from the system allocator (see the module's doc).
-pub fn typesetting() {
+pub(crate) fn typesetting() {
     SYSTEM.store(true, Ordering::Release);
 }
 
@@ -42,7 +42,7 @@ const MI_OPTION_SHOW_STATS: libmimalloc_sys::mi_option_t = 1;
 ///   set, it still runs, and prints its statistics.
 ///
 /// The language server, which runs for hours, keeps purging.
-pub fn one_shot() {
+pub(crate) fn one_shot() {
     // SAFETY: options of mimalloc's, read when it next considers purging and at the
     // process's end (a value above 1 makes its exit hook return at once).
     unsafe {
@@ -53,7 +53,7 @@ pub fn one_shot() {
     }
 }
 
-pub struct Allocator;
+pub(crate) struct Allocator;
 
 /// mimalloc's blocks all start on a word boundary (its size classes are multiples of a word,
 /// its pages aligned), so a block aligned to at most that takes its plain entry points; the

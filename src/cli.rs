@@ -456,7 +456,7 @@ impl EditionArg {
 }
 
 /// Runs the command line; its exit code.
-pub fn run() -> u8 {
+pub(crate) fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

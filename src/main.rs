@@ -5,8 +5,8 @@ mod allocator;
 /// Without the `mimalloc` feature: the system's allocator, with nothing to switch.
 #[cfg(not(feature = "mimalloc"))]
 mod allocator {
-    pub fn typesetting() {}
-    pub fn one_shot() {}
+    pub(crate) fn typesetting() {}
+    pub(crate) fn one_shot() {}
 }
 mod cli;
 

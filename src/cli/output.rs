@@ -13,16 +13,16 @@ use std::path::{Path, PathBuf};
 use super::{EXIT_USAGE, FORCE, Failure, Outcome, usage};
 
 /// The manifest's file name, in every output folder.
-pub const MANIFEST: &str = ".quire-output";
+pub(super) const MANIFEST: &str = ".quire-output";
 /// The manifest's first line that is not a comment.
 const MARK: &str = "quire-output 1";
 
 /// Why an output folder cannot be used: a message for the user, with the way out.
 #[derive(Debug)]
-pub struct Refusal(pub String);
+pub(super) struct Refusal(pub String);
 
 /// Refuses an output that Quire may not replace. `inputs` are the files the build reads.
-pub fn check(out: &Path, inputs: &[&Path]) -> Result<(), Refusal> {
+pub(super) fn check(out: &Path, inputs: &[&Path]) -> Result<(), Refusal> {
     let shown = out.display();
     let meta = match std::fs::symlink_metadata(out) {
         Ok(m) => m,
@@ -78,7 +78,7 @@ pub fn check(out: &Path, inputs: &[&Path]) -> Result<(), Refusal> {
 
 /// Writes all files, and the manifest, into a fresh sibling folder, then swaps it in for
 /// `out` ([`check`] first). Leftovers of interrupted builds of `out` are removed.
-pub fn write(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
+pub(super) fn write(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -33,7 +33,7 @@ fn synthetic_responses_are_committed() {
 }
 
 /// Builds the flagship's codebook and schema into a fresh directory beside the responses.
-pub fn built() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn built() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let model = crate::flagship();
     for quire::backend::Output { path, bytes } in quire::backend::codebook::render(&model)

@@ -320,7 +320,7 @@ fn byte_mutation(bytes: &mut Vec<u8>, corpus: &[Vec<u8>], rng: &mut Rng) {
 
 /// The seeds of each fuzz target: the repository's own inputs of that kind (the same
 /// folders `scripts/fuzz` gives cargo-fuzz).
-pub fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
+pub(crate) fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
     let root = crate::root();
     let files = |dirs: &[&str], ext: &[&str]| -> Vec<Vec<u8>> {
         let mut out = Vec::new();

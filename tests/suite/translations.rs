@@ -8,7 +8,7 @@ use std::process::Command;
 use quire::model::{Item, Questionnaire, Text};
 
 /// The flagship declared bilingual, with its Welsh PO file beside it, in a temporary folder.
-pub fn welsh_flagship() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn welsh_flagship() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let flagship = std::fs::read_to_string(crate::root().join("questionnaires/concord/concord.yaml")).unwrap();
     let bilingual = flagship.replacen(
@@ -28,7 +28,7 @@ pub fn welsh_flagship() -> (tempfile::TempDir, PathBuf) {
     (tmp, spec)
 }
 
-pub fn welsh_model(spec: &Path) -> quire::Compiled {
+pub(crate) fn welsh_model(spec: &Path) -> quire::Compiled {
     let options = quire::Options {
         allow_missing_translations: true,
         ..quire::options()

@@ -14,7 +14,7 @@ use serde::ser::{self, Impossible};
 use crate::conditions::Conditions;
 
 #[derive(Debug)]
-pub struct Error(String);
+pub(crate) struct Error(String);
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -32,7 +32,7 @@ impl ser::Error for Error {
 
 /// `value` as compact JSON by the IR's rules, every [`Condition`] in it written as its number
 /// in `conditions`.
-pub fn to_json<T: Serialize + ?Sized>(value: &T, conditions: &RefCell<Conditions>) -> String {
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T, conditions: &RefCell<Conditions>) -> String {
     let mut out = Vec::with_capacity(256);
     if value
         .serialize(Compact {
@@ -48,7 +48,7 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T, conditions: &RefCell<Conditions
 }
 
 /// Null, false, an empty list or an empty mapping: what a reader assumes when a field is absent.
-pub fn is_default(json: &[u8]) -> bool {
+pub(crate) fn is_default(json: &[u8]) -> bool {
     matches!(json, b"null" | b"false" | b"[]" | b"{}")
 }
 
@@ -191,7 +191,7 @@ impl<'a> ser::Serializer for Compact<'a> {
     }
 }
 
-pub struct Seq<'a> {
+pub(crate) struct Seq<'a> {
     out: &'a mut Vec<u8>,
     conditions: &'a RefCell<Conditions>,
     first: bool,
@@ -241,7 +241,7 @@ seq_impl!(
 
 /// A struct, written straight into the output: each field is dropped again if it turns out
 /// to be a default, and the folds are made in place at the end.
-pub struct StructWriter<'a> {
+pub(crate) struct StructWriter<'a> {
     out: &'a mut Vec<u8>,
     conditions: &'a RefCell<Conditions>,
     name: &'static str,
@@ -438,7 +438,7 @@ macro_rules! struct_impl {
 struct_impl!(SerializeStruct, SerializeStructVariant);
 
 /// A mapping (or a struct with a flattened part): its entries, defaults left out.
-pub struct MapWriter<'a> {
+pub(crate) struct MapWriter<'a> {
     out: &'a mut Vec<u8>,
     conditions: &'a RefCell<Conditions>,
     fields: Vec<(Vec<u8>, Vec<u8>)>,

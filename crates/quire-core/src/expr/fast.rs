@@ -16,7 +16,7 @@ use super::{BinOp, Expr, ExprKind};
 const MAX_PREFIXES: usize = 32;
 
 /// The tree of `text`, or `None` where the pest parser must decide.
-pub fn parse(text: &str) -> Option<Expr> {
+pub(crate) fn parse(text: &str) -> Option<Expr> {
     let mut p = Parser {
         s: text.as_bytes(),
         at: 0,

@@ -23,7 +23,7 @@ use crate::source::{SourceId, Span};
 pub const SPLIT_FROM: usize = 64 * 1024;
 
 /// The tree of `text`, or `None` where the full reader must decide.
-pub fn read(text: &str, id: SourceId, options: &serde_saphyr::Options) -> Option<Node> {
+pub(crate) fn read(text: &str, id: SourceId, options: &serde_saphyr::Options) -> Option<Node> {
     let budget = options.budget.as_ref()?;
     if text.len() >= SPLIT_FROM
         && let Some(at) = split_point(text)
