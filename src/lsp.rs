@@ -27,10 +27,12 @@ pub const MAX_DOCUMENTS: usize = 256;
 /// answered with the error), or the end of the input.
 #[derive(Debug)]
 pub enum Incoming {
+    /// A JSON-RPC message.
     Message(Message),
     /// The frame was read but is not a message: the JSON-RPC error response to send back
     /// (with a null id when the request's id could not be read).
     Invalid(Value),
+    /// The client closed the input.
     End,
 }
 
@@ -205,6 +207,7 @@ pub struct Server {
 /// What the loop does after a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// Read the next message.
     Continue,
     /// `exit`: the process's exit code (0 after `shutdown`, 1 without, as the protocol says).
     Exit(u8),
@@ -217,6 +220,7 @@ impl Default for Server {
 }
 
 impl Server {
+    /// A server with no document open.
     pub fn new() -> Server {
         Server {
             docs: HashMap::new(),

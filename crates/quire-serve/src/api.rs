@@ -35,7 +35,9 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 /// The shortest secret a form may own its saved response with (it sends 32 hex digits).
 const MIN_SECRET: usize = 16;
 
+/// How the server is run: what the command line and environment set.
 pub struct Config {
+    /// The token the admin page and the keying view ask for; none: both are off.
     pub admin_token: Option<String>,
     /// Origins allowed to post from pages served elsewhere (CORS); none by default.
     pub origins: Vec<String>,
@@ -48,14 +50,19 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
+/// What every request reads: the questionnaire, its forms, the store and the settings.
 pub struct App {
     /// The questionnaire, for as long as the process serves it.
     pub model: &'static Questionnaire,
     /// The record checks worked out once for the model, not per request.
     checker: quire_core::data::verify::Checker<'static>,
+    /// Each audience's web form, built once at start.
     pub forms: HashMap<String, String>,
+    /// Each audience's data-entry view for paper and telephone returns.
     pub keying: HashMap<String, String>,
+    /// Where responses are kept.
     pub store: Store,
+    /// How the server is run.
     pub config: Config,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
     /// Per audience: whether its form needs an invitation, and when that was looked up.
@@ -110,6 +117,8 @@ impl App {
     }
 }
 
+/// The server's routes (forms, response API, resume, admin, health, OpenAPI) behind the
+/// guard every request passes (rate limits, same-site rule, security headers, the log).
 pub fn router(app: App) -> Router {
     let app: Shared = Arc::new(app);
     Router::new()

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 use quire_core::model::Questionnaire;
 
+/// The OpenAPI 3.1 document of the server's API for this questionnaire: each audience's
+/// record schema, the responses' statuses and their error bodies.
 pub fn document(model: &Questionnaire) -> Value {
     let cols = quire_core::data::columns(model);
     let mut record = quire_backends::schema::json_schema(model, &cols);

@@ -23,8 +23,11 @@ use serde_json::json;
 pub struct Preview {
     /// Bumped on every rebuild, good or bad: pages reload when it changes.
     pub generation: u64,
+    /// The survey's title, for the index page.
     pub title: String,
+    /// Each audience's web forms: (production, pilot).
     pub forms: BTreeMap<String, (String, String)>,
+    /// The paper editions, by file name, as PDFs.
     pub papers: BTreeMap<String, Vec<u8>>,
     /// `check`'s report when the spec does not compile.
     pub error: Option<String>,

@@ -20,9 +20,13 @@ pub const MIGRATIONS: [(i64, &str); 2] = [
 /// others wait and find the work done.
 const MIGRATION_LOCK: i64 = 0x7175_6972_655f_6d31; // "quire_m1"
 
+/// Where responses are kept: one SQLite file (a study on one machine) or PostgreSQL
+/// (several instances behind a load balancer). Every write is durable when answered.
 #[derive(Clone)]
 pub enum Store {
+    /// The SQLite connection, its writes committed in groups.
     Sqlite(Arc<Lite>),
+    /// A pool of PostgreSQL connections.
     Postgres(deadpool_postgres::Pool),
 }
 
@@ -155,8 +159,10 @@ pub enum Fault {
     Other,
 }
 
+/// Why the database did not do what was asked.
 #[derive(Debug, Clone)]
 pub struct Error {
+    /// What kind of failure it is (what the client is told, and whether to try again).
     pub fault: Fault,
     /// For the log and the operator: PostgreSQL's SQLSTATE and message, or SQLite's; never
     /// a value from a record.
@@ -248,27 +254,40 @@ fn pool_err(e: deadpool_postgres::PoolError) -> Error {
 /// what proves the sender may store it.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The respondent's id: one response per id.
     pub respondent_id: String,
+    /// The audience whose form sent it.
     pub audience: String,
+    /// The questionnaire's version it was answered on.
     pub spec_version: String,
+    /// That questionnaire's content hash.
     pub spec_hash: String,
+    /// The record, as canonical JSON.
     pub record: String,
+    /// Its hash: a duplicate has the same.
     pub record_hash: String,
+    /// How it was collected: `web`, `paper` or `telephone`.
     pub mode: String,
+    /// The share of the questions asked that were answered.
     pub completion: Option<f64>,
+    /// When it arrived (UTC, to the second).
     pub now: String,
     /// The secret the form made when it started, or the response's resume code ("" if none).
     pub secret: String,
+    /// Whether an invitation is needed, and the one sent.
     pub invitation: Invitation,
 }
 
 /// Whether the audience's form needs an invitation, and the token sent with the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invitation {
+    /// The audience's form is open to anyone with its link.
     NotNeeded,
+    /// The form needs an unused invitation: the token sent, if any.
     Needed(Option<String>),
 }
 
+/// What submitting a response did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Stored now (new, or a partial completed).
@@ -294,9 +313,12 @@ pub enum Saved {
     Complete,
     /// The id is another audience's.
     OtherAudience,
+    /// The partial belongs to another form: neither its secret nor its resume code was
+    /// given.
     NotOwner,
     /// The resume window closed: the partial is kept as it was, for the analyst.
     Expired,
+    /// The audience needs an invitation and none valid was given.
     NeedsInvitation,
 }
 
