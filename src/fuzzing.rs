@@ -30,7 +30,13 @@ pub fn spec(bytes: &[u8]) {
         panic!("a spec that checks clean failed to build: {e}");
     }
     let columns = crate::data::columns(model);
-    let rows = crate::data::synthetic(model, 3, 1);
+    let rows = crate::data::simulate::records(
+        model,
+        &crate::data::simulate::Options {
+            n: 3,
+            ..Default::default()
+        },
+    );
     let csv = crate::data::to_csv(model, &columns, &rows);
     if let Ok(table) = crate::data::records::read(&csv) {
         let _ = crate::data::verify::check(model, &table, &crate::data::verify::Options::default());

@@ -13,7 +13,7 @@ const RESPONDENTS: usize = 90;
 fn responses_csv() -> String {
     let model = crate::flagship();
     let cols = data::columns(&model);
-    let rows = data::synthetic(&model, RESPONDENTS, 2019);
+    let rows = data::testing::synthetic(&model, RESPONDENTS, 2019);
     data::to_csv(&model, &cols, &rows)
 }
 
@@ -396,7 +396,7 @@ fn hostile_text_is_escaped_in_every_format() {
     let cols = data::columns(&model);
     std::fs::write(
         dir.join("responses.csv"),
-        data::to_csv(&model, &cols, &data::synthetic(&model, 12, 7)),
+        data::to_csv(&model, &cols, &data::testing::synthetic(&model, 12, 7)),
     )
     .unwrap();
 
@@ -494,7 +494,7 @@ fn every_checker_refuses_planted_routing_errors_and_accepts_simulated_records() 
     for quire::backend::Output { path, bytes } in quire::backend::schema::render(&model).unwrap() {
         std::fs::write(dir.join(path), bytes).unwrap();
     }
-    let valid = data::synthetic(&model, 1000, 1987);
+    let valid = data::testing::synthetic(&model, 1000, 1987);
     std::fs::write(dir.join("responses.csv"), data::to_csv(&model, &cols, &valid)).unwrap();
     let codes = model.survey.missing_codes;
     let as_map = |row: &[data::Cell]| -> HashMap<String, String> {

@@ -324,7 +324,7 @@ fn records_agree(model: &quire::model::Questionnaire, n: usize, seed: u64, known
         .collect();
     let mut lines = String::new();
     let mut real: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let answers = quire::data::synthetic_answers(model, n, seed);
+    let answers = quire::data::testing::synthetic_answers(model, n, seed);
     for (id, raw) in &answers {
         let route = model.route(&raw.audience, raw);
         for k in known {

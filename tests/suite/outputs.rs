@@ -150,7 +150,7 @@ fn build(model: &quire::model::Questionnaire, dir: &Path, seed: u64) {
     }
     // Responses for the analysis syntax to read.
     let cols = quire::data::columns(model);
-    let rows = quire::data::synthetic(model, 12, seed);
+    let rows = quire::data::testing::synthetic(model, 12, seed);
     std::fs::write(
         dir.join("schema/responses.csv"),
         quire::data::to_csv(model, &cols, &rows),

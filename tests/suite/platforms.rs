@@ -296,7 +296,7 @@ fn odk_routes_and_derives_as_quire_does() {
                 serde_json::json!(quire::backend::xform::form(model, i)),
             );
         }
-        for (id, raw) in quire::data::synthetic_answers(model, *n, 21) {
+        for (id, raw) in quire::data::testing::synthetic_answers(model, *n, 21) {
             let instrument = model.instrument(&raw.audience).unwrap();
             let paths = quire::backend::xform::paths(model, instrument);
             let route = model.route(&raw.audience, &raw);
@@ -745,7 +745,7 @@ fn redcap_dictionaries_parse_back_and_route_as_quire_does() {
                 fields.insert(r[0].to_string(), r.clone());
             }
             // Routing and calc fields, for random respondents.
-            for (_, raw) in quire::data::synthetic_answers(model, 60, 33)
+            for (_, raw) in quire::data::testing::synthetic_answers(model, 60, 33)
                 .into_iter()
                 .filter(|(_, r)| r.audience == i.audience)
             {
@@ -962,10 +962,11 @@ fn platform_exports_import_as_the_data_contract() {
     let mut imported_rows = 0;
     for (platform, redcap) in [("odk", false), ("redcap", true)] {
         for audience in ["patient", "carer", "hcp"] {
-            let respondents: Vec<(String, quire::eval::AnswerMap)> = quire::data::synthetic_answers(&model, 240, 8)
-                .into_iter()
-                .filter(|(_, r)| r.audience == audience)
-                .collect();
+            let respondents: Vec<(String, quire::eval::AnswerMap)> =
+                quire::data::testing::synthetic_answers(&model, 240, 8)
+                    .into_iter()
+                    .filter(|(_, r)| r.audience == audience)
+                    .collect();
             let export = tmp.path().join(format!("{platform}-{audience}.csv"));
             std::fs::write(&export, platform_export(&model, audience, &respondents, redcap)).unwrap();
             let out = tmp.path().join(format!("{platform}-{audience}-records.csv"));
@@ -1046,7 +1047,7 @@ fn xlsforms_import_as_specs_that_route_alike() {
             let back: Vec<String> = imported.variables.iter().map(|v| v.name.clone()).collect();
             assert_eq!(back, original, "{} {}", path.display(), i.audience);
             // The same routing, answer by answer (choices matched by their codes).
-            for (_, raw) in quire::data::synthetic_answers(&model, 80, 4)
+            for (_, raw) in quire::data::testing::synthetic_answers(&model, 80, 4)
                 .into_iter()
                 .filter(|(_, r)| r.audience == i.audience)
             {

@@ -196,7 +196,7 @@ fn fuzz() {
                 let _ = quire::backend::html::render(model, quire::backend::html::Edition::Production).unwrap();
                 let _ = quire::backend::paper::render(model, quire::backend::paper::Paper::A4).unwrap();
                 let cols = quire::data::columns(model);
-                let _ = quire::data::synthetic(model, 3, 1).len() + cols.len();
+                let _ = quire::data::testing::synthetic(model, 3, 1).len() + cols.len();
                 true
             } else {
                 false

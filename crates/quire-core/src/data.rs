@@ -12,6 +12,9 @@ pub mod records;
 pub mod rules;
 pub mod simulate;
 pub mod tabulate;
+/// Test data in one call (the suite, the benchmarks): behind `test-support`.
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod verify;
 
 use serde::Serialize;
@@ -464,18 +467,6 @@ pub fn to_json_lines(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell
     out
 }
 
-/// Synthetic responses that honour the routing: `n` respondents spread over the audiences,
-/// answers drawn at random (deterministic for a `seed`), some left blank, a few screened out
-/// ([`simulate::simulate`] with its default rates).
-pub fn synthetic(model: &Questionnaire, n: usize, seed: u64) -> Vec<Vec<Cell>> {
-    let opts = simulate::Options {
-        n,
-        seed,
-        ..simulate::Options::default()
-    };
-    simulate::records(model, &opts)
-}
-
 /// Plausible paradata for the `i`th synthetic response: web, started within the study's
 /// five months of 2019, 4 to 40 minutes long, every tenth one without a submission time.
 pub fn synthetic_paradata(i: usize, seed: u64) -> Paradata {
@@ -509,19 +500,6 @@ pub fn format_timestamp(t: i64) -> String {
         secs % 3600 / 60,
         secs % 60
     )
-}
-
-/// The raw answers behind [`synthetic`]: what respondents entered, before routing.
-pub fn synthetic_answers(model: &Questionnaire, n: usize, seed: u64) -> Vec<(String, crate::eval::AnswerMap)> {
-    let opts = simulate::Options {
-        n,
-        seed,
-        ..simulate::Options::default()
-    };
-    simulate::simulate(model, &opts)
-        .into_iter()
-        .map(|r| (r.id, r.answers))
-        .collect()
 }
 
 #[cfg(test)]
