@@ -47,10 +47,10 @@ pub fn csv(t: &Tables) -> String {
 }
 
 /// One row of a block across the groups: label, row kind, and each group's (number, percent).
-pub type SideBySide = (String, &'static str, Vec<Option<(f64, Option<i64>)>>);
+type SideBySide = (String, &'static str, Vec<Option<(f64, Option<i64>)>>);
 
 /// The lines of a block side by side: one row per line key, a (number, percent) pair per group.
-pub fn side_by_side(b: &Block) -> Vec<SideBySide> {
+fn side_by_side(b: &Block) -> Vec<SideBySide> {
     let mut keys: Vec<(String, &'static str, Option<i64>)> = Vec::new();
     for lines in b.cells.iter().flatten() {
         for l in lines {
