@@ -554,12 +554,37 @@ impl<'a> Checker<'a> {
         out
     }
 
-    /// The model, but for its variables: those come from [`Checker::variables`], with the
-    /// spec places of each instrument's questions returned here.
+    /// The model of the whole questionnaire but its variables (made by [`Checker::variables`]
+    /// while the routing searches run), and each instrument's spec places of its questions.
     pub(super) fn build(&mut self) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
-        let spec = self.spec;
         let all = self.declared.audience_ids.clone();
-        let first = all.first().cloned().unwrap_or_default();
+        let survey = self.survey();
+        let audiences = self.audiences_model();
+        let choice_lists = self.choice_lists(&all);
+        let built = self.instruments(&all);
+        let (instruments, origins): (Vec<model::Instrument>, Vec<Vec<(usize, usize)>>) = built.into_iter().unzip();
+        let derived = self.derived_model();
+        let model = Questionnaire {
+            format: model::IR_FORMAT,
+            survey,
+            audiences,
+            choice_lists,
+            // Made by `variables`, while the routing searches run.
+            variables: Vec::new(),
+            derived,
+            instruments,
+            languages: self.declared.languages.clone(),
+            ui: self.ui_strings(),
+            content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
+        };
+        (model, origins)
+    }
+
+    /// `survey:` as the model has it, with its own checks (the resume window, the id, the
+    /// two missing codes).
+    fn survey(&mut self) -> model::Survey {
+        let spec = self.spec;
+        let first = self.declared.audience_ids.first().cloned().unwrap_or_default();
         let survey = model::Survey {
             id: spec.survey.id.value.clone(),
             title: self.text(&spec.survey.title, &first, 0),
@@ -601,7 +626,13 @@ impl<'a> Checker<'a> {
                 .help("they must differ, so analysts can tell a skipped question from an unanswered one"),
             );
         }
-        let audiences = if spec.audiences.0.is_empty() {
+        survey
+    }
+
+    /// The audiences as the model has them (one, `respondent`, when the spec declares none).
+    fn audiences_model(&self) -> Vec<model::Audience> {
+        let spec = self.spec;
+        if spec.audiences.0.is_empty() {
             vec![model::Audience {
                 id: DEFAULT_AUDIENCE.into(),
                 label: "Respondents".into(),
@@ -624,7 +655,12 @@ impl<'a> Checker<'a> {
                         .collect(),
                 })
                 .collect()
-        };
+        }
+    }
+
+    /// Every choice list, each option's label worded for the audiences whose questions use
+    /// the list (the harmonised labels).
+    fn choice_lists(&mut self, all: &[String]) -> Vec<model::ChoiceList> {
         // Which audiences use each list, for the harmonised labels.
         let mut list_audiences: Vec<Vec<String>> = vec![Vec::new(); self.declared.lists.len()];
         for (qid, &l) in &self.declared.question_lists {
@@ -638,12 +674,12 @@ impl<'a> Checker<'a> {
         }
         for aud in list_audiences.iter_mut() {
             if aud.is_empty() {
-                *aud = all.clone();
+                *aud = all.to_vec();
             }
             aud.sort_by_key(|a| all.iter().position(|x| x == a));
         }
         let lists = self.declared.lists.clone();
-        let choice_lists = lists
+        lists
             .iter()
             .enumerate()
             .map(|(i, l)| model::ChoiceList {
@@ -675,12 +711,13 @@ impl<'a> Checker<'a> {
                     })
                     .collect(),
             })
-            .collect();
+            .collect()
+    }
 
-        let built = self.instruments(&all);
-        let (instruments, origins): (Vec<model::Instrument>, Vec<Vec<(usize, usize)>>) = built.into_iter().unzip();
-        let derived = spec
-            .derived
+    /// The derived variables as the model has them, with their type-checked rules.
+    fn derived_model(&self) -> Vec<model::Derived> {
+        let spec = self.spec;
+        spec.derived
             .iter()
             .filter_map(|d| {
                 let rule = self.typed.derived_rules.get(&d.id.value)?.clone();
@@ -696,22 +733,7 @@ impl<'a> Checker<'a> {
                     line: self.line(d.id.span),
                 })
             })
-            .collect();
-
-        let model = Questionnaire {
-            format: model::IR_FORMAT,
-            survey,
-            audiences,
-            choice_lists,
-            // Made by `variables`, while the routing searches run.
-            variables: Vec::new(),
-            derived,
-            instruments,
-            languages: self.declared.languages.clone(),
-            ui: self.ui_strings(),
-            content_hash: model::content_hash(&self.sources.iter().map(|(_, s)| s.text.as_str()).collect::<Vec<_>>()),
-        };
-        (model, origins)
+            .collect()
     }
 
     /// The questionnaire's variables, met in the instruments' order: a variable is made
