@@ -862,7 +862,30 @@ impl<'a> Checker<'a> {
         Some(self.lower(&parsed))
     }
 
+    /// Every expression of the spec, type-checked and lowered: the items' (conditions,
+    /// validation and screening rules), then each derived variable's rule.
     pub(super) fn expressions(&mut self) {
+        self.item_expressions();
+        let spec = self.spec;
+        for d in &spec.derived {
+            let Some(sym) = self.declared.symbols.get(&d.id.value).cloned() else {
+                continue;
+            };
+            if !matches!(sym.kind, SymbolKind::Derived) {
+                continue;
+            }
+            let aud = sym.audiences.clone();
+            if let Some(text) = &d.expr {
+                self.derived_expression(d, text, &aud);
+            } else if let Ty::Choice(l) = sym.ty {
+                self.derived_cases(d, l, &aud);
+            }
+        }
+    }
+
+    /// The conditions of sections and items, the validation rules and the screening rules,
+    /// each type-checked for its audiences and place.
+    fn item_expressions(&mut self) {
         let spec = self.spec;
         for (si, section) in spec.sections.iter().enumerate() {
             let first = self.declared.placements[si].first().map(|p| p.1).unwrap_or(0);
@@ -918,200 +941,204 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for d in &spec.derived {
-            let Some(sym) = self.declared.symbols.get(&d.id.value).cloned() else {
-                continue;
+    }
+
+    /// A derived variable written as one expression: its type (a number, text or
+    /// true/false) and its lowered rule.
+    fn derived_expression(&mut self, d: &spec::Derived, text: &Sp<String>, aud: &[String]) {
+        let site = self.site(text, usize::MAX, aud, "derived expression");
+        let errors = self.diags.error_count();
+        if let Ok(parsed) = self.parse(&text.value) {
+            let ty = self.ty(&parsed, &site);
+            let vt = match ty {
+                Ty::Bool => Some("bool"),
+                Ty::Number => Some("number"),
+                Ty::Text | Ty::Date => Some("text"),
+                Ty::Choice(_) => Some("text"),
+                Ty::Error => None,
+                _ => {
+                    self.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!(
+                                "a derived variable must be a number, text or true/false, not {}",
+                                self.describe(&ty)
+                            ),
+                        )
+                        .at(text.span, "unsupported value"),
+                    );
+                    None
+                }
             };
-            if !matches!(sym.kind, SymbolKind::Derived) {
-                continue;
-            }
-            let aud = sym.audiences.clone();
-            if let Some(text) = &d.expr {
-                let site = self.site(text, usize::MAX, &aud, "derived expression");
-                let errors = self.diags.error_count();
-                if let Ok(parsed) = self.parse(&text.value) {
-                    let ty = self.ty(&parsed, &site);
-                    let vt = match ty {
-                        Ty::Bool => Some("bool"),
-                        Ty::Number => Some("number"),
-                        Ty::Text | Ty::Date => Some("text"),
-                        Ty::Choice(_) => Some("text"),
-                        Ty::Error => None,
-                        _ => {
-                            self.push(
-                                Diagnostic::error(
-                                    "type-mismatch",
-                                    format!(
-                                        "a derived variable must be a number, text or true/false, not {}",
-                                        self.describe(&ty)
-                                    ),
-                                )
-                                .at(text.span, "unsupported value"),
-                            );
-                            None
-                        }
+            if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
+                if let Some(s) = self.declared.symbols.get_mut(&d.id.value).map(Arc::make_mut) {
+                    s.ty = match vt {
+                        "bool" => Ty::Bool,
+                        "number" => Ty::Number,
+                        _ => Ty::Text,
                     };
-                    if let (Some(vt), true) = (vt, self.diags.error_count() == errors) {
-                        if let Some(s) = self.declared.symbols.get_mut(&d.id.value).map(Arc::make_mut) {
-                            s.ty = match vt {
-                                "bool" => Ty::Bool,
-                                "number" => Ty::Number,
-                                _ => Ty::Text,
-                            };
-                        }
-                        self.typed.derived_types.insert(d.id.value.clone(), vt);
-                        let lowered = self.lower(&parsed);
-                        self.typed.derived_rules.insert(
-                            d.id.value.clone(),
-                            model::DerivedRule::Expr {
-                                expr: Condition::lowered(&parsed, lowered),
-                            },
-                        );
-                    }
-                } else {
-                    self.condition(&site, None);
                 }
-            } else if let Ty::Choice(l) = sym.ty {
-                let mut cases = Vec::new();
-                let band = d.band.as_ref().and_then(|b| self.band(b, &aud));
-                let mut ranges: Vec<(f64, f64, &spec::Case)> = Vec::new();
-                for case in &d.cases {
-                    let cond = match (&case.when, &d.band, &band) {
-                        (Some(when), None, _) => {
-                            if let Some(f) = case.from.as_ref().or(case.to.as_ref()) {
-                                self.push(
-                                    Diagnostic::error("case-range", "`from` and `to` band a number, but this derived variable has no `band`")
-                                        .at(f.span, "no number to band")
-                                        .help("add `band: <a number, e.g. a score>` to the derived variable, or use `when` alone"),
-                                );
-                            }
-                            let site = self.site(when, usize::MAX, &aud, "case");
-                            self.condition(&site, Some(Ty::Bool))
-                        }
-                        (Some(when), Some(_), _) => {
-                            self.push(
-                                Diagnostic::error("case-range", "with `band`, each case gives `from` and `to`, not `when`")
-                                    .at(when.span, "a condition in a banded case")
-                                    .help("write `{ from: 0, to: 4, value: … }`, or remove `band` and give every case a `when`"),
-                            );
-                            None
-                        }
-                        (None, None, _) => {
-                            let span = case
-                                .from
-                                .as_ref()
-                                .or(case.to.as_ref())
-                                .map(|f| f.span)
-                                .unwrap_or(case.value.span);
-                            self.push(
-                                Diagnostic::error(
-                                    "case-range",
-                                    "`from` and `to` band a number, but this derived variable has no `band`",
-                                )
-                                .at(span, "no number to band")
-                                .help("add `band: <a number, e.g. a score>` to the derived variable"),
-                            );
-                            None
-                        }
-                        (None, Some(_), None) => None,
-                        (None, Some(_), Some(b)) => {
-                            let lo = case.from.as_ref().map(|f| f.value).unwrap_or(f64::NEG_INFINITY);
-                            let hi = case.to.as_ref().map(|t| t.value).unwrap_or(f64::INFINITY);
-                            if lo > hi {
-                                self.push(
-                                    Diagnostic::error(
-                                        "case-range",
-                                        format!(
-                                            "this band runs backwards: from {} to {}",
-                                            expr::format_number(lo),
-                                            expr::format_number(hi)
-                                        ),
-                                    )
-                                    .at(case.value.span, "empty band")
-                                    .help("give the lower bound as `from` and the upper as `to`"),
-                                );
-                                None
-                            } else {
-                                ranges.push((lo, hi, case));
-                                Some(band_condition(
-                                    b,
-                                    case.from.as_ref().map(|f| f.value),
-                                    case.to.as_ref().map(|t| t.value),
-                                ))
-                            }
-                        }
-                    };
-                    let fits = self.declared.lists[l]
-                        .choices
-                        .iter()
-                        .any(|c| c.value.value == case.value.value);
-                    if !fits && !self.declared.lists[l].choices.is_empty() {
-                        let values: Vec<String> = self.declared.lists[l]
-                            .choices
-                            .iter()
-                            .map(|c| c.value.value.clone())
-                            .collect();
-                        self.push(
-                            Diagnostic::error(
-                                "unknown-value",
-                                format!(
-                                    "`{}` is not a value of `{}`",
-                                    case.value.value, self.declared.lists[l].id
-                                ),
-                            )
-                            .at(case.value.span, "not in the choices")
-                            .suggest(&case.value.value, values.iter().map(String::as_str))
-                            .help(format!("values: {}", values.join(", "))),
-                        );
-                    }
-                    if let (Some(when), true) = (cond, fits) {
-                        cases.push(model::Case {
-                            when,
-                            value: case.value.value.clone(),
-                        });
-                    }
-                }
-                ranges.sort_by(|a, b| a.0.total_cmp(&b.0));
-                for w in ranges.windows(2) {
-                    let ((_, hi, first), (lo, _, second)) = (&w[0], &w[1]);
-                    if *lo <= *hi {
-                        self.push(
-                            Diagnostic::error(
-                                "bands-overlap",
-                                format!("bands `{}` and `{}` overlap", first.value.value, second.value.value),
-                            )
-                            .at(second.value.span, "starts inside the band before")
-                            .also(first.value.span, "this band")
-                            .help("make each `from` one more than the `to` before it"),
-                        );
-                    } else if *lo > *hi + 1.0 {
-                        self.push(
-                            Diagnostic::warning(
-                                "band-gap",
-                                format!(
-                                    "no band holds the values from {} to {}",
-                                    expr::format_number(*hi + 1.0),
-                                    expr::format_number(*lo - 1.0)
-                                ),
-                            )
-                            .at(second.value.span, "the next band starts here")
-                            .help(format!(
-                                "start this band at {}, or add a band for the values between",
-                                expr::format_number(*hi + 1.0)
-                            )),
-                        );
-                    }
-                }
-                self.typed.derived_types.insert(d.id.value.clone(), "choice");
+                self.typed.derived_types.insert(d.id.value.clone(), vt);
+                let lowered = self.lower(&parsed);
                 self.typed.derived_rules.insert(
                     d.id.value.clone(),
-                    model::DerivedRule::Cases {
-                        cases,
-                        choice_list: self.declared.lists[l].id.clone(),
+                    model::DerivedRule::Expr {
+                        expr: Condition::lowered(&parsed, lowered),
                     },
                 );
             }
+        } else {
+            self.condition(&site, None);
         }
+    }
+
+    /// A derived variable written as cases (`when`, or with `band` the ranges `from`–`to`),
+    /// each mapped to a value of its choice list: the cases checked, the bands for overlaps
+    /// and gaps.
+    fn derived_cases(&mut self, d: &spec::Derived, l: usize, aud: &[String]) {
+        let mut cases = Vec::new();
+        let band = d.band.as_ref().and_then(|b| self.band(b, aud));
+        let mut ranges: Vec<(f64, f64, &spec::Case)> = Vec::new();
+        for case in &d.cases {
+            let cond = match (&case.when, &d.band, &band) {
+                (Some(when), None, _) => {
+                    if let Some(f) = case.from.as_ref().or(case.to.as_ref()) {
+                        self.push(
+                            Diagnostic::error(
+                                "case-range",
+                                "`from` and `to` band a number, but this derived variable has no `band`",
+                            )
+                            .at(f.span, "no number to band")
+                            .help("add `band: <a number, e.g. a score>` to the derived variable, or use `when` alone"),
+                        );
+                    }
+                    let site = self.site(when, usize::MAX, aud, "case");
+                    self.condition(&site, Some(Ty::Bool))
+                }
+                (Some(when), Some(_), _) => {
+                    self.push(
+                        Diagnostic::error("case-range", "with `band`, each case gives `from` and `to`, not `when`")
+                            .at(when.span, "a condition in a banded case")
+                            .help(
+                                "write `{ from: 0, to: 4, value: … }`, or remove `band` and give every case a `when`",
+                            ),
+                    );
+                    None
+                }
+                (None, None, _) => {
+                    let span = case
+                        .from
+                        .as_ref()
+                        .or(case.to.as_ref())
+                        .map(|f| f.span)
+                        .unwrap_or(case.value.span);
+                    self.push(
+                        Diagnostic::error(
+                            "case-range",
+                            "`from` and `to` band a number, but this derived variable has no `band`",
+                        )
+                        .at(span, "no number to band")
+                        .help("add `band: <a number, e.g. a score>` to the derived variable"),
+                    );
+                    None
+                }
+                (None, Some(_), None) => None,
+                (None, Some(_), Some(b)) => {
+                    let lo = case.from.as_ref().map(|f| f.value).unwrap_or(f64::NEG_INFINITY);
+                    let hi = case.to.as_ref().map(|t| t.value).unwrap_or(f64::INFINITY);
+                    if lo > hi {
+                        self.push(
+                            Diagnostic::error(
+                                "case-range",
+                                format!(
+                                    "this band runs backwards: from {} to {}",
+                                    expr::format_number(lo),
+                                    expr::format_number(hi)
+                                ),
+                            )
+                            .at(case.value.span, "empty band")
+                            .help("give the lower bound as `from` and the upper as `to`"),
+                        );
+                        None
+                    } else {
+                        ranges.push((lo, hi, case));
+                        Some(band_condition(
+                            b,
+                            case.from.as_ref().map(|f| f.value),
+                            case.to.as_ref().map(|t| t.value),
+                        ))
+                    }
+                }
+            };
+            let fits = self.declared.lists[l]
+                .choices
+                .iter()
+                .any(|c| c.value.value == case.value.value);
+            if !fits && !self.declared.lists[l].choices.is_empty() {
+                let values: Vec<String> = self.declared.lists[l]
+                    .choices
+                    .iter()
+                    .map(|c| c.value.value.clone())
+                    .collect();
+                self.push(
+                    Diagnostic::error(
+                        "unknown-value",
+                        format!(
+                            "`{}` is not a value of `{}`",
+                            case.value.value, self.declared.lists[l].id
+                        ),
+                    )
+                    .at(case.value.span, "not in the choices")
+                    .suggest(&case.value.value, values.iter().map(String::as_str))
+                    .help(format!("values: {}", values.join(", "))),
+                );
+            }
+            if let (Some(when), true) = (cond, fits) {
+                cases.push(model::Case {
+                    when,
+                    value: case.value.value.clone(),
+                });
+            }
+        }
+        ranges.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in ranges.windows(2) {
+            let ((_, hi, first), (lo, _, second)) = (&w[0], &w[1]);
+            if *lo <= *hi {
+                self.push(
+                    Diagnostic::error(
+                        "bands-overlap",
+                        format!("bands `{}` and `{}` overlap", first.value.value, second.value.value),
+                    )
+                    .at(second.value.span, "starts inside the band before")
+                    .also(first.value.span, "this band")
+                    .help("make each `from` one more than the `to` before it"),
+                );
+            } else if *lo > *hi + 1.0 {
+                self.push(
+                    Diagnostic::warning(
+                        "band-gap",
+                        format!(
+                            "no band holds the values from {} to {}",
+                            expr::format_number(*hi + 1.0),
+                            expr::format_number(*lo - 1.0)
+                        ),
+                    )
+                    .at(second.value.span, "the next band starts here")
+                    .help(format!(
+                        "start this band at {}, or add a band for the values between",
+                        expr::format_number(*hi + 1.0)
+                    )),
+                );
+            }
+        }
+        self.typed.derived_types.insert(d.id.value.clone(), "choice");
+        self.typed.derived_rules.insert(
+            d.id.value.clone(),
+            model::DerivedRule::Cases {
+                cases,
+                choice_list: self.declared.lists[l].id.clone(),
+            },
+        );
     }
 }
 
