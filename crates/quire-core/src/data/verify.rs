@@ -174,350 +174,13 @@ impl<'m> Checker<'m> {
         self.cols.len() + self.pilot.len()
     }
 
-    /// Checks every record of `table`.
+    /// Checks every record of `table`: the header against the contract, the ids for
+    /// duplicates, then each record (on every core for a large file).
     pub fn check(&self, table: &Table, opts: &Options) -> Report {
-        let Checker {
-            model,
-            cols,
-            position,
-            pilot,
-            depends,
-            audiences,
-            questions,
-            ordered,
-        } = self;
-        let model: &Questionnaire = model;
-        let mut problems = Vec::new();
-        let file = |column: &str, class: Class, message: String| Problem {
-            row: 0,
-            respondent_id: String::new(),
-            column: column.to_string(),
-            class,
-            message,
-        };
-        // Where each contract column stands in the file, once (the last of a name, as an
-        // index by name would have it).
-        let mut at: Vec<Option<usize>> = vec![None; cols.len()];
-        let mut unknown = Vec::new();
-        for (i, h) in table.header.iter().enumerate() {
-            match position.get(h.as_str()) {
-                Some(&c) => at[c] = Some(i),
-                None if pilot.contains(h) => {}
-                None => unknown.push(h),
-            }
-        }
-        for (c, _) in cols.iter().zip(&at).filter(|(_, i)| i.is_none()) {
-            problems.push(file(
-                &c.name,
-                Class::MissingColumn,
-                format!("the file has no column `{}`", c.name),
-            ));
-        }
-        for h in unknown {
-            let hint = crate::diagnostic::did_you_mean(h, position.keys().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            problems.push(file(
-                h,
-                Class::UnknownColumn,
-                format!("`{h}` is not a column of this questionnaire{hint}"),
-            ));
-        }
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let meta = |name: &str| position.get(name).and_then(|c| at[*c]);
-        let (id_at, audience_at) = (meta("respondent_id"), meta("audience"));
-        let get = |row: &Vec<String>, i: Option<usize>| i.map(|i| row[i].clone());
-        for (r, row) in table.rows.iter().enumerate() {
-            let id = get(row, id_at).unwrap_or_default();
-            if let Some(first) = seen.get(&id) {
-                problems.push(Problem {
-                    row: r + 1,
-                    respondent_id: id.clone(),
-                    column: "respondent_id".into(),
-                    class: Class::DuplicateId,
-                    message: format!("`{id}` is also row {first}"),
-                });
-            } else {
-                seen.insert(id, r + 1);
-            }
-        }
-        let check_row = |r: usize, row: &Vec<String>| -> (Vec<Problem>, Option<Excluded>) {
-            let mut problems = Vec::new();
-            let mut below = None;
-            let n = r + 1;
-            let id = get(row, id_at).unwrap_or_default();
-            let mut push = |column: &str, class: Class, message: String| {
-                problems.push(Problem {
-                    row: n,
-                    respondent_id: id.clone(),
-                    column: column.to_string(),
-                    class,
-                    message,
-                })
-            };
-            let audience = get(row, audience_at).unwrap_or_default();
-            if !audiences.contains(&audience.as_str()) {
-                let hint = crate::diagnostic::did_you_mean(&audience, audiences.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                push(
-                    "audience",
-                    Class::UnknownAudience,
-                    format!(
-                        "`{audience}` is not an audience{hint}; audiences: {}",
-                        audiences.join(", ")
-                    ),
-                );
-                return (problems, below);
-            }
-            let qs = &questions[audience.as_str()];
-            let aligned: Vec<Option<&str>> = at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
-            let (raw, para, bad) = records::decode(model, cols, qs, &audience, &aligned);
-            for b in &bad {
-                let class = if cols
-                    .iter()
-                    .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
-                {
-                    Class::UnknownCode
-                } else {
-                    Class::BadValue
-                };
-                push(&b.column, class, format!("`{}`: {}", b.text, b.why));
-            }
-            let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
-            // A variable found wrong makes what depends on it uncheckable: its knock-on effects
-            // are not reported again (one problem per cause).
-            let mut tainted: HashSet<&str> = cols
-                .iter()
-                .filter(|c| !unreadable.is_empty() && unreadable.contains(c.name.as_str()))
-                .map(|c| c.variable.as_str())
-                .collect();
-            let mut deferred: Vec<(&Column, String, String)> = Vec::new();
-            let route = model.route(&audience, &raw);
-            let expected = data::encode_with(model, cols, &id, &audience, &route, &raw, &para);
-            let codes = model.survey.missing_codes;
-            for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
-                let Some(text) = *text else {
-                    continue;
-                };
-                if agrees(text, want, codes) && c.kind != ColumnKind::Mode {
-                    continue;
-                }
-                let text = text.to_string();
-                if unreadable.contains(c.name.as_str()) {
-                    continue;
-                }
-                if tainted.contains(c.variable.as_str())
-                    || depends
-                        .get(c.variable.as_str())
-                        .is_some_and(|d| d.iter().any(|v| tainted.contains(v.as_str())))
-                {
-                    tainted.insert(&c.variable);
-                    continue;
-                }
-                if c.kind == ColumnKind::Mode && !data::MODES.contains(&text.as_str()) {
-                    push(
-                        &c.name,
-                        Class::BadParadata,
-                        format!("`{text}` is not one of {}", data::MODES.join(", ")),
-                    );
-                    continue;
-                }
-                let have = records::cell(model, Some(&text));
-                let want_text = want.render(codes);
-                if same(&have, &want_text, &text) {
-                    continue;
-                }
-                if !c.kind.is_meta() {
-                    tainted.insert(&c.variable);
-                }
-                // Paradata recomputed from answers is checked once the answers are known right.
-                if matches!(c.kind, ColumnKind::Duration | ColumnKind::Completion) {
-                    deferred.push((c, text, want_text));
-                    continue;
-                }
-                match &c.kind {
-                    ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::Language => {}
-                    ColumnKind::SpecVersion => push(
-                        &c.name,
-                        Class::VersionMismatch,
-                        format!("`{text}`, but the spec is version {}", model.survey.version),
-                    ),
-                    ColumnKind::SpecHash => push(
-                        &c.name,
-                        Class::HashMismatch,
-                        format!("`{text}`, but the spec's content hash is {}", model.content_hash),
-                    ),
-                    ColumnKind::Mode => push(
-                        &c.name,
-                        Class::BadParadata,
-                        format!("`{text}` is not one of {}", data::MODES.join(", ")),
-                    ),
-                    ColumnKind::Timestamp => push(
-                        &c.name,
-                        Class::BadParadata,
-                        format!("`{text}`, but a time is written YYYY-MM-DDThh:mm:ssZ (UTC), or -99 when not recorded"),
-                    ),
-                    _ => {
-                        let derived = !qs.contains_key(c.variable.as_str()) && model.derived(&c.variable).is_some();
-                        let state = route.states.get(&c.variable);
-                        // Past the screening rule that ended this respondent's survey.
-                        let screened = route
-                            .ended_by
-                            .as_ref()
-                            .filter(|e| qs.get(c.variable.as_str()).is_some_and(|q| q.screens.contains(e)));
-                        let (class, message) = classify(model, c, &have, want, state, derived, screened, &audience);
-                        push(&c.name, class, format!("`{text}`: {message}"));
-                    }
-                }
-            }
-            if bad.is_empty() && tainted.is_empty() {
-                for (c, text, want) in deferred {
-                    push(
-                        &c.name,
-                        Class::BadParadata,
-                        format!("`{text}`, but the record gives {want}"),
-                    );
-                }
-            }
-            // The questions' own rules, for what was asked and answered.
-            let env = data::simulate::answered_env(&audience, &route);
-            for q in &ordered[audience.as_str()] {
-                let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
-                    continue;
-                };
-                if q.variable_names().iter().any(|v| unreadable.contains(v)) {
-                    continue;
-                }
-                match (q.kind, value) {
-                    (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
-                        let low = q.min.is_some_and(|m| *n < m);
-                        let high = q.max.is_some_and(|m| *n > m);
-                        if low || high {
-                            push(
-                                &q.id,
-                                Class::OutOfRange,
-                                format!(
-                                    "{} is outside {}",
-                                    crate::expr::format_number(*n),
-                                    range_words(q.min, q.max)
-                                ),
-                            );
-                        } else if q.kind == QuestionType::Integer && n.fract() != 0.0 {
-                            push(
-                                &q.id,
-                                Class::BadValue,
-                                format!("{} is not a whole number", crate::expr::format_number(*n)),
-                            );
-                        }
-                    }
-                    (QuestionType::Multiple, Value::Selection(s)) => {
-                        let n = s.len() as u32;
-                        if q.max_selected.is_some_and(|m| n > m) {
-                            push(
-                                &q.id,
-                                Class::TooManySelected,
-                                format!("{n} ticked, at most {} allowed", q.max_selected.unwrap_or(0)),
-                            );
-                        }
-                        if q.min_selected.is_some_and(|m| n < m) {
-                            push(
-                                &q.id,
-                                Class::TooFewSelected,
-                                format!("{n} ticked, at least {} required", q.min_selected.unwrap_or(0)),
-                            );
-                        }
-                        if s.len() > 1 {
-                            for o in q.options.iter().filter(|o| o.exclusive && s.contains(&o.value)) {
-                                push(
-                                    &data::option_column(&q.id, o.code),
-                                    Class::ExclusiveWithOthers,
-                                    format!("“{}” is ticked with {} other option(s)", o.label.plain(), s.len() - 1),
-                                );
-                            }
-                        }
-                    }
-                    (QuestionType::Text | QuestionType::LongText, Value::Text(t)) => {
-                        if let Some(m) = q.max_length.filter(|m| t.chars().count() > *m as usize) {
-                            push(
-                                &q.id,
-                                Class::OutOfRange,
-                                format!("{} characters, at most {m} allowed", t.chars().count()),
-                            );
-                        }
-                    }
-                    _ => {}
-                }
-                for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
-                    if !crate::eval::holds(&v.check.expr, &env) {
-                        push(
-                            &q.id,
-                            Class::FailedValidation,
-                            format!("fails `{}` (“{}”)", v.check.source, v.message.plain()),
-                        );
-                    }
-                }
-            }
-            if let Some(share) = opts
-                .min_completion
-                .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
-            {
-                below = Some(Excluded {
-                    row: n,
-                    respondent_id: id.clone(),
-                    completion: share,
-                });
-            }
-            (problems, below)
-        };
-        // Records are independent: checked on every core, in order of rows (a few, as a server
-        // checks one, right here).
-        let results: Vec<(Vec<Problem>, Vec<Excluded>)> = if table.rows.len() < 256 {
-            let mut problems = Vec::new();
-            let mut below = Vec::new();
-            for (i, row) in table.rows.iter().enumerate() {
-                let (p, b) = check_row(i, row);
-                problems.extend(p);
-                below.extend(b);
-            }
-            vec![(problems, below)]
-        } else {
-            // (Asking for the cores reads the process's cgroup files: only when it pays.)
-            let threads = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .clamp(1, 8);
-            let chunk = table.rows.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = table
-                    .rows
-                    .chunks(chunk)
-                    .enumerate()
-                    .map(|(k, rows)| {
-                        let check_row = &check_row;
-                        scope.spawn(move || {
-                            let mut problems = Vec::new();
-                            let mut below = Vec::new();
-                            for (i, row) in rows.iter().enumerate() {
-                                let (p, b) = check_row(k * chunk + i, row);
-                                problems.extend(p);
-                                below.extend(b);
-                            }
-                            (problems, below)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
-        let mut below = Vec::new();
-        for (p, b) in results {
-            problems.extend(p);
-            below.extend(b);
-        }
+        let (layout, mut problems) = self.layout(table);
+        problems.extend(duplicate_ids(table, layout.id_at));
+        let (found, below) = self.rows(table, &layout, opts);
+        problems.extend(found);
         // File-level problems first, then by row (duplicates before the row's other problems).
         problems.sort_by_key(|p| p.row);
         let mut counts: BTreeMap<Class, BTreeMap<String, usize>> = BTreeMap::new();
@@ -532,6 +195,390 @@ impl<'m> Checker<'m> {
             below_completion: below,
         }
     }
+
+    /// The file's header against the contract: where each column stands (the last of a
+    /// name, as an index by name would have it), and the columns missing or unknown.
+    fn layout(&self, table: &Table) -> (Layout, Vec<Problem>) {
+        let file = |column: &str, class: Class, message: String| Problem {
+            row: 0,
+            respondent_id: String::new(),
+            column: column.to_string(),
+            class,
+            message,
+        };
+        let mut problems = Vec::new();
+        let mut at: Vec<Option<usize>> = vec![None; self.cols.len()];
+        let mut unknown = Vec::new();
+        for (i, h) in table.header.iter().enumerate() {
+            match self.position.get(h.as_str()) {
+                Some(&c) => at[c] = Some(i),
+                None if self.pilot.contains(h) => {}
+                None => unknown.push(h),
+            }
+        }
+        for (c, _) in self.cols.iter().zip(&at).filter(|(_, i)| i.is_none()) {
+            problems.push(file(
+                &c.name,
+                Class::MissingColumn,
+                format!("the file has no column `{}`", c.name),
+            ));
+        }
+        for h in unknown {
+            let hint = crate::diagnostic::did_you_mean(h, self.position.keys().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            problems.push(file(
+                h,
+                Class::UnknownColumn,
+                format!("`{h}` is not a column of this questionnaire{hint}"),
+            ));
+        }
+        let meta = |name: &str| self.position.get(name).and_then(|c| at[*c]);
+        let (id_at, audience_at) = (meta("respondent_id"), meta("audience"));
+        (Layout { at, id_at, audience_at }, problems)
+    }
+
+    /// Every record checked. Records are independent: checked on every core, in order of
+    /// rows (a few, as a server checks one, right here).
+    fn rows(&self, table: &Table, layout: &Layout, opts: &Options) -> (Vec<Problem>, Vec<Excluded>) {
+        let check_rows = |first: usize, rows: &[Vec<String>]| {
+            let mut problems = Vec::new();
+            let mut below = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let (p, b) = self.row(layout, opts, first + i, row);
+                problems.extend(p);
+                below.extend(b);
+            }
+            (problems, below)
+        };
+        if table.rows.len() < 256 {
+            return check_rows(0, &table.rows);
+        }
+        // (Asking for the cores reads the process's cgroup files: only when it pays.)
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = table.rows.len().div_ceil(threads).max(1);
+        let results: Vec<(Vec<Problem>, Vec<Excluded>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = table
+                .rows
+                .chunks(chunk)
+                .enumerate()
+                .map(|(k, rows)| {
+                    let check_rows = &check_rows;
+                    scope.spawn(move || check_rows(k * chunk, rows))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let (mut problems, mut below) = (Vec::new(), Vec::new());
+        for (p, b) in results {
+            problems.extend(p);
+            below.extend(b);
+        }
+        (problems, below)
+    }
+
+    /// One record (row `r`, from 0): its audience; its cells against what the data
+    /// contract writes for its answers, routed by Quire's evaluator; its questions' own
+    /// rules; and its completion, when a threshold is set.
+    fn row(&self, layout: &Layout, opts: &Options, r: usize, row: &[String]) -> (Vec<Problem>, Option<Excluded>) {
+        let (model, cols, codes) = (self.model, &self.cols, self.model.survey.missing_codes);
+        let get = |i: Option<usize>| i.map(|i| row[i].clone());
+        let id = get(layout.id_at).unwrap_or_default();
+        let mut out = RowProblems {
+            row: r + 1,
+            id: id.clone(),
+            problems: Vec::new(),
+        };
+        let audience = get(layout.audience_at).unwrap_or_default();
+        if !self.audiences.contains(&audience.as_str()) {
+            let hint = crate::diagnostic::did_you_mean(&audience, self.audiences.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            out.push(
+                "audience",
+                Class::UnknownAudience,
+                format!(
+                    "`{audience}` is not an audience{hint}; audiences: {}",
+                    self.audiences.join(", ")
+                ),
+            );
+            return (out.problems, None);
+        }
+        let qs = &self.questions[audience.as_str()];
+        let aligned: Vec<Option<&str>> = layout.at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
+        let (raw, para, bad) = records::decode(model, cols, qs, &audience, &aligned);
+        for b in &bad {
+            let class = if cols
+                .iter()
+                .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
+            {
+                Class::UnknownCode
+            } else {
+                Class::BadValue
+            };
+            out.push(&b.column, class, format!("`{}`: {}", b.text, b.why));
+        }
+        let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
+        // A variable found wrong makes what depends on it uncheckable: its knock-on effects
+        // are not reported again (one problem per cause).
+        let mut tainted: HashSet<&str> = cols
+            .iter()
+            .filter(|c| !unreadable.is_empty() && unreadable.contains(c.name.as_str()))
+            .map(|c| c.variable.as_str())
+            .collect();
+        let mut deferred: Vec<(&Column, String, String)> = Vec::new();
+        let route = model.route(&audience, &raw);
+        let expected = data::encode_with(model, cols, &id, &audience, &route, &raw, &para);
+        for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
+            let Some(text) = *text else {
+                continue;
+            };
+            if agrees(text, want, codes) && c.kind != ColumnKind::Mode {
+                continue;
+            }
+            let text = text.to_string();
+            if unreadable.contains(c.name.as_str()) {
+                continue;
+            }
+            if tainted.contains(c.variable.as_str())
+                || self
+                    .depends
+                    .get(c.variable.as_str())
+                    .is_some_and(|d| d.iter().any(|v| tainted.contains(v.as_str())))
+            {
+                tainted.insert(&c.variable);
+                continue;
+            }
+            if c.kind == ColumnKind::Mode && !data::MODES.contains(&text.as_str()) {
+                out.push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}` is not one of {}", data::MODES.join(", ")),
+                );
+                continue;
+            }
+            let have = records::cell(model, Some(&text));
+            let want_text = want.render(codes);
+            if same(&have, &want_text, &text) {
+                continue;
+            }
+            if !c.kind.is_meta() {
+                tainted.insert(&c.variable);
+            }
+            // Paradata recomputed from answers is checked once the answers are known right.
+            if matches!(c.kind, ColumnKind::Duration | ColumnKind::Completion) {
+                deferred.push((c, text, want_text));
+                continue;
+            }
+            self.wrong_cell(&mut out, c, &text, &have, want, &route, &audience);
+        }
+        if bad.is_empty() && tainted.is_empty() {
+            for (c, text, want) in deferred {
+                out.push(
+                    &c.name,
+                    Class::BadParadata,
+                    format!("`{text}`, but the record gives {want}"),
+                );
+            }
+        }
+        self.rules(&mut out, &audience, &route, &unreadable);
+        let below = opts
+            .min_completion
+            .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
+            .map(|share| Excluded {
+                row: r + 1,
+                respondent_id: id.clone(),
+                completion: share,
+            });
+        (out.problems, below)
+    }
+
+    /// A cell that is not what the contract writes for the record's answers, said in the
+    /// terms of its kind (a version, a hash, a time, or an answer and why it is wrong).
+    #[allow(clippy::too_many_arguments)]
+    fn wrong_cell(
+        &self,
+        out: &mut RowProblems,
+        c: &Column,
+        text: &str,
+        have: &Read,
+        want: &Cell,
+        route: &crate::model::Route,
+        audience: &str,
+    ) {
+        let model = self.model;
+        let qs = &self.questions[audience];
+        match &c.kind {
+            ColumnKind::RespondentId | ColumnKind::Audience | ColumnKind::Language => {}
+            ColumnKind::SpecVersion => out.push(
+                &c.name,
+                Class::VersionMismatch,
+                format!("`{text}`, but the spec is version {}", model.survey.version),
+            ),
+            ColumnKind::SpecHash => out.push(
+                &c.name,
+                Class::HashMismatch,
+                format!("`{text}`, but the spec's content hash is {}", model.content_hash),
+            ),
+            ColumnKind::Mode => out.push(
+                &c.name,
+                Class::BadParadata,
+                format!("`{text}` is not one of {}", data::MODES.join(", ")),
+            ),
+            ColumnKind::Timestamp => out.push(
+                &c.name,
+                Class::BadParadata,
+                format!("`{text}`, but a time is written YYYY-MM-DDThh:mm:ssZ (UTC), or -99 when not recorded"),
+            ),
+            _ => {
+                let derived = !qs.contains_key(c.variable.as_str()) && model.derived(&c.variable).is_some();
+                let state = route.states.get(&c.variable);
+                // Past the screening rule that ended this respondent's survey.
+                let screened = route
+                    .ended_by
+                    .as_ref()
+                    .filter(|e| qs.get(c.variable.as_str()).is_some_and(|q| q.screens.contains(e)));
+                let (class, message) = classify(model, c, have, want, state, derived, screened, audience);
+                out.push(&c.name, class, format!("`{text}`: {message}"));
+            }
+        }
+    }
+
+    /// The questions' own rules, for what was asked and answered: ranges, whole numbers,
+    /// how many ticked, exclusive options, lengths and the validation rules.
+    fn rules(&self, out: &mut RowProblems, audience: &str, route: &crate::model::Route, unreadable: &HashSet<&str>) {
+        let env = data::simulate::answered_env(audience, route);
+        for q in &self.ordered[audience] {
+            let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
+                continue;
+            };
+            if q.variable_names().iter().any(|v| unreadable.contains(v)) {
+                continue;
+            }
+            match (q.kind, value) {
+                (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
+                    let low = q.min.is_some_and(|m| *n < m);
+                    let high = q.max.is_some_and(|m| *n > m);
+                    if low || high {
+                        out.push(
+                            &q.id,
+                            Class::OutOfRange,
+                            format!(
+                                "{} is outside {}",
+                                crate::expr::format_number(*n),
+                                range_words(q.min, q.max)
+                            ),
+                        );
+                    } else if q.kind == QuestionType::Integer && n.fract() != 0.0 {
+                        out.push(
+                            &q.id,
+                            Class::BadValue,
+                            format!("{} is not a whole number", crate::expr::format_number(*n)),
+                        );
+                    }
+                }
+                (QuestionType::Multiple, Value::Selection(s)) => {
+                    let n = s.len() as u32;
+                    if q.max_selected.is_some_and(|m| n > m) {
+                        out.push(
+                            &q.id,
+                            Class::TooManySelected,
+                            format!("{n} ticked, at most {} allowed", q.max_selected.unwrap_or(0)),
+                        );
+                    }
+                    if q.min_selected.is_some_and(|m| n < m) {
+                        out.push(
+                            &q.id,
+                            Class::TooFewSelected,
+                            format!("{n} ticked, at least {} required", q.min_selected.unwrap_or(0)),
+                        );
+                    }
+                    if s.len() > 1 {
+                        for o in q.options.iter().filter(|o| o.exclusive && s.contains(&o.value)) {
+                            out.push(
+                                &data::option_column(&q.id, o.code),
+                                Class::ExclusiveWithOthers,
+                                format!("“{}” is ticked with {} other option(s)", o.label.plain(), s.len() - 1),
+                            );
+                        }
+                    }
+                }
+                (QuestionType::Text | QuestionType::LongText, Value::Text(t)) => {
+                    if let Some(m) = q.max_length.filter(|m| t.chars().count() > *m as usize) {
+                        out.push(
+                            &q.id,
+                            Class::OutOfRange,
+                            format!("{} characters, at most {m} allowed", t.chars().count()),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
+                if !crate::eval::holds(&v.check.expr, &env) {
+                    out.push(
+                        &q.id,
+                        Class::FailedValidation,
+                        format!("fails `{}` (“{}”)", v.check.source, v.message.plain()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A record's problems as they are found: each names the row and the respondent.
+struct RowProblems {
+    row: usize,
+    id: String,
+    problems: Vec<Problem>,
+}
+
+impl RowProblems {
+    fn push(&mut self, column: &str, class: Class, message: String) {
+        self.problems.push(Problem {
+            row: self.row,
+            respondent_id: self.id.clone(),
+            column: column.to_string(),
+            class,
+            message,
+        });
+    }
+}
+
+/// Where the contract's columns stand in a file, its header read once.
+struct Layout {
+    /// Per contract column, its place in the file's rows.
+    at: Vec<Option<usize>>,
+    id_at: Option<usize>,
+    audience_at: Option<usize>,
+}
+
+/// Ids that appear on more than one row, each after its first.
+fn duplicate_ids(table: &Table, id_at: Option<usize>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let id = id_at.map(|i| row[i].clone()).unwrap_or_default();
+        if let Some(first) = seen.get(&id) {
+            problems.push(Problem {
+                row: r + 1,
+                respondent_id: id.clone(),
+                column: "respondent_id".into(),
+                class: Class::DuplicateId,
+                message: format!("`{id}` is also row {first}"),
+            });
+        } else {
+            seen.insert(id, r + 1);
+        }
+    }
+    problems
 }
 
 /// What each variable's cells depend on: the variables its universe and screening rules read
