@@ -91,7 +91,33 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
             audiences.push(a.id.clone());
         }
     }
-    let change = |impact, kind, subject: &str, before: Option<String>, after: Option<String>, summary: String| Change {
+    for a in &audiences {
+        audience_changes(old, new, a, &mut raw);
+    }
+    section_changes(old, new, &mut raw);
+    derived_changes(old, new, &mut raw);
+    let mut changes = merged(old, new, raw);
+    changes.sort_by_key(|c| c.impact);
+    Diff {
+        old_version: old.survey.version.clone(),
+        new_version: new.survey.version.clone(),
+        old_hash: old.content_hash.clone(),
+        new_hash: new.content_hash.clone(),
+        changes,
+    }
+}
+
+/// A change as first found, for one audience (its `who` and `audiences` are filled in
+/// when the audiences' findings are merged).
+fn change(
+    impact: Impact,
+    kind: &'static str,
+    subject: &str,
+    before: Option<String>,
+    after: Option<String>,
+    summary: String,
+) -> Change {
+    Change {
         impact,
         kind,
         subject: subject.to_string(),
@@ -100,273 +126,296 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
         before,
         after,
         summary,
-    };
-    for a in &audiences {
-        let (qa, qb) = (questions(old, a), questions(new, a));
-        let solo = [a.clone()];
-        let words_old = Words::new(old, &solo);
-        let words_new = Words::new(new, &solo);
-        for (id, (_, q)) in &qa {
-            if !qb.contains_key(id) {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "question_removed",
-                        id,
-                        Some(q.text.plain()),
-                        None,
-                        format!("{} `{id}` removed: later data have no such variable", q.number),
-                    ),
-                ));
-            }
-        }
-        for (id, (sb, b)) in &qb {
-            let Some((sa, qa_)) = qa.get(id) else {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Compatible,
-                        "question_added",
-                        id,
-                        None,
-                        Some(b.text.plain()),
-                        format!("{} `{id}` added: earlier data have no such variable", b.number),
-                    ),
-                ));
-                continue;
-            };
-            let q = *qa_;
-            if q.kind != b.kind {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "type",
-                        id,
-                        Some(q.kind.name().into()),
-                        Some(b.kind.name().into()),
-                        format!("`{id}` changed type from {} to {}", q.kind.name(), b.kind.name()),
-                    ),
-                ));
-            }
-            if q.text.plain() != b.text.plain() {
-                let (ta, tb) = (q.text.plain(), b.text.plain());
-                let same_words = normalise(&ta) == normalise(&tb);
-                raw.push((
-                    a.clone(),
-                    change(
-                        if same_words {
-                            Impact::Cosmetic
-                        } else {
-                            Impact::Compatible
-                        },
-                        "wording",
-                        id,
-                        Some(ta),
-                        Some(tb),
-                        format!("{} `{id}` reworded", b.number),
-                    ),
-                ));
-            }
-            if q.number != b.number {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Cosmetic,
-                        "renumbered",
-                        id,
-                        Some(q.number.clone()),
-                        Some(b.number.clone()),
-                        format!("`{id}` renumbered from {} to {}", q.number, b.number),
-                    ),
-                ));
-            }
-            if sa != sb {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Cosmetic,
-                        "moved",
-                        id,
-                        Some(sa.to_string()),
-                        Some(sb.to_string()),
-                        format!("`{id}` moved from section `{sa}` to `{sb}`"),
-                    ),
-                ));
-            }
-            // Routing: the universe condition in words, old and new.
-            let (ca, cb) = (
-                q.condition.as_ref().map(|c| c.source.clone()),
-                b.condition.as_ref().map(|c| c.source.clone()),
-            );
-            if ca != cb || q.screens != b.screens {
-                let say = |w: &Words, c: &Option<crate::model::Condition>| {
-                    c.as_ref().map(|c| w.condition(c)).unwrap_or_else(|| "everyone".into())
-                };
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "routing",
-                        id,
-                        Some(say(&words_old, &q.condition)),
-                        Some(say(&words_new, &b.condition)),
-                        format!("who is asked `{id}` changed: its universe, and so its Not applicable cells, differ"),
-                    ),
-                ));
-            }
-            options(a, id, q, b, &mut raw);
-            // Checks and limits.
-            let limits = |q: &Question| {
-                let n = crate::expr::format_number;
-                let mut parts: Vec<String> = Vec::new();
-                parts.push(if q.required {
-                    "required".into()
-                } else {
-                    "optional".into()
-                });
-                match (q.min, q.max) {
-                    (Some(a), Some(b)) => parts.push(format!("{} to {}", n(a), n(b))),
-                    (Some(a), None) => parts.push(format!("at least {}", n(a))),
-                    (None, Some(b)) => parts.push(format!("at most {}", n(b))),
-                    _ => {}
-                }
-                if let Some(d) = q.decimals {
-                    parts.push(format!("{d} decimals"));
-                }
-                if let Some(l) = q.max_length {
-                    parts.push(format!("up to {l} characters"));
-                }
-                if q.min_selected.is_some() || q.max_selected.is_some() {
-                    parts.push(format!(
-                        "{}–{} ticked",
-                        q.min_selected.unwrap_or(0),
-                        q.max_selected.map(|m| m.to_string()).unwrap_or_else(|| "any".into())
-                    ));
-                }
-                parts.join(", ")
-            };
-            if limits(q) != limits(b) {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Compatible,
-                        "limits",
-                        id,
-                        Some(limits(q)),
-                        Some(limits(b)),
-                        format!("`{id}`: required, range or selection limits changed"),
-                    ),
-                ));
-            }
-            let checks = |q: &Question| {
-                let all: Vec<String> = q
-                    .validations
-                    .iter()
-                    .map(|v| {
-                        format!(
-                            "{}{} (“{}”)",
-                            if v.severity == Severity::Warning {
-                                "soft check "
-                            } else {
-                                ""
-                            },
-                            v.check.source,
-                            v.message.plain()
-                        )
-                    })
-                    .collect();
-                if all.is_empty() {
-                    "none".to_string()
-                } else {
-                    all.join("; ")
-                }
-            };
-            if checks(q) != checks(b) {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Compatible,
-                        "validation",
-                        id,
-                        Some(checks(q)),
-                        Some(checks(b)),
-                        format!("`{id}`: validation rules changed"),
-                    ),
-                ));
-            }
-            let guidance: [(&str, &str, Guidance); 3] = [
-                ("hint", "hint", |q| q.hint.as_ref().map(|h| h.plain())),
-                ("probes", "think-aloud probes", |q| {
-                    (!q.probes.is_empty()).then(|| q.probes.iter().map(|p| p.plain()).collect::<Vec<_>>().join(" / "))
-                }),
-                ("interviewer", "interviewer instruction", |q| {
-                    q.interviewer.as_ref().map(|i| i.plain())
-                }),
-            ];
-            for (kind, what, get) in guidance {
-                if get(q) != get(b) {
-                    raw.push((
-                        a.clone(),
-                        change(
-                            Impact::Cosmetic,
-                            kind,
-                            id,
-                            get(q),
-                            get(b),
-                            format!("`{id}`: {what} changed"),
-                        ),
-                    ));
-                }
-            }
-        }
-        // Screening rules.
-        let (sa, sb) = (screens(old, a), screens(new, a));
-        for (id, c) in &sa {
-            match sb.get(id) {
-                None => raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "screen_removed",
-                        id,
-                        Some(c.clone()),
-                        None,
-                        format!("screening rule `{id}` removed"),
-                    ),
-                )),
-                Some(n) if n != c => raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "screen",
-                        id,
-                        Some(c.clone()),
-                        Some(n.clone()),
-                        format!("screening rule `{id}` changed: who is screened out differs"),
-                    ),
-                )),
-                _ => {}
-            }
-        }
-        for (id, c) in &sb {
-            if !sa.contains_key(id) {
-                raw.push((
-                    a.clone(),
-                    change(
-                        Impact::Breaking,
-                        "screen_added",
-                        id,
-                        None,
-                        Some(c.clone()),
-                        format!("screening rule `{id}` added"),
-                    ),
-                ));
-            }
+    }
+}
+
+/// What changed in one audience's instrument: questions removed, added and changed, and
+/// its screening rules.
+fn audience_changes(old: &Questionnaire, new: &Questionnaire, a: &str, raw: &mut Vec<(String, Change)>) {
+    let (qa, qb) = (questions(old, a), questions(new, a));
+    let solo = [a.to_string()];
+    let words_old = Words::new(old, &solo);
+    let words_new = Words::new(new, &solo);
+    for (id, (_, q)) in &qa {
+        if !qb.contains_key(id) {
+            raw.push((
+                a.to_string(),
+                change(
+                    Impact::Breaking,
+                    "question_removed",
+                    id,
+                    Some(q.text.plain()),
+                    None,
+                    format!("{} `{id}` removed: later data have no such variable", q.number),
+                ),
+            ));
         }
     }
-    // Sections.
+    for (id, (sb, b)) in &qb {
+        let Some((sa, qa_)) = qa.get(id) else {
+            raw.push((
+                a.to_string(),
+                change(
+                    Impact::Compatible,
+                    "question_added",
+                    id,
+                    None,
+                    Some(b.text.plain()),
+                    format!("{} `{id}` added: earlier data have no such variable", b.number),
+                ),
+            ));
+            continue;
+        };
+        question_changes(a, id, (sa, qa_), (sb, b), (&words_old, &words_new), raw);
+    }
+    let (sa, sb) = (screens(old, a), screens(new, a));
+    for (id, c) in &sa {
+        match sb.get(id) {
+            None => raw.push((
+                a.to_string(),
+                change(
+                    Impact::Breaking,
+                    "screen_removed",
+                    id,
+                    Some(c.clone()),
+                    None,
+                    format!("screening rule `{id}` removed"),
+                ),
+            )),
+            Some(n) if n != c => raw.push((
+                a.to_string(),
+                change(
+                    Impact::Breaking,
+                    "screen",
+                    id,
+                    Some(c.clone()),
+                    Some(n.clone()),
+                    format!("screening rule `{id}` changed: who is screened out differs"),
+                ),
+            )),
+            _ => {}
+        }
+    }
+    for (id, c) in &sb {
+        if !sa.contains_key(id) {
+            raw.push((
+                a.to_string(),
+                change(
+                    Impact::Breaking,
+                    "screen_added",
+                    id,
+                    None,
+                    Some(c.clone()),
+                    format!("screening rule `{id}` added"),
+                ),
+            ));
+        }
+    }
+}
+
+/// What changed in one question an audience is asked in both versions: its type, wording,
+/// options, routing, checks and guidance. `(section, question)` in each version.
+fn question_changes(
+    a: &str,
+    id: &str,
+    (sa, qa_): (&str, &Question),
+    (sb, b): (&str, &Question),
+    (words_old, words_new): (&Words, &Words),
+    raw: &mut Vec<(String, Change)>,
+) {
+    let q = qa_;
+    if q.kind != b.kind {
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Breaking,
+                "type",
+                id,
+                Some(q.kind.name().into()),
+                Some(b.kind.name().into()),
+                format!("`{id}` changed type from {} to {}", q.kind.name(), b.kind.name()),
+            ),
+        ));
+    }
+    if q.text.plain() != b.text.plain() {
+        let (ta, tb) = (q.text.plain(), b.text.plain());
+        let same_words = normalise(&ta) == normalise(&tb);
+        raw.push((
+            a.to_string(),
+            change(
+                if same_words {
+                    Impact::Cosmetic
+                } else {
+                    Impact::Compatible
+                },
+                "wording",
+                id,
+                Some(ta),
+                Some(tb),
+                format!("{} `{id}` reworded", b.number),
+            ),
+        ));
+    }
+    if q.number != b.number {
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Cosmetic,
+                "renumbered",
+                id,
+                Some(q.number.clone()),
+                Some(b.number.clone()),
+                format!("`{id}` renumbered from {} to {}", q.number, b.number),
+            ),
+        ));
+    }
+    if sa != sb {
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Cosmetic,
+                "moved",
+                id,
+                Some(sa.to_string()),
+                Some(sb.to_string()),
+                format!("`{id}` moved from section `{sa}` to `{sb}`"),
+            ),
+        ));
+    }
+    // Routing: the universe condition in words, old and new.
+    let (ca, cb) = (
+        q.condition.as_ref().map(|c| c.source.clone()),
+        b.condition.as_ref().map(|c| c.source.clone()),
+    );
+    if ca != cb || q.screens != b.screens {
+        let say = |w: &Words, c: &Option<crate::model::Condition>| {
+            c.as_ref().map(|c| w.condition(c)).unwrap_or_else(|| "everyone".into())
+        };
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Breaking,
+                "routing",
+                id,
+                Some(say(words_old, &q.condition)),
+                Some(say(words_new, &b.condition)),
+                format!("who is asked `{id}` changed: its universe, and so its Not applicable cells, differ"),
+            ),
+        ));
+    }
+    options(a, id, q, b, raw);
+    checks_and_guidance(a, id, q, b, raw);
+}
+
+/// A question's limits, validation rules and guidance (hint, probes, interviewer
+/// instruction), old against new.
+fn checks_and_guidance(a: &str, id: &str, q: &Question, b: &Question, raw: &mut Vec<(String, Change)>) {
+    let limits = |q: &Question| {
+        let n = crate::expr::format_number;
+        let mut parts: Vec<String> = Vec::new();
+        parts.push(if q.required {
+            "required".into()
+        } else {
+            "optional".into()
+        });
+        match (q.min, q.max) {
+            (Some(a), Some(b)) => parts.push(format!("{} to {}", n(a), n(b))),
+            (Some(a), None) => parts.push(format!("at least {}", n(a))),
+            (None, Some(b)) => parts.push(format!("at most {}", n(b))),
+            _ => {}
+        }
+        if let Some(d) = q.decimals {
+            parts.push(format!("{d} decimals"));
+        }
+        if let Some(l) = q.max_length {
+            parts.push(format!("up to {l} characters"));
+        }
+        if q.min_selected.is_some() || q.max_selected.is_some() {
+            parts.push(format!(
+                "{}–{} ticked",
+                q.min_selected.unwrap_or(0),
+                q.max_selected.map(|m| m.to_string()).unwrap_or_else(|| "any".into())
+            ));
+        }
+        parts.join(", ")
+    };
+    if limits(q) != limits(b) {
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Compatible,
+                "limits",
+                id,
+                Some(limits(q)),
+                Some(limits(b)),
+                format!("`{id}`: required, range or selection limits changed"),
+            ),
+        ));
+    }
+    let checks = |q: &Question| {
+        let all: Vec<String> = q
+            .validations
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}{} (“{}”)",
+                    if v.severity == Severity::Warning {
+                        "soft check "
+                    } else {
+                        ""
+                    },
+                    v.check.source,
+                    v.message.plain()
+                )
+            })
+            .collect();
+        if all.is_empty() {
+            "none".to_string()
+        } else {
+            all.join("; ")
+        }
+    };
+    if checks(q) != checks(b) {
+        raw.push((
+            a.to_string(),
+            change(
+                Impact::Compatible,
+                "validation",
+                id,
+                Some(checks(q)),
+                Some(checks(b)),
+                format!("`{id}`: validation rules changed"),
+            ),
+        ));
+    }
+    let guidance: [(&str, &str, Guidance); 3] = [
+        ("hint", "hint", |q| q.hint.as_ref().map(|h| h.plain())),
+        ("probes", "think-aloud probes", |q| {
+            (!q.probes.is_empty()).then(|| q.probes.iter().map(|p| p.plain()).collect::<Vec<_>>().join(" / "))
+        }),
+        ("interviewer", "interviewer instruction", |q| {
+            q.interviewer.as_ref().map(|i| i.plain())
+        }),
+    ];
+    for (kind, what, get) in guidance {
+        if get(q) != get(b) {
+            raw.push((
+                a.to_string(),
+                change(
+                    Impact::Cosmetic,
+                    kind,
+                    id,
+                    get(q),
+                    get(b),
+                    format!("`{id}`: {what} changed"),
+                ),
+            ));
+        }
+    }
+}
+
+/// Sections renamed, removed or added.
+fn section_changes(old: &Questionnaire, new: &Questionnaire, raw: &mut Vec<(String, Change)>) {
     let sections = |m: &Questionnaire| -> BTreeMap<String, String> {
         m.instruments
             .iter()
@@ -417,7 +466,10 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
             ));
         }
     }
-    // Derived variables.
+}
+
+/// Derived variables removed, added or computed differently.
+fn derived_changes(old: &Questionnaire, new: &Questionnaire, raw: &mut Vec<(String, Change)>) {
     let rule = |d: &crate::model::Derived| match &d.rule {
         DerivedRule::Expr { expr } => expr.source.clone(),
         DerivedRule::Cases { cases, choice_list } => format!(
@@ -471,7 +523,10 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
             ));
         }
     }
-    // One change seen alike by several audiences is one entry naming them.
+}
+
+/// One change seen alike by several audiences is one entry naming them.
+fn merged(old: &Questionnaire, new: &Questionnaire, raw: Vec<(String, Change)>) -> Vec<Change> {
     let mut merged: Vec<(Vec<String>, Change)> = Vec::new();
     for (a, c) in raw {
         match merged
@@ -486,7 +541,7 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
             None => merged.push((if a.is_empty() { Vec::new() } else { vec![a] }, c)),
         }
     }
-    let changes = merged
+    merged
         .into_iter()
         .map(|(auds, mut c)| {
             c.audiences = auds.clone();
@@ -502,16 +557,7 @@ pub fn diff(old: &Questionnaire, new: &Questionnaire) -> Diff {
             };
             c
         })
-        .collect::<Vec<_>>();
-    let mut changes = changes;
-    changes.sort_by_key(|c| c.impact);
-    Diff {
-        old_version: old.survey.version.clone(),
-        new_version: new.survey.version.clone(),
-        old_hash: old.content_hash.clone(),
-        new_hash: new.content_hash.clone(),
-        changes,
-    }
+        .collect::<Vec<_>>()
 }
 
 /// Reads one kind of guidance (hint, probes, interviewer instruction) off a question.
