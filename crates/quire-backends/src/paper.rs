@@ -543,9 +543,9 @@ fn goto(next: &Next, edition: Edition, words: &Words) -> String {
     s(&text)
 }
 
-fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
-    // The filter sits inside the question's unbreakable block, so a page never parts them.
-    // Only the question's own condition: its section's is printed at the section head.
+/// The filter printed with a question: its own condition in words (the designer's, for
+/// the respondent's editions, when given), or `none`.
+fn filter(q: &Question, edition: Edition, words: &Words) -> String {
     // The designer's own wording of the condition, for the respondent's editions, when
     // given; else it is generated. The interviewer's script keeps the generated wording,
     // about the respondent, which the interviewer applies exactly.
@@ -553,7 +553,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         .ask_if_text
         .as_ref()
         .map(|t| t.plain().trim().trim_end_matches('.').to_string());
-    let filter = match (&q.ask_if, &own, edition) {
+    match (&q.ask_if, &own, edition) {
         (None, _, _) => "none".to_string(),
         (Some(_), Some(w), Edition::SelfCompletion | Edition::ThinkAloud) => {
             s(&words.tr("p_answer_only", &[&q.number, w]))
@@ -564,8 +564,12 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
             words.condition(c).to_uppercase()
         )),
         (Some(c), None, _) => s(&words.tr("p_answer_only_if", &[&q.number, &words.condition(c)])),
-    };
-    let how = match (q.kind, edition) {
+    }
+}
+
+/// How to answer, as the edition says it: "Tick one", "Code all that apply", …
+fn how_to_answer(q: &Question, edition: Edition, words: &Words) -> String {
+    match (q.kind, edition) {
         (QuestionType::Single, Edition::Interviewer) => "Code one".to_string(),
         (QuestionType::Multiple, Edition::Interviewer) => match q.max_selected {
             Some(m) => format!("Code up to {m}"),
@@ -600,7 +604,69 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         },
         (QuestionType::Date, _) => words.tr("p_date", &[]),
         (QuestionType::Text | QuestionType::LongText, _) => words.tr("p_text", &[]),
-    };
+    }
+}
+
+/// A choice question's options: each with its code (not on the self-completion edition),
+/// its "Go to", and its notes (write-in, exclusive, score, not read out).
+fn options(d: &mut String, q: &Question, edition: Edition, words: &Words) {
+    for o in q.options.iter() {
+        let goto = o
+            .next
+            .as_ref()
+            .map(|n| goto(n, edition, words))
+            .unwrap_or_else(|| "none".into());
+        let code = if edition == Edition::SelfCompletion {
+            "none".to_string()
+        } else {
+            o.code.to_string()
+        };
+        let write_in = words.tr("p_write_in", &[]);
+        let only_this = words.tr("p_only_this", &[]);
+        let mut note = Vec::new();
+        if o.other {
+            note.push(if edition == Edition::Interviewer {
+                "Specify"
+            } else {
+                write_in.as_str()
+            });
+        }
+        if edition == Edition::Interviewer && o.nonsubstantive.is_some() {
+            note.push("DO NOT READ OUT");
+        }
+        if o.exclusive {
+            note.push(if edition == Edition::Interviewer {
+                "Exclusive"
+            } else {
+                only_this.as_str()
+            });
+        }
+        let score = o
+            .score
+            .filter(|_| edition != Edition::SelfCompletion)
+            .map(|v| format!("score {}", number(v)));
+        note.extend(score.as_deref());
+        let note = if note.is_empty() {
+            "none".to_string()
+        } else {
+            s(&note.join("; "))
+        };
+        let _ = writeln!(
+            d,
+            "  #option({}, code: {code}, goto: {goto}, note: {note})",
+            t(&o.label)
+        );
+        if o.other {
+            let _ = writeln!(d, "  #write-in()");
+        }
+    }
+}
+
+fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
+    // The filter sits inside the question's unbreakable block, so a page never parts them.
+    // Only the question's own condition: its section's is printed at the section head.
+    let filter = filter(q, edition, words);
+    let how = how_to_answer(q, edition, words);
     let how = if edition == Edition::Interviewer {
         format!("interviewer({})", s(&how))
     } else {
@@ -635,58 +701,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         let _ = writeln!(d, "  #interviewer({})", t(i));
     }
     match q.kind {
-        QuestionType::Single | QuestionType::Multiple => {
-            for o in q.options.iter() {
-                let goto = o
-                    .next
-                    .as_ref()
-                    .map(|n| goto(n, edition, words))
-                    .unwrap_or_else(|| "none".into());
-                let code = if edition == Edition::SelfCompletion {
-                    "none".to_string()
-                } else {
-                    o.code.to_string()
-                };
-                let write_in = words.tr("p_write_in", &[]);
-                let only_this = words.tr("p_only_this", &[]);
-                let mut note = Vec::new();
-                if o.other {
-                    note.push(if edition == Edition::Interviewer {
-                        "Specify"
-                    } else {
-                        write_in.as_str()
-                    });
-                }
-                if edition == Edition::Interviewer && o.nonsubstantive.is_some() {
-                    note.push("DO NOT READ OUT");
-                }
-                if o.exclusive {
-                    note.push(if edition == Edition::Interviewer {
-                        "Exclusive"
-                    } else {
-                        only_this.as_str()
-                    });
-                }
-                let score = o
-                    .score
-                    .filter(|_| edition != Edition::SelfCompletion)
-                    .map(|v| format!("score {}", number(v)));
-                note.extend(score.as_deref());
-                let note = if note.is_empty() {
-                    "none".to_string()
-                } else {
-                    s(&note.join("; "))
-                };
-                let _ = writeln!(
-                    d,
-                    "  #option({}, code: {code}, goto: {goto}, note: {note})",
-                    t(&o.label)
-                );
-                if o.other {
-                    let _ = writeln!(d, "  #write-in()");
-                }
-            }
-        }
+        QuestionType::Single | QuestionType::Multiple => options(d, q, edition, words),
         QuestionType::Grid => {
             let cols: Vec<String> = q
                 .options
