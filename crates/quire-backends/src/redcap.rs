@@ -85,6 +85,32 @@ struct Logic<'m> {
 }
 
 impl Logic<'_> {
+    /// An item's branching logic: the screening rules before it (none holds), then the
+    /// section's and its own conditions; and the sources of those REDCap cannot express,
+    /// left out.
+    fn branching(
+        &self,
+        own: Option<&Condition>,
+        section: Option<&Condition>,
+        screens: &[&Condition],
+    ) -> (String, Vec<String>) {
+        let mut parts = Vec::new();
+        let mut lost = Vec::new();
+        for s in screens {
+            match self.logic(&s.expr, true) {
+                Some(x) => parts.push(x),
+                None => lost.push(s.source.clone()),
+            }
+        }
+        for c in [section, own].into_iter().flatten() {
+            match self.logic(&c.expr, false) {
+                Some(x) => parts.push(x),
+                None => lost.push(c.source.clone()),
+            }
+        }
+        (parts.join(" and "), lost)
+    }
+
     fn kind(&self, var: &str) -> Option<QuestionType> {
         self.model.variables.iter().find(|v| v.name == var).map(|v| v.kind)
     }
@@ -352,6 +378,125 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
 }
 
 /// [`dictionary`], and the routing it could not express.
+/// A question's rows: its field (or a grid's one per row), its branching logic and what
+/// REDCap cannot express of it in the field annotation, and an "Other" write-in.
+fn question_rows(
+    logic: &Logic,
+    s: &quire_core::model::Section,
+    q: &quire_core::model::Question,
+    mut row: [String; 18],
+    screens: &[&Condition],
+    rows: &mut Vec<[String; 18]>,
+    warnings: &mut Vec<Warning>,
+) {
+    let audience = logic.audience;
+    let (logic_text, lost) = logic.branching(q.ask_if.as_ref(), s.condition.as_ref(), screens);
+    row[11] = logic_text;
+    if !lost.is_empty() {
+        row[17] = format!("Quire routing not expressible in REDCap: {}", lost.join("; "));
+    }
+    lost_routing(
+        warnings,
+        audience,
+        &q.id,
+        Some(q.line),
+        &lost,
+        "leaves it out of the branching logic and says so in the field annotation",
+    );
+    row[4] = label(&q.text);
+    row[6] = q.hint.as_ref().map(label).unwrap_or_default();
+    row[12] = if q.required { "y".into() } else { String::new() };
+    row[14] = q.number.clone();
+    let choices = q
+        .options
+        .iter()
+        .map(|o| format!("{}, {}", o.code, label(&o.label).replace('|', "/")))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    match q.kind {
+        QuestionType::Grid => {
+            let (base_header, base_logic, base_note) = (row[2].clone(), row[11].clone(), row[17].clone());
+            for (k, r) in q.rows.iter().enumerate() {
+                let mut rr: [String; 18] = Default::default();
+                rr[0] = r.variable.clone();
+                rr[1] = s.id.clone();
+                if k == 0 {
+                    rr[2] = if base_header.is_empty() {
+                        label(&q.text)
+                    } else {
+                        format!("{base_header}<br>{}", label(&q.text))
+                    };
+                }
+                rr[3] = "radio".into();
+                rr[4] = label(&r.label);
+                rr[5] = choices.clone();
+                rr[11] = base_logic.clone();
+                rr[12] = row[12].clone();
+                rr[14] = r.number.clone().unwrap_or_else(|| q.number.clone());
+                rr[15] = q.id.clone();
+                rr[17] = base_note.clone();
+                rows.push(rr);
+            }
+            return;
+        }
+        QuestionType::Single => {
+            row[3] = "radio".into();
+            row[5] = choices;
+        }
+        QuestionType::Multiple => {
+            row[3] = "checkbox".into();
+            row[5] = choices;
+        }
+        QuestionType::Integer | QuestionType::Decimal => {
+            row[3] = "text".into();
+            row[7] = if q.kind == QuestionType::Integer {
+                "integer"
+            } else {
+                "number"
+            }
+            .into();
+            row[8] = q.min.map(num).unwrap_or_default();
+            row[9] = q.max.map(num).unwrap_or_default();
+        }
+        QuestionType::Date => {
+            row[3] = "text".into();
+            row[7] = "date_ymd".into();
+        }
+        QuestionType::LongText => row[3] = "notes".into(),
+        QuestionType::Text => row[3] = "text".into(),
+    }
+    row[0] = q.id.clone();
+    let rules: Vec<String> = q
+        .validations
+        .iter()
+        .filter(|v| v.severity == Severity::Error)
+        .map(|v| format!("`{}`", v.check.source))
+        .collect();
+    if !rules.is_empty() {
+        let note = format!("Quire checks {} (not in REDCap's own validation)", rules.join(", "));
+        row[17] = if row[17].is_empty() {
+            note
+        } else {
+            format!("{}; {note}", row[17])
+        };
+    }
+    rows.push(row);
+    // "Other, please specify": its write-in, shown when the option is chosen.
+    if let Some(other) = q.options.iter().find(|o| o.other) {
+        let mut w: [String; 18] = Default::default();
+        w[0] = format!("{}_other", q.id);
+        w[1] = s.id.clone();
+        w[3] = "text".into();
+        w[4] = label(&other.label);
+        w[11] = if q.kind == QuestionType::Multiple {
+            format!("[{}({})] = '1'", q.id, other.code)
+        } else {
+            format!("[{}] = '{}'", q.id, other.code)
+        };
+        rows.push(w);
+    }
+}
+
 fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
     let mut warnings = Vec::new();
     let audience = instrument.audience.as_str();
@@ -381,24 +526,6 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
             _ => None,
         })
         .collect();
-    let branching =
-        |own: Option<&Condition>, section: Option<&Condition>, screens: &[&Condition]| -> (String, Vec<String>) {
-            let mut parts = Vec::new();
-            let mut lost = Vec::new();
-            for s in screens {
-                match logic.logic(&s.expr, true) {
-                    Some(x) => parts.push(x),
-                    None => lost.push(s.source.clone()),
-                }
-            }
-            for c in [section, own].into_iter().flatten() {
-                match logic.logic(&c.expr, false) {
-                    Some(x) => parts.push(x),
-                    None => lost.push(c.source.clone()),
-                }
-            }
-            (parts.join(" and "), lost)
-        };
     for s in &instrument.sections {
         let mut header = label(&s.title);
         for (n, item) in s.items.iter().enumerate() {
@@ -412,118 +539,11 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
             row[1] = s.id.clone();
             row[2] = std::mem::take(&mut header);
             match item {
-                Item::Question(q) => {
-                    let (logic_text, lost) = branching(q.ask_if.as_ref(), s.condition.as_ref(), &screens);
-                    row[11] = logic_text;
-                    if !lost.is_empty() {
-                        row[17] = format!("Quire routing not expressible in REDCap: {}", lost.join("; "));
-                    }
-                    lost_routing(
-                        &mut warnings,
-                        audience,
-                        &q.id,
-                        Some(q.line),
-                        &lost,
-                        "leaves it out of the branching logic and says so in the field annotation",
-                    );
-                    row[4] = label(&q.text);
-                    row[6] = q.hint.as_ref().map(label).unwrap_or_default();
-                    row[12] = if q.required { "y".into() } else { String::new() };
-                    row[14] = q.number.clone();
-                    let choices = q
-                        .options
-                        .iter()
-                        .map(|o| format!("{}, {}", o.code, label(&o.label).replace('|', "/")))
-                        .collect::<Vec<_>>()
-                        .join(" | ");
-                    match q.kind {
-                        QuestionType::Grid => {
-                            let (base_header, base_logic, base_note) =
-                                (row[2].clone(), row[11].clone(), row[17].clone());
-                            for (k, r) in q.rows.iter().enumerate() {
-                                let mut rr = blank();
-                                rr[0] = r.variable.clone();
-                                rr[1] = s.id.clone();
-                                if k == 0 {
-                                    rr[2] = if base_header.is_empty() {
-                                        label(&q.text)
-                                    } else {
-                                        format!("{base_header}<br>{}", label(&q.text))
-                                    };
-                                }
-                                rr[3] = "radio".into();
-                                rr[4] = label(&r.label);
-                                rr[5] = choices.clone();
-                                rr[11] = base_logic.clone();
-                                rr[12] = row[12].clone();
-                                rr[14] = r.number.clone().unwrap_or_else(|| q.number.clone());
-                                rr[15] = q.id.clone();
-                                rr[17] = base_note.clone();
-                                rows.push(rr);
-                            }
-                            continue;
-                        }
-                        QuestionType::Single => {
-                            row[3] = "radio".into();
-                            row[5] = choices;
-                        }
-                        QuestionType::Multiple => {
-                            row[3] = "checkbox".into();
-                            row[5] = choices;
-                        }
-                        QuestionType::Integer | QuestionType::Decimal => {
-                            row[3] = "text".into();
-                            row[7] = if q.kind == QuestionType::Integer {
-                                "integer"
-                            } else {
-                                "number"
-                            }
-                            .into();
-                            row[8] = q.min.map(num).unwrap_or_default();
-                            row[9] = q.max.map(num).unwrap_or_default();
-                        }
-                        QuestionType::Date => {
-                            row[3] = "text".into();
-                            row[7] = "date_ymd".into();
-                        }
-                        QuestionType::LongText => row[3] = "notes".into(),
-                        QuestionType::Text => row[3] = "text".into(),
-                    }
-                    row[0] = q.id.clone();
-                    let rules: Vec<String> = q
-                        .validations
-                        .iter()
-                        .filter(|v| v.severity == Severity::Error)
-                        .map(|v| format!("`{}`", v.check.source))
-                        .collect();
-                    if !rules.is_empty() {
-                        let note = format!("Quire checks {} (not in REDCap's own validation)", rules.join(", "));
-                        row[17] = if row[17].is_empty() {
-                            note
-                        } else {
-                            format!("{}; {note}", row[17])
-                        };
-                    }
-                    rows.push(row);
-                    // "Other, please specify": its write-in, shown when the option is chosen.
-                    if let Some(other) = q.options.iter().find(|o| o.other) {
-                        let mut w = blank();
-                        w[0] = format!("{}_other", q.id);
-                        w[1] = s.id.clone();
-                        w[3] = "text".into();
-                        w[4] = label(&other.label);
-                        w[11] = if q.kind == QuestionType::Multiple {
-                            format!("[{}({})] = '1'", q.id, other.code)
-                        } else {
-                            format!("[{}] = '{}'", q.id, other.code)
-                        };
-                        rows.push(w);
-                    }
-                }
+                Item::Question(q) => question_rows(&logic, s, q, row, &screens, &mut rows, &mut warnings),
                 Item::Note {
                     text, title, ask_if, ..
                 } => {
-                    let (logic_text, lost) = branching(ask_if.as_ref(), s.condition.as_ref(), &screens);
+                    let (logic_text, lost) = logic.branching(ask_if.as_ref(), s.condition.as_ref(), &screens);
                     row[0] = format!("{}_note_{}", s.id, n + 1);
                     lost_routing(
                         &mut warnings,
@@ -545,7 +565,7 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
                 Item::Screen {
                     id, condition, message, ..
                 } => {
-                    let (earlier, _) = branching(None, None, &screens);
+                    let (earlier, _) = logic.branching(None, None, &screens);
                     let own = logic.logic(&condition.expr, false).unwrap_or_else(|| {
                         lost_routing(
                             &mut warnings,
