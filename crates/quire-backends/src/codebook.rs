@@ -5,6 +5,8 @@
 use serde::Serialize;
 
 use super::{Error, Output, Outputs, csv_safe};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quire_core::data::{self, ColumnKind};
 use quire_core::model::{DerivedRule, QuestionType, Questionnaire};
 use quire_core::words::Words;
@@ -683,24 +685,7 @@ pub fn csv(cb: &Codebook) -> String {
 /// DDI-Codebook 2.5: study citation, then `dataDscr` with a `varGrp` per multiple-choice
 /// question and a `var` per column (question text per audience, universe, categories).
 pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
-    use quick_xml::Writer;
-    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let start = |name: &str, attrs: &[(&str, &str)]| {
-        let mut e = BytesStart::new(name.to_string());
-        for (k, v) in attrs {
-            e.push_attribute((*k, *v));
-        }
-        Event::Start(e)
-    };
-    let el = |w: &mut Writer<Vec<u8>>, name: &str, attrs: &[(&str, &str)], text: &str| {
-        let _ = w.write_event(start(name, attrs));
-        let _ = w.write_event(Event::Text(BytesText::new(text)));
-        let _ = w.write_event(Event::End(BytesEnd::new(name.to_string())));
-    };
-    let var_id = |col: &str| format!("V_{col}");
-    let qstn_id = |col: &str, i: usize| format!("Q_{col}_{i}");
     let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
     let _ = w.write_event(start(
         "codeBook",
@@ -760,24 +745,6 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
             }
         }
     }
-    let reads = |name: &str| -> Vec<String> {
-        model
-            .variables
-            .iter()
-            .find(|v| v.name == name)
-            .map(|v| {
-                let mut r: Vec<String> = v
-                    .universe
-                    .iter()
-                    .filter_map(|u| u.condition.as_ref())
-                    .flat_map(|c| c.references.clone())
-                    .collect();
-                r.sort();
-                r.dedup();
-                r
-            })
-            .unwrap_or_default()
-    };
     for c in &cb.record_columns {
         let intrvl = if matches!(c.kind, "integer" | "number") {
             "contin"
@@ -801,146 +768,7 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
     for s in &cb.sections {
         for e in &s.variables {
             for c in &e.columns {
-                let intrvl = if matches!(c.kind, "integer" | "number") {
-                    "contin"
-                } else {
-                    "discrete"
-                };
-                let _ = w.write_event(start(
-                    "var",
-                    &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
-                ));
-                el(&mut w, "labl", &[], &c.label);
-                for (i, wd) in e.wording.iter().enumerate() {
-                    let _ = w.write_event(start("qstn", &[("ID", &qstn_id(&c.name, i)), ("seqNo", &e.numbers)]));
-                    if wd.translations.is_empty() {
-                        el(&mut w, "qstnLit", &[], &format!("[{}] {}", wd.who, wd.text));
-                    } else {
-                        el(
-                            &mut w,
-                            "qstnLit",
-                            &[("xml:lang", &model.survey.language)],
-                            &format!("[{}] {}", wd.who, wd.text),
-                        );
-                        for t in &wd.translations {
-                            el(
-                                &mut w,
-                                "qstnLit",
-                                &[("xml:lang", &t.language)],
-                                &format!("[{}] {}", wd.who, t.text),
-                            );
-                        }
-                    }
-                    let forward: Vec<String> = model
-                        .variables
-                        .iter()
-                        .filter(|v| {
-                            v.name != e.name
-                                && v.universe
-                                    .iter()
-                                    .filter_map(|u| u.condition.as_ref())
-                                    .any(|c| c.references.iter().any(|r| r == &e.name))
-                        })
-                        .flat_map(|v| {
-                            cb.sections
-                                .iter()
-                                .flat_map(|s| &s.variables)
-                                .filter(|x| x.name == v.name)
-                                .flat_map(|x| &x.columns)
-                                .filter_map(|col| first_qstn.get(&col.name).cloned())
-                                .take(1)
-                        })
-                        .collect();
-                    if !forward.is_empty() {
-                        el(
-                            &mut w,
-                            "forward",
-                            &[("qstn", &forward.join(" "))],
-                            "The answer decides whether these questions are asked.",
-                        );
-                    }
-                    let backward: Vec<String> = reads(&e.name)
-                        .iter()
-                        .filter_map(|r| {
-                            first_qstn
-                                .get(r)
-                                .cloned()
-                                .or_else(|| first_qstn.get(&quire_core::data::option_column(r, 1)).cloned())
-                        })
-                        .collect();
-                    if !backward.is_empty() {
-                        el(
-                            &mut w,
-                            "backward",
-                            &[("qstn", &backward.join(" "))],
-                            "Asked depending on the answers to these questions.",
-                        );
-                    }
-                    if let Some(instr) = &e.instruction {
-                        el(&mut w, "ivuInstr", &[], instr);
-                    }
-                    let _ = w.write_event(Event::End(BytesEnd::new("qstn")));
-                }
-                for u in &e.universe {
-                    el(&mut w, "universe", &[("clusion", "I")], &u.text);
-                }
-                for code in &c.codes {
-                    let missing = matches!(code.status, "not_applicable" | "missing");
-                    let mut attrs: Vec<(&str, &str)> = Vec::new();
-                    if missing {
-                        attrs.push(("missing", "Y"));
-                    }
-                    let _ = w.write_event(start("catgry", &attrs));
-                    el(&mut w, "catValu", &[], &code.code.to_string());
-                    el(&mut w, "labl", &[], &code.label);
-                    let mut txt: Vec<String> = Vec::new();
-                    if code.status == "nonsubstantive" {
-                        txt.push("Declared non-substantive answer (a real answer, not missing).".into());
-                    }
-                    if let Some(v) = &code.score {
-                        txt.push(format!("Score {v}."));
-                    }
-                    if !code.labels.is_empty() {
-                        txt.push(format!("Worded per group: {}.", per_group(&code.labels)));
-                    }
-                    if !txt.is_empty() {
-                        el(&mut w, "txt", &[], &txt.join(" "));
-                    }
-                    let _ = w.write_event(Event::End(BytesEnd::new("catgry")));
-                }
-                if let Some(d) = &e.derivation {
-                    let _ = w.write_event(start("derivation", &[]));
-                    el(&mut w, "drvdesc", &[], &d.words);
-                    el(&mut w, "drvcmd", &[("syntax", "quire")], &d.expression);
-                    let _ = w.write_event(Event::End(BytesEnd::new("derivation")));
-                }
-                let fmt_type = if matches!(c.kind, "text" | "write-in" | "date") {
-                    "character"
-                } else {
-                    "numeric"
-                };
-                el(&mut w, "varFormat", &[("type", fmt_type)], "");
-                let mut notes: Vec<String> = Vec::new();
-                if let Some(o) = &c.option {
-                    let mut about = format!("1 when the option {} “{}” is ticked", o.code, o.label);
-                    if !o.labels.is_empty() {
-                        about.push_str(&format!(" (worded per group: {})", per_group(&o.labels)));
-                    }
-                    if let Some(n) = &o.nonsubstantive {
-                        about.push_str(&format!("; a declared non-substantive answer ({n})"));
-                    }
-                    if o.exclusive {
-                        about.push_str("; exclusive: ticked on its own only");
-                    }
-                    notes.push(format!("{about}."));
-                }
-                if let Some(p) = &e.provenance {
-                    notes.push(format!("Provenance. {p}"));
-                }
-                for n in notes {
-                    el(&mut w, "notes", &[], &n);
-                }
-                let _ = w.write_event(Event::End(BytesEnd::new("var")));
+                variable(&mut w, cb, model, e, c, &first_qstn);
             }
         }
     }
@@ -949,4 +777,217 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
     let mut out = String::from_utf8(w.into_inner()).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// A DDI element's start tag with its attributes.
+fn start(name: &str, attrs: &[(&str, &str)]) -> Event<'static> {
+    let mut e = BytesStart::new(name.to_string());
+    for (k, v) in attrs {
+        e.push_attribute((*k, *v));
+    }
+    Event::Start(e)
+}
+
+/// A DDI element holding text.
+fn el(w: &mut Writer<Vec<u8>>, name: &str, attrs: &[(&str, &str)], text: &str) {
+    let _ = w.write_event(start(name, attrs));
+    let _ = w.write_event(Event::Text(BytesText::new(text)));
+    let _ = w.write_event(Event::End(BytesEnd::new(name.to_string())));
+}
+
+fn var_id(col: &str) -> String {
+    format!("V_{col}")
+}
+
+fn qstn_id(col: &str, i: usize) -> String {
+    format!("Q_{col}_{i}")
+}
+
+/// The variables a variable's universe reads: the questions it is asked depending on.
+fn reads(model: &Questionnaire, name: &str) -> Vec<String> {
+    model
+        .variables
+        .iter()
+        .find(|v| v.name == name)
+        .map(|v| {
+            let mut r: Vec<String> = v
+                .universe
+                .iter()
+                .filter_map(|u| u.condition.as_ref())
+                .flat_map(|c| c.references.clone())
+                .collect();
+            r.sort();
+            r.dedup();
+            r
+        })
+        .unwrap_or_default()
+}
+
+/// One column of the data as a DDI `var`: its label, its question in each wording, its
+/// universe, its categories, its derivation, format and notes.
+fn variable(
+    w: &mut Writer<Vec<u8>>,
+    cb: &Codebook,
+    model: &Questionnaire,
+    e: &Entry,
+    c: &ColumnEntry,
+    first_qstn: &std::collections::HashMap<String, String>,
+) {
+    let intrvl = if matches!(c.kind, "integer" | "number") {
+        "contin"
+    } else {
+        "discrete"
+    };
+    let _ = w.write_event(start(
+        "var",
+        &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
+    ));
+    el(w, "labl", &[], &c.label);
+    for (i, wd) in e.wording.iter().enumerate() {
+        question(w, cb, model, e, c, i, wd, first_qstn);
+    }
+    for u in &e.universe {
+        el(w, "universe", &[("clusion", "I")], &u.text);
+    }
+    for code in &c.codes {
+        let missing = matches!(code.status, "not_applicable" | "missing");
+        let mut attrs: Vec<(&str, &str)> = Vec::new();
+        if missing {
+            attrs.push(("missing", "Y"));
+        }
+        let _ = w.write_event(start("catgry", &attrs));
+        el(w, "catValu", &[], &code.code.to_string());
+        el(w, "labl", &[], &code.label);
+        let mut txt: Vec<String> = Vec::new();
+        if code.status == "nonsubstantive" {
+            txt.push("Declared non-substantive answer (a real answer, not missing).".into());
+        }
+        if let Some(v) = &code.score {
+            txt.push(format!("Score {v}."));
+        }
+        if !code.labels.is_empty() {
+            txt.push(format!("Worded per group: {}.", per_group(&code.labels)));
+        }
+        if !txt.is_empty() {
+            el(w, "txt", &[], &txt.join(" "));
+        }
+        let _ = w.write_event(Event::End(BytesEnd::new("catgry")));
+    }
+    if let Some(d) = &e.derivation {
+        let _ = w.write_event(start("derivation", &[]));
+        el(w, "drvdesc", &[], &d.words);
+        el(w, "drvcmd", &[("syntax", "quire")], &d.expression);
+        let _ = w.write_event(Event::End(BytesEnd::new("derivation")));
+    }
+    let fmt_type = if matches!(c.kind, "text" | "write-in" | "date") {
+        "character"
+    } else {
+        "numeric"
+    };
+    el(w, "varFormat", &[("type", fmt_type)], "");
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(o) = &c.option {
+        let mut about = format!("1 when the option {} “{}” is ticked", o.code, o.label);
+        if !o.labels.is_empty() {
+            about.push_str(&format!(" (worded per group: {})", per_group(&o.labels)));
+        }
+        if let Some(n) = &o.nonsubstantive {
+            about.push_str(&format!("; a declared non-substantive answer ({n})"));
+        }
+        if o.exclusive {
+            about.push_str("; exclusive: ticked on its own only");
+        }
+        notes.push(format!("{about}."));
+    }
+    if let Some(p) = &e.provenance {
+        notes.push(format!("Provenance. {p}"));
+    }
+    for n in notes {
+        el(w, "notes", &[], &n);
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("var")));
+}
+
+/// A column's question in one wording (`qstn`): its literal text in every language, the
+/// questions its answer routes to (forward) and those it depends on (backward), and the
+/// interviewer's instruction.
+#[allow(clippy::too_many_arguments)]
+fn question(
+    w: &mut Writer<Vec<u8>>,
+    cb: &Codebook,
+    model: &Questionnaire,
+    e: &Entry,
+    c: &ColumnEntry,
+    i: usize,
+    wd: &Worded,
+    first_qstn: &std::collections::HashMap<String, String>,
+) {
+    let _ = w.write_event(start("qstn", &[("ID", &qstn_id(&c.name, i)), ("seqNo", &e.numbers)]));
+    if wd.translations.is_empty() {
+        el(w, "qstnLit", &[], &format!("[{}] {}", wd.who, wd.text));
+    } else {
+        el(
+            w,
+            "qstnLit",
+            &[("xml:lang", &model.survey.language)],
+            &format!("[{}] {}", wd.who, wd.text),
+        );
+        for t in &wd.translations {
+            el(
+                w,
+                "qstnLit",
+                &[("xml:lang", &t.language)],
+                &format!("[{}] {}", wd.who, t.text),
+            );
+        }
+    }
+    let forward: Vec<String> = model
+        .variables
+        .iter()
+        .filter(|v| {
+            v.name != e.name
+                && v.universe
+                    .iter()
+                    .filter_map(|u| u.condition.as_ref())
+                    .any(|c| c.references.iter().any(|r| r == &e.name))
+        })
+        .flat_map(|v| {
+            cb.sections
+                .iter()
+                .flat_map(|s| &s.variables)
+                .filter(|x| x.name == v.name)
+                .flat_map(|x| &x.columns)
+                .filter_map(|col| first_qstn.get(&col.name).cloned())
+                .take(1)
+        })
+        .collect();
+    if !forward.is_empty() {
+        el(
+            w,
+            "forward",
+            &[("qstn", &forward.join(" "))],
+            "The answer decides whether these questions are asked.",
+        );
+    }
+    let backward: Vec<String> = reads(model, &e.name)
+        .iter()
+        .filter_map(|r| {
+            first_qstn
+                .get(r)
+                .cloned()
+                .or_else(|| first_qstn.get(&quire_core::data::option_column(r, 1)).cloned())
+        })
+        .collect();
+    if !backward.is_empty() {
+        el(
+            w,
+            "backward",
+            &[("qstn", &backward.join(" "))],
+            "Asked depending on the answers to these questions.",
+        );
+    }
+    if let Some(instr) = &e.instruction {
+        el(w, "ivuInstr", &[], instr);
+    }
+    let _ = w.write_event(Event::End(BytesEnd::new("qstn")));
 }
