@@ -141,180 +141,7 @@ pub struct ResponseSet {
 
 /// Builds the codebook from the model.
 pub fn build(model: &Questionnaire) -> Codebook {
-    let columns = data::columns(model);
-    let codes = model.survey.missing_codes;
-    let who = |auds: &[String]| Words::new(model, auds).who();
-    let missing_codes = vec![
-        Code {
-            code: codes.not_applicable,
-            label: "Not applicable".into(),
-            status: "not_applicable",
-            nonsubstantive: None,
-            only_for: None,
-            labels: Vec::new(),
-            exclusive: false,
-            score: None,
-        },
-        Code {
-            code: codes.missing,
-            label: "Missing".into(),
-            status: "missing",
-            nonsubstantive: None,
-            only_for: None,
-            labels: Vec::new(),
-            exclusive: false,
-            score: None,
-        },
-    ];
-
-    let option_code = |o: &quire_core::model::Choice, audiences: &[String]| Code {
-        code: o.code,
-        label: o.neutral_label(),
-        labels: if o.has_audience_labels() {
-            o.label
-                .iter()
-                .map(|w| Worded {
-                    audiences: w.audiences.clone(),
-                    who: who(&w.audiences),
-                    text: w.text.plain(),
-                    translations: Vec::new(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
-        exclusive: o.exclusive,
-        status: if o.nonsubstantive.is_some() {
-            "nonsubstantive"
-        } else {
-            "valid"
-        },
-        nonsubstantive: o.nonsubstantive.map(|n| {
-            serde_json::to_value(n)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        }),
-        only_for: (o.audiences.len() < audiences.len()).then(|| who(&o.audiences)),
-        score: o.score.and_then(|v| {
-            if v.fract() == 0.0 && v.abs() < 9e15 {
-                Some(serde_json::Number::from(v as i64))
-            } else {
-                serde_json::Number::from_f64(v)
-            }
-        }),
-    };
-    let provenance = |p: Option<&quire_core::model::Provenance>| {
-        p.map(|p| {
-            let status = match p.status {
-                quire_core::model::ProvenanceStatus::Reported => "Reported",
-                quire_core::model::ProvenanceStatus::Reconstructed => "Reconstructed",
-                quire_core::model::ProvenanceStatus::Added => "Added",
-            };
-            format!("{status}: {}", p.note)
-        })
-    };
-    let screening: Vec<Worded> = model
-        .instruments
-        .iter()
-        .flat_map(|i| {
-            let mut words = Words::new(model, std::slice::from_ref(&i.audience));
-            words.with_codes = true;
-            i.sections
-                .iter()
-                .flat_map(|s| &s.items)
-                .filter_map(|it| match it {
-                    quire_core::model::Item::Screen { condition, .. } => Some(Worded {
-                        audiences: vec![i.audience.clone()],
-                        who: who(std::slice::from_ref(&i.audience)),
-                        text: format!("{}.", upper_first(&words.screen(condition))),
-                        translations: Vec::new(),
-                    }),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    // Audiences whose screening reads the same share one line.
-    let screening = screening.into_iter().fold(Vec::<Worded>::new(), |mut acc, w| {
-        match acc.iter_mut().find(|x| x.text == w.text) {
-            Some(x) => {
-                x.audiences.extend(w.audiences);
-                x.who = who(&x.audiences);
-            }
-            None => acc.push(w),
-        }
-        acc
-    });
-    let column_entries = |variable: &str, audiences: &[String]| -> Vec<ColumnEntry> {
-        columns
-            .iter()
-            .filter(|c| c.variable == variable)
-            .map(|c| {
-                let mut list_codes: Vec<Code> = match &c.kind {
-                    ColumnKind::Code { list } => model
-                        .choice_list(list)
-                        .map(|l| l.options.iter().map(|o| option_code(o, audiences)).collect())
-                        .unwrap_or_default(),
-                    ColumnKind::Flag { .. } | ColumnKind::Boolean => {
-                        let (yes, no) = if matches!(c.kind, ColumnKind::Boolean) {
-                            ("True", "False")
-                        } else {
-                            ("Ticked", "Not ticked")
-                        };
-                        vec![
-                            Code {
-                                code: 1,
-                                label: yes.into(),
-                                status: "valid",
-                                nonsubstantive: None,
-                                only_for: None,
-                                labels: Vec::new(),
-                                exclusive: false,
-                                score: None,
-                            },
-                            Code {
-                                code: 0,
-                                label: no.into(),
-                                status: "valid",
-                                nonsubstantive: None,
-                                only_for: None,
-                                labels: Vec::new(),
-                                exclusive: false,
-                                score: None,
-                            },
-                        ]
-                    }
-                    _ => Vec::new(),
-                };
-                list_codes.extend(missing_codes.iter().cloned());
-                let option = match &c.kind {
-                    ColumnKind::Flag { list, value, .. } => model
-                        .choice_list(list)
-                        .and_then(|l| l.get(value))
-                        .map(|o| option_code(o, audiences)),
-                    _ => None,
-                };
-                ColumnEntry {
-                    option,
-                    name: c.name.clone(),
-                    label: c.label.clone(),
-                    kind: match c.kind {
-                        ColumnKind::Code { .. } => "code",
-                        ColumnKind::Flag { .. } => "flag",
-                        ColumnKind::WriteIn { .. } => "write-in",
-                        ColumnKind::Integer => "integer",
-                        ColumnKind::Number => "number",
-                        ColumnKind::Date => "date",
-                        ColumnKind::Boolean => "boolean",
-                        _ => "text",
-                    },
-                    codes: list_codes,
-                }
-            })
-            .collect()
-    };
-
+    let b = Build::new(model);
     let mut sections: Vec<Section> = Vec::new();
     let instrument_sections = model.instruments.iter().flat_map(|i| &i.sections);
     for s in instrument_sections {
@@ -327,161 +154,23 @@ pub fn build(model: &Questionnaire) -> Codebook {
             variables: Vec::new(),
         });
     }
-    let instruction = |question: &str| {
-        model
-            .question(question)
-            .and_then(|q| q.interviewer.as_ref())
-            .map(|t| t.plain())
-    };
     for v in &model.variables {
-        let numbers = {
-            let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-            for a in &v.audiences {
-                let Some(n) = v.numbers.get(a) else { continue };
-                match groups.iter_mut().find(|(m, _)| m == n) {
-                    Some((_, auds)) => auds.push(a.clone()),
-                    None => groups.push((n.clone(), vec![a.clone()])),
-                }
-            }
-            if groups.len() == 1 {
-                groups[0].0.clone()
-            } else {
-                groups
-                    .iter()
-                    .map(|(n, auds)| format!("{n} ({})", who(auds)))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }
-        };
-        let entry = Entry {
-            name: v.name.clone(),
-            label: v.label.clone(),
-            kind: v.kind.describe().to_string(),
-            numbers,
-            wording: v
-                .wording
-                .iter()
-                .map(|w| Worded {
-                    audiences: w.audiences.clone(),
-                    who: who(&w.audiences),
-                    text: w.text.plain(),
-                    translations: model.languages[1..]
-                        .iter()
-                        .map(|l| Translated {
-                            language: l.clone(),
-                            text: w.text.in_language(l).plain(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            // Said per audience: question numbers and screening differ between them.
-            universe: v
-                .universe
-                .iter()
-                .flat_map(|u| u.audiences.iter().map(move |a| (u, a)))
-                .map(|(u, a)| {
-                    let one = std::slice::from_ref(a);
-                    let mut words = Words::new(model, one);
-                    words.with_codes = true;
-                    Worded {
-                        audiences: one.to_vec(),
-                        who: who(one),
-                        text: words.universe(u),
-                        translations: Vec::new(),
-                    }
-                })
-                .collect(),
-            universe_expr: v
-                .universe
-                .iter()
-                .map(|u| Worded {
-                    audiences: u.audiences.clone(),
-                    who: who(&u.audiences),
-                    text: model
-                        .universe_condition(u)
-                        .map(|c| c.source.clone())
-                        .unwrap_or_else(|| "true".into()),
-                    translations: Vec::new(),
-                })
-                .collect(),
-            columns: column_entries(&v.name, &v.audiences),
-            derivation: None,
-            instruction: instruction(&v.question),
-            provenance: provenance(v.provenance.as_ref()),
-        };
+        let entry = b.variable(v);
         if let Some(s) = sections.iter_mut().find(|s| s.id == v.section) {
             s.variables.push(entry);
         }
     }
-    let mut derived = Section {
+    let derived = Section {
         id: "derived".into(),
         title: "Derived variables".into(),
-        variables: Vec::new(),
+        variables: model.derived.iter().map(|d| b.derived(d)).collect(),
     };
-    for d in &model.derived {
-        let words = Words::new(model, &d.audiences);
-        let (text, expression) = match &d.rule {
-            DerivedRule::Expr { expr } if d.value_type == "bool" => (
-                format!("True for those who {}.", words.condition(expr)),
-                expr.source.clone(),
-            ),
-            // A number or text: the designer's description, else the expression as written.
-            DerivedRule::Expr { expr } => (
-                match &d.description {
-                    Some(desc) => desc.clone(),
-                    None => format!("Computed as `{}`.", expr.source),
-                },
-                expr.source.clone(),
-            ),
-            DerivedRule::Cases { cases, choice_list } => {
-                let list = model.choice_list(choice_list);
-                let label = |v: &str| {
-                    list.and_then(|l| l.get(v))
-                        .and_then(|o| o.label.first())
-                        .map(|w| w.text.plain())
-                        .unwrap_or_else(|| v.to_string())
-                };
-                let parts: Vec<String> = cases
-                    .iter()
-                    .map(|c| format!("“{}” when the respondent {}", label(&c.value), words.condition(&c.when)))
-                    .collect();
-                let exprs: Vec<String> = cases
-                    .iter()
-                    .map(|c| format!("{} when {}", c.value, c.when.source))
-                    .collect();
-                (format!("{}; otherwise missing.", parts.join("; ")), exprs.join("; "))
-            }
-        };
-        let mut words_u = Words::new(model, &d.audiences);
-        words_u.with_codes = true;
-        derived.variables.push(Entry {
-            name: d.id.clone(),
-            label: d.label.clone(),
-            kind: "derived".into(),
-            numbers: String::new(),
-            wording: Vec::new(),
-            universe: vec![Worded {
-                audiences: d.audiences.clone(),
-                who: who(&d.audiences),
-                text: format!(
-                    "Derived for {}; not applicable when none of the variables it reads was asked.",
-                    words_u.who()
-                ),
-                translations: Vec::new(),
-            }],
-            universe_expr: Vec::new(),
-            columns: column_entries(&d.id, &d.audiences),
-            derivation: Some(Derivation {
-                words: text,
-                expression,
-            }),
-            instruction: None,
-            provenance: provenance(d.provenance.as_ref()),
-        });
-    }
     if !derived.variables.is_empty() {
         sections.push(derived);
     }
+    let columns = &b.columns;
+    let screening = b.screening();
+    let missing_codes = b.missing_codes.clone();
     let multiple_response_sets = model
         .variables
         .iter()
@@ -517,8 +206,368 @@ pub fn build(model: &Questionnaire) -> Codebook {
         screening,
         sections,
         multiple_response_sets,
-        record_columns: record_columns(model, &columns),
+        record_columns: record_columns(model, columns),
     }
+}
+
+/// What the codebook's entries are made with: the model, its data columns and its two
+/// missing codes.
+struct Build<'m> {
+    model: &'m Questionnaire,
+    columns: Vec<data::Column>,
+    missing_codes: Vec<Code>,
+}
+
+impl<'m> Build<'m> {
+    fn new(model: &'m Questionnaire) -> Build<'m> {
+        let codes = model.survey.missing_codes;
+        let missing_codes = vec![
+            Code {
+                code: codes.not_applicable,
+                label: "Not applicable".into(),
+                status: "not_applicable",
+                nonsubstantive: None,
+                only_for: None,
+                labels: Vec::new(),
+                exclusive: false,
+                score: None,
+            },
+            Code {
+                code: codes.missing,
+                label: "Missing".into(),
+                status: "missing",
+                nonsubstantive: None,
+                only_for: None,
+                labels: Vec::new(),
+                exclusive: false,
+                score: None,
+            },
+        ];
+        Build {
+            model,
+            columns: data::columns(model),
+            missing_codes,
+        }
+    }
+
+    /// "patients and carers", …: the audiences in the study's words.
+    fn who(&self, auds: &[String]) -> String {
+        Words::new(self.model, auds).who()
+    }
+
+    /// An option as a code of the codebook, for a variable asked of `audiences`.
+    fn option_code(&self, o: &quire_core::model::Choice, audiences: &[String]) -> Code {
+        Code {
+            code: o.code,
+            label: o.neutral_label(),
+            labels: if o.has_audience_labels() {
+                o.label
+                    .iter()
+                    .map(|w| Worded {
+                        audiences: w.audiences.clone(),
+                        who: self.who(&w.audiences),
+                        text: w.text.plain(),
+                        translations: Vec::new(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            exclusive: o.exclusive,
+            status: if o.nonsubstantive.is_some() {
+                "nonsubstantive"
+            } else {
+                "valid"
+            },
+            nonsubstantive: o.nonsubstantive.map(|n| {
+                serde_json::to_value(n)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }),
+            only_for: (o.audiences.len() < audiences.len()).then(|| self.who(&o.audiences)),
+            score: o.score.and_then(|v| {
+                if v.fract() == 0.0 && v.abs() < 9e15 {
+                    Some(serde_json::Number::from(v as i64))
+                } else {
+                    serde_json::Number::from_f64(v)
+                }
+            }),
+        }
+    }
+
+    /// Each screening rule in words, one line for the audiences whose rule reads the same.
+    fn screening(&self) -> Vec<Worded> {
+        let screening: Vec<Worded> = self
+            .model
+            .instruments
+            .iter()
+            .flat_map(|i| {
+                let mut words = Words::new(self.model, std::slice::from_ref(&i.audience));
+                words.with_codes = true;
+                i.sections
+                    .iter()
+                    .flat_map(|s| &s.items)
+                    .filter_map(|it| match it {
+                        quire_core::model::Item::Screen { condition, .. } => Some(Worded {
+                            audiences: vec![i.audience.clone()],
+                            who: self.who(std::slice::from_ref(&i.audience)),
+                            text: format!("{}.", upper_first(&words.screen(condition))),
+                            translations: Vec::new(),
+                        }),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        // Audiences whose screening reads the same share one line.
+        screening.into_iter().fold(Vec::<Worded>::new(), |mut acc, w| {
+            match acc.iter_mut().find(|x| x.text == w.text) {
+                Some(x) => {
+                    x.audiences.extend(w.audiences);
+                    x.who = self.who(&x.audiences);
+                }
+                None => acc.push(w),
+            }
+            acc
+        })
+    }
+
+    /// A variable's data columns, with their codes (the missing codes last).
+    fn column_entries(&self, variable: &str, audiences: &[String]) -> Vec<ColumnEntry> {
+        self.columns
+            .iter()
+            .filter(|c| c.variable == variable)
+            .map(|c| {
+                let mut list_codes: Vec<Code> = match &c.kind {
+                    ColumnKind::Code { list } => self
+                        .model
+                        .choice_list(list)
+                        .map(|l| l.options.iter().map(|o| self.option_code(o, audiences)).collect())
+                        .unwrap_or_default(),
+                    ColumnKind::Flag { .. } | ColumnKind::Boolean => {
+                        let (yes, no) = if matches!(c.kind, ColumnKind::Boolean) {
+                            ("True", "False")
+                        } else {
+                            ("Ticked", "Not ticked")
+                        };
+                        vec![
+                            Code {
+                                code: 1,
+                                label: yes.into(),
+                                status: "valid",
+                                nonsubstantive: None,
+                                only_for: None,
+                                labels: Vec::new(),
+                                exclusive: false,
+                                score: None,
+                            },
+                            Code {
+                                code: 0,
+                                label: no.into(),
+                                status: "valid",
+                                nonsubstantive: None,
+                                only_for: None,
+                                labels: Vec::new(),
+                                exclusive: false,
+                                score: None,
+                            },
+                        ]
+                    }
+                    _ => Vec::new(),
+                };
+                list_codes.extend(self.missing_codes.iter().cloned());
+                let option = match &c.kind {
+                    ColumnKind::Flag { list, value, .. } => self
+                        .model
+                        .choice_list(list)
+                        .and_then(|l| l.get(value))
+                        .map(|o| self.option_code(o, audiences)),
+                    _ => None,
+                };
+                ColumnEntry {
+                    option,
+                    name: c.name.clone(),
+                    label: c.label.clone(),
+                    kind: match c.kind {
+                        ColumnKind::Code { .. } => "code",
+                        ColumnKind::Flag { .. } => "flag",
+                        ColumnKind::WriteIn { .. } => "write-in",
+                        ColumnKind::Integer => "integer",
+                        ColumnKind::Number => "number",
+                        ColumnKind::Date => "date",
+                        ColumnKind::Boolean => "boolean",
+                        _ => "text",
+                    },
+                    codes: list_codes,
+                }
+            })
+            .collect()
+    }
+
+    /// The interviewer's instruction of a question.
+    fn instruction(&self, question: &str) -> Option<String> {
+        self.model
+            .question(question)
+            .and_then(|q| q.interviewer.as_ref())
+            .map(|t| t.plain())
+    }
+
+    /// A variable's entry: its numbers, wording per group, universe in words and as an
+    /// expression, columns, instruction and provenance.
+    fn variable(&self, v: &quire_core::model::Variable) -> Entry {
+        let numbers = {
+            let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+            for a in &v.audiences {
+                let Some(n) = v.numbers.get(a) else { continue };
+                match groups.iter_mut().find(|(m, _)| m == n) {
+                    Some((_, auds)) => auds.push(a.clone()),
+                    None => groups.push((n.clone(), vec![a.clone()])),
+                }
+            }
+            if groups.len() == 1 {
+                groups[0].0.clone()
+            } else {
+                groups
+                    .iter()
+                    .map(|(n, auds)| format!("{n} ({})", self.who(auds)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        };
+        Entry {
+            name: v.name.clone(),
+            label: v.label.clone(),
+            kind: v.kind.describe().to_string(),
+            numbers,
+            wording: v
+                .wording
+                .iter()
+                .map(|w| Worded {
+                    audiences: w.audiences.clone(),
+                    who: self.who(&w.audiences),
+                    text: w.text.plain(),
+                    translations: self.model.languages[1..]
+                        .iter()
+                        .map(|l| Translated {
+                            language: l.clone(),
+                            text: w.text.in_language(l).plain(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            // Said per audience: question numbers and screening differ between them.
+            universe: v
+                .universe
+                .iter()
+                .flat_map(|u| u.audiences.iter().map(move |a| (u, a)))
+                .map(|(u, a)| {
+                    let one = std::slice::from_ref(a);
+                    let mut words = Words::new(self.model, one);
+                    words.with_codes = true;
+                    Worded {
+                        audiences: one.to_vec(),
+                        who: self.who(one),
+                        text: words.universe(u),
+                        translations: Vec::new(),
+                    }
+                })
+                .collect(),
+            universe_expr: v
+                .universe
+                .iter()
+                .map(|u| Worded {
+                    audiences: u.audiences.clone(),
+                    who: self.who(&u.audiences),
+                    text: self
+                        .model
+                        .universe_condition(u)
+                        .map(|c| c.source.clone())
+                        .unwrap_or_else(|| "true".into()),
+                    translations: Vec::new(),
+                })
+                .collect(),
+            columns: self.column_entries(&v.name, &v.audiences),
+            derivation: None,
+            instruction: self.instruction(&v.question),
+            provenance: provenance(v.provenance.as_ref()),
+        }
+    }
+
+    /// A derived variable's entry: its rule in words and as written, and its columns.
+    fn derived(&self, d: &quire_core::model::Derived) -> Entry {
+        let words = Words::new(self.model, &d.audiences);
+        let (text, expression) = match &d.rule {
+            DerivedRule::Expr { expr } if d.value_type == "bool" => (
+                format!("True for those who {}.", words.condition(expr)),
+                expr.source.clone(),
+            ),
+            // A number or text: the designer's description, else the expression as written.
+            DerivedRule::Expr { expr } => (
+                match &d.description {
+                    Some(desc) => desc.clone(),
+                    None => format!("Computed as `{}`.", expr.source),
+                },
+                expr.source.clone(),
+            ),
+            DerivedRule::Cases { cases, choice_list } => {
+                let list = self.model.choice_list(choice_list);
+                let label = |v: &str| {
+                    list.and_then(|l| l.get(v))
+                        .and_then(|o| o.label.first())
+                        .map(|w| w.text.plain())
+                        .unwrap_or_else(|| v.to_string())
+                };
+                let parts: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("“{}” when the respondent {}", label(&c.value), words.condition(&c.when)))
+                    .collect();
+                let exprs: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("{} when {}", c.value, c.when.source))
+                    .collect();
+                (format!("{}; otherwise missing.", parts.join("; ")), exprs.join("; "))
+            }
+        };
+        let mut words_u = Words::new(self.model, &d.audiences);
+        words_u.with_codes = true;
+        Entry {
+            name: d.id.clone(),
+            label: d.label.clone(),
+            kind: "derived".into(),
+            numbers: String::new(),
+            wording: Vec::new(),
+            universe: vec![Worded {
+                audiences: d.audiences.clone(),
+                who: self.who(&d.audiences),
+                text: format!(
+                    "Derived for {}; not applicable when none of the variables it reads was asked.",
+                    words_u.who()
+                ),
+                translations: Vec::new(),
+            }],
+            universe_expr: Vec::new(),
+            columns: self.column_entries(&d.id, &d.audiences),
+            derivation: Some(Derivation {
+                words: text,
+                expression,
+            }),
+            instruction: None,
+            provenance: provenance(d.provenance.as_ref()),
+        }
+    }
+}
+
+/// Where a variable comes from, as the codebook says it.
+fn provenance(p: Option<&quire_core::model::Provenance>) -> Option<String> {
+    p.map(|p| {
+        let status = match p.status {
+            quire_core::model::ProvenanceStatus::Reported => "Reported",
+            quire_core::model::ProvenanceStatus::Reconstructed => "Reconstructed",
+            quire_core::model::ProvenanceStatus::Added => "Added",
+        };
+        format!("{status}: {}", p.note)
+    })
 }
 
 /// The identity and paradata columns, described for analysts (docs/data.md).
