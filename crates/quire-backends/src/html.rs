@@ -176,162 +176,19 @@ pub fn form_model(model: &Questionnaire, instrument: &Instrument, edition: Editi
 /// [`form_model`], as [`form`] writes it.
 fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Packed {
     let audience = &instrument.audience;
-    let mut conditions = Conditions::default();
-    let mut lists: Vec<Json> = Vec::new();
-    let mut list_index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    // Questions asked from one choice list share its options in the model: each is looked up
-    // once.
-    let mut shared_lists: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut packing = Packing {
+        conditions: Conditions::default(),
+        lists: Vec::new(),
+        list_index: std::collections::HashMap::new(),
+        shared_lists: std::collections::HashMap::new(),
+        ordinal: 0,
+        asked: std::collections::HashSet::new(),
+    };
     let mut pages = Vec::new();
     // Conditions are numbered as met, pages in order: the first page's are the first ones.
     let mut first_page_conditions = 0;
-    let mut ordinal = 0;
-    let mut asked = std::collections::HashSet::new();
     for s in &instrument.sections {
-        let mut items = Vec::new();
-        for it in &s.items {
-            let mut j = serde_json::Map::new();
-            let put = |j: &mut serde_json::Map<String, Json>, k: &str, v: Json| {
-                j.insert(k.to_string(), v);
-            };
-            match it {
-                Item::Question(q) => {
-                    ordinal += 1;
-                    asked.extend(q.variable_names());
-                    put(&mut j, "q", json!(q.id));
-                    put(&mut j, "kind", json!(q.kind.name()));
-                    // Numbered in order ("Q1", "Q2", …) unless the spec numbers it otherwise.
-                    if q.number != format!("Q{ordinal}") {
-                        put(&mut j, "number", json!(q.number));
-                    }
-                    put(&mut j, "text", packed_text(&q.text));
-                    if q.label != q.text.plain() {
-                        put(&mut j, "label", json!(q.label));
-                    }
-                    if let Some(h) = &q.hint {
-                        put(&mut j, "hint", packed_text(h));
-                    }
-                    if q.required {
-                        put(&mut j, "required", json!(true));
-                    }
-                    if let Some(c) = &q.condition {
-                        put(&mut j, "c", json!(number(&mut conditions, c)));
-                    }
-                    if let Some(&n) = shared_lists.get(&(q.options.as_ptr() as usize)) {
-                        put(&mut j, "options", json!(n));
-                    } else if !q.options.is_empty() {
-                        let options = Json::Array(
-                            q.options
-                                .iter()
-                                .map(|o| {
-                                    let mut j =
-                                        json!({ "value": o.value, "code": o.code, "label": packed_text(&o.label) });
-                                    if o.exclusive {
-                                        j["exclusive"] = json!(true);
-                                    }
-                                    if o.other {
-                                        j["other"] = json!(true);
-                                    }
-                                    j
-                                })
-                                .collect(),
-                        );
-                        let key = options.to_string();
-                        let n = *list_index.entry(key).or_insert_with(|| {
-                            lists.push(options);
-                            lists.len() - 1
-                        });
-                        shared_lists.insert(q.options.as_ptr() as usize, n);
-                        put(&mut j, "options", json!(n));
-                    }
-                    if !q.rows.is_empty() {
-                        let rows = q
-                            .rows
-                            .iter()
-                            .map(|r| {
-                                let mut j = json!({ "variable": r.variable, "label": packed_text(&r.label) });
-                                if let Some(n) = &r.number {
-                                    j["number"] = json!(n);
-                                }
-                                j
-                            })
-                            .collect::<Vec<_>>();
-                        put(&mut j, "rows", json!(rows));
-                    }
-                    if let Some(u) = &q.unit {
-                        put(&mut j, "unit", packed_text(u));
-                    }
-                    for (k, v) in [("min", q.min), ("max", q.max)] {
-                        if let Some(v) = v {
-                            put(&mut j, k, json!(v));
-                        }
-                    }
-                    for (k, v) in [
-                        ("decimals", q.decimals),
-                        ("max_length", q.max_length),
-                        ("min_selected", q.min_selected),
-                        ("max_selected", q.max_selected),
-                    ] {
-                        if let Some(v) = v {
-                            put(&mut j, k, json!(v));
-                        }
-                    }
-                    if !q.validations.is_empty() {
-                        let v = q
-                            .validations
-                            .iter()
-                            .map(|v| {
-                                let mut j =
-                                    json!({ "check": number(&mut conditions, &v.check), "message": v.message.plain() });
-                                if v.severity == Severity::Warning {
-                                    j["warning"] = json!(true);
-                                }
-                                j
-                            })
-                            .collect::<Vec<_>>();
-                        put(&mut j, "validations", json!(v));
-                    }
-                }
-                Item::Screen {
-                    id, condition, message, ..
-                } => {
-                    put(&mut j, "screen", json!(id));
-                    put(&mut j, "c", json!(number(&mut conditions, condition)));
-                    put(&mut j, "message", packed_text(message));
-                }
-                // Shown only when their condition holds; keyed by place, as ids are optional.
-                Item::Note {
-                    title, text, condition, ..
-                } => {
-                    put(&mut j, "note", json!(packed_text(text)));
-                    if let Some(t) = title {
-                        put(&mut j, "title", packed_text(t));
-                    }
-                    if let Some(c) = condition {
-                        put(&mut j, "c", json!(number(&mut conditions, c)));
-                    }
-                }
-                Item::Definitions {
-                    title,
-                    terms,
-                    condition,
-                    ..
-                } => {
-                    let terms = terms
-                        .iter()
-                        .map(|d| json!({ "term": packed_text(&d.term), "definition": packed_text(&d.definition) }))
-                        .collect::<Vec<_>>();
-                    put(&mut j, "definitions", json!(terms));
-                    if let Some(t) = title {
-                        put(&mut j, "title", packed_text(t));
-                    }
-                    if let Some(c) = condition {
-                        put(&mut j, "c", json!(number(&mut conditions, c)));
-                    }
-                }
-            }
-            items.push(Json::Object(j));
-        }
+        let items: Vec<Json> = s.items.iter().map(|it| packing.item(it)).collect();
         let mut p = json!({ "id": s.id, "title": packed_text(&s.title), "items": items });
         if let Some(intro) = &s.intro {
             p["intro"] = packed_text(intro);
@@ -339,10 +196,236 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
         // Each page written as it is made: only one page's tree is held at a time.
         pages.push(raw(serde_json::to_string(&p).unwrap_or_default()));
         if pages.len() == 1 {
-            first_page_conditions = conditions.len();
+            first_page_conditions = packing.conditions.len();
         }
     }
-    let derived: Vec<Json> = model
+    let derived = packed_derived(model);
+    let (columns, codes, flag_lists) = packed_columns(model);
+    let Packing {
+        conditions,
+        lists,
+        asked,
+        ..
+    } = packing;
+    let fields = json!({
+        "survey": model.survey.id,
+        "version": model.survey.version,
+        "content_hash": model.content_hash,
+        "language": model.survey.language,
+        // Quire's own words, in the form's language (English, or the model's translation).
+        "ui": ui_table(model),
+        "audience": audience,
+        // By survey, version and audience: a redeploy of the same version keeps answers in
+        // progress (the form keeps those that still fit it).
+        "storage_key": format!(
+            "quire:{}:{}:{}{}",
+            model.survey.id,
+            model.survey.version,
+            audience,
+            if edition == Edition::Keying { ":keying" } else { "" }
+        ),
+        "resume_hours": model.survey.resume_hours,
+        "submit_url": model.survey.submit_url,
+        "submit_timeout_s": 30,
+        "missing_codes": model.survey.missing_codes,
+        "pilot": edition == Edition::Pilot,
+        "keying": edition == Edition::Keying,
+        "server": model.survey.server,
+        "packed": true,
+        "mark": required_marker(instrument),
+        "description": model.survey.description.as_ref().map(packed_text),
+        "lists": lists,
+        "derived": derived,
+        // The study's variables this form does not ask (another audience's questions, say), in
+        // the model's order: routing gives them "not applicable". The runtime puts the form's own
+        // questions' variables before them (`Quire.unpack`).
+        "unasked": model.variables.iter().map(|v| v.name.as_str()).filter(|v| !asked.contains(v)).collect::<Vec<_>>(),
+        "columns": columns,
+        "codes": codes,
+        "flag_lists": flag_lists,
+    });
+    Packed {
+        fields: match fields {
+            Json::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+        written: vec![
+            ("content", pages),
+            ("conditions", conditions.into_list().into_iter().map(raw).collect()),
+        ],
+        first_page_conditions,
+    }
+}
+
+/// What packing a form's pages builds up as it goes: its conditions and option lists, each
+/// written once, the questions' numbers and the variables asked.
+struct Packing<'m> {
+    conditions: Conditions,
+    lists: Vec<Json>,
+    list_index: std::collections::HashMap<String, usize>,
+    /// Questions asked from one choice list share its options in the model: each is looked
+    /// up once.
+    shared_lists: std::collections::HashMap<usize, usize>,
+    ordinal: usize,
+    asked: std::collections::HashSet<&'m str>,
+}
+
+impl<'m> Packing<'m> {
+    /// An item of a page, as the form's runtime reads it.
+    fn item(&mut self, it: &'m Item) -> Json {
+        let mut j = serde_json::Map::new();
+        let put = |j: &mut serde_json::Map<String, Json>, k: &str, v: Json| {
+            j.insert(k.to_string(), v);
+        };
+        match it {
+            Item::Question(q) => self.question(q, &mut j),
+            Item::Screen {
+                id, condition, message, ..
+            } => {
+                put(&mut j, "screen", json!(id));
+                put(&mut j, "c", json!(number(&mut self.conditions, condition)));
+                put(&mut j, "message", packed_text(message));
+            }
+            // Shown only when their condition holds; keyed by place, as ids are optional.
+            Item::Note {
+                title, text, condition, ..
+            } => {
+                put(&mut j, "note", json!(packed_text(text)));
+                if let Some(t) = title {
+                    put(&mut j, "title", packed_text(t));
+                }
+                if let Some(c) = condition {
+                    put(&mut j, "c", json!(number(&mut self.conditions, c)));
+                }
+            }
+            Item::Definitions {
+                title,
+                terms,
+                condition,
+                ..
+            } => {
+                let terms = terms
+                    .iter()
+                    .map(|d| json!({ "term": packed_text(&d.term), "definition": packed_text(&d.definition) }))
+                    .collect::<Vec<_>>();
+                put(&mut j, "definitions", json!(terms));
+                if let Some(t) = title {
+                    put(&mut j, "title", packed_text(t));
+                }
+                if let Some(c) = condition {
+                    put(&mut j, "c", json!(number(&mut self.conditions, c)));
+                }
+            }
+        }
+        Json::Object(j)
+    }
+
+    /// A question: its number, texts, condition, options (a list written once), rows and
+    /// validation rules.
+    fn question(&mut self, q: &'m quire_core::model::Question, j: &mut serde_json::Map<String, Json>) {
+        let put = |j: &mut serde_json::Map<String, Json>, k: &str, v: Json| {
+            j.insert(k.to_string(), v);
+        };
+        self.ordinal += 1;
+        self.asked.extend(q.variable_names());
+        put(j, "q", json!(q.id));
+        put(j, "kind", json!(q.kind.name()));
+        // Numbered in order ("Q1", "Q2", …) unless the spec numbers it otherwise.
+        if q.number != format!("Q{}", self.ordinal) {
+            put(j, "number", json!(q.number));
+        }
+        put(j, "text", packed_text(&q.text));
+        if q.label != q.text.plain() {
+            put(j, "label", json!(q.label));
+        }
+        if let Some(h) = &q.hint {
+            put(j, "hint", packed_text(h));
+        }
+        if q.required {
+            put(j, "required", json!(true));
+        }
+        if let Some(c) = &q.condition {
+            put(j, "c", json!(number(&mut self.conditions, c)));
+        }
+        if let Some(&n) = self.shared_lists.get(&(q.options.as_ptr() as usize)) {
+            put(j, "options", json!(n));
+        } else if !q.options.is_empty() {
+            let options = Json::Array(
+                q.options
+                    .iter()
+                    .map(|o| {
+                        let mut j = json!({ "value": o.value, "code": o.code, "label": packed_text(&o.label) });
+                        if o.exclusive {
+                            j["exclusive"] = json!(true);
+                        }
+                        if o.other {
+                            j["other"] = json!(true);
+                        }
+                        j
+                    })
+                    .collect(),
+            );
+            let key = options.to_string();
+            let n = *self.list_index.entry(key).or_insert_with(|| {
+                self.lists.push(options);
+                self.lists.len() - 1
+            });
+            self.shared_lists.insert(q.options.as_ptr() as usize, n);
+            put(j, "options", json!(n));
+        }
+        if !q.rows.is_empty() {
+            let rows = q
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut j = json!({ "variable": r.variable, "label": packed_text(&r.label) });
+                    if let Some(n) = &r.number {
+                        j["number"] = json!(n);
+                    }
+                    j
+                })
+                .collect::<Vec<_>>();
+            put(j, "rows", json!(rows));
+        }
+        if let Some(u) = &q.unit {
+            put(j, "unit", packed_text(u));
+        }
+        for (k, v) in [("min", q.min), ("max", q.max)] {
+            if let Some(v) = v {
+                put(j, k, json!(v));
+            }
+        }
+        for (k, v) in [
+            ("decimals", q.decimals),
+            ("max_length", q.max_length),
+            ("min_selected", q.min_selected),
+            ("max_selected", q.max_selected),
+        ] {
+            if let Some(v) = v {
+                put(j, k, json!(v));
+            }
+        }
+        if !q.validations.is_empty() {
+            let v = q
+                .validations
+                .iter()
+                .map(|v| {
+                    let mut j =
+                        json!({ "check": number(&mut self.conditions, &v.check), "message": v.message.plain() });
+                    if v.severity == Severity::Warning {
+                        j["warning"] = json!(true);
+                    }
+                    j
+                })
+                .collect::<Vec<_>>();
+            put(j, "validations", json!(v));
+        }
+    }
+}
+
+/// The derived variables as the form computes them: inputs, and the rule's expressions.
+fn packed_derived(model: &Questionnaire) -> Vec<Json> {
+    model
         .derived
         .iter()
         .map(|d| {
@@ -364,9 +447,13 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
             }
             j
         })
-        .collect();
-    // The record's columns: `variable` only where it is not the name, codes by choice list,
-    // and a multiple-choice question's flag columns as one entry.
+        .collect()
+}
+
+/// The record's columns as the form packs them (`variable` only where it is not the name,
+/// codes by choice list, a multiple-choice question's flag columns as one entry), the codes
+/// of each list, and the flag lists.
+fn packed_columns(model: &Questionnaire) -> (Vec<Json>, serde_json::Map<String, Json>, serde_json::Map<String, Json>) {
     let mut columns: Vec<Json> = Vec::new();
     let mut codes = serde_json::Map::new();
     for c in data::columns(model) {
@@ -485,54 +572,7 @@ fn packed_model(model: &Questionnaire, instrument: &Instrument, edition: Edition
             *c = Json::Array(tuple);
         }
     }
-    let fields = json!({
-        "survey": model.survey.id,
-        "version": model.survey.version,
-        "content_hash": model.content_hash,
-        "language": model.survey.language,
-        // Quire's own words, in the form's language (English, or the model's translation).
-        "ui": ui_table(model),
-        "audience": audience,
-        // By survey, version and audience: a redeploy of the same version keeps answers in
-        // progress (the form keeps those that still fit it).
-        "storage_key": format!(
-            "quire:{}:{}:{}{}",
-            model.survey.id,
-            model.survey.version,
-            audience,
-            if edition == Edition::Keying { ":keying" } else { "" }
-        ),
-        "resume_hours": model.survey.resume_hours,
-        "submit_url": model.survey.submit_url,
-        "submit_timeout_s": 30,
-        "missing_codes": model.survey.missing_codes,
-        "pilot": edition == Edition::Pilot,
-        "keying": edition == Edition::Keying,
-        "server": model.survey.server,
-        "packed": true,
-        "mark": required_marker(instrument),
-        "description": model.survey.description.as_ref().map(packed_text),
-        "lists": lists,
-        "derived": derived,
-        // The study's variables this form does not ask (another audience's questions, say), in
-        // the model's order: routing gives them "not applicable". The runtime puts the form's own
-        // questions' variables before them (`Quire.unpack`).
-        "unasked": model.variables.iter().map(|v| v.name.as_str()).filter(|v| !asked.contains(v)).collect::<Vec<_>>(),
-        "columns": columns,
-        "codes": codes,
-        "flag_lists": flag_lists,
-    });
-    Packed {
-        fields: match fields {
-            Json::Object(m) => m,
-            _ => serde_json::Map::new(),
-        },
-        written: vec![
-            ("content", pages),
-            ("conditions", conditions.into_list().into_iter().map(raw).collect()),
-        ],
-        first_page_conditions,
-    }
+    (columns, codes, flag_lists)
 }
 
 /// Which questions a form marks: the fewer of the required and the optional ones, so a
