@@ -360,342 +360,49 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
 
 /// [`form`], and what it had to leave out.
 pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
-    let mut warnings = Vec::new();
     let audience = instrument.audience.as_str();
     let path = paths(model, instrument);
-    let paths = Paths { model, path };
-    let mut labels = Labels {
-        languages: &model.languages,
-        entries: Vec::new(),
-    };
-    let screens: HashMap<&str, &quire_core::model::Condition> = instrument
-        .sections
-        .iter()
-        .flat_map(|s| &s.items)
-        .filter_map(|i| match i {
-            Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
-            _ => None,
-        })
-        .collect();
-    let mut instance = String::new();
-    let mut binds = String::new();
-    let mut body = String::new();
-    // `relevant`: the condition, and no screening rule before it fired.
-    // (And the condition's source when it has no XPath: left out, said in a comment.)
-    let relevant = |condition: Option<&quire_core::model::Condition>,
-                    screened: &[String],
-                    binds: &mut String|
-     -> (String, Option<String>) {
-        let mut parts: Vec<String> = screened.iter().map(|s| format!("not({s})")).collect();
-        let mut left = None;
-        if let Some(c) = condition {
-            match paths.xpath(&c.expr, audience) {
-                Some(x) => parts.push(x),
-                None => {
-                    let _ = writeln!(
-                        binds,
-                        "      <!-- Quire: `{}` has no XPath equivalent; left out -->",
-                        esc(&c.source).replace("--", "- -")
-                    );
-                    left = Some(c.source.clone());
-                }
-            }
-        }
-        let attribute = if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" relevant=\"{}\"", esc(&parts.join(" and ")))
-        };
-        (attribute, left)
+    let mut form = Form {
+        model,
+        audience,
+        paths: Paths { model, path },
+        labels: Labels {
+            languages: &model.languages,
+            entries: Vec::new(),
+        },
+        screens: instrument
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|i| match i {
+                Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
+                _ => None,
+            })
+            .collect(),
+        instance: String::new(),
+        binds: String::new(),
+        body: String::new(),
+        warnings: Vec::new(),
     };
     for s in &instrument.sections {
-        let g = group(model, &s.id);
-        let _ = writeln!(instance, "        <{g}>");
-        let (section_rel, left) = relevant(s.condition.as_ref(), &[], &mut binds);
-        if let Some(source) = left {
-            left_out(&mut warnings, audience, &s.id, None, "the section's condition", &source);
-        }
-        let _ = writeln!(binds, "      <bind nodeset=\"/data/{g}\"{section_rel}/>");
-        let title = labels.label("label", &format!("/data/{g}:label"), &s.title, &paths);
-        let _ = writeln!(body, "    <group ref=\"/data/{g}\">\n      {title}");
-        for (n, item) in s.items.iter().enumerate() {
-            // The screening rules before the item (the routing analysis), as XPath; one
-            // with no XPath is left out, as it never fires here (see the Screen arm).
-            let screened: Vec<String> = item
-                .screens()
-                .iter()
-                .filter_map(|id| screens.get(id.as_str()))
-                .filter_map(|c| paths.xpath(&c.expr, audience))
-                .collect();
-            match item {
-                Item::Question(q) => {
-                    let p = format!("/data/{g}/{}", q.id);
-                    let (rel, left) = relevant(q.ask_if.as_ref(), &screened, &mut binds);
-                    if let Some(source) = left {
-                        left_out(&mut warnings, audience, &q.id, Some(q.line), "the condition", &source);
-                    }
-                    let label = labels.label("label", &format!("{p}:label"), &q.text, &paths);
-                    let hint = q
-                        .hint
-                        .as_ref()
-                        .map(|h| labels.label("hint", &format!("{p}:hint"), h, &paths))
-                        .unwrap_or_default();
-                    let items = |labels: &mut Labels, path: &str| -> String {
-                        q.options
-                            .iter()
-                            .map(|o| {
-                                let l = labels.label("label", &format!("{path}/{}:label", o.value), &o.label, &paths);
-                                format!("\n        <item>{l}<value>{}</value></item>", o.code)
-                            })
-                            .collect()
-                    };
-                    if q.kind == QuestionType::Grid {
-                        let _ = writeln!(instance, "          <{}>", q.id);
-                        let _ = writeln!(binds, "      <bind nodeset=\"{p}\"{rel}/>");
-                        let _ = writeln!(
-                            body,
-                            "      <group ref=\"{p}\" appearance=\"field-list\">\n        {label}"
-                        );
-                        for r in &q.rows {
-                            let rp = format!("{p}/{}", r.variable);
-                            let _ = writeln!(instance, "            <{}/>", r.variable);
-                            let req = if q.required { " required=\"true()\"" } else { "" };
-                            let _ = writeln!(binds, "      <bind nodeset=\"{rp}\" type=\"string\"{req}/>");
-                            let rl = labels.label("label", &format!("{rp}:label"), &r.label, &paths);
-                            let opts = items(&mut labels, &rp);
-                            let _ = writeln!(
-                                body,
-                                "        <select1 ref=\"{rp}\">\n          {rl}{opts}\n        </select1>"
-                            );
-                        }
-                        let _ = writeln!(instance, "          </{}>", q.id);
-                        let _ = writeln!(body, "      </group>");
-                        continue;
-                    }
-                    let _ = writeln!(instance, "          <{}/>", q.id);
-                    let ty = match q.kind {
-                        QuestionType::Integer => "int",
-                        QuestionType::Decimal => "decimal",
-                        QuestionType::Date => "date",
-                        _ => "string",
-                    };
-                    let mut constraints: Vec<String> = Vec::new();
-                    let mut messages: Vec<String> = Vec::new();
-                    if let Some(m) = q.min {
-                        constraints.push(format!(". >= {}", num(m)));
-                    }
-                    if let Some(m) = q.max {
-                        constraints.push(format!(". <= {}", num(m)));
-                    }
-                    if let Some(m) = q.max_length {
-                        constraints.push(format!("string-length(.) <= {m}"));
-                    }
-                    if q.kind == QuestionType::Multiple {
-                        if let Some(m) = q.min_selected {
-                            constraints.push(format!("count-selected(.) >= {m}"));
-                        }
-                        if let Some(m) = q.max_selected {
-                            constraints.push(format!("count-selected(.) <= {m}"));
-                        }
-                        for o in q.options.iter().filter(|o| o.exclusive) {
-                            constraints.push(format!("not(selected(., '{}') and count-selected(.) > 1)", o.code));
-                        }
-                    }
-                    for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
-                        match paths.xpath(&v.check.expr, audience) {
-                            Some(x) => {
-                                constraints.push(x);
-                                messages.push(v.message.plain());
-                            }
-                            None => {
-                                let _ = writeln!(
-                                    binds,
-                                    "      <!-- Quire: the rule `{}` has no XPath equivalent; left out -->",
-                                    esc(&v.check.source).replace("--", "- -")
-                                );
-                                left_out(
-                                    &mut warnings,
-                                    audience,
-                                    &q.id,
-                                    Some(q.line),
-                                    "the rule",
-                                    &v.check.source,
-                                );
-                            }
-                        }
-                    }
-                    let constraint = if constraints.is_empty() {
-                        String::new()
-                    } else {
-                        let msg = if messages.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" jr:constraintMsg=\"{}\"", esc(&messages.join(" ")))
-                        };
-                        format!(" constraint=\"{}\"{msg}", esc(&constraints.join(" and ")))
-                    };
-                    let req = if q.required { " required=\"true()\"" } else { "" };
-                    let _ = writeln!(
-                        binds,
-                        "      <bind nodeset=\"{p}\" type=\"{ty}\"{req}{rel}{constraint}/>"
-                    );
-                    let control = match q.kind {
-                        QuestionType::Single => format!(
-                            "<select1 ref=\"{p}\">\n        {label}{hint}{}\n      </select1>",
-                            items(&mut labels, &p)
-                        ),
-                        QuestionType::Multiple => format!(
-                            "<select ref=\"{p}\">\n        {label}{hint}{}\n      </select>",
-                            items(&mut labels, &p)
-                        ),
-                        QuestionType::LongText => format!(
-                            "<input ref=\"{p}\" appearance=\"multiline\">\n        {label}{hint}\n      </input>"
-                        ),
-                        _ => format!("<input ref=\"{p}\">\n        {label}{hint}\n      </input>"),
-                    };
-                    let _ = writeln!(body, "      {control}");
-                    // "Other, please specify": its write-in, asked when the option is chosen.
-                    if let Some(other) = q.options.iter().find(|o| o.other) {
-                        let op = format!("/data/{g}/{}_other", q.id);
-                        let _ = writeln!(instance, "          <{}_other/>", q.id);
-                        let chosen = if q.kind == QuestionType::Multiple {
-                            format!("selected({p}, '{}')", other.code)
-                        } else {
-                            format!("{p} = '{}'", other.code)
-                        };
-                        let _ = writeln!(
-                            binds,
-                            "      <bind nodeset=\"{op}\" type=\"string\" relevant=\"{}\"/>",
-                            esc(&chosen)
-                        );
-                        let l = labels.label("label", &format!("{op}:label"), &other.label, &paths);
-                        let _ = writeln!(body, "      <input ref=\"{op}\">\n        {l}\n      </input>");
-                    }
-                }
-                Item::Note {
-                    text, title, ask_if, ..
-                } => {
-                    let id = format!("{}_note_{}", s.id, n + 1);
-                    let p = format!("/data/{g}/{id}");
-                    let _ = writeln!(instance, "          <{id}/>");
-                    let (rel, left) = relevant(ask_if.as_ref(), &screened, &mut binds);
-                    if let Some(source) = left {
-                        left_out(&mut warnings, audience, &id, None, "the note's condition", &source);
-                    }
-                    let _ = writeln!(
-                        binds,
-                        "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"{rel}/>"
-                    );
-                    // "Title: text", in every language.
-                    let join = |title: &[Segment], text: &[Segment]| -> std::sync::Arc<[Segment]> {
-                        title
-                            .iter()
-                            .cloned()
-                            .chain([Segment::Literal { text: ": ".into() }])
-                            .chain(text.iter().cloned())
-                            .collect()
-                    };
-                    let t = match title {
-                        None => text.clone(),
-                        Some(title) => Text {
-                            segments: join(&title.segments, &text.segments),
-                            translations: std::sync::Arc::new(
-                                model.languages[1..]
-                                    .iter()
-                                    .map(|l| {
-                                        (
-                                            l.clone(),
-                                            join(&title.in_language(l).segments, &text.in_language(l).segments),
-                                        )
-                                    })
-                                    .collect(),
-                            ),
-                        },
-                    };
-                    let l = labels.label("label", &format!("{p}:label"), &t, &paths);
-                    let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
-                }
-                Item::Definitions { .. } => {}
-                Item::Screen {
-                    id, condition, message, ..
-                } => {
-                    let p = format!("/data/{g}/{id}");
-                    let _ = writeln!(instance, "          <{id}/>");
-                    let cond = paths
-                        .xpath(&condition.expr, audience)
-                        .unwrap_or_else(|| "false()".into());
-                    let mut parts: Vec<String> = screened.iter().map(|x| format!("not({x})")).collect();
-                    parts.push(cond.clone());
-                    let _ = writeln!(
-                        binds,
-                        "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" relevant=\"{}\"/>",
-                        esc(&parts.join(" and "))
-                    );
-                    let l = labels.label("label", &format!("{p}:label"), message, &paths);
-                    let _ = writeln!(body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
-                }
-            }
-        }
-        let _ = writeln!(instance, "        </{g}>");
-        let _ = writeln!(body, "    </group>");
+        form.section(s);
     }
-    // Derived variables: calculates, blank where Quire's value is null.
     for d in model
         .derived
         .iter()
         .filter(|d| d.audiences.iter().any(|a| a == audience))
     {
-        let p = format!("/data/{}", d.id);
-        let calc = match &d.rule {
-            DerivedRule::Expr { expr } => paths.xpath(&expr.expr, audience).map(|x| match d.value_type {
-                "bool" => format!("if({x}, 1, 0)"),
-                "number" => format!("if(({x}) = ({x}), {x}, '')"),
-                _ => x,
-            }),
-            DerivedRule::Cases { cases, choice_list } => {
-                let list = model.choice_list(choice_list);
-                let mut out = Some("''".to_string());
-                for c in cases.iter().rev() {
-                    let code = list.and_then(|l| l.get(&c.value)).map(|o| o.code.to_string());
-                    out = match (out, paths.xpath(&c.when.expr, audience), code) {
-                        (Some(acc), Some(w), Some(code)) => Some(format!("if({w}, '{code}', {acc})")),
-                        _ => None,
-                    };
-                }
-                out
-            }
-        };
-        let _ = writeln!(instance, "        <{}/>", d.id);
-        match calc {
-            Some(c) => {
-                let _ = writeln!(
-                    binds,
-                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
-                    esc(&c)
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    binds,
-                    "      <!-- Quire: derived variable `{}` has no XPath equivalent; computed by `quire import-data` -->",
-                    esc(&d.id)
-                );
-                warnings.push(Warning {
-                    target: "xform",
-                    item: d.id.clone(),
-                    line: Some(d.line),
-                    message: format!(
-                        "derived variable `{}` has no XPath equivalent: the `{audience}` form leaves it blank, and `quire import-data` computes it",
-                        d.id
-                    ),
-                });
-                let _ = writeln!(
-                    binds,
-                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"/>"
-                );
-            }
-        }
+        form.derived(d);
     }
+    let Form {
+        paths,
+        labels,
+        instance,
+        binds,
+        body,
+        warnings,
+        ..
+    } = form;
     // itext: one translation per language, the source language the default.
     let mut itext = String::new();
     if model.languages.len() > 1 {
@@ -766,4 +473,398 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
         form_id = esc(&form_id),
     );
     (xml, warnings)
+}
+
+/// An XForm being written for one audience: its instance, binds and body as they grow, its
+/// labels (one per language), and what it could not express.
+struct Form<'m> {
+    model: &'m Questionnaire,
+    audience: &'m str,
+    paths: Paths<'m>,
+    labels: Labels<'m>,
+    /// Each screening rule's condition, by id.
+    screens: HashMap<&'m str, &'m quire_core::model::Condition>,
+    instance: String,
+    binds: String,
+    body: String,
+    warnings: Vec<Warning>,
+}
+
+impl<'m> Form<'m> {
+    /// `relevant`: the condition, and no screening rule before it fired (and the
+    /// condition's source when it has no XPath: left out, said in a comment).
+    fn relevant(
+        &mut self,
+        condition: Option<&quire_core::model::Condition>,
+        screened: &[String],
+    ) -> (String, Option<String>) {
+        let audience = self.audience;
+        let mut parts: Vec<String> = screened.iter().map(|s| format!("not({s})")).collect();
+        let mut left = None;
+        if let Some(c) = condition {
+            match self.paths.xpath(&c.expr, audience) {
+                Some(x) => parts.push(x),
+                None => {
+                    let _ = writeln!(
+                        self.binds,
+                        "      <!-- Quire: `{}` has no XPath equivalent; left out -->",
+                        esc(&c.source).replace("--", "- -")
+                    );
+                    left = Some(c.source.clone());
+                }
+            }
+        }
+        let attribute = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" relevant=\"{}\"", esc(&parts.join(" and ")))
+        };
+        (attribute, left)
+    }
+
+    /// A section: its group, its condition, and its items with the screening rules
+    /// before each.
+    fn section(&mut self, s: &'m quire_core::model::Section) {
+        let (model, audience) = (self.model, self.audience);
+        let g = group(model, &s.id);
+        let _ = writeln!(self.instance, "        <{g}>");
+        let (section_rel, left) = self.relevant(s.condition.as_ref(), &[]);
+        if let Some(source) = left {
+            left_out(
+                &mut self.warnings,
+                audience,
+                &s.id,
+                None,
+                "the section's condition",
+                &source,
+            );
+        }
+        let _ = writeln!(self.binds, "      <bind nodeset=\"/data/{g}\"{section_rel}/>");
+        let title = self
+            .labels
+            .label("label", &format!("/data/{g}:label"), &s.title, &self.paths);
+        let _ = writeln!(self.body, "    <group ref=\"/data/{g}\">\n      {title}");
+        for (n, item) in s.items.iter().enumerate() {
+            // The screening rules before the item (the routing analysis), as XPath; one
+            // with no XPath is left out, as it never fires here (see the Screen arm).
+            let screened: Vec<String> = item
+                .screens()
+                .iter()
+                .filter_map(|id| self.screens.get(id.as_str()))
+                .filter_map(|c| self.paths.xpath(&c.expr, audience))
+                .collect();
+            match item {
+                Item::Question(q) => self.question(&g, q, &screened),
+                Item::Note {
+                    text, title, ask_if, ..
+                } => self.note(
+                    &g,
+                    &format!("{}_note_{}", s.id, n + 1),
+                    text,
+                    title.as_ref(),
+                    ask_if.as_ref(),
+                    &screened,
+                ),
+                Item::Definitions { .. } => {}
+                Item::Screen {
+                    id, condition, message, ..
+                } => self.screen(&g, id, condition, message, &screened),
+            }
+        }
+        let _ = writeln!(self.instance, "        </{g}>");
+        let _ = writeln!(self.body, "    </group>");
+    }
+
+    /// A question's field, bind, label, hint, choices and constraints, and an "Other"
+    /// write-in.
+    fn question(&mut self, g: &str, q: &'m quire_core::model::Question, screened: &[String]) {
+        let audience = self.audience;
+        let p = format!("/data/{g}/{}", q.id);
+        let (rel, left) = self.relevant(q.ask_if.as_ref(), screened);
+        if let Some(source) = left {
+            left_out(
+                &mut self.warnings,
+                audience,
+                &q.id,
+                Some(q.line),
+                "the condition",
+                &source,
+            );
+        }
+        let label = self.labels.label("label", &format!("{p}:label"), &q.text, &self.paths);
+        let hint = q
+            .hint
+            .as_ref()
+            .map(|h| self.labels.label("hint", &format!("{p}:hint"), h, &self.paths))
+            .unwrap_or_default();
+        let items = |labels: &mut Labels, path: &str| -> String {
+            q.options
+                .iter()
+                .map(|o| {
+                    let l = labels.label("label", &format!("{path}/{}:label", o.value), &o.label, &self.paths);
+                    format!("\n        <item>{l}<value>{}</value></item>", o.code)
+                })
+                .collect()
+        };
+        if q.kind == QuestionType::Grid {
+            let _ = writeln!(self.instance, "          <{}>", q.id);
+            let _ = writeln!(self.binds, "      <bind nodeset=\"{p}\"{rel}/>");
+            let _ = writeln!(
+                self.body,
+                "      <group ref=\"{p}\" appearance=\"field-list\">\n        {label}"
+            );
+            for r in &q.rows {
+                let rp = format!("{p}/{}", r.variable);
+                let _ = writeln!(self.instance, "            <{}/>", r.variable);
+                let req = if q.required { " required=\"true()\"" } else { "" };
+                let _ = writeln!(self.binds, "      <bind nodeset=\"{rp}\" type=\"string\"{req}/>");
+                let rl = self
+                    .labels
+                    .label("label", &format!("{rp}:label"), &r.label, &self.paths);
+                let opts = items(&mut self.labels, &rp);
+                let _ = writeln!(
+                    self.body,
+                    "        <select1 ref=\"{rp}\">\n          {rl}{opts}\n        </select1>"
+                );
+            }
+            let _ = writeln!(self.instance, "          </{}>", q.id);
+            let _ = writeln!(self.body, "      </group>");
+            return;
+        }
+        let _ = writeln!(self.instance, "          <{}/>", q.id);
+        let ty = match q.kind {
+            QuestionType::Integer => "int",
+            QuestionType::Decimal => "decimal",
+            QuestionType::Date => "date",
+            _ => "string",
+        };
+        let mut constraints: Vec<String> = Vec::new();
+        let mut messages: Vec<String> = Vec::new();
+        if let Some(m) = q.min {
+            constraints.push(format!(". >= {}", num(m)));
+        }
+        if let Some(m) = q.max {
+            constraints.push(format!(". <= {}", num(m)));
+        }
+        if let Some(m) = q.max_length {
+            constraints.push(format!("string-length(.) <= {m}"));
+        }
+        if q.kind == QuestionType::Multiple {
+            if let Some(m) = q.min_selected {
+                constraints.push(format!("count-selected(.) >= {m}"));
+            }
+            if let Some(m) = q.max_selected {
+                constraints.push(format!("count-selected(.) <= {m}"));
+            }
+            for o in q.options.iter().filter(|o| o.exclusive) {
+                constraints.push(format!("not(selected(., '{}') and count-selected(.) > 1)", o.code));
+            }
+        }
+        for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
+            match self.paths.xpath(&v.check.expr, audience) {
+                Some(x) => {
+                    constraints.push(x);
+                    messages.push(v.message.plain());
+                }
+                None => {
+                    let _ = writeln!(
+                        self.binds,
+                        "      <!-- Quire: the rule `{}` has no XPath equivalent; left out -->",
+                        esc(&v.check.source).replace("--", "- -")
+                    );
+                    left_out(
+                        &mut self.warnings,
+                        audience,
+                        &q.id,
+                        Some(q.line),
+                        "the rule",
+                        &v.check.source,
+                    );
+                }
+            }
+        }
+        let constraint = if constraints.is_empty() {
+            String::new()
+        } else {
+            let msg = if messages.is_empty() {
+                String::new()
+            } else {
+                format!(" jr:constraintMsg=\"{}\"", esc(&messages.join(" ")))
+            };
+            format!(" constraint=\"{}\"{msg}", esc(&constraints.join(" and ")))
+        };
+        let req = if q.required { " required=\"true()\"" } else { "" };
+        let _ = writeln!(
+            self.binds,
+            "      <bind nodeset=\"{p}\" type=\"{ty}\"{req}{rel}{constraint}/>"
+        );
+        let control = match q.kind {
+            QuestionType::Single => format!(
+                "<select1 ref=\"{p}\">\n        {label}{hint}{}\n      </select1>",
+                items(&mut self.labels, &p)
+            ),
+            QuestionType::Multiple => format!(
+                "<select ref=\"{p}\">\n        {label}{hint}{}\n      </select>",
+                items(&mut self.labels, &p)
+            ),
+            QuestionType::LongText => {
+                format!("<input ref=\"{p}\" appearance=\"multiline\">\n        {label}{hint}\n      </input>")
+            }
+            _ => format!("<input ref=\"{p}\">\n        {label}{hint}\n      </input>"),
+        };
+        let _ = writeln!(self.body, "      {control}");
+        // "Other, please specify": its write-in, asked when the option is chosen.
+        if let Some(other) = q.options.iter().find(|o| o.other) {
+            let op = format!("/data/{g}/{}_other", q.id);
+            let _ = writeln!(self.instance, "          <{}_other/>", q.id);
+            let chosen = if q.kind == QuestionType::Multiple {
+                format!("selected({p}, '{}')", other.code)
+            } else {
+                format!("{p} = '{}'", other.code)
+            };
+            let _ = writeln!(
+                self.binds,
+                "      <bind nodeset=\"{op}\" type=\"string\" relevant=\"{}\"/>",
+                esc(&chosen)
+            );
+            let l = self
+                .labels
+                .label("label", &format!("{op}:label"), &other.label, &self.paths);
+            let _ = writeln!(self.body, "      <input ref=\"{op}\">\n        {l}\n      </input>");
+        }
+    }
+
+    /// A note: a read-only field whose label is its title and text.
+    fn note(
+        &mut self,
+        g: &str,
+        id: &str,
+        text: &Text,
+        title: Option<&Text>,
+        ask_if: Option<&quire_core::model::Condition>,
+        screened: &[String],
+    ) {
+        let (model, audience) = (self.model, self.audience);
+        let p = format!("/data/{g}/{id}");
+        let _ = writeln!(self.instance, "          <{id}/>");
+        let (rel, left) = self.relevant(ask_if, screened);
+        if let Some(source) = left {
+            left_out(&mut self.warnings, audience, id, None, "the note's condition", &source);
+        }
+        let _ = writeln!(
+            self.binds,
+            "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"{rel}/>"
+        );
+        // "Title: text", in every language.
+        let join = |title: &[Segment], text: &[Segment]| -> std::sync::Arc<[Segment]> {
+            title
+                .iter()
+                .cloned()
+                .chain([Segment::Literal { text: ": ".into() }])
+                .chain(text.iter().cloned())
+                .collect()
+        };
+        let t = match title {
+            None => text.clone(),
+            Some(title) => Text {
+                segments: join(&title.segments, &text.segments),
+                translations: std::sync::Arc::new(
+                    model.languages[1..]
+                        .iter()
+                        .map(|l| {
+                            (
+                                l.clone(),
+                                join(&title.in_language(l).segments, &text.in_language(l).segments),
+                            )
+                        })
+                        .collect(),
+                ),
+            },
+        };
+        let l = self.labels.label("label", &format!("{p}:label"), &t, &self.paths);
+        let _ = writeln!(self.body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
+    }
+
+    /// A screening rule: a read-only message shown when it fires (no rule before it did).
+    fn screen(
+        &mut self,
+        g: &str,
+        id: &str,
+        condition: &quire_core::model::Condition,
+        message: &Text,
+        screened: &[String],
+    ) {
+        let audience = self.audience;
+        let p = format!("/data/{g}/{id}");
+        let _ = writeln!(self.instance, "          <{id}/>");
+        let cond = self
+            .paths
+            .xpath(&condition.expr, audience)
+            .unwrap_or_else(|| "false()".into());
+        let mut parts: Vec<String> = screened.iter().map(|x| format!("not({x})")).collect();
+        parts.push(cond.clone());
+        let _ = writeln!(
+            self.binds,
+            "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" relevant=\"{}\"/>",
+            esc(&parts.join(" and "))
+        );
+        let l = self.labels.label("label", &format!("{p}:label"), message, &self.paths);
+        let _ = writeln!(self.body, "      <input ref=\"{p}\">\n        {l}\n      </input>");
+    }
+
+    /// A derived variable: a calculate, blank where Quire's value is null; one with no
+    /// XPath is left blank (and computed by `quire import-data`).
+    fn derived(&mut self, d: &'m quire_core::model::Derived) {
+        let (model, audience) = (self.model, self.audience);
+        let p = format!("/data/{}", d.id);
+        let calc = match &d.rule {
+            DerivedRule::Expr { expr } => self.paths.xpath(&expr.expr, audience).map(|x| match d.value_type {
+                "bool" => format!("if({x}, 1, 0)"),
+                "number" => format!("if(({x}) = ({x}), {x}, '')"),
+                _ => x,
+            }),
+            DerivedRule::Cases { cases, choice_list } => {
+                let list = model.choice_list(choice_list);
+                let mut out = Some("''".to_string());
+                for c in cases.iter().rev() {
+                    let code = list.and_then(|l| l.get(&c.value)).map(|o| o.code.to_string());
+                    out = match (out, self.paths.xpath(&c.when.expr, audience), code) {
+                        (Some(acc), Some(w), Some(code)) => Some(format!("if({w}, '{code}', {acc})")),
+                        _ => None,
+                    };
+                }
+                out
+            }
+        };
+        let _ = writeln!(self.instance, "        <{}/>", d.id);
+        match calc {
+            Some(c) => {
+                let _ = writeln!(
+                    self.binds,
+                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
+                    esc(&c)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    self.binds,
+                    "      <!-- Quire: derived variable `{}` has no XPath equivalent; computed by `quire import-data` -->",
+                    esc(&d.id)
+                );
+                self.warnings.push(Warning {
+                target: "xform",
+                item: d.id.clone(),
+                line: Some(d.line),
+                message: format!(
+                    "derived variable `{}` has no XPath equivalent: the `{audience}` form leaves it blank, and `quire import-data` computes it",
+                    d.id
+                ),
+            });
+                let _ = writeln!(
+                    self.binds,
+                    "      <bind nodeset=\"{p}\" type=\"string\" readonly=\"true()\"/>"
+                );
+            }
+        }
+    }
 }
