@@ -597,38 +597,8 @@ impl<'m> Form<'m> {
             .as_ref()
             .map(|h| self.labels.label("hint", &format!("{p}:hint"), h, &self.paths))
             .unwrap_or_default();
-        let items = |labels: &mut Labels, path: &str| -> String {
-            q.options
-                .iter()
-                .map(|o| {
-                    let l = labels.label("label", &format!("{path}/{}:label", o.value), &o.label, &self.paths);
-                    format!("\n        <item>{l}<value>{}</value></item>", o.code)
-                })
-                .collect()
-        };
         if q.kind == QuestionType::Grid {
-            let _ = writeln!(self.instance, "          <{}>", q.id);
-            let _ = writeln!(self.binds, "      <bind nodeset=\"{p}\"{rel}/>");
-            let _ = writeln!(
-                self.body,
-                "      <group ref=\"{p}\" appearance=\"field-list\">\n        {label}"
-            );
-            for r in &q.rows {
-                let rp = format!("{p}/{}", r.variable);
-                let _ = writeln!(self.instance, "            <{}/>", r.variable);
-                let req = if q.required { " required=\"true()\"" } else { "" };
-                let _ = writeln!(self.binds, "      <bind nodeset=\"{rp}\" type=\"string\"{req}/>");
-                let rl = self
-                    .labels
-                    .label("label", &format!("{rp}:label"), &r.label, &self.paths);
-                let opts = items(&mut self.labels, &rp);
-                let _ = writeln!(
-                    self.body,
-                    "        <select1 ref=\"{rp}\">\n          {rl}{opts}\n        </select1>"
-                );
-            }
-            let _ = writeln!(self.instance, "          </{}>", q.id);
-            let _ = writeln!(self.body, "      </group>");
+            self.grid(q, &p, &rel, &label);
             return;
         }
         let _ = writeln!(self.instance, "          <{}/>", q.id);
@@ -701,11 +671,11 @@ impl<'m> Form<'m> {
         let control = match q.kind {
             QuestionType::Single => format!(
                 "<select1 ref=\"{p}\">\n        {label}{hint}{}\n      </select1>",
-                items(&mut self.labels, &p)
+                self.options(q, &p)
             ),
             QuestionType::Multiple => format!(
                 "<select ref=\"{p}\">\n        {label}{hint}{}\n      </select>",
-                items(&mut self.labels, &p)
+                self.options(q, &p)
             ),
             QuestionType::LongText => {
                 format!("<input ref=\"{p}\" appearance=\"multiline\">\n        {label}{hint}\n      </input>")
@@ -732,6 +702,45 @@ impl<'m> Form<'m> {
                 .label("label", &format!("{op}:label"), &other.label, &self.paths);
             let _ = writeln!(self.body, "      <input ref=\"{op}\">\n        {l}\n      </input>");
         }
+    }
+
+    /// A grid: a group of one `select1` per row, on the shared scale.
+    fn grid(&mut self, q: &'m quire_core::model::Question, p: &str, rel: &str, label: &str) {
+        let _ = writeln!(self.instance, "          <{}>", q.id);
+        let _ = writeln!(self.binds, "      <bind nodeset=\"{p}\"{rel}/>");
+        let _ = writeln!(
+            self.body,
+            "      <group ref=\"{p}\" appearance=\"field-list\">\n        {label}"
+        );
+        for r in &q.rows {
+            let rp = format!("{p}/{}", r.variable);
+            let _ = writeln!(self.instance, "            <{}/>", r.variable);
+            let req = if q.required { " required=\"true()\"" } else { "" };
+            let _ = writeln!(self.binds, "      <bind nodeset=\"{rp}\" type=\"string\"{req}/>");
+            let rl = self
+                .labels
+                .label("label", &format!("{rp}:label"), &r.label, &self.paths);
+            let opts = self.options(q, &rp);
+            let _ = writeln!(
+                self.body,
+                "        <select1 ref=\"{rp}\">\n          {rl}{opts}\n        </select1>"
+            );
+        }
+        let _ = writeln!(self.instance, "          </{}>", q.id);
+        let _ = writeln!(self.body, "      </group>");
+    }
+
+    /// A choice question's options as `item`s, each label in every language.
+    fn options(&mut self, q: &quire_core::model::Question, path: &str) -> String {
+        q.options
+            .iter()
+            .map(|o| {
+                let l = self
+                    .labels
+                    .label("label", &format!("{path}/{}:label", o.value), &o.label, &self.paths);
+                format!("\n        <item>{l}<value>{}</value></item>", o.code)
+            })
+            .collect()
     }
 
     /// A note: a read-only field whose label is its title and text.
