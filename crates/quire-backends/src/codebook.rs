@@ -795,15 +795,7 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
         }
     }
     for c in &cb.record_columns {
-        let intrvl = if matches!(c.kind, "integer" | "number") {
-            "contin"
-        } else {
-            "discrete"
-        };
-        let _ = w.write_event(start(
-            "var",
-            &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
-        ));
+        open_var(&mut w, &c.name, c.kind);
         el(&mut w, "labl", &[], &c.label);
         el(&mut w, "txt", &[], &c.description);
         let fmt_type = if matches!(c.kind, "integer" | "number") {
@@ -844,6 +836,19 @@ fn el(w: &mut Writer<Vec<u8>>, name: &str, attrs: &[(&str, &str)], text: &str) {
     let _ = w.write_event(Event::End(BytesEnd::new(name.to_string())));
 }
 
+/// A column's `var` element opened: its id, name, and whether it is continuous.
+fn open_var(w: &mut Writer<Vec<u8>>, name: &str, kind: &str) {
+    let intrvl = if matches!(kind, "integer" | "number") {
+        "contin"
+    } else {
+        "discrete"
+    };
+    let _ = w.write_event(start(
+        "var",
+        &[("ID", &var_id(name)), ("name", name), ("intrvl", intrvl)],
+    ));
+}
+
 fn var_id(col: &str) -> String {
     format!("V_{col}")
 }
@@ -882,15 +887,7 @@ fn variable(
     c: &ColumnEntry,
     first_qstn: &std::collections::HashMap<String, String>,
 ) {
-    let intrvl = if matches!(c.kind, "integer" | "number") {
-        "contin"
-    } else {
-        "discrete"
-    };
-    let _ = w.write_event(start(
-        "var",
-        &[("ID", &var_id(&c.name)), ("name", &c.name), ("intrvl", intrvl)],
-    ));
+    open_var(w, &c.name, c.kind);
     el(w, "labl", &[], &c.label);
     for (i, wd) in e.wording.iter().enumerate() {
         question(w, cb, model, e, c, i, wd, first_qstn);

@@ -517,15 +517,7 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
     id[3] = "text".into();
     id[4] = "Record ID".into();
     rows.push(id);
-    let screen_conditions: std::collections::HashMap<&str, &Condition> = instrument
-        .sections
-        .iter()
-        .flat_map(|s| &s.items)
-        .filter_map(|i| match i {
-            Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
-            _ => None,
-        })
-        .collect();
+    let screen_conditions = instrument.screen_conditions();
     for s in &instrument.sections {
         let mut header = label(&s.title);
         for (n, item) in s.items.iter().enumerate() {

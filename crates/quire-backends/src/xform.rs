@@ -370,15 +370,7 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
             languages: &model.languages,
             entries: Vec::new(),
         },
-        screens: instrument
-            .sections
-            .iter()
-            .flat_map(|s| &s.items)
-            .filter_map(|i| match i {
-                Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
-                _ => None,
-            })
-            .collect(),
+        screens: instrument.screen_conditions(),
         instance: String::new(),
         binds: String::new(),
         body: String::new(),

@@ -491,6 +491,21 @@ pub struct Instrument {
     pub sections: Vec<Section>,
 }
 
+impl Instrument {
+    /// Each screening rule's condition (the section's and its `end_if` together), by id: what
+    /// an item's [`Item::screens`] name.
+    pub fn screen_conditions(&self) -> std::collections::HashMap<&str, &Condition> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|i| match i {
+                Item::Screen { id, condition, .. } => Some((id.as_str(), condition)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A section of one audience's instrument: a page of the web form, a heading on paper.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
