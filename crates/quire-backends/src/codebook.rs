@@ -11,13 +11,20 @@ use quire_core::data::{self, ColumnKind};
 use quire_core::model::{DerivedRule, QuestionType, Questionnaire};
 use quire_core::words::Words;
 
+/// The codebook as data: the study, its groups and missing codes, the screening rules,
+/// every variable by section, the multiple-response sets and the record's own columns.
+/// The Markdown, HTML and DDI codebooks and the JSON are written from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Codebook {
+    /// The study's identity.
     pub survey: Survey,
+    /// The respondent groups.
     pub audiences: Vec<Group>,
+    /// Not applicable and Missing, with their codes.
     pub missing_codes: Vec<Code>,
     /// The screening rules, in words, per audience: the survey ends when one holds.
     pub screening: Vec<Worded>,
+    /// The variables, by section of the questionnaire (derived variables last).
     pub sections: Vec<Section>,
     /// Multiple-choice questions, as sets of 0/1 columns.
     pub multiple_response_sets: Vec<ResponseSet>,
@@ -25,9 +32,12 @@ pub struct Codebook {
     pub record_columns: Vec<RecordColumn>,
 }
 
+/// An identity or paradata column of every record (respondent id, mode, times, …).
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordColumn {
+    /// Its name in the data.
     pub name: String,
+    /// A short label.
     pub label: String,
     /// `text`, `integer`, `number` or `datetime`.
     pub kind: &'static str,
@@ -35,43 +45,63 @@ pub struct RecordColumn {
     pub description: String,
 }
 
+/// What identifies the study and its version.
 #[derive(Debug, Clone, Serialize)]
 pub struct Survey {
+    /// The survey's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// The designer's version.
     pub version: String,
+    /// Its description, if any.
     pub description: Option<String>,
+    /// The source language's tag.
     pub language: String,
+    /// The spec's content hash: which revision exactly.
     pub content_hash: String,
 }
 
+/// A respondent group.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
+    /// Its id (the `audience` column's value).
     pub id: String,
+    /// Its label.
     pub label: String,
 }
 
+/// A section of the questionnaire and its variables.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
+    /// The section's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its variables, in questionnaire order.
     pub variables: Vec<Entry>,
 }
 
 /// One variable (a question, a grid row or a derived variable) and its columns.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// The variable's name.
     pub name: String,
+    /// Its label.
     pub label: String,
     /// "single-choice", "multiple-choice", "integer", … or "derived".
     pub kind: String,
     /// Question numbers, e.g. "Q7 (patients, parents and carers); Q6 (healthcare professionals)".
     pub numbers: String,
+    /// Its question's wording, per group of audiences that read the same.
     pub wording: Vec<Worded>,
+    /// Who is asked it, in words, per audience.
     pub universe: Vec<Worded>,
     /// The universe as expressions, per group of audiences.
     pub universe_expr: Vec<Worded>,
+    /// Its data columns (one, or one per option of a multiple choice).
     pub columns: Vec<ColumnEntry>,
+    /// For a derived variable: how it is computed.
     pub derivation: Option<Derivation>,
     /// Interviewer instruction, if any.
     pub instruction: Option<String>,
@@ -79,36 +109,48 @@ pub struct Entry {
     pub provenance: Option<String>,
 }
 
+/// A text and the audiences it is for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Worded {
+    /// The audiences' ids.
     pub audiences: Vec<String>,
     /// The audiences' labels, joined, for people.
     pub who: String,
+    /// The text, in the source language.
     pub text: String,
     /// The wording in each other language of the questionnaire.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub translations: Vec<Translated>,
 }
 
+/// A text in another language of the questionnaire.
 #[derive(Debug, Clone, Serialize)]
 pub struct Translated {
+    /// The language's tag.
     pub language: String,
+    /// The text in it.
     pub text: String,
 }
 
+/// One column of the data.
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnEntry {
+    /// Its name in the data.
     pub name: String,
+    /// Its label.
     pub label: String,
     /// "code", "flag", "text", "write-in", "integer", "number", "date" or "boolean".
     pub kind: &'static str,
+    /// Its codes, the missing codes last.
     pub codes: Vec<Code>,
     /// For a 0/1 column of a multiple-choice question: the option it stands for.
     pub option: Option<Code>,
 }
 
+/// A code of a column and what it means.
 #[derive(Debug, Clone, Serialize)]
 pub struct Code {
+    /// The code in the data.
     pub code: i64,
     /// The label every audience shares, or their labels joined with " / ".
     pub label: String,
@@ -126,16 +168,23 @@ pub struct Code {
     pub score: Option<serde_json::Number>,
 }
 
+/// How a derived variable is computed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Derivation {
+    /// In words.
     pub words: String,
+    /// As written in the spec.
     pub expression: String,
 }
 
+/// A multiple-choice question's 0/1 columns, as one set (SPSS's MRSETS, DDI's varGrp).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponseSet {
+    /// The question's variable name.
     pub name: String,
+    /// Its label.
     pub label: String,
+    /// Its option columns.
     pub columns: Vec<String>,
 }
 
@@ -654,10 +703,12 @@ fn rendered(cb: &Codebook, name: &str) -> Result<String, Error> {
         .map_err(|e| Error::template("codebook", name, &e))
 }
 
+/// `codebook.md`: the codebook for people, in Markdown.
 pub fn markdown(cb: &Codebook) -> Result<String, Error> {
     rendered(cb, "codebook.md")
 }
 
+/// `codebook.html`: the codebook for people, as a page.
 pub fn html(cb: &Codebook) -> Result<String, Error> {
     rendered(cb, "codebook.html")
 }

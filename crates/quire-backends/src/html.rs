@@ -17,8 +17,11 @@ use quire_core::model::{DerivedRule, Instrument, Item, Questionnaire, Severity};
 /// mode recorded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
+    /// The form respondents fill in.
     Production,
+    /// The pilot form: a feedback box after each section.
     Pilot,
+    /// The study team's view for keying paper and telephone returns.
     Keying,
 }
 
@@ -615,6 +618,7 @@ fn script_json(v: &impl Serialize) -> String {
         .replace('&', "\\u0026")
 }
 
+/// One audience's form as a self-contained page, in the model's current language.
 pub fn form(model: &Questionnaire, instrument: &Instrument, edition: Edition) -> Result<String, Error> {
     let file = format!("{}/{}", instrument.audience, form_file(model, &model.survey.language));
     let mut env = super::environment();

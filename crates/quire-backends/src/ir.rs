@@ -34,6 +34,7 @@ use std::cell::RefCell;
 
 use crate::conditions::Conditions;
 
+/// The IR's format tag (`quire-ir/3`).
 pub const FORMAT: &str = quire_core::model::IR_FORMAT;
 
 /// `quire.ir.json`: one top-level field a line, and one list entry a line for the long lists.

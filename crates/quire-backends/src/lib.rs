@@ -8,6 +8,8 @@
 //! compiler's messages), [`tables`] (`quire tabulate`), [`data_check`] (`quire
 //! check-data`) and [`changes`] (`quire diff`).
 
+#![warn(missing_docs)]
+
 pub mod changes;
 pub mod codebook;
 mod conditions;
@@ -30,11 +32,14 @@ pub mod xlsform;
 /// as a backend returns it), and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// Where it goes, relative to the output folder (or its target's folder).
     pub path: String,
+    /// Its contents.
     pub bytes: Vec<u8>,
 }
 
 impl Output {
+    /// An output file at `path` holding `bytes`.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Output {
         Output {
             path: path.into(),
@@ -51,14 +56,18 @@ pub struct Warning {
     pub target: &'static str,
     /// The item it is about, and its line in the spec when the model has it.
     pub item: String,
+    /// The item's line in its spec file, when the model has it.
     pub line: Option<usize>,
+    /// What the target cannot express, and what it wrote instead.
     pub message: String,
 }
 
 /// A backend's files, and its warnings beside them (typst's `Warned<T>`).
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
+    /// The files written.
     pub files: Vec<Output>,
+    /// What the target could not express of the spec.
     pub warnings: Vec<Warning>,
 }
 
@@ -75,12 +84,16 @@ impl From<Vec<Output>> for Outputs {
 /// template's error says where in the template).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// The target that failed (`xform`, `pdf`, …).
     pub target: &'static str,
+    /// The file it was writing.
     pub file: String,
+    /// What failed.
     pub message: String,
 }
 
 impl Error {
+    /// Why `target` could not write `file`.
     pub fn new(target: &'static str, file: impl Into<String>, message: impl std::fmt::Display) -> Error {
         Error {
             target,

@@ -16,6 +16,7 @@ use quire_core::diff::Diff;
 use quire_core::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
 use quire_core::words::Words;
 
+/// A paper edition of the questionnaire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
     /// For respondents to fill in on their own (postal copies).
@@ -27,8 +28,10 @@ pub enum Edition {
 }
 
 impl Edition {
+    /// Every edition, in the order they are built.
     pub const ALL: [Edition; 3] = [Edition::SelfCompletion, Edition::Interviewer, Edition::ThinkAloud];
 
+    /// The edition's name in file names and on the command line.
     pub fn slug(self) -> &'static str {
         match self {
             Edition::SelfCompletion => "self-completion",
@@ -46,9 +49,12 @@ impl Edition {
     }
 }
 
+/// The page size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paper {
+    /// ISO A4 (210 × 297 mm).
     A4,
+    /// US Letter (8.5 × 11 in).
     Letter,
 }
 
@@ -126,6 +132,7 @@ const STANDARD_PROBES: [&str; 4] = [
     "Response: was it easy to find an answer that fits you? Why?",
 ];
 
+/// One audience's edition as a Typst document.
 pub fn document(model: &Questionnaire, instrument: &Instrument, edition: Edition, paper: Paper) -> String {
     document_with(model, instrument, edition, paper, None)
 }

@@ -373,6 +373,7 @@ fn label(t: &quire_core::model::Text) -> String {
         .collect()
 }
 
+/// One audience's REDCap data dictionary (CSV).
 pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
     dictionary_warned(model, instrument).0
 }

@@ -134,6 +134,8 @@ fn wording(index: &Index, c: &Column) -> String {
 // ---------------------------------------------------------------------------------------------
 // Frictionless.
 
+/// The Frictionless data package (`datapackage.json`): the record's columns, their types,
+/// codes and missing values, and the routing rules as constraints.
 pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
@@ -325,6 +327,7 @@ fn py_pred(p: &Pred) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // JSON Schema for one record.
 
+/// The JSON Schema of a record, with the routing rules as conditional schemas.
 pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
@@ -617,6 +620,7 @@ fn label_name(list: &str) -> String {
     base.chars().take(32).collect()
 }
 
+/// A Stata do-file: value labels, variable labels and missing values.
 pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
@@ -689,6 +693,7 @@ fn spss_str(s: &str, max: usize) -> String {
     format!("'{}'", cut.replace('\'', "''"))
 }
 
+/// An SPSS syntax file: variable and value labels, missing values, multiple-response sets.
 pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
@@ -843,6 +848,7 @@ fn r_literal(s: &str) -> String {
     out
 }
 
+/// An R script that reads the data with labels and the missing codes as `NA`.
 pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
     let codes = model.survey.missing_codes;
     let mut s = String::new();
@@ -931,6 +937,7 @@ fn sql_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// SQL DDL: a table whose CHECK constraints hold the routing rules.
 pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;

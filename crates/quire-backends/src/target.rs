@@ -15,6 +15,7 @@ use crate::{Error, Output, Outputs, codebook, html, ir, paper, redcap, schema, x
 pub struct BuildOptions<'a> {
     /// The web form's edition (production, pilot, keying).
     pub edition: html::Edition,
+    /// The paper size.
     pub paper: paper::Paper,
     /// The paper editions to write (`self-completion`, `interviewer`, `think-aloud`): all
     /// when empty.
@@ -38,19 +39,29 @@ impl Default for BuildOptions<'_> {
 /// A target, in the order of [`TARGETS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
+    /// `quire.ir.json`: the resolved model.
     Ir,
+    /// The codebook (Markdown, HTML, DDI, JSON).
     Codebook,
+    /// The analysis schemas (Frictionless, JSON Schema, SQL, SPSS, Stata, R).
     Schema,
+    /// The web forms.
     Html,
+    /// The paper editions as Typst.
     Paper,
+    /// The paper editions as PDF (with the `pdf` feature).
     Pdf,
+    /// ODK XForms.
     Xform,
+    /// XLSForms.
     Xlsform,
+    /// REDCap data dictionaries.
     Redcap,
 }
 
 /// One row of the table.
 pub struct Info {
+    /// The target.
     pub target: Target,
     /// Its name on the command line (`--target NAME`).
     pub name: &'static str,
@@ -58,6 +69,7 @@ pub struct Info {
     pub about: &'static str,
     /// The folder of the output its files go in (empty: the top).
     pub folder: &'static str,
+    /// The function that writes it.
     pub write: fn(&Questionnaire, &BuildOptions) -> Result<Outputs, Error>,
 }
 
@@ -147,6 +159,7 @@ impl Target {
         &TARGETS[self as usize]
     }
 
+    /// The target's name on the command line.
     pub fn name(self) -> &'static str {
         self.info().name
     }

@@ -354,6 +354,7 @@ pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, 
     path
 }
 
+/// One audience's XForm (ODK).
 pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
     form_warned(model, instrument).0
 }

@@ -141,10 +141,15 @@ fn sheets(bytes: &[u8]) -> Result<HashMap<String, Sheet>, String> {
 /// Limits on an untrusted workbook (its size is [`quire_core::input::MAX_WORKBOOK_BYTES`]):
 /// its parts,
 pub const MAX_ZIP_ENTRIES: usize = 1_000;
+/// … each part's size unpacked,
 pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+/// … all parts' size unpacked,
 pub const MAX_EXPANDED_BYTES: u64 = 128 * 1024 * 1024;
+/// … the nodes of a part's XML,
 pub const MAX_XML_NODES: u32 = 4_000_000;
+/// … a sheet's rows,
 pub const MAX_ROWS: usize = 50_000;
+/// … and its columns.
 pub const MAX_COLUMNS: usize = 1_024;
 
 /// Parses a workbook part under the node limit.
