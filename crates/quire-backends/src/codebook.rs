@@ -168,6 +168,22 @@ pub struct Code {
     pub score: Option<serde_json::Number>,
 }
 
+impl Code {
+    /// A code that is only a code and its label: no per-group wording, score or flags.
+    fn plain(code: i64, label: &str, status: &'static str) -> Code {
+        Code {
+            code,
+            label: label.to_string(),
+            status,
+            nonsubstantive: None,
+            only_for: None,
+            labels: Vec::new(),
+            exclusive: false,
+            score: None,
+        }
+    }
+}
+
 /// How a derived variable is computed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Derivation {
@@ -271,26 +287,8 @@ impl<'m> Build<'m> {
     fn new(model: &'m Questionnaire) -> Build<'m> {
         let codes = model.survey.missing_codes;
         let missing_codes = vec![
-            Code {
-                code: codes.not_applicable,
-                label: "Not applicable".into(),
-                status: "not_applicable",
-                nonsubstantive: None,
-                only_for: None,
-                labels: Vec::new(),
-                exclusive: false,
-                score: None,
-            },
-            Code {
-                code: codes.missing,
-                label: "Missing".into(),
-                status: "missing",
-                nonsubstantive: None,
-                only_for: None,
-                labels: Vec::new(),
-                exclusive: false,
-                score: None,
-            },
+            Code::plain(codes.not_applicable, "Not applicable", "not_applicable"),
+            Code::plain(codes.missing, "Missing", "missing"),
         ];
         Build {
             model,
@@ -400,28 +398,7 @@ impl<'m> Build<'m> {
                         } else {
                             ("Ticked", "Not ticked")
                         };
-                        vec![
-                            Code {
-                                code: 1,
-                                label: yes.into(),
-                                status: "valid",
-                                nonsubstantive: None,
-                                only_for: None,
-                                labels: Vec::new(),
-                                exclusive: false,
-                                score: None,
-                            },
-                            Code {
-                                code: 0,
-                                label: no.into(),
-                                status: "valid",
-                                nonsubstantive: None,
-                                only_for: None,
-                                labels: Vec::new(),
-                                exclusive: false,
-                                score: None,
-                            },
-                        ]
+                        vec![Code::plain(1, yes, "valid"), Code::plain(0, no, "valid")]
                     }
                     _ => Vec::new(),
                 };

@@ -294,10 +294,7 @@ fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<Questi
             return;
         }
         let kind = entries.iter().find_map(|(k, v)| match (&k.value, &v.value) {
-            (Value::Str(key), Value::Str(t)) if key == "type" => QuestionType::NAMES
-                .iter()
-                .position(|n| n == t)
-                .and_then(|i| QUESTION_TYPES.get(i).copied()),
+            (Value::Str(key), Value::Str(t)) if key == "type" => QuestionType::from_name(t),
             _ => None,
         });
         if best.is_none_or(|(at, _)| start > at) {
@@ -307,18 +304,6 @@ fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<Questi
     maps(&tree, &mut visit);
     best.and_then(|(_, kind)| kind)
 }
-
-/// The question types in the order of [`QuestionType::NAMES`].
-const QUESTION_TYPES: [QuestionType; 8] = [
-    QuestionType::Single,
-    QuestionType::Multiple,
-    QuestionType::Text,
-    QuestionType::LongText,
-    QuestionType::Integer,
-    QuestionType::Decimal,
-    QuestionType::Date,
-    QuestionType::Grid,
-];
 
 /// The bytes a node covers (a block mapping or list has no span of its own: from its
 /// first key or item to the end of its last value).

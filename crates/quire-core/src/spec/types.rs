@@ -292,7 +292,8 @@ impl QuestionType {
         "grid",
     ];
 
-    pub(super) fn from_name(s: &str) -> Option<Self> {
+    /// The type written `s` in a spec (`single`, `long_text`, …).
+    pub fn from_name(s: &str) -> Option<Self> {
         Some(match s {
             "single" => Self::Single,
             "multiple" => Self::Multiple,
