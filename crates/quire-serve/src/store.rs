@@ -8,7 +8,31 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
-use rusqlite::OptionalExtension;
+
+mod sql;
+use sql::{Db, Lite as LiteDb, Pg, ready};
+
+/// Runs `$body`, an async use of `$d: &impl Db` that is not a group's write, on the store's
+/// database: on a blocking thread holding SQLite's connection, or on a pooled PostgreSQL
+/// connection.
+macro_rules! on_db {
+    ($store:expr, |$d:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(db) => {
+                Store::sqlite(db, move |c| {
+                    let $d = &LiteDb(&*c);
+                    ready($body)
+                })
+                .await
+            }
+            Store::Postgres(pool) => {
+                let c = Store::client(pool).await?;
+                let $d = &Pg(&c);
+                $body.await
+            }
+        }
+    };
+}
 
 /// The migrations, in order. Each runs once, recorded in `quire_migrations`.
 pub const MIGRATIONS: [(i64, &str); 2] = [
@@ -489,20 +513,11 @@ impl Store {
         match self {
             Store::Sqlite(db) => {
                 Store::sqlite(db, |c| {
-                    c.execute_batch(CREATE_LEDGER).map_err(lite)?;
-                    for (v, sql) in MIGRATIONS {
-                        let tx = c
-                            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                            .map_err(lite)?;
-                        let done: i64 = tx.query_row(MIGRATED, [v], |r| r.get(0)).map_err(lite)?;
-                        if done == 0 {
-                            tx.execute_batch(sql).map_err(lite)?;
-                            tx.execute(RECORD_MIGRATION, rusqlite::params![v, now()])
-                                .map_err(lite)?;
-                        }
-                        tx.commit().map_err(lite)?;
-                    }
-                    Ok(())
+                    let tx = c
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .map_err(lite)?;
+                    ready(migrate_in(&LiteDb(&tx)))?;
+                    tx.commit().map_err(lite)
                 })
                 .await
             }
@@ -515,14 +530,7 @@ impl Store {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                     .await
                     .map_err(pg)?;
-                tx.batch_execute(CREATE_LEDGER).await.map_err(pg)?;
-                for (v, sql) in MIGRATIONS {
-                    let done: i64 = tx.query_one(MIGRATED, &[&v]).await.map_err(pg)?.get(0);
-                    if done == 0 {
-                        tx.batch_execute(sql).await.map_err(pg)?;
-                        tx.execute(RECORD_MIGRATION, &[&v, &now()]).await.map_err(pg)?;
-                    }
-                }
+                migrate_in(&Pg(&tx)).await?;
                 tx.commit().await.map_err(pg)
             }
         }
@@ -530,17 +538,8 @@ impl Store {
 
     /// Whether the database answers (a read).
     pub async fn ping(&self) -> Result<(), Error> {
-        match self {
-            Store::Sqlite(db) => Store::sqlite(db, |c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(lite)).await,
-            Store::Postgres(pool) => Store::client(pool)
-                .await?
-                .simple_query("SELECT 1")
-                .await
-                .map(|_| ())
-                .map_err(pg),
-        }
+        on_db!(self, |d| d.query_one::<(i64,)>("SELECT 1", &[])).map(|_| ())
     }
-
     /// Whether the database takes a durable write now (a full disk refuses it).
     pub async fn probe_write(&self) -> Result<(), Error> {
         let at = now();
@@ -576,131 +575,41 @@ impl Store {
     /// same record again is a duplicate; a different one under a stored id is a conflict,
     /// logged. An invitation, when needed, is used up only with the stored response.
     pub async fn submit(&self, r: Record) -> Result<Outcome, Error> {
+        // Nothing of an attempt that does not store the record is kept; then, outside it,
+        // why not (and a conflict logged, for the study team).
         match self {
             Store::Sqlite(db) => {
                 Store::grouped(db, move |c| {
-                    // Nothing of a request that is not stored is kept but a conflict, for the
-                    // study team.
-                    let outcome = savepoint(c, "attempt", |c| {
-                        if let Invitation::Needed(token) = &r.invitation {
-                            let token = match token {
-                                Some(t) => Some(t.clone()),
-                                None => c
-                                    .prepare_cached(KEPT_INVITE)
-                                    .and_then(|mut st| {
-                                        st.query_row([&r.respondent_id, &r.secret], |row| {
-                                            row.get::<_, Option<String>>(0)
-                                        })
-                                        .optional()
-                                    })
-                                    .map_err(lite)?
-                                    .flatten(),
-                            };
-                            let used = match token {
-                                Some(t) => c
-                                    .prepare_cached(USE_INVITE)
-                                    .and_then(|mut st| st.execute(rusqlite::params![r.respondent_id, t, r.audience]))
-                                    .map_err(lite)?,
-                                None => 0,
-                            };
-                            if used != 1 {
-                                return Ok((false, Outcome::NeedsInvitation));
-                            }
-                        }
-                        let n = c
-                            .prepare_cached(SUBMIT)
-                            .and_then(|mut st| {
-                                st.execute(rusqlite::params![
-                                    r.respondent_id,
-                                    r.audience,
-                                    r.spec_version,
-                                    r.spec_hash,
-                                    r.record,
-                                    r.record_hash,
-                                    r.mode,
-                                    r.completion,
-                                    r.now,
-                                    r.secret
-                                ])
-                            })
-                            .map_err(lite)?;
-                        if n == 1 {
-                            return Ok((true, Outcome::Stored));
-                        }
-                        let (status, audience, owned, hash): (String, String, i64, String) = c
-                            .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
-                                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                            })
-                            .map_err(lite)?;
-                        Ok((false, why_not_stored(&r, &status, &audience, owned == 1, &hash)))
+                    let d = LiteDb(c);
+                    let tried = savepoint(c, "attempt", |_| {
+                        ready(try_submit(&d, &r)).map(|o| (o == Some(Outcome::Stored), o))
                     })?;
-                    if outcome == Outcome::Conflict {
-                        c.execute(LOG_CONFLICT, rusqlite::params![r.respondent_id, r.now, r.record])
-                            .map_err(lite)?;
+                    match tried {
+                        Some(outcome) => Ok(outcome),
+                        None => ready(not_stored(&d, &r)),
                     }
-                    Ok(outcome)
                 })
                 .await
             }
             Store::Postgres(pool) => {
                 let mut c = Store::client(pool).await?;
-                let submit = c.prepare_cached(SUBMIT).await.map_err(pg)?;
-                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 10] = [
-                    &r.respondent_id,
-                    &r.audience,
-                    &r.spec_version,
-                    &r.spec_hash,
-                    &r.record,
-                    &r.record_hash,
-                    &r.mode,
-                    &r.completion,
-                    &r.now,
-                    &r.secret,
-                ];
-                let n = match &r.invitation {
+                let tried = match &r.invitation {
                     // The common case is one statement, committed on its own: one round trip
                     // and one WAL flush, which PostgreSQL batches across connections.
-                    Invitation::NotNeeded => c.execute(&submit, &args).await.map_err(pg)?,
-                    Invitation::Needed(token) => {
+                    Invitation::NotNeeded => try_submit(&Pg(&c), &r).await?,
+                    Invitation::Needed(_) => {
                         let tx = c.transaction().await.map_err(pg)?;
-                        let token = match token {
-                            Some(t) => Some(t.clone()),
-                            None => tx
-                                .query_opt(KEPT_INVITE, &[&r.respondent_id, &r.secret])
-                                .await
-                                .map_err(pg)?
-                                .and_then(|row| row.get::<_, Option<String>>(0)),
-                        };
-                        let used = match token {
-                            Some(t) => tx
-                                .execute(USE_INVITE, &[&r.respondent_id, &t, &r.audience])
-                                .await
-                                .map_err(pg)?,
-                            None => 0,
-                        };
-                        if used != 1 {
-                            return Ok(Outcome::NeedsInvitation);
-                        }
-                        let n = tx.execute(&submit, &args).await.map_err(pg)?;
-                        if n == 1 {
+                        let tried = try_submit(&Pg(&tx), &r).await?;
+                        if tried == Some(Outcome::Stored) {
                             tx.commit().await.map_err(pg)?;
                         }
-                        n
+                        tried
                     }
                 };
-                if n == 1 {
-                    return Ok(Outcome::Stored);
+                match tried {
+                    Some(outcome) => Ok(outcome),
+                    None => not_stored(&Pg(&c), &r).await,
                 }
-                let row = c.query_one(WHY, &[&r.respondent_id, &r.secret]).await.map_err(pg)?;
-                let (status, audience, owned, hash): (String, String, i32, String) =
-                    (row.get(0), row.get(1), row.get(2), row.get(3));
-                let outcome = why_not_stored(&r, &status, &audience, owned == 1, &hash);
-                if outcome == Outcome::Conflict {
-                    c.execute(LOG_CONFLICT, &[&r.respondent_id, &r.now, &r.record])
-                        .await
-                        .map_err(pg)?;
-                }
-                Ok(outcome)
             }
         }
     }
@@ -719,133 +628,14 @@ impl Store {
         match self {
             Store::Sqlite(db) => {
                 Store::grouped(db, move |c| {
-                    let mut keep = None;
-                    if let Invitation::Needed(token) = &r.invitation {
-                        if let Some(t) = token {
-                            let n: i64 = c
-                                .query_row(INVITE_OK, [t, &r.audience, &r.respondent_id], |row| row.get(0))
-                                .map_err(lite)?;
-                            if n == 1 {
-                                keep = Some(t.clone());
-                            }
-                        }
-                        if keep.is_none() {
-                            let kept = c
-                                .query_row(KEPT_INVITE, [&r.respondent_id, &r.secret], |row| {
-                                    row.get::<_, Option<String>>(0)
-                                })
-                                .optional()
-                                .map_err(lite)?
-                                .flatten();
-                            if kept.is_none() {
-                                return Ok(Saved::NeedsInvitation);
-                            }
-                        }
-                    }
-                    let n = c
-                        .execute(
-                            PARTIAL,
-                            rusqlite::params![
-                                r.respondent_id,
-                                r.audience,
-                                r.spec_version,
-                                r.spec_hash,
-                                r.record,
-                                r.record_hash,
-                                state,
-                                r.mode,
-                                r.completion,
-                                code,
-                                r.now,
-                                r.secret,
-                                keep,
-                                open_since
-                            ],
-                        )
-                        .map_err(lite)?;
-                    let saved = if n == 1 {
-                        Saved::Saved(
-                            c.query_row(CODE_OF, [&r.respondent_id], |row| row.get::<_, Option<String>>(0))
-                                .map_err(lite)?
-                                .unwrap_or_default(),
-                        )
-                    } else {
-                        let (status, audience, owned): (String, String, i64) = c
-                            .query_row(WHY, [&r.respondent_id, &r.secret], |row| {
-                                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                            })
-                            .map_err(lite)?;
-                        why_not_saved(&r, &status, &audience, owned == 1)
-                    };
-                    Ok(saved)
+                    ready(save_partial_in(&LiteDb(c), &r, &state, &code, &open_since))
                 })
                 .await
             }
             Store::Postgres(pool) => {
                 let mut c = Store::client(pool).await?;
                 let tx = c.transaction().await.map_err(pg)?;
-                let mut keep: Option<String> = None;
-                if let Invitation::Needed(token) = &r.invitation {
-                    if let Some(t) = token {
-                        let n: i64 = tx
-                            .query_one(INVITE_OK, &[t, &r.audience, &r.respondent_id])
-                            .await
-                            .map_err(pg)?
-                            .get(0);
-                        if n == 1 {
-                            keep = Some(t.clone());
-                        }
-                    }
-                    if keep.is_none() {
-                        let kept = tx
-                            .query_opt(KEPT_INVITE, &[&r.respondent_id, &r.secret])
-                            .await
-                            .map_err(pg)?
-                            .and_then(|row| row.get::<_, Option<String>>(0));
-                        if kept.is_none() {
-                            return Ok(Saved::NeedsInvitation);
-                        }
-                    }
-                }
-                let n = tx
-                    .execute(
-                        PARTIAL,
-                        &[
-                            &r.respondent_id,
-                            &r.audience,
-                            &r.spec_version,
-                            &r.spec_hash,
-                            &r.record,
-                            &r.record_hash,
-                            &state,
-                            &r.mode,
-                            &r.completion,
-                            &code,
-                            &r.now,
-                            &r.secret,
-                            &keep,
-                            &open_since,
-                        ],
-                    )
-                    .await
-                    .map_err(pg)?;
-                let saved = if n == 1 {
-                    Saved::Saved(
-                        tx.query_one(CODE_OF, &[&r.respondent_id])
-                            .await
-                            .map_err(pg)?
-                            .get::<_, Option<String>>(0)
-                            .unwrap_or_default(),
-                    )
-                } else {
-                    let row = tx.query_one(WHY, &[&r.respondent_id, &r.secret]).await.map_err(pg)?;
-                    why_not_saved(
-                        &r,
-                        &row.get::<_, String>(0),
-                        &row.get::<_, String>(1),
-                        row.get::<_, i32>(2) == 1,
-                    )
-                };
+                let saved = save_partial_in(&Pg(&tx), &r, &state, &code, &open_since).await?;
                 tx.commit().await.map_err(pg)?;
                 Ok(saved)
             }
@@ -855,76 +645,19 @@ impl Store {
     /// The partial response a resume code stands for: (audience, state, last change, id).
     pub async fn resume(&self, code: &str) -> Result<Option<(String, String, String, String)>, Error> {
         let code = code.to_string();
-        match self {
-            Store::Sqlite(db) => {
-                Store::sqlite(db, move |c| {
-                    c.query_row(RESUME, [&code], |row| {
-                        Ok((
-                            row.get(0)?,
-                            row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                            row.get(2)?,
-                            row.get(3)?,
-                        ))
-                    })
-                    .optional()
-                    .map_err(lite)
-                })
-                .await
-            }
-            Store::Postgres(pool) => {
-                let c = Store::client(pool).await?;
-                let row = c.query_opt(RESUME, &[&code]).await.map_err(pg)?;
-                Ok(row.map(|row| {
-                    (
-                        row.get(0),
-                        row.get::<_, Option<String>>(1).unwrap_or_default(),
-                        row.get(2),
-                        row.get(3),
-                    )
-                }))
-            }
-        }
+        let row: Option<(String, Option<String>, String, String)> = on_db!(self, |d| d.query_opt(RESUME, &[&code]))?;
+        Ok(row.map(|(audience, state, at, id)| (audience, state.unwrap_or_default(), at, id)))
     }
 
     /// Every complete record (and the partials when asked), oldest first: (status, record).
     pub async fn export(&self, partials: bool) -> Result<Vec<(String, String)>, Error> {
         let flag: i64 = i64::from(partials);
-        match self {
-            Store::Sqlite(db) => {
-                Store::sqlite(db, move |c| {
-                    let mut st = c.prepare(EXPORT).map_err(lite)?;
-                    st.query_map([flag], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .map_err(lite)?
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(lite)
-                })
-                .await
-            }
-            Store::Postgres(pool) => {
-                let rows = Store::client(pool).await?.query(EXPORT, &[&flag]).await.map_err(pg)?;
-                Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-            }
-        }
+        on_db!(self, |d| d.query(EXPORT, &[&flag]))
     }
 
     /// (audience, status, completion, last change) of every response, for the admin page.
     pub async fn stats(&self) -> Result<Vec<(String, String, Option<f64>, String)>, Error> {
-        match self {
-            Store::Sqlite(db) => {
-                Store::sqlite(db, |c| {
-                    let mut st = c.prepare(STATS).map_err(lite)?;
-                    st.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
-                        .map_err(lite)?
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(lite)
-                })
-                .await
-            }
-            Store::Postgres(pool) => {
-                let rows = Store::client(pool).await?.query(STATS, &[]).await.map_err(pg)?;
-                Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
-            }
-        }
+        on_db!(self, |d| d.query(STATS, &[]))
     }
 
     /// Adds invitation tokens for an audience.
@@ -935,9 +668,7 @@ impl Store {
             Store::Sqlite(db) => {
                 Store::sqlite(db, move |c| {
                     let tx = c.transaction().map_err(lite)?;
-                    for t in &tokens {
-                        tx.execute(INVITE, rusqlite::params![t, audience, at]).map_err(lite)?;
-                    }
+                    ready(invite_in(&LiteDb(&tx), &audience, &tokens, &at))?;
                     tx.commit().map_err(lite)
                 })
                 .await
@@ -945,9 +676,7 @@ impl Store {
             Store::Postgres(pool) => {
                 let mut c = Store::client(pool).await?;
                 let tx = c.transaction().await.map_err(pg)?;
-                for t in &tokens {
-                    tx.execute(INVITE, &[t, &audience, &at]).await.map_err(pg)?;
-                }
+                invite_in(&Pg(&tx), &audience, &tokens, &at).await?;
                 tx.commit().await.map_err(pg)
             }
         }
@@ -956,21 +685,138 @@ impl Store {
     /// Whether an audience's form needs an invitation (any token was made for it).
     pub async fn needs_invitation(&self, audience: &str) -> Result<bool, Error> {
         let audience = audience.to_string();
-        let n: i64 = match self {
-            Store::Sqlite(db) => {
-                Store::sqlite(db, move |c| {
-                    c.query_row(HAS_INVITES, [&audience], |r| r.get(0)).map_err(lite)
-                })
-                .await?
-            }
-            Store::Postgres(pool) => {
-                let c = Store::client(pool).await?;
-                let st = c.prepare_cached(HAS_INVITES).await.map_err(pg)?;
-                c.query_one(&st, &[&audience]).await.map_err(pg)?.get(0)
-            }
-        };
+        let (n,): (i64,) = on_db!(self, |d| d.query_one(HAS_INVITES, &[&audience]))?;
         Ok(n > 0)
     }
+}
+
+// The store's transactions, each written once for both databases.
+
+/// Applies the migrations the database has not had, in the caller's transaction.
+async fn migrate_in(d: &impl Db) -> Result<(), Error> {
+    d.batch(CREATE_LEDGER).await?;
+    for (v, sql) in MIGRATIONS {
+        let (done,): (i64,) = d.query_one(MIGRATED, &[&v]).await?;
+        if done == 0 {
+            d.batch(sql).await?;
+            d.execute(RECORD_MIGRATION, &[&v, &now()]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A submission's attempt: uses up its invitation when one is needed (the token sent, or
+/// the one kept with its partial), then stores the record. `None` when the record was not
+/// stored: the caller drops the attempt's writes and asks [`not_stored`] why.
+async fn try_submit(d: &impl Db, r: &Record) -> Result<Option<Outcome>, Error> {
+    if let Invitation::Needed(token) = &r.invitation {
+        let token = match token {
+            Some(t) => Some(t.clone()),
+            None => kept_invitation(d, r).await?,
+        };
+        let used = match &token {
+            Some(t) => d.execute(USE_INVITE, &[&r.respondent_id, t, &r.audience]).await?,
+            None => 0,
+        };
+        if used != 1 {
+            return Ok(Some(Outcome::NeedsInvitation));
+        }
+    }
+    let n = d
+        .execute(
+            SUBMIT,
+            &[
+                &r.respondent_id,
+                &r.audience,
+                &r.spec_version,
+                &r.spec_hash,
+                &r.record,
+                &r.record_hash,
+                &r.mode,
+                &r.completion,
+                &r.now,
+                &r.secret,
+            ],
+        )
+        .await?;
+    Ok((n == 1).then_some(Outcome::Stored))
+}
+
+/// Why a submission was not stored, from the row under its id; a conflict is logged.
+async fn not_stored(d: &impl Db, r: &Record) -> Result<Outcome, Error> {
+    let (status, audience, owned, hash): (String, String, i64, String) =
+        d.query_one(WHY, &[&r.respondent_id, &r.secret]).await?;
+    let outcome = why_not_stored(r, &status, &audience, owned == 1, &hash);
+    if outcome == Outcome::Conflict {
+        d.execute(LOG_CONFLICT, &[&r.respondent_id, &r.now, &r.record]).await?;
+    }
+    Ok(outcome)
+}
+
+/// The invitation kept with the sender's own partial, if any.
+async fn kept_invitation(d: &impl Db, r: &Record) -> Result<Option<String>, Error> {
+    let kept: Option<(Option<String>,)> = d.query_opt(KEPT_INVITE, &[&r.respondent_id, &r.secret]).await?;
+    Ok(kept.and_then(|(t,)| t))
+}
+
+/// Saves a partial in the caller's transaction: its invitation checked (not used up: that
+/// comes with the submission) and kept with it, then the row, then the resume code in force
+/// or why nothing changed.
+async fn save_partial_in(
+    d: &impl Db,
+    r: &Record,
+    state: &String,
+    code: &String,
+    open_since: &String,
+) -> Result<Saved, Error> {
+    let mut keep: Option<String> = None;
+    if let Invitation::Needed(token) = &r.invitation {
+        if let Some(t) = token {
+            let (n,): (i64,) = d.query_one(INVITE_OK, &[t, &r.audience, &r.respondent_id]).await?;
+            if n == 1 {
+                keep = Some(t.clone());
+            }
+        }
+        if keep.is_none() && kept_invitation(d, r).await?.is_none() {
+            return Ok(Saved::NeedsInvitation);
+        }
+    }
+    let n = d
+        .execute(
+            PARTIAL,
+            &[
+                &r.respondent_id,
+                &r.audience,
+                &r.spec_version,
+                &r.spec_hash,
+                &r.record,
+                &r.record_hash,
+                state,
+                &r.mode,
+                &r.completion,
+                code,
+                &r.now,
+                &r.secret,
+                &keep,
+                open_since,
+            ],
+        )
+        .await?;
+    if n == 1 {
+        let (code,): (Option<String>,) = d.query_one(CODE_OF, &[&r.respondent_id]).await?;
+        return Ok(Saved::Saved(code.unwrap_or_default()));
+    }
+    let (status, audience, owned, _hash): (String, String, i64, String) =
+        d.query_one(WHY, &[&r.respondent_id, &r.secret]).await?;
+    Ok(why_not_saved(r, &status, &audience, owned == 1))
+}
+
+/// Adds invitation tokens in the caller's transaction.
+async fn invite_in(d: &impl Db, audience: &String, tokens: &[String], at: &String) -> Result<(), Error> {
+    for t in tokens {
+        d.execute(INVITE, &[t, audience, at]).await?;
+    }
+    Ok(())
 }
 
 /// `quire backup`: a consistent copy of a SQLite database while servers write to it, by
