@@ -8,7 +8,9 @@
 //! become derived variables. What cannot be translated is reported with its row and kept
 //! in the spec as a comment.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+use std::rc::Rc;
 
 use super::xlsx::Sheet;
 use super::xpath::Translate;
@@ -139,117 +141,144 @@ struct Choice {
     other: bool,
 }
 
-/// The XLSForm's sheets as a Quire spec, and what did not carry over.
-pub fn to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Report), super::Error> {
-    spec_of(sheets, source).map_err(super::Error::from)
+/// A choice list: its XLSForm name and its choices, in order.
+type List = (String, Vec<Choice>);
+
+/// Where the survey sheet's columns are: `type` and `name` must be there; a label column
+/// may be a translation's (`label::English (en)`).
+struct Columns {
+    kind: usize,
+    name: usize,
+    label: Option<usize>,
+    hint: Option<usize>,
+    relevant: Option<usize>,
+    constraint: Option<usize>,
+    message: Option<usize>,
+    required: Option<usize>,
+    calculation: Option<usize>,
 }
 
-fn spec_of(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Report), String> {
-    let survey = sheets.get("survey").ok_or("the workbook has no `survey` sheet")?;
-    let header: Vec<String> = survey
-        .first()
-        .ok_or("the survey sheet is empty")?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let col = |names: &[&str]| -> Option<usize> {
-        names
+impl Columns {
+    fn of(survey: &Sheet) -> Result<Columns, String> {
+        let header: Vec<String> = survey
+            .first()
+            .ok_or("the survey sheet is empty")?
             .iter()
-            .find_map(|n| header.iter().position(|h| h.eq_ignore_ascii_case(n)))
-            .or_else(|| {
-                header
-                    .iter()
-                    .position(|h| names.iter().any(|n| h.to_lowercase().starts_with(&format!("{n}::"))))
-            })
+            .map(|h| h.trim().to_string())
+            .collect();
+        let col = |names: &[&str]| -> Option<usize> {
+            names
+                .iter()
+                .find_map(|n| header.iter().position(|h| h.eq_ignore_ascii_case(n)))
+                .or_else(|| {
+                    header
+                        .iter()
+                        .position(|h| names.iter().any(|n| h.to_lowercase().starts_with(&format!("{n}::"))))
+                })
+        };
+        let (kind, name, label) = (col(&["type"]), col(&["name"]), col(&["label"]));
+        Ok(Columns {
+            kind: kind.ok_or("no `type` column")?,
+            name: name.ok_or("no `name` column")?,
+            label,
+            hint: col(&["hint"]),
+            relevant: col(&["relevant"]),
+            constraint: col(&["constraint"]),
+            message: col(&["constraint_message"]),
+            required: col(&["required"]),
+            calculation: col(&["calculation"]),
+        })
+    }
+}
+
+/// A cell, trimmed: empty when the column is absent or the row short.
+fn cell(row: &[String], c: Option<usize>) -> String {
+    c.and_then(|c| row.get(c))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The choices sheet's lists: XLSForm names as codes where they are whole numbers, else
+/// numbered; each choice's Quire value made from its name (or label), unique in its list.
+fn choice_lists(sheet: Option<&Sheet>) -> Vec<List> {
+    let mut lists: Vec<List> = Vec::new();
+    let Some(ch) = sheet else {
+        return lists;
     };
-    let (c_type, c_name, c_label) = (col(&["type"]), col(&["name"]), col(&["label"]));
-    let (c_type, c_name) = (c_type.ok_or("no `type` column")?, c_name.ok_or("no `name` column")?);
-    let (c_hint, c_rel, c_con, c_msg, c_req, c_calc) = (
-        col(&["hint"]),
-        col(&["relevant"]),
-        col(&["constraint"]),
-        col(&["constraint_message"]),
-        col(&["required"]),
-        col(&["calculation"]),
-    );
-    let get = |row: &Vec<String>, c: Option<usize>| -> String {
-        c.and_then(|c| row.get(c))
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
-    // Choice lists: XLSForm names as codes where they are whole numbers, else numbered.
-    let mut lists: Vec<(String, Vec<Choice>)> = Vec::new();
     let mut list_index: HashMap<String, usize> = HashMap::new();
     // Per list: the choice names and the Quire values taken.
-    let mut taken: Vec<(std::collections::HashSet<String>, std::collections::HashSet<String>)> = Vec::new();
-    if let Some(ch) = sheets.get("choices") {
-        let h: Vec<String> = ch
-            .first()
-            .map(|r| r.iter().map(|s| s.trim().to_lowercase()).collect())
-            .unwrap_or_default();
-        let hc = |n: &str| {
-            h.iter()
-                .position(|x| x == n)
-                .or_else(|| h.iter().position(|x| x.starts_with(&format!("{n}::"))))
-        };
-        let (l_list, l_name, l_label) = (hc("list_name"), hc("name"), hc("label"));
-        for row in ch.iter().skip(1) {
-            let list = get(row, l_list);
-            let name = get(row, l_name);
-            if list.is_empty() || name.is_empty() {
-                continue;
-            }
-            let label = get(row, l_label);
-            let at = *list_index.entry(list.clone()).or_insert_with(|| {
-                lists.push((list.clone(), Vec::new()));
-                taken.push((std::collections::HashSet::new(), std::collections::HashSet::new()));
-                lists.len() - 1
-            });
-            let entry = &mut lists[at].1;
-            let (names, values) = &mut taken[at];
-            // A choice name twice in one list: the form could not tell them apart either.
-            if !names.insert(name.clone()) {
-                continue;
-            }
-            let code = name.parse::<i64>().unwrap_or(entry.len() as i64 + 1);
-            let base = if name.parse::<i64>().is_ok() {
-                ident(&label, &format!("c{code}"))
-            } else {
-                ident(&name, "c")
-            };
-            let mut value = base.clone();
-            let mut n = 1;
-            while values.contains(&value) {
-                n += 1;
-                value = format!("{base}_{n}");
-            }
-            values.insert(value.clone());
-            entry.push(Choice {
-                name: name.clone(),
-                code,
-                value,
-                label: if label.is_empty() { name.clone() } else { label },
-                other: false,
-            });
+    let mut taken: Vec<(HashSet<String>, HashSet<String>)> = Vec::new();
+    let h: Vec<String> = ch
+        .first()
+        .map(|r| r.iter().map(|s| s.trim().to_lowercase()).collect())
+        .unwrap_or_default();
+    let hc = |n: &str| {
+        h.iter()
+            .position(|x| x == n)
+            .or_else(|| h.iter().position(|x| x.starts_with(&format!("{n}::"))))
+    };
+    let (l_list, l_name, l_label) = (hc("list_name"), hc("name"), hc("label"));
+    for row in ch.iter().skip(1) {
+        let list = cell(row, l_list);
+        let name = cell(row, l_name);
+        if list.is_empty() || name.is_empty() {
+            continue;
         }
+        let label = cell(row, l_label);
+        let at = *list_index.entry(list.clone()).or_insert_with(|| {
+            lists.push((list.clone(), Vec::new()));
+            taken.push((HashSet::new(), HashSet::new()));
+            lists.len() - 1
+        });
+        let entry = &mut lists[at].1;
+        let (names, values) = &mut taken[at];
+        // A choice name twice in one list: the form could not tell them apart either.
+        if !names.insert(name.clone()) {
+            continue;
+        }
+        let code = name.parse::<i64>().unwrap_or(entry.len() as i64 + 1);
+        let base = if name.parse::<i64>().is_ok() {
+            ident(&label, &format!("c{code}"))
+        } else {
+            ident(&name, "c")
+        };
+        let mut value = base.clone();
+        let mut n = 1;
+        while values.contains(&value) {
+            n += 1;
+            value = format!("{base}_{n}");
+        }
+        values.insert(value.clone());
+        entry.push(Choice {
+            name: name.clone(),
+            code,
+            value,
+            label: if label.is_empty() { name.clone() } else { label },
+            other: false,
+        });
     }
-    // A text question `<q>_other` right after choice question q, shown when one of its choices
-    // is chosen, is that choice's write-in ("Other, please specify").
-    let mut write_ins: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    lists
+}
+
+/// A text question `<q>_other` right after choice question q, shown when one of its choices
+/// is chosen, is that choice's write-in ("Other, please specify"): the choice is marked, and
+/// the rows of the write-ins returned (they are not questions of their own).
+fn mark_write_ins(survey: &Sheet, cols: &Columns, lists: &mut [List]) -> HashSet<usize> {
+    let mut write_ins = HashSet::new();
     for (i, pair) in survey.windows(2).enumerate().skip(1) {
         let (sel, txt) = (&pair[0], &pair[1]);
-        let t = get(sel, Some(c_type));
+        let t = cell(sel, Some(cols.kind));
         let mut parts = t.split_whitespace();
         let (Some(kind), Some(list)) = (parts.next(), parts.next()) else {
             continue;
         };
         if !kind.starts_with("select_")
-            || get(txt, Some(c_type)) != "text"
-            || get(txt, Some(c_name)) != format!("{}_other", get(sel, Some(c_name)))
+            || cell(txt, Some(cols.kind)) != "text"
+            || cell(txt, Some(cols.name)) != format!("{}_other", cell(sel, Some(cols.name)))
         {
             continue;
         }
-        let rel = get(txt, c_rel);
+        let rel = cell(txt, cols.relevant);
         let code = rel.rsplit(['\'', '"']).nth(1).unwrap_or("").to_string();
         if let Some((_, cs)) = lists.iter_mut().find(|(l, _)| l == list)
             && let Some(c) = cs.iter_mut().find(|c| c.code.to_string() == code)
@@ -258,292 +287,349 @@ fn spec_of(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Rep
             write_ins.insert(i + 1);
         }
     }
-    // Per list, XLSForm choice name → Quire value (shared by the questions using it).
-    let names: HashMap<&str, std::rc::Rc<HashMap<String, String>>> = lists
+    write_ins
+}
+
+/// Per question name: its list's XLSForm choice name → Quire value (shared by the questions
+/// using the list), and its XLSForm type; what the XPath translator needs.
+type Tables = (HashMap<String, Rc<HashMap<String, String>>>, HashMap<String, String>);
+
+fn question_tables(survey: &Sheet, cols: &Columns, lists: &[List]) -> Tables {
+    let names: HashMap<&str, Rc<HashMap<String, String>>> = lists
         .iter()
         .map(|(l, cs)| {
             let m = cs.iter().map(|c| (c.name.clone(), c.value.clone())).collect();
-            (l.as_str(), std::rc::Rc::new(m))
+            (l.as_str(), Rc::new(m))
         })
         .collect();
-    let names_of = |list: &str| names.get(list).cloned().unwrap_or_default();
-    let mut choices_by_question: HashMap<String, std::rc::Rc<HashMap<String, String>>> = HashMap::new();
-    let mut kinds: HashMap<String, String> = HashMap::new();
+    let mut choices_by_question = HashMap::new();
+    let mut kinds = HashMap::new();
     for row in survey.iter().skip(1) {
-        let t = get(row, Some(c_type));
-        let name = get(row, Some(c_name));
+        let t = cell(row, Some(cols.kind));
+        let name = cell(row, Some(cols.name));
         let mut parts = t.split_whitespace();
         let kind = parts.next().unwrap_or("").to_string();
         if let Some(list) = parts.next() {
-            choices_by_question.insert(name.clone(), names_of(list));
+            choices_by_question.insert(name.clone(), names.get(list).cloned().unwrap_or_default());
         }
         kinds.insert(name, kind);
     }
-    let tr = Translate {
-        choices: &choices_by_question,
-        kinds: &kinds,
+    (choices_by_question, kinds)
+}
+
+/// A value of the settings sheet (`form_title`, `form_id`, `version`), if given.
+fn setting(sheets: &HashMap<String, Sheet>, key: &str) -> Option<String> {
+    let s = sheets.get("settings")?;
+    let i = s.first()?.iter().position(|h| h.trim() == key)?;
+    s.get(1)?.get(i).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// The XLSForm's sheets as a Quire spec, and what did not carry over.
+pub fn to_spec(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Report), super::Error> {
+    spec_of(sheets, source).map_err(super::Error::from)
+}
+
+fn spec_of(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Report), String> {
+    let survey = sheets.get("survey").ok_or("the workbook has no `survey` sheet")?;
+    let cols = Columns::of(survey)?;
+    let mut lists = choice_lists(sheets.get("choices"));
+    let write_ins = mark_write_ins(survey, &cols, &mut lists);
+    let (choices, kinds) = question_tables(survey, &cols, &lists);
+    let mut w = Writer {
+        tr: Translate {
+            choices: &choices,
+            kinds: &kinds,
+        },
+        cols: &cols,
+        yaml: String::new(),
+        derived: String::new(),
+        report: Vec::new(),
+        taken_ids: HashSet::new(),
+        section_open: false,
+        depth: 0,
+        extra_conditions: Vec::new(),
+        pipes: HashSet::new(),
+        unpiped: Vec::new(),
+        main_title: String::new(),
     };
-    let mut report: Report = Vec::new();
-    let settings = sheets.get("settings");
-    let setting = |k: &str| -> Option<String> {
-        let s = settings?;
-        let i = s.first()?.iter().position(|h| h.trim() == k)?;
-        s.get(1)?.get(i).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-    };
-    let title = setting("form_title").unwrap_or_else(|| "Imported questionnaire".into());
-    let id = ident(&setting("form_id").unwrap_or_else(|| title.clone()), "form");
-    let version = setting("version").unwrap_or_else(|| "1".into());
-    // `${name}` in texts: piped where it names an earlier question Quire can pipe.
-    let none = std::collections::HashSet::new();
-    let mut pipes: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut unpiped: Vec<String> = Vec::new();
-    let main_title = q(&text_of(&title, &none, &mut unpiped));
-    let mut yaml = format!(
-        "# Imported by `quire import xlsform` from {}.\n# Review the comments marked IMPORT: what did not carry over.\nsurvey:\n  id: {id}\n  title: {}\n  version: {}\n",
-        one_line(source),
-        main_title,
-        q(&version)
-    );
-    if !lists.is_empty() {
-        yaml.push_str("\nchoices:\n");
-        for (l, cs) in &lists {
-            let _ = std::fmt::Write::write_fmt(&mut yaml, format_args!("  {}:\n", ident(l, "list")));
-            for c in cs {
-                let _ = std::fmt::Write::write_fmt(
-                    &mut yaml,
-                    format_args!(
-                        "    - {{ code: {}, value: {}, label: {} }}\n",
-                        c.code,
-                        q(&c.value),
-                        q(&text_of(&c.label, &none, &mut unpiped))
-                    ),
-                );
-            }
+    w.head(sheets, source, &lists);
+    for (r, row) in survey.iter().enumerate().skip(1) {
+        if !write_ins.contains(&r) {
+            w.row(r + 1, row);
         }
     }
-    yaml.push_str("\nsections:\n");
-    let mut derived = String::new();
-    // Ids taken so far: a name used twice (or two that read alike as Quire ids) gets `_2`.
-    let mut taken_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut section_open = false;
-    let mut depth = 0;
-    let mut extra_conditions: Vec<Option<String>> = Vec::new();
-    let open_default = |yaml: &mut String, section_open: &mut bool| {
-        if !*section_open {
-            yaml.push_str(&format!("  - id: main\n    title: {main_title}\n    items:\n"));
-            *section_open = true;
+    Ok(w.finish())
+}
+
+/// The spec as it is written, row by row, and what did not carry over.
+struct Writer<'a> {
+    tr: Translate<'a>,
+    cols: &'a Columns,
+    yaml: String,
+    /// The `derived:` section, written after the sections.
+    derived: String,
+    report: Report,
+    /// Ids taken so far: a name used twice (or two that read alike as Quire ids) gets `_2`.
+    taken_ids: HashSet<String>,
+    /// Whether a section is open for the next question (else `main` is opened for it).
+    section_open: bool,
+    /// How deep in groups the row is (an `end_group` too many makes it negative).
+    depth: i32,
+    /// Per group inside a section: its translated `relevant`, joined into each question's
+    /// `ask_if`.
+    extra_conditions: Vec<Option<String>>,
+    /// The questions asked so far that a text can pipe (`${name}`).
+    pipes: HashSet<String>,
+    /// Names in `${name}` that could not be piped, kept as written.
+    unpiped: Vec<String>,
+    /// The form's title, as written in the spec.
+    main_title: String,
+}
+
+impl Writer<'_> {
+    /// The survey's header and the choice lists.
+    fn head(&mut self, sheets: &HashMap<String, Sheet>, source: &str, lists: &[List]) {
+        let title = setting(sheets, "form_title").unwrap_or_else(|| "Imported questionnaire".into());
+        let id = ident(&setting(sheets, "form_id").unwrap_or_else(|| title.clone()), "form");
+        let version = setting(sheets, "version").unwrap_or_else(|| "1".into());
+        let none = HashSet::new();
+        self.main_title = q(&text_of(&title, &none, &mut self.unpiped));
+        self.yaml = format!(
+            "# Imported by `quire import xlsform` from {}.\n# Review the comments marked IMPORT: what did not carry over.\nsurvey:\n  id: {id}\n  title: {}\n  version: {}\n",
+            one_line(source),
+            self.main_title,
+            q(&version)
+        );
+        if !lists.is_empty() {
+            self.yaml.push_str("\nchoices:\n");
+            for (l, cs) in lists {
+                let _ = writeln!(self.yaml, "  {}:", ident(l, "list"));
+                for c in cs {
+                    let _ = writeln!(
+                        self.yaml,
+                        "    - {{ code: {}, value: {}, label: {} }}",
+                        c.code,
+                        q(&c.value),
+                        q(&text_of(&c.label, &none, &mut self.unpiped))
+                    );
+                }
+            }
         }
-    };
-    for (r, row) in survey.iter().enumerate().skip(1) {
-        if write_ins.contains(&r) {
-            continue;
-        }
-        let line = r + 1;
-        let t = get(row, Some(c_type));
-        let name = get(row, Some(c_name));
-        let label = get(row, c_label);
+        self.yaml.push_str("\nsections:\n");
+    }
+
+    /// A row not carried over, reported and left as a comment at `indent`.
+    fn left_out(&mut self, line: usize, what: String, why: String, comment: String, indent: &str) {
+        self.report.push((line, what, why));
+        let _ = writeln!(self.yaml, "{indent}# IMPORT: {}", one_line(&comment));
+    }
+
+    /// One row of the survey sheet (`line`: its row number in the sheet).
+    fn row(&mut self, line: usize, row: &[String]) {
+        let cols = self.cols;
+        let t = cell(row, Some(cols.kind));
+        let name = cell(row, Some(cols.name));
+        let label = cell(row, cols.label);
         let kind = t.split_whitespace().next().unwrap_or("").to_lowercase();
-        let relevant = get(row, c_rel);
-        let translated_relevant = if relevant.is_empty() {
+        let relevant = cell(row, cols.relevant);
+        let relevant = if relevant.is_empty() {
             None
         } else {
-            match tr.expr(&relevant, None) {
+            match self.tr.expr(&relevant, None) {
                 Ok(e) => Some(e),
                 Err(why) => {
-                    report.push((line, format!("relevant `{relevant}`"), why.clone()));
-                    yaml.push_str(&format!(
-                        "      # IMPORT: {}\n",
-                        one_line(&format!("row {line}: relevant `{relevant}` not translated ({why})"))
-                    ));
+                    let comment = format!("row {line}: relevant `{relevant}` not translated ({why})");
+                    self.left_out(line, format!("relevant `{relevant}`"), why, comment, "      ");
                     None
                 }
             }
         };
-        let group_start = kind == "begin_group" || (kind == "begin" && t.contains("group"));
-        let group_end = kind == "end_group" || (kind == "end" && t.contains("group"));
-        let kind = if group_start {
+        let kind = if kind == "begin_group" || (kind == "begin" && t.contains("group")) {
             "begin_group".to_string()
-        } else if group_end {
+        } else if kind == "end_group" || (kind == "end" && t.contains("group")) {
             "end_group".to_string()
         } else {
             kind
         };
+        let shown = if label.is_empty() { &name } else { &label };
         match kind.as_str() {
             "" | "start" | "end" | "today" | "deviceid" | "subscriberid" | "simserial" | "phonenumber" | "username"
             | "email" | "audit" => {}
-            "begin_group" => {
-                depth += 1;
-                if depth == 1 {
-                    yaml.push_str(&format!(
-                        "  - id: {}\n    title: {}\n",
-                        unique(&mut taken_ids, ident(&name, "section"), line, &mut report),
-                        q(&text_of(
-                            if label.is_empty() { &name } else { &label },
-                            &none,
-                            &mut unpiped
-                        ))
-                    ));
-                    if let Some(c) = &translated_relevant {
-                        yaml.push_str(&format!("    ask_if: {}\n", q(c)));
-                    }
-                    yaml.push_str("    items:\n");
-                    section_open = true;
-                    extra_conditions.push(None);
-                } else {
-                    extra_conditions.push(translated_relevant.clone());
-                }
-            }
+            "begin_group" => self.begin_group(line, &name, shown, relevant),
             "end_group" => {
-                depth -= 1;
-                extra_conditions.pop();
-                if depth == 0 {
-                    section_open = false;
+                self.depth -= 1;
+                self.extra_conditions.pop();
+                if self.depth == 0 {
+                    self.section_open = false;
                 }
             }
-            "begin_repeat" | "end_repeat" => {
-                report.push((
-                    line,
-                    format!("repeat `{name}`"),
-                    "repeats are not in Quire's format".into(),
-                ));
-                yaml.push_str(&format!(
-                    "      # IMPORT: {}\n",
-                    one_line(&format!("row {line}: repeat `{name}` (its questions are asked once)"))
-                ));
+            "begin_repeat" | "end_repeat" => self.left_out(
+                line,
+                format!("repeat `{name}`"),
+                "repeats are not in Quire's format".into(),
+                format!("row {line}: repeat `{name}` (its questions are asked once)"),
+                "      ",
+            ),
+            "calculate" => self.calculate(line, &name, shown, &cell(row, cols.calculation)),
+            "select_one" | "select_multiple" | "integer" | "decimal" | "date" | "text" | "note" => {
+                self.question(line, row, &t, &kind, &name, shown, relevant)
             }
-            "calculate" => {
-                let calc = get(row, c_calc);
-                match tr.expr(&calc, None) {
-                    Ok(e) => derived.push_str(&format!(
-                        "  - {{ id: {}, label: {}, expr: {} }}\n",
-                        unique(&mut taken_ids, ident(&name, "calc"), line, &mut report),
-                        q(&text_of(
-                            if label.is_empty() { &name } else { &label },
-                            &none,
-                            &mut unpiped
-                        )),
-                        q(&e)
-                    )),
-                    Err(why) => {
-                        report.push((line, format!("calculation `{calc}`"), why.clone()));
-                        derived.push_str(&format!(
-                            "  # IMPORT: {}\n",
-                            one_line(&format!(
-                                "row {line}: calculate `{name}` = `{calc}` not translated ({why})"
-                            ))
-                        ));
-                    }
-                }
+            _ => self.left_out(
+                line,
+                format!("type `{t}`"),
+                "no Quire question type".into(),
+                format!("row {line}: `{name}` of type `{t}` left out"),
+                "      ",
+            ),
+        }
+    }
+
+    /// A group: a section at the top level, else its condition joins its questions'.
+    fn begin_group(&mut self, line: usize, name: &str, shown: &str, relevant: Option<String>) {
+        self.depth += 1;
+        if self.depth != 1 {
+            self.extra_conditions.push(relevant);
+            return;
+        }
+        let id = unique(&mut self.taken_ids, ident(name, "section"), line, &mut self.report);
+        let title = q(&text_of(shown, &HashSet::new(), &mut self.unpiped));
+        let _ = writeln!(self.yaml, "  - id: {id}\n    title: {title}");
+        if let Some(c) = &relevant {
+            let _ = writeln!(self.yaml, "    ask_if: {}", q(c));
+        }
+        self.yaml.push_str("    items:\n");
+        self.section_open = true;
+        self.extra_conditions.push(None);
+    }
+
+    /// A `calculate` row: a derived variable.
+    fn calculate(&mut self, line: usize, name: &str, shown: &str, calc: &str) {
+        match self.tr.expr(calc, None) {
+            Ok(e) => {
+                let id = unique(&mut self.taken_ids, ident(name, "calc"), line, &mut self.report);
+                let label = q(&text_of(shown, &HashSet::new(), &mut self.unpiped));
+                let _ = writeln!(self.derived, "  - {{ id: {id}, label: {label}, expr: {} }}", q(&e));
             }
-            _ => {
-                let qtype = match kind.as_str() {
-                    "select_one" => Some("single"),
-                    "select_multiple" => Some("multiple"),
-                    "integer" => Some("integer"),
-                    "decimal" => Some("decimal"),
-                    "date" => Some("date"),
-                    "text" => Some("text"),
-                    "note" => None,
-                    _ => {
-                        report.push((line, format!("type `{t}`"), "no Quire question type".into()));
-                        yaml.push_str(&format!(
-                            "      # IMPORT: {}\n",
-                            one_line(&format!("row {line}: `{name}` of type `{t}` left out"))
-                        ));
-                        continue;
-                    }
-                };
-                open_default(&mut yaml, &mut section_open);
-                let conditions: Vec<String> = extra_conditions
-                    .iter()
-                    .flatten()
-                    .cloned()
-                    .chain(translated_relevant.clone())
-                    .collect();
-                let ask_if = (!conditions.is_empty()).then(|| conditions.join(" and "));
-                let text = if label.is_empty() { name.clone() } else { label.clone() };
-                match qtype {
-                    None => {
-                        yaml.push_str(&format!(
-                            "      - type: note\n        id: {}\n        text: {}\n",
-                            unique(&mut taken_ids, ident(&name, "note"), line, &mut report),
-                            q(&text_of(&text, &pipes, &mut unpiped))
-                        ));
-                        if let Some(c) = ask_if {
-                            yaml.push_str(&format!("        ask_if: {}\n", q(&c)));
-                        }
-                    }
-                    Some(qt) => {
-                        yaml.push_str(&format!(
-                            "      - id: {}\n        type: {qt}\n        text: {}\n",
-                            unique(&mut taken_ids, ident(&name, "q"), line, &mut report),
-                            q(&text_of(&text, &pipes, &mut unpiped))
-                        ));
-                        if let Some(list) = t.split_whitespace().nth(1) {
-                            yaml.push_str(&format!("        choices: {}\n", ident(list, "list")));
-                        }
-                        if qt != "multiple" {
-                            pipes.insert(name.clone());
-                        }
-                        let hint = get(row, c_hint);
-                        if !hint.is_empty() {
-                            yaml.push_str(&format!("        hint: {}\n", q(&text_of(&hint, &pipes, &mut unpiped))));
-                        }
-                        if get(row, c_req).to_lowercase().starts_with('y') || get(row, c_req) == "true()" {
-                            yaml.push_str("        required: true\n");
-                        }
-                        if let Some(c) = ask_if {
-                            yaml.push_str(&format!("        ask_if: {}\n", q(&c)));
-                        }
-                        let constraint = get(row, c_con);
-                        if !constraint.is_empty() {
-                            match tr.expr(&constraint, Some(&name)) {
-                                Ok(e) => {
-                                    let msg = get(row, c_msg);
-                                    let msg = if msg.is_empty() {
-                                        "Please check this answer".to_string()
-                                    } else {
-                                        msg
-                                    };
-                                    yaml.push_str(&format!(
-                                        "        validate:\n          - {{ check: {}, message: {} }}\n",
-                                        q(&e),
-                                        q(&text_of(&msg, &pipes, &mut unpiped))
-                                    ));
-                                }
-                                Err(why) => {
-                                    report.push((line, format!("constraint `{constraint}`"), why.clone()));
-                                    yaml.push_str(&format!(
-                                        "        # IMPORT: {}\n",
-                                        one_line(&format!(
-                                            "row {line}: constraint `{constraint}` not translated ({why})"
-                                        ))
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                }
+            Err(why) => {
+                self.report.push((line, format!("calculation `{calc}`"), why.clone()));
+                let comment = format!("row {line}: calculate `{name}` = `{calc}` not translated ({why})");
+                let _ = writeln!(self.derived, "  # IMPORT: {}", one_line(&comment));
             }
         }
     }
-    unpiped.sort();
-    unpiped.dedup();
-    for name in unpiped {
-        report.push((
-            0,
-            format!("`${{{name}}}` in a text"),
-            "not an earlier question Quire can pipe; kept as written".into(),
-        ));
+
+    /// A question or a note (`kind`: its XLSForm type), in the open section or `main`.
+    #[allow(clippy::too_many_arguments)]
+    fn question(
+        &mut self,
+        line: usize,
+        row: &[String],
+        t: &str,
+        kind: &str,
+        name: &str,
+        shown: &str,
+        relevant: Option<String>,
+    ) {
+        let cols = self.cols;
+        if !self.section_open {
+            let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
+            self.section_open = true;
+        }
+        let conditions: Vec<String> = self
+            .extra_conditions
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(relevant)
+            .collect();
+        let ask_if = (!conditions.is_empty()).then(|| conditions.join(" and "));
+        let qtype = match kind {
+            "select_one" => "single",
+            "select_multiple" => "multiple",
+            "note" => {
+                let id = unique(&mut self.taken_ids, ident(name, "note"), line, &mut self.report);
+                let text = q(&text_of(shown, &self.pipes, &mut self.unpiped));
+                let _ = writeln!(self.yaml, "      - type: note\n        id: {id}\n        text: {text}");
+                if let Some(c) = ask_if {
+                    let _ = writeln!(self.yaml, "        ask_if: {}", q(&c));
+                }
+                return;
+            }
+            other => other,
+        };
+        let id = unique(&mut self.taken_ids, ident(name, "q"), line, &mut self.report);
+        let text = q(&text_of(shown, &self.pipes, &mut self.unpiped));
+        let _ = writeln!(
+            self.yaml,
+            "      - id: {id}\n        type: {qtype}\n        text: {text}"
+        );
+        if let Some(list) = t.split_whitespace().nth(1) {
+            let _ = writeln!(self.yaml, "        choices: {}", ident(list, "list"));
+        }
+        if qtype != "multiple" {
+            self.pipes.insert(name.to_string());
+        }
+        let hint = cell(row, cols.hint);
+        if !hint.is_empty() {
+            let _ = writeln!(
+                self.yaml,
+                "        hint: {}",
+                q(&text_of(&hint, &self.pipes, &mut self.unpiped))
+            );
+        }
+        let required = cell(row, cols.required);
+        if required.to_lowercase().starts_with('y') || required == "true()" {
+            self.yaml.push_str("        required: true\n");
+        }
+        if let Some(c) = ask_if {
+            let _ = writeln!(self.yaml, "        ask_if: {}", q(&c));
+        }
+        let constraint = cell(row, cols.constraint);
+        if constraint.is_empty() {
+            return;
+        }
+        match self.tr.expr(&constraint, Some(name)) {
+            Ok(e) => {
+                let msg = cell(row, cols.message);
+                let msg = if msg.is_empty() {
+                    "Please check this answer".to_string()
+                } else {
+                    msg
+                };
+                let _ = writeln!(
+                    self.yaml,
+                    "        validate:\n          - {{ check: {}, message: {} }}",
+                    q(&e),
+                    q(&text_of(&msg, &self.pipes, &mut self.unpiped))
+                );
+            }
+            Err(why) => {
+                let comment = format!("row {line}: constraint `{constraint}` not translated ({why})");
+                self.left_out(line, format!("constraint `{constraint}`"), why, comment, "        ");
+            }
+        }
     }
-    if derived.lines().any(|l| l.trim_start().starts_with("- ")) {
-        yaml.push_str("\nderived:\n");
-        yaml.push_str(&derived);
-    } else if !derived.is_empty() {
-        yaml.push('\n');
-        yaml.push_str(&derived);
+
+    /// The spec, with the names that could not be piped reported and `derived:` at the end.
+    fn finish(mut self) -> (String, Report) {
+        self.unpiped.sort();
+        self.unpiped.dedup();
+        for name in self.unpiped {
+            self.report.push((
+                0,
+                format!("`${{{name}}}` in a text"),
+                "not an earlier question Quire can pipe; kept as written".into(),
+            ));
+        }
+        if self.derived.lines().any(|l| l.trim_start().starts_with("- ")) {
+            self.yaml.push_str("\nderived:\n");
+            self.yaml.push_str(&self.derived);
+        } else if !self.derived.is_empty() {
+            self.yaml.push('\n');
+            self.yaml.push_str(&self.derived);
+        }
+        (self.yaml, self.report)
     }
-    Ok((yaml, report))
 }
 
 /// The workbook's sheets ([`super::xlsx::read`]) as a spec ([`to_spec`]), then `check`: a
