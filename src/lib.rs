@@ -14,8 +14,6 @@
 //!    the only place that touches files).
 //! 4. `quire-serve`: the collection server, built on the first two.
 
-#![warn(missing_docs)]
-
 pub use quire_backends as backend;
 pub use quire_core::*;
 

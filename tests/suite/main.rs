@@ -68,6 +68,7 @@ pub fn run<S: AsRef<std::ffi::OsStr>>(dir: &Path, program: &str, args: &[S]) -> 
     (out.status.success(), text)
 }
 
+/// The flagship (CONCORD) compiled; a test fails if it does not compile clean.
 pub fn flagship() -> quire::model::Questionnaire {
     let path = root().join("questionnaires/concord/concord.yaml");
     let text = std::fs::read_to_string(&path).expect("flagship readable");
@@ -84,6 +85,7 @@ pub fn flagship() -> quire::model::Questionnaire {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;

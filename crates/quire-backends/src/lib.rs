@@ -8,8 +8,6 @@
 //! compiler's messages), [`tables`] (`quire tabulate`), [`data_check`] (`quire
 //! check-data`) and [`changes`] (`quire diff`).
 
-#![warn(missing_docs)]
-
 pub mod changes;
 pub mod codebook;
 mod conditions;

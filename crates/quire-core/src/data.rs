@@ -25,16 +25,20 @@ use crate::model::{QuestionType, Questionnaire, Route, State};
 /// One column of the response record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Column {
+    /// Its name in the data files.
     pub name: String,
     /// The model variable this column encodes (question, grid row or derived variable).
     pub variable: String,
+    /// What it holds and how it is written.
     #[serde(flatten)]
     pub kind: ColumnKind,
+    /// Its variable label.
     pub label: String,
     /// Audiences this column can hold answers for.
     pub audiences: Vec<String>,
 }
 
+/// What a column holds, and so how its cells are written and checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnKind {
@@ -58,20 +62,26 @@ pub enum ColumnKind {
     Completion,
     /// A choice's code from `list` (single choice, grid row, categorical derived variable).
     Code {
+        /// The choice list.
         list: String,
     },
     /// 1 when the option with `code` is ticked at a multiple-choice question, else 0.
     Flag {
+        /// The choice list.
         list: String,
+        /// The option's code.
         code: i64,
+        /// The option's value.
         value: String,
     },
     /// Free text: a text question or a derived text.
     Text,
     /// The write-in of an "Other, please specify" choice of `list`: text.
     WriteIn {
+        /// The choice list.
         list: String,
     },
+    /// A whole-number answer.
     Integer,
     /// A decimal answer or derived number.
     Number,
@@ -126,6 +136,7 @@ pub struct Paradata {
     pub language: Option<String>,
     /// UTC, `YYYY-MM-DDThh:mm:ssZ`.
     pub started_at: Option<String>,
+    /// UTC, `YYYY-MM-DDThh:mm:ssZ`.
     pub submitted_at: Option<String>,
 }
 
@@ -249,10 +260,15 @@ fn first_label(w: &[crate::model::Wording]) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Cell {
+    /// A whole number (a code, a flag, an integer answer).
     Int(i64),
+    /// A number with decimals.
     Number(f64),
+    /// Text (a text answer, a date, an identifier).
     Text(String),
+    /// The not-applicable code.
     NotApplicable,
+    /// The missing code.
     Missing,
 }
 

@@ -5,28 +5,37 @@ use serde::Serialize;
 
 use crate::source::Span;
 
+/// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The spec cannot be built until it is put right (exit status 1).
     Error,
+    /// Worth a look; the build goes on.
     Warning,
 }
 
 /// One problem: what is wrong, where, and how to fix it.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// Stable kebab-case name of the mistake, e.g. `unknown-key`.
     pub code: &'static str,
+    /// What is wrong, in the designer's terms.
     pub message: String,
+    /// Where (file, byte range), when it has a place.
     pub span: Option<Span>,
+    /// What the primary place shows, under the caret.
     pub label: Option<String>,
     /// Other places worth showing, e.g. the first definition of a duplicate.
     pub related: Vec<(Span, String)>,
+    /// How to put it right.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error named `code`.
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -39,6 +48,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning named `code`.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
@@ -46,6 +56,7 @@ impl Diagnostic {
         }
     }
 
+    /// Points it at `span`, labelled (an empty label shows none).
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
         self.span = Some(span);
         let label = label.into();
@@ -53,11 +64,13 @@ impl Diagnostic {
         self
     }
 
+    /// Adds another place worth showing.
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
         self.related.push((span, label.into()));
         self
     }
 
+    /// Says how to put it right.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -71,6 +84,7 @@ impl Diagnostic {
         }
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -83,26 +97,32 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// None yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Reports one.
     pub fn push(&mut self, d: Diagnostic) {
         self.items.push(d);
     }
 
+    /// Whether any is an error.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// How many are errors.
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// Each, in the order reported.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

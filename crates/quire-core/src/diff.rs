@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::model::{DerivedRule, Item, Question, Questionnaire, Severity};
 use crate::words::Words;
 
+/// How much a change matters to data collected before and after it (most first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
@@ -26,6 +27,7 @@ pub enum Impact {
 /// One change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
+    /// How much it matters.
     pub impact: Impact,
     /// `question_added`, `question_removed`, `wording`, `option_added`, `routing`, …
     pub kind: &'static str,
@@ -35,22 +37,31 @@ pub struct Change {
     pub who: String,
     /// The audiences it concerns; empty for all.
     pub audiences: Vec<String>,
+    /// The old value, in words, when it has one.
     pub before: Option<String>,
+    /// The new value, in words, when it has one.
     pub after: Option<String>,
     /// The change in a sentence.
     pub summary: String,
 }
 
+/// The changes between two revisions of a spec.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// The old revision's version.
     pub old_version: String,
+    /// The new revision's version.
     pub new_version: String,
+    /// The old revision's content hash.
     pub old_hash: String,
+    /// The new revision's content hash.
     pub new_hash: String,
+    /// Every change, in questionnaire order.
     pub changes: Vec<Change>,
 }
 
 impl Diff {
+    /// How much the biggest change matters; none when nothing changed.
     pub fn worst(&self) -> Option<Impact> {
         self.changes.iter().map(|c| c.impact).min()
     }

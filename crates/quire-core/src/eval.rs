@@ -32,13 +32,17 @@ use crate::expr::{BinOp, Expr, ExprKind};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
+    /// No answer (not asked, not answered, or an expression that cannot be worked out).
     Null,
+    /// True or false.
     Bool(bool),
+    /// A number.
     Number(f64),
     /// A single-choice value, text, or ISO date (`YYYY-MM-DD`).
     Text(String),
     /// The values ticked at a multiple-choice question, in choice-list order.
     Selection(Vec<String>),
+    /// A list literal's items.
     List(Vec<Value>),
 }
 
@@ -53,6 +57,7 @@ impl Value {
         }
     }
 
+    /// Whether it is no answer.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -82,7 +87,9 @@ pub trait Answers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Truth {
+    /// Holds whatever the unknown answers are.
     True,
+    /// Fails whatever the unknown answers are.
     False,
     /// Holds for some answers to the unknown questions and not for others.
     Unknown,
@@ -183,13 +190,16 @@ pub fn partial(expr: &Expr, env: &dyn Answers) -> Option<Value> {
 /// A plain map of answers, for tests and tools.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerMap {
+    /// The respondent's audience.
     pub audience: String,
+    /// Answers by variable name.
     pub values: HashMap<String, Value>,
     /// The response's date, for `today()`.
     pub today: Option<String>,
 }
 
 impl AnswerMap {
+    /// No answers yet, for a respondent of `audience`.
     pub fn new(audience: &str) -> Self {
         AnswerMap {
             audience: audience.to_string(),
@@ -198,6 +208,7 @@ impl AnswerMap {
         }
     }
 
+    /// Sets an answer (normalised: empty text is no answer).
     pub fn set(&mut self, name: &str, value: Value) -> &mut Self {
         self.values.insert(name.to_string(), value.normalised());
         self

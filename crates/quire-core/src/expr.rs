@@ -13,18 +13,23 @@ use std::sync::OnceLock;
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
-use pest_derive::Parser;
 use serde::Serialize;
 
-#[derive(Parser)]
-#[grammar = "../grammar/expr.pest"]
-struct Grammar;
+/// The grammar (`grammar/expr.pest`) and its rules, kept inside this module.
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/expr.pest"]
+    pub(super) struct Grammar;
+}
+use grammar::{Grammar, Rule};
 
 /// A parsed expression. `span` is a byte range within the expression's own text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Expr {
+    /// What the node is.
     #[serde(flatten)]
     pub kind: ExprKind,
+    /// Its byte range in the expression's text.
     #[serde(skip)]
     pub span: (usize, usize),
 }
@@ -36,62 +41,99 @@ impl PartialEq for Expr {
     }
 }
 
+/// A node of an expression's syntax tree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "node", rename_all = "snake_case")]
 pub enum ExprKind {
+    /// A number literal.
     Number {
+        /// Its value.
         value: f64,
     },
+    /// A string literal (a choice value, a text).
     String {
+        /// Its value.
         value: String,
     },
+    /// `true` or `false`.
     Bool {
+        /// Its value.
         value: bool,
     },
+    /// A list literal, the right side of `in`.
     List {
+        /// Its items.
         items: Vec<Expr>,
     },
     /// A question, grid row, derived variable, or `audience`.
     Var {
+        /// Its name.
         name: String,
     },
+    /// `not operand`.
     Not {
+        /// What it negates.
         operand: Box<Expr>,
     },
+    /// `-operand`.
     Neg {
+        /// What it negates.
         operand: Box<Expr>,
     },
+    /// Two operands and an operator.
     Binary {
+        /// The operator.
         op: BinOp,
+        /// The left operand.
         left: Box<Expr>,
+        /// The right operand.
         right: Box<Expr>,
     },
+    /// A function call ([`FUNCTIONS`]).
     Call {
+        /// The function's name.
         function: String,
+        /// Its arguments, in order.
         args: Vec<Expr>,
     },
 }
 
+/// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BinOp {
+    /// `or`.
     Or,
+    /// `and`.
     And,
+    /// `==`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
+    /// `in`: the left side is one of the list's items.
     In,
+    /// `not in`.
     NotIn,
+    /// `+`.
     Add,
+    /// `-`.
     Sub,
+    /// `*`.
     Mul,
+    /// `/`.
     Div,
 }
 
 impl BinOp {
+    /// Every operator, in the order of the variants.
     pub const ALL: [BinOp; 14] = [
         BinOp::Or,
         BinOp::And,
@@ -109,6 +151,7 @@ impl BinOp {
         BinOp::Div,
     ];
 
+    /// The operator as written in an expression.
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "or",
@@ -139,6 +182,7 @@ impl BinOp {
         }
     }
 
+    /// Whether it compares its operands (and gives true or false).
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -164,11 +208,15 @@ const PREC_ATOM: u8 = 8;
 /// A function of the expression language.
 #[derive(Debug, Clone, Copy)]
 pub struct Function {
+    /// Its name, as called.
     pub name: &'static str,
     /// Fewest and most arguments.
     pub min: usize,
+    /// Most arguments.
     pub max: usize,
+    /// How it is called, e.g. `count(q)`.
     pub usage: &'static str,
+    /// What it gives, in a sentence.
     pub doc: &'static str,
 }
 
@@ -320,8 +368,11 @@ pub fn function(name: &str) -> Option<&'static Function> {
 /// A syntax error, with the byte range of the expression text it concerns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
+    /// What is wrong, in the designer's terms.
     pub message: String,
+    /// The byte range of the expression text it concerns.
     pub span: (usize, usize),
+    /// How to put it right, when there is an obvious way.
     pub help: Option<String>,
 }
 

@@ -35,9 +35,13 @@ pub enum CompletionKind {
 /// when that is not the label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
+    /// The text offered.
     pub label: String,
+    /// What it is.
     pub kind: CompletionKind,
+    /// A line about it (a question's type and text, a function's usage).
     pub detail: Option<String>,
+    /// The text to insert, when it is not the label.
     pub insert: Option<String>,
 }
 

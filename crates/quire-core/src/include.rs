@@ -19,6 +19,7 @@ pub type Loader = fn(&str, &str, &str) -> Result<(String, String), crate::Error>
 
 /// Most files one compilation reads, and how deep includes nest.
 pub const MAX_FILES: usize = 64;
+/// How deep includes may nest.
 pub const MAX_DEPTH: usize = 16;
 
 /// Included fragments, by the include's span: the fragment's source and root, or `None`

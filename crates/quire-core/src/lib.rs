@@ -107,12 +107,16 @@ impl From<Error> for String {
 /// The outcome of compiling one spec: the model (when there were no errors) and every diagnostic.
 #[derive(Debug)]
 pub struct Compiled {
+    /// The resolved model, when the spec has no errors.
     pub model: Option<model::Questionnaire>,
+    /// Every error and warning, in order of place.
     pub diagnostics: Vec<diagnostic::Diagnostic>,
+    /// The files read, for rendering the diagnostics.
     pub sources: Sources,
 }
 
 impl Compiled {
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.is_error())
     }
@@ -139,9 +143,13 @@ pub struct Options {
 /// A spec as written, its includes and translation files read, not checked: for tools that
 /// work on its texts (`quire translations`).
 pub struct Read {
+    /// The spec as written, when it could be read.
     pub spec: Option<spec::Spec>,
+    /// The files read.
     pub sources: Sources,
+    /// The translation files read.
     pub catalogs: translate::Catalogs,
+    /// What reading found wrong.
     pub diagnostics: Vec<diagnostic::Diagnostic>,
 }
 

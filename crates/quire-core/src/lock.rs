@@ -10,6 +10,7 @@ use crate::model::Questionnaire;
 /// Version → content hash, as recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lock {
+    /// The content hash of each version.
     pub versions: BTreeMap<String, String>,
 }
 
@@ -28,6 +29,7 @@ impl Lock {
         Lock { versions }
     }
 
+    /// The lock file's text: its header, then one line per version.
     pub fn render(&self) -> String {
         let mut s = HEADER.to_string();
         for (v, h) in &self.versions {

@@ -23,6 +23,7 @@ pub const IR_FORMAT: &str = "quire-ir/3";
 pub struct Questionnaire {
     /// The IR's format tag, [`IR_FORMAT`].
     pub format: &'static str,
+    /// The study's identity and the rules that hold for every instrument.
     pub survey: Survey,
     /// The respondent groups, in the spec's order (one, `respondent`, when it declares none).
     pub audiences: Vec<Audience>,
@@ -50,9 +51,11 @@ pub struct Questionnaire {
 pub struct Survey {
     /// Its identifier (a name): data files and forms carry it.
     pub id: String,
+    /// Its title, as respondents see it.
     pub title: Text,
     /// The designer's version; every record carries it with the content hash.
     pub version: String,
+    /// What the study is about, for the form's start page and the codebook.
     pub description: Option<Text>,
     /// The source language's tag.
     pub language: String,
@@ -84,9 +87,12 @@ pub struct Server {
     pub form: String,
 }
 
+/// The codes the data write for a variable that has no answer, by why (docs/data.md).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct MissingCodes {
+    /// A question not asked of this respondent (routed past, another audience's, after a screening rule).
     pub not_applicable: i64,
+    /// A question asked and not answered.
     pub missing: i64,
 }
 
@@ -96,7 +102,9 @@ pub struct MissingCodes {
 pub struct Audience {
     /// Its id: the `audience` column of every record, and what `audience == '…'` compares.
     pub id: String,
+    /// Its name, as the study team calls the group.
     pub label: String,
+    /// Who they are, for the codebook.
     pub description: Option<String>,
     /// Its words for the spec's `{term}`s (`{patient}` → "your child").
     pub terms: BTreeMap<String, String>,
@@ -117,20 +125,26 @@ fn no_translations(t: &Arc<BTreeMap<String, Arc<[Segment]>>>) -> bool {
     t.is_empty()
 }
 
+/// A run of a [`Text`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Segment {
+    /// Words as written.
     Literal {
+        /// The words.
         text: String,
     },
     /// An earlier answer; `fallback` is the wording used where it cannot be known (paper).
     Pipe {
+        /// The variable whose answer is shown.
         variable: String,
+        /// What paper and the telephone script say in its place.
         fallback: String,
     },
 }
 
 impl Text {
+    /// A text that is these words alone, in every language.
     pub fn literal(s: impl Into<String>) -> Self {
         Text {
             segments: Arc::new([Segment::Literal { text: s.into() }]),
@@ -167,34 +181,47 @@ impl Text {
 /// One text as worded for each group of audiences that shares the wording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Wording {
+    /// The audiences that read it this way.
     pub audiences: Vec<String>,
+    /// The wording.
     pub text: Text,
 }
 
+/// A list of options, named in the spec or a question's own.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceList {
+    /// Its id: the spec's name, or `<question>` for a question's inline options.
     pub id: String,
     /// Declared `ordered: true`: the substantive options are a scale, in this order.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ordered: bool,
+    /// The options, in the order they are offered.
     pub options: Vec<Choice>,
 }
 
 impl ChoiceList {
+    /// The option with this value.
     pub fn get(&self, value: &str) -> Option<&Choice> {
         self.options.iter().find(|o| o.value == value)
     }
 }
 
+/// An option of a choice list.
 #[derive(Debug, Clone, Serialize)]
 pub struct Choice {
+    /// The number the data store for it.
     pub code: i64,
+    /// The name expressions and the data's labelled values use for it.
     pub value: String,
+    /// Its label, per group of audiences that share the wording.
     pub label: Vec<Wording>,
     /// The audiences offered this choice (those who see the list, unless limited).
     pub audiences: Vec<String>,
+    /// Chosen alone: choosing it clears the question's other options ("None of these").
     pub exclusive: bool,
+    /// "Other, please specify": it comes with a text question for the write-in.
     pub other: bool,
+    /// Set for "Don't know", "Prefer not to say" and the like: kept apart from substantive answers in every table.
     pub nonsubstantive: Option<NonSubstantive>,
     /// Read by `score(q)` and `sum_score(grid)`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -234,9 +261,12 @@ impl Serialize for Condition {
     }
 }
 
+/// The data a [`Condition`] shares.
 #[derive(Debug, Serialize)]
 pub struct ConditionData {
+    /// Its canonical text, as expressions in every output are written.
     pub source: String,
+    /// Its syntax tree, type-checked.
     pub expr: Expr,
     /// Variables it reads, in order of appearance.
     pub references: Vec<String>,
@@ -261,6 +291,7 @@ impl Condition {
                 && serde_json::to_string(&self.expr).ok() == serde_json::to_string(&other.expr).ok())
     }
 
+    /// A condition from its syntax tree: the canonical text and references taken from it.
     pub fn new(expr: Expr) -> Self {
         Condition(Arc::new(ConditionData {
             source: expr.to_string(),
@@ -349,21 +380,31 @@ fn negate(e: &Expr) -> Expr {
 /// A data variable, harmonised across audiences.
 #[derive(Debug, Clone, Serialize)]
 pub struct Variable {
+    /// The variable's name: a column in the data.
     pub name: String,
+    /// The question that fills it (for a grid row: the grid).
     pub question: String,
+    /// Its question type.
     pub kind: QuestionType,
+    /// Its short label, for the codebook and analysis schemas.
     pub label: String,
+    /// The section it is asked in.
     pub section: String,
+    /// The audiences asked it.
     pub audiences: Vec<String>,
     /// Question number per audience, e.g. {"patient": "Q12"}.
     pub numbers: ByAudience,
+    /// The question's wording, per group of audiences that share it.
     pub wording: Vec<Wording>,
+    /// The choice list its answers come from, for a choice question.
     pub choice_list: Option<String>,
     /// When the variable is asked, per group of audiences sharing the same routing
     /// (the routing analysis: see [`Universe`]).
     pub universe: Vec<Universe>,
+    /// Where it comes from, when not as the source publishes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// The spec line that declares it.
     pub line: usize,
 }
 
@@ -374,6 +415,7 @@ pub struct Variable {
 pub struct ByAudience(Vec<(String, String)>);
 
 impl ByAudience {
+    /// No texts yet.
     pub fn new() -> Self {
         ByAudience(Vec::new())
     }
@@ -386,6 +428,7 @@ impl ByAudience {
         ByAudience(v)
     }
 
+    /// An audience's text.
     pub fn get(&self, audience: &str) -> Option<&String> {
         self.0.iter().find(|(a, _)| a == audience).map(|(_, v)| v)
     }
@@ -401,10 +444,12 @@ impl ByAudience {
         }
     }
 
+    /// How many audiences have a text.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether no audience has a text.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -424,7 +469,9 @@ impl Serialize for ByAudience {
 /// Where a question or derived variable comes from, when not as the source publishes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
+    /// How it stands against the source.
     pub status: ProvenanceStatus,
+    /// What was changed or where it comes from, in the designer's words.
     pub note: String,
 }
 
@@ -432,6 +479,7 @@ pub struct Provenance {
 /// rule before it ended the survey) and for whom `condition` holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Universe {
+    /// The audiences that share this routing.
     pub audiences: Vec<String>,
     /// The section's and the question's conditions together; none: asked of all who reach it.
     pub condition: Option<Condition>,
@@ -454,31 +502,53 @@ impl Universe {
     }
 }
 
+/// A variable computed from answers (`derived:` in the spec), after the asked ones in the data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Derived {
+    /// Its name: a column in the data.
     pub id: String,
+    /// Its short label.
     pub label: String,
+    /// What it measures, for the codebook.
     pub description: Option<String>,
+    /// The audiences whose records carry it (its `audiences` in the spec; all by default).
     pub audiences: Vec<String>,
+    /// How it is computed.
     #[serde(flatten)]
     pub rule: DerivedRule,
     /// "bool", "number", "text" or "choice".
     pub value_type: &'static str,
+    /// Where it comes from, when not as the source publishes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// The spec line that declares it.
     pub line: usize,
 }
 
+/// How a derived variable's value is computed.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum DerivedRule {
-    Expr { expr: Condition },
-    Cases { cases: Vec<Case>, choice_list: String },
+    /// The value of an expression.
+    Expr {
+        /// The expression, type-checked.
+        expr: Condition,
+    },
+    /// A coded value: the first case whose condition holds.
+    Cases {
+        /// The cases, in the spec's order.
+        cases: Vec<Case>,
+        /// The choice list the case values come from.
+        choice_list: String,
+    },
 }
 
+/// One case of a coded derived variable.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
+    /// When it applies.
     pub when: Condition,
+    /// The value (a choice of the variable's list) it gives.
     pub value: String,
 }
 
@@ -488,6 +558,7 @@ pub struct Case {
 pub struct Instrument {
     /// The audience's id.
     pub audience: String,
+    /// Its sections, in order.
     pub sections: Vec<Section>,
 }
 
@@ -509,11 +580,15 @@ impl Instrument {
 /// A section of one audience's instrument: a page of the web form, a heading on paper.
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
+    /// Its id.
     pub id: String,
+    /// Its heading.
     pub title: Text,
+    /// Text before its first item.
     pub intro: Option<Text>,
     /// The section's own `ask_if`; its items' conditions include it already.
     pub condition: Option<Condition>,
+    /// What it holds, in order.
     pub items: Vec<Item>,
 }
 
@@ -524,11 +599,15 @@ pub struct Section {
 #[serde(tag = "item", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)]
 pub enum Item {
+    /// A question.
     Question(Question),
     /// Text shown between questions.
     Note {
+        /// Its id, when the spec gives one.
         id: Option<String>,
+        /// Its heading.
         title: Option<Text>,
+        /// The text.
         text: Text,
         /// The section's and the note's own conditions together; none: shown to everyone.
         condition: Option<Condition>,
@@ -540,10 +619,15 @@ pub enum Item {
     },
     /// Key terms and their definitions, set apart.
     Definitions {
+        /// Its id, when the spec gives one.
         id: Option<String>,
+        /// Its heading.
         title: Option<Text>,
+        /// The terms, in order.
         terms: Vec<Definition>,
+        /// The section's and the item's own conditions together; none: shown to everyone.
         condition: Option<Condition>,
+        /// The item's own `ask_if`.
         ask_if: Option<Condition>,
         /// Screening rules before the definitions (routing analysis).
         #[serde(skip)]
@@ -551,11 +635,13 @@ pub enum Item {
     },
     /// Ends the survey, showing `message`, when `condition` holds.
     Screen {
+        /// Its id, which records name in `ended_by`.
         id: String,
         /// The section's condition and `end_if` together.
         condition: Condition,
         /// The rule as written.
         end_if: Condition,
+        /// What the respondent is told when it ends the survey.
         message: Text,
         /// Screening rules before this one (routing analysis): any that holds ends the
         /// survey before this one is reached.
@@ -577,9 +663,12 @@ impl Item {
     }
 }
 
+/// A key term and what it means here.
 #[derive(Debug, Clone, Serialize)]
 pub struct Definition {
+    /// The term.
     pub term: Text,
+    /// What it means.
     pub definition: Text,
 }
 
@@ -591,10 +680,13 @@ pub struct Question {
     pub id: String,
     /// "Q1", "Q2", … in this audience's order.
     pub number: String,
+    /// Its question type.
     pub kind: QuestionType,
+    /// The question, worded for this audience.
     pub text: Text,
     /// The short label the codebook and the data files give the variable.
     pub label: String,
+    /// Help shown with it.
     pub hint: Option<Text>,
     /// Whether the forms insist on an answer.
     pub required: bool,
@@ -607,21 +699,34 @@ pub struct Question {
     pub ask_if_text: Option<Text>,
     /// Screening rules before this question in the instrument (routing analysis).
     pub screens: Vec<String>,
+    /// The choice list its options come from, for a choice question or grid.
     pub choice_list: Option<String>,
     /// Shared, not copied: every question of an instrument asked from the same choice list
     /// holds the same options; routing gives a question whose options skip a copy of its own.
     pub options: Arc<[AskedChoice]>,
+    /// Options a multiple-choice answer must have at least.
     pub min_selected: Option<u32>,
+    /// Options a multiple-choice answer may have at most.
     pub max_selected: Option<u32>,
+    /// The smallest number accepted.
     pub min: Option<f64>,
+    /// The largest number accepted.
     pub max: Option<f64>,
+    /// Decimal places a number may have.
     pub decimals: Option<u32>,
+    /// Characters a text answer may have at most.
     pub max_length: Option<u32>,
+    /// The unit a number is in ("years", "kg").
     pub unit: Option<Text>,
+    /// A grid's rows, each a variable.
     pub rows: Vec<Row>,
+    /// Checks on the answer, in order.
     pub validations: Vec<Validation>,
+    /// Think-aloud probes for cognitive interviews.
     pub probes: Vec<Text>,
+    /// An instruction for the interviewer (telephone script and interviewer edition).
     pub interviewer: Option<Text>,
+    /// The spec line that declares it.
     pub line: usize,
 }
 
@@ -636,14 +741,22 @@ impl Question {
     }
 }
 
+/// An option as one audience is offered it: its label in that audience's words.
 #[derive(Debug, Clone, Serialize)]
 pub struct AskedChoice {
+    /// The number the data store for it.
     pub code: i64,
+    /// The name expressions use for it.
     pub value: String,
+    /// Its label, worded for this audience.
     pub label: Text,
+    /// Chosen alone: choosing it clears the question's other options.
     pub exclusive: bool,
+    /// "Other, please specify": it comes with a text question for the write-in.
     pub other: bool,
+    /// Set for "Don't know", "Prefer not to say" and the like.
     pub nonsubstantive: Option<NonSubstantive>,
+    /// Its score, read by `score(q)` and `sum_score(grid)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// For a single-choice option that skips questions: where a respondent who chooses it
@@ -662,24 +775,41 @@ pub enum Next {
     /// The first question that can be asked next (it may carry a condition of its own).
     /// `certain`: some respondent who gave the answer is proven to be asked it; otherwise
     /// that depends on answers too many to search, and only the skip is proven.
-    Question { id: String, number: String, certain: bool },
+    Question {
+        /// The question's id.
+        id: String,
+        /// Its number in the instrument.
+        number: String,
+        /// Whether some respondent who gave the answer is proven to be asked it.
+        certain: bool,
+    },
     /// No later question can be asked: the survey ends, by the screening rule if one fires.
-    End { screen: Option<String> },
+    End {
+        /// The screening rule that fires there, if one does (none: the questions ran out).
+        screen: Option<String>,
+    },
 }
 
+/// A row of a grid: one variable, answered from the grid's choice list.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    /// Its id in the spec.
     pub id: String,
+    /// Its variable: `<grid>_<row>`.
     pub variable: String,
+    /// Its label, worded for this audience.
     pub label: Text,
     /// The row's own item number, when the spec gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
 
+/// A check on an answer, with the message shown when it fails.
 #[derive(Debug, Clone, Serialize)]
 pub struct Validation {
+    /// What must hold.
     pub check: Condition,
+    /// What the respondent is told when it does not.
     pub message: Text,
     /// `warning`: a soft check the respondent may confirm; the data keep the answer.
     pub severity: Severity,
@@ -697,12 +827,14 @@ pub enum State {
     /// Not asked, but only because an earlier answer is missing: some answer to it would have
     /// led here. Coded as missing in the data (docs/data.md, "Eligibility").
     Unknown,
+    /// Asked and answered with this value.
     Answered(Value),
 }
 
 /// A respondent's path through one instrument.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {
+    /// Each variable's state, by name.
     pub states: BTreeMap<String, State>,
     /// The screening rule that ended the survey, if one did.
     pub ended_by: Option<String>,
@@ -788,6 +920,7 @@ impl Questionnaire {
             .unwrap_or_else(|| crate::ui::english(key).to_string())
     }
 
+    /// The instrument an audience is asked.
     pub fn instrument(&self, audience: &str) -> Option<&Instrument> {
         self.instruments.iter().find(|i| i.audience == audience)
     }
@@ -835,10 +968,12 @@ impl Questionnaire {
         self.choice_list(list)
     }
 
+    /// A choice list by id.
     pub fn choice_list(&self, id: &str) -> Option<&ChoiceList> {
         self.choice_lists.iter().find(|l| l.id == id)
     }
 
+    /// A derived variable by id.
     pub fn derived(&self, id: &str) -> Option<&Derived> {
         self.derived.iter().find(|d| d.id == id)
     }

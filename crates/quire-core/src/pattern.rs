@@ -19,8 +19,11 @@ pub const MAX_REPEAT: u32 = 100;
 /// Why a pattern is refused: the message, the character range (in chars) and a suggestion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternError {
+    /// What is wrong.
     pub message: String,
+    /// The character range of the pattern it concerns.
     pub at: (usize, usize),
+    /// How to put it right.
     pub help: String,
 }
 

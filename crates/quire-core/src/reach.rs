@@ -90,6 +90,7 @@ pub struct Reach<'m> {
 pub struct Compared(FastMap<String, Literals>);
 
 impl Compared {
+    /// Gathers what every condition of `model` compares each variable with.
     pub fn of(model: &Questionnaire) -> Self {
         let mut literals = FastMap::default();
         for e in model_expressions(model) {
@@ -119,6 +120,7 @@ impl<'m> Reach<'m> {
             .collect()
     }
 
+    /// The search for `audience`'s instrument.
     pub fn new(model: &'m Questionnaire, audience: &'m str, compared: &'m Compared) -> Self {
         let sections = model
             .instrument(audience)

@@ -11,6 +11,7 @@ pub struct SourceId(pub u32);
 /// spans (12 bytes each, not 24).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Span {
+    /// The file.
     #[serde(skip)]
     pub source: SourceId,
     start: u32,
@@ -23,6 +24,7 @@ fn offset(at: usize) -> u32 {
 }
 
 impl Span {
+    /// The bytes `start..end` of `source` (an end before the start is read as the start).
     pub fn new(source: SourceId, start: usize, end: usize) -> Self {
         Span {
             source,
@@ -48,10 +50,12 @@ impl Span {
         Span::new(self.source, s, e)
     }
 
+    /// How many bytes it covers.
     pub fn len(&self) -> usize {
         self.end() - self.start()
     }
 
+    /// Whether it covers no byte.
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
@@ -60,12 +64,15 @@ impl Span {
 /// One file of spec text.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// Its name as given (a path, or `<stdin>`).
     pub name: String,
+    /// Its text.
     pub text: String,
     line_starts: Vec<usize>,
 }
 
 impl Source {
+    /// A file named `name` holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let line_starts = std::iter::once(0)
@@ -104,19 +111,23 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// No files yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a file; its id.
     pub fn add(&mut self, source: Source) -> SourceId {
         self.files.push(source);
         SourceId((self.files.len() - 1) as u32)
     }
 
+    /// A file by id (ids come from [`Sources::add`]).
     pub fn get(&self, id: SourceId) -> &Source {
         &self.files[id.0 as usize]
     }
 
+    /// Every file with its id, in the order added.
     pub fn iter(&self) -> impl Iterator<Item = (SourceId, &Source)> {
         self.files.iter().enumerate().map(|(i, s)| (SourceId(i as u32), s))
     }

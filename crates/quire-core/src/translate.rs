@@ -17,13 +17,17 @@ use crate::spec::{Spec, Text};
 /// One message of a PO file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {
+    /// `msgctxt`: what tells two equal source texts apart (an audience's wording, `quire` for the form's own words).
     pub context: Option<String>,
+    /// `msgid`: the source text.
     pub id: String,
+    /// `msgstr`: its translation ("" when untranslated).
     pub text: String,
     /// `#:` lines: where the text is written.
     pub references: Vec<String>,
     /// `#.` lines: notes for the translator.
     pub notes: Vec<String>,
+    /// Marked `#, fuzzy`: the source text changed since it was translated; to be checked.
     pub fuzzy: bool,
     /// Byte range of the entry's `msgstr` (or `msgid`) in the file.
     pub span: (usize, usize),
@@ -573,7 +577,9 @@ pub fn export(read: &crate::Read, language: &str) -> Result<String, crate::Error
 pub struct Imported {
     /// The PO file to keep: every current text, translated where the file translates it.
     pub po: String,
+    /// Texts translated.
     pub translated: usize,
+    /// Texts in all.
     pub total: usize,
     /// Messages for texts the spec no longer has (line in the imported file, text).
     pub obsolete: Vec<(usize, String)>,

@@ -13,6 +13,7 @@ pub struct Words<'m> {
 }
 
 impl<'m> Words<'m> {
+    /// Words for the conditions of `model`, addressed to respondents of `audiences`.
     pub fn new(model: &'m Questionnaire, audiences: &'m [String]) -> Self {
         Words {
             model,
@@ -80,6 +81,7 @@ impl<'m> Words<'m> {
         }
     }
 
+    /// A condition in words, as what the respondent did ("answered “Yes” at Q9"): it follows "for those who".
     pub fn condition(&self, c: &Condition) -> String {
         self.phrase(&c.expr, 0)
     }

@@ -12,20 +12,31 @@ use crate::source::{Source, SourceId, Span};
 /// The largest spec file accepted, in bytes.
 pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
 
+/// A YAML value, as the reader keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// `null`, `~` or nothing.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Int(i64),
+    /// A number with a fraction or exponent.
     Float(f64),
+    /// Text (a quoted or plain scalar).
     Str(String),
+    /// A list.
     Seq(Vec<Node>),
+    /// A mapping, its keys in the order written.
     Map(Vec<(Node, Node)>),
 }
 
+/// A YAML value with where it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The value.
     pub value: Value,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -42,6 +53,7 @@ impl Node {
         }
     }
 
+    /// The text, when it is text.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),

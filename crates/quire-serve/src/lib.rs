@@ -6,8 +6,6 @@
 //! [`listen`] holds connections to their time limits; [`logging`] writes log lines without
 //! ever holding up a request.
 
-#![warn(missing_docs)]
-
 pub mod api;
 pub mod listen;
 pub mod logging;

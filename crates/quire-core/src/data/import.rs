@@ -26,7 +26,9 @@ pub enum Platform {
 /// The records, and what could not be read (row, column, why).
 #[derive(Debug, Default)]
 pub struct Imported {
+    /// The records' cells, in the data contract's column order.
     pub rows: Vec<Vec<Cell>>,
+    /// (row, column, why) for each cell that could not be read.
     pub problems: Vec<(usize, String, String)>,
 }
 

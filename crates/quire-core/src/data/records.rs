@@ -10,6 +10,7 @@ use crate::model::{Item, Question, Questionnaire};
 
 /// Limits on untrusted data files (their size is [`crate::input::MAX_DATA_BYTES`]).
 pub const MAX_CELL_BYTES: usize = 1 << 20;
+/// The most columns a data file may have.
 pub const MAX_COLUMNS: usize = 100_000;
 /// Records × columns: the table held in memory (a cell costs about 24 bytes before its text).
 pub const MAX_CELLS: usize = 20_000_000;
@@ -20,7 +21,9 @@ pub const MAX_JSON_DEPTH: usize = 16;
 /// A data file as text cells: its header and rows (every row as long as the header).
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// The column names.
     pub header: Vec<String>,
+    /// The rows, each as long as the header.
     pub rows: Vec<Vec<String>>,
 }
 
@@ -247,7 +250,9 @@ pub fn read(text: &str) -> Result<Table, crate::Error> {
 /// A cell as the data contract reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Read {
+    /// The not-applicable code.
     NotApplicable,
+    /// The missing code.
     Missing,
     /// A value (still text).
     Value(String),
@@ -255,6 +260,7 @@ pub enum Read {
     Absent,
 }
 
+/// What a cell says by the data contract: a missing code, a value, or nothing.
 pub fn cell(model: &Questionnaire, text: Option<&str>) -> Read {
     let codes = model.survey.missing_codes;
     let t = match text.map(str::trim) {
@@ -282,8 +288,11 @@ pub fn number(t: &str) -> Option<f64> {
 /// Why a cell could not be read back as an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unreadable {
+    /// The column.
     pub column: String,
+    /// The cell as written.
     pub text: String,
+    /// Why it could not be read.
     pub why: String,
 }
 

@@ -16,39 +16,54 @@ use crate::model::{QuestionType, Questionnaire};
 /// A literal a cell is compared with: a code or number, or text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
+    /// A number (a code, for a choice).
     Number(f64),
+    /// Text.
     Text(String),
 }
 
 /// A test of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pred {
+    /// Every record.
     True,
+    /// No record.
     False,
+    /// All of them.
     And(Vec<Pred>),
+    /// Any of them.
     Or(Vec<Pred>),
+    /// The opposite.
     Not(Box<Pred>),
     /// The cell holds one of the values (never a missing code).
     In {
+        /// The column.
         column: String,
+        /// The values.
         values: Vec<Lit>,
     },
     /// The cell holds a number other than a missing code, and compares so with `value`.
     Compare {
+        /// The column.
         column: String,
+        /// The comparison.
         op: BinOp,
+        /// What it is compared with.
         value: f64,
     },
     /// The cell holds the not-applicable code.
     NotApplicable {
+        /// The column.
         column: String,
     },
     /// The cell holds the missing code.
     Missing {
+        /// The column.
         column: String,
     },
     /// The cell holds either code: there is no answer.
     Blank {
+        /// The column.
         column: String,
     },
 }
@@ -66,10 +81,14 @@ pub enum Must {
     NotNotApplicable,
 }
 
+/// A rule of the routing: when `when` holds of a record, its `column` must be as `must` says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The column it concerns.
     pub column: String,
+    /// When it applies.
     pub when: Pred,
+    /// What it requires then.
     pub must: Must,
     /// Why, for people: "not asked of healthcare professionals", "after a screening rule", …
     pub why: String,
@@ -78,6 +97,7 @@ pub struct Rule {
 /// Every rule for a record, and the variables whose routing no rule can express.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
+    /// The rules, column by column.
     pub rules: Vec<Rule>,
     /// (variable, reason): routing these rules leave unchecked (docs/data.md).
     pub unchecked: Vec<(String, String)>,
@@ -86,8 +106,11 @@ pub struct Rules {
 /// One broken rule in one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
+    /// The column.
     pub column: String,
+    /// What it required.
     pub must: Must,
+    /// Why, for people.
     pub why: String,
 }
 
@@ -546,6 +569,7 @@ pub fn or(parts: Vec<Pred>) -> Pred {
     }
 }
 
+/// The opposite of a test, simplified: `not true` is `false`, `not not p` is `p`.
 pub fn not(p: Pred) -> Pred {
     match p {
         Pred::True => Pred::False,

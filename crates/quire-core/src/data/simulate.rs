@@ -15,7 +15,9 @@ use crate::model::{Item, Question, QuestionType, Questionnaire, Severity, State}
 /// How to simulate.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// How many responses.
     pub n: usize,
+    /// The random seed: the same seed gives the same responses.
     pub seed: u64,
     /// Only these audiences (all when empty); respondents are spread evenly over them.
     pub audiences: Vec<String>,
@@ -37,8 +39,11 @@ impl Default for Options {
 /// One simulated response: its id, what was entered, and how it was collected.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// Its respondent id.
     pub id: String,
+    /// What was entered.
     pub answers: AnswerMap,
+    /// How it was collected.
     pub paradata: Paradata,
 }
 

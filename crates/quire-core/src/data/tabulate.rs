@@ -18,6 +18,7 @@ use crate::data::records::{self, Read, Table};
 use crate::data::{self, Column, ColumnKind};
 use crate::model::{NonSubstantive, Questionnaire};
 
+/// How to tabulate.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// One column group per audience (the default), or all respondents together.
@@ -38,27 +39,37 @@ impl Default for Options {
 /// The tables of one data file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tables {
+    /// The study's title.
     pub title: String,
+    /// The spec version the data were collected with.
     pub version: String,
     /// The column groups: audiences (or `all`), with their labels and respondent counts.
     pub groups: Vec<Group>,
+    /// One table per variable, in questionnaire order.
     pub blocks: Vec<Block>,
 }
 
+/// A column group of the tables: an audience, or everyone.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
+    /// Its id (`all` for everyone).
     pub id: String,
+    /// Its label.
     pub label: String,
+    /// Respondents in it.
     pub n: usize,
 }
 
 /// One variable's table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Block {
+    /// The variable tabulated.
     pub variable: String,
+    /// The section it is asked in.
     pub section: String,
     /// `single`, `multiple`, `number`, `text` (answered or not) or `derived`.
     pub kind: &'static str,
+    /// Its variable label.
     pub label: String,
     /// The question as each group read it ("Q9 Do you have …"), or the derivation.
     pub wording: Vec<(String, String)>,
@@ -73,8 +84,11 @@ pub struct Line {
     /// `option`, `total`, `not_applicable`, `missing`, or for numbers `n`, `mean`, `sd`,
     /// `median`, `min`, `max`.
     pub row: &'static str,
+    /// The option's code, for an option line.
     pub code: Option<i64>,
+    /// What the line counts, in words.
     pub label: String,
+    /// The count (or, for numbers, the statistic).
     pub number: f64,
     /// Whole percent of the Total; none for lines outside it.
     pub percent: Option<i64>,

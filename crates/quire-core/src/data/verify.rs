@@ -20,31 +20,54 @@ use crate::model::{QuestionType, Questionnaire, Severity, State};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
+    /// A contract column the file does not have.
     MissingColumn,
+    /// A column the data contract does not have.
     UnknownColumn,
+    /// An `audience` that is not one of the spec's.
     UnknownAudience,
+    /// A `respondent_id` seen before in the file.
     DuplicateId,
+    /// A `spec_version` that is not the spec's.
     VersionMismatch,
+    /// A `spec_hash` that is not the spec's.
     HashMismatch,
+    /// Paradata (completion, timings) that does not fit its column.
     BadParadata,
+    /// A code not in the variable's choice list.
     UnknownCode,
+    /// A value of the wrong kind for its column (text in a number, a bad date).
     BadValue,
+    /// An answer where the routing says not applicable.
     AnsweredNotApplicable,
+    /// An answer after a screening rule ended the survey.
     AnsweredAfterScreen,
+    /// An answer from an audience not asked the question.
     AnsweredOtherAudience,
+    /// Not applicable (-88) where the question was asked.
     NotApplicableWhereAsked,
+    /// Not applicable (-88) where eligibility is unknown (should be missing, -99).
     NotApplicableWhereUnknown,
+    /// Missing (-99) where the routing says not applicable (-88).
     MissingWhereNotApplicable,
+    /// A cell not written as the data contract writes it.
     NotContract,
+    /// A number outside the question's range.
     OutOfRange,
+    /// More options ticked than allowed.
     TooManySelected,
+    /// Fewer options ticked than required.
     TooFewSelected,
+    /// An exclusive option ticked with others.
     ExclusiveWithOthers,
+    /// An answer that fails a validation rule.
     FailedValidation,
+    /// A derived variable that differs from its recomputation.
     DerivedDiffers,
 }
 
 impl Class {
+    /// The class in words, for people.
     pub fn describe(self) -> &'static str {
         match self {
             Class::MissingColumn => "column missing from the file",
@@ -76,37 +99,52 @@ impl Class {
 /// One problem: where (data row from 1, 0 for the file) and what.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
+    /// The data row, from 1 (0: the file as a whole).
     pub row: usize,
+    /// The row's respondent, if it has one.
     pub respondent_id: String,
+    /// The column concerned ("" for a whole row).
     pub column: String,
+    /// What kind of problem it is.
     pub class: Class,
+    /// What is wrong, in words.
     pub message: String,
 }
 
 /// A response under the completion threshold (the study's exclusion rule).
 #[derive(Debug, Clone, Serialize)]
 pub struct Excluded {
+    /// The data row, from 1.
     pub row: usize,
+    /// The row's respondent.
     pub respondent_id: String,
+    /// Its share of the questions asked that were answered (0 to 1).
     pub completion: f64,
 }
 
+/// What checking a data file found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Data rows checked.
     pub rows: usize,
+    /// Every problem, in the order of the rows.
     pub problems: Vec<Problem>,
     /// Problems per class and column.
     pub counts: BTreeMap<Class, BTreeMap<String, usize>>,
+    /// The completion threshold asked for, if any.
     pub min_completion: Option<f64>,
+    /// The responses below it.
     pub below_completion: Vec<Excluded>,
 }
 
 impl Report {
+    /// Whether no problem was found.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
     }
 }
 
+/// How to check.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// List responses whose completion share is below this (0 to 1).
@@ -134,6 +172,7 @@ pub struct Checker<'m> {
 }
 
 impl<'m> Checker<'m> {
+    /// Works out what checking needs of `model`.
     pub fn new(model: &'m Questionnaire) -> Checker<'m> {
         let cols = data::columns(model);
         let position = cols.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();

@@ -8,11 +8,14 @@ use crate::source::Span;
 /// A value with the span of the YAML node it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sp<T> {
+    /// The value.
     pub value: T,
+    /// Where it is written.
     pub span: Span,
 }
 
 impl<T> Sp<T> {
+    /// A value written at `span`.
     pub fn new(value: T, span: Span) -> Self {
         Sp { value, span }
     }
@@ -88,14 +91,17 @@ struct IncludeEntry {
     include: String,
 }
 
+/// The study: what identifies it and every record collected with it.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Survey {
     /// Short identifier, e.g. `concord`.
     pub id: Sp<String>,
+    /// The study's title, as respondents see it.
     pub title: Text,
     /// Version of this questionnaire, e.g. `1.2.0`; printed on every edition and stored in the data.
     pub version: Sp<String>,
+    /// What the study is about, shown before the first question and in the codebook.
     pub description: Option<Text>,
     /// Default language as a BCP 47 tag, e.g. `en-GB`.
     pub language: Option<Sp<String>>,
@@ -110,6 +116,7 @@ pub struct Survey {
     pub return_to: Option<Text>,
 }
 
+/// The codes the data store for answers that are not there.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct MissingCodes {
@@ -119,11 +126,13 @@ pub struct MissingCodes {
     pub missing: Option<Sp<i64>>,
 }
 
+/// A respondent group with its own instrument (patients, carers, clinicians).
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Audience {
     /// Name of the group, e.g. "Parents and carers".
     pub label: Sp<String>,
+    /// Who the group are, for the codebook.
     pub description: Option<Sp<String>>,
     /// Words used in templated text: `{you}` in a question becomes this audience's `you`.
     #[schemars(default)]
@@ -138,6 +147,7 @@ pub struct Audience {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
 pub enum Text {
+    /// The same text for every audience.
     One(Sp<String>),
     /// Keyed by audience id (`default` applies to audiences not listed), or, in a spec with
     /// `languages`, by language.
@@ -166,6 +176,7 @@ pub struct Choice {
     pub code: Sp<i64>,
     /// Short name used in expressions, e.g. `yes`.
     pub value: Sp<String>,
+    /// Its label, as respondents see it.
     pub label: Text,
     /// Ticking this clears every other option ("None of these").
     #[schemars(default)]
@@ -185,7 +196,9 @@ pub struct Choice {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
 pub enum ChoiceList {
+    /// The options alone.
     Plain(Vec<Choice>),
+    /// The options with properties of the list (`ordered`).
     Declared(DeclaredList),
 }
 
@@ -196,10 +209,12 @@ pub struct DeclaredList {
     /// The options are in order (a frequency or agreement scale), so `<`, `<=`, `>`, `>=`
     /// compare an answer with one of them.
     pub ordered: Option<Sp<bool>>,
+    /// The options, in the order they are offered.
     pub options: Vec<Choice>,
 }
 
 impl ChoiceList {
+    /// The options, in order.
     pub fn options(&self) -> &[Choice] {
         match self {
             ChoiceList::Plain(v) => v,
@@ -207,21 +222,27 @@ impl ChoiceList {
         }
     }
 
+    /// Whether the options are an ordered scale.
     pub fn ordered(&self) -> bool {
         matches!(self, ChoiceList::Declared(DeclaredList { ordered: Some(o), .. }) if o.value)
     }
 }
 
+/// A kind of answer that is not an answer to the question itself, kept apart in every table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
 #[schemars(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum NonSubstantive {
+    /// "Not sure".
     Unsure,
+    /// "Don't know".
     DontKnow,
+    /// "Prefer not to say".
     PreferNotToSay,
 }
 
 impl NonSubstantive {
+    /// The names a spec writes, in the variants' order.
     pub const NAMES: [&'static str; 3] = ["unsure", "dont_know", "prefer_not_to_say"];
 
     pub(super) fn from_name(s: &str) -> Option<Self> {
@@ -234,16 +255,21 @@ impl NonSubstantive {
     }
 }
 
+/// A part of the questionnaire: a page of the web form, a heading on paper.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Section {
+    /// Identifier, e.g. `services`; a letter, then letters, digits or `_`.
     pub id: Sp<String>,
+    /// Heading of the section.
     pub title: Text,
+    /// Text shown before the section's first item.
     pub intro: Option<Text>,
     /// Audiences this section is for (default: all).
     pub audiences: Option<Vec<Sp<String>>>,
     /// Ask the whole section only when this expression holds (one, or one per audience).
     pub ask_if: Option<Text>,
+    /// Questions, notes, definitions and screening rules, in order.
     pub items: Vec<Item>,
 }
 
@@ -252,12 +278,17 @@ pub struct Section {
 #[schemars(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum Item {
+    /// A question.
     Question(Question),
+    /// Text shown between questions.
     Note(Note),
+    /// Key terms and their definitions.
     Definitions(Definitions),
+    /// A screening rule: ends the survey when its condition holds.
     Screen(Screen),
 }
 
+/// What kind of answer a question takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
 #[schemars(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -281,6 +312,7 @@ pub enum QuestionType {
 }
 
 impl QuestionType {
+    /// The names a spec writes, in the variants' order.
     pub const NAMES: [&'static str; 8] = [
         "single",
         "multiple",
@@ -307,6 +339,7 @@ impl QuestionType {
         })
     }
 
+    /// The name a spec writes for this type.
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
     }
@@ -325,6 +358,7 @@ impl QuestionType {
         ][self as usize]
     }
 
+    /// Whether its answers come from a choice list (single, multiple, grid).
     pub fn has_choices(self) -> bool {
         matches!(self, Self::Single | Self::Multiple | Self::Grid)
     }
@@ -386,17 +420,22 @@ impl Question {
     };
 }
 
+/// A question: what is asked, of whom, when, and what answer it takes.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Question {
     /// Variable name: a letter, then letters, digits or `_`; at most 32 characters.
     pub id: Sp<String>,
+    /// The question type: single, multiple, text, long_text, integer, decimal, date or grid.
     #[schemars(rename = "type")]
     pub kind: Sp<QuestionType>,
+    /// The question as respondents read it.
     pub text: Text,
     /// Short variable label for the codebook (default: the question text).
     pub label: Option<Sp<String>>,
+    /// Help shown with the question (e.g. "Include visits by video").
     pub hint: Option<Text>,
+    /// The forms insist on an answer (default: false).
     #[schemars(default)]
     pub required: Option<Sp<bool>>,
     /// Audiences asked this question (default: the section's).
@@ -406,6 +445,7 @@ pub struct Question {
     /// The condition as paper and the interviewer say it ("if you ticked any box other than
     /// 'Not at all' in Q1–Q9"), instead of the generated wording; `ask_if` stays the rule.
     pub ask_if_text: Option<Text>,
+    /// Checks on the answer: one, or a list.
     #[schemars(default)]
     pub validate: OneOrMany<Validation>,
     /// Think-aloud prompts for cognitive interviews.
@@ -415,12 +455,19 @@ pub struct Question {
     pub interviewer: Option<Text>,
     /// A named choice list, or the options themselves.
     pub choices: Option<ChoiceSource>,
+    /// Multiple choice: the fewest options to tick.
     pub min_selected: Option<Sp<i64>>,
+    /// Multiple choice: the most options to tick.
     pub max_selected: Option<Sp<i64>>,
+    /// Numbers: the smallest accepted.
     pub min: Option<Sp<f64>>,
+    /// Numbers: the largest accepted.
     pub max: Option<Sp<f64>>,
+    /// Numbers: the unit, shown beside the box (e.g. "years").
     pub unit: Option<Text>,
+    /// Decimal: the most decimal places an answer may have.
     pub decimals: Option<Sp<i64>>,
+    /// Text: the most characters accepted.
     pub max_length: Option<Sp<i64>>,
     /// Grid rows; each becomes the variable `<id>_<row id>`.
     #[schemars(default)]
@@ -433,23 +480,30 @@ pub struct Question {
     pub incomplete: bool,
 }
 
+/// A question's choices: a named list or the options themselves.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
 pub enum ChoiceSource {
+    /// The id of a list under `choices:`.
     Named(Sp<String>),
+    /// The question's own options.
     Inline(ChoiceList),
 }
 
+/// A row of a grid: one statement rated on the grid's choices.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct GridRow {
+    /// Row identifier; the row's variable is `<grid id>_<row id>`.
     pub id: Sp<String>,
+    /// The row's statement, as respondents read it.
     pub label: Text,
     /// The row's own item number as the instrument prints it (PHQ-9's items 1–9), shown
     /// before its label on paper and on the web.
     pub number: Option<Sp<String>>,
 }
 
+/// A check on an answer, with the message shown when it fails.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Validation {
@@ -462,6 +516,7 @@ pub struct Validation {
     pub severity: Option<Sp<Severity>>,
 }
 
+/// How strict a check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema, serde::Serialize)]
 #[schemars(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -474,6 +529,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The names a spec writes, in the variants' order.
     pub const NAMES: [&'static str; 2] = ["error", "warning"];
 
     pub(super) fn from_name(s: &str) -> Option<Self> {
@@ -485,21 +541,27 @@ impl Severity {
     }
 }
 
+/// The `type` of a note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
 pub enum NoteType {
+    /// `note`.
     Note,
 }
 
+/// The `type` of a definitions block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
 pub enum DefinitionsType {
+    /// `definitions`.
     Definitions,
 }
 
+/// The `type` of a screening rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
 pub enum ScreenType {
+    /// `screen`.
     Screen,
 }
 
@@ -507,12 +569,18 @@ pub enum ScreenType {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Note {
+    /// Always `note`.
     #[schemars(rename = "type")]
     pub kind: Sp<NoteType>,
+    /// Identifier, for references in reviews and diffs.
     pub id: Option<Sp<String>>,
+    /// Heading of the note.
     pub title: Option<Text>,
+    /// The text shown.
     pub text: Text,
+    /// Audiences shown this note (default: the section's).
     pub audiences: Option<Vec<Sp<String>>>,
+    /// Show only when this expression holds (one, or one per audience).
     pub ask_if: Option<Text>,
 }
 
@@ -520,19 +588,28 @@ pub struct Note {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Definitions {
+    /// Always `definitions`.
     #[schemars(rename = "type")]
     pub kind: Sp<DefinitionsType>,
+    /// Identifier, for references in reviews and diffs.
     pub id: Option<Sp<String>>,
+    /// Heading of the block (e.g. "Some words we use").
     pub title: Option<Text>,
+    /// Audiences shown these definitions (default: the section's).
     pub audiences: Option<Vec<Sp<String>>>,
+    /// Show only when this expression holds (one, or one per audience).
     pub ask_if: Option<Text>,
+    /// The terms and their definitions, in order.
     pub terms: Vec<Definition>,
 }
 
+/// A key term and what it means in this questionnaire.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Definition {
+    /// The term, as respondents read it.
     pub term: Text,
+    /// What it means here.
     pub definition: Text,
 }
 
@@ -540,11 +617,16 @@ pub struct Definition {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Screen {
+    /// Always `screen`.
     #[schemars(rename = "type")]
     pub kind: Sp<ScreenType>,
+    /// Identifier, named in the codebook and in a route this rule ends (`ended_by`).
     pub id: Option<Sp<String>>,
+    /// End the survey when this expression holds (e.g. `consent == 'no'`).
     pub end_if: Sp<String>,
+    /// Shown to the respondent when the survey ends here.
     pub message: Text,
+    /// Audiences this rule applies to (default: the section's).
     pub audiences: Option<Vec<Sp<String>>>,
 }
 
@@ -552,9 +634,13 @@ pub struct Screen {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Derived {
+    /// Variable name: a letter, then letters, digits or `_`.
     pub id: Sp<String>,
+    /// Short variable label for the codebook.
     pub label: Sp<String>,
+    /// What the variable measures and how, for analysts.
     pub description: Option<Sp<String>>,
+    /// Audiences whose records carry it (default: all).
     pub audiences: Option<Vec<Sp<String>>>,
     /// A number or true/false computed from answers.
     pub expr: Option<Sp<String>>,
@@ -566,6 +652,7 @@ pub struct Derived {
     pub cases: Vec<Case>,
     /// The values `cases` may give, with codes and labels.
     pub choices: Option<ChoiceSource>,
+    /// Where the variable comes from, when it is not in the source instrument as published.
     pub provenance: Option<Provenance>,
 }
 
@@ -636,11 +723,13 @@ impl Derived {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Provenance {
+    /// How the item stands against the published source.
     pub status: Sp<ProvenanceStatus>,
     /// What was done and why, for analysts and reviewers.
     pub note: Sp<String>,
 }
 
+/// How an item stands against the published source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema, serde::Serialize)]
 #[schemars(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -654,6 +743,7 @@ pub enum ProvenanceStatus {
 }
 
 impl ProvenanceStatus {
+    /// The names a spec writes, in the variants' order.
     pub const NAMES: [&'static str; 3] = ["reported", "reconstructed", "added"];
 
     pub(super) fn from_name(s: &str) -> Option<Self> {
@@ -666,6 +756,7 @@ impl ProvenanceStatus {
     }
 }
 
+/// One case of a derived variable: when it applies and the value it gives.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Case {
@@ -675,5 +766,6 @@ pub struct Case {
     pub from: Option<Sp<f64>>,
     /// With `band`: the highest banded value in this case (inclusive; omit for no upper bound).
     pub to: Option<Sp<f64>>,
+    /// The value (from the derived variable's `choices`) this case gives.
     pub value: Sp<String>,
 }
