@@ -5,8 +5,36 @@
 //! expressions parsed, type-checked and lowered (`typeck.rs`, `functions.rs`, `lower.rs`)
 //! → each audience's instrument assembled and its texts resolved (`assemble.rs`,
 //! `resolve.rs`) → the variables, beside the searches over answers (the routing analysis)
-//! → warnings once there is no error (`warnings.rs`). The passes share one `Checker` and
-//! its tables; this file holds it, its types and its small helpers.
+//! → warnings once there is no error (`warnings.rs`). Each pass is a function that takes
+//! what the passes before it handed over and hands over its own tables ([`symbols::Declared`],
+//! [`typeck::Typed`], [`resolve::Resolved`]); every pass reads the spec and reports into one
+//! context ([`Cx`]). This file holds the list of passes, the context, and the types the passes
+//! share.
+
+/// A pass's struct reads the context through `Deref` (`self.spec`, `self.push(…)`); it
+/// holds the context as `cx` and its own tables beside it.
+macro_rules! reads_context {
+    ($pass:ident) => {
+        impl<'a> std::ops::Deref for $pass<'_, 'a> {
+            type Target = super::Cx<'a>;
+            fn deref(&self) -> &super::Cx<'a> {
+                self.cx
+            }
+        }
+        impl<'a> std::ops::DerefMut for $pass<'_, 'a> {
+            fn deref_mut(&mut self) -> &mut super::Cx<'a> {
+                self.cx
+            }
+        }
+        impl $pass<'_, '_> {
+            /// Reports a diagnostic (the pass's own method, so that its arguments may read
+            /// the pass: `self.push(… self.describe(t) …)`).
+            pub(super) fn push(&mut self, d: crate::diagnostic::Diagnostic) {
+                self.cx.diags.push(d);
+            }
+        }
+    };
+}
 
 mod assemble;
 mod functions;
@@ -16,7 +44,7 @@ mod symbols;
 mod typeck;
 mod warnings;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::FastMap;
@@ -48,44 +76,39 @@ pub fn check_with(
     allow_missing: bool,
     diags: &mut Diagnostics,
 ) -> Option<Questionnaire> {
-    let mut c = Checker::new(spec, sources);
-    c.catalogs = Some(catalogs);
-    c.allow_missing_translations = allow_missing;
+    let sizes = Sizes::of(spec);
+    let mut cx = Cx::new(spec, sources, &sizes);
     // 1. The names the spec declares (symbols.rs): audiences, languages, choice lists,
     //    questions in order, derived variables.
-    c.audiences();
-    c.languages();
-    c.named_lists();
-    c.questions();
-    c.derived();
+    let mut declared = symbols::declare(&mut cx, &sizes);
     // 2. Every expression parsed, type-checked and lowered (typeck.rs, functions.rs,
     //    lower.rs); derived variables in an order without cycles.
-    c.expressions();
-    c.derived_cycles();
+    let typed = typeck::check(&mut cx, &mut declared, &sizes);
+    symbols::derived_cycles(&mut cx);
     // 3. Each audience's instrument assembled, its texts resolved (assemble.rs, resolve.rs).
-    let (mut model, origins) = c.build();
-    c.drop_build_tables();
+    //    The type-checked conditions are read here for the last time.
+    let mut build = resolve::Build::new(&mut cx, &mut declared, catalogs, allow_missing, &sizes);
+    let (mut model, origins) = build.model(typed);
     // 4. The variables (resolve.rs), made beside the searches over answers that find where
     //    each answer leads and prove what is never asked (routing.rs, reach.rs).
     // Warnings are only worth reading once the errors (which may cause them) are gone: the
     // proof starts when there is no error so far; its findings count only if none came after.
-    let no_errors_yet = !c.diags.has_errors() && !diags.has_errors();
+    let no_errors_yet = !build.diags.has_errors() && !diags.has_errors();
     let (variables, Searched { targets, never }) = beside_searches(&model, no_errors_yet, || {
-        let variables = c.variables(&model.instruments, &origins);
-        c.report_missing_translations();
-        c.drop_variable_tables();
+        let variables = build.variables(&model.instruments, &origins);
+        build.report_missing_translations();
+        build.free_texts();
         variables
     });
+    drop(build);
     model.variables = variables;
     crate::routing::analyse_with(&mut model, targets);
     // 5. Warnings (warnings.rs).
-    let warn = no_errors_yet && !c.diags.has_errors();
-    if let Some(never) = never.filter(|_| warn) {
-        c.never_asked(&model, never);
-        c.unused_lists();
+    if let Some(never) = never.filter(|_| no_errors_yet && !cx.diags.has_errors()) {
+        warnings::warn(&mut cx, &declared, &model, never);
     }
-    let failed = c.diags.has_errors();
-    diags.extend(c.diags.into_sorted());
+    let failed = cx.diags.has_errors();
+    diags.extend(cx.diags.into_sorted());
     (!failed).then_some(model)
 }
 
@@ -219,34 +242,33 @@ struct Site<'s> {
     what: &'static str,
 }
 
-/// The checker: the spec and its sources, the diagnostics so far, and each pass's tables,
-/// owned by the pass that fills them ([`symbols::Declared`], [`typeck::Typed`],
-/// [`resolve::Resolved`]) and read by the passes after it.
-struct Checker<'a> {
+/// What every pass reads and reports into: the spec and its files, the diagnostics so far,
+/// and the expressions parsed.
+struct Cx<'a> {
     spec: &'a Spec,
     sources: &'a Sources,
     diags: Diagnostics,
-    /// What the spec declares (the first pass, `symbols.rs`).
-    declared: symbols::Declared<'a>,
-    /// The conditions, rules and derived variables, type-checked (`typeck.rs`).
-    typed: typeck::Typed,
-    /// The texts resolved per audience (`resolve.rs`).
-    resolved: resolve::Resolved,
-    /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
-    /// stands for each of its rows.
-    row_grid: Option<String>,
-    catalogs: Option<&'a Catalogs>,
-    allow_missing_translations: bool,
     /// Expressions parsed, by text: a condition written at several places (the same filter
     /// on many questions) is parsed once. Parsing reads the text alone, and positions in
     /// the tree are within the text, so a tree serves every place the text is written.
     parsed: std::cell::RefCell<FastMap<String, Result<crate::expr::Expr, crate::expr::SyntaxError>>>,
 }
 
-impl<'a> Checker<'a> {
-    fn new(spec: &'a Spec, sources: &'a Sources) -> Self {
-        // The largest tables are sized from the spec at the start: grown one insert at a
-        // time, they were rehashed (and their memory touched) several times over.
+/// How large the largest tables grow, counted from the spec at the start: grown one insert
+/// at a time, they were rehashed (and their memory touched) several times over.
+struct Sizes {
+    questions: usize,
+    /// Questions, grid rows and derived variables.
+    symbols: usize,
+    /// Items with an `ask_if`.
+    conditional: usize,
+    /// Validation and screening rules.
+    rules: usize,
+    audiences: usize,
+}
+
+impl Sizes {
+    fn of(spec: &Spec) -> Sizes {
         let (mut questions, mut symbols, mut conditional, mut rules) = (0, spec.derived.len(), 0, 0);
         for item in spec.sections.iter().flat_map(|s| &s.items) {
             let ask_if = match item {
@@ -265,42 +287,28 @@ impl<'a> Checker<'a> {
             };
             conditional += usize::from(ask_if.is_some());
         }
-        let audiences = spec.audiences.0.len().max(1);
-        fn sized<K, V>(n: usize) -> FastMap<K, V> {
-            FastMap::with_capacity_and_hasher(n, Default::default())
+        Sizes {
+            questions,
+            symbols,
+            conditional,
+            rules,
+            audiences: spec.audiences.0.len().max(1),
         }
-        Checker {
+    }
+}
+
+/// A table with room for `n` entries.
+fn sized<K, V>(n: usize) -> FastMap<K, V> {
+    FastMap::with_capacity_and_hasher(n, Default::default())
+}
+
+impl<'a> Cx<'a> {
+    fn new(spec: &'a Spec, sources: &'a Sources, sizes: &Sizes) -> Self {
+        Cx {
             spec,
             sources,
             diags: Diagnostics::new(),
-            declared: symbols::Declared {
-                audience_ids: Vec::new(),
-                lists: Vec::new(),
-                list_index: FastMap::default(),
-                symbols: sized(symbols),
-                question_lists: sized(questions),
-                placements: Vec::new(),
-                section_audiences: Vec::new(),
-                languages: Vec::new(),
-            },
-            typed: typeck::Typed {
-                conditions: sized(conditional * audiences),
-                section_conditions: FastMap::default(),
-                validations: sized(questions),
-                screens: FastMap::default(),
-                derived_rules: FastMap::default(),
-                derived_types: FastMap::default(),
-            },
-            resolved: resolve::Resolved {
-                // A question's text and its rows' (choice lists' labels are shared).
-                texts: sized(questions + symbols),
-                missing_translations: BTreeMap::new(),
-                audience_dependent: false,
-            },
-            row_grid: None,
-            catalogs: None,
-            allow_missing_translations: false,
-            parsed: std::cell::RefCell::new(sized(conditional + rules)),
+            parsed: std::cell::RefCell::new(sized(sizes.conditional + sizes.rules)),
         }
     }
 
@@ -312,15 +320,6 @@ impl<'a> Checker<'a> {
         let done = expr::parse(text);
         self.parsed.borrow_mut().insert(text.to_string(), done.clone());
         done
-    }
-
-    /// An audience's place in the spec's list of audiences, which keys what is per audience.
-    fn audience_at(&self, audience: &str) -> usize {
-        self.declared
-            .audience_ids
-            .iter()
-            .position(|a| a == audience)
-            .unwrap_or(usize::MAX)
     }
 
     /// The text a span covers, in whichever file it is.
@@ -335,25 +334,5 @@ impl<'a> Checker<'a> {
 
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
-    }
-
-    /// Frees the tables only assembling the instruments reads (conditions by place, parsed
-    /// expressions), before the searches over answers, which are a large check's peak of
-    /// memory. What the variables and the later warnings read stays: the resolved texts, the
-    /// placements, the lists, symbols and spec.
-    fn drop_build_tables(&mut self) {
-        self.typed.conditions = FastMap::default();
-        self.typed.section_conditions = FastMap::default();
-        self.typed.validations = FastMap::default();
-        self.typed.screens = FastMap::default();
-        self.declared.question_lists = FastMap::default();
-        self.parsed.take();
-    }
-
-    /// Frees what only the variables read (the resolved texts, the placements), once they
-    /// are made.
-    fn drop_variable_tables(&mut self) {
-        self.resolved.texts = FastMap::default();
-        self.declared.placements = Vec::new();
     }
 }

@@ -1,14 +1,15 @@
 //! Each audience's instrument, assembled from the checked spec and its resolved texts.
 //!
 //! Resolving a text can report a problem and fills the checker's table of texts, so texts
-//! are resolved first, one audience after another ([`Checker::instrument_texts`]). What is
+//! are resolved first, one audience after another ([`Build::instrument_texts`]). What is
 //! left, turning every item into the model's, reads that table and the checker's other
 //! tables only: [`Assembly`] does it for every audience at once, each on a thread of its own.
 //! The two walk the same items in the same way; a text the first did not resolve is handed
 //! back ([`Assembled::missing`]), resolved, and that instrument assembled again.
 
+use super::resolve::Build;
 use super::resolve::{EVERY_AUDIENCE, short_label};
-use super::{Checker, List, Placement, Symbol, SymbolKind};
+use super::{List, Placement, Symbol, SymbolKind};
 use crate::FastMap;
 use crate::model::{self, Condition};
 use crate::spec::{self, Item, Sp};
@@ -65,7 +66,7 @@ fn shown<'s, 'a: 's>(
     })
 }
 
-impl<'a> Checker<'a> {
+impl<'a> Build<'_, 'a> {
     /// Resolves every text of one audience's instrument, item by item as [`Assembly`]
     /// walks it.
     pub(super) fn instrument_texts(&mut self, audience: &str) {

@@ -1,11 +1,12 @@
 //! Function calls in expressions: arguments checked against what each function reads, with
 //! the designer's mistakes reported in their terms (docs/spec.md, "Functions").
 
-use super::{Checker, Site, SymbolKind, Ty};
+use super::typeck::TypeCheck;
+use super::{Site, SymbolKind, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::expr::{self, Expr, ExprKind};
 
-impl<'a> Checker<'a> {
+impl<'a> TypeCheck<'_, 'a> {
     pub(super) fn call(&mut self, function: &str, args: &[Expr], e: &Expr, site: &Site) -> Ty {
         let span = self.span_in(site, e.span);
         let Some(f) = expr::function(function) else {

@@ -10,7 +10,8 @@
 //!   each row joined by `or`, `and`; `count_where(g …)`: `sum(if(row condition, 1, 0), …)`;
 //! - `matches(q, 'p')`: the pattern in its canonical form ([`crate::pattern`]).
 
-use super::{Checker, Ty};
+use super::Ty;
+use super::typeck::TypeCheck;
 use crate::expr::{BinOp, Expr, ExprKind};
 use crate::spec::Item;
 
@@ -68,7 +69,7 @@ fn rename(e: &mut Expr, from: &str, to: &str) {
     }
 }
 
-impl<'a> Checker<'a> {
+impl<'a> TypeCheck<'_, 'a> {
     /// The row variables of a grid, in order.
     pub(super) fn grid_rows(&self, grid: &str) -> Vec<String> {
         for section in &self.spec.sections {

@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, DEFAULT_AUDIENCE, SymbolKind, Ty};
+use super::symbols::Declared;
+use super::typeck::Typed;
+use super::{Cx, DEFAULT_AUDIENCE, Sizes, SymbolKind, Ty, sized};
 use crate::FastMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Questionnaire, Wording};
 use crate::source::Span;
 use crate::spec::{self, Item, Sp};
+use crate::translate::Catalogs;
 
 /// The key of a resolved text no audience changes, in place of an audience's index.
 pub(super) const EVERY_AUDIENCE: usize = usize::MAX - 1;
@@ -25,7 +28,68 @@ pub(super) struct Resolved {
     pub(super) audience_dependent: bool,
 }
 
-impl<'a> Checker<'a> {
+/// The third pass at work (this file and `assemble.rs`): the instruments assembled from
+/// the declared names and the type-checked conditions, texts resolved for each audience
+/// into its own tables, then the variables. What only assembling reads is freed before
+/// the variables are made, beside the searches over answers (a large check's peak of
+/// memory).
+pub(super) struct Build<'c, 'a> {
+    pub(super) cx: &'c mut Cx<'a>,
+    pub(super) declared: &'c mut Declared<'a>,
+    /// The second pass's conditions: read while the model is built, then freed.
+    pub(super) typed: Typed,
+    pub(super) resolved: Resolved,
+    pub(super) catalogs: Option<&'a Catalogs>,
+    pub(super) allow_missing_translations: bool,
+}
+
+reads_context!(Build);
+
+impl<'c, 'a> Build<'c, 'a> {
+    pub(super) fn new(
+        cx: &'c mut Cx<'a>,
+        declared: &'c mut Declared<'a>,
+        catalogs: &'a Catalogs,
+        allow_missing_translations: bool,
+        sizes: &Sizes,
+    ) -> Self {
+        Build {
+            cx,
+            declared,
+            typed: Typed::default(),
+            resolved: Resolved {
+                // A question's text and its rows' (choice lists' labels are shared).
+                texts: sized(sizes.questions + sizes.symbols),
+                missing_translations: BTreeMap::new(),
+                audience_dependent: false,
+            },
+            catalogs: Some(catalogs),
+            allow_missing_translations,
+        }
+    }
+
+    /// The model of the whole questionnaire but its variables (made by [`Build::variables`]
+    /// while the routing searches run), and each instrument's spec places of its questions.
+    /// `typed` is read here for the last time: it is freed, with the other tables only
+    /// assembling reads, before this returns.
+    pub(super) fn model(&mut self, typed: Typed) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
+        self.typed = typed;
+        let built = self.build();
+        self.typed = Typed::default();
+        self.declared.question_lists = FastMap::default();
+        self.cx.parsed.take();
+        built
+    }
+
+    /// Frees what only the variables read (the resolved texts, the placements), once they
+    /// are made, while the searches may still run.
+    pub(super) fn free_texts(&mut self) {
+        self.resolved.texts = FastMap::default();
+        self.declared.placements = Vec::new();
+    }
+}
+
+impl<'a> Build<'_, 'a> {
     /// Resolves a text for one audience: its template, terms, and piped answers.
     pub(super) fn text(&mut self, t: &'a spec::Text, audience: &str, position: usize) -> model::Text {
         // A text belongs to one item, so its position is fixed: (text, audience) is the key,
@@ -475,7 +539,7 @@ impl<'a> Checker<'a> {
             return None;
         };
         let earlier = match sym.kind {
-            SymbolKind::Derived => self.derived_order(name) < position,
+            SymbolKind::Derived => self.declared.derived_order(self.cx, name) < position,
             _ => sym.order < position,
         };
         if !earlier {
@@ -511,7 +575,7 @@ impl<'a> Checker<'a> {
         }
 
         Some(
-            fallback.unwrap_or_else(|| match sym.numbers.get(self.audience_at(audience)) {
+            fallback.unwrap_or_else(|| match sym.numbers.get(self.declared.audience_at(audience)) {
                 Some(n) => format!("your answer to {n}"),
                 None => "your earlier answer".to_string(),
             }),
@@ -554,9 +618,9 @@ impl<'a> Checker<'a> {
         out
     }
 
-    /// The model of the whole questionnaire but its variables (made by [`Checker::variables`]
-    /// while the routing searches run), and each instrument's spec places of its questions.
-    pub(super) fn build(&mut self) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
+    /// The model of the whole questionnaire but its variables, and each instrument's spec
+    /// places of its questions.
+    fn build(&mut self) -> (Questionnaire, Vec<Vec<(usize, usize)>>) {
         let all = self.declared.audience_ids.clone();
         let survey = self.survey();
         let audiences = self.audiences_model();
@@ -738,7 +802,7 @@ impl<'a> Checker<'a> {
 
     /// The questionnaire's variables, met in the instruments' order: a variable is made
     /// where an audience first asks it, and each later audience adds its number. `origins`
-    /// are the spec places of each instrument's questions ([`Checker::build`]).
+    /// are the spec places of each instrument's questions ([`Build::model`]).
     pub(super) fn variables(
         &mut self,
         instruments: &[model::Instrument],

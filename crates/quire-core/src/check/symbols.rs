@@ -26,8 +26,80 @@ pub(super) struct Declared<'a> {
     pub(super) section_audiences: Vec<Vec<String>>,
 }
 
-impl<'a> Checker<'a> {
-    pub(super) fn audiences(&mut self) {
+impl<'a> Declared<'a> {
+    /// An audience's place in the spec's list of audiences, which keys what is per audience.
+    pub(super) fn audience_at(&self, audience: &str) -> usize {
+        self.audience_ids
+            .iter()
+            .position(|a| a == audience)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Position after which a derived variable may be read: after every question it reads.
+    pub(super) fn derived_order(&self, cx: &Cx<'a>, name: &str) -> usize {
+        let mut seen = BTreeSet::new();
+        self.derived_order_inner(cx, name, &mut seen)
+    }
+
+    fn derived_order_inner(&self, cx: &Cx<'a>, name: &str, seen: &mut BTreeSet<String>) -> usize {
+        if !seen.insert(name.to_string()) {
+            return 0;
+        }
+        let Some(d) = cx.spec.derived.iter().find(|d| d.id.value == name) else {
+            return self.symbols.get(name).map(|s| s.order).unwrap_or(0);
+        };
+        let texts = d.expressions();
+        let mut max = 0;
+        for t in texts {
+            if let Ok(e) = cx.parse(&t.value) {
+                for r in e.references() {
+                    let o = match self.symbols.get(r) {
+                        Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(cx, r, seen),
+                        Some(s) => s.order,
+                        None => 0,
+                    };
+                    max = max.max(o);
+                }
+            }
+        }
+        max
+    }
+}
+
+/// The first pass: what the spec declares, in order (audiences, languages, choice lists,
+/// questions, derived variables), each name checked.
+pub(super) fn declare<'a>(cx: &mut Cx<'a>, sizes: &Sizes) -> Declared<'a> {
+    let mut pass = Declare {
+        cx,
+        declared: Declared {
+            audience_ids: Vec::new(),
+            lists: Vec::new(),
+            list_index: FastMap::default(),
+            symbols: sized(sizes.symbols),
+            question_lists: sized(sizes.questions),
+            placements: Vec::new(),
+            section_audiences: Vec::new(),
+            languages: Vec::new(),
+        },
+    };
+    pass.audiences();
+    pass.languages();
+    pass.named_lists();
+    pass.questions();
+    pass.derived();
+    pass.declared
+}
+
+/// The first pass at work: the context, and the tables it fills.
+struct Declare<'c, 'a> {
+    cx: &'c mut Cx<'a>,
+    declared: Declared<'a>,
+}
+
+reads_context!(Declare);
+
+impl<'a> Declare<'_, 'a> {
+    fn audiences(&mut self) {
         let spec = self.spec;
         for (id, _) in &spec.audiences.0 {
             self.name(id, "audience id", false);
@@ -243,68 +315,6 @@ impl<'a> Checker<'a> {
         index
     }
 
-    pub(super) fn missing_codes(&self) -> model::MissingCodes {
-        let m = self.spec.survey.missing_codes.as_ref();
-        model::MissingCodes {
-            not_applicable: m
-                .and_then(|m| m.not_applicable.as_ref())
-                .map(|c| c.value)
-                .unwrap_or(-88),
-            missing: m.and_then(|m| m.missing.as_ref()).map(|c| c.value).unwrap_or(-99),
-        }
-    }
-
-    /// Checks an identifier; `loose` allows digits first (choice values like `18_24`).
-    pub(super) fn name(&mut self, id: &Sp<String>, what: &str, loose: bool) {
-        let s = id.value.as_str();
-        if s.is_empty() {
-            return; // missing or written empty: reported by the reader
-        }
-        let first_ok = s
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || (loose && (c.is_ascii_digit() || c == '_')));
-        let rest_ok = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !first_ok || !rest_ok {
-            let fixed: String = s
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect::<String>()
-                .trim_matches('_')
-                .to_string();
-            let fixed = if fixed.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || loose) {
-                fixed
-            } else {
-                format!("q_{fixed}")
-            };
-            let rule = if loose {
-                "letters, digits and `_` only"
-            } else {
-                "a letter first, then letters, digits or `_`"
-            };
-            self.push(
-                Diagnostic::error("invalid-name", format!("`{s}` is not a valid {what}"))
-                    .at(id.span, format!("{rule}, so Stata, SPSS and R can use it"))
-                    .help(format!("try `{fixed}`")),
-            );
-        } else if !loose && s.len() > MAX_NAME_LEN {
-            self.push(
-                Diagnostic::error(
-                    "invalid-name",
-                    format!("`{s}` is longer than {MAX_NAME_LEN} characters"),
-                )
-                .at(id.span, format!("{} characters", s.len()))
-                .help(format!("Stata allows at most {MAX_NAME_LEN}; shorten the {what}")),
-            );
-        }
-    }
-
     pub(super) fn audience_list(
         &mut self,
         given: Option<&Vec<Sp<String>>>,
@@ -401,7 +411,7 @@ impl<'a> Checker<'a> {
                 if let Item::Question(q) = item {
                     let mut numbers = vec![0; self.declared.audience_ids.len()].into_boxed_slice();
                     for a in &aud {
-                        let at = self.audience_at(a);
+                        let at = self.declared.audience_at(a);
                         if let (Some(n), Some(number)) = (counters.get_mut(at), numbers.get_mut(at)) {
                             *n += 1;
                             *number = *n;
@@ -793,45 +803,110 @@ impl<'a> Checker<'a> {
             self.declare(&d.id, symbol);
         }
     }
+}
 
-    pub(super) fn derived_cycles(&mut self) {
-        let spec = self.spec;
-        let deps: FastMap<&str, Vec<String>> = spec
-            .derived
-            .iter()
-            .map(|d| {
-                let mut refs = Vec::new();
-                for t in d.expressions() {
-                    if let Ok(e) = self.parse(&t.value) {
-                        refs.extend(
-                            e.references()
-                                .into_iter()
-                                .filter(|r| spec.derived.iter().any(|x| x.id.value == *r))
-                                .map(str::to_string),
-                        );
-                    }
+/// Derived variables that depend on each other in a circle, each circle reported once.
+pub(super) fn derived_cycles(cx: &mut Cx<'_>) {
+    let spec = cx.spec;
+    let deps: FastMap<&str, Vec<String>> = spec
+        .derived
+        .iter()
+        .map(|d| {
+            let mut refs = Vec::new();
+            for t in d.expressions() {
+                if let Ok(e) = cx.parse(&t.value) {
+                    refs.extend(
+                        e.references()
+                            .into_iter()
+                            .filter(|r| spec.derived.iter().any(|x| x.id.value == *r))
+                            .map(str::to_string),
+                    );
                 }
-                (d.id.value.as_str(), refs)
-            })
-            .collect();
-        let mut reported = BTreeSet::new();
-        for d in &spec.derived {
-            let mut path = vec![d.id.value.clone()];
-            if let Some(cycle) = find_cycle(&deps, &mut path)
-                && reported.insert(cycle.iter().cloned().collect::<BTreeSet<_>>())
-            {
-                self.push(
-                    Diagnostic::error(
-                        "derived-cycle",
-                        format!(
-                            "derived variables depend on each other in a circle: {}",
-                            cycle.join(" → ")
-                        ),
-                    )
-                    .at(d.id.span, "part of the circle")
-                    .help("break the circle: compute at least one of them from answers only"),
-                );
             }
+            (d.id.value.as_str(), refs)
+        })
+        .collect();
+    let mut reported = BTreeSet::new();
+    for d in &spec.derived {
+        let mut path = vec![d.id.value.clone()];
+        if let Some(cycle) = find_cycle(&deps, &mut path)
+            && reported.insert(cycle.iter().cloned().collect::<BTreeSet<_>>())
+        {
+            cx.push(
+                Diagnostic::error(
+                    "derived-cycle",
+                    format!(
+                        "derived variables depend on each other in a circle: {}",
+                        cycle.join(" → ")
+                    ),
+                )
+                .at(d.id.span, "part of the circle")
+                .help("break the circle: compute at least one of them from answers only"),
+            );
+        }
+    }
+}
+
+impl Cx<'_> {
+    pub(super) fn missing_codes(&self) -> model::MissingCodes {
+        let m = self.spec.survey.missing_codes.as_ref();
+        model::MissingCodes {
+            not_applicable: m
+                .and_then(|m| m.not_applicable.as_ref())
+                .map(|c| c.value)
+                .unwrap_or(-88),
+            missing: m.and_then(|m| m.missing.as_ref()).map(|c| c.value).unwrap_or(-99),
+        }
+    }
+
+    /// Checks an identifier; `loose` allows digits first (choice values like `18_24`).
+    pub(super) fn name(&mut self, id: &Sp<String>, what: &str, loose: bool) {
+        let s = id.value.as_str();
+        if s.is_empty() {
+            return; // missing or written empty: reported by the reader
+        }
+        let first_ok = s
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || (loose && (c.is_ascii_digit() || c == '_')));
+        let rest_ok = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !first_ok || !rest_ok {
+            let fixed: String = s
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+                .trim_matches('_')
+                .to_string();
+            let fixed = if fixed.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || loose) {
+                fixed
+            } else {
+                format!("q_{fixed}")
+            };
+            let rule = if loose {
+                "letters, digits and `_` only"
+            } else {
+                "a letter first, then letters, digits or `_`"
+            };
+            self.push(
+                Diagnostic::error("invalid-name", format!("`{s}` is not a valid {what}"))
+                    .at(id.span, format!("{rule}, so Stata, SPSS and R can use it"))
+                    .help(format!("try `{fixed}`")),
+            );
+        } else if !loose && s.len() > MAX_NAME_LEN {
+            self.push(
+                Diagnostic::error(
+                    "invalid-name",
+                    format!("`{s}` is longer than {MAX_NAME_LEN} characters"),
+                )
+                .at(id.span, format!("{} characters", s.len()))
+                .help(format!("Stata allows at most {MAX_NAME_LEN}; shorten the {what}")),
+            );
         }
     }
 }

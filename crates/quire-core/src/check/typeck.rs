@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{Checker, Site, SymbolKind, Ty};
+use super::symbols::Declared;
+use super::{Cx, Site, Sizes, SymbolKind, Ty, sized};
 use crate::FastMap;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, ExprKind};
@@ -14,6 +15,7 @@ use crate::spec::{self, Item, Sp};
 
 /// The second pass's results: every condition and rule type-checked and lowered, by place,
 /// and the derived variables' rules and types. Assembling the instruments reads them.
+#[derive(Default)]
 pub(super) struct Typed {
     /// Per item and audience: its own condition.
     pub(super) conditions: FastMap<(usize, usize, usize), Condition>,
@@ -27,7 +29,40 @@ pub(super) struct Typed {
     pub(super) derived_types: FastMap<String, &'static str>,
 }
 
-impl<'a> Checker<'a> {
+/// The second pass: every condition, rule and derived variable of the spec parsed,
+/// type-checked against what `declared` says of the names it reads, and lowered. A derived
+/// variable's type, once its rule is checked, is written back into its symbol.
+pub(super) fn check<'a>(cx: &mut Cx<'a>, declared: &mut Declared<'a>, sizes: &Sizes) -> Typed {
+    let mut pass = TypeCheck {
+        cx,
+        declared,
+        typed: Typed {
+            conditions: sized(sizes.conditional * sizes.audiences),
+            section_conditions: FastMap::default(),
+            validations: sized(sizes.questions),
+            screens: FastMap::default(),
+            derived_rules: FastMap::default(),
+            derived_types: FastMap::default(),
+        },
+        row_grid: None,
+    };
+    pass.expressions();
+    pass.typed
+}
+
+/// The second pass at work (this file, `functions.rs` and `lower.rs`).
+pub(super) struct TypeCheck<'c, 'a> {
+    pub(super) cx: &'c mut Cx<'a>,
+    pub(super) declared: &'c mut Declared<'a>,
+    pub(super) typed: Typed,
+    /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
+    /// stands for each of its rows.
+    pub(super) row_grid: Option<String>,
+}
+
+reads_context!(TypeCheck);
+
+impl<'a> TypeCheck<'_, 'a> {
     pub(super) fn site<'s>(
         &self,
         text: &'s Sp<String>,
@@ -308,7 +343,7 @@ impl<'a> Checker<'a> {
             return Ty::Error;
         };
         let visible = match sym.kind {
-            SymbolKind::Derived => self.derived_order(name) < site.position,
+            SymbolKind::Derived => self.declared.derived_order(self.cx, name) < site.position,
             _ => {
                 sym.order < site.position
                     || site.itself == Some(name)
@@ -331,7 +366,7 @@ impl<'a> Checker<'a> {
                     let num = site
                         .audiences
                         .first()
-                        .and_then(|a| sym.numbers.get(self.audience_at(a)))
+                        .and_then(|a| sym.numbers.get(self.declared.audience_at(a)))
                         .unwrap_or_default();
                     (
                         format!(
@@ -395,36 +430,6 @@ impl<'a> Checker<'a> {
             return Ty::Error;
         }
         sym.ty.clone()
-    }
-
-    /// Position after which a derived variable may be read: after every question it reads.
-    pub(super) fn derived_order(&self, name: &str) -> usize {
-        let mut seen = BTreeSet::new();
-        self.derived_order_inner(name, &mut seen)
-    }
-
-    pub(super) fn derived_order_inner(&self, name: &str, seen: &mut BTreeSet<String>) -> usize {
-        if !seen.insert(name.to_string()) {
-            return 0;
-        }
-        let Some(d) = self.spec.derived.iter().find(|d| d.id.value == name) else {
-            return self.declared.symbols.get(name).map(|s| s.order).unwrap_or(0);
-        };
-        let texts = d.expressions();
-        let mut max = 0;
-        for t in texts {
-            if let Ok(e) = self.parse(&t.value) {
-                for r in e.references() {
-                    let o = match self.declared.symbols.get(r) {
-                        Some(s) if matches!(s.kind, SymbolKind::Derived) => self.derived_order_inner(r, seen),
-                        Some(s) => s.order,
-                        None => 0,
-                    };
-                    max = max.max(o);
-                }
-            }
-        }
-        max
     }
 
     pub(super) fn want_bool(&mut self, e: &Expr, t: &Ty, site: &Site, op: &str) {
@@ -892,7 +897,9 @@ impl<'a> Checker<'a> {
             if let Some(text) = &section.ask_if {
                 let aud = self.declared.section_audiences[si].clone();
                 for (a, c) in self.conditions_for(text, &aud, first, "section condition") {
-                    self.typed.section_conditions.insert((si, self.audience_at(&a)), c);
+                    self.typed
+                        .section_conditions
+                        .insert((si, self.declared.audience_at(&a)), c);
                 }
             }
             for (ii, item) in section.items.iter().enumerate() {
@@ -901,7 +908,7 @@ impl<'a> Checker<'a> {
                     Item::Question(q) => {
                         if let Some(text) = &q.ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.typed.conditions.insert((si, ii, self.audience_at(&a)), c);
+                                self.typed.conditions.insert((si, ii, self.declared.audience_at(&a)), c);
                             }
                         }
                         let mut checks = Vec::new();
@@ -928,7 +935,7 @@ impl<'a> Checker<'a> {
                     Item::Note(spec::Note { ask_if, .. }) | Item::Definitions(spec::Definitions { ask_if, .. }) => {
                         if let Some(text) = ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
-                                self.typed.conditions.insert((si, ii, self.audience_at(&a)), c);
+                                self.typed.conditions.insert((si, ii, self.declared.audience_at(&a)), c);
                             }
                         }
                     }

@@ -5,9 +5,33 @@
 
 use std::collections::BTreeSet;
 
+use super::resolve::Build;
+use super::symbols::Declared;
 use super::*;
 
-impl<'a> Checker<'a> {
+/// The warnings worth reading once the model is built with no error: what the routing
+/// proof found never asked (`never`: instrument, section, item), then the choice lists no
+/// question uses.
+pub(super) fn warn<'a>(
+    cx: &mut Cx<'a>,
+    declared: &Declared<'a>,
+    model: &Questionnaire,
+    never: Vec<(usize, usize, usize)>,
+) {
+    let mut pass = Warnings { cx, declared };
+    pass.never_asked(model, never);
+    pass.unused_lists();
+}
+
+/// The last pass at work: the context, and the names the spec declares.
+struct Warnings<'c, 'a> {
+    cx: &'c mut Cx<'a>,
+    declared: &'c Declared<'a>,
+}
+
+reads_context!(Warnings);
+
+impl Build<'_, '_> {
     /// Each text without a translation is an error; with `--allow-missing-translations`,
     /// one warning per language says how many stand in the source language.
     pub(super) fn report_missing_translations(&mut self) {
@@ -46,8 +70,10 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
 
-    pub(super) fn unused_lists(&mut self) {
+impl Warnings<'_, '_> {
+    fn unused_lists(&mut self) {
         let unused: Vec<(String, Span)> = self
             .declared
             .lists
@@ -67,7 +93,7 @@ impl<'a> Checker<'a> {
     /// Warns about questions that no answers could ever lead to, per audience.
     /// Warns of what [`crate::reach::never_asked`] proved: questions whose condition no
     /// answers meet, and screening rules that no answers trigger.
-    pub(super) fn never_asked(&mut self, model: &Questionnaire, never: Vec<(usize, usize, usize)>) {
+    fn never_asked(&mut self, model: &Questionnaire, never: Vec<(usize, usize, usize)>) {
         let mut warned = BTreeSet::new();
         for (i, s, it) in never {
             let instrument = &model.instruments[i];
