@@ -1038,7 +1038,10 @@ impl Questionnaire {
             }
         }
         for v in &self.variables {
-            states.entry(v.name.clone()).or_insert(State::NotApplicable);
+            // Looked up first: most are there already, and a key for `entry` is a copy.
+            if !states.contains_key(&v.name) {
+                states.insert(v.name.clone(), State::NotApplicable);
+            }
         }
         for d in &self.derived {
             let inputs = self.derived_inputs(d);
