@@ -387,8 +387,9 @@ for (const audience of ["patient", "carer", "hcp"]) {
 }
 
 // Submission: identity, one send at a time, timeouts, retries; nothing lost, nothing doubled.
-// The local server fails, drops the connection after reading, hangs, answers 409 for a known
-// id, or accepts, and counts every POST and the id it carried.
+// The local server fails, drops the connection after reading, hangs, refuses a different
+// record under a known id (409), acknowledges the same record again (200), or accepts, and
+// counts every POST and the id it carried.
 {
   const http = await import("node:http");
   let mode = "fail";
@@ -404,7 +405,8 @@ for (const audience of ["patient", "carer", "hcp"]) {
       if (mode === "fail") { res.writeHead(503); res.end(); }
       else if (mode === "drop") req.socket.destroy();
       else if (mode === "hang") { /* never answers */ }
-      else if (mode === "conflict") { res.writeHead(409); res.end(); }
+      else if (mode === "conflict") { res.writeHead(409, { "Content-Type": "application/json" }); res.end(JSON.stringify({ error: "a different record is stored under this respondent_id" })); }
+      else if (mode === "duplicate") { res.writeHead(200); res.end(); }
       else { res.writeHead(201); res.end(); }
     });
   });
@@ -459,8 +461,20 @@ for (const audience of ["patient", "carer", "hcp"]) {
   mode = "drop";
   await page.click("#retry");
   await page.waitForFunction(() => /could not be sent/.test(document.getElementById("submit-status").textContent) && !document.getElementById("retry").disabled);
-  // The server already holds this id: 409 is success.
+  // A different record under this id is refused (409): not sent, the server's reason shown,
+  // the answers kept, and not sent again by itself (it would be refused again).
   mode = "conflict";
+  await page.click("#retry");
+  await page.waitForFunction(() => /stored under this respondent_id/.test(document.getElementById("submit-status").textContent) && !document.getElementById("retry").disabled);
+  check(!(await page.textContent("#end-title")).includes("Thank you"), "submit: 'Thank you' after a refused send");
+  check((await page.evaluate(() => localStorage.getItem("quire:submit_test:1:respondent"))) !== null, "submit: answers forgotten after a refused send");
+  check(await visible(page, "#retry") && await visible(page, "#download-json"), "submit: no retry or download after a refused send");
+  const refused = posts.length;
+  await page.clock.runFor(600000);
+  await new Promise((r) => setTimeout(r, 300));
+  check(posts.length === refused, `submit: a refused record was sent again by itself (${posts.length - refused} times)`);
+  // The server already holds this same record: 200, acknowledged.
+  mode = "duplicate";
   await page.click("#retry");
   await page.waitForFunction(() => /have been sent/.test(document.getElementById("submit-status").textContent));
   check((await page.textContent("#end-title")) === "Thank you", "submit: no thanks after an acknowledged send");
@@ -471,7 +485,7 @@ for (const audience of ["patient", "carer", "hcp"]) {
   // Per attempt one request; the browser itself may repeat a POST whose connection dropped
   // unanswered, which the shared Idempotency-Key makes harmless.
   const per = (m) => posts.filter((p) => p.mode === m).length;
-  check(per("fail") === 2 && per("hang") === 1 && per("drop") >= 1 && per("conflict") === 1, "submit: requests per attempt " + JSON.stringify(posts.map((p) => p.mode)));
+  check(per("fail") === 2 && per("hang") === 1 && per("drop") >= 1 && per("conflict") === 1 && per("duplicate") === 1, "submit: requests per attempt " + JSON.stringify(posts.map((p) => p.mode)));
   check(posts[posts.length - 1].record.likes_tea === 1 && posts[posts.length - 1].record.cups === 4, "submit: the server did not receive the record");
   // Paradata: the times of the response (the clock started at 09:00), its completion, mode,
   // language and content hash; a retry keeps the time it was finished.

@@ -102,7 +102,7 @@
   }
   function setHidden(el, hide) { if (el.hidden !== hide) el.hidden = hide; }
 
-  // ---- Saving ------------------------------------------------------------------------------
+  // ---- Saving ----
   // Never claim answers are saved when the browser refuses to store them.
   var storageOk = true;
   function storageRefused() {
@@ -167,7 +167,7 @@
     if (dropped.length) notice(t("changed", dropped.join(", ")));
   }
 
-  // ---- Inputs <-> answers ------------------------------------------------------------------
+  // ---- Inputs <-> answers ----
   // Digits typed in another script (full-width, Arabic-Indic) are read as the digits they are.
   function asciiDigits(t) {
     return t.replace(/[\uFF10-\uFF19\u0660-\u0669\u06F0-\u06F9]/g, function (c) {
@@ -214,7 +214,7 @@
         Object.keys(state.pilot).forEach(function (k) { var e = byId(k); if (e) e.value = state.pilot[k]; });
   }
 
-  // ---- Skip logic --------------------------------------------------------------------------
+  // ---- Skip logic ----
   var route = null;
   function label(q, v) { return model.labels[q + "=" + v]; }
     // A screening rule takes effect when the respondent continues past its page, not while
@@ -267,7 +267,7 @@
     return full.ended_by !== null && screenPage[full.ended_by] === state.page;
   }
 
-  // ---- Validation --------------------------------------------------------------------------
+  // ---- Validation ----
     // Problems with the answers on page i, up to a screening rule that ends the survey there.
     function problems(i) {
     materialize(i);
@@ -345,7 +345,7 @@
     if (list.length) box.focus();
   }
 
-  // ---- Pages, review, end ------------------------------------------------------------------
+  // ---- Pages, review, end ----
   function show() {
     pages.forEach(function (p, i) { p.hidden = state.stage !== "pages" || i !== state.page; });
     review.hidden = state.stage !== "review";
@@ -526,10 +526,10 @@
     else byId("start-new").hidden = false;
   }
 
-  // ---- Sending -----------------------------------------------------------------------------
-  // One send at a time; no answer within the timeout is a failure; after a failure the form
-  // tries again with growing waits, and at once when the browser comes back online. Success
-  // is the server's acknowledgement: 2xx, or 409 for an id it already holds.
+  // ---- Sending ----
+  // One send at a time; no answer within the timeout is a failure, tried again with growing
+  // waits and when back online. Success is a 2xx. A refusal (4xx but 408, 429) would come
+  // again: its reason is shown, the answers kept, and it is tried again only when asked.
   var sending = false, attempts = 0, retryTimer = null;
   function setHeading(text) { byId("end-title").textContent = text; }
   function submit() {
@@ -555,7 +555,15 @@
       signal: ctrl ? ctrl.signal : undefined,
     })
       .then(function (r) {
-        if (!(r.ok || r.status === 409)) throw new Error("the server answered " + r.status);
+        if (r.ok) return;
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          var f = new Error(typeof (j || {}).error == "string" ? j.error : "the server answered " + r.status);
+          f.refused = r.status < 500 && r.status !== 408 && r.status !== 429;
+          f.wait = +r.headers.get("Retry-After") || 0;
+          throw f;
+        });
+      })
+      .then(function () {
         state.sent = true;
         setHeading(t("thank_you"));
         status.textContent = t("sent");
@@ -569,8 +577,10 @@
         setHeading(t("not_sent"));
         status.textContent = t("send_failed", why);
         retry.hidden = false;
-        attempts += 1;
-        retryTimer = setTimeout(submit, Math.min(300, 5 * Math.pow(3, attempts - 1)) * 1000);
+        if (!e.refused) {
+          attempts += 1;
+          retryTimer = setTimeout(submit, Math.max(Math.min(300, 5 * Math.pow(3, attempts - 1)), Math.min(3600, e.wait || 0)) * 1000);
+        }
         save();
       })
       .then(function () {
@@ -581,7 +591,7 @@
   }
   on(window, "online", function () { if (state.stage === "end" && !state.sent) submit(); });
 
-  // ---- Events ------------------------------------------------------------------------------
+  // ---- Events ----
   on(form, "change", function (e) {
     var t = e.target;
     if (t.dataset && t.dataset.pilot) { state.pilot[t.id] = t.value; save(); return; }
