@@ -171,12 +171,11 @@ fn backup(spec: &Path, url: &str, out: &Path, force: bool) -> Result<(), String>
         std::process::id()
     ));
     let _ = std::fs::remove_file(&tmp);
+    // Renamed into place, never read into memory: a database may be larger than it.
     let made = store::backup_sqlite(&db, &tmp)
-        .map_err(String::from)
-        .and_then(|()| std::fs::read(&tmp).map_err(|e| e.to_string()));
+        .and_then(|()| quire_core::written::place(out, &tmp, &[spec, db.as_path()], force));
     let _ = std::fs::remove_file(&tmp);
-    let bytes = made?;
-    quire_core::written::write(out, &bytes, &[spec, db.as_path()], force).map_err(String::from)
+    made.map_err(String::from)
 }
 
 #[tokio::main]
