@@ -228,19 +228,34 @@ fn line_of(text: &str, at: usize) -> (&str, usize) {
     (&text[start..at], start)
 }
 
-/// The document as a spanned tree, the line being typed blanked out when the whole does
-/// not parse (a key half written is not YAML yet; the lines around it usually are).
+/// The document as a spanned tree. When the whole does not parse, the line being typed is
+/// blanked out (a key half written is not YAML yet; the lines around it usually are), then
+/// each line the reader stops at, four at most (another line still being edited, a quote
+/// not yet closed). Blanking keeps every byte where it was.
 fn tree_around(text: &str, line_start: usize) -> Option<Node> {
-    tree(text).or_else(|| {
-        let end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
-        let mut blanked = String::with_capacity(text.len());
-        blanked.push_str(&text[..line_start]);
-        blanked.extend(std::iter::repeat_n(' ', text[line_start..end].chars().count()));
-        // Byte offsets before the line are unchanged; after it they may shift, and only
-        // what is before the line is read.
-        blanked.push_str(&text[end..]);
-        tree(&blanked)
-    })
+    let mut doc = match yaml::parse(&Source::new("spec", text), SourceId(0)) {
+        Ok(tree) => return Some(tree),
+        Err(_) => text.to_string(),
+    };
+    let mut blanked: Vec<usize> = Vec::new();
+    let mut at = line_start;
+    for _ in 0..5 {
+        let start = doc[..at.min(doc.len())].rfind('\n').map_or(0, |i| i + 1);
+        if blanked.contains(&start) {
+            return None;
+        }
+        blanked.push(start);
+        let end = doc[start..].find('\n').map_or(doc.len(), |i| start + i);
+        doc.replace_range(start..end, &" ".repeat(end - start));
+        match yaml::parse(&Source::new("spec", &doc), SourceId(0)) {
+            Ok(tree) => return Some(tree),
+            Err(d) => at = d.span.map_or(usize::MAX, |s| s.start()),
+        }
+        if at == usize::MAX {
+            return None;
+        }
+    }
+    None
 }
 
 fn tree(text: &str) -> Option<Node> {
@@ -388,6 +403,20 @@ mod tests {
         assert!(offered.contains(&"min".to_string()), "{offered:?}");
         // `decimals` is for decimal questions only, as the checker says.
         assert!(!offered.contains(&"decimals".to_string()), "{offered:?}");
+        assert!(!offered.contains(&"choices".to_string()), "{offered:?}");
+    }
+
+    #[test]
+    fn keys_follow_the_type_when_another_line_is_broken_too() {
+        // A quote left open in the question's text, and a key half typed below it.
+        let broken = SPEC.replace("        text: Age?\n", "        text: \"Age in years\n");
+        let at = broken
+            .find("        text: \"Age in years\n")
+            .map(|i| i + "        text: \"Age in years\n".len())
+            .unwrap_or(0);
+        let text = format!("{}        ma\n{}", &broken[..at], &broken[at..]);
+        let offered: Vec<String> = completions(&text, at + 10, None).into_iter().map(|c| c.label).collect();
+        assert!(offered.contains(&"max".to_string()), "{offered:?}");
         assert!(!offered.contains(&"choices".to_string()), "{offered:?}");
     }
 
