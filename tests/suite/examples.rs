@@ -48,6 +48,40 @@ fn specs_validate_against_the_generated_json_schema() {
     );
 }
 
+#[test]
+fn rosters_validate_against_the_generated_json_schema() {
+    let schema = quire::spec::json_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the generated schema is a valid JSON Schema");
+    let text = std::fs::read_to_string(crate::root().join("tests/rosters/household.yaml")).unwrap();
+    let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // What the reader rejects in a roster, the schema rejects too.
+    let roster = |rows: &str, extra: &str| -> serde_json::Value {
+        serde_saphyr::from_str(&format!(
+            "survey: {{id: t, title: T, version: '1'}}\nsections:\n  - id: s\n    title: S\n    items:\n      - type: roster\n        id: person\n        title: People\n        rows: {rows}\n{extra}        items:\n          - {{id: age, type: integer, text: Age?}}\n"
+        ))
+        .unwrap()
+    };
+    assert!(validator.is_valid(&roster("open", "")));
+    assert!(validator.is_valid(&roster("{count: n}", "        max_rows: 30\n")));
+    assert!(validator.is_valid(&roster("{for_each: conditions}", "        row_label: age\n")));
+    for (rows, extra) in [
+        ("opne", ""),
+        ("{count: n, total: 3}", ""),
+        ("{cuont: n}", ""),
+        ("open", "        max_row: 30\n"),
+    ] {
+        assert!(
+            !validator.is_valid(&roster(rows, extra)),
+            "schema must reject rows `{rows}` with `{extra}`"
+        );
+    }
+}
+
 /// The model as a reviewer reads it: per audience, every item with its number, type and routing.
 fn outline(m: &Questionnaire) -> String {
     let mut out = String::new();

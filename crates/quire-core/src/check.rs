@@ -40,6 +40,7 @@ mod assemble;
 mod functions;
 mod lower;
 mod resolve;
+mod rosters;
 mod symbols;
 mod typeck;
 mod warnings;
@@ -182,8 +183,12 @@ struct List<'a> {
 #[derive(Debug, Clone)]
 enum SymbolKind {
     Question,
-    GridRow { grid: String },
+    GridRow {
+        grid: String,
+    },
     Derived,
+    /// A roster's id: the unit its rows describe, read through aggregates.
+    Roster,
 }
 
 #[derive(Debug, Clone)]
@@ -197,6 +202,28 @@ struct Symbol {
     /// The line of its question's (or derived variable's) id, in its file.
     line: usize,
     numbers: Numbers,
+    /// The roster whose rows it is asked in (its unit); `None` for the respondent's own.
+    unit: Option<String>,
+}
+
+/// Rosters nest this deep unless `survey.max_roster_depth` says otherwise.
+const DEFAULT_ROSTER_DEPTH: usize = 3;
+/// The deepest `survey.max_roster_depth` may allow.
+const MAX_ROSTER_DEPTH: usize = 5;
+/// A roster's most rows unless its `max_rows` says otherwise.
+const DEFAULT_MAX_ROWS: i64 = 40;
+/// The most `max_rows` may allow: wide data gives every row its own columns.
+const MAX_ROWS: i64 = 1000;
+
+/// A roster as the checker knows it: the spec's, where it sits, what holds it.
+#[derive(Debug, Clone)]
+struct RosterInfo<'a> {
+    spec: &'a spec::Roster,
+    /// The roster holding it; `None` at the section's level.
+    parent: Option<String>,
+    /// The position after its last item: where all its rows are known.
+    end: usize,
+    audiences: Vec<String>,
 }
 
 /// An item's audiences and its position in the questionnaire.
@@ -270,8 +297,8 @@ struct Sizes {
 impl Sizes {
     fn of(spec: &Spec) -> Sizes {
         let (mut questions, mut symbols, mut conditional, mut rules) = (0, spec.derived.len(), 0, 0);
-        for item in spec.sections.iter().flat_map(|s| &s.items) {
-            let ask_if = match item {
+        for placed in spec.sections.iter().flat_map(spec::Section::flat) {
+            let ask_if = match placed.item {
                 Item::Question(q) => {
                     questions += 1;
                     symbols += 1 + q.rows.len();
@@ -283,6 +310,10 @@ impl Sizes {
                 Item::Screen(_) => {
                     rules += 1;
                     &None
+                }
+                Item::Roster(r) => {
+                    symbols += 1;
+                    &r.ask_if
                 }
             };
             conditional += usize::from(ask_if.is_some());

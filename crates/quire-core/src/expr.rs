@@ -234,7 +234,7 @@ const fn f(name: &'static str, min: usize, max: usize, usage: &'static str, doc:
 pub const MAX_ARGS: usize = 64;
 
 /// The functions the language knows (docs/spec.md, "Functions").
-pub const FUNCTIONS: [Function; 21] = [
+pub const FUNCTIONS: [Function; 22] = [
     f("answered", 1, 1, "answered(q)", "true when the question has an answer"),
     f(
         "selected",
@@ -246,9 +246,9 @@ pub const FUNCTIONS: [Function; 21] = [
     f(
         "count",
         1,
-        1,
+        2,
         "count(q)",
-        "how many choices are ticked at a multiple-choice question; 0 when none",
+        "how many choices are ticked at a multiple-choice question; 0 when none. Over a roster: `count(person)` rows, `count(person, age >= 15)` rows where the condition holds",
     ),
     f(
         "score",
@@ -269,21 +269,21 @@ pub const FUNCTIONS: [Function; 21] = [
         1,
         MAX_ARGS,
         "sum(a, b, …)",
-        "the sum of numbers; null when any is null",
+        "the sum of numbers; null when any is null. Over a roster, `sum(person, income)` adds the rows' values (rows without one do not count)",
     ),
     f(
         "min",
         1,
         MAX_ARGS,
         "min(a, b, …)",
-        "the smallest number; null when any is null",
+        "the smallest number; null when any is null. Over a roster: `min(person, age)`",
     ),
     f(
         "max",
         1,
         MAX_ARGS,
         "max(a, b, …)",
-        "the largest number; null when any is null",
+        "the largest number; null when any is null. Over a roster: `max(person, age)`",
     ),
     f(
         "coalesce",
@@ -296,16 +296,23 @@ pub const FUNCTIONS: [Function; 21] = [
     f(
         "any",
         1,
-        1,
+        2,
         "any(grid == 'value')",
-        "true when the condition holds for at least one row of the grid",
+        "true when the condition holds for at least one row of the grid, or of a roster: `any(person, age >= 65)`",
     ),
     f(
         "all",
         1,
-        1,
+        2,
         "all(grid != 'value')",
-        "true when the condition holds for every row of the grid",
+        "true when the condition holds for every row of the grid, or of a roster: `all(person, answered(age))`",
+    ),
+    f(
+        "row",
+        0,
+        0,
+        "row()",
+        "in a roster's items: the number of the row, from 1",
     ),
     f(
         "count_where",

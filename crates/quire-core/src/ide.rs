@@ -82,11 +82,21 @@ pub fn completions(text: &str, at: usize, model: Option<&Questionnaire>) -> Vec<
     }
     // A key: those the enclosing question's type takes.
     let indent = line.len() - line.trim_start().len();
-    let kind = enclosing_type(text, line_start, indent);
-    crate::spec::Question::KEYS
-        .iter()
-        .filter(|k| kind.is_none_or(|t| t.takes(k)))
-        .filter(|k| kind.is_some() || !crate::spec::Question::TYPE_KEYS.iter().any(|(key, ..)| key == *k))
+    let keys: Vec<&str> = match enclosing_type(text, line_start, indent) {
+        Some(Block::Roster) => crate::spec::Roster::KEYS.to_vec(),
+        kind => {
+            let kind = match kind {
+                Some(Block::Question(t)) => Some(t),
+                _ => None,
+            };
+            crate::spec::Question::KEYS
+                .into_iter()
+                .filter(|k| kind.is_none_or(|t| t.takes(k)))
+                .filter(|k| kind.is_some() || !crate::spec::Question::TYPE_KEYS.iter().any(|(key, ..)| key == k))
+                .collect()
+        }
+    };
+    keys.into_iter()
         .map(|k| Completion {
             label: (*k).to_string(),
             kind: CompletionKind::Key,
@@ -301,10 +311,17 @@ fn defined_ids(text: &str, before: usize, itself: bool) -> Vec<String> {
 /// The `type` of the item whose keys sit at `indent` on the line starting at `line_start`:
 /// the last mapping before the line whose keys are at that column (or whose `- ` item it
 /// continues), read from the spanned tree.
-fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<QuestionType> {
+/// What the mapping being written is, by its `type`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Block {
+    Question(QuestionType),
+    Roster,
+}
+
+fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<Block> {
     let tree = tree_around(text, line_start)?;
     let column = |offset: usize| text[..offset].rsplit('\n').next().map_or(0, |l| l.chars().count());
-    let mut best: Option<(usize, Option<QuestionType>)> = None;
+    let mut best: Option<(usize, Option<Block>)> = None;
     let mut visit = |map: &Node| {
         let Value::Map(entries) = &map.value else { return };
         let Some((first, _)) = entries.first() else { return };
@@ -313,7 +330,8 @@ fn enclosing_type(text: &str, line_start: usize, indent: usize) -> Option<Questi
             return;
         }
         let kind = entries.iter().find_map(|(k, v)| match (&k.value, &v.value) {
-            (Value::Str(key), Value::Str(t)) if key == "type" => QuestionType::from_name(t),
+            (Value::Str(key), Value::Str(t)) if key == "type" && t == "roster" => Some(Block::Roster),
+            (Value::Str(key), Value::Str(t)) if key == "type" => QuestionType::from_name(t).map(Block::Question),
             _ => None,
         });
         if best.is_none_or(|(at, _)| start > at) {
@@ -466,5 +484,27 @@ mod tests {
         for (key, ..) in crate::spec::Question::TYPE_KEYS {
             assert!(crate::spec::Question::KEYS.contains(&key), "{key}");
         }
+    }
+
+    #[test]
+    fn a_roster_offers_its_own_keys_as_the_schema_has_them() {
+        let schema = crate::spec::json_schema();
+        let mut from_schema: Vec<&str> = schema["$defs"]["Roster"]["properties"]
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut table = crate::spec::Roster::KEYS.to_vec();
+        from_schema.sort_unstable();
+        table.sort_unstable();
+        assert_eq!(from_schema, table);
+        let spec = SPEC.replace(
+            "      - id: seen\n",
+            "      - type: roster\n        id: person\n        rows: open\n        ma\n      - id: seen\n",
+        );
+        let at = spec.find("        ma\n").map_or(0, |i| i + 10);
+        let offered: Vec<String> = completions(&spec, at, None).into_iter().map(|c| c.label).collect();
+        assert!(offered.contains(&"max_rows".to_string()), "{offered:?}");
+        assert!(offered.contains(&"row_label".to_string()), "{offered:?}");
+        assert!(!offered.contains(&"text".to_string()), "{offered:?}");
     }
 }

@@ -59,10 +59,10 @@ fn shown<'s, 'a: 's>(
     row: &'s [Placement],
     section: &'a spec::Section,
     audience: &'s str,
-) -> impl Iterator<Item = (usize, usize, &'a Item)> + 's {
-    section.items.iter().enumerate().filter_map(move |(ii, item)| {
+) -> impl Iterator<Item = (usize, usize, spec::Placed<'a>)> + 's {
+    section.flat().into_iter().enumerate().filter_map(move |(ii, placed)| {
         let (aud, pos) = &row[ii];
-        aud.iter().any(|a| a == audience).then_some((ii, *pos, item))
+        aud.iter().any(|a| a == audience).then_some((ii, *pos, placed))
     })
 }
 
@@ -78,8 +78,9 @@ impl<'a> Build<'_, 'a> {
             let first_pos = self.declared.placements[si].first().map(|p| p.1).unwrap_or(0);
             // The row's own copy (its audiences shared): resolving texts needs the checker.
             let row = self.declared.placements[si].clone();
-            for (ii, pos, item) in shown(&row, section, audience) {
-                match item {
+            for (ii, pos, placed) in shown(&row, section, audience) {
+                self.scope = placed.roster.map(|r| r.id.value.clone());
+                match placed.item {
                     Item::Question(q) => {
                         if !is_asked(self.declared.symbols.get(&q.id.value), pos) {
                             continue;
@@ -128,8 +129,15 @@ impl<'a> Build<'_, 'a> {
                             self.text(&s.message, audience, pos);
                         }
                     }
+                    Item::Roster(r) => {
+                        self.text(&r.title, audience, pos);
+                        if let Some(t) = &r.intro {
+                            self.text(t, audience, pos);
+                        }
+                    }
                 }
             }
+            self.scope = None;
             self.text(&section.title, audience, first_pos);
             if let Some(t) = &section.intro {
                 self.text(t, audience, first_pos);
@@ -247,7 +255,13 @@ impl<'a> Assembly<'_, 'a> {
             let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
             let section_condition = self.section_conditions.get(&(si, ai)).cloned();
             let mut items = Vec::with_capacity(section.items.len());
-            for (ii, pos, item) in shown(&self.placements[si], section, audience) {
+            for (ii, pos, placed) in shown(&self.placements[si], section, audience) {
+                // Rosters are checked, not yet built: the model holds no rows (and a roster
+                // keeps the checker from handing the model on).
+                if placed.roster.is_some() || matches!(placed.item, Item::Roster(_)) {
+                    continue;
+                }
+                let item = placed.item;
                 let own = self.conditions.get(&(si, ii, ai)).cloned();
                 match item {
                     Item::Question(q) => {
@@ -320,6 +334,7 @@ impl<'a> Assembly<'_, 'a> {
                             screens: Vec::new(),
                         });
                     }
+                    Item::Roster(_) => {}
                 }
             }
             let title = self.text(&section.title, ai, first_pos, &mut missing);

@@ -19,6 +19,12 @@ impl<'a> TypeCheck<'_, 'a> {
             );
             return Ty::Error;
         };
+        if super::rosters::AGGREGATES.contains(&function)
+            && let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind)
+            && self.is_roster(args.first())
+        {
+            return self.aggregate(function, name, args, site);
+        }
         if args.len() < f.min || args.len() > f.max {
             let takes = match (f.min, f.max) {
                 (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
@@ -35,7 +41,45 @@ impl<'a> TypeCheck<'_, 'a> {
             );
             return Ty::Error;
         }
+        if matches!(function, "count" | "any" | "all") && args.len() == 2 {
+            let first = self.span_in(site, args[0].span);
+            if let ExprKind::Var { name } = &args[0].kind
+                && !self.declared.symbols.contains_key(name)
+            {
+                let rosters: Vec<&str> = self.declared.rosters.keys().map(String::as_str).collect();
+                let d = Diagnostic::error("unknown-roster", format!("there is no roster `{name}`"))
+                    .at(first, "unknown roster");
+                let d = match crate::diagnostic::did_you_mean(name, rosters.iter().copied()) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")),
+                    None if rosters.is_empty() => d.help("this spec has no roster; declare one with `type: roster`, or read one question with a single argument"),
+                    None => d.help(format!("rosters are: {}", rosters.join(", "))),
+                };
+                self.push(d);
+                return Ty::Error;
+            }
+            if self.declared.rosters.is_empty() {
+                self.push(
+                    Diagnostic::error("wrong-arguments", format!("`{function}` takes 1 argument, not 2"))
+                        .at(self.span_in(site, e.span), "wrong number of arguments")
+                        .help(format!(
+                            "write `{}`; with two arguments, `{function}(person, …)` reads the rows of a roster",
+                            f.usage
+                        )),
+                );
+                return Ty::Error;
+            }
+            self.push(
+                Diagnostic::error(
+                    "wrong-arguments",
+                    format!("`{function}` with two arguments reads the rows of a roster, but this first argument is not a roster"),
+                )
+                .at(first, "not a roster")
+                .help(format!("name the roster first, e.g. `{function}(person, age >= 15)`; `{}` reads one question", f.usage)),
+            );
+            return Ty::Error;
+        }
         match function {
+            "row" => self.row_number(e, site),
             "answered" | "count" | "selected" | "score" => self.question_function(function, args, site),
             "sum_score" => self.sum_score(args, site),
             "any" | "all" | "count_where" => self.over_rows(function, &args[0], site),

@@ -73,8 +73,8 @@ impl<'a> TypeCheck<'_, 'a> {
     /// The row variables of a grid, in order.
     pub(super) fn grid_rows(&self, grid: &str) -> Vec<String> {
         for section in &self.spec.sections {
-            for item in &section.items {
-                if let Item::Question(q) = item
+            for placed in section.flat() {
+                if let Item::Question(q) = placed.item
                     && q.id.value == grid
                 {
                     return q

@@ -41,6 +41,8 @@ pub(super) struct Build<'c, 'a> {
     pub(super) resolved: Resolved,
     pub(super) catalogs: Option<&'a Catalogs>,
     pub(super) allow_missing_translations: bool,
+    /// The roster whose item's texts are being resolved: what its pipes may read.
+    pub(super) scope: Option<String>,
 }
 
 reads_context!(Build);
@@ -65,6 +67,7 @@ impl<'c, 'a> Build<'c, 'a> {
             },
             catalogs: Some(catalogs),
             allow_missing_translations,
+            scope: None,
         }
     }
 
@@ -520,6 +523,34 @@ impl<'a> Build<'_, 'a> {
         segments
     }
 
+    /// `${row}` (the row's number) and `${row.label}` (its label), in a roster's items.
+    fn pipe_row(&mut self, name: &str, span: Span, fallback: Option<String>) -> Option<String> {
+        let Some(scope) = self.scope.clone() else {
+            self.push_once(
+                Diagnostic::error(
+                    "row-outside-roster",
+                    format!("`${{{name}}}` is only known in a roster's items"),
+                )
+                .at(span, "not in a roster")
+                .help("pipe in the row's number or label in the items asked in each row"),
+            );
+            return None;
+        };
+        let roster = self.declared.rosters.get(&scope).map(|r| r.spec);
+        let labelled =
+            roster.is_some_and(|r| r.row_label.is_some() || matches!(r.rows.value, spec::Rows::ForEach { .. }));
+        if name == "row.label" && !labelled {
+            let mut d = Diagnostic::error("no-row-label", format!("the rows of `{scope}` have no label to show"))
+                .at(span, "no label");
+            if let Some(r) = roster {
+                d = d.also(r.id.span, "this roster");
+            }
+            self.push_once(d.help("give the roster a `row_label` (the question that names each row, such as a name), or show `${row}`, its number"));
+            return None;
+        }
+        Some(fallback.unwrap_or_else(|| if name == "row" { "this row's number" } else { "this row" }.to_string()))
+    }
+
     pub(super) fn pipe(
         &mut self,
         name: &str,
@@ -528,6 +559,9 @@ impl<'a> Build<'_, 'a> {
         position: usize,
         fallback: Option<String>,
     ) -> Option<String> {
+        if name == "row" || name == "row.label" {
+            return self.pipe_row(name, span, fallback);
+        }
         let Some(sym) = self.declared.symbols.get(name).cloned() else {
             let mut names: Vec<&str> = self.declared.symbols.keys().map(String::as_str).collect();
             names.sort_unstable();
@@ -562,6 +596,19 @@ impl<'a> Build<'_, 'a> {
                 )
                 .at(span, format!("never answered by `{audience}`"))
                 .help("use per-audience wording without this answer"),
+            );
+            return None;
+        }
+        if !self.declared.in_scope(sym.unit.as_deref(), self.scope.as_deref()) {
+            let unit = sym.unit.clone().unwrap_or_default();
+            self.push_once(
+                Diagnostic::error(
+                    "field-outside-roster",
+                    format!("`{name}` is a field of roster `{unit}`, so this text has no one row's answer to show"),
+                )
+                .at(span, "outside the roster")
+                .also(sym.span, format!("asked in each row of `{unit}`"))
+                .help(format!("pipe it in only in the items of `{unit}`")),
             );
             return None;
         }
@@ -814,6 +861,7 @@ impl<'a> Build<'_, 'a> {
         // all: growing it rehashed every name several times.
         let mut variable_index: crate::FastMap<&str, usize> =
             crate::FastMap::with_capacity_and_hasher(self.declared.symbols.len(), Default::default());
+        let flat: Vec<Vec<spec::Placed>> = spec.sections.iter().map(spec::Section::flat).collect();
         for (instrument, origins) in instruments.iter().zip(origins) {
             let audience = &instrument.audience;
             let questions = instrument
@@ -825,8 +873,7 @@ impl<'a> Build<'_, 'a> {
                     _ => None,
                 });
             for (built, &(si, ii)) in questions.zip(origins) {
-                let section = &spec.sections[si];
-                let Item::Question(q) = &section.items[ii] else {
+                let Some(Item::Question(q)) = flat[si].get(ii).map(|p| p.item) else {
                     continue;
                 };
                 for name in built.variable_names() {
@@ -851,7 +898,7 @@ impl<'a> Build<'_, 'a> {
                                 question: q.id.value.clone(),
                                 kind: q.kind.value,
                                 label,
-                                section: section.id.value.clone(),
+                                section: spec.sections[si].id.value.clone(),
                                 audiences: sym.audiences.clone(),
                                 numbers: model::ByAudience::first(
                                     sym.audiences.len(),

@@ -24,6 +24,10 @@ pub(super) struct Declared<'a> {
     pub(super) placements: Vec<Vec<Placement>>,
     /// Per section: its audiences.
     pub(super) section_audiences: Vec<Vec<String>>,
+    /// Rosters by id: where each sits and what holds it.
+    pub(super) rosters: FastMap<String, RosterInfo<'a>>,
+    /// The integer questions: what a roster's count may read.
+    pub(super) integers: BTreeSet<String>,
 }
 
 impl<'a> Declared<'a> {
@@ -33,6 +37,23 @@ impl<'a> Declared<'a> {
             .iter()
             .position(|a| a == audience)
             .unwrap_or(usize::MAX)
+    }
+
+    /// Whether a name of `unit` (a roster's id; `None` for the respondent's own) may be read
+    /// by an expression or text in `scope`: the respondent's names everywhere, a row's names
+    /// in that roster and the rosters inside it.
+    pub(super) fn in_scope(&self, unit: Option<&str>, scope: Option<&str>) -> bool {
+        let Some(unit) = unit else {
+            return true;
+        };
+        let mut at = scope.map(str::to_string);
+        while let Some(r) = at {
+            if r == unit {
+                return true;
+            }
+            at = self.rosters.get(&r).and_then(|i| i.parent.clone());
+        }
+        false
     }
 
     /// Position after which a derived variable may be read: after every question it reads.
@@ -80,6 +101,8 @@ pub(super) fn declare<'a>(cx: &mut Cx<'a>, sizes: &Sizes) -> Declared<'a> {
             placements: Vec::new(),
             section_audiences: Vec::new(),
             languages: Vec::new(),
+            rosters: FastMap::default(),
+            integers: BTreeSet::new(),
         },
     };
     pass.audiences();
@@ -87,6 +110,7 @@ pub(super) fn declare<'a>(cx: &mut Cx<'a>, sizes: &Sizes) -> Declared<'a> {
     pass.named_lists();
     pass.questions();
     pass.derived();
+    pass.not_built();
     pass.declared
 }
 
@@ -389,16 +413,18 @@ impl<'a> Declare<'_, 'a> {
                 );
             }
             let mut places = Vec::new();
-            for item in &section.items {
+            for placed in section.flat() {
+                let item = placed.item;
                 let given = match item {
                     Item::Question(q) => q.audiences.as_ref(),
                     Item::Note(n) => n.audiences.as_ref(),
                     Item::Definitions(d) => d.audiences.as_ref(),
                     Item::Screen(s) => s.audiences.as_ref(),
+                    Item::Roster(r) => r.audiences.as_ref(),
                 };
                 // A block's id names its element in XForms and its row in an XLSForm.
                 let block_id = match item {
-                    Item::Question(_) => None,
+                    Item::Question(_) | Item::Roster(_) => None,
                     Item::Note(n) => n.id.as_ref().map(|i| (i, "note id")),
                     Item::Definitions(d) => d.id.as_ref().map(|i| (i, "definitions id")),
                     Item::Screen(s) => s.id.as_ref().map(|i| (i, "screening rule id")),
@@ -406,26 +432,261 @@ impl<'a> Declare<'_, 'a> {
                 if let Some((id, what)) = block_id {
                     self.name(id, what, false);
                 }
-                let aud = self.audience_list(given, &s_aud, "in this section");
+                // Items of a roster are asked of the roster's audiences unless they say less.
+                let unit = placed.roster.map(|r| r.id.value.clone());
+                let outer = match &unit {
+                    Some(u) => self
+                        .declared
+                        .rosters
+                        .get(u)
+                        .map(|r| r.audiences.clone())
+                        .unwrap_or_default(),
+                    None => s_aud.clone(),
+                };
+                let within = if unit.is_some() {
+                    "in this roster"
+                } else {
+                    "in this section"
+                };
+                let aud = self.audience_list(given, &outer, within);
                 places.push((Arc::from(aud.as_slice()), position));
-                if let Item::Question(q) = item {
-                    let mut numbers = vec![0; self.declared.audience_ids.len()].into_boxed_slice();
-                    for a in &aud {
-                        let at = self.declared.audience_at(a);
-                        if let (Some(n), Some(number)) = (counters.get_mut(at), numbers.get_mut(at)) {
-                            *n += 1;
-                            *number = *n;
+                match item {
+                    Item::Question(q) => {
+                        let mut numbers = vec![0; self.declared.audience_ids.len()].into_boxed_slice();
+                        for a in &aud {
+                            let at = self.declared.audience_at(a);
+                            if let (Some(n), Some(number)) = (counters.get_mut(at), numbers.get_mut(at)) {
+                                *n += 1;
+                                *number = *n;
+                            }
                         }
+                        self.question(q, position, aud, Numbers(numbers), unit);
                     }
-                    self.question(q, position, aud, Numbers(numbers));
+                    Item::Roster(r) => self.roster(r, &placed, position, aud, unit),
+                    _ => {}
                 }
                 position += 1;
+                // Each roster holding the item ends no sooner than after it.
+                let mut holder = placed.roster.map(|r| r.id.value.clone());
+                while let Some(h) = holder {
+                    holder = self.declared.rosters.get_mut(&h).and_then(|info| {
+                        info.end = position;
+                        info.parent.clone()
+                    });
+                }
             }
             self.declared.placements.push(places);
         }
     }
 
+    /// A roster: its id (the unit's name, unique among variables), its depth, its limits and
+    /// its row label. Its source of rows is checked with the expressions, which read names.
+    pub(super) fn roster(
+        &mut self,
+        r: &'a spec::Roster,
+        placed: &spec::Placed<'a>,
+        position: usize,
+        audiences: Vec<String>,
+        parent: Option<String>,
+    ) {
+        self.name(&r.id, "roster id", false);
+        let depth = placed.depth + 1;
+        let allowed = self.max_roster_depth();
+        if depth > allowed {
+            let mut d = Diagnostic::error(
+                "roster-too-deep",
+                format!(
+                    "roster `{}` is nested {depth} deep, but rosters may nest {allowed} deep",
+                    r.id.value
+                ),
+            )
+            .at(r.id.span, format!("roster {depth} of {depth}"));
+            if let Some(p) = placed.roster {
+                d = d.also(p.id.span, "inside this roster");
+            }
+            self.push(d.help(if allowed < MAX_ROSTER_DEPTH {
+                format!("raise `survey.max_roster_depth` (at most {MAX_ROSTER_DEPTH}), or ask these items in a roster of their own")
+            } else {
+                "ask these items in a roster of their own, keyed to the one above by a question".to_string()
+            }));
+        }
+        if r.items.is_empty() {
+            self.push(
+                Diagnostic::error("empty-roster", format!("roster `{}` has no items", r.id.value))
+                    .at(r.id.span, "nothing asked in each row")
+                    .help("add the questions asked about each row to `items`, or remove the roster"),
+            );
+        }
+        let max = self.rows_limit(r);
+        if let Some(min) = &r.min_rows {
+            if !matches!(r.rows.value, spec::Rows::Open(_)) {
+                self.push(
+                    Diagnostic::error("min-rows-not-open", "`min_rows` is for open rosters, whose rows the respondent adds")
+                        .at(min.span, "not an open roster")
+                        .also(r.rows.span, "the rows come from here")
+                        .help("remove `min_rows`; a counted roster has as many rows as its count, one per option ticked for `for_each`"),
+                );
+            } else if min.value < 0 || min.value > max {
+                self.push(
+                    Diagnostic::error(
+                        "roster-rows",
+                        format!("`min_rows` is {}, outside 0 to `max_rows` ({max})", min.value),
+                    )
+                    .at(min.span, "out of range")
+                    .help("the fewest rows is 0 or more, and no more than the most"),
+                );
+            }
+        }
+        if let Some(label) = &r.row_label {
+            self.row_label(r, label);
+        }
+        let symbol = Symbol {
+            kind: SymbolKind::Roster,
+            ty: Ty::Error,
+            order: position,
+            audiences: audiences.clone(),
+            span: r.id.span,
+            line: self.line(r.id.span),
+            numbers: Numbers::default(),
+            unit: parent.clone(),
+        };
+        self.declare(&r.id, symbol);
+        self.declared.rosters.insert(
+            r.id.value.clone(),
+            RosterInfo {
+                spec: r,
+                parent,
+                end: position + 1,
+                audiences,
+            },
+        );
+    }
+
+    /// Until the model and every backend carry rows (docs/design/rosters.md), a spec with
+    /// rosters is checked in full but not built: one error says so, at the first roster.
+    fn not_built(&mut self) {
+        let Some(first) = self
+            .declared
+            .rosters
+            .values()
+            .map(|r| r.spec.kind.span)
+            .min_by_key(|s| (s.source, s.start()))
+        else {
+            return;
+        };
+        let n = self.declared.rosters.len();
+        let more = match n {
+            1 => String::new(),
+            n => format!(" (this spec has {n})"),
+        };
+        self.push(
+            Diagnostic::error(
+                "roster-not-built",
+                format!("rosters are checked, but cannot yet be built into forms, paper or data{more}"),
+            )
+            .at(first, "the first roster")
+            .help("`quire check` reports every mistake in them; to collect data now, write a roster's items out once per row"),
+        );
+    }
+
+    /// `survey.max_roster_depth`, checked: 1 to [`MAX_ROSTER_DEPTH`], default 3.
+    fn max_roster_depth(&mut self) -> usize {
+        let Some(given) = &self.spec.survey.max_roster_depth else {
+            return DEFAULT_ROSTER_DEPTH;
+        };
+        match usize::try_from(given.value) {
+            Ok(n @ 1..=MAX_ROSTER_DEPTH) => n,
+            _ => {
+                let span = given.span;
+                let value = given.value;
+                self.push(
+                    Diagnostic::error(
+                        "roster-depth",
+                        format!("`max_roster_depth` is {value}, outside 1 to {MAX_ROSTER_DEPTH}"),
+                    )
+                    .at(span, "out of range")
+                    .help(format!(
+                        "rosters nest 1 to {MAX_ROSTER_DEPTH} deep; the default is {DEFAULT_ROSTER_DEPTH}"
+                    )),
+                );
+                MAX_ROSTER_DEPTH
+            }
+        }
+    }
+
+    /// A roster's `max_rows`, checked: 1 to [`MAX_ROWS`], default [`DEFAULT_MAX_ROWS`].
+    fn rows_limit(&mut self, r: &spec::Roster) -> i64 {
+        let Some(max) = &r.max_rows else {
+            return DEFAULT_MAX_ROWS;
+        };
+        if (1..=MAX_ROWS).contains(&max.value) {
+            return max.value;
+        }
+        self.push(
+            Diagnostic::error(
+                "roster-rows",
+                format!("`max_rows` is {}, outside 1 to {MAX_ROWS}", max.value),
+            )
+            .at(max.span, "out of range")
+            .help(format!(
+                "a roster has at least one row and at most {MAX_ROWS}; the default is {DEFAULT_MAX_ROWS}"
+            )),
+        );
+        MAX_ROWS
+    }
+
+    /// A row label names a question of the row itself with one answer to show.
+    fn row_label(&mut self, r: &spec::Roster, label: &Sp<String>) {
+        let own: Vec<&spec::Question> = r
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Question(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        match own.iter().find(|q| q.id.value == label.value) {
+            Some(q) if matches!(q.kind.value, QuestionType::Multiple | QuestionType::Grid) => self.push(
+                Diagnostic::error(
+                    "row-label-type",
+                    format!("`{}` cannot label a row: it has no single answer to show", label.value),
+                )
+                .at(label.span, "the row's label")
+                .also(q.kind.span, "its type")
+                .help("label rows with a text, number, date or single-choice question, such as the person's name"),
+            ),
+            Some(_) => {}
+            None => {
+                let names = own.iter().map(|q| q.id.value.as_str());
+                let mut d = Diagnostic::error(
+                    "row-label-not-in-row",
+                    format!(
+                        "`{}` is not a question of roster `{}`, so it cannot label its rows",
+                        label.value, r.id.value
+                    ),
+                )
+                .at(label.span, "not asked in each row");
+                d = match crate::diagnostic::did_you_mean(&label.value, names) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")),
+                    None => d.help("name a question asked in each row (directly in this roster's `items`), such as the person's name"),
+                };
+                self.push(d);
+            }
+        }
+    }
+
     pub(super) fn declare(&mut self, id: &Sp<String>, symbol: Symbol) {
+        if id.value == "row" {
+            self.push(
+                Diagnostic::error(
+                    "reserved-name",
+                    "`row` is reserved: `${row}` and `row()` are a roster row's number",
+                )
+                .at(id.span, "a reserved name")
+                .help("choose another id, e.g. `row_no`"),
+            );
+            return;
+        }
         if let Some(first) = self.declared.symbols.get(&id.value) {
             let first = first.span;
             self.push(
@@ -445,6 +706,7 @@ impl<'a> Declare<'_, 'a> {
         position: usize,
         audiences: Vec<String>,
         numbers: Numbers,
+        unit: Option<String>,
     ) {
         self.name(&q.id, "question id", false);
         if q.incomplete {
@@ -457,11 +719,15 @@ impl<'a> Declare<'_, 'a> {
                 span: q.id.span,
                 line: self.line(q.id.span),
                 numbers,
+                unit,
             };
             self.declare(&q.id, symbol);
             return;
         }
         let kind = q.kind.value;
+        if kind == QuestionType::Integer {
+            self.declared.integers.insert(q.id.value.clone());
+        }
         let list = self.question_choices(q);
         if let Some(l) = list {
             self.declared.question_lists.insert(q.id.value.clone(), l);
@@ -485,6 +751,7 @@ impl<'a> Declare<'_, 'a> {
             span,
             line,
             numbers: numbers.clone(),
+            unit: unit.clone(),
         };
         self.declare(&q.id, symbol(ty, SymbolKind::Question, q.id.span));
         if kind == QuestionType::Grid {
@@ -799,6 +1066,7 @@ impl<'a> Declare<'_, 'a> {
                 span: d.id.span,
                 line: self.line(d.id.span),
                 numbers: Numbers::default(),
+                unit: None,
             };
             self.declare(&d.id, symbol);
         }

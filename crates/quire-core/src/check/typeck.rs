@@ -45,6 +45,7 @@ pub(super) fn check<'a>(cx: &mut Cx<'a>, declared: &mut Declared<'a>, sizes: &Si
             derived_types: FastMap::default(),
         },
         row_grid: None,
+        scope: None,
     };
     pass.expressions();
     pass.typed
@@ -58,6 +59,9 @@ pub(super) struct TypeCheck<'c, 'a> {
     /// Inside `any(…)`, `all(…)`, `count_where(…)`, `sum_score(…)`: the grid whose name
     /// stands for each of its rows.
     pub(super) row_grid: Option<String>,
+    /// The roster whose rows the expression is read in (an item of the roster, or an
+    /// aggregate's argument): its names, and its parents', may be read.
+    pub(super) scope: Option<String>,
 }
 
 reads_context!(TypeCheck);
@@ -91,22 +95,7 @@ impl<'a> TypeCheck<'_, 'a> {
 
     /// Parses and type-checks a condition; `None` after reporting when it is unusable.
     pub(super) fn condition(&mut self, site: &Site, want: Option<Ty>) -> Option<Condition> {
-        let parsed = match self.parse(&site.text.value) {
-            Ok(e) => e,
-            Err(err) => {
-                let span = self.span_in(site, err.span);
-                let mut d = Diagnostic::error(
-                    "expression-syntax",
-                    format!("cannot read this {}: {}", site.what, err.message),
-                )
-                .at(span, "here");
-                if let Some(h) = err.help {
-                    d = d.help(h);
-                }
-                self.push(d);
-                return None;
-            }
-        };
+        let parsed = self.parsed(site)?;
         let errors_before = self.diags.error_count();
         let ty = self.ty(&parsed, site);
         if let Some(want) = want
@@ -148,6 +137,26 @@ impl<'a> TypeCheck<'_, 'a> {
             self.push(d);
         }
         (self.diags.error_count() == errors_before).then(|| Condition::lowered(&parsed, self.lower(&parsed)))
+    }
+
+    /// The expression at `site` parsed; `None` after reporting a syntax error.
+    pub(super) fn parsed(&mut self, site: &Site) -> Option<Expr> {
+        match self.parse(&site.text.value) {
+            Ok(e) => Some(e),
+            Err(err) => {
+                let span = self.span_in(site, err.span);
+                let mut d = Diagnostic::error(
+                    "expression-syntax",
+                    format!("cannot read this {}: {}", site.what, err.message),
+                )
+                .at(span, "here");
+                if let Some(h) = err.help {
+                    d = d.help(h);
+                }
+                self.push(d);
+                None
+            }
+        }
     }
 
     /// Checks a condition that may differ per audience; returns it for each audience it covers.
@@ -405,6 +414,21 @@ impl<'a> TypeCheck<'_, 'a> {
                     sym.audiences.join(", ")
                 )),
             );
+            return Ty::Error;
+        }
+        if matches!(sym.kind, SymbolKind::Roster) {
+            self.push(
+                Diagnostic::error("roster-as-value", format!("`{name}` is a roster, not an answer"))
+                    .at(file_span, "a roster's rows")
+                    .also(sym.span, "the roster")
+                    .help(format!(
+                        "read its rows through an aggregate: `count({name})`, `count({name}, …)`, `any({name}, …)`, `all({name}, …)`, `sum({name}, …)`, `min`/`max`"
+                    )),
+            );
+            return Ty::Error;
+        }
+        if !self.declared.in_scope(sym.unit.as_deref(), self.scope.as_deref()) {
+            self.outside_roster(name, &sym, file_span);
             return Ty::Error;
         }
         if sym.ty == Ty::Grid && self.row_grid.as_deref() == Some(name) {
@@ -902,9 +926,10 @@ impl<'a> TypeCheck<'_, 'a> {
                         .insert((si, self.declared.audience_at(&a)), c);
                 }
             }
-            for (ii, item) in section.items.iter().enumerate() {
+            for (ii, placed) in section.flat().into_iter().enumerate() {
                 let (aud, pos) = self.declared.placements[si][ii].clone();
-                match item {
+                self.scope = placed.roster.map(|r| r.id.value.clone());
+                match placed.item {
                     Item::Question(q) => {
                         if let Some(text) = &q.ask_if {
                             for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
@@ -945,8 +970,17 @@ impl<'a> TypeCheck<'_, 'a> {
                             self.typed.screens.insert((si, ii), c);
                         }
                     }
+                    Item::Roster(r) => {
+                        if let Some(text) = &r.ask_if {
+                            for (a, c) in self.conditions_for(text, &aud, pos, "condition") {
+                                self.typed.conditions.insert((si, ii, self.declared.audience_at(&a)), c);
+                            }
+                        }
+                        self.rows(r, pos, &aud);
+                    }
                 }
             }
+            self.scope = None;
         }
     }
 

@@ -606,6 +606,7 @@ impl Read for Survey {
         let description = f.opt(r, "description");
         let language = f.opt(r, "language");
         let resume_hours = f.opt(r, "resume_hours");
+        let max_roster_depth = f.opt(r, "max_roster_depth");
         let missing_codes = f.opt(r, "missing_codes");
         let submit_url = f.opt(r, "submit_url");
         let return_to = f.opt(r, "return_to");
@@ -617,6 +618,7 @@ impl Read for Survey {
             description,
             language,
             resume_hours,
+            max_roster_depth,
             missing_codes,
             submit_url,
             return_to,
@@ -727,12 +729,13 @@ impl Read for Item {
             Some("note") => Note::read(node, r).map(Item::Note),
             Some("definitions") => Definitions::read(node, r).map(Item::Definitions),
             Some("screen") => Screen::read(node, r).map(Item::Screen),
+            Some("roster") => Roster::read(node, r).map(|r| Item::Roster(Box::new(r))),
             _ => Question::read(node, r).map(Item::Question),
         }
     }
 }
 
-const ITEM_TYPES: [&str; 11] = [
+const ITEM_TYPES: [&str; 12] = [
     "single",
     "multiple",
     "text",
@@ -744,6 +747,7 @@ const ITEM_TYPES: [&str; 11] = [
     "note",
     "definitions",
     "screen",
+    "roster",
 ];
 
 impl Read for Question {
@@ -873,6 +877,98 @@ impl Read for Note {
             audiences,
             ask_if,
         })
+    }
+}
+
+impl Read for Roster {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "a roster", r)?;
+        let kind = block_kind(&mut f, RosterType::Roster);
+        let id = nonempty(f.req(r, "id"), r, "roster id");
+        let title = f.req(r, "title");
+        let intro = f.opt(r, "intro");
+        let audiences = f.opt(r, "audiences");
+        let ask_if = f.opt(r, "ask_if");
+        let rows = f.req(r, "rows");
+        let min_rows = f.opt(r, "min_rows");
+        let max_rows = f.opt(r, "max_rows");
+        let row_label = f.opt(r, "row_label");
+        let items = f.req(r, "items");
+        f.finish(r);
+        // A roster whose title or rows could not be read (already reported) is kept, so that
+        // its items are checked and names read from them do not cascade into more errors.
+        let id: Sp<String> = id?;
+        let span = id.span;
+        Some(Roster {
+            kind: kind?,
+            id,
+            title: title.unwrap_or_else(|| Text::One(Sp::new(String::new(), span))),
+            intro,
+            audiences,
+            ask_if,
+            rows: rows.unwrap_or(Sp::new(Rows::Open(OpenRows::Open), span)),
+            min_rows,
+            max_rows,
+            row_label,
+            items: items?,
+        })
+    }
+}
+
+impl Read for Rows {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        const SOURCES: &str = "`{ count: EXPRESSION }`, `{ for_each: QUESTION }` or `open`";
+        if let Value::Str(s) = &node.value {
+            if s == "open" {
+                return Some(Rows::Open(OpenRows::Open));
+            }
+            r.diags.push(
+                Diagnostic::error("unknown-keyword", format!("`{s}` is not a source of rows"))
+                    .at(node.span, "not a source of rows")
+                    .help(match crate::diagnostic::did_you_mean(s, ["open"]) {
+                        Some(_) => format!("did you mean `open`? Rows come from {SOURCES}"),
+                        None => format!("write {SOURCES}"),
+                    }),
+            );
+            return None;
+        }
+        let Value::Map(entries) = &node.value else {
+            r.wrong(node, &format!("where the rows come from: {SOURCES}"));
+            return None;
+        };
+        let mut f = Fields::new(node, "a roster's `rows`", r)?;
+        let count: Option<Sp<String>> = f.opt(r, "count");
+        let for_each: Option<Sp<String>> = f.opt(r, "for_each");
+        f.finish(r);
+        match (count, for_each) {
+            (Some(count), None) => Some(Rows::Count { count }),
+            (None, Some(for_each)) => Some(Rows::ForEach { for_each }),
+            (Some(count), Some(for_each)) => {
+                r.diags.push(
+                    Diagnostic::error(
+                        "two-row-sources",
+                        "a roster's rows come from one source, but this gives two",
+                    )
+                    .at(count.span, "rows counted")
+                    .also(for_each.span, "and one per option")
+                    .help("keep `count` or `for_each`"),
+                );
+                None
+            }
+            (None, None) => {
+                if entries
+                    .iter()
+                    .all(|(k, _)| matches!(k.as_str(), Some("count" | "for_each")))
+                {
+                    r.diags.push(
+                        Diagnostic::error("missing-key", "a roster's `rows` says nothing of where they come from")
+                            .at(label_span(node), "no source of rows")
+                            .help(format!("write {SOURCES}")),
+                    );
+                }
+                None
+            }
+        }
     }
 }
 

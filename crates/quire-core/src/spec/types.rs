@@ -107,6 +107,8 @@ pub struct Survey {
     pub language: Option<Sp<String>>,
     /// How long an unfinished online response is kept for resuming, in hours.
     pub resume_hours: Option<Sp<f64>>,
+    /// How deeply rosters may nest (household → woman → birth is 3); default 3, at most 5.
+    pub max_roster_depth: Option<Sp<i64>>,
     /// Codes stored for "not applicable" (routed past) and "missing" (asked, not answered).
     pub missing_codes: Option<MissingCodes>,
     /// Where the web form posts completed responses (JSON).
@@ -273,6 +275,35 @@ pub struct Section {
     pub items: Vec<Item>,
 }
 
+impl Section {
+    /// The section's items in questionnaire order, a roster followed by its own items (and
+    /// theirs): the order every pass of the checker walks and numbers them in.
+    pub fn flat(&self) -> Vec<Placed<'_>> {
+        fn walk<'a>(items: &'a [Item], roster: Option<&'a Roster>, depth: usize, out: &mut Vec<Placed<'a>>) {
+            for item in items {
+                out.push(Placed { item, roster, depth });
+                if let Item::Roster(r) = item {
+                    walk(&r.items, Some(r), depth + 1, out);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(self.items.len());
+        walk(&self.items, None, 0, &mut out);
+        out
+    }
+}
+
+/// An item in [`Section::flat`]'s order, with the roster it is asked in.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'a> {
+    /// The item.
+    pub item: &'a Item,
+    /// The innermost roster holding it; `None` at the section's own level.
+    pub roster: Option<&'a Roster>,
+    /// How many rosters hold it.
+    pub depth: usize,
+}
+
 /// A question, or a block of text, definitions or a screening rule.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
@@ -286,6 +317,8 @@ pub enum Item {
     Definitions(Definitions),
     /// A screening rule: ends the survey when its condition holds.
     Screen(Screen),
+    /// A block of items asked once for each row: each person, each condition ticked.
+    Roster(Box<Roster>),
 }
 
 /// What kind of answer a question takes.
@@ -565,6 +598,90 @@ pub enum ScreenType {
     Screen,
 }
 
+/// The `type` of a roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum RosterType {
+    /// `roster`.
+    Roster,
+}
+
+/// Items asked once for each row of a set (each person in the household, each condition
+/// ticked, each admission); its id names the unit its variables describe (docs/spec.md,
+/// "Rosters").
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Roster {
+    /// Always `roster`.
+    #[schemars(rename = "type")]
+    pub kind: Sp<RosterType>,
+    /// Names the unit, e.g. `person`: its items' answers are the person's; aggregates name it
+    /// (`count(person, age >= 15)`).
+    pub id: Sp<String>,
+    /// Heading of the roster (e.g. "People who live here").
+    pub title: Text,
+    /// Text shown before the first row.
+    pub intro: Option<Text>,
+    /// Audiences asked the roster (default: the section's).
+    pub audiences: Option<Vec<Sp<String>>>,
+    /// Ask the whole roster only when this expression holds (one, or one per audience).
+    pub ask_if: Option<Text>,
+    /// Where the rows come from: `{ count: EXPR }`, `{ for_each: QUESTION_OR_LIST }` or `open`.
+    pub rows: Sp<Rows>,
+    /// Open rosters: the fewest rows the respondent must add (default 0).
+    pub min_rows: Option<Sp<i64>>,
+    /// The most rows, whatever their source (default 40).
+    pub max_rows: Option<Sp<i64>>,
+    /// The id of a question of the row that names it in headings and choices (e.g. `name`).
+    pub row_label: Option<Sp<String>>,
+    /// The items asked in each row: questions, notes, definitions, screening rules, rosters.
+    pub items: Vec<Item>,
+}
+
+impl Roster {
+    /// Every key a roster may have: the editor's completion, tested against the JSON Schema.
+    pub const KEYS: [&'static str; 11] = [
+        "type",
+        "id",
+        "title",
+        "intro",
+        "audiences",
+        "ask_if",
+        "rows",
+        "min_rows",
+        "max_rows",
+        "row_label",
+        "items",
+    ];
+}
+
+/// Where a roster's rows come from.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum Rows {
+    /// As many rows as an integer expression gives (an earlier answer: `hh_size`).
+    Count {
+        /// The integer expression, e.g. `hh_size` or `adults + children`.
+        count: Sp<String>,
+    },
+    /// One row per option ticked at a multiple-choice question, or per option of a choice
+    /// list, in the list's order.
+    ForEach {
+        /// The id of a multiple-choice question, or of a list under `choices:`.
+        for_each: Sp<String>,
+    },
+    /// The respondent adds rows until done (`min_rows` to `max_rows`).
+    Open(OpenRows),
+}
+
+/// The keyword `open`: rows added by the respondent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum OpenRows {
+    /// `open`.
+    Open,
+}
+
 /// Text shown between questions.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -669,8 +786,8 @@ impl Spec {
         for section in &self.sections {
             out.push(&section.title);
             out.extend(section.intro.iter());
-            for item in &section.items {
-                match item {
+            for placed in section.flat() {
+                match placed.item {
                     Item::Question(q) => {
                         out.push(&q.text);
                         out.extend(q.hint.iter());
@@ -696,6 +813,10 @@ impl Spec {
                         }
                     }
                     Item::Screen(sc) => out.push(&sc.message),
+                    Item::Roster(r) => {
+                        out.push(&r.title);
+                        out.extend(r.intro.iter());
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 mod diagnostics;
 mod expressions;
+mod rosters;
 mod routing;
 
 use std::path::PathBuf;
