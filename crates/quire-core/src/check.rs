@@ -164,6 +164,10 @@ enum Ty {
     Audience,
     /// A grid question as a whole: not a value.
     Grid,
+    /// A single choice among a roster's rows: a row's number.
+    Row(String),
+    /// A multiple choice among a roster's rows.
+    Rows(String),
     List(Box<Ty>),
     /// Already reported; stay quiet.
     Error,

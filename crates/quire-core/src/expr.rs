@@ -234,7 +234,7 @@ const fn f(name: &'static str, min: usize, max: usize, usage: &'static str, doc:
 pub const MAX_ARGS: usize = 64;
 
 /// The functions the language knows (docs/spec.md, "Functions").
-pub const FUNCTIONS: [Function; 22] = [
+pub const FUNCTIONS: [Function; 23] = [
     f("answered", 1, 1, "answered(q)", "true when the question has an answer"),
     f(
         "selected",
@@ -313,6 +313,13 @@ pub const FUNCTIONS: [Function; 22] = [
         0,
         "row()",
         "in a roster's items: the number of the row, from 1",
+    ),
+    f(
+        "at",
+        3,
+        3,
+        "at(person, head, age)",
+        "an expression read in the row of a roster that a row chooser names: the head's age",
     ),
     f(
         "count_where",

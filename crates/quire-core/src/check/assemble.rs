@@ -264,6 +264,8 @@ impl<'a> Assembly<'_, 'a> {
                 let item = placed.item;
                 let own = self.conditions.get(&(si, ii, ai)).cloned();
                 match item {
+                    // A row chooser's options are rows, which the model does not carry yet.
+                    Item::Question(q) if matches!(q.choices, Some(spec::ChoiceSource::Rows(_))) => {}
                     Item::Question(q) => {
                         let sym = self.symbols.get(&q.id.value);
                         let Some(sym) = sym.filter(|s| is_asked(Some(s), pos)) else {

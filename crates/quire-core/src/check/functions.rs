@@ -80,6 +80,7 @@ impl<'a> TypeCheck<'_, 'a> {
         }
         match function {
             "row" => self.row_number(e, site),
+            "at" => self.at(args, site),
             "answered" | "count" | "selected" | "score" => self.question_function(function, args, site),
             "sum_score" => self.sum_score(args, site),
             "any" | "all" | "count_where" => self.over_rows(function, &args[0], site),
@@ -163,7 +164,7 @@ impl<'a> TypeCheck<'_, 'a> {
         match function {
             "answered" => Ty::Bool,
             "count" => {
-                if !matches!(t, Ty::Multi(_) | Ty::Error) {
+                if !matches!(t, Ty::Multi(_) | Ty::Rows(_) | Ty::Error) {
                     self.push(
                         Diagnostic::error(
                             "type-mismatch",
@@ -204,6 +205,21 @@ impl<'a> TypeCheck<'_, 'a> {
             _ => {
                 let value = &args[1];
                 match &t {
+                    Ty::Row(roster) | Ty::Rows(roster) => {
+                        let roster = roster.clone();
+                        let vt = self.ty(value, site);
+                        if !matches!(&vt, Ty::Number | Ty::Error) && vt != Ty::Row(roster.clone()) {
+                            let what = self.describe(&vt);
+                            self.push(
+                                Diagnostic::error(
+                                    "wrong-arguments",
+                                    format!("the options of `{target}` are rows of `{roster}`, so `selected` needs a row's number, not {what}"),
+                                )
+                                .at(self.span_in(site, value.span), "not a row's number")
+                                .help(format!("write `selected({target}, row())` in `{roster}`'s items, or a row's number")),
+                            );
+                        }
+                    }
                     Ty::Multi(l) | Ty::Choice(l) => {
                         let l = *l;
                         if matches!(value.kind, ExprKind::String { .. } | ExprKind::Number { .. }) {

@@ -612,7 +612,7 @@ impl<'a> Build<'_, 'a> {
             );
             return None;
         }
-        if matches!(sym.ty, Ty::Grid | Ty::Multi(_)) {
+        if matches!(sym.ty, Ty::Grid | Ty::Multi(_) | Ty::Rows(_)) {
             self.push_once(
                 Diagnostic::error("pipe-type", format!("`{name}` has no single answer to show"))
                     .at(span, "grid or multiple choice")

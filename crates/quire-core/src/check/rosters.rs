@@ -284,6 +284,46 @@ impl<'a> TypeCheck<'_, 'a> {
         true
     }
 
+    /// `at(person, head, age)`: `age` read in the row of `person` that `head` (a question
+    /// choosing one row of `person`) names; null when `head` is unanswered.
+    pub(super) fn at(&mut self, args: &[Expr], site: &Site) -> Ty {
+        let span = self.span_in(site, args[0].span);
+        let Some(sym) = self.roster_named(args.first()) else {
+            self.ty(&args[0], site);
+            self.push(
+                Diagnostic::error("wrong-arguments", format!("the first argument of `at` must be a roster, not `{}`", args[0]))
+                    .at(span, "not a roster")
+                    .help("write `at(person, head, age)`: the roster, a question choosing one of its rows, and what to read there"),
+            );
+            return Ty::Error;
+        };
+        let roster = args[0].to_string();
+        if !self.roster_readable(&roster, &sym, span, site) {
+            return Ty::Error;
+        }
+        let chooser = self.ty(&args[1], site);
+        match &chooser {
+            Ty::Row(r) if *r == roster => {}
+            Ty::Error => return Ty::Error,
+            other => {
+                let what = self.describe(other);
+                self.push(
+                    Diagnostic::error(
+                        "wrong-arguments",
+                        format!("the second argument of `at` must choose one row of `{roster}`, but `{}` is {what}", args[1]),
+                    )
+                    .at(self.span_in(site, args[1].span), format!("not a row of `{roster}`"))
+                    .help(format!("name a single choice with `choices: {{ rows: {roster} }}`, e.g. \"Who is the head of the household?\"")),
+                );
+                return Ty::Error;
+            }
+        }
+        let outer = self.scope.replace(roster);
+        let t = self.ty(&args[2], site);
+        self.scope = outer;
+        t
+    }
+
     /// `row()`: the row's number, from 1, in a roster's items.
     pub(super) fn row_number(&mut self, e: &Expr, site: &Site) -> Ty {
         if self.scope.is_none() {

@@ -589,6 +589,74 @@ impl<'a> Declare<'_, 'a> {
         );
     }
 
+    /// `choices: { rows: person }`: the roster exists, has ended, is readable here, and
+    /// labels its rows (they are the options). Gives the roster's id.
+    fn row_choices(&mut self, rc: &spec::RowChoices, position: usize, unit: Option<&str>) -> Option<String> {
+        let name = &rc.rows;
+        let Some(info) = self.declared.rosters.get(&name.value).cloned() else {
+            let rosters: Vec<&str> = self.declared.rosters.keys().map(String::as_str).collect();
+            let d = Diagnostic::error(
+                "unknown-roster",
+                format!("there is no roster `{}` before this question", name.value),
+            )
+            .at(name.span, "unknown roster");
+            let d = match crate::diagnostic::did_you_mean(&name.value, rosters.iter().copied()) {
+                Some(m) => d.help(format!("did you mean `{m}`?")),
+                None => d.help("name a roster asked before this question; its rows are the options"),
+            };
+            self.push(d);
+            return None;
+        };
+        let roster_span = info.spec.id.span;
+        if info.end > position {
+            self.push(
+                Diagnostic::error(
+                    "forward-reference",
+                    format!(
+                        "the rows of `{}` are not all known here: the roster ends later",
+                        name.value
+                    ),
+                )
+                .at(name.span, "chosen from before the roster ends")
+                .also(roster_span, "the roster")
+                .help("ask the question after the roster's last item"),
+            );
+            return None;
+        }
+        if !self.declared.in_scope(info.parent.as_deref(), unit) {
+            let parent = info.parent.clone().unwrap_or_default();
+            self.push(
+                Diagnostic::error(
+                    "field-outside-roster",
+                    format!(
+                        "`{}` has rows in each row of `{parent}`, so they cannot be offered here",
+                        name.value
+                    ),
+                )
+                .at(name.span, format!("outside `{parent}`"))
+                .also(roster_span, format!("asked in each row of `{parent}`"))
+                .help(format!(
+                    "ask the question in the items of `{parent}`, after `{}`",
+                    name.value
+                )),
+            );
+            return None;
+        }
+        if info.spec.row_label.is_none() && !matches!(info.spec.rows.value, spec::Rows::ForEach { .. }) {
+            self.push(
+                Diagnostic::error(
+                    "no-row-label",
+                    format!("the rows of `{}` have no label to offer", name.value),
+                )
+                .at(name.span, "options without labels")
+                .also(roster_span, "this roster")
+                .help("give the roster a `row_label` (the question that names each row, such as a name)"),
+            );
+            return None;
+        }
+        Some(name.value.clone())
+    }
+
     /// `survey.max_roster_depth`, checked: 1 to [`MAX_ROSTER_DEPTH`], default 3.
     fn max_roster_depth(&mut self) -> usize {
         let Some(given) = &self.spec.survey.max_roster_depth else {
@@ -740,7 +808,14 @@ impl<'a> Declare<'_, 'a> {
             (QuestionType::Integer | QuestionType::Decimal, _) => Ty::Number,
             (QuestionType::Date, _) => Ty::Date,
             (QuestionType::Grid, _) => Ty::Grid,
-            _ => Ty::Error,
+            (QuestionType::Single | QuestionType::Multiple, None) => match &q.choices {
+                Some(ChoiceSource::Rows(rc)) => match self.row_choices(rc, position, unit.as_deref()) {
+                    Some(roster) if kind == QuestionType::Single => Ty::Row(roster),
+                    Some(roster) => Ty::Rows(roster),
+                    None => Ty::Error,
+                },
+                _ => Ty::Error,
+            },
         };
         let line = self.line(q.id.span);
         let symbol = |ty, kind, span| Symbol {
@@ -880,6 +955,15 @@ impl<'a> Declare<'_, 'a> {
                     None
                 }
             },
+            (Some(ChoiceSource::Rows(rc)), true) if kind == QuestionType::Grid => {
+                self.push(
+                    Diagnostic::error("grid-row-choices", "a grid's options cannot be a roster's rows")
+                        .at(rc.rows.span, "a roster's rows")
+                        .help("ask a single or multiple choice among the rows, or give the grid a choice list"),
+                );
+                None
+            }
+            (Some(ChoiceSource::Rows(_)), true) => None,
             (Some(ChoiceSource::Inline(choices)), true) => {
                 let id = q.id.value.clone();
                 if self.declared.list_index.contains_key(&id) {
@@ -1047,6 +1131,17 @@ impl<'a> Declare<'_, 'a> {
                     },
                     ChoiceSource::Inline(choices) => {
                         Ty::Choice(self.add_list(d.id.value.clone(), d.id.span, false, choices))
+                    }
+                    ChoiceSource::Rows(rc) => {
+                        self.push(
+                            Diagnostic::error(
+                                "derived-row-choices",
+                                "a derived variable's values come from a choice list, not a roster's rows",
+                            )
+                            .at(rc.rows.span, "a roster's rows")
+                            .help("name a list under `choices:`, or list the values"),
+                        );
+                        Ty::Error
                     }
                 },
                 _ => {

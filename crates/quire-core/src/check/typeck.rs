@@ -272,6 +272,8 @@ impl<'a> TypeCheck<'_, 'a> {
             Ty::Multi(l) => format!("a multiple choice from `{}`", self.declared.lists[*l].id),
             Ty::Audience => "an audience".into(),
             Ty::Grid => "a grid".into(),
+            Ty::Row(r) => format!("a row of `{r}`"),
+            Ty::Rows(r) => format!("rows of `{r}`"),
             Ty::List(t) => format!("a list of {}", self.describe(t)),
             Ty::Error => "unknown".into(),
         }
@@ -657,6 +659,13 @@ impl<'a> TypeCheck<'_, 'a> {
                 ExprKind::Number { .. } | ExprKind::String { .. } | ExprKind::Bool { .. }
             )
         };
+        if let Some(row) = [lt, rt].into_iter().find_map(|t| match t {
+            Ty::Row(r) | Ty::Rows(r) => Some(r.clone()),
+            _ => None,
+        }) {
+            self.row_compared(op, (l, lt), (r, rt), &row, site);
+            return;
+        }
         if let Ty::Multi(list) = lt.clone() {
             let v = match &r.kind {
                 ExprKind::String { value } => value.clone(),
@@ -697,6 +706,57 @@ impl<'a> TypeCheck<'_, 'a> {
                     self.mismatch(l, lt, r, rt, site);
                 }
             }
+        }
+    }
+
+    /// A row chooser compared: a single one with a row's number (`head == row()`,
+    /// `head == 1`) or another chooser of the same roster; a multiple one not at all.
+    fn row_compared(&mut self, op: BinOp, (l, lt): (&Expr, &Ty), (r, rt): (&Expr, &Ty), roster: &str, site: &Site) {
+        let fits = |t: &Ty| match t {
+            Ty::Number | Ty::Error => true,
+            Ty::Row(x) => x == roster,
+            _ => false,
+        };
+        let (chooser, other, other_ty) = if matches!(lt, Ty::Row(_) | Ty::Rows(_)) {
+            (l, r, rt)
+        } else {
+            (r, l, lt)
+        };
+        let chooser_ty = if std::ptr::eq(chooser, l) { lt } else { rt };
+        if let Ty::Rows(_) = chooser_ty {
+            let neg = if op == BinOp::Ne { "not " } else { "" };
+            self.push(
+                Diagnostic::error(
+                    "multi-compare",
+                    format!("`{chooser}` chooses any number of rows of `{roster}`, so it cannot be compared with `{}`", op.symbol()),
+                )
+                .at(self.span_in(site, chooser.span), "several rows may be ticked")
+                .help(format!("use `{neg}selected({chooser}, row())` in `{roster}`'s items, or `selected({chooser}, 1)` for its first row")),
+            );
+            return;
+        }
+        if let ExprKind::Number { value } = &other.kind
+            && (value.fract() != 0.0 || *value < 1.0)
+        {
+            self.push(
+                Diagnostic::error(
+                    "type-mismatch",
+                    format!("`{other}` is not a row of `{roster}`: rows are numbered from 1"),
+                )
+                .at(self.span_in(site, other.span), "not a row's number")
+                .help(format!(
+                    "compare `{chooser}` with a row's number (1, 2, …) or with `row()` in `{roster}`'s items"
+                )),
+            );
+            return;
+        }
+        if !fits(other_ty) {
+            let what = self.describe(other_ty);
+            self.push(
+                Diagnostic::error("type-mismatch", format!("`{chooser}` is a row of `{roster}`, which cannot be compared with {what}"))
+                    .at(self.span_in(site, other.span), "not a row's number")
+                    .help(format!("compare it with a row's number, or with `row()` in `{roster}`'s items; to read the chosen row's answers use `at({roster}, {chooser}, …)`")),
+            );
         }
     }
 

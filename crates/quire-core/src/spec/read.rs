@@ -351,6 +351,9 @@ impl Read for ChoiceList {
 impl Read for ChoiceSource {
     fn read(node: &Node, r: &mut Reader) -> Option<Self> {
         match &node.value {
+            Value::Map(entries) if entries.iter().any(|(k, _)| k.as_str() == Some("rows")) => {
+                RowChoices::read(node, r).map(ChoiceSource::Rows)
+            }
             Value::Seq(_) | Value::Map(_) => ChoiceList::read(node, r).map(ChoiceSource::Inline),
             Value::Str(_) => Sp::read(node, r).map(ChoiceSource::Named),
             _ => {
@@ -912,6 +915,15 @@ impl Read for Roster {
             row_label,
             items: items?,
         })
+    }
+}
+
+impl Read for RowChoices {
+    fn read(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut f = Fields::new(node, "choices from a roster's rows", r)?;
+        let rows = f.req(r, "rows");
+        f.finish(r);
+        Some(RowChoices { rows: rows? })
     }
 }
 

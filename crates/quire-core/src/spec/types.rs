@@ -521,6 +521,17 @@ pub enum ChoiceSource {
     Named(Sp<String>),
     /// The question's own options.
     Inline(ChoiceList),
+    /// The rows of a roster asked before: "Who is the head of this household?"
+    Rows(RowChoices),
+}
+
+/// A question whose options are the rows of a roster, labelled by its `row_label`; the data
+/// store the row's number.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RowChoices {
+    /// The roster's id, e.g. `person`.
+    pub rows: Sp<String>,
 }
 
 /// A row of a grid: one statement rated on the grid's choices.
