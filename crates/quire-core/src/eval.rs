@@ -81,6 +81,18 @@ pub trait Answers {
     fn today(&self) -> Option<String> {
         None
     }
+    /// The rows of roster `roster` as read from here (at the respondent's level, or in a
+    /// row of the roster's parent), in order: what `count(person, …)`, `any`, `all`, `sum`,
+    /// `min`, `max` and `at` read. Each row reads its own answers and, through them, the
+    /// answers around it. `None` when `roster` names no roster here.
+    fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
+        let _ = roster;
+        None
+    }
+    /// In a roster's row: the row's number, from 1 (`row()`).
+    fn row(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A condition's truth when some answers are unknown.
@@ -181,6 +193,9 @@ pub fn partial(expr: &Expr, env: &dyn Answers) -> Option<Value> {
             Some(Value::Null)
         }
         ExprKind::Call { function, args } => {
+            if let Some(v) = partial_over_rows(function, args, env) {
+                return v;
+            }
             let args = args.iter().map(|e| partial(e, env)).collect::<Option<Vec<_>>>()?;
             Some(call(function, args, env))
         }
@@ -196,6 +211,8 @@ pub struct AnswerMap {
     pub values: HashMap<String, Value>,
     /// The response's date, for `today()`.
     pub today: Option<String>,
+    /// The rows of each roster, in order, each with its own answers (and its rows).
+    pub rows: HashMap<String, Vec<AnswerMap>>,
 }
 
 impl AnswerMap {
@@ -205,9 +222,74 @@ impl AnswerMap {
             audience: audience.to_string(),
             values: HashMap::new(),
             today: None,
+            rows: HashMap::new(),
         }
     }
 
+    /// Adds a row to roster `roster`, with its answers.
+    pub fn push_row(&mut self, roster: &str, row: AnswerMap) -> &mut Self {
+        self.rows.entry(roster.to_string()).or_default().push(row);
+        self
+    }
+
+    /// The rows of `roster` held here, each read through `around` (this map, or the row
+    /// holding it).
+    pub fn rows_within<'a>(&'a self, roster: &str, around: &'a dyn Answers) -> Option<Vec<Box<dyn Answers + 'a>>> {
+        let rows = self.rows.get(roster)?;
+        Some(
+            rows.iter()
+                .enumerate()
+                .map(|(i, own)| {
+                    Box::new(RowView {
+                        own,
+                        around,
+                        number: i + 1,
+                    }) as Box<dyn Answers + 'a>
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A row of a roster in an [`AnswerMap`]: its own answers first, then those around it (the
+/// row holding it, up to the respondent's).
+struct RowView<'a> {
+    own: &'a AnswerMap,
+    around: &'a dyn Answers,
+    number: usize,
+}
+
+impl Answers for RowView<'_> {
+    fn value(&self, name: &str) -> Value {
+        match self.own.values.get(name) {
+            Some(v) => v.clone(),
+            None => self.around.value(name),
+        }
+    }
+    fn audience(&self) -> &str {
+        self.around.audience()
+    }
+    fn partial(&self, name: &str) -> Option<Value> {
+        match self.own.values.get(name) {
+            Some(v) => Some(v.clone()),
+            None => self.around.partial(name),
+        }
+    }
+    fn today(&self) -> Option<String> {
+        self.around.today()
+    }
+    fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
+        match self.own.rows_within(roster, self) {
+            Some(rows) => Some(rows),
+            None => self.around.rows(roster),
+        }
+    }
+    fn row(&self) -> Option<usize> {
+        Some(self.number)
+    }
+}
+
+impl AnswerMap {
     /// Sets an answer (normalised: empty text is no answer).
     pub fn set(&mut self, name: &str, value: Value) -> &mut Self {
         self.values.insert(name.to_string(), value.normalised());
@@ -224,6 +306,9 @@ impl Answers for AnswerMap {
     }
     fn today(&self) -> Option<String> {
         self.today.clone()
+    }
+    fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
+        self.rows_within(roster, self)
     }
 }
 
@@ -257,8 +342,128 @@ pub fn eval(expr: &Expr, env: &dyn Answers) -> Value {
             right,
         } => Value::Bool(holds(left, env) || holds(right, env)),
         ExprKind::Binary { op, left, right } => binary(*op, eval(left, env), eval(right, env)),
-        ExprKind::Call { function, args } => call(function, args.iter().map(|e| eval(e, env)).collect(), env),
+        ExprKind::Call { function, args } => {
+            if let Some(v) = over_rows(function, args, env) {
+                return v;
+            }
+            call(function, args.iter().map(|e| eval(e, env)).collect(), env)
+        }
     }
+}
+
+/// The functions over a roster's rows, when `args[0]` names a roster of `env`:
+/// `count(r)`, `count(r, c)`, `any(r, c)`, `all(r, c)`, `sum(r, x)`, `min(r, x)`,
+/// `max(r, x)`, `at(r, chooser, x)`; and `row()`. `None`: not one of them.
+fn over_rows(function: &str, args: &[Expr], env: &dyn Answers) -> Option<Value> {
+    if function == "row" {
+        return Some(env.row().map_or(Value::Null, |n| Value::Number(n as f64)));
+    }
+    let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind) else {
+        return None;
+    };
+    if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at") {
+        return None;
+    }
+    let rows = env.rows(name)?;
+    let each = args.get(1);
+    Some(match (function, each) {
+        ("count", None) => Value::Number(rows.len() as f64),
+        ("count", Some(c)) => Value::Number(rows.iter().filter(|r| holds(c, r.as_ref())).count() as f64),
+        ("any", Some(c)) => Value::Bool(rows.iter().any(|r| holds(c, r.as_ref()))),
+        ("all", Some(c)) => Value::Bool(rows.iter().all(|r| holds(c, r.as_ref()))),
+        ("sum" | "min" | "max", Some(x)) => {
+            let values: Vec<f64> = rows
+                .iter()
+                .filter_map(|r| match eval(x, r.as_ref()) {
+                    Value::Number(n) => Some(n),
+                    _ => None,
+                })
+                .collect();
+            fold_rows(function, &values)
+        }
+        ("at", Some(chooser)) => match (eval(chooser, env), args.get(2)) {
+            (Value::Number(n), Some(x)) if n >= 1.0 && n.fract() == 0.0 => {
+                rows.get(n as usize - 1).map_or(Value::Null, |r| eval(x, r.as_ref()))
+            }
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    })
+}
+
+/// `sum` (0 over no rows), `min`, `max` (null over no rows) of the rows' values.
+fn fold_rows(function: &str, values: &[f64]) -> Value {
+    match function {
+        "sum" => Value::Number(values.iter().sum()).normalised(),
+        _ if values.is_empty() => Value::Null,
+        "min" => Value::Number(values.iter().copied().fold(f64::INFINITY, f64::min)),
+        _ => Value::Number(values.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+    }
+}
+
+/// [`over_rows`] when some answers are unknown: `None` (the outer option) when the function
+/// is not over rows; `Some(None)` when its value depends on an unknown answer.
+fn partial_over_rows(function: &str, args: &[Expr], env: &dyn Answers) -> Option<Option<Value>> {
+    if function == "row" {
+        return Some(Some(env.row().map_or(Value::Null, |n| Value::Number(n as f64))));
+    }
+    let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind) else {
+        return None;
+    };
+    if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at") {
+        return None;
+    }
+    let rows = env.rows(name)?;
+    let each = args.get(1);
+    Some(match (function, each) {
+        ("count", None) => Some(Value::Number(rows.len() as f64)),
+        ("count", Some(c)) => {
+            let mut n = 0;
+            for r in &rows {
+                match truth(c, r.as_ref()) {
+                    Truth::True => n += 1,
+                    Truth::False => {}
+                    Truth::Unknown => return Some(None),
+                }
+            }
+            Some(Value::Number(n as f64))
+        }
+        ("any" | "all", Some(c)) => {
+            let (decisive, other) = if function == "any" {
+                (Truth::True, Truth::False)
+            } else {
+                (Truth::False, Truth::True)
+            };
+            let truths: Vec<Truth> = rows.iter().map(|r| truth(c, r.as_ref())).collect();
+            if truths.contains(&decisive) {
+                decisive.value()
+            } else if truths.iter().all(|t| *t == other) {
+                other.value()
+            } else {
+                None
+            }
+        }
+        ("sum" | "min" | "max", Some(x)) => {
+            let mut values = Vec::with_capacity(rows.len());
+            for r in &rows {
+                match partial(x, r.as_ref()) {
+                    Some(Value::Number(n)) => values.push(n),
+                    Some(_) => {}
+                    None => return Some(None),
+                }
+            }
+            Some(fold_rows(function, &values))
+        }
+        ("at", Some(chooser)) => match (partial(chooser, env), args.get(2)) {
+            (None, _) => None,
+            (Some(Value::Number(n)), Some(x)) if n >= 1.0 && n.fract() == 0.0 => match rows.get(n as usize - 1) {
+                Some(r) => partial(x, r.as_ref()),
+                None => Some(Value::Null),
+            },
+            _ => Some(Value::Null),
+        },
+        _ => Some(Value::Null),
+    })
 }
 
 fn binary(op: BinOp, l: Value, r: Value) -> Value {
@@ -340,6 +545,9 @@ fn call(function: &str, args: Vec<Value>, env: &dyn Answers) -> Value {
             let wanted = arg(1);
             Value::Bool(match (arg(0), &wanted) {
                 (Value::Selection(v), Value::Text(w)) => v.contains(w),
+                // A choice among a roster's rows: the rows' numbers.
+                (Value::Selection(v), Value::Number(n)) => v.iter().any(|x| x.parse::<f64>().ok() == Some(*n)),
+                (Value::Number(v), Value::Number(n)) => v == *n,
                 (Value::Text(v), Value::Text(w)) => &v == w,
                 _ => false,
             })
