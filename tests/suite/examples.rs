@@ -176,6 +176,8 @@ fn outline(m: &Questionnaire) -> String {
                     } => {
                         writeln!(out, "screen {id} if {}: {}", condition.source, message.plain()).unwrap();
                     }
+                    // The examples and the flagship have no rosters (they are not built yet).
+                    Item::Roster(r) => writeln!(out, "roster {} ({} items)", r.id, r.items.len()).unwrap(),
                 }
             }
         }

@@ -62,7 +62,7 @@ fn texts_of(m: &Questionnaire, audience: &str, sections: &[&str]) -> Vec<Text> {
                     out.push(text.clone());
                 }
                 Item::Screen { message, .. } => out.push(message.clone()),
-                Item::Definitions { .. } => {}
+                Item::Definitions { .. } | Item::Roster(_) => {}
             }
         }
     }

@@ -282,6 +282,8 @@ impl<'m> Packing<'m> {
         };
         match it {
             Item::Question(q) => self.question(q, &mut j),
+            // Refused before it comes here (`target::build`: this target does not carry rosters yet).
+            Item::Roster(_) => {}
             Item::Screen {
                 id, condition, message, ..
             } => {

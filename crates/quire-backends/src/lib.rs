@@ -152,6 +152,8 @@ pub fn compile_options() -> quire_core::Options {
         printable: None,
         includes: Some(quire_core::include::read_file),
         allow_missing_translations: false,
+        // No target carries rosters yet: a spec with one is not handed on to be built.
+        unbuilt_rosters: false,
     }
 }
 

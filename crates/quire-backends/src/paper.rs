@@ -237,6 +237,8 @@ pub fn document_with(
                         title.as_ref().map(t).unwrap_or_else(|| "none".into()),
                     );
                 }
+                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
+                Item::Roster(_) => {}
                 Item::Screen { end_if, message, .. } => {
                     let stop = match edition {
                         Edition::Interviewer => format!(

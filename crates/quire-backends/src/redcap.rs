@@ -555,6 +555,8 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
                     rows.push(row);
                 }
                 Item::Definitions { .. } => {}
+                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
+                Item::Roster(_) => {}
                 Item::Screen {
                     id, condition, message, ..
                 } => {

@@ -71,6 +71,8 @@ pub struct Info {
     pub folder: &'static str,
     /// The function that writes it.
     pub write: fn(&Questionnaire, &BuildOptions) -> Result<Outputs, Error>,
+    /// Whether it carries rosters (docs/design/rosters.md: each target as its stage lands).
+    pub rosters: bool,
 }
 
 /// Every target, in the order a full build writes them.
@@ -81,6 +83,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The resolved model as JSON (`quire.ir.json`), for other tools",
         folder: "",
         write: write_ir,
+        rosters: false,
     },
     Info {
         target: Target::Codebook,
@@ -88,6 +91,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The codebook: Markdown, HTML, CSV, DDI-Codebook 2.5 XML and JSON",
         folder: "codebook",
         write: write_codebook,
+        rosters: false,
     },
     Info {
         target: Target::Schema,
@@ -95,6 +99,7 @@ pub const TARGETS: [Info; 9] = [
         about: "Analysis schemas: Frictionless Data Package, JSON Schema, Stata, SPSS, R and SQL",
         folder: "schema",
         write: |model, _| schema::render(model),
+        rosters: false,
     },
     Info {
         target: Target::Html,
@@ -102,6 +107,7 @@ pub const TARGETS: [Info; 9] = [
         about: "Web forms: one self-contained `<audience>/form.html` per audience",
         folder: "html",
         write: |model, opts| html::render(model, opts.edition),
+        rosters: false,
     },
     Info {
         target: Target::Paper,
@@ -109,6 +115,7 @@ pub const TARGETS: [Info; 9] = [
         about: "Paper questionnaires as Typst markup: self-completion, interviewer and think-aloud editions",
         folder: "paper",
         write: write_paper,
+        rosters: false,
     },
     Info {
         target: Target::Pdf,
@@ -116,6 +123,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The paper questionnaires typeset as tagged PDFs",
         folder: "pdf",
         write: write_pdf,
+        rosters: false,
     },
     Info {
         target: Target::Xform,
@@ -123,6 +131,7 @@ pub const TARGETS: [Info; 9] = [
         about: "ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox, SurveyCTO and Ona",
         folder: "xform",
         write: |model, _| xform::render(model),
+        rosters: false,
     },
     Info {
         target: Target::Xlsform,
@@ -130,6 +139,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`",
         folder: "xlsform",
         write: |model, _| xlsform::render(model),
+        rosters: false,
     },
     Info {
         target: Target::Redcap,
@@ -137,6 +147,7 @@ pub const TARGETS: [Info; 9] = [
         about: "REDCap data dictionaries, `redcap/<audience>.csv`",
         folder: "redcap",
         write: |model, _| redcap::render(model),
+        rosters: false,
     },
 ];
 
@@ -176,6 +187,13 @@ pub fn build(model: &Questionnaire, targets: &[Target], opts: &BuildOptions) -> 
     let mut out = Outputs::default();
     for t in targets {
         let info = t.info();
+        if !info.rosters && model.has_rosters() {
+            return Err(Error::new(
+                info.name,
+                "",
+                "this target cannot carry rosters yet (docs/design/rosters.md)",
+            ));
+        }
         let written = (info.write)(model, opts).map_err(|e| Error {
             file: if info.folder.is_empty() {
                 e.file

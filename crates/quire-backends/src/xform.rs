@@ -562,6 +562,8 @@ impl<'m> Form<'m> {
                 Item::Screen {
                     id, condition, message, ..
                 } => self.screen(&g, id, condition, message, &screened),
+                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
+                Item::Roster(_) => {}
             }
         }
         let _ = writeln!(self.instance, "        </{g}>");

@@ -77,8 +77,23 @@ pub fn check_with(
     allow_missing: bool,
     diags: &mut Diagnostics,
 ) -> Option<Questionnaire> {
+    check_staged(spec, sources, catalogs, allow_missing, false, diags)
+}
+
+/// [`check_with`]; with `unbuilt_rosters`, a spec's rosters are handed on in the model
+/// although no output carries them yet (for the tests of the stages that build them,
+/// docs/design/rosters.md); without, a roster is an error (`roster-not-built`).
+pub fn check_staged(
+    spec: &Spec,
+    sources: &Sources,
+    catalogs: &Catalogs,
+    allow_missing: bool,
+    unbuilt_rosters: bool,
+    diags: &mut Diagnostics,
+) -> Option<Questionnaire> {
     let sizes = Sizes::of(spec);
     let mut cx = Cx::new(spec, sources, &sizes);
+    cx.unbuilt_rosters = unbuilt_rosters;
     // 1. The names the spec declares (symbols.rs): audiences, languages, choice lists,
     //    questions in order, derived variables.
     let mut declared = symbols::declare(&mut cx, &sizes);
@@ -283,6 +298,8 @@ struct Cx<'a> {
     /// on many questions) is parsed once. Parsing reads the text alone, and positions in
     /// the tree are within the text, so a tree serves every place the text is written.
     parsed: std::cell::RefCell<FastMap<String, Result<crate::expr::Expr, crate::expr::SyntaxError>>>,
+    /// Rosters are handed on in the model, though no output carries them yet ([`check_staged`]).
+    unbuilt_rosters: bool,
 }
 
 /// How large the largest tables grow, counted from the spec at the start: grown one insert
@@ -344,6 +361,7 @@ impl<'a> Cx<'a> {
             sources,
             diags: Diagnostics::new(),
             parsed: std::cell::RefCell::new(sized(sizes.conditional + sizes.rules)),
+            unbuilt_rosters: false,
         }
     }
 

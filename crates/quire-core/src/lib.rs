@@ -138,6 +138,9 @@ pub struct Options {
     pub includes: Option<include::Loader>,
     /// A missing translation is a warning (the source text stands in), not an error.
     pub allow_missing_translations: bool,
+    /// Rosters are handed on in the model although no output carries them yet: for the
+    /// tests of the stages that build them ([`check::check_staged`]).
+    pub unbuilt_rosters: bool,
 }
 
 /// A spec as written, its includes and translation files read, not checked: for tools that
@@ -208,11 +211,12 @@ pub fn compile_with(name: &str, text: impl Into<String>, options: &Options) -> C
             match spec {
                 Some(spec) => {
                     let catalogs = translate::load(&spec, id, &mut sources, options.includes, &mut diags);
-                    check::check_with(
+                    check::check_staged(
                         &spec,
                         &sources,
                         &catalogs,
                         options.allow_missing_translations,
+                        options.unbuilt_rosters,
                         &mut diags,
                     )
                 }

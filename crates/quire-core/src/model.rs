@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use crate::eval::{self, Answers, Value};
 use crate::expr::Expr;
+
+mod route;
 pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
@@ -406,6 +408,9 @@ pub struct Variable {
     pub provenance: Option<Provenance>,
     /// The spec line that declares it.
     pub line: usize,
+    /// The roster whose rows it describes (`person`); none: the respondent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// Texts by audience id (a variable's question number in each audience's instrument), in
@@ -648,6 +653,77 @@ pub enum Item {
         #[serde(skip)]
         screens: Vec<String>,
     },
+    /// Items asked once for each row of a set (docs/spec.md, "Rosters").
+    Roster(Box<Roster>),
+}
+
+/// A roster as one audience is asked it: its items, asked once per row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Roster {
+    /// Its id: the unit its items describe (`person`).
+    pub id: String,
+    /// Its heading, over all its rows.
+    pub title: Text,
+    /// Text before its first row.
+    pub intro: Option<Text>,
+    /// Where its rows come from.
+    pub rows: Rows,
+    /// The fewest rows (open rosters; 0 otherwise).
+    pub min_rows: u32,
+    /// The most rows, whatever their source.
+    pub max_rows: u32,
+    /// The question of the row that names it.
+    pub row_label: Option<String>,
+    /// The section's, the rosters' around it and its own conditions together; none: asked
+    /// of everyone. Its items' conditions include it.
+    pub condition: Option<Condition>,
+    /// Its own `ask_if`.
+    pub ask_if: Option<Condition>,
+    /// What each row asks, in order.
+    pub items: Vec<Item>,
+    /// Screening rules before the roster (routing analysis).
+    #[serde(skip)]
+    pub screens: Vec<String>,
+}
+
+/// Where a roster's rows come from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum Rows {
+    /// As many as a whole-number expression gives.
+    Count {
+        /// The expression.
+        count: Condition,
+    },
+    /// One per option ticked at a multiple-choice question, in the list's order.
+    Question {
+        /// The question's id.
+        question: String,
+    },
+    /// One per option of a choice list.
+    List {
+        /// The list's id.
+        list: String,
+    },
+    /// Added by the respondent.
+    Open,
+}
+
+/// The questions of `items` and of the rosters among them, in order (a roster's after
+/// the items before it), each with the roster it is asked in.
+pub fn questions_within(items: &[Item]) -> Vec<(&Question, Option<&str>)> {
+    fn walk<'m>(items: &'m [Item], unit: Option<&'m str>, out: &mut Vec<(&'m Question, Option<&'m str>)>) {
+        for item in items {
+            match item {
+                Item::Question(q) => out.push((q, unit)),
+                Item::Roster(r) => walk(&r.items, Some(&r.id), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(items, None, &mut out);
+    out
 }
 
 impl Item {
@@ -659,6 +735,7 @@ impl Item {
         match self {
             Item::Question(q) => &q.screens,
             Item::Note { screens, .. } | Item::Definitions { screens, .. } | Item::Screen { screens, .. } => screens,
+            Item::Roster(r) => &r.screens,
         }
     }
 }
@@ -728,6 +805,11 @@ pub struct Question {
     pub interviewer: Option<Text>,
     /// The spec line that declares it.
     pub line: usize,
+    /// A choice among a roster's rows: the roster's id. Its options are the rows, labelled
+    /// by the roster's row label; the answer is the row's number (a multiple choice: the
+    /// numbers, as a selection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_choices: Option<String>,
 }
 
 impl Question {
@@ -834,10 +916,23 @@ pub enum State {
 /// A respondent's path through one instrument.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {
-    /// Each variable's state, by name.
+    /// Each variable of the respondent's own, by name: its state.
     pub states: BTreeMap<String, State>,
     /// The screening rule that ended the survey, if one did.
     pub ended_by: Option<String>,
+    /// Each roster's rows, in order, by the roster's id: what each row was asked.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rows: BTreeMap<String, Vec<RowRoute>>,
+}
+
+/// One row's path through its roster's items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowRoute {
+    /// Each variable of the roster's unit, by name: its state in this row.
+    pub states: BTreeMap<String, State>,
+    /// The rows of the rosters inside this one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rows: BTreeMap<String, Vec<RowRoute>>,
 }
 
 impl Questionnaire {
@@ -872,7 +967,9 @@ impl Questionnaire {
         for section in m.instruments.iter_mut().flat_map(|i| &mut i.sections) {
             t(&mut section.title);
             o(&mut section.intro);
-            for item in &mut section.items {
+            // A roster's items after it (their order does not matter here).
+            let mut items: Vec<&mut Item> = section.items.iter_mut().collect();
+            while let Some(item) = items.pop() {
                 match item {
                     Item::Question(q) => {
                         t(&mut q.text);
@@ -905,6 +1002,11 @@ impl Questionnaire {
                         }
                     }
                     Item::Screen { message, .. } => t(message),
+                    Item::Roster(r) => {
+                        t(&mut r.title);
+                        o(&mut r.intro);
+                        items.extend(r.items.iter_mut());
+                    }
                 }
             }
         }
@@ -973,93 +1075,18 @@ impl Questionnaire {
         self.choice_lists.iter().find(|l| l.id == id)
     }
 
+    /// Whether any instrument has a roster.
+    pub fn has_rosters(&self) -> bool {
+        self.instruments
+            .iter()
+            .flat_map(|i| &i.sections)
+            .flat_map(|s| &s.items)
+            .any(|i| matches!(i, Item::Roster(_)))
+    }
+
     /// A derived variable by id.
     pub fn derived(&self, id: &str) -> Option<&Derived> {
         self.derived.iter().find(|d| d.id == id)
-    }
-
-    /// Follows the routing for one respondent: which variables were asked, and their values.
-    ///
-    /// `raw` holds whatever was entered; an answer to a question that the routing skips is
-    /// dropped (it reads as null for later conditions), exactly as the web form does.
-    /// Derived variables are computed from the routed answers; one is not applicable when
-    /// no variable it reads was asked (or its audience is not among the derived variable's).
-    pub fn route(&self, audience: &str, raw: &dyn Answers) -> Route {
-        let mut env: Routed<String> = Routed {
-            model: self,
-            audience,
-            values: crate::FastMap::default(),
-            unknown: crate::FastSet::default(),
-        };
-        let mut states = BTreeMap::new();
-        let mut ended_by = None;
-        if let Some(instrument) = self.instrument(audience) {
-            for section in &instrument.sections {
-                for item in &section.items {
-                    match item {
-                        Item::Question(q) => {
-                            // Eligibility has three outcomes: asked; not applicable; unknown,
-                            // when only a missing answer kept the question from being asked.
-                            let eligibility = match (&ended_by, &q.condition) {
-                                (Some(_), _) => eval::Truth::False,
-                                (None, None) => eval::Truth::True,
-                                (None, Some(c)) if eval::holds(&c.expr, &env) => eval::Truth::True,
-                                (None, Some(c)) => match eval::truth(&c.expr, &env) {
-                                    eval::Truth::Unknown => eval::Truth::Unknown,
-                                    _ => eval::Truth::False,
-                                },
-                            };
-                            for var in q.variable_names() {
-                                let state = match eligibility {
-                                    eval::Truth::False => State::NotApplicable,
-                                    eval::Truth::Unknown => State::Unknown,
-                                    eval::Truth::True => match raw.value(var).normalised() {
-                                        Value::Null => State::Missing,
-                                        v => {
-                                            env.values.insert(var.to_string(), v.clone());
-                                            State::Answered(v)
-                                        }
-                                    },
-                                };
-                                if matches!(state, State::Missing | State::Unknown) {
-                                    env.unknown.insert(var.to_string());
-                                }
-                                states.insert(var.to_string(), state);
-                            }
-                        }
-                        Item::Screen { id, condition, .. } => {
-                            if ended_by.is_none() && eval::holds(&condition.expr, &env) {
-                                ended_by = Some(id.clone());
-                            }
-                        }
-                        Item::Note { .. } | Item::Definitions { .. } => {}
-                    }
-                }
-            }
-        }
-        for v in &self.variables {
-            // Looked up first: most are there already, and a key for `entry` is a copy.
-            if !states.contains_key(&v.name) {
-                states.insert(v.name.clone(), State::NotApplicable);
-            }
-        }
-        for d in &self.derived {
-            let inputs = self.derived_inputs(d);
-            let none_asked = !inputs.is_empty()
-                && inputs
-                    .iter()
-                    .all(|v| states.get(v.as_str()).is_none_or(|s| *s == State::NotApplicable));
-            let state = if !d.audiences.iter().any(|a| a == audience) || none_asked {
-                State::NotApplicable
-            } else {
-                match env.value(&d.id) {
-                    Value::Null => State::Missing,
-                    v => State::Answered(v),
-                }
-            };
-            states.insert(d.id.clone(), state);
-        }
-        Route { states, ended_by }
     }
 
     /// The questionnaire variables a derived variable reads, through other derived variables.

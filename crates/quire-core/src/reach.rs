@@ -160,7 +160,8 @@ impl<'m> Reach<'m> {
                     Item::Screen { condition, .. } => {
                         not_screened = Condition::and(not_screened.as_ref(), Some(&Condition::not(condition)));
                     }
-                    Item::Note { .. } | Item::Definitions { .. } => {}
+                    // A row's questions are searched per row (docs/design/rosters.md, stage 3).
+                    Item::Note { .. } | Item::Definitions { .. } | Item::Roster(_) => {}
                 }
             }
         }
@@ -419,7 +420,8 @@ pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, usize, usize)> {
                 let condition = match item {
                     Item::Screen { end_if, .. } => Some(end_if),
                     Item::Question(q) => q.condition.as_ref(),
-                    Item::Note { .. } | Item::Definitions { .. } => None,
+                    // Rows are searched by the per-row analysis (docs/design/rosters.md, stage 3).
+                    Item::Note { .. } | Item::Definitions { .. } | Item::Roster(_) => None,
                 };
                 if condition.is_some_and(|c| reach.can_hold(c) == Some(false)) {
                     out.push((i, s, it));
@@ -459,6 +461,7 @@ fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
             Item::Note { condition, .. } | Item::Definitions { condition, .. } => {
                 once(&mut out, &mut seen, condition.as_ref())
             }
+            Item::Roster(r) => once(&mut out, &mut seen, r.condition.as_ref()),
         }
     }
     for d in &model.derived {

@@ -40,9 +40,8 @@ pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, N
 
 /// Every item learns the screening rules before it in its audience's instrument.
 fn screens_before_items(model: &mut Questionnaire) {
-    for instrument in &mut model.instruments {
-        let mut seen: Vec<String> = Vec::new();
-        for item in instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
+    fn walk<'i>(items: impl Iterator<Item = &'i mut Item>, seen: &mut Vec<String>) {
+        for item in items {
             match item {
                 Item::Question(q) => q.screens = seen.clone(),
                 Item::Note { screens, .. } | Item::Definitions { screens, .. } => *screens = seen.clone(),
@@ -50,8 +49,19 @@ fn screens_before_items(model: &mut Questionnaire) {
                     *screens = seen.clone();
                     seen.push(id.clone());
                 }
+                Item::Roster(r) => {
+                    r.screens = seen.clone();
+                    walk(r.items.iter_mut(), seen);
+                }
             }
         }
+    }
+    for instrument in &mut model.instruments {
+        let mut seen: Vec<String> = Vec::new();
+        walk(
+            instrument.sections.iter_mut().flat_map(|s| s.items.iter_mut()),
+            &mut seen,
+        );
     }
 }
 

@@ -27,6 +27,7 @@ pub(super) struct Assembly<'c, 'a> {
     section_conditions: &'c FastMap<(usize, usize), Condition>,
     validations: &'c FastMap<(usize, usize), Vec<Condition>>,
     screens: &'c FastMap<(usize, usize), Condition>,
+    row_counts: &'c FastMap<(usize, usize), Condition>,
     texts: &'c FastMap<(usize, usize), model::Text>,
 }
 
@@ -38,6 +39,66 @@ pub(super) struct Assembled<'a> {
     /// Texts it needed that were not resolved (with their items' places), each standing in
     /// as empty text: none, unless the texts' walk missed one.
     missing: Vec<(&'a spec::Text, usize)>,
+}
+
+/// A section's items being assembled, with the rosters open around the current one: each
+/// roster's items go into it, and it goes into what holds it once its last item is in.
+struct Rosters {
+    section: Vec<model::Item>,
+    open: Vec<model::Roster>,
+}
+
+impl Rosters {
+    fn new(n: usize) -> Self {
+        Rosters {
+            section: Vec::with_capacity(n),
+            open: Vec::new(),
+        }
+    }
+
+    /// Closes the open rosters until the innermost is `holder` (the item's roster; `None`
+    /// for the section's own level). False when `holder` is not open: the item is in a
+    /// roster this audience is not asked.
+    fn enter(&mut self, holder: Option<&str>) -> bool {
+        if let Some(h) = holder
+            && !self.open.iter().any(|r| r.id == h)
+        {
+            return false;
+        }
+        while self.open.last().is_some_and(|r| Some(r.id.as_str()) != holder) {
+            self.close();
+        }
+        true
+    }
+
+    /// The condition of the innermost open roster, which its items' include.
+    fn condition(&self) -> Option<Condition> {
+        self.open.last().and_then(|r| r.condition.clone())
+    }
+
+    fn push(&mut self, item: model::Item) {
+        match self.open.last_mut() {
+            Some(r) => r.items.push(item),
+            None => self.section.push(item),
+        }
+    }
+
+    fn open(&mut self, roster: model::Roster) {
+        self.open.push(roster);
+    }
+
+    fn close(&mut self) {
+        if let Some(done) = self.open.pop() {
+            self.push(model::Item::Roster(Box::new(done)));
+        }
+    }
+
+    fn close_all(mut self) -> Vec<model::Item> {
+        while !self.open.is_empty() {
+            self.close();
+        }
+        self.section
+    }
 }
 
 /// Whether a choice is offered to an audience.
@@ -158,6 +219,7 @@ impl<'a> Build<'_, 'a> {
             section_conditions: &self.typed.section_conditions,
             validations: &self.typed.validations,
             screens: &self.typed.screens,
+            row_counts: &self.typed.row_counts,
             texts: &self.resolved.texts,
         }
     }
@@ -254,18 +316,17 @@ impl<'a> Assembly<'_, 'a> {
             }
             let first_pos = self.placements[si].first().map(|p| p.1).unwrap_or(0);
             let section_condition = self.section_conditions.get(&(si, ai)).cloned();
-            let mut items = Vec::with_capacity(section.items.len());
+            let mut items = Rosters::new(section.items.len());
             for (ii, pos, placed) in shown(&self.placements[si], section, audience) {
-                // Rosters are checked, not yet built: the model holds no rows (and a roster
-                // keeps the checker from handing the model on).
-                if placed.roster.is_some() || matches!(placed.item, Item::Roster(_)) {
+                // Close the rosters this item is not in; an item of a roster this audience
+                // is not asked is not asked either.
+                if !items.enter(placed.roster.map(|r| r.id.value.as_str())) {
                     continue;
                 }
                 let item = placed.item;
                 let own = self.conditions.get(&(si, ii, ai)).cloned();
+                let section_condition = items.condition().or(section_condition.clone());
                 match item {
-                    // A row chooser's options are rows, which the model does not carry yet.
-                    Item::Question(q) if matches!(q.choices, Some(spec::ChoiceSource::Rows(_))) => {}
                     Item::Question(q) => {
                         let sym = self.symbols.get(&q.id.value);
                         let Some(sym) = sym.filter(|s| is_asked(Some(s), pos)) else {
@@ -336,9 +397,28 @@ impl<'a> Assembly<'_, 'a> {
                             screens: Vec::new(),
                         });
                     }
-                    Item::Roster(_) => {}
+                    Item::Roster(r) => {
+                        let roster = model::Roster {
+                            id: r.id.value.clone(),
+                            title: self.text(&r.title, ai, pos, &mut missing),
+                            intro: r.intro.as_ref().map(|t| self.text(t, ai, pos, &mut missing)),
+                            rows: self.rows_of(r, (si, ii)),
+                            min_rows: r.min_rows.as_ref().map_or(0, |m| u32::try_from(m.value).unwrap_or(0)),
+                            max_rows: r
+                                .max_rows
+                                .as_ref()
+                                .map_or(super::DEFAULT_MAX_ROWS as u32, |m| u32::try_from(m.value).unwrap_or(0)),
+                            row_label: r.row_label.as_ref().map(|l| l.value.clone()),
+                            condition: Condition::and(section_condition.as_ref(), own.as_ref()),
+                            ask_if: own,
+                            items: Vec::new(),
+                            screens: Vec::new(),
+                        };
+                        items.open(roster);
+                    }
                 }
             }
+            let items = items.close_all();
             let title = self.text(&section.title, ai, first_pos, &mut missing);
             let intro = section
                 .intro
@@ -356,6 +436,24 @@ impl<'a> Assembly<'_, 'a> {
             sections,
             origins,
             missing,
+        }
+    }
+
+    /// Where a roster's rows come from, as the model holds it.
+    fn rows_of(&self, r: &spec::Roster, at: (usize, usize)) -> model::Rows {
+        match &r.rows.value {
+            spec::Rows::Count { .. } => match self.row_counts.get(&at) {
+                Some(count) => model::Rows::Count { count: count.clone() },
+                // Not type-checked (already reported): no model is handed on.
+                None => model::Rows::Open,
+            },
+            spec::Rows::ForEach { for_each } if self.symbols.contains_key(&for_each.value) => model::Rows::Question {
+                question: for_each.value.clone(),
+            },
+            spec::Rows::ForEach { for_each } => model::Rows::List {
+                list: for_each.value.clone(),
+            },
+            spec::Rows::Open(_) => model::Rows::Open,
         }
     }
 
@@ -460,6 +558,10 @@ impl<'a> Assembly<'_, 'a> {
             probes: q.probes.iter().map(&mut text_of).collect(),
             interviewer: q.interviewer.as_ref().map(&mut text_of),
             line: sym.line,
+            row_choices: match &q.choices {
+                Some(spec::ChoiceSource::Rows(rc)) => Some(rc.rows.value.clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -867,12 +867,8 @@ impl<'a> Build<'_, 'a> {
             let questions = instrument
                 .sections
                 .iter()
-                .flat_map(|s| &s.items)
-                .filter_map(|it| match it {
-                    model::Item::Question(q) => Some(q),
-                    _ => None,
-                });
-            for (built, &(si, ii)) in questions.zip(origins) {
+                .flat_map(|s| model::questions_within(&s.items));
+            for ((built, unit), &(si, ii)) in questions.zip(origins) {
                 let Some(Item::Question(q)) = flat[si].get(ii).map(|p| p.item) else {
                     continue;
                 };
@@ -911,6 +907,7 @@ impl<'a> Build<'_, 'a> {
                                 universe: Vec::new(),
                                 provenance: provenance(q.provenance.as_ref()),
                                 line: built.line,
+                                unit: unit.map(str::to_string),
                             });
                         }
                     }

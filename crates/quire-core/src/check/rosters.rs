@@ -9,6 +9,7 @@ use super::typeck::TypeCheck;
 use super::{Site, Symbol, SymbolKind, Ty};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::expr::{BinOp, Expr, ExprKind};
+use crate::model::Condition;
 use crate::source::Span;
 use crate::spec::{self, Sp};
 
@@ -21,23 +22,26 @@ const WHOLE_DEPTH: usize = 16;
 impl<'a> TypeCheck<'_, 'a> {
     /// A roster's source of rows: a count that is a whole number known before the roster,
     /// or a multiple-choice question (or a choice list) whose options make the rows.
-    pub(super) fn rows(&mut self, r: &'a spec::Roster, position: usize, audiences: &[String]) {
+    pub(super) fn rows(&mut self, r: &'a spec::Roster, at: (usize, usize), position: usize, audiences: &[String]) {
         match &r.rows.value {
-            spec::Rows::Count { count } => self.row_count(count, position, audiences),
+            spec::Rows::Count { count } => {
+                if let Some(c) = self.row_count(count, position, audiences) {
+                    self.typed.row_counts.insert(at, c);
+                }
+            }
             spec::Rows::ForEach { for_each } => self.for_each(r, for_each, position, audiences),
             spec::Rows::Open(_) => {}
         }
     }
 
-    fn row_count(&mut self, count: &Sp<String>, position: usize, audiences: &[String]) {
+    /// A `count` checked and lowered; `None` after reporting.
+    fn row_count(&mut self, count: &Sp<String>, position: usize, audiences: &[String]) -> Option<Condition> {
         let site = self.site(count, position, audiences, "count of rows");
-        let Some(parsed) = self.parsed(&site) else {
-            return;
-        };
+        let parsed = self.parsed(&site)?;
         let errors = self.diags.error_count();
         let ty = self.ty(&parsed, &site);
         if self.diags.error_count() > errors || ty == Ty::Error {
-            return;
+            return None;
         }
         let span = self.span_in(&site, parsed.span);
         if ty != Ty::Number {
@@ -53,7 +57,10 @@ impl<'a> TypeCheck<'_, 'a> {
                     .at(span, "may not be whole")
                     .help("count with integer questions, whole numbers, `+`, `-`, `*` and `count(…)`; a decimal question or `/` can give a fraction"),
             );
+        } else {
+            return Some(Condition::lowered(&parsed, self.lower(&parsed)));
         }
+        None
     }
 
     /// Whether a number-typed expression is always whole: what a count of rows must be.

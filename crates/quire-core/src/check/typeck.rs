@@ -25,6 +25,8 @@ pub(super) struct Typed {
     pub(super) validations: FastMap<(usize, usize), Vec<Condition>>,
     /// Per screening rule (by section and index): its `end_if`.
     pub(super) screens: FastMap<(usize, usize), Condition>,
+    /// Per roster counted by an expression (by section and index): the count.
+    pub(super) row_counts: FastMap<(usize, usize), Condition>,
     pub(super) derived_rules: FastMap<String, model::DerivedRule>,
     pub(super) derived_types: FastMap<String, &'static str>,
 }
@@ -41,6 +43,7 @@ pub(super) fn check<'a>(cx: &mut Cx<'a>, declared: &mut Declared<'a>, sizes: &Si
             section_conditions: FastMap::default(),
             validations: sized(sizes.questions),
             screens: FastMap::default(),
+            row_counts: FastMap::default(),
             derived_rules: FastMap::default(),
             derived_types: FastMap::default(),
         },
@@ -1036,7 +1039,7 @@ impl<'a> TypeCheck<'_, 'a> {
                                 self.typed.conditions.insert((si, ii, self.declared.audience_at(&a)), c);
                             }
                         }
-                        self.rows(r, pos, &aud);
+                        self.rows(r, (si, ii), pos, &aud);
                     }
                 }
             }

@@ -206,3 +206,174 @@ mod evaluated {
         assert_eq!(truth("sum(person, age + threshold) > 80"), Truth::Unknown);
     }
 }
+
+mod routed {
+    //! The household schedule's model (rosters handed on, as the stages that build them
+    //! are tested) and respondents routed through its rows.
+
+    use quire_core::eval::{AnswerMap, Value};
+    use quire_core::model::{Item, Questionnaire, Route, RowRoute, Rows, State};
+
+    fn model() -> Questionnaire {
+        let text = std::fs::read_to_string(crate::root().join("tests/rosters/household.yaml")).unwrap();
+        let options = quire_core::Options {
+            unbuilt_rosters: true,
+            ..quire_backends::compile_options()
+        };
+        let compiled = quire_core::compile_with("household.yaml", text, &options);
+        assert!(
+            !compiled.has_errors(),
+            "{}",
+            quire_backends::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
+        );
+        compiled.model.expect("model")
+    }
+
+    fn person(name: &str, sex: &str, age: Option<f64>) -> AnswerMap {
+        let mut p = AnswerMap::new("respondent");
+        p.set("name", Value::Text(name.into()));
+        p.set("sex", Value::Text(sex.into()));
+        if let Some(a) = age {
+            p.set("age", Value::Number(a));
+        }
+        p
+    }
+
+    fn birth(year: f64) -> AnswerMap {
+        let mut b = AnswerMap::new("respondent");
+        b.set("birth_year", Value::Number(year));
+        b
+    }
+
+    /// Ben (44), Anna (38, two births), Cleo (age not given).
+    fn household(size: f64) -> AnswerMap {
+        let mut h = AnswerMap::new("respondent");
+        h.set("hh_size", Value::Number(size));
+        h.set("head", Value::Number(2.0));
+        h.push_row("person", person("Ben", "male", Some(44.0)));
+        let mut anna = person("Anna", "female", Some(38.0));
+        anna.set("births_total", Value::Number(2.0));
+        anna.push_row("birth", birth(2012.0));
+        anna.push_row("birth", birth(2019.0));
+        h.push_row("person", anna);
+        h.push_row("person", person("Cleo", "female", None));
+        h.set(
+            "conditions",
+            Value::Selection(vec!["diabetes".into(), "hypertension".into()]),
+        );
+        h
+    }
+
+    fn state<'r>(row: &'r RowRoute, var: &str) -> &'r State {
+        row.states
+            .get(var)
+            .unwrap_or_else(|| panic!("{var} has no state in {row:?}"))
+    }
+
+    #[test]
+    fn the_model_holds_rosters_and_each_variable_knows_its_unit() {
+        let m = model();
+        let unit = |name: &str| m.variables.iter().find(|v| v.name == name).map(|v| v.unit.clone());
+        assert_eq!(unit("hh_size"), Some(None));
+        assert_eq!(unit("age"), Some(Some("person".into())));
+        assert_eq!(unit("birth_year"), Some(Some("birth".into())));
+        assert_eq!(unit("diagnosed_age"), Some(Some("condition".into())));
+        let instrument = m.instrument("respondent").unwrap();
+        let rosters: Vec<&str> = instrument
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter_map(|i| match i {
+                Item::Roster(r) => Some(r.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rosters, ["person", "condition", "day"]);
+        let Some(Item::Roster(person)) = instrument.sections[0]
+            .items
+            .iter()
+            .find(|i| matches!(i, Item::Roster(_)))
+        else {
+            unreachable!()
+        };
+        assert!(matches!(person.rows, Rows::Count { .. }));
+        assert_eq!((person.max_rows, person.row_label.as_deref()), (30, Some("name")));
+        let births = person.items.iter().find_map(|i| match i {
+            Item::Roster(r) => Some(r),
+            _ => None,
+        });
+        let births = births.expect("births nested in person");
+        assert!(matches!(births.rows, Rows::Open));
+        // The births' condition is the roster's own, and each birth question's includes it.
+        let cond = births.condition.as_ref().map(|c| c.source.clone()).unwrap_or_default();
+        assert!(cond.contains("sex == 'female'"), "{cond}");
+        assert_eq!(
+            m.question("head").and_then(|q| q.row_choices.as_deref()),
+            Some("person")
+        );
+        // No target carries rosters yet.
+        let built = quire_backends::target::build(&m, &[quire_backends::target::Target::Html], &Default::default());
+        assert!(built.is_err_and(|e| e.to_string().contains("cannot carry rosters yet")));
+    }
+
+    #[test]
+    fn each_row_is_routed_with_its_own_answers_and_those_around_it() {
+        let m = model();
+        let route: Route = m.route("respondent", &household(3.0));
+        assert_eq!(route.states["hh_size"], State::Answered(Value::Number(3.0)));
+        let people = &route.rows["person"];
+        assert_eq!(people.len(), 3);
+        assert_eq!(*state(&people[1], "age"), State::Answered(Value::Number(38.0)));
+        // Ben is not asked about births; Anna is, and has two; Cleo's age is missing, so
+        // whether she would have been asked is unknown.
+        assert!(people[0].rows["birth"].is_empty());
+        assert_eq!(*state(&people[0], "births_total"), State::NotApplicable);
+        assert_eq!(people[1].rows["birth"].len(), 2);
+        assert_eq!(
+            *state(&people[1].rows["birth"][1], "birth_year"),
+            State::Answered(Value::Number(2019.0))
+        );
+        assert_eq!(*state(&people[1], "births_total"), State::Answered(Value::Number(2.0)));
+        assert_eq!(*state(&people[2], "age"), State::Missing);
+        assert_eq!(*state(&people[2], "births_total"), State::Unknown);
+        // Row variables are the rows' own, not the respondent's.
+        assert!(!route.states.contains_key("age"));
+        // After the roster: aggregates over the routed rows.
+        assert_eq!(route.states["head"], State::Answered(Value::Number(2.0)));
+        // Nobody listed is 65, but Cleo's age is missing: she might be.
+        assert_eq!(route.states["any_elderly"], State::Unknown);
+        // `at(person, head, age)` is Anna's 38: not under 18.
+        assert_eq!(route.states["head_age_check"], State::NotApplicable);
+        // One row per option ticked; one per option of a list.
+        assert_eq!(route.rows["condition"].len(), 2);
+        assert_eq!(route.rows["day"].len(), 2);
+    }
+
+    #[test]
+    fn the_count_decides_how_many_rows_are_asked() {
+        let m = model();
+        // Four counted, three entered: the fourth is asked and unanswered.
+        let route = m.route("respondent", &household(4.0));
+        let people = &route.rows["person"];
+        assert_eq!(people.len(), 4);
+        assert_eq!(*state(&people[3], "name"), State::Missing);
+        // Two counted, three entered: the third is not asked.
+        let route = m.route("respondent", &household(2.0));
+        assert_eq!(route.rows["person"].len(), 2);
+        // Not counted: no rows, and what reads them sees none.
+        let mut none = household(3.0);
+        none.values.remove("hh_size");
+        let route = m.route("respondent", &none);
+        assert!(route.rows["person"].is_empty());
+        assert_eq!(route.states["helpers"], State::NotApplicable);
+    }
+
+    #[test]
+    fn an_elderly_member_opens_the_question_that_reads_the_rows() {
+        let m = model();
+        let mut h = household(3.0);
+        h.rows.get_mut("person").unwrap()[0].set("age", Value::Number(70.0));
+        let route = m.route("respondent", &h);
+        assert_eq!(route.states["any_elderly"], State::Missing);
+    }
+}
