@@ -106,7 +106,7 @@ fn build_writes_the_ir_and_never_leaves_partial_output() {
     assert_eq!(code(&good), 0, "{}", stderr(&good));
     let ir = std::fs::read_to_string(out.join("quire.ir.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&ir).unwrap();
-    assert_eq!(v["format"], "quire-ir/3");
+    assert_eq!(v["format"], "quire-ir/4");
     assert_eq!(v["instruments"].as_array().unwrap().len(), 3);
 
     // A failing build leaves the last good output exactly as it was.

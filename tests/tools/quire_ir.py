@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reads `quire.ir.json` (format quire-ir/3) and writes the model in full: every question
+"""Reads `quire.ir.json` (format quire-ir/4) and writes the model in full: every question
 in every instrument, every variable with its numbers, wording and universe, every condition
 in place. A reader outside Quire, written from the rules in docs/spec.md ("The resolved
 model"); the test suite compares what it writes with Quire's own model.
@@ -10,7 +10,7 @@ import json
 import sys
 
 # Fields that hold a condition, by number into `conditions`.
-CONDITION_FIELDS = {"condition", "ask_if", "end_if", "check", "when", "expr"}
+CONDITION_FIELDS = {"condition", "ask_if", "end_if", "check", "when", "expr", "count"}
 
 
 def conditions_in_place(v, conditions, key=None):
@@ -64,6 +64,36 @@ def group(audiences, value_of):
     return groups
 
 
+def expand_items(items, section_id, audience, shared, lists, seen):
+    """A section's (or a roster's) items in full; a roster's own items inside it."""
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            # A question as `questions` has it: its id alone.
+            item = {"item": "question", "id": item}
+        if item.get("item") == "roster":
+            item = dict(item)
+            item["items"] = expand_items(item.get("items", []), section_id, audience, shared, lists, seen)
+        elif item.get("item") == "question":
+            q = dict(shared[item["id"]])
+            for k, v in item.items():
+                if v is None:
+                    q.pop(k, None)
+                else:
+                    q[k] = v
+            q.setdefault("label", plain(q["text"]))
+            nxt = q.pop("next", {})
+            if "options" not in q and q.get("choice_list") in lists:
+                q["options"] = offered(lists[q["choice_list"]], audience)
+            for o in q.get("options", []):
+                if o["value"] in nxt:
+                    o["next"] = nxt[o["value"]]
+            seen[(q["id"], audience)] = (section_id, q)
+            item = q
+        out.append(item)
+    return out
+
+
 def expand(ir):
     conditions = ir.pop("conditions")
     ir = conditions_in_place(ir, conditions)
@@ -73,29 +103,7 @@ def expand(ir):
     for inst in ir["instruments"]:
         audience = inst["audience"]
         for section in inst["sections"]:
-            items = []
-            for item in section.get("items", []):
-                if isinstance(item, str):
-                    # A question as `questions` has it: its id alone.
-                    item = {"item": "question", "id": item}
-                if item.get("item") == "question":
-                    q = dict(shared[item["id"]])
-                    for k, v in item.items():
-                        if v is None:
-                            q.pop(k, None)
-                        else:
-                            q[k] = v
-                    q.setdefault("label", plain(q["text"]))
-                    nxt = q.pop("next", {})
-                    if "options" not in q and q.get("choice_list") in lists:
-                        q["options"] = offered(lists[q["choice_list"]], audience)
-                    for o in q.get("options", []):
-                        if o["value"] in nxt:
-                            o["next"] = nxt[o["value"]]
-                    seen[(q["id"], audience)] = (section["id"], q)
-                    item = q
-                items.append(item)
-            section["items"] = items
+            section["items"] = expand_items(section.get("items", []), section["id"], audience, shared, lists, seen)
     order = [inst["audience"] for inst in ir["instruments"]]
     for var in ir["variables"]:
         var.setdefault("question", var["name"])
@@ -138,8 +146,8 @@ def main():
     for src, dst in zip(args[::2], args[1::2]):
         with open(src, encoding="utf-8") as f:
             ir = json.load(f)
-        if ir.get("format") != "quire-ir/3":
-            sys.exit(f"{src}: not quire-ir/3 but {ir.get('format')!r}")
+        if ir.get("format") != "quire-ir/4":
+            sys.exit(f"{src}: not quire-ir/4 but {ir.get('format')!r}")
         with open(dst, "w", encoding="utf-8") as f:
             json.dump(expand(ir), f, ensure_ascii=False)
 

@@ -1,4 +1,4 @@
-//! The resolved model as JSON for other tools: `quire.ir.json`, format `quire-ir/3`.
+//! The resolved model as JSON for other tools: `quire.ir.json`, format `quire-ir/4`.
 //!
 //! The model holds one instrument per audience, and most of what they hold is the same for
 //! every audience; a harmonised variable repeats its question's wording, number and routing.
@@ -16,7 +16,8 @@
 //!   audience (label in the audience's wording); their `next` targets are then `next`, a
 //!   mapping from option value to target;
 //! - a variable's `kind`, `section`, `choice_list`, `line`, `numbers`, `wording` and
-//!   `universe` are left out when they are its question's, as each audience sees it.
+//!   `universe` are left out when they are its question's, as each audience sees it;
+//! - a roster holds its items, written by these rules (its questions once in `questions`).
 //!
 //! Nothing is dropped that cannot be derived back: the writer leaves a field out only after
 //! checking that the rule gives it back exactly, and `tests/tools/quire_ir.py` (an outside
@@ -34,7 +35,7 @@ use std::cell::RefCell;
 
 use crate::conditions::Conditions;
 
-/// The IR's format tag (`quire-ir/3`).
+/// The IR's format tag (`quire-ir/4`).
 pub const FORMAT: &str = quire_core::model::IR_FORMAT;
 
 /// `quire.ir.json`: one top-level field a line, and one list entry a line for the long lists.
@@ -68,46 +69,80 @@ struct Seen<'m> {
     question: &'m Question,
 }
 
+/// The questions written so far: each once in `questions`, by id in the instruments.
+struct Written<'m> {
+    questions: Vec<String>,
+    shared: HashMap<&'m str, String>,
+    seen: HashMap<(&'m str, &'m str), Seen<'m>>,
+}
+
+impl<'m> Written<'m> {
+    /// A section's (or a roster's) items as one audience has them; a roster's own items
+    /// inside it, written by the same rules.
+    fn items(
+        &mut self,
+        w: &Writer,
+        model: &'m Questionnaire,
+        items: &'m [Item],
+        section: &'m str,
+        audience: &'m str,
+    ) -> Vec<String> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let q = match item {
+                Item::Question(q) => q,
+                Item::Roster(r) => {
+                    let inner = self.items(w, model, &r.items, section, audience);
+                    // The roster without its items (written above), not cloned with them.
+                    let head = w.json(&Item::Roster(Box::new(quire_core::model::Roster {
+                        items: Vec::new(),
+                        ..(**r).clone()
+                    })));
+                    let head = head.strip_suffix('}').unwrap_or(&head);
+                    out.push(format!("{head},\"items\":[{}]}}", inner.join(",")));
+                    continue;
+                }
+                _ => {
+                    out.push(w.json(item));
+                    continue;
+                }
+            };
+            self.seen
+                .insert((q.id.as_str(), audience), Seen { section, question: q });
+            let json = question_json(w, model, q, audience);
+            out.push(match self.shared.get(q.id.as_str()) {
+                // The same as the first audience's (most questions): its id alone.
+                Some(base) if *base == json => w.json(&q.id),
+                Some(base) => difference(w, base, &json),
+                None => {
+                    // In `questions`, every entry is a question: `"item"` goes without saying.
+                    self.questions.push(match json.strip_prefix("{\"item\":\"question\",") {
+                        Some(rest) => format!("{{{rest}"),
+                        None => json.clone(),
+                    });
+                    self.shared.insert(&q.id, json);
+                    w.json(&q.id)
+                }
+            });
+        }
+        out
+    }
+}
+
 /// Everything but the conditions, which come last: their numbers are known once the rest
 /// is written.
 fn body(w: &Writer, model: &Questionnaire) -> String {
-    let mut questions: Vec<String> = Vec::new();
-    let mut shared: HashMap<&str, String> = HashMap::new();
-    let mut seen: HashMap<(&str, &str), Seen> = HashMap::new();
+    let mut written = Written {
+        questions: Vec::new(),
+        shared: HashMap::new(),
+        seen: HashMap::new(),
+    };
     let mut instruments: Vec<String> = Vec::new();
     for inst in &model.instruments {
         let audience = inst.audience.as_str();
         let mut sections = Vec::new();
         for s in &inst.sections {
-            let mut items = Vec::with_capacity(s.items.len());
-            for item in &s.items {
-                let Item::Question(q) = item else {
-                    items.push(w.json(item));
-                    continue;
-                };
-                seen.insert(
-                    (q.id.as_str(), audience),
-                    Seen {
-                        section: &s.id,
-                        question: q,
-                    },
-                );
-                let json = question_json(w, model, q, audience);
-                items.push(match shared.get(q.id.as_str()) {
-                    // The same as the first audience's (most questions): its id alone.
-                    Some(base) if *base == json => w.json(&q.id),
-                    Some(base) => difference(w, base, &json),
-                    None => {
-                        // In `questions`, every entry is a question: `"item"` goes without saying.
-                        questions.push(match json.strip_prefix("{\"item\":\"question\",") {
-                            Some(rest) => format!("{{{rest}"),
-                            None => json.clone(),
-                        });
-                        shared.insert(&q.id, json);
-                        w.json(&q.id)
-                    }
-                });
-            }
+            let items = written.items(w, model, &s.items, &s.id, audience);
             // The section without its items (written above), not cloned with them.
             let head = w.json(&Section {
                 id: s.id.clone(),
@@ -126,6 +161,7 @@ fn body(w: &Writer, model: &Questionnaire) -> String {
             sections.join(",")
         ));
     }
+    let Written { questions, seen, .. } = written;
     let order: Vec<&str> = model.instruments.iter().map(|i| i.audience.as_str()).collect();
     let variables: Vec<String> = model
         .variables
@@ -286,6 +322,8 @@ struct VariableOut<'a> {
     universe: Option<&'a [Universe]>,
     provenance: &'a Option<quire_core::model::Provenance>,
     line: Option<usize>,
+    /// The roster whose rows it describes: always written (none for the respondent's own).
+    unit: Option<&'a str>,
 }
 
 /// `order`: the instruments' audiences, in the IR's order.
@@ -304,6 +342,7 @@ fn variable_json(w: &Writer, var: &Variable, seen: &HashMap<(&str, &str), Seen>,
         universe: Some(&var.universe),
         provenance: &var.provenance,
         line: Some(var.line),
+        unit: var.unit.as_deref(),
     };
     // A field kept because it differs from the question's, but null or empty: written as
     // such, since an absent one would be read as the question's.

@@ -83,7 +83,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The resolved model as JSON (`quire.ir.json`), for other tools",
         folder: "",
         write: write_ir,
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Codebook,

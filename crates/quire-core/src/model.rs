@@ -16,7 +16,7 @@ mod route;
 pub use crate::spec::{NonSubstantive, ProvenanceStatus, QuestionType, Severity};
 
 /// Version of the IR's JSON shape; bump on breaking changes.
-pub const IR_FORMAT: &str = "quire-ir/3";
+pub const IR_FORMAT: &str = "quire-ir/4";
 
 /// The resolved model: one reviewed spec with its audiences expanded, choices resolved,
 /// expressions type-checked and routing analysed ([`crate::routing`]). Every backend, the
