@@ -70,7 +70,13 @@ fn universes(model: &mut Questionnaire) {
     let mut by_variable: crate::FastMap<&str, Vec<Universe>> =
         crate::FastMap::with_capacity_and_hasher(model.variables.len(), Default::default());
     for instrument in &model.instruments {
-        for q in questions(&instrument.sections) {
+        // A row's questions too: their universes are in the row's terms (the roster's
+        // condition and the question's, reading the row's and its parents' answers).
+        let all = instrument
+            .sections
+            .iter()
+            .flat_map(|s| crate::model::questions_within(&s.items));
+        for (q, _) in all {
             for name in q.variable_names() {
                 let groups = by_variable.entry(name).or_default();
                 match groups.iter_mut().find(|u| u.admits(q.condition.as_ref(), &q.screens)) {

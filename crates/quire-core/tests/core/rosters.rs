@@ -313,7 +313,18 @@ mod routed {
             m.question("head").and_then(|q| q.row_choices.as_deref()),
             Some("person")
         );
-        // No target carries rosters yet.
+        // Universes in the row's terms: a birth is asked of a woman of 15 to 49.
+        let universe = |name: &str| {
+            let v = m.variables.iter().find(|v| v.name == name).expect(name);
+            v.universe
+                .iter()
+                .filter_map(|u| u.condition.as_ref())
+                .map(|c| c.source.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(universe("birth_year"), ["sex == 'female' and age >= 15 and age <= 49"]);
+        assert!(universe("age").is_empty());
+        // No target but the IR carries rosters yet.
         let built = quire_backends::target::build(&m, &[quire_backends::target::Target::Html], &Default::default());
         assert!(built.is_err_and(|e| e.to_string().contains("cannot carry rosters yet")));
     }
