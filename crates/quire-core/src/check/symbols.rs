@@ -104,10 +104,13 @@ pub(super) fn declare<'a>(cx: &mut Cx<'a>, sizes: &Sizes) -> Declared<'a> {
             rosters: FastMap::default(),
             integers: BTreeSet::new(),
         },
+        depth_limit: None,
     };
     pass.audiences();
     pass.languages();
     pass.named_lists();
+    // Checked whether or not the spec has a roster yet.
+    pass.max_roster_depth();
     pass.questions();
     pass.derived();
     pass.not_built();
@@ -118,6 +121,8 @@ pub(super) fn declare<'a>(cx: &mut Cx<'a>, sizes: &Sizes) -> Declared<'a> {
 struct Declare<'c, 'a> {
     cx: &'c mut Cx<'a>,
     declared: Declared<'a>,
+    /// `survey.max_roster_depth`, once checked.
+    depth_limit: Option<usize>,
 }
 
 reads_context!(Declare);
@@ -492,7 +497,8 @@ impl<'a> Declare<'_, 'a> {
         self.name(&r.id, "roster id", false);
         let depth = placed.depth + 1;
         let allowed = self.max_roster_depth();
-        if depth > allowed {
+        // Said once, where the limit is first passed: the rosters inside it are deeper still.
+        if depth == allowed + 1 {
             let mut d = Diagnostic::error(
                 "roster-too-deep",
                 format!(
@@ -662,6 +668,15 @@ impl<'a> Declare<'_, 'a> {
 
     /// `survey.max_roster_depth`, checked: 1 to [`MAX_ROSTER_DEPTH`], default 3.
     fn max_roster_depth(&mut self) -> usize {
+        if let Some(n) = self.depth_limit {
+            return n;
+        }
+        let n = self.checked_roster_depth();
+        self.depth_limit = Some(n);
+        n
+    }
+
+    fn checked_roster_depth(&mut self) -> usize {
         let Some(given) = &self.spec.survey.max_roster_depth else {
             return DEFAULT_ROSTER_DEPTH;
         };
