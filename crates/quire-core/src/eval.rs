@@ -355,16 +355,10 @@ pub fn eval(expr: &Expr, env: &dyn Answers) -> Value {
 /// `count(r)`, `count(r, c)`, `any(r, c)`, `all(r, c)`, `sum(r, x)`, `min(r, x)`,
 /// `max(r, x)`, `at(r, chooser, x)`; and `row()`. `None`: not one of them.
 fn over_rows(function: &str, args: &[Expr], env: &dyn Answers) -> Option<Value> {
-    if function == "row" {
-        return Some(env.row().map_or(Value::Null, |n| Value::Number(n as f64)));
-    }
-    let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind) else {
-        return None;
+    let rows = match row_call(function, args, env)? {
+        RowCall::Number(v) => return Some(v),
+        RowCall::Rows(rows) => rows,
     };
-    if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at") {
-        return None;
-    }
-    let rows = env.rows(name)?;
     let each = args.get(1);
     Some(match (function, each) {
         ("count", None) => Value::Number(rows.len() as f64),
@@ -391,6 +385,29 @@ fn over_rows(function: &str, args: &[Expr], env: &dyn Answers) -> Option<Value> 
     })
 }
 
+/// What a call over rows reads: `row()`'s number, or the rows of the roster it names.
+enum RowCall<'e> {
+    Number(Value),
+    Rows(Vec<Box<dyn Answers + 'e>>),
+}
+
+/// `None` when the call is not over rows: not one of the functions, or its first argument
+/// names no roster of `env`.
+fn row_call<'e>(function: &str, args: &[Expr], env: &'e dyn Answers) -> Option<RowCall<'e>> {
+    if function == "row" {
+        return Some(RowCall::Number(
+            env.row().map_or(Value::Null, |n| Value::Number(n as f64)),
+        ));
+    }
+    let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind) else {
+        return None;
+    };
+    if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at") {
+        return None;
+    }
+    env.rows(name).map(RowCall::Rows)
+}
+
 /// `sum` (0 over no rows), `min`, `max` (null over no rows) of the rows' values.
 fn fold_rows(function: &str, values: &[f64]) -> Value {
     match function {
@@ -404,16 +421,10 @@ fn fold_rows(function: &str, values: &[f64]) -> Value {
 /// [`over_rows`] when some answers are unknown: `None` (the outer option) when the function
 /// is not over rows; `Some(None)` when its value depends on an unknown answer.
 fn partial_over_rows(function: &str, args: &[Expr], env: &dyn Answers) -> Option<Option<Value>> {
-    if function == "row" {
-        return Some(Some(env.row().map_or(Value::Null, |n| Value::Number(n as f64))));
-    }
-    let Some(ExprKind::Var { name }) = args.first().map(|a| &a.kind) else {
-        return None;
+    let rows = match row_call(function, args, env)? {
+        RowCall::Number(v) => return Some(Some(v)),
+        RowCall::Rows(rows) => rows,
     };
-    if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at") {
-        return None;
-    }
-    let rows = env.rows(name)?;
     let each = args.get(1);
     Some(match (function, each) {
         ("count", None) => Some(Value::Number(rows.len() as f64)),

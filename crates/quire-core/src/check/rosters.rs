@@ -268,9 +268,7 @@ impl<'a> TypeCheck<'_, 'a> {
             );
             return false;
         }
-        let missing: Vec<&String> = site.audiences.iter().filter(|a| !sym.audiences.contains(a)).collect();
-        if !missing.is_empty() {
-            let who = missing.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        if let Some(who) = super::typeck::not_asked_of(site, sym) {
             self.push(
                 Diagnostic::error(
                     "audience-mismatch",

@@ -13,6 +13,18 @@ use crate::model::{self, Condition};
 use crate::source::Span;
 use crate::spec::{self, Item, Sp};
 
+/// The audiences an expression applies to that `sym` is not asked of, as `` `a`, `b` ``;
+/// `None` when it is asked of them all.
+pub(super) fn not_asked_of(site: &Site, sym: &super::Symbol) -> Option<String> {
+    let missing: Vec<String> = site
+        .audiences
+        .iter()
+        .filter(|a| !sym.audiences.contains(a))
+        .map(|a| format!("`{a}`"))
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
 /// The second pass's results: every condition and rule type-checked and lowered, by place,
 /// and the derived variables' rules and types. Assembling the instruments reads them.
 #[derive(Default)]
@@ -404,9 +416,7 @@ impl<'a> TypeCheck<'_, 'a> {
             );
             return Ty::Error;
         }
-        let missing: Vec<&String> = site.audiences.iter().filter(|a| !sym.audiences.contains(a)).collect();
-        if !missing.is_empty() {
-            let who = missing.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        if let Some(who) = not_asked_of(site, &sym) {
             self.push(
                 Diagnostic::error(
                     "audience-mismatch",
