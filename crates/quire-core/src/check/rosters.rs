@@ -351,11 +351,7 @@ impl<'a> TypeCheck<'_, 'a> {
         let example = match sym.ty {
             Ty::Number => format!("`count({unit}, {name} >= 15)`, `sum({unit}, {name})` or `max({unit}, {name})`"),
             Ty::Choice(l) => {
-                let v = self.declared.lists[l]
-                    .choices
-                    .first()
-                    .map(|c| c.value.value.clone())
-                    .unwrap_or_default();
+                let v = self.first_value(l);
                 format!("`count({unit}, {name} == '{v}')` or `any({unit}, {name} == '{v}')`")
             }
             _ => format!("`count({unit}, answered({name}))` or `any({unit}, …)`"),

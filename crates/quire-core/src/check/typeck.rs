@@ -130,19 +130,11 @@ impl<'a> TypeCheck<'_, 'a> {
             .at(span, "not a condition");
             d = match ty {
                 Ty::Choice(l) => {
-                    let v = self.declared.lists[l]
-                        .choices
-                        .first()
-                        .map(|c| c.value.value.clone())
-                        .unwrap_or_default();
+                    let v = self.first_value(l);
                     d.help(format!("compare the answer with a value, e.g. `{} == '{v}'`", parsed))
                 }
                 Ty::Multi(l) => {
-                    let v = self.declared.lists[l]
-                        .choices
-                        .first()
-                        .map(|c| c.value.value.clone())
-                        .unwrap_or_default();
+                    let v = self.first_value(l);
                     d.help(format!(
                         "test a choice, e.g. `selected({parsed}, '{v}')`, or use `answered({parsed})`"
                     ))
@@ -483,19 +475,11 @@ impl<'a> TypeCheck<'_, 'a> {
         .at(span, "not true/false");
         let d = match t {
             Ty::Choice(l) => {
-                let v = self.declared.lists[*l]
-                    .choices
-                    .first()
-                    .map(|c| c.value.value.clone())
-                    .unwrap_or_default();
+                let v = self.first_value(*l);
                 d.help(format!("compare the answer, e.g. `{e} == '{v}'`"))
             }
             Ty::Multi(l) => {
-                let v = self.declared.lists[*l]
-                    .choices
-                    .first()
-                    .map(|c| c.value.value.clone())
-                    .unwrap_or_default();
+                let v = self.first_value(*l);
                 d.help(format!("test a choice, e.g. `selected({e}, '{v}')`"))
             }
             _ => d.help(format!("compare it, e.g. `answered({e})`")),
@@ -613,11 +597,7 @@ impl<'a> TypeCheck<'_, 'a> {
             | (Ty::Number, ExprKind::Number { .. })
             | (Ty::Bool, ExprKind::Bool { .. }) => true,
             (Ty::Multi(l), ExprKind::String { value }) => {
-                let first = self.declared.lists[*l]
-                    .choices
-                    .first()
-                    .map(|c| c.value.value.clone())
-                    .unwrap_or_default();
+                let first = self.first_value(*l);
                 let v = if value.is_empty() { first } else { value.clone() };
                 self.push(
                     Diagnostic::error(
@@ -682,11 +662,7 @@ impl<'a> TypeCheck<'_, 'a> {
         if let Ty::Multi(list) = lt.clone() {
             let v = match &r.kind {
                 ExprKind::String { value } => value.clone(),
-                _ => self.declared.lists[list]
-                    .choices
-                    .first()
-                    .map(|c| c.value.value.clone())
-                    .unwrap_or_default(),
+                _ => self.first_value(list),
             };
             let neg = if op == BinOp::Ne { "not " } else { "" };
             self.push(
@@ -771,6 +747,15 @@ impl<'a> TypeCheck<'_, 'a> {
                     .help(format!("compare it with a row's number, or with `row()` in `{roster}`'s items; to read the chosen row's answers use `at({roster}, {chooser}, …)`")),
             );
         }
+    }
+
+    /// The first value of a choice list, for an example in a message.
+    pub(super) fn first_value(&self, list: usize) -> String {
+        self.declared.lists[list]
+            .choices
+            .first()
+            .map(|c| c.value.value.clone())
+            .unwrap_or_default()
     }
 
     pub(super) fn same_values(&self, a: usize, b: usize) -> bool {
