@@ -122,7 +122,11 @@ impl<'a> TypeCheck<'_, 'a> {
     /// ticked), or a choice list (a row per option).
     fn for_each(&mut self, r: &spec::Roster, source: &Sp<String>, position: usize, audiences: &[String]) {
         let name = source.value.as_str();
-        if let Some(&l) = self.declared.list_index.get(name) {
+        // A question of the name comes first (a list is often named after its question):
+        // the rows are the options ticked there, as the model takes them.
+        if !self.declared.symbols.contains_key(name)
+            && let Some(&l) = self.declared.list_index.get(name)
+        {
             self.declared.lists[l].used = true;
             return;
         }

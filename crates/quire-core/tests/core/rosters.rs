@@ -323,6 +323,16 @@ mod routed {
                 .collect::<Vec<_>>()
         };
         assert_eq!(universe("birth_year"), ["sex == 'female' and age >= 15 and age <= 49"]);
+        // `for_each: conditions` names the question (one row per option ticked), though a
+        // list has the same id; `for_each: yes_no` names a list.
+        let roster = |id: &str| {
+            instrument.sections.iter().flat_map(|s| &s.items).find_map(|i| match i {
+                Item::Roster(r) if r.id == id => Some(r),
+                _ => None,
+            })
+        };
+        assert!(matches!(&roster("condition").unwrap().rows, Rows::Question { question } if question == "conditions"));
+        assert!(matches!(&roster("day").unwrap().rows, Rows::List { list } if list == "yes_no"));
         assert!(universe("age").is_empty());
         // No target but the IR carries rosters yet.
         let built = quire_backends::target::build(&m, &[quire_backends::target::Target::Html], &Default::default());
