@@ -95,6 +95,28 @@ pub trait Answers {
     }
 }
 
+/// Answers borrowed read as the answers.
+impl<T: Answers + ?Sized> Answers for &T {
+    fn value(&self, name: &str) -> Value {
+        (**self).value(name)
+    }
+    fn audience(&self) -> &str {
+        (**self).audience()
+    }
+    fn partial(&self, name: &str) -> Option<Value> {
+        (**self).partial(name)
+    }
+    fn today(&self) -> Option<String> {
+        (**self).today()
+    }
+    fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
+        (**self).rows(roster)
+    }
+    fn row(&self) -> Option<usize> {
+        (**self).row()
+    }
+}
+
 /// A condition's truth when some answers are unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -213,6 +235,9 @@ pub struct AnswerMap {
     pub today: Option<String>,
     /// The rows of each roster, in order, each with its own answers (and its rows).
     pub rows: HashMap<String, Vec<AnswerMap>>,
+    /// Variables whose answers are unknown ([`Answers::partial`] gives `None`): asked and
+    /// not answered, or of unknown eligibility.
+    pub unknown: std::collections::HashSet<String>,
 }
 
 impl AnswerMap {
@@ -223,6 +248,7 @@ impl AnswerMap {
             values: HashMap::new(),
             today: None,
             rows: HashMap::new(),
+            unknown: Default::default(),
         }
     }
 
@@ -230,6 +256,16 @@ impl AnswerMap {
     pub fn push_row(&mut self, roster: &str, row: AnswerMap) -> &mut Self {
         self.rows.entry(roster.to_string()).or_default().push(row);
         self
+    }
+
+    /// These answers as row `number` of a roster: read first, then `around` (the answers
+    /// holding the row).
+    pub fn as_row<'a>(&'a self, around: &'a dyn Answers, number: usize) -> impl Answers + 'a {
+        RowView {
+            own: self,
+            around,
+            number,
+        }
     }
 
     /// The rows of `roster` held here, each read through `around` (this map, or the row
@@ -272,6 +308,7 @@ impl Answers for RowView<'_> {
     fn partial(&self, name: &str) -> Option<Value> {
         match self.own.values.get(name) {
             Some(v) => Some(v.clone()),
+            None if self.own.unknown.contains(name) => None,
             None => self.around.partial(name),
         }
     }
@@ -309,6 +346,13 @@ impl Answers for AnswerMap {
     }
     fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
         self.rows_within(roster, self)
+    }
+    fn partial(&self, name: &str) -> Option<Value> {
+        match self.values.get(name) {
+            Some(v) => Some(v.clone()),
+            None if self.unknown.contains(name) => None,
+            None => Some(Value::Null),
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::data::{Paradata, other_column};
 use crate::eval::{AnswerMap, Answers, Value};
-use crate::model::{Item, Question, QuestionType, Questionnaire, Severity, State};
+use crate::model::{Item, Question, QuestionType, Questionnaire, Roster, RowRoute, Rows, Severity, State};
 
 /// How to simulate.
 #[derive(Debug, Clone)]
@@ -99,29 +99,13 @@ pub fn simulate(model: &Questionnaire, opts: &Options) -> Vec<Response> {
             continue;
         };
         let mut raw = AnswerMap::new(audience);
-        let questions = instrument
-            .sections
-            .iter()
-            .flat_map(|s| &s.items)
-            .filter_map(|it| match it {
-                Item::Question(q) => Some(q),
-                _ => None,
-            });
-        for q in questions {
-            if !q.required && rng.chance(opts.nonresponse) {
-                continue;
-            }
-            for var in q.variable_names() {
-                if let Some(value) = draw(model, q, var, &raw, &mut rng) {
-                    raw.set(var, value);
-                }
-            }
-            if q.options.iter().any(|o| o.other) {
-                raw.set(
-                    &other_column(&q.id),
-                    Value::Text(WRITE_INS[rng.below(WRITE_INS.len())].to_string()),
-                );
-            }
+        let mut filler = Filler {
+            model,
+            opts,
+            rng: &mut rng,
+        };
+        for section in &instrument.sections {
+            filler.fill(&section.items, &mut raw, None);
         }
         out.push(Response {
             id: format!("R{:04}", i + 1),
@@ -130,6 +114,87 @@ pub fn simulate(model: &Questionnaire, opts: &Options) -> Vec<Response> {
         });
     }
     out
+}
+
+/// Draws what a respondent enters, item by item; a roster's rows as many as its source
+/// gives (an open roster's: a few), each filled with the roster's items.
+struct Filler<'m, 'r> {
+    model: &'m Questionnaire,
+    opts: &'m Options,
+    rng: &'r mut Rng,
+}
+
+/// Rows a simulated respondent adds to an open roster, beyond its `min_rows`, at most.
+const OPEN_ROWS: usize = 4;
+
+impl Filler<'_, '_> {
+    /// Fills `raw` with answers to `items`; `around` is the answers holding the row `raw`
+    /// is (with its number), `None` at the respondent's level.
+    fn fill(&mut self, items: &[Item], raw: &mut AnswerMap, around: Option<(&dyn Answers, usize)>) {
+        for item in items {
+            match item {
+                Item::Question(q) => self.question(q, raw, around),
+                Item::Roster(r) => {
+                    let n = {
+                        let here = view(raw, around);
+                        self.rows_to_enter(r, here.as_ref())
+                    };
+                    for i in 0..n {
+                        let mut row = AnswerMap::new(&raw.audience);
+                        {
+                            let here = view(raw, around);
+                            self.fill(&r.items, &mut row, Some((here.as_ref(), i + 1)));
+                        }
+                        raw.push_row(&r.id, row);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn question(&mut self, q: &Question, raw: &mut AnswerMap, around: Option<(&dyn Answers, usize)>) {
+        if !q.required && self.rng.chance(self.opts.nonresponse) {
+            return;
+        }
+        for var in q.variable_names() {
+            if let Some(value) = draw(self.model, q, var, raw, around, self.rng) {
+                raw.set(var, value);
+            }
+        }
+        if q.options.iter().any(|o| o.other) {
+            raw.set(
+                &other_column(&q.id),
+                Value::Text(WRITE_INS[self.rng.below(WRITE_INS.len())].to_string()),
+            );
+        }
+    }
+
+    /// As many rows as the roster's count or the options ticked say (at most `max_rows`);
+    /// one per option of a list; for an open roster, `min_rows` and a few more.
+    fn rows_to_enter(&mut self, r: &Roster, here: &dyn Answers) -> usize {
+        let n = match &r.rows {
+            Rows::Count { count } => match crate::eval::eval(&count.expr, here) {
+                Value::Number(n) if n >= 0.0 => n.min(f64::from(r.max_rows)) as usize,
+                _ => 0,
+            },
+            Rows::Question { question } => match here.value(question) {
+                Value::Selection(ticked) => ticked.len(),
+                _ => 0,
+            },
+            Rows::List { list } => self.model.choice_list(list).map_or(0, |l| l.options.len()),
+            Rows::Open => r.min_rows as usize + self.rng.below(OPEN_ROWS + 1),
+        };
+        n.min(r.max_rows as usize)
+    }
+}
+
+/// The answers a row's items read: the row's own, then those around it.
+fn view<'a>(raw: &'a AnswerMap, around: Option<(&'a dyn Answers, usize)>) -> Box<dyn Answers + 'a> {
+    match around {
+        Some((around, number)) => Box::new(raw.as_row(around, number)),
+        None => Box::new(raw),
+    }
 }
 
 /// Simulated responses encoded as records of the data contract (`data::columns` order).
@@ -153,7 +218,14 @@ pub fn records(model: &Questionnaire, opts: &Options) -> Vec<Vec<crate::data::Ce
 }
 
 /// One answer to one variable of `q`; None when no drawn answer keeps the question's rules.
-fn draw(model: &Questionnaire, q: &Question, var: &str, raw: &AnswerMap, rng: &mut Rng) -> Option<Value> {
+fn draw(
+    model: &Questionnaire,
+    q: &Question,
+    var: &str,
+    raw: &AnswerMap,
+    around: Option<(&dyn Answers, usize)>,
+    rng: &mut Rng,
+) -> Option<Value> {
     for _ in 0..20 {
         let value = match q.kind {
             QuestionType::Single | QuestionType::Grid => {
@@ -212,7 +284,7 @@ fn draw(model: &Questionnaire, q: &Question, var: &str, raw: &AnswerMap, rng: &m
                 Value::Text(t)
             }
         };
-        if q.validations.is_empty() || keeps_rules(model, q, var, &value, raw) {
+        if q.validations.is_empty() || keeps_rules(model, q, var, &value, raw, around) {
             return Some(value);
         }
     }
@@ -220,9 +292,25 @@ fn draw(model: &Questionnaire, q: &Question, var: &str, raw: &AnswerMap, rng: &m
 }
 
 /// Whether `value` for `var` keeps the question's hard `validate` rules, given the answers so far.
-fn keeps_rules(model: &Questionnaire, q: &Question, var: &str, value: &Value, raw: &AnswerMap) -> bool {
+fn keeps_rules(
+    model: &Questionnaire,
+    q: &Question,
+    var: &str,
+    value: &Value,
+    raw: &AnswerMap,
+    around: Option<(&dyn Answers, usize)>,
+) -> bool {
     let mut env = raw.clone();
     env.set(var, value.clone());
+    if let Some((around, number)) = around {
+        // In a row: the rules read the row's answers as entered, and those around it.
+        let row = env.as_row(around, number);
+        return q
+            .validations
+            .iter()
+            .filter(|v| v.severity == Severity::Error)
+            .all(|v| crate::eval::holds(&v.check.expr, &row));
+    }
     let route = model.route(&env.audience, &env);
     let seen = answered_env(&env.audience, &route);
     q.validations
@@ -239,7 +327,59 @@ pub fn answered_env(audience: &str, route: &crate::model::Route) -> AnswerMap {
             env.set(name, v.clone());
         }
     }
+    answered_rows(audience, &route.rows, &mut env);
     env
+}
+
+/// [`answered_env`], with what the route found missing or of unknown eligibility unknown
+/// ([`Answers::partial`] gives `None` for it): what a three-valued reading of conditions
+/// against the kept answers needs.
+pub fn routed_env(audience: &str, route: &crate::model::Route) -> AnswerMap {
+    let mut env = answered_env(audience, route);
+    mark_unknown(&route.states, &mut env);
+    let mut rows = std::mem::take(&mut env.rows);
+    mark_rows(&route.rows, &mut rows);
+    env.rows = rows;
+    env
+}
+
+fn mark_unknown(states: &std::collections::BTreeMap<String, State>, env: &mut AnswerMap) {
+    for (name, st) in states {
+        if matches!(st, State::Missing | State::Unknown) {
+            env.unknown.insert(name.clone());
+        }
+    }
+}
+
+fn mark_rows(
+    routed: &std::collections::BTreeMap<String, Vec<RowRoute>>,
+    rows: &mut std::collections::HashMap<String, Vec<AnswerMap>>,
+) {
+    for (roster, routes) in routed {
+        let Some(maps) = rows.get_mut(roster) else { continue };
+        for (route, map) in routes.iter().zip(maps.iter_mut()) {
+            mark_unknown(&route.states, map);
+            mark_rows(&route.rows, &mut map.rows);
+        }
+    }
+}
+
+/// Each routed row's kept answers, as rows of `into`.
+fn answered_rows(audience: &str, rows: &std::collections::BTreeMap<String, Vec<RowRoute>>, into: &mut AnswerMap) {
+    for (roster, routed) in rows {
+        for row in routed {
+            let mut m = AnswerMap::new(audience);
+            for (name, st) in &row.states {
+                if let State::Answered(v) = st {
+                    m.set(name, v.clone());
+                }
+            }
+            answered_rows(audience, &row.rows, &mut m);
+            into.push_row(roster, m);
+        }
+        // A roster routed with no rows has none, which is not the same as not asked.
+        into.rows.entry(roster.clone()).or_default();
+    }
 }
 
 impl Answers for Response {
@@ -248,5 +388,8 @@ impl Answers for Response {
     }
     fn audience(&self) -> &str {
         &self.answers.audience
+    }
+    fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
+        self.answers.rows_within(roster, self)
     }
 }

@@ -207,6 +207,11 @@ mod evaluated {
     }
 }
 
+/// The household schedule's model, rosters handed on.
+fn routed_model() -> quire_core::model::Questionnaire {
+    routed::model()
+}
+
 mod routed {
     //! The household schedule's model (rosters handed on, as the stages that build them
     //! are tested) and respondents routed through its rows.
@@ -214,7 +219,7 @@ mod routed {
     use quire_core::eval::{AnswerMap, Value};
     use quire_core::model::{Item, Questionnaire, Route, RowRoute, Rows, State};
 
-    fn model() -> Questionnaire {
+    pub(super) fn model() -> Questionnaire {
         let text = std::fs::read_to_string(crate::root().join("tests/rosters/household.yaml")).unwrap();
         let options = quire_core::Options {
             unbuilt_rosters: true,
@@ -398,5 +403,88 @@ mod routed {
         h.rows.get_mut("person").unwrap()[0].set("age", Value::Number(70.0));
         let route = m.route("respondent", &h);
         assert_eq!(route.states["any_elderly"], State::Missing);
+    }
+}
+
+mod simulated {
+    //! Simulated households, routed: each row has as many rows as its source says, and every
+    //! row variable is asked exactly where its universe (the routing analysis, in the row's
+    //! terms) holds in that row — the per-row universes proven by simulation.
+
+    use quire_core::data::simulate::{self, Options};
+    use quire_core::eval::{self, Answers, Truth, Value};
+    use quire_core::model::{Questionnaire, RowRoute, State};
+
+    /// Each row of `rows` against the universes of `m`'s variables, read in `env`'s rows.
+    fn check_rows(
+        m: &Questionnaire,
+        env: &dyn Answers,
+        rows: &std::collections::BTreeMap<String, Vec<RowRoute>>,
+        checked: &mut usize,
+    ) {
+        for (roster, routed) in rows {
+            let views = env.rows(roster).expect("routed rows are rows of the answers kept");
+            assert_eq!(views.len(), routed.len(), "{roster}");
+            for (row, view) in routed.iter().zip(&views) {
+                for (name, state) in &row.states {
+                    let v = m.variables.iter().find(|v| &v.name == name).expect(name);
+                    assert_eq!(v.unit.as_deref(), Some(roster.as_str()), "{name} in a row of {roster}");
+                    let truth = match v.universe.first().and_then(|u| u.condition.as_ref()) {
+                        None => Truth::True,
+                        Some(c) => eval::truth(&c.expr, view.as_ref()),
+                    };
+                    let fits = matches!(
+                        (truth, state),
+                        (Truth::True, State::Answered(_) | State::Missing)
+                            | (Truth::False, State::NotApplicable)
+                            | (Truth::Unknown, State::Unknown)
+                    );
+                    assert!(
+                        fits,
+                        "{name} in row {} of {roster}: {state:?} where its universe is {truth:?}",
+                        view.row().unwrap_or(0)
+                    );
+                    *checked += 1;
+                }
+                check_rows(m, view.as_ref(), &row.rows, checked);
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_variable_is_asked_exactly_where_its_universe_holds() {
+        let m = super::routed_model();
+        let responses = simulate::simulate(
+            &m,
+            &Options {
+                n: 300,
+                seed: 29,
+                ..Options::default()
+            },
+        );
+        let (mut checked, mut people, mut births) = (0, 0, 0);
+        for r in &responses {
+            let route = m.route(r.audience(), r);
+            // As many people as the household's size says (at most the roster's 30).
+            let size = match route.states.get("hh_size") {
+                Some(State::Answered(Value::Number(n))) => (*n as usize).min(30),
+                _ => 0,
+            };
+            assert_eq!(route.rows["person"].len(), size, "{}", r.id);
+            people += size;
+            births += route.rows["person"]
+                .iter()
+                .map(|p| p.rows["birth"].len())
+                .sum::<usize>();
+            let ticked = match route.states.get("conditions") {
+                Some(State::Answered(Value::Selection(v))) => v.len(),
+                _ => 0,
+            };
+            assert_eq!(route.rows["condition"].len(), ticked, "{}", r.id);
+            let kept = simulate::routed_env(r.audience(), &route);
+            check_rows(&m, &kept, &route.rows, &mut checked);
+        }
+        assert!(people > 1000 && births > 50, "{people} people, {births} births");
+        assert!(checked > 10_000, "{checked} row states checked");
     }
 }
