@@ -668,7 +668,7 @@ impl Roster {
 
 /// Where a roster's rows come from.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(untagged)]
+#[schemars(untagged, deny_unknown_fields)]
 pub enum Rows {
     /// As many rows as an integer expression gives (an earlier answer: `hh_size`).
     Count {
