@@ -169,30 +169,11 @@ mod evaluated {
         assert_eq!(value("count(birth)", people[0].as_ref()), Value::Number(0.0));
     }
 
-    /// The household with some answers unknown (eligibility: a question not asked only
-    /// because an earlier answer is missing).
-    struct Unknowing(AnswerMap, &'static [&'static str]);
-
-    impl Answers for Unknowing {
-        fn value(&self, name: &str) -> Value {
-            self.0.value(name)
-        }
-        fn audience(&self) -> &str {
-            self.0.audience()
-        }
-        fn partial(&self, name: &str) -> Option<Value> {
-            (!self.1.contains(&name)).then(|| self.0.value(name))
-        }
-        fn rows(&self, roster: &str) -> Option<Vec<Box<dyn Answers + '_>>> {
-            self.0.rows_within(roster, self)
-        }
-    }
-
     #[test]
     fn an_unknown_answer_in_some_row_leaves_only_what_it_decides_unknown() {
-        let mut h = household();
-        h.set("threshold", Value::Number(40.0));
-        let env = Unknowing(h, &["threshold"]);
+        // `threshold` was asked and not answered: unknown to a three-valued reading.
+        let mut env = household();
+        env.unknown.insert("threshold".to_string());
         let truth = |text: &str| eval::truth(&quire_core::expr::parse(text).unwrap(), &env);
         // Some row decides it whatever the threshold is.
         assert_eq!(
