@@ -686,6 +686,26 @@ pub struct Roster {
     pub screens: Vec<String>,
 }
 
+impl Roster {
+    /// How many rows its source gives, read in `env` (the answers where the roster is asked),
+    /// at most `max_rows`; `None` for an open roster, whose rows are as many as are entered.
+    pub fn rows_given(&self, model: &Questionnaire, env: &dyn Answers) -> Option<usize> {
+        let n = match &self.rows {
+            Rows::Count { count } => match eval::eval(&count.expr, env) {
+                Value::Number(n) if n >= 0.0 => n.min(f64::from(self.max_rows)) as usize,
+                _ => 0,
+            },
+            Rows::Question { question } => match env.value(question) {
+                Value::Selection(ticked) => ticked.len(),
+                _ => 0,
+            },
+            Rows::List { list } => model.choice_list(list).map_or(0, |l| l.options.len()),
+            Rows::Open => return None,
+        };
+        Some(n.min(self.max_rows as usize))
+    }
+}
+
 /// Where a roster's rows come from.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "from", rename_all = "snake_case")]

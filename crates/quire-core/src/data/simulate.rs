@@ -10,7 +10,7 @@
 
 use crate::data::{Paradata, other_column};
 use crate::eval::{AnswerMap, Answers, Value};
-use crate::model::{Item, Question, QuestionType, Questionnaire, Roster, RowRoute, Rows, Severity, State};
+use crate::model::{Item, Question, QuestionType, Questionnaire, Roster, RowRoute, Severity, State};
 
 /// How to simulate.
 #[derive(Debug, Clone)]
@@ -173,19 +173,8 @@ impl Filler<'_, '_> {
     /// As many rows as the roster's count or the options ticked say (at most `max_rows`);
     /// one per option of a list; for an open roster, `min_rows` and a few more.
     fn rows_to_enter(&mut self, r: &Roster, here: &dyn Answers) -> usize {
-        let n = match &r.rows {
-            Rows::Count { count } => match crate::eval::eval(&count.expr, here) {
-                Value::Number(n) if n >= 0.0 => n.min(f64::from(r.max_rows)) as usize,
-                _ => 0,
-            },
-            Rows::Question { question } => match here.value(question) {
-                Value::Selection(ticked) => ticked.len(),
-                _ => 0,
-            },
-            Rows::List { list } => self.model.choice_list(list).map_or(0, |l| l.options.len()),
-            Rows::Open => r.min_rows as usize + self.rng.below(OPEN_ROWS + 1),
-        };
-        n.min(r.max_rows as usize)
+        r.rows_given(self.model, here)
+            .unwrap_or_else(|| (r.min_rows as usize + self.rng.below(OPEN_ROWS + 1)).min(r.max_rows as usize))
     }
 }
 
@@ -319,67 +308,49 @@ fn keeps_rules(
         .all(|v| crate::eval::holds(&v.check.expr, &seen))
 }
 
-/// The answers a respondent's route keeps, as the form evaluates rules against them.
+/// The answers a respondent's route keeps, as the form evaluates rules against them (each
+/// routed row's as a row).
 pub fn answered_env(audience: &str, route: &crate::model::Route) -> AnswerMap {
-    let mut env = AnswerMap::new(audience);
-    for (name, st) in &route.states {
-        if let State::Answered(v) = st {
-            env.set(name, v.clone());
-        }
-    }
-    answered_rows(audience, &route.rows, &mut env);
-    env
+    kept(audience, &route.states, &route.rows, false)
 }
 
 /// [`answered_env`], with what the route found missing or of unknown eligibility unknown
 /// ([`Answers::partial`] gives `None` for it): what a three-valued reading of conditions
 /// against the kept answers needs.
 pub fn routed_env(audience: &str, route: &crate::model::Route) -> AnswerMap {
-    let mut env = answered_env(audience, route);
-    mark_unknown(&route.states, &mut env);
-    let mut rows = std::mem::take(&mut env.rows);
-    mark_rows(&route.rows, &mut rows);
-    env.rows = rows;
-    env
+    kept(audience, &route.states, &route.rows, true)
 }
 
-fn mark_unknown(states: &std::collections::BTreeMap<String, State>, env: &mut AnswerMap) {
+/// The answered states of one level and its rows; with `unknowns`, the missing and
+/// unknown ones marked so.
+fn kept(
+    audience: &str,
+    states: &std::collections::BTreeMap<String, State>,
+    rows: &std::collections::BTreeMap<String, Vec<RowRoute>>,
+    unknowns: bool,
+) -> AnswerMap {
+    let mut env = AnswerMap::new(audience);
     for (name, st) in states {
-        if matches!(st, State::Missing | State::Unknown) {
-            env.unknown.insert(name.clone());
-        }
-    }
-}
-
-fn mark_rows(
-    routed: &std::collections::BTreeMap<String, Vec<RowRoute>>,
-    rows: &mut std::collections::HashMap<String, Vec<AnswerMap>>,
-) {
-    for (roster, routes) in routed {
-        let Some(maps) = rows.get_mut(roster) else { continue };
-        for (route, map) in routes.iter().zip(maps.iter_mut()) {
-            mark_unknown(&route.states, map);
-            mark_rows(&route.rows, &mut map.rows);
-        }
-    }
-}
-
-/// Each routed row's kept answers, as rows of `into`.
-fn answered_rows(audience: &str, rows: &std::collections::BTreeMap<String, Vec<RowRoute>>, into: &mut AnswerMap) {
-    for (roster, routed) in rows {
-        for row in routed {
-            let mut m = AnswerMap::new(audience);
-            for (name, st) in &row.states {
-                if let State::Answered(v) = st {
-                    m.set(name, v.clone());
-                }
+        match st {
+            State::Answered(v) => {
+                env.set(name, v.clone());
             }
-            answered_rows(audience, &row.rows, &mut m);
-            into.push_row(roster, m);
+            State::Missing | State::Unknown if unknowns => {
+                env.unknown.insert(name.clone());
+            }
+            _ => {}
         }
-        // A roster routed with no rows has none, which is not the same as not asked.
-        into.rows.entry(roster.clone()).or_default();
     }
+    for (roster, routed) in rows {
+        // A roster routed with no rows has none, which is not the same as not asked.
+        let held = env.rows.entry(roster.clone()).or_default();
+        held.extend(
+            routed
+                .iter()
+                .map(|row| kept(audience, &row.states, &row.rows, unknowns)),
+        );
+    }
+    env
 }
 
 impl Answers for Response {

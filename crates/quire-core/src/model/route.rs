@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Item, Questionnaire, Roster, Route, RowRoute, Rows, State};
+use super::{Item, Questionnaire, Roster, Route, RowRoute, State};
 use crate::eval::{self, AnswerMap, Answers, Truth, Value};
 
 /// The routed answers of the respondent or of one row: what later conditions read.
@@ -222,19 +222,8 @@ impl<'m> Walk<'m> {
         if self.ended_by.is_some() || r.condition.as_ref().is_some_and(|c| !eval::holds(&c.expr, env)) {
             return 0;
         }
-        let n = match &r.rows {
-            Rows::Count { count } => match eval::eval(&count.expr, env) {
-                Value::Number(n) if n >= 0.0 => n.min(f64::from(r.max_rows)) as usize,
-                _ => 0,
-            },
-            Rows::Question { question } => match env.value(question) {
-                Value::Selection(ticked) => ticked.len(),
-                _ => 0,
-            },
-            Rows::List { list } => self.model.choice_list(list).map_or(0, |l| l.options.len()),
-            Rows::Open => raw.rows(&r.id).map_or(0, |rows| rows.len()),
-        };
-        n.min(r.max_rows as usize)
+        r.rows_given(self.model, env)
+            .unwrap_or_else(|| raw.rows(&r.id).map_or(0, |rows| rows.len()).min(r.max_rows as usize))
     }
 
     /// Every variable of `unit` (the respondent's: `None`) that the walk did not reach is
