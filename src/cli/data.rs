@@ -4,13 +4,50 @@
 use std::path::{Path, PathBuf};
 
 use super::output::{self, emit, write_output};
-use super::spec::{known_audiences, load};
+use super::spec::{known_audiences, load, load_for_data};
 use super::{By, DataFormat, Failure, Outcome, PlatformArg, ReportFormat, TableFormat, usage};
 
 /// Reads a data file (CSV or JSON records).
 pub(super) fn read_table(data: &Path) -> Result<quire::data::records::Table, Failure> {
     let text = quire::input::read_text(data, quire::input::Kind::Data).map_err(usage)?;
     quire::data::records::read(&text).map_err(|e| usage(format!("`{}`: {e}", data.display())))
+}
+
+/// Reads the long layout of a questionnaire with rosters: a folder holding
+/// `respondents.csv` and one `<roster>.csv` per roster, in the order of the model's units.
+pub(super) fn read_tables(
+    model: &quire::model::Questionnaire,
+    dir: &Path,
+) -> Result<Vec<quire::data::records::Table>, Failure> {
+    let units = quire::data::units::units(model);
+    if !dir.is_dir() {
+        let names: Vec<String> = units.iter().map(|u| format!("{}.csv", u.name)).collect();
+        return Err(usage(format!(
+            "`{}` is not a folder: a questionnaire with rosters has one table per unit; give the folder holding {}",
+            dir.display(),
+            names.join(", ")
+        )));
+    }
+    units
+        .iter()
+        .map(|u| {
+            let file = dir.join(format!("{}.csv", u.name));
+            if !file.is_file() {
+                return Err(usage(format!(
+                    "`{}` has no `{}.csv`: the table of {}",
+                    dir.display(),
+                    u.name,
+                    if u.path.is_empty() {
+                        "respondents".to_string()
+                    } else {
+                        format!("the rows of roster `{}`", u.name)
+                    }
+                )));
+            }
+            let text = quire::input::read_text(&file, quire::input::Kind::Data).map_err(usage)?;
+            quire::data::records::read_csv(&text).map_err(|e| usage(format!("`{}`: {e}", file.display())))
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -25,7 +62,7 @@ pub(super) fn simulate(
     raw_csv: bool,
     color: bool,
 ) -> Outcome {
-    let model = load(spec, color)?;
+    let model = load_for_data(spec, color)?;
     known_audiences(&model, audiences)?;
     if !(0.0..=1.0).contains(&nonresponse) {
         return Err(usage("--nonresponse is a share from 0 to 1, e.g. 0.1"));
@@ -36,6 +73,9 @@ pub(super) fn simulate(
         audiences: audiences.to_vec(),
         nonresponse,
     };
+    if model.has_rosters() {
+        return simulate_tables(&model, &opts, format, out, raw_csv, spec);
+    }
     let cols = quire::data::columns(&model);
     let rows = quire::data::simulate::records(&model, &opts);
     let bytes = match format {
@@ -44,6 +84,62 @@ pub(super) fn simulate(
         DataFormat::Json => quire::data::to_json_lines(&model, &cols, &rows).into_bytes(),
     };
     emit(out, &bytes, &[spec])
+}
+
+/// A questionnaire with rosters, simulated into a folder of tables: `respondents.csv` and
+/// one `<roster>.csv` per roster (docs/data.md, "Rosters").
+fn simulate_tables(
+    model: &quire::model::Questionnaire,
+    opts: &quire::data::simulate::Options,
+    format: DataFormat,
+    out: Option<&Path>,
+    raw_csv: bool,
+    spec: &Path,
+) -> Outcome {
+    if format != DataFormat::Csv {
+        return Err(usage(
+            "a questionnaire with rosters is written as one CSV table per unit: leave out --format json",
+        ));
+    }
+    let Some(dir) = out else {
+        return Err(usage(
+            "a questionnaire with rosters has one table per unit (respondents, and each roster's rows): give a folder with -o",
+        ));
+    };
+    if let Err(output::Refusal(why)) = output::check(dir, &[spec]) {
+        return Err(usage(format!("{why}\nnothing was written")));
+    }
+    let units = quire::data::units::units(model);
+    let tables = quire::data::simulate::tables(model, &units, opts);
+    let files: Vec<(PathBuf, Vec<u8>)> = units
+        .iter()
+        .zip(&tables)
+        .map(|(u, lines)| {
+            let text = if raw_csv {
+                quire::data::to_csv_raw(model, &u.columns, lines)
+            } else {
+                quire::data::to_csv(model, &u.columns, lines)
+            };
+            (PathBuf::from(format!("{}.csv", u.name)), text.into_bytes())
+        })
+        .collect();
+    match output::write(dir, &files) {
+        Ok(()) => {
+            let counts: Vec<String> = units
+                .iter()
+                .zip(&tables)
+                .map(|(u, lines)| format!("{} {}", lines.len(), u.name))
+                .collect();
+            eprintln!(
+                "wrote {} tables to {}: {}",
+                units.len(),
+                dir.display(),
+                counts.join(", ")
+            );
+            Ok(())
+        }
+        Err(e) => Err(usage(format!("cannot write `{}`: {e}", dir.display()))),
+    }
 }
 
 pub(super) fn import_data(
@@ -113,12 +209,16 @@ pub(super) fn check_data(
     limit: usize,
     color: bool,
 ) -> Outcome {
-    let model = load(spec, color)?;
+    let model = load_for_data(spec, color)?;
     if min_completion.is_some_and(|m| !(0.0..=1.0).contains(&m)) {
         return Err(usage("--min-completion is a share from 0 to 1, e.g. 0.2"));
     }
-    let table = read_table(data)?;
-    let report = quire::data::verify::check(&model, &table, &quire::data::verify::Options { min_completion });
+    let opts = quire::data::verify::Options { min_completion };
+    let report = if model.has_rosters() {
+        quire::data::verify::check_tables(&model, &read_tables(&model, data)?, &opts)
+    } else {
+        quire::data::verify::check(&model, &read_table(data)?, &opts)
+    };
     match format {
         ReportFormat::Human => print!(
             "{}",
@@ -161,13 +261,16 @@ pub(super) fn tabulate(
     {
         return Err(usage(format!("{why}\nnothing was written")));
     }
-    let model = load(spec, color)?;
-    let table = read_table(data)?;
+    let model = load_for_data(spec, color)?;
     let opts = quire::data::tabulate::Options {
         by_audience: by == By::Audience,
         outside_total: outside,
     };
-    let tables = quire::data::tabulate::tabulate(&model, &table, &opts);
+    let tables = if model.has_rosters() {
+        quire::data::tabulate::tabulate_tables(&model, &read_tables(&model, data)?, &opts)
+    } else {
+        quire::data::tabulate::tabulate(&model, &read_table(data)?, &opts)
+    };
     use quire::backend::tables as t;
     let (name, bytes) = match format {
         TableFormat::Md => ("tables.md", t::markdown(&tables).into_bytes()),

@@ -99,9 +99,26 @@ pub(super) fn compile(name: &str, text: String, allow_missing_translations: bool
 
 /// Reads and compiles a spec for the data tools; on failure, why (the spec's errors reported).
 pub(super) fn load(spec: &Path, color: bool) -> Result<Questionnaire, Failure> {
+    load_with(spec, color, options())
+}
+
+/// [`load`] for the data tools, which carry rosters (one table per unit) before the
+/// instruments do: a spec's rosters are handed on in its model.
+pub(super) fn load_for_data(spec: &Path, color: bool) -> Result<Questionnaire, Failure> {
+    load_with(
+        spec,
+        color,
+        quire::Options {
+            unbuilt_rosters: true,
+            ..options()
+        },
+    )
+}
+
+fn load_with(spec: &Path, color: bool, options: quire::Options) -> Result<Questionnaire, Failure> {
     let name = spec.display().to_string();
     let text = read(spec)?;
-    let compiled = quire::compile_with(&name, &text, &options());
+    let compiled = quire::compile_with(&name, &text, &options);
     if compiled.has_errors() {
         report(&compiled, Format::Human, color);
         eprintln!("{}", summary(&name, &compiled.diagnostics));

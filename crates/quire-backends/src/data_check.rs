@@ -49,8 +49,20 @@ pub fn human(report: &Report, name: &str, limit: usize) -> String {
         for class in report.counts.keys() {
             let of: Vec<&Problem> = report.problems.iter().filter(|p| p.class == *class).collect();
             for p in of.iter().take(limit) {
-                if p.row == 0 {
+                // A roster's table: its file, and the row's key.
+                let name = match p.table.as_str() {
+                    "" => name.to_string(),
+                    t => format!("{name}/{t}.csv"),
+                };
+                if p.row == 0 && !p.key.is_empty() {
+                    s.push_str(&format!("{name}: {} {}: {}\n", p.respondent_id, p.key, p.message));
+                } else if p.row == 0 {
                     s.push_str(&format!("{name}: {}: {}\n", p.column, p.message));
+                } else if !p.key.is_empty() {
+                    s.push_str(&format!(
+                        "{name}: row {} ({} {}) {}: {}\n",
+                        p.row, p.respondent_id, p.key, p.column, p.message
+                    ));
                 } else {
                     s.push_str(&format!(
                         "{name}: row {} ({}) {}: {}\n",

@@ -479,6 +479,11 @@ fn packed_columns(model: &Questionnaire) -> (Vec<Json>, serde_json::Map<String, 
             ColumnKind::Timestamp => "timestamp",
             ColumnKind::Duration => "duration",
             ColumnKind::Completion => "completion",
+            // Rosters reach the form with "Rosters and loops (2 of 2)"; the target refuses
+            // a model with one until then (target::Info::rosters).
+            ColumnKind::RowNumber { .. } => "row_number",
+            ColumnKind::RowChoice { .. } => "row_choice",
+            ColumnKind::RowFlag { .. } => "row_flag",
             ColumnKind::Code { list } => {
                 if !codes.contains_key(list) {
                     let table: serde_json::Map<String, Json> = model

@@ -218,6 +218,18 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                     }
                 }
                 ColumnKind::Date => f["type"] = json!("date"),
+                ColumnKind::RowNumber { .. } => {
+                    f["type"] = json!("integer");
+                    f["constraints"] = json!({ "required": true, "minimum": 1 });
+                }
+                ColumnKind::RowChoice { .. } => {
+                    f["type"] = json!("integer");
+                    f["constraints"] = json!({ "minimum": 1 });
+                }
+                ColumnKind::RowFlag { .. } => {
+                    f["type"] = json!("integer");
+                    f["constraints"] = json!({ "enum": [0, 1] });
+                }
                 ColumnKind::Text | ColumnKind::WriteIn { .. } => {
                     f["type"] = json!("string");
                     if let Some(n) = question_of(&index, c)
@@ -373,6 +385,11 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
                 json!({ "anyOf": [{ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" }, { "enum": missing_text }] })
             }
             ColumnKind::Text | ColumnKind::WriteIn { .. } => json!({ "type": "string" }),
+            ColumnKind::RowNumber { .. } => json!({ "type": "integer", "minimum": 1 }),
+            ColumnKind::RowChoice { .. } => {
+                json!({ "anyOf": [{ "type": "integer", "minimum": 1 }, { "enum": missing }] })
+            }
+            ColumnKind::RowFlag { .. } => json!({ "enum": [0, 1, codes.not_applicable, codes.missing] }),
         };
         let mut schema = schema;
         schema["title"] = json!(c.label);

@@ -20,7 +20,14 @@ pub fn csv(t: &Tables) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let _ = w.write_record(["audience", "variable", "row", "code", "label", "number", "percent"]);
+    // A questionnaire with rosters says which unit each line counts (`respondent`, or the
+    // roster whose rows it counts).
+    let units = t.blocks.iter().any(|b| b.base.is_some());
+    let mut head = vec!["audience", "variable", "row", "code", "label", "number", "percent"];
+    if units {
+        head.insert(1, "unit");
+    }
+    let _ = w.write_record(head);
     for b in &t.blocks {
         for (g, lines) in t.groups.iter().zip(&b.cells) {
             for l in lines.iter().flatten() {
@@ -31,7 +38,7 @@ pub fn csv(t: &Tables) -> String {
                         .to_string(),
                     _ => quire_core::expr::format_number(l.number),
                 };
-                let _ = w.write_record([
+                let mut record = vec![
                     g.id.clone(),
                     b.variable.clone(),
                     l.row.to_string(),
@@ -39,7 +46,11 @@ pub fn csv(t: &Tables) -> String {
                     quire_core::escape::csv_safe(&l.label),
                     number,
                     l.percent.map(|p| p.to_string()).unwrap_or_default(),
-                ]);
+                ];
+                if units {
+                    record.insert(1, b.base.as_ref().map_or("respondent".to_string(), |u| u.unit.clone()));
+                }
+                let _ = w.write_record(record);
             }
         }
     }
@@ -93,6 +104,9 @@ pub fn markdown(t: &Tables) -> String {
         for (who, text) in &b.wording {
             s.push_str(&format!("> *{}:* {}\n", esc(who), esc(text)));
         }
+        if let Some(base) = &b.base {
+            s.push_str(&format!("\n*{}.*\n", esc(&base.words(&t.groups))));
+        }
         s.push('\n');
         let head: Vec<String> = t
             .groups
@@ -142,6 +156,9 @@ pub fn html(t: &Tables) -> String {
         ));
         for (who, text) in &b.wording {
             s.push_str(&format!("<blockquote><em>{}:</em> {}</blockquote>\n", e(who), e(text)));
+        }
+        if let Some(base) = &b.base {
+            s.push_str(&format!("<p><em>{}.</em></p>\n", e(&base.words(&t.groups))));
         }
         let rows = side_by_side(b);
         s.push_str(&format!(
@@ -259,6 +276,12 @@ fn workbook(t: &Tables) -> Result<Vec<u8>, String> {
         r += 1;
         for (who, text) in &b.wording {
             sheet.write_string(r, 0, format!("{who}: {text}")).map_err(err)?;
+            r += 1;
+        }
+        if let Some(base) = &b.base {
+            sheet
+                .write_string(r, 0, format!("{}.", base.words(&t.groups)))
+                .map_err(err)?;
             r += 1;
         }
         sheet.write_string_with_format(r, 0, "Response", &bold).map_err(err)?;

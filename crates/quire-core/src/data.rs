@@ -15,6 +15,7 @@ pub mod tabulate;
 /// Test data in one call (the suite, the benchmarks): behind `test-support`.
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod units;
 pub mod verify;
 
 use serde::Serialize;
@@ -50,6 +51,12 @@ pub enum ColumnKind {
     SpecVersion,
     /// The spec's content hash: tells apart two revisions made under one version.
     SpecHash,
+    /// A row's number in its roster, from 1: with `respondent_id` and the numbers of the
+    /// rows around it, the key of a row of a roster's table ([`units`]).
+    RowNumber {
+        /// The roster.
+        roster: String,
+    },
     /// How the response was collected: `web`, `paper` (keyed in) or `telephone`.
     Mode,
     /// The language the respondent answered in (BCP 47).
@@ -74,6 +81,18 @@ pub enum ColumnKind {
         /// The option's value.
         value: String,
     },
+    /// A row chosen among a roster's rows (`choices: { rows: person }`): its number.
+    RowChoice {
+        /// The roster whose rows are offered.
+        roster: String,
+    },
+    /// 1 when row `row` of the roster is ticked at a multiple choice among its rows, else 0.
+    RowFlag {
+        /// The roster whose rows are offered.
+        roster: String,
+        /// The row's number, from 1.
+        row: u32,
+    },
     /// Free text: a text question or a derived text.
     Text,
     /// The write-in of an "Other, please specify" choice of `list`: text.
@@ -94,11 +113,12 @@ pub enum ColumnKind {
 impl ColumnKind {
     /// Whether cells are numbers (codes, flags, counts) rather than text.
     pub fn is_numeric(&self) -> bool {
-        !(self.is_identity()
-            || matches!(
-                self,
-                ColumnKind::Timestamp | ColumnKind::Text | ColumnKind::WriteIn { .. } | ColumnKind::Date
-            ))
+        matches!(self, ColumnKind::RowNumber { .. })
+            || !(self.is_identity()
+                || matches!(
+                    self,
+                    ColumnKind::Timestamp | ColumnKind::Text | ColumnKind::WriteIn { .. } | ColumnKind::Date
+                ))
     }
 
     /// The identifying columns every record has, always filled in: never a missing code.
@@ -106,6 +126,7 @@ impl ColumnKind {
         matches!(
             self,
             ColumnKind::RespondentId
+                | ColumnKind::RowNumber { .. }
                 | ColumnKind::Audience
                 | ColumnKind::SpecVersion
                 | ColumnKind::SpecHash
@@ -170,51 +191,8 @@ pub fn columns(model: &Questionnaire) -> Vec<Column> {
             "Share of the questions asked that were answered",
         ),
     ];
-    for v in &model.variables {
-        let list = v.choice_list.as_ref().and_then(|l| model.choice_list(l));
-        let col = |name: String, kind: ColumnKind, label: String| Column {
-            name,
-            variable: v.name.clone(),
-            kind,
-            label,
-            audiences: v.audiences.clone(),
-        };
-        match (v.kind, list) {
-            (QuestionType::Multiple, Some(list)) => {
-                for o in &list.options {
-                    let label = format!("{}: {}", v.label, first_label(&o.label));
-                    let mut c = col(
-                        option_column(&v.name, o.code),
-                        ColumnKind::Flag {
-                            list: list.id.clone(),
-                            code: o.code,
-                            value: o.value.clone(),
-                        },
-                        label,
-                    );
-                    c.audiences.retain(|a| o.audiences.contains(a));
-                    out.push(c);
-                }
-            }
-            (QuestionType::Single | QuestionType::Grid, Some(list)) => {
-                out.push(col(
-                    v.name.clone(),
-                    ColumnKind::Code { list: list.id.clone() },
-                    v.label.clone(),
-                ));
-            }
-            (QuestionType::Integer, _) => out.push(col(v.name.clone(), ColumnKind::Integer, v.label.clone())),
-            (QuestionType::Decimal, _) => out.push(col(v.name.clone(), ColumnKind::Number, v.label.clone())),
-            (QuestionType::Date, _) => out.push(col(v.name.clone(), ColumnKind::Date, v.label.clone())),
-            _ => out.push(col(v.name.clone(), ColumnKind::Text, v.label.clone())),
-        }
-        if let Some(list) = list.filter(|l| l.options.iter().any(|o| o.other)) {
-            out.push(col(
-                other_column(&v.name),
-                ColumnKind::WriteIn { list: list.id.clone() },
-                format!("{}: other, specified", v.label),
-            ));
-        }
+    for v in model.variables.iter().filter(|v| v.unit.is_none()) {
+        variable_columns(model, v, &mut out);
     }
     for d in &model.derived {
         let kind = match &d.rule {
@@ -236,6 +214,82 @@ pub fn columns(model: &Questionnaire) -> Vec<Column> {
         });
     }
     out
+}
+
+/// The columns of one variable (a multiple choice: one per option; an "Other, please
+/// specify": its write-in too), pushed onto `out`.
+pub(crate) fn variable_columns(model: &Questionnaire, v: &crate::model::Variable, out: &mut Vec<Column>) {
+    let list = v.choice_list.as_ref().and_then(|l| model.choice_list(l));
+    let col = |name: String, kind: ColumnKind, label: String| Column {
+        name,
+        variable: v.name.clone(),
+        kind,
+        label,
+        audiences: v.audiences.clone(),
+    };
+    if let Some((roster, max_rows)) = row_chooser(model, v) {
+        if v.kind == QuestionType::Multiple {
+            for row in 1..=max_rows {
+                out.push(col(
+                    format!("{}_{row}", v.name),
+                    ColumnKind::RowFlag {
+                        roster: roster.clone(),
+                        row,
+                    },
+                    format!("{}: {roster} {row}", v.label),
+                ));
+            }
+        } else {
+            out.push(col(v.name.clone(), ColumnKind::RowChoice { roster }, v.label.clone()));
+        }
+        return;
+    }
+    match (v.kind, list) {
+        (QuestionType::Multiple, Some(list)) => {
+            for o in &list.options {
+                let label = format!("{}: {}", v.label, first_label(&o.label));
+                let mut c = col(
+                    option_column(&v.name, o.code),
+                    ColumnKind::Flag {
+                        list: list.id.clone(),
+                        code: o.code,
+                        value: o.value.clone(),
+                    },
+                    label,
+                );
+                c.audiences.retain(|a| o.audiences.contains(a));
+                out.push(c);
+            }
+        }
+        (QuestionType::Single | QuestionType::Grid, Some(list)) => {
+            out.push(col(
+                v.name.clone(),
+                ColumnKind::Code { list: list.id.clone() },
+                v.label.clone(),
+            ));
+        }
+        (QuestionType::Integer, _) => out.push(col(v.name.clone(), ColumnKind::Integer, v.label.clone())),
+        (QuestionType::Decimal, _) => out.push(col(v.name.clone(), ColumnKind::Number, v.label.clone())),
+        (QuestionType::Date, _) => out.push(col(v.name.clone(), ColumnKind::Date, v.label.clone())),
+        _ => out.push(col(v.name.clone(), ColumnKind::Text, v.label.clone())),
+    }
+    if let Some(list) = list.filter(|l| l.options.iter().any(|o| o.other)) {
+        out.push(col(
+            other_column(&v.name),
+            ColumnKind::WriteIn { list: list.id.clone() },
+            format!("{}: other, specified", v.label),
+        ));
+    }
+}
+
+/// The roster whose rows a variable's question offers, and that roster's most rows.
+fn row_chooser(model: &Questionnaire, v: &crate::model::Variable) -> Option<(String, u32)> {
+    if v.choice_list.is_some() || !matches!(v.kind, QuestionType::Single | QuestionType::Multiple) {
+        return None;
+    }
+    let q = model.any_question(&v.question)?;
+    let roster = q.row_choices.as_ref()?;
+    Some((roster.clone(), model.roster(roster).map_or(0, |r| r.max_rows)))
 }
 
 /// The column of one option of a multiple-choice question: `<id>_<code>` (`n` for a minus sign).
@@ -314,69 +368,91 @@ pub fn encode_with(
     };
     columns
         .iter()
-        .map(|c| {
-            let state = route.states.get(&c.variable);
-            match &c.kind {
-                ColumnKind::RespondentId => Cell::Text(respondent.to_string()),
-                ColumnKind::Audience => Cell::Text(audience.to_string()),
-                ColumnKind::SpecVersion => Cell::Text(model.survey.version.clone()),
-                ColumnKind::SpecHash => Cell::Text(model.content_hash.clone()),
-                ColumnKind::Mode => Cell::Text(paradata.mode.clone().unwrap_or_else(|| "web".into())),
-                ColumnKind::Language => Cell::Text(
-                    paradata
-                        .language
-                        .clone()
-                        .unwrap_or_else(|| model.survey.language.clone()),
-                ),
-                ColumnKind::Timestamp if c.name == "started_at" => time(&paradata.started_at),
-                ColumnKind::Timestamp => time(&paradata.submitted_at),
-                ColumnKind::Duration => match (
-                    paradata.started_at.as_deref().and_then(parse_timestamp),
-                    paradata.submitted_at.as_deref().and_then(parse_timestamp),
-                ) {
-                    (Some(a), Some(b)) if b >= a => Cell::Int(b - a),
-                    _ => Cell::Missing,
-                },
-                ColumnKind::Completion => completion(model, route).map(Cell::Number).unwrap_or(Cell::Missing),
-                // Not offered to this audience (a whole question, or one option of it).
-                _ if !c.audiences.iter().any(|a| a == audience) => Cell::NotApplicable,
-                ColumnKind::WriteIn { list } => {
-                    // A write-in is asked only when its question's "other" choice was taken.
-                    let others = model
-                        .choice_list(list)
-                        .map(|l| {
-                            l.options
-                                .iter()
-                                .filter(|o| o.other)
-                                .map(|o| o.value.as_str())
-                                .collect::<Vec<_>>()
-                        })
-                        .unwrap_or_default();
-                    // When the question has no answer, whether "other" would have been chosen
-                    // is unknown: the write-in is missing, not "not applicable".
-                    let chose_other = match state {
-                        Some(State::Answered(Value::Text(t))) => Some(others.contains(&t.as_str())),
-                        Some(State::Answered(Value::Selection(s))) => {
-                            Some(s.iter().any(|v| others.contains(&v.as_str())))
-                        }
-                        Some(State::Missing | State::Unknown) => None,
-                        _ => Some(false),
-                    };
-                    match (chose_other, raw.value(&c.name).normalised()) {
-                        (Some(false), _) => Cell::NotApplicable,
-                        (Some(true), Value::Text(t)) => Cell::Text(t),
-                        _ => Cell::Missing,
-                    }
-                }
-                kind => match state {
-                    None | Some(State::NotApplicable) => Cell::NotApplicable,
-                    // Unknown eligibility is coded as missing (docs/data.md, "Eligibility").
-                    Some(State::Missing | State::Unknown) => Cell::Missing,
-                    Some(State::Answered(value)) => answered(model, kind, value),
-                },
-            }
+        .map(|c| match &c.kind {
+            ColumnKind::RespondentId => Cell::Text(respondent.to_string()),
+            ColumnKind::Audience => Cell::Text(audience.to_string()),
+            ColumnKind::SpecVersion => Cell::Text(model.survey.version.clone()),
+            ColumnKind::SpecHash => Cell::Text(model.content_hash.clone()),
+            ColumnKind::Mode => Cell::Text(paradata.mode.clone().unwrap_or_else(|| "web".into())),
+            ColumnKind::Language => Cell::Text(
+                paradata
+                    .language
+                    .clone()
+                    .unwrap_or_else(|| model.survey.language.clone()),
+            ),
+            ColumnKind::Timestamp if c.name == "started_at" => time(&paradata.started_at),
+            ColumnKind::Timestamp => time(&paradata.submitted_at),
+            ColumnKind::Duration => match (
+                paradata.started_at.as_deref().and_then(parse_timestamp),
+                paradata.submitted_at.as_deref().and_then(parse_timestamp),
+            ) {
+                (Some(a), Some(b)) if b >= a => Cell::Int(b - a),
+                _ => Cell::Missing,
+            },
+            ColumnKind::Completion => completion(model, route).map(Cell::Number).unwrap_or(Cell::Missing),
+            _ => answer_cell(model, c, audience, &route.states, &[&route.rows], raw),
         })
         .collect()
+}
+
+/// The cell of one answer column (not identity or paradata) for `audience`, given the
+/// states a route found for the level the column belongs to (the respondent's, or one
+/// row's) and what was entered there (the write-ins). `rows` are the routed rows of that
+/// level and of those around it, innermost first: a row that does not exist cannot be
+/// chosen, so its flag is not applicable.
+pub(crate) fn answer_cell(
+    model: &Questionnaire,
+    c: &Column,
+    audience: &str,
+    states: &std::collections::BTreeMap<String, State>,
+    rows: &[&std::collections::BTreeMap<String, Vec<crate::model::RowRoute>>],
+    raw: &dyn Answers,
+) -> Cell {
+    let state = states.get(&c.variable);
+    match &c.kind {
+        // Not offered to this audience (a whole question, or one option of it).
+        _ if !c.audiences.iter().any(|a| a == audience) => Cell::NotApplicable,
+        ColumnKind::RowFlag { roster, row }
+            if rows
+                .iter()
+                .find_map(|level| level.get(roster))
+                .is_none_or(|routed| routed.len() < *row as usize) =>
+        {
+            Cell::NotApplicable
+        }
+        ColumnKind::WriteIn { list } => {
+            // A write-in is asked only when its question's "other" choice was taken.
+            let others = model
+                .choice_list(list)
+                .map(|l| {
+                    l.options
+                        .iter()
+                        .filter(|o| o.other)
+                        .map(|o| o.value.as_str())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            // When the question has no answer, whether "other" would have been chosen
+            // is unknown: the write-in is missing, not "not applicable".
+            let chose_other = match state {
+                Some(State::Answered(Value::Text(t))) => Some(others.contains(&t.as_str())),
+                Some(State::Answered(Value::Selection(s))) => Some(s.iter().any(|v| others.contains(&v.as_str()))),
+                Some(State::Missing | State::Unknown) => None,
+                _ => Some(false),
+            };
+            match (chose_other, raw.value(&c.name).normalised()) {
+                (Some(false), _) => Cell::NotApplicable,
+                (Some(true), Value::Text(t)) => Cell::Text(t),
+                _ => Cell::Missing,
+            }
+        }
+        kind => match state {
+            None | Some(State::NotApplicable) => Cell::NotApplicable,
+            // Unknown eligibility is coded as missing (docs/data.md, "Eligibility").
+            Some(State::Missing | State::Unknown) => Cell::Missing,
+            Some(State::Answered(value)) => answered(model, kind, value),
+        },
+    }
 }
 
 /// The share of the questions asked that were answered: over the question variables (grid
@@ -424,6 +500,10 @@ fn answered(model: &Questionnaire, kind: &ColumnKind, value: &Value) -> Cell {
     match (kind, value) {
         (ColumnKind::Code { list }, Value::Text(v)) => code_of(list, v).map(Cell::Int).unwrap_or(Cell::Missing),
         (ColumnKind::Flag { value, .. }, Value::Selection(picked)) => Cell::Int(i64::from(picked.contains(value))),
+        (ColumnKind::RowChoice { .. }, Value::Number(n)) => Cell::Int(*n as i64),
+        (ColumnKind::RowFlag { row, .. }, Value::Selection(picked)) => Cell::Int(i64::from(
+            picked.iter().any(|p| p.parse::<f64>().ok() == Some(f64::from(*row))),
+        )),
         (ColumnKind::Integer, Value::Number(n)) => Cell::Int(*n as i64),
         (ColumnKind::Number, Value::Number(n)) => Cell::Number(*n),
         (ColumnKind::Boolean, Value::Bool(b)) => Cell::Int(i64::from(*b)),

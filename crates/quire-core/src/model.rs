@@ -1062,6 +1062,41 @@ impl Questionnaire {
             })
     }
 
+    /// A question by its id or one of its variables, rosters' questions included.
+    pub fn any_question(&self, id_or_variable: &str) -> Option<&Question> {
+        self.instruments
+            .iter()
+            .flat_map(|i| &i.sections)
+            .flat_map(|s| questions_within(&s.items))
+            .map(|(q, _)| q)
+            .find(|q| q.id == id_or_variable || q.rows.iter().any(|r| r.variable == id_or_variable))
+    }
+
+    /// Every roster once (by id, as the first instrument holding it has it), outer before
+    /// inner, each with the id of the roster it sits in.
+    pub fn rosters(&self) -> Vec<(&Roster, Option<&str>)> {
+        fn walk<'m>(items: &'m [Item], parent: Option<&'m str>, out: &mut Vec<(&'m Roster, Option<&'m str>)>) {
+            for item in items {
+                if let Item::Roster(r) = item {
+                    if !out.iter().any(|(o, _)| o.id == r.id) {
+                        out.push((r, parent));
+                    }
+                    walk(&r.items, Some(&r.id), out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for s in self.instruments.iter().flat_map(|i| &i.sections) {
+            walk(&s.items, None, &mut out);
+        }
+        out
+    }
+
+    /// A roster by id.
+    pub fn roster(&self, id: &str) -> Option<&Roster> {
+        self.rosters().into_iter().map(|(r, _)| r).find(|r| r.id == id)
+    }
+
     /// Each question by its id and by each of its variables (the first audience's, in the
     /// order of the instruments): [`Questionnaire::question`] for many lookups.
     pub fn questions_by_variable(&self) -> HashMap<&str, &Question> {

@@ -392,6 +392,24 @@ pub fn decode(
                     _ => unreadable("a ticked-option column holds 1 or 0".into()),
                 }
             }
+            ColumnKind::RowChoice { .. } => match number(&t).filter(|n| n.fract() == 0.0 && *n >= 1.0) {
+                Some(n) if question.is_some() => {
+                    raw.set(&c.variable, Value::Number(n));
+                }
+                Some(_) => {}
+                None => unreadable("a row number is a whole number from 1".into()),
+            },
+            ColumnKind::RowFlag { row, .. } => {
+                let entry = selections.entry(c.variable.as_str()).or_insert((Vec::new(), false));
+                match t.as_str() {
+                    "1" | "1.0" => {
+                        entry.0.push(row.to_string());
+                        entry.1 = true;
+                    }
+                    "0" | "0.0" => entry.1 = true,
+                    _ => unreadable("a ticked-row column holds 1 or 0".into()),
+                }
+            }
             ColumnKind::Integer | ColumnKind::Number => match number(&t) {
                 Some(n) => {
                     raw.set(&c.variable, Value::Number(n));
@@ -418,6 +436,7 @@ pub fn decode(
         // In choice-list order, as the form keeps a selection.
         let order: Vec<String> = questions
             .get(var)
+            .filter(|q| q.row_choices.is_none())
             .map(|q| {
                 q.options
                     .iter()

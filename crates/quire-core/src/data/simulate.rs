@@ -93,6 +93,15 @@ pub fn simulate(model: &Questionnaire, opts: &Options) -> Vec<Response> {
     }
     let mut rng = Rng::new(opts.seed);
     let mut out = Vec::with_capacity(opts.n);
+    let counters: Vec<String> = model
+        .rosters()
+        .into_iter()
+        .filter_map(|(r, _)| match &r.rows {
+            crate::model::Rows::Count { count } => Some(count.references.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     for i in 0..opts.n {
         let audience = audiences[i % audiences.len()];
         let Some(instrument) = model.instrument(audience) else {
@@ -103,6 +112,7 @@ pub fn simulate(model: &Questionnaire, opts: &Options) -> Vec<Response> {
             model,
             opts,
             rng: &mut rng,
+            counters: &counters,
         };
         for section in &instrument.sections {
             filler.fill(&section.items, &mut raw, None);
@@ -122,6 +132,8 @@ struct Filler<'m, 'r> {
     model: &'m Questionnaire,
     opts: &'m Options,
     rng: &'r mut Rng,
+    /// The questions a roster's `count` reads: answered with plausible counts.
+    counters: &'m [String],
 }
 
 /// Rows a simulated respondent adds to an open roster, beyond its `min_rows`, at most.
@@ -156,6 +168,16 @@ impl Filler<'_, '_> {
     fn question(&mut self, q: &Question, raw: &mut AnswerMap, around: Option<(&dyn Answers, usize)>) {
         if !q.required && self.rng.chance(self.opts.nonresponse) {
             return;
+        }
+        if q.kind == QuestionType::Integer && self.counters.contains(&q.id) {
+            // A count of rows (people, births): small, as households and families are.
+            let lo = q.min.unwrap_or(0.0).max(0.0);
+            let n = (lo + (self.rng.below(3) + self.rng.below(4)) as f64).min(q.max.unwrap_or(f64::MAX));
+            let value = Value::Number(n);
+            if q.validations.is_empty() || keeps_rules(self.model, q, &q.id, &value, raw, around) {
+                raw.set(&q.id, value);
+                return;
+            }
         }
         for var in q.variable_names() {
             if let Some(value) = draw(self.model, q, var, raw, around, self.rng) {
@@ -206,6 +228,47 @@ pub fn records(model: &Questionnaire, opts: &Options) -> Vec<Vec<crate::data::Ce
         .collect()
 }
 
+/// Simulated responses in the long layout ([`crate::data::units`]): for each table, its
+/// lines.
+pub fn tables(
+    model: &Questionnaire,
+    units: &[crate::data::units::Unit],
+    opts: &Options,
+) -> Vec<Vec<Vec<crate::data::Cell>>> {
+    let each = simulate(model, opts).into_iter().map(|r| {
+        let route = model.route(&r.answers.audience, &r.answers);
+        crate::data::units::encode(
+            model,
+            units,
+            &r.id,
+            &r.answers.audience,
+            &route,
+            &r.answers,
+            &r.paradata,
+        )
+    });
+    crate::data::units::collect(each, units)
+}
+
+/// A choice among a roster's rows: one row, or some (their numbers, in order); None when
+/// the roster has no rows yet.
+fn draw_rows(q: &Question, roster: &str, env: &dyn Answers, rng: &mut Rng) -> Option<Value> {
+    let n = env.rows(roster).map_or(0, |rows| rows.len());
+    if n == 0 {
+        return None;
+    }
+    Some(match q.kind {
+        QuestionType::Multiple => {
+            let mut picked: Vec<usize> = (1..=n).filter(|_| rng.chance(0.4)).collect();
+            if picked.is_empty() {
+                picked.push(1 + rng.below(n));
+            }
+            Value::Selection(picked.iter().map(|k| k.to_string()).collect())
+        }
+        _ => Value::Number((1 + rng.below(n)) as f64),
+    })
+}
+
 /// One answer to one variable of `q`; None when no drawn answer keeps the question's rules.
 fn draw(
     model: &Questionnaire,
@@ -215,7 +278,10 @@ fn draw(
     around: Option<(&dyn Answers, usize)>,
     rng: &mut Rng,
 ) -> Option<Value> {
-    for _ in 0..20 {
+    if let Some(roster) = &q.row_choices {
+        return draw_rows(q, roster, view(raw, around).as_ref(), rng);
+    }
+    for attempt in 0..20 {
         let value = match q.kind {
             QuestionType::Single | QuestionType::Grid => {
                 if q.options.is_empty() {
@@ -259,8 +325,15 @@ fn draw(
                 )
             }
             QuestionType::Integer | QuestionType::Decimal => {
-                let lo = q.min.unwrap_or(0.0);
-                let hi = q.max.unwrap_or(lo + 100.0).min(lo + 40.0).max(lo);
+                // A window of 41 values from the bottom of the range; when a rule refused
+                // that, from its top on every other try (a recent year, an older age).
+                let (min, max) = (q.min.unwrap_or(0.0), q.max.unwrap_or(q.min.unwrap_or(0.0) + 100.0));
+                let lo = if attempt % 2 == 1 && max - min > 40.0 {
+                    max - 40.0
+                } else {
+                    min
+                };
+                let hi = max.min(lo + 40.0).max(lo);
                 Value::Number(lo + rng.below((hi - lo) as usize + 1) as f64)
             }
             QuestionType::Date => Value::Text(format!("2019-{:02}-{:02}", 8 + rng.below(5), 1 + rng.below(28))),

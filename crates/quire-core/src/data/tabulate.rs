@@ -76,6 +76,41 @@ pub struct Block {
     /// One list of lines per group, in `Tables::groups` order; `None` where the group is
     /// not asked the question.
     pub cells: Vec<Option<Vec<Line>>>,
+    /// For a roster's variable: what its counts count (rows, not respondents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<Base>,
+}
+
+/// What a roster variable's table counts: the rows of its unit, per group, and how many
+/// respondents they come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Base {
+    /// The roster (`person`).
+    pub unit: String,
+    /// Rows per group, in `Tables::groups` order.
+    pub rows: Vec<usize>,
+    /// Respondents with at least one row, per group.
+    pub respondents: Vec<usize>,
+}
+
+impl Base {
+    /// The base in words, for a table's heading: "Counts rows of person (All respondents:
+    /// 636 rows from 190 respondents)".
+    pub fn words(&self, groups: &[Group]) -> String {
+        let per: Vec<String> = groups
+            .iter()
+            .zip(self.rows.iter().zip(&self.respondents))
+            .map(|(g, (rows, from))| {
+                format!(
+                    "{}: {rows} row{} from {from} respondent{}",
+                    g.label,
+                    if *rows == 1 { "" } else { "s" },
+                    if *from == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        format!("Counts rows of {} ({})", self.unit, per.join("; "))
+    }
 }
 
 /// One line of a block.
@@ -101,6 +136,30 @@ pub fn percent(n: u64, total: u64) -> Option<i64> {
 
 /// Tabulates every variable of `table`.
 pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables {
+    tabulate_tables(model, std::slice::from_ref(table), opts)
+}
+
+/// One table of the data as tabulating reads it: its columns' places and its lines per
+/// group.
+struct Source<'t> {
+    index: HashMap<&'t str, usize>,
+    members: Vec<Vec<&'t Vec<String>>>,
+    base: Option<Base>,
+}
+
+/// Tabulates every variable of a questionnaire's data in the long layout: `tables` holds
+/// the respondents' table, then each roster's ([`crate::data::units::units`] order; the
+/// respondents' alone for a questionnaire without rosters). A roster's variables are
+/// tabulated over its rows, each in its respondent's group, and say so ([`Block::base`]).
+pub fn tabulate_tables(model: &Questionnaire, tables: &[Table], opts: &Options) -> Tables {
+    let Some(table) = tables.first() else {
+        return Tables {
+            title: model.survey.title.plain(),
+            version: model.survey.version.clone(),
+            groups: Vec::new(),
+            blocks: Vec::new(),
+        };
+    };
     let cols = data::columns(model);
     let index = table.index();
     let audience_at = index.get("audience").copied();
@@ -142,10 +201,29 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
                 .collect()
         })
         .collect();
-    let by_variable: HashMap<&str, Vec<&Column>> = cols.iter().fold(HashMap::new(), |mut m, c| {
-        m.entry(c.variable.as_str()).or_default().push(c);
+    let units = crate::data::units::units(model);
+    let mut all_cols: Vec<(usize, &Column)> = cols.iter().map(|c| (0, c)).collect();
+    if tables.len() == units.len() {
+        for (u, unit) in units.iter().enumerate().skip(1) {
+            all_cols.extend(unit.columns[unit.key_len()..].iter().map(|c| (u, c)));
+        }
+    }
+    let by_variable: HashMap<&str, (usize, Vec<&Column>)> = all_cols.iter().fold(HashMap::new(), |mut m, (u, c)| {
+        m.entry(c.variable.as_str()).or_insert((*u, Vec::new())).1.push(*c);
         m
     });
+    let reads: Vec<Source<'_>> = tables
+        .iter()
+        .enumerate()
+        .map(|(u, t)| match u {
+            0 => Source {
+                index: index.clone(),
+                members: members.clone(),
+                base: None,
+            },
+            _ => unit_read(&units[u], t, table, &groups),
+        })
+        .collect();
     let mut blocks = Vec::new();
     let mut order: Vec<(&str, &str, String)> = model
         .variables
@@ -159,9 +237,13 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
             .map(|d| (d.id.as_str(), "derived", d.label.clone())),
     );
     for (name, section, label) in order {
-        let Some(vcols) = by_variable.get(name) else {
+        let Some((u, vcols)) = by_variable.get(name) else {
             continue;
         };
+        let Some(read) = reads.get(*u) else {
+            continue;
+        };
+        let (index, members) = (&read.index, &read.members);
         let variable = model.variables.iter().find(|v| v.name == name);
         let derived = model.derived(name);
         let audiences: Vec<String> = variable
@@ -202,7 +284,7 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
         };
         let cells = groups
             .iter()
-            .zip(&members)
+            .zip(members)
             .map(|(g, rows)| {
                 if g.id != "all" && !audiences.contains(&g.id) {
                     return None;
@@ -225,6 +307,7 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
             label,
             wording,
             cells,
+            base: read.base.clone(),
         });
     }
     Tables {
@@ -232,6 +315,50 @@ pub fn tabulate(model: &Questionnaire, table: &Table, opts: &Options) -> Tables 
         version: model.survey.version.clone(),
         groups,
         blocks,
+    }
+}
+
+/// A roster's table as tabulating reads it: each line in the group of its respondent.
+fn unit_read<'t>(unit: &crate::data::units::Unit, t: &'t Table, respondents: &Table, groups: &[Group]) -> Source<'t> {
+    let index = t.index();
+    let id_of = |tab: &Table| tab.header.iter().position(|h| h == "respondent_id");
+    let audience_at = respondents.header.iter().position(|h| h == "audience");
+    let audience: HashMap<&str, &str> = match (id_of(respondents), audience_at) {
+        (Some(i), Some(a)) => respondents
+            .rows
+            .iter()
+            .map(|r| (r[i].as_str(), r[a].as_str()))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let id_at = id_of(t);
+    let members: Vec<Vec<&Vec<String>>> = groups
+        .iter()
+        .map(|g| {
+            t.rows
+                .iter()
+                .filter(|r| {
+                    id_at.is_some_and(|i| audience.get(r[i].as_str()).is_some_and(|a| g.id == "all" || *a == g.id))
+                })
+                .collect()
+        })
+        .collect();
+    let respondents_n = members
+        .iter()
+        .map(|rows| {
+            let ids: std::collections::HashSet<&str> =
+                rows.iter().filter_map(|r| id_at.map(|i| r[i].as_str())).collect();
+            ids.len()
+        })
+        .collect();
+    Source {
+        index,
+        base: Some(Base {
+            unit: unit.name.clone(),
+            rows: members.iter().map(Vec::len).collect(),
+            respondents: respondents_n,
+        }),
+        members,
     }
 }
 

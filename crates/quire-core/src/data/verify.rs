@@ -7,6 +7,8 @@
 //! express: arithmetic, `count`, derived variables, validation rules and three-outcome
 //! eligibility.
 
+mod rows;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
@@ -64,6 +66,15 @@ pub enum Class {
     FailedValidation,
     /// A derived variable that differs from its recomputation.
     DerivedDiffers,
+    /// A roster's row whose key (respondent and row numbers) is also another row's.
+    DuplicateKey,
+    /// A roster's row whose respondent, or whose parent row, is not in the data.
+    Orphan,
+    /// A roster's row the routing does not give: beyond the rows its source counts, or in
+    /// a roster that was not asked.
+    ExtraRow,
+    /// A row the routing gives (the count, the options ticked) that the table lacks.
+    MissingRow,
 }
 
 impl Class {
@@ -92,6 +103,10 @@ impl Class {
             Class::ExclusiveWithOthers => "exclusive option ticked with others",
             Class::FailedValidation => "answer that fails a validation rule",
             Class::DerivedDiffers => "derived variable that differs from its recomputation",
+            Class::DuplicateKey => "row key seen before in its table",
+            Class::Orphan => "row whose respondent or parent row is not in the data",
+            Class::ExtraRow => "row the routing does not give",
+            Class::MissingRow => "row the routing gives that the table lacks",
         }
     }
 }
@@ -99,10 +114,17 @@ impl Class {
 /// One problem: where (data row from 1, 0 for the file) and what.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
-    /// The data row, from 1 (0: the file as a whole).
+    /// The table: empty for the respondents' (a questionnaire without rosters has only
+    /// that one), else the roster's id.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub table: String,
+    /// The data row of `table`, from 1 (0: the file as a whole).
     pub row: usize,
     /// The row's respondent, if it has one.
     pub respondent_id: String,
+    /// In a roster's table, the row's key: `person 2, birth 1`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub key: String,
     /// The column concerned ("" for a whole row).
     pub column: String,
     /// What kind of problem it is.
@@ -154,6 +176,37 @@ pub struct Options {
 /// Checks every record of `table` against the model.
 pub fn check(model: &Questionnaire, table: &Table, opts: &Options) -> Report {
     Checker::new(model).check(table, opts)
+}
+
+/// Checks a questionnaire's data in the long layout: `tables` holds one table per unit, in
+/// the order of [`crate::data::units::units`] (the respondents' first).
+pub fn check_tables(model: &Questionnaire, tables: &[Table], opts: &Options) -> Report {
+    let units = crate::data::units::units(model);
+    if tables.len() != units.len() || tables.is_empty() {
+        let names: Vec<String> = units.iter().map(|u| format!("{}.csv", u.name)).collect();
+        return Report {
+            rows: 0,
+            problems: vec![Problem {
+                table: String::new(),
+                row: 0,
+                respondent_id: String::new(),
+                key: String::new(),
+                column: String::new(),
+                class: Class::MissingColumn,
+                message: format!(
+                    "the data has {} tables; this questionnaire has {}: {}",
+                    tables.len(),
+                    units.len(),
+                    names.join(", ")
+                ),
+            }],
+            counts: BTreeMap::new(),
+            min_completion: opts.min_completion,
+            below_completion: Vec::new(),
+        };
+    }
+    let children = rows::Children::new(model, units, tables);
+    Checker::new(model).check_with(&tables[0], opts, Some(&children))
 }
 
 /// What checking needs of a model, worked out once: the data contract's columns, each
@@ -216,12 +269,21 @@ impl<'m> Checker<'m> {
     /// Checks every record of `table`: the header against the contract, the ids for
     /// duplicates, then each record (on every core for a large file).
     pub fn check(&self, table: &Table, opts: &Options) -> Report {
+        self.check_with(table, opts, None)
+    }
+
+    fn check_with(&self, table: &Table, opts: &Options, children: Option<&rows::Children<'_>>) -> Report {
         let (layout, mut problems) = self.layout(table);
         problems.extend(duplicate_ids(table, layout.id_at));
-        let (found, below) = self.rows(table, &layout, opts);
+        if let Some(ch) = children {
+            problems.extend(ch.problems.iter().cloned());
+        }
+        let (found, below) = self.rows(table, &layout, opts, children);
         problems.extend(found);
-        // File-level problems first, then by row (duplicates before the row's other problems).
-        problems.sort_by_key(|p| p.row);
+        // File-level problems first, then by row (duplicates before the row's other
+        // problems); a roster table's after the respondents', in table order.
+        let order: HashMap<String, usize> = children.map(|c| c.table_order()).unwrap_or_default();
+        problems.sort_by_key(|p| (order.get(&p.table).copied().unwrap_or(0), p.row));
         let mut counts: BTreeMap<Class, BTreeMap<String, usize>> = BTreeMap::new();
         for p in &problems {
             *counts.entry(p.class).or_default().entry(p.column.clone()).or_default() += 1;
@@ -239,8 +301,10 @@ impl<'m> Checker<'m> {
     /// name, as an index by name would have it), and the columns missing or unknown.
     fn layout(&self, table: &Table) -> (Layout, Vec<Problem>) {
         let file = |column: &str, class: Class, message: String| Problem {
+            table: String::new(),
             row: 0,
             respondent_id: String::new(),
+            key: String::new(),
             column: column.to_string(),
             class,
             message,
@@ -279,12 +343,18 @@ impl<'m> Checker<'m> {
 
     /// Every record checked. Records are independent: checked on every core, in order of
     /// rows (a few, as a server checks one, right here).
-    fn rows(&self, table: &Table, layout: &Layout, opts: &Options) -> (Vec<Problem>, Vec<Excluded>) {
+    fn rows(
+        &self,
+        table: &Table,
+        layout: &Layout,
+        opts: &Options,
+        children: Option<&rows::Children<'_>>,
+    ) -> (Vec<Problem>, Vec<Excluded>) {
         let check_rows = |first: usize, rows: &[Vec<String>]| {
             let mut problems = Vec::new();
             let mut below = Vec::new();
             for (i, row) in rows.iter().enumerate() {
-                let (p, b) = self.row(layout, opts, first + i, row);
+                let (p, b) = self.row(layout, opts, first + i, row, children);
                 problems.extend(p);
                 below.extend(b);
             }
@@ -325,14 +395,21 @@ impl<'m> Checker<'m> {
     /// One record (row `r`, from 0): its audience; its cells against what the data
     /// contract writes for its answers, routed by Quire's evaluator; its questions' own
     /// rules; and its completion, when a threshold is set.
-    fn row(&self, layout: &Layout, opts: &Options, r: usize, row: &[String]) -> (Vec<Problem>, Option<Excluded>) {
+    fn row(
+        &self,
+        layout: &Layout,
+        opts: &Options,
+        r: usize,
+        row: &[String],
+        children: Option<&rows::Children<'_>>,
+    ) -> (Vec<Problem>, Option<Excluded>) {
         let (model, cols, codes) = (self.model, &self.cols, self.model.survey.missing_codes);
         let get = |i: Option<usize>| i.map(|i| row[i].clone());
         let id = get(layout.id_at).unwrap_or_default();
         let mut out = RowProblems {
             row: r + 1,
             id: id.clone(),
-            problems: Vec::new(),
+            ..RowProblems::default()
         };
         let audience = get(layout.audience_at).unwrap_or_default();
         if !self.audiences.contains(&audience.as_str()) {
@@ -351,9 +428,20 @@ impl<'m> Checker<'m> {
         }
         let qs = &self.questions[audience.as_str()];
         let aligned: Vec<Option<&str>> = layout.at.iter().map(|i| i.map(|i| row[i].as_str())).collect();
-        let (raw, para, bad) = records::decode(model, cols, qs, &audience, &aligned);
+        let (mut raw, para, mut bad) = records::decode(model, cols, qs, &audience, &aligned);
+        // With rosters: the respondent's rows, from the roster tables (the first record of
+        // an id only; a duplicate is reported as one).
+        let children = children.filter(|c| c.owns(&id, r));
+        if let Some(ch) = children {
+            ch.attach(model, &id, &mut raw);
+            bad.extend(rows::unlisted_choices(cols, &mut raw));
+        }
         for b in &bad {
-            let class = if cols
+            let class = if cols.iter().any(|c| {
+                c.name == b.column && matches!(c.kind, ColumnKind::RowChoice { .. } | ColumnKind::RowFlag { .. })
+            }) {
+                Class::OutOfRange
+            } else if cols
                 .iter()
                 .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
             {
@@ -374,6 +462,19 @@ impl<'m> Checker<'m> {
         let mut deferred: Vec<(&Column, String, String)> = Vec::new();
         let route = model.route(&audience, &raw);
         let expected = data::encode_with(model, cols, &id, &audience, &route, &raw, &para);
+        let row_problems = children.map(|ch| ch.compare(self, &id, &audience, &route, &raw, &para));
+        // A row missing or extra makes what reads the rosters uncheckable: the row is the
+        // problem, not the aggregates it changes.
+        if row_problems.as_ref().is_some_and(|(_, unsure)| *unsure) {
+            tainted.extend(
+                model
+                    .variables
+                    .iter()
+                    .filter(|v| v.unit.is_some())
+                    .map(|v| v.name.as_str()),
+            );
+            tainted.extend(model.rosters().into_iter().map(|(r, _)| r.id.as_str()));
+        }
         for ((c, want), text) in cols.iter().zip(&expected).zip(&aligned) {
             let Some(text) = *text else {
                 continue;
@@ -427,6 +528,7 @@ impl<'m> Checker<'m> {
             }
         }
         self.rules(&mut out, &audience, &route, &unreadable);
+        out.problems.extend(row_problems.into_iter().flat_map(|(p, _)| p));
         let below = opts
             .min_completion
             .and_then(|min| data::completion(model, &route).filter(|s| *s < min))
@@ -493,14 +595,43 @@ impl<'m> Checker<'m> {
     /// how many ticked, exclusive options, lengths and the validation rules.
     fn rules(&self, out: &mut RowProblems, audience: &str, route: &crate::model::Route, unreadable: &HashSet<&str>) {
         let env = data::simulate::answered_env(audience, route);
-        for q in &self.ordered[audience] {
-            let Some(State::Answered(value)) = route.states.get(q.variable_names()[0]) else {
+        self.rules_of(out, &self.ordered[audience], &route.states, &env, unreadable);
+    }
+
+    /// [`Checker::rules`] for some questions, their states and the answers their
+    /// validation rules read: the respondent's, or one row's.
+    fn rules_of(
+        &self,
+        out: &mut RowProblems,
+        questions: &[&crate::model::Question],
+        states: &BTreeMap<String, State>,
+        env: &dyn crate::eval::Answers,
+        unreadable: &HashSet<&str>,
+    ) {
+        for q in questions {
+            let Some(State::Answered(value)) = states.get(q.variable_names()[0]) else {
                 continue;
             };
             if q.variable_names().iter().any(|v| unreadable.contains(v)) {
                 continue;
             }
             match (q.kind, value) {
+                // A row chosen among a roster's rows must be one of them.
+                (_, Value::Number(n)) if q.row_choices.is_some() => {
+                    let roster = q.row_choices.as_deref().unwrap_or_default();
+                    let rows = env.rows(roster).map_or(0, |r| r.len());
+                    if *n as usize > rows {
+                        out.push(
+                            &q.id,
+                            Class::OutOfRange,
+                            format!(
+                                "row {} of `{roster}`, which has {rows} row{}",
+                                crate::expr::format_number(*n),
+                                if rows == 1 { "" } else { "s" }
+                            ),
+                        );
+                    }
+                }
                 (QuestionType::Integer | QuestionType::Decimal, Value::Number(n)) => {
                     let low = q.min.is_some_and(|m| *n < m);
                     let high = q.max.is_some_and(|m| *n > m);
@@ -560,7 +691,7 @@ impl<'m> Checker<'m> {
                 _ => {}
             }
             for v in q.validations.iter().filter(|v| v.severity == Severity::Error) {
-                if !crate::eval::holds(&v.check.expr, &env) {
+                if !crate::eval::holds(&v.check.expr, env) {
                     out.push(
                         &q.id,
                         Class::FailedValidation,
@@ -572,18 +703,24 @@ impl<'m> Checker<'m> {
     }
 }
 
-/// A record's problems as they are found: each names the row and the respondent.
+/// A record's problems as they are found: each names the row and the respondent (in a
+/// roster's table, the table and the row's key too).
+#[derive(Default)]
 struct RowProblems {
+    table: String,
     row: usize,
     id: String,
+    key: String,
     problems: Vec<Problem>,
 }
 
 impl RowProblems {
     fn push(&mut self, column: &str, class: Class, message: String) {
         self.problems.push(Problem {
+            table: self.table.clone(),
             row: self.row,
             respondent_id: self.id.clone(),
+            key: self.key.clone(),
             column: column.to_string(),
             class,
             message,
@@ -607,8 +744,10 @@ fn duplicate_ids(table: &Table, id_at: Option<usize>) -> Vec<Problem> {
         let id = id_at.map(|i| row[i].clone()).unwrap_or_default();
         if let Some(first) = seen.get(&id) {
             problems.push(Problem {
+                table: String::new(),
                 row: r + 1,
                 respondent_id: id.clone(),
+                key: String::new(),
                 column: "respondent_id".into(),
                 class: Class::DuplicateId,
                 message: format!("`{id}` is also row {first}"),

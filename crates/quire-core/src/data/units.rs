@@ -1,0 +1,191 @@
+//! The long layout of a questionnaire with rosters: one table per unit of observation.
+//!
+//! The respondent's table is the record of [`data::columns`](crate::data::columns); each
+//! roster adds a table of its own, named by its id (`person`, `birth`), one line per row:
+//! keyed by `respondent_id` and the row numbers down to its own (`person`, then `birth`),
+//! then the columns of the roster's variables, written as the respondent's are. A row that
+//! does not exist is absent, never a line of not-applicable codes; a roster not asked has
+//! no rows. docs/data.md ("Rosters") is the contract in words.
+
+use std::collections::BTreeMap;
+
+use crate::data::{Cell, Column, ColumnKind, Paradata, answer_cell, columns, encode_with, variable_columns};
+use crate::eval::Answers;
+use crate::model::{Questionnaire, Route, RowRoute};
+
+/// The respondent's table's name in a folder of tables (`respondents.csv`).
+pub const RESPONDENTS: &str = "respondents";
+
+/// One table of the long layout.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Its name: [`RESPONDENTS`], or the roster's id.
+    pub name: String,
+    /// The rosters from the outermost down to this table's own (empty: the respondent's).
+    pub path: Vec<String>,
+    /// The table its rows belong to (its place in [`units`]); none for the respondent's.
+    pub parent: Option<usize>,
+    /// Its columns: the key (`respondent_id`, then a row number per roster of `path`) first.
+    pub columns: Vec<Column>,
+}
+
+impl Unit {
+    /// How many of its columns are the key.
+    pub fn key_len(&self) -> usize {
+        if self.path.is_empty() { 1 } else { 1 + self.path.len() }
+    }
+
+    /// The roster whose rows it holds (none: the respondent's table).
+    pub fn roster(&self) -> Option<&str> {
+        self.path.last().map(String::as_str)
+    }
+}
+
+/// The tables of `model`: the respondent's first, then each roster's, outer before inner.
+pub fn units(model: &Questionnaire) -> Vec<Unit> {
+    let mut out = vec![Unit {
+        name: RESPONDENTS.to_string(),
+        path: Vec::new(),
+        parent: None,
+        columns: columns(model),
+    }];
+    let all: Vec<String> = model.audiences.iter().map(|a| a.id.clone()).collect();
+    for (roster, around) in model.rosters() {
+        let parent = around
+            .and_then(|p| out.iter().position(|u| u.roster() == Some(p)))
+            .unwrap_or(0);
+        let mut path = out[parent].path.clone();
+        path.push(roster.id.clone());
+        let key = |name: &str, kind: ColumnKind, label: String| Column {
+            name: name.to_string(),
+            variable: name.to_string(),
+            kind,
+            label,
+            audiences: all.clone(),
+        };
+        let mut cols = vec![key(
+            "respondent_id",
+            ColumnKind::RespondentId,
+            "Respondent identifier".into(),
+        )];
+        for r in &path {
+            cols.push(key(
+                r,
+                ColumnKind::RowNumber { roster: r.clone() },
+                format!("Row number in {r}"),
+            ));
+        }
+        for v in model
+            .variables
+            .iter()
+            .filter(|v| v.unit.as_deref() == Some(roster.id.as_str()))
+        {
+            variable_columns(model, v, &mut cols);
+        }
+        out.push(Unit {
+            name: roster.id.clone(),
+            path,
+            parent: Some(parent),
+            columns: cols,
+        });
+    }
+    out
+}
+
+/// One response in the long layout: for each table of `units`, its lines (the respondent's
+/// table: one).
+pub fn encode(
+    model: &Questionnaire,
+    units: &[Unit],
+    respondent: &str,
+    audience: &str,
+    route: &Route,
+    raw: &dyn Answers,
+    paradata: &Paradata,
+) -> Vec<Vec<Vec<Cell>>> {
+    units
+        .iter()
+        .map(|u| match u.path.as_slice() {
+            [] => vec![encode_with(
+                model, &u.columns, respondent, audience, route, raw, paradata,
+            )],
+            path => {
+                let mut lines = Vec::new();
+                let mut key = Vec::with_capacity(path.len());
+                let mut levels = vec![&route.rows];
+                rows_of(
+                    model,
+                    u,
+                    path,
+                    &mut levels,
+                    raw,
+                    audience,
+                    respondent,
+                    &mut key,
+                    &mut lines,
+                );
+                lines
+            }
+        })
+        .collect()
+}
+
+/// The lines of `unit` under one level: its roster's rows when `path` is down to it, else
+/// the rows of the next roster on the way, each walked in turn. `levels` are the routed
+/// rows of the levels walked so far, outermost first.
+#[allow(clippy::too_many_arguments)]
+fn rows_of<'r>(
+    model: &Questionnaire,
+    unit: &Unit,
+    path: &[String],
+    levels: &mut Vec<&'r BTreeMap<String, Vec<RowRoute>>>,
+    raw: &dyn Answers,
+    audience: &str,
+    respondent: &str,
+    key: &mut Vec<i64>,
+    lines: &mut Vec<Vec<Cell>>,
+) {
+    let Some((roster, rest)) = path.split_first() else {
+        return;
+    };
+    let routed: &'r [RowRoute] = levels
+        .last()
+        .and_then(|rows| rows.get(roster))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let entered = raw.rows(roster).unwrap_or_default();
+    let empty = crate::eval::AnswerMap::new(audience);
+    for (i, row) in routed.iter().enumerate() {
+        let row_raw: &dyn Answers = entered.get(i).map_or(&empty, |r| r.as_ref());
+        key.push(i as i64 + 1);
+        if rest.is_empty() {
+            let mut line = Vec::with_capacity(unit.columns.len());
+            line.push(Cell::Text(respondent.to_string()));
+            line.extend(key.iter().map(|k| Cell::Int(*k)));
+            levels.push(&row.rows);
+            let innermost_first: Vec<&BTreeMap<String, Vec<RowRoute>>> = levels.iter().rev().copied().collect();
+            levels.pop();
+            for c in &unit.columns[unit.key_len()..] {
+                line.push(answer_cell(model, c, audience, &row.states, &innermost_first, row_raw));
+            }
+            lines.push(line);
+        } else {
+            levels.push(&row.rows);
+            rows_of(model, unit, rest, levels, row_raw, audience, respondent, key, lines);
+            levels.pop();
+        }
+        key.pop();
+    }
+}
+
+/// Records of many responses, table by table: for each table of `units`, every line of
+/// every response in order (what [`crate::data::to_csv`] writes one file of).
+pub fn collect(per_response: impl IntoIterator<Item = Vec<Vec<Vec<Cell>>>>, units: &[Unit]) -> Vec<Vec<Vec<Cell>>> {
+    let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); units.len()];
+    for tables in per_response {
+        for (t, lines) in out.iter_mut().zip(tables) {
+            t.extend(lines);
+        }
+    }
+    out
+}
