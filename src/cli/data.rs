@@ -14,7 +14,7 @@ pub(super) fn read_table(data: &Path) -> Result<quire::data::records::Table, Fai
 }
 
 /// Reads the long layout of a questionnaire with rosters: a folder holding
-/// `respondents.csv` and one `<roster>.csv` per roster, in the order of the model's units.
+/// `responses.csv` and one `<roster>.csv` per roster, in the order of the model's units.
 pub(super) fn read_tables(
     model: &quire::model::Questionnaire,
     dir: &Path,
@@ -86,7 +86,7 @@ pub(super) fn simulate(
     emit(out, &bytes, &[spec])
 }
 
-/// A questionnaire with rosters, simulated into a folder of tables: `respondents.csv` and
+/// A questionnaire with rosters, simulated into a folder of tables: `responses.csv` and
 /// one `<roster>.csv` per roster (docs/data.md, "Rosters").
 fn simulate_tables(
     model: &quire::model::Questionnaire,

@@ -16,6 +16,7 @@ mod outputs;
 mod paper;
 mod platforms;
 mod robustness;
+mod rosters;
 mod scores;
 mod translations;
 

@@ -10,24 +10,47 @@ use quire_core::data::{self, Column, ColumnKind};
 use quire_core::expr::{BinOp, format_number};
 use quire_core::model::{QuestionType, Questionnaire};
 
-/// Every schema file.
+/// Every schema file. A questionnaire with rosters has one table per unit (the long
+/// layout, docs/data.md "Rosters"): the package has a resource per table with its key and
+/// foreign key, the JSON Schema nests each roster's rows under it, the SQL has a child
+/// table per roster, and Stata, SPSS and R have a script per table.
 pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
-    let cols = data::columns(model);
+    let units = data::units::units(model);
+    let cols = &units[0].columns;
     let pretty = |name: &str, v: &Json| -> Result<Output, Error> {
         let mut b = serde_json::to_vec_pretty(v).map_err(|e| Error::new("schema", name, e))?;
         b.push(b'\n');
         Ok(Output::new(name, b))
     };
-    Ok(vec![
-        pretty("datapackage.json", &datapackage(model, &cols))?,
-        pretty("checklist.json", &checklist(model, &cols))?,
-        pretty("response.schema.json", &json_schema(model, &cols))?,
-        Output::new(format!("{}.do", model.survey.id), stata(model, &cols)),
-        Output::new(format!("{}.sps", model.survey.id), spss(model, &cols)),
-        Output::new(format!("{}.R", model.survey.id), r_script(model, &cols)),
-        Output::new(format!("{}.sql", model.survey.id), sql(model, &cols)),
-    ]
-    .into())
+    let mut files = vec![
+        pretty("datapackage.json", &datapackage_of(model, &units))?,
+        pretty("checklist.json", &checklist(model, cols))?,
+        pretty("response.schema.json", &json_schema_of(model, &units))?,
+    ];
+    for u in &units {
+        let stem = match u.parent {
+            None => model.survey.id.clone(),
+            Some(_) => format!("{}_{}", model.survey.id, u.name),
+        };
+        files.push(Output::new(format!("{stem}.do"), stata_for(model, &u.columns, &u.name)));
+        files.push(Output::new(format!("{stem}.sps"), spss_for(model, &u.columns, &u.name)));
+        files.push(Output::new(format!("{stem}.R"), r_for(model, &u.columns, &u.name)));
+    }
+    files.push(Output::new(format!("{}.sql", model.survey.id), sql_of(model, &units)));
+    Ok(files.into())
+}
+
+/// A roster table's primary key and the foreign key to the table its rows belong to.
+fn keys(units: &[data::units::Unit], u: &data::units::Unit) -> (Vec<String>, Option<(String, Vec<String>)>) {
+    let key: Vec<String> = u.columns[..u.key_len()].iter().map(|c| c.name.clone()).collect();
+    let parent = u.parent.map(|p| {
+        let up = &units[p];
+        (
+            up.name.clone(),
+            up.columns[..up.key_len()].iter().map(|c| c.name.clone()).collect(),
+        )
+    });
+    (key, parent)
 }
 
 /// Value labels of a column: (code, label), without the missing codes.
@@ -137,13 +160,75 @@ fn wording(index: &Index, c: &Column) -> String {
 /// The Frictionless data package (`datapackage.json`): the record's columns, their types,
 /// codes and missing values, and the routing rules as constraints.
 pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
+    let units = vec![data::units::Unit {
+        name: data::units::RESPONSES.to_string(),
+        path: Vec::new(),
+        parent: None,
+        columns: cols.to_vec(),
+    }];
+    datapackage_of(model, &units)
+}
+
+/// The data package of the long layout: one resource per table, each keyed, each roster's
+/// with a foreign key to the table its rows belong to.
+fn datapackage_of(model: &Questionnaire, units: &[data::units::Unit]) -> Json {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
-    let fields: Vec<Json> = cols
+    let resources: Vec<Json> = units
         .iter()
+        .map(|u| {
+            let (key, parent) = keys(units, u);
+            let mut schema = json!({
+                "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
+                "fields": fields(model, &index, &u.columns, u.parent.is_some()),
+                "primaryKey": key,
+                "missingValues": [
+                    { "value": codes.not_applicable.to_string(), "label": "Not applicable (routed past, or not asked of this group)" },
+                    { "value": codes.missing.to_string(), "label": "Missing (asked, not answered)" }
+                ]
+            });
+            if let Some((table, fields)) = parent {
+                schema["foreignKeys"] = json!([{
+                    "fields": fields,
+                    "reference": { "resource": table, "fields": fields }
+                }]);
+            }
+            let mut r = json!({
+                "$schema": "https://datapackage.org/profiles/2.0/dataresource.json",
+                "name": u.name,
+                "path": format!("{}.csv", u.name),
+                "type": "table",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": schema
+            });
+            if let Some(roster) = u.roster() {
+                r["description"] = json!(format!(
+                    "One row per row of the roster `{roster}`, keyed by {} (docs/data.md, \"Rosters\").",
+                    u.columns[..u.key_len()].iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": model.survey.id.replace('_', "-"),
+        "title": model.survey.title.plain(),
+        "version": model.survey.version,
+        "description": model.survey.description.as_ref().map(|d| d.plain()).unwrap_or_default(),
+        "resources": resources
+    })
+}
+
+/// A table's fields as Frictionless describes them (a roster's table: its `respondent_id`
+/// is one part of its key, not unique).
+fn fields(model: &Questionnaire, index: &Index<'_>, cols: &[Column], child: bool) -> Vec<Json> {
+    cols.iter()
         .map(|c| {
             let mut f = json!({ "name": c.name, "title": c.label });
-            let desc = [wording(&index, c), audience_labels_text(model, c)]
+            let desc = [wording(index, c), audience_labels_text(model, c)]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
@@ -153,6 +238,10 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
             }
             let labels = value_labels(model, c);
             match &c.kind {
+                ColumnKind::RespondentId if child => {
+                    f["type"] = json!("string");
+                    f["constraints"] = json!({ "required": true });
+                }
                 ColumnKind::RespondentId => {
                     f["type"] = json!("string");
                     f["constraints"] = json!({ "required": true, "unique": true });
@@ -205,7 +294,7 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                         "number"
                     });
                     let mut cons = serde_json::Map::new();
-                    if let Some(q) = question_of(&index, c) {
+                    if let Some(q) = question_of(index, c) {
                         if let Some(m) = q.min {
                             cons.insert("minimum".into(), json!(m));
                         }
@@ -232,7 +321,7 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
                 }
                 ColumnKind::Text | ColumnKind::WriteIn { .. } => {
                     f["type"] = json!("string");
-                    if let Some(n) = question_of(&index, c)
+                    if let Some(n) = question_of(index, c)
                         .and_then(|q| q.max_length)
                         .filter(|_| c.kind == ColumnKind::Text)
                     {
@@ -242,32 +331,7 @@ pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
             }
             f
         })
-        .collect();
-    json!({
-        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": model.survey.id.replace('_', "-"),
-        "title": model.survey.title.plain(),
-        "version": model.survey.version,
-        "description": model.survey.description.as_ref().map(|d| d.plain()).unwrap_or_default(),
-        "resources": [{
-            "$schema": "https://datapackage.org/profiles/2.0/dataresource.json",
-            "name": "responses",
-            "path": "responses.csv",
-            "type": "table",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "schema": {
-                "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
-                "fields": fields,
-                "primaryKey": ["respondent_id"],
-                "missingValues": [
-                    { "value": codes.not_applicable.to_string(), "label": "Not applicable (routed past, or not asked of this group)" },
-                    { "value": codes.missing.to_string(), "label": "Missing (asked, not answered)" }
-                ]
-            }
-        }]
-    })
+        .collect()
 }
 
 /// Frictionless checks that hold the data to the routing: `frictionless validate
@@ -341,8 +405,94 @@ fn py_pred(p: &Pred) -> Option<String> {
 
 /// The JSON Schema of a record, with the routing rules as conditional schemas.
 pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
+    let units = vec![data::units::Unit {
+        name: data::units::RESPONSES.to_string(),
+        path: Vec::new(),
+        parent: None,
+        columns: cols.to_vec(),
+    }];
+    json_schema_of(model, &units)
+}
+
+/// One row of a roster in the nested record: its answers (its number is its place), and
+/// the rows of the rosters inside it, as arrays.
+fn row_schema(model: &Questionnaire, units: &[data::units::Unit], u: usize) -> Json {
+    let unit = &units[u];
+    let mut props = cell_schemas(model, &unit.columns[unit.key_len()..]);
+    nest(model, units, u, &mut props);
+    json!({
+        "type": "object",
+        "title": format!("One row of `{}`", unit.name),
+        "properties": props,
+        "additionalProperties": false
+    })
+}
+
+/// The rosters whose rows belong to table `u`, each an array of rows under its id.
+fn nest(model: &Questionnaire, units: &[data::units::Unit], u: usize, props: &mut serde_json::Map<String, Json>) {
+    for (child, c) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+        let max = c.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
+        props.insert(
+            c.name.clone(),
+            json!({ "type": "array", "maxItems": max, "items": row_schema(model, units, child) }),
+        );
+    }
+}
+
+/// The JSON Schema of one response record, its rosters' rows nested under their ids.
+fn json_schema_of(model: &Questionnaire, units: &[data::units::Unit]) -> Json {
+    let cols = &units[0].columns;
+    let codes = model.survey.missing_codes;
+    let mut props = cell_schemas(model, cols);
+    nest(model, units, 0, &mut props);
+    // Routing: the record's rules (docs/data.md, "Eligibility"), each an if/then.
+    let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
+    let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
+    let code = |name: &str, code: i64| {
+        if numeric(name) {
+            json!(code)
+        } else {
+            json!(code.to_string())
+        }
+    };
+    let rules: Vec<Json> = data::rules::rules(model, cols)
+        .rules
+        .iter()
+        .map(|r| {
+            let na = code(&r.column, codes.not_applicable);
+            let m = code(&r.column, codes.missing);
+            let must = match r.must {
+                Must::NotApplicable => json!({ "const": na }),
+                Must::Missing => json!({ "const": m }),
+                Must::Blank => json!({ "enum": [na, m] }),
+                Must::NotNotApplicable => json!({ "not": { "const": na } }),
+            };
+            json!({
+                "if": js_pred(&r.when, &numeric, codes),
+                "then": { "properties": { r.column.clone(): must } }
+            })
+        })
+        .collect();
+    let (rules, defs) = share_repeats(rules);
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("https://quire.dev/{}/{}/response.schema.json", model.survey.id, model.survey.version),
+        "title": format!("One response to {}", model.survey.title.plain()),
+        "description": format!("Codes {} = not applicable (routed past, or not asked of this group) and {} = missing (asked, not answered).", codes.not_applicable, codes.missing),
+        "type": "object",
+        "properties": props,
+        "required": cols.iter().filter(|c| c.kind.is_meta()).map(|c| &c.name).collect::<Vec<_>>(),
+        "additionalProperties": false,
+        "allOf": rules,
+        "$defs": defs
+    })
+}
+
+/// Each column's JSON Schema, by name.
+fn cell_schemas(model: &Questionnaire, cols: &[Column]) -> serde_json::Map<String, Json> {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
+
     let missing = json!([codes.not_applicable, codes.missing]);
     let missing_text = json!([codes.not_applicable.to_string(), codes.missing.to_string()]);
     let mut props = serde_json::Map::new();
@@ -395,47 +545,7 @@ pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
         schema["title"] = json!(c.label);
         props.insert(c.name.clone(), schema);
     }
-    // Routing: the record's rules (docs/data.md, "Eligibility"), each an if/then.
-    let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
-    let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
-    let code = |name: &str, code: i64| {
-        if numeric(name) {
-            json!(code)
-        } else {
-            json!(code.to_string())
-        }
-    };
-    let rules: Vec<Json> = data::rules::rules(model, cols)
-        .rules
-        .iter()
-        .map(|r| {
-            let na = code(&r.column, codes.not_applicable);
-            let m = code(&r.column, codes.missing);
-            let must = match r.must {
-                Must::NotApplicable => json!({ "const": na }),
-                Must::Missing => json!({ "const": m }),
-                Must::Blank => json!({ "enum": [na, m] }),
-                Must::NotNotApplicable => json!({ "not": { "const": na } }),
-            };
-            json!({
-                "if": js_pred(&r.when, &numeric, codes),
-                "then": { "properties": { r.column.clone(): must } }
-            })
-        })
-        .collect();
-    let (rules, defs) = share_repeats(rules);
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("https://quire.dev/{}/{}/response.schema.json", model.survey.id, model.survey.version),
-        "title": format!("One response to {}", model.survey.title.plain()),
-        "description": format!("Codes {} = not applicable (routed past, or not asked of this group) and {} = missing (asked, not answered).", codes.not_applicable, codes.missing),
-        "type": "object",
-        "properties": props,
-        "required": cols.iter().filter(|c| c.kind.is_meta()).map(|c| &c.name).collect::<Vec<_>>(),
-        "additionalProperties": false,
-        "allOf": rules,
-        "$defs": defs
-    })
+    props
 }
 
 /// Replaces every subschema that the rules repeat (an audience's screening, a shared
@@ -639,6 +749,11 @@ fn label_name(list: &str) -> String {
 
 /// A Stata do-file: value labels, variable labels and missing values.
 pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
+    stata_for(model, cols, data::units::RESPONSES)
+}
+
+/// [`stata`] for one table of the long layout (`table.csv`).
+fn stata_for(model: &Questionnaire, cols: &[Column], table: &str) -> String {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let mut s = String::new();
@@ -650,7 +765,7 @@ pub fn stata(model: &Questionnaire, cols: &[Column]) -> String {
         "* Codes {} (not applicable) and {} (missing) become .a and .b.\n",
         codes.not_applicable, codes.missing
     ));
-    s.push_str("import delimited using \"responses.csv\", varnames(1) case(preserve) encoding(\"utf-8\") stringcols(_all) clear\n\n");
+    s.push_str(&format!("import delimited using \"{table}.csv\", varnames(1) case(preserve) encoding(\"utf-8\") stringcols(_all) clear\n\n"));
     let mut defined = std::collections::BTreeSet::new();
     for c in cols {
         if c.kind.is_numeric() {
@@ -712,6 +827,11 @@ fn spss_str(s: &str, max: usize) -> String {
 
 /// An SPSS syntax file: variable and value labels, missing values, multiple-response sets.
 pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
+    spss_for(model, cols, data::units::RESPONSES)
+}
+
+/// [`spss`] for one table of the long layout (`table.csv`).
+fn spss_for(model: &Questionnaire, cols: &[Column], table: &str) -> String {
     let index = Index::new(model);
     let codes = model.survey.missing_codes;
     let mut s = String::new();
@@ -723,7 +843,7 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
         "* Codes {} (not applicable) and {} (missing) are user-missing.\n",
         codes.not_applicable, codes.missing
     ));
-    s.push_str("GET DATA /TYPE=TXT /FILE='responses.csv' /ENCODING='UTF8' /ARRANGEMENT=DELIMITED /DELCASE=LINE\n  /FIRSTCASE=2 /DELIMITERS=',' /QUALIFIER='\"'\n  /VARIABLES=\n");
+    s.push_str(&format!("GET DATA /TYPE=TXT /FILE='{table}.csv' /ENCODING='UTF8' /ARRANGEMENT=DELIMITED /DELCASE=LINE\n  /FIRSTCASE=2 /DELIMITERS=',' /QUALIFIER='\"'\n  /VARIABLES=\n"));
     for c in cols {
         let format = match &c.kind {
             ColumnKind::Number => "F16.4".to_string(),
@@ -808,14 +928,18 @@ pub fn spss(model: &Questionnaire, cols: &[Column]) -> String {
         ));
     }
     let mut flags: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
-    for c in cols.iter().filter(|c| matches!(c.kind, ColumnKind::Flag { .. })) {
+    for c in cols
+        .iter()
+        .filter(|c| matches!(c.kind, ColumnKind::Flag { .. } | ColumnKind::RowFlag { .. }))
+    {
         flags.entry(c.variable.as_str()).or_default().push(c.name.as_str());
     }
+    // The multiple choices of this table (a roster's are in its own).
     let sets: Vec<(&quire_core::model::Variable, Vec<&str>)> = model
         .variables
         .iter()
         .filter(|v| v.kind == QuestionType::Multiple)
-        .map(|v| (v, flags.get(v.name.as_str()).cloned().unwrap_or_default()))
+        .filter_map(|v| Some((v, flags.get(v.name.as_str()).cloned()?)))
         .collect();
     if !sets.is_empty() {
         s.push_str("\nMRSETS\n");
@@ -867,6 +991,11 @@ fn r_literal(s: &str) -> String {
 
 /// An R script that reads the data with labels and the missing codes as `NA`.
 pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
+    r_for(model, cols, data::units::RESPONSES)
+}
+
+/// [`r_script`] for one table of the long layout (`table.csv`, read into `table`).
+fn r_for(model: &Questionnaire, cols: &[Column], table: &str) -> String {
     let codes = model.survey.missing_codes;
     let mut s = String::new();
     s.push_str(&format!(
@@ -893,7 +1022,7 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
         })
         .collect();
     s.push_str(&format!(
-        "responses <- utils::read.csv(\"responses.csv\", encoding = \"UTF-8\", check.names = FALSE,\n  na.strings = character(0), colClasses = c(\n    {}\n  ))\n\n",
+        "{table} <- utils::read.csv(\"{table}.csv\", encoding = \"UTF-8\", check.names = FALSE,\n  na.strings = character(0), colClasses = c(\n    {}\n  ))\n\n",
         classes.join(",\n    ")
     ));
     for c in cols {
@@ -904,7 +1033,7 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
             values.extend([codes.not_applicable.to_string(), codes.missing.to_string()]);
             names.extend(["\"Not applicable\"".to_string(), "\"Missing\"".to_string()]);
             s.push_str(&format!(
-                "responses${name} <- labelled_spss(responses${name}, labels = stats::setNames(c({}), c({})), na_values = c({}, {}), label = {})\n",
+                "{table}${name} <- labelled_spss({table}${name}, labels = stats::setNames(c({}), c({})), na_values = c({}, {}), label = {})\n",
                 values.join(", "),
                 names.join(", "),
                 codes.not_applicable,
@@ -926,20 +1055,16 @@ pub fn r_script(model: &Questionnaire, cols: &[Column]) -> String {
                     })
                     .collect();
                 s.push_str(&format!(
-                    "attr(responses${}, \"audience_labels\") <- list({})\n",
+                    "attr({table}${}, \"audience_labels\") <- list({})\n",
                     c.name,
                     items.join(", ")
                 ));
             }
         } else if c.kind.is_identity() {
-            s.push_str(&format!(
-                "attr(responses${}, \"label\") <- {}\n",
-                c.name,
-                r_str(&c.label)
-            ));
+            s.push_str(&format!("attr({table}${}, \"label\") <- {}\n", c.name, r_str(&c.label)));
         } else {
             s.push_str(&format!(
-                "responses${name} <- labelled_spss(responses${name}, labels = c(\"Not applicable\" = \"{na}\", \"Missing\" = \"{m}\"), na_values = c(\"{na}\", \"{m}\"), label = {})\n",
+                "{table}${name} <- labelled_spss({table}${name}, labels = c(\"Not applicable\" = \"{na}\", \"Missing\" = \"{m}\"), na_values = c(\"{na}\", \"{m}\"), label = {})\n",
                 r_str(&c.label),
                 name = c.name,
                 na = codes.not_applicable,
@@ -956,18 +1081,51 @@ fn sql_str(s: &str) -> String {
 
 /// SQL DDL: a table whose CHECK constraints hold the routing rules.
 pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
-    let index = Index::new(model);
+    let units = vec![data::units::Unit {
+        name: data::units::RESPONSES.to_string(),
+        path: Vec::new(),
+        parent: None,
+        columns: cols.to_vec(),
+    }];
+    sql_of(model, &units)
+}
+
+/// The SQL of the long layout: the responses table, then a table per roster keyed by
+/// `respondent_id` and its row numbers, with a foreign key to the table its rows belong to.
+fn sql_of(model: &Questionnaire, units: &[data::units::Unit]) -> String {
     let codes = model.survey.missing_codes;
     let mut s = String::new();
     s.push_str(&format!(
-        "-- Response table for {} (version {}, content hash {}), generated by Quire.\n",
-        model.survey.id, model.survey.version, model.content_hash
+        "-- Response table{} for {} (version {}, content hash {}), generated by Quire.\n",
+        if units.len() > 1 { "s" } else { "" },
+        model.survey.id,
+        model.survey.version,
+        model.content_hash
     ));
     s.push_str(&format!(
         "-- Codes {} = not applicable, {} = missing. Portable to SQLite, DuckDB and PostgreSQL.\n",
         codes.not_applicable, codes.missing
     ));
-    s.push_str("CREATE TABLE responses (\n");
+    for u in units {
+        if u.parent.is_some() {
+            s.push_str(&format!(
+                "\n-- One row per row of the roster `{}`; the routing of its rows is checked by `quire check-data`.\n",
+                u.name
+            ));
+        }
+        s.push_str(&sql_table(model, units, u));
+    }
+    s
+}
+
+/// One table's `CREATE TABLE`.
+fn sql_table(model: &Questionnaire, units: &[data::units::Unit], u: &data::units::Unit) -> String {
+    let index = Index::new(model);
+    let codes = model.survey.missing_codes;
+    let cols = &u.columns;
+    let child = u.parent.is_some();
+    let mut s = String::new();
+    s.push_str(&format!("CREATE TABLE {} (\n", u.name));
     let lines: Vec<String> = cols
         .iter()
         .map(|c| {
@@ -975,7 +1133,7 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
             let ty = match &c.kind {
                 ColumnKind::Number | ColumnKind::Completion => "DOUBLE PRECISION NOT NULL".to_string(),
                 k if k.is_numeric() => "INTEGER NOT NULL".to_string(),
-                ColumnKind::RespondentId => "TEXT NOT NULL PRIMARY KEY".to_string(),
+                ColumnKind::RespondentId if !child => "TEXT NOT NULL PRIMARY KEY".to_string(),
                 _ => "TEXT NOT NULL".to_string(),
             };
             let labels = value_labels(model, c);
@@ -1001,6 +1159,17 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
                     data::MODES.iter().map(|m| sql_str(m)).collect::<Vec<_>>().join(", ")
                 ),
                 ColumnKind::Duration => format!(" CHECK ({} >= 0 OR {} = {})", c.name, c.name, codes.missing),
+                ColumnKind::RowNumber { .. } => format!(" CHECK ({} >= 1)", c.name),
+                ColumnKind::RowChoice { .. } => format!(
+                    " CHECK ({n} >= 1 OR {n} IN ({}, {}))",
+                    codes.not_applicable,
+                    codes.missing,
+                    n = c.name
+                ),
+                ColumnKind::RowFlag { .. } => format!(
+                    " CHECK ({} IN (0, 1, {}, {}))",
+                    c.name, codes.not_applicable, codes.missing
+                ),
                 ColumnKind::Completion => format!(
                     " CHECK (({n} >= 0 AND {n} <= 1) OR {n} = {})",
                     codes.missing,
@@ -1035,8 +1204,24 @@ pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
     let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
     let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
     let mut lines = lines;
+    let (key, parent) = keys(units, u);
+    if child {
+        lines.push(format!("  PRIMARY KEY ({}) -- the row's key", key.join(", ")));
+    }
+    if let Some((table, fields)) = parent {
+        lines.push(format!(
+            "  FOREIGN KEY ({f}) REFERENCES {table} ({f}) -- the row it belongs to",
+            f = fields.join(", ")
+        ));
+    }
     let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for r in &data::rules::rules(model, cols).rules {
+    // The routing rules read the respondent's `audience`: the responses table's.
+    let rules = if child {
+        Vec::new()
+    } else {
+        data::rules::rules(model, cols).rules
+    };
+    for r in &rules {
         let n = count.entry(r.column.as_str()).or_default();
         *n += 1;
         let code = |code: i64| {

@@ -99,7 +99,7 @@ pub const TARGETS: [Info; 9] = [
         about: "Analysis schemas: Frictionless Data Package, JSON Schema, Stata, SPSS, R and SQL",
         folder: "schema",
         write: |model, _| schema::render(model),
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Html,

@@ -1101,8 +1101,8 @@ impl Questionnaire {
     /// order of the instruments): [`Questionnaire::question`] for many lookups.
     pub fn questions_by_variable(&self) -> HashMap<&str, &Question> {
         let mut out = HashMap::new();
-        for it in self.instruments.iter().flat_map(|i| &i.sections).flat_map(|s| &s.items) {
-            if let Item::Question(q) = it {
+        for s in self.instruments.iter().flat_map(|i| &i.sections) {
+            for (q, _) in questions_within(&s.items) {
                 out.entry(q.id.as_str()).or_insert(q);
                 for r in &q.rows {
                     out.entry(r.variable.as_str()).or_insert(q);

@@ -13,13 +13,14 @@ use crate::data::{Cell, Column, ColumnKind, Paradata, answer_cell, columns, enco
 use crate::eval::Answers;
 use crate::model::{Questionnaire, Route, RowRoute};
 
-/// The respondent's table's name in a folder of tables (`respondents.csv`).
-pub const RESPONDENTS: &str = "respondents";
+/// The respondents' table's name in a folder of tables (`responses.csv`, as the flat layout
+/// names its one file).
+pub const RESPONSES: &str = "responses";
 
 /// One table of the long layout.
 #[derive(Debug, Clone)]
 pub struct Unit {
-    /// Its name: [`RESPONDENTS`], or the roster's id.
+    /// Its name: [`RESPONSES`], or the roster's id.
     pub name: String,
     /// The rosters from the outermost down to this table's own (empty: the respondent's).
     pub path: Vec<String>,
@@ -44,7 +45,7 @@ impl Unit {
 /// The tables of `model`: the respondent's first, then each roster's, outer before inner.
 pub fn units(model: &Questionnaire) -> Vec<Unit> {
     let mut out = vec![Unit {
-        name: RESPONDENTS.to_string(),
+        name: RESPONSES.to_string(),
         path: Vec::new(),
         parent: None,
         columns: columns(model),

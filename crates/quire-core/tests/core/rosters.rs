@@ -524,7 +524,7 @@ mod long_layout {
     fn simulated_households_make_one_table_per_unit_and_check_clean() {
         let m = super::routed_model();
         let names: Vec<String> = units(&m).into_iter().map(|u| u.name).collect();
-        assert_eq!(names, ["respondents", "person", "birth", "condition", "day"]);
+        assert_eq!(names, ["responses", "person", "birth", "condition", "day"]);
         let t = tables(&m);
         assert_eq!(t[1].header[..3], ["respondent_id", "person", "name"]);
         assert_eq!(t[2].header[..4], ["respondent_id", "person", "birth", "birth_year"]);

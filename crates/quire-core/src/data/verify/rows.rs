@@ -534,7 +534,7 @@ fn orphans(
                 continue;
             }
             let whose = if parent == 0 {
-                format!("respondent `{}` is not in respondents.csv", parent_key[0])
+                format!("respondent `{}` is not in responses.csv", parent_key[0])
             } else {
                 let numbers: Vec<u32> = parent_key[1..].iter().filter_map(|n| n.parse().ok()).collect();
                 format!(
