@@ -1,4 +1,4 @@
-//! Rosters in the data, checked by the analysts' own tools: the long layout's tables (one
+//! Rosters in the data and the codebook, checked by the analysts' own tools: the long layout's tables (one
 //! per unit) simulated by Quire, then validated by Frictionless with its foreign keys,
 //! loaded by SQLite and DuckDB through the generated SQL with its keys enforced, read by
 //! PSPP and R through the generated scripts and merged by their keys, and counted in
@@ -40,10 +40,17 @@ fn built() -> (tempfile::TempDir, PathBuf) {
         )
         .unwrap();
     }
-    let outputs = quire::backend::target::build(&model, &[quire::backend::target::Target::Schema], &Default::default())
-        .expect("the schemas carry rosters");
+    let outputs = quire::backend::target::build(
+        &model,
+        &[
+            quire::backend::target::Target::Schema,
+            quire::backend::target::Target::Codebook,
+        ],
+        &Default::default(),
+    )
+    .expect("the schemas carry rosters");
     for o in outputs {
-        let path = dir.join(o.path.trim_start_matches("schema/"));
+        let path = dir.join(o.path.trim_start_matches("schema/").trim_start_matches("codebook/"));
         std::fs::write(path, o.bytes).unwrap();
     }
     (tmp, dir)
@@ -299,5 +306,48 @@ fn the_data_commands_write_check_and_tabulate_the_tables() {
             "Counts rows of person (Respondents: {people} rows from {households} respondents)"
         )),
         "{md}"
+    );
+}
+
+#[test]
+fn the_codebook_gives_each_variable_its_table_and_ddi_a_file_per_table() {
+    let (_tmp, dir) = built();
+    let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
+    let (ok, out) = run(
+        &dir,
+        "xmlschema-validate",
+        &["--schema", xsd.to_str().unwrap(), "codebook.ddi.xml"],
+    );
+    assert!(ok && out.contains("is valid"), "{out}");
+    // Read by an XML parser: every file described, every variable in the file of its unit.
+    let py = r#"
+import xml.etree.ElementTree as ET
+ns = {'d': 'ddi:codebook:2_5'}
+root = ET.parse('codebook.ddi.xml').getroot()
+files = {f.get('ID'): f.find('d:fileTxt/d:fileName', ns).text for f in root.findall('d:fileDscr', ns)}
+assert list(files.values()) == ['responses.csv', 'person.csv', 'birth.csv', 'condition.csv', 'day.csv'], files
+where = {}
+for v in root.findall('d:dataDscr/d:var', ns):
+    where.setdefault(files[v.get('files')], []).append(v.get('name'))
+assert 'age' in where['person.csv'] and 'age' not in where['responses.csv'], where
+assert where['birth.csv'][:3] == ['respondent_id', 'person', 'birth'], where['birth.csv']
+assert 'birth_year' in where['birth.csv'] and 'hh_size' in where['responses.csv']
+ids = [v.get('ID') for v in root.findall('d:dataDscr/d:var', ns)]
+assert len(ids) == len(set(ids))
+print('ok')
+"#;
+    let (ok, out) = run(&dir, "python3", &["-c", py]);
+    assert!(ok && out.contains("ok"), "{out}");
+    let md = std::fs::read_to_string(dir.join("codebook.md")).unwrap();
+    assert!(
+        md.contains("| `person.csv` | `respondent_id`, `person` | One row per row of the roster person: per response, as many as hh\\_size gives (at most 30)")
+            && md.contains("- **Unit:** each row of `birth` (in `birth.csv`)"),
+        "{md}"
+    );
+    let csv = std::fs::read_to_string(dir.join("codebook.csv")).unwrap();
+    assert!(
+        csv.starts_with("variable,table,column,") && csv.contains("\r\nage,person,age,"),
+        "{}",
+        &csv[..300]
     );
 }

@@ -30,6 +30,27 @@ pub struct Codebook {
     pub multiple_response_sets: Vec<ResponseSet>,
     /// The columns about each response rather than its answers: identity and paradata.
     pub record_columns: Vec<RecordColumn>,
+    /// With rosters, the data's tables (docs/data.md, "Rosters"): the responses' first,
+    /// then each roster's. Empty for a questionnaire without rosters (one table).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableEntry>,
+}
+
+/// One table of the long layout.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableEntry {
+    /// Its name: `responses`, or the roster's id.
+    pub name: String,
+    /// Its file in the data folder.
+    pub file: String,
+    /// Its key columns.
+    pub key: Vec<String>,
+    /// The table its rows belong to, if any.
+    pub parent: Option<String>,
+    /// What one of its rows is, and how many a respondent has, in words.
+    pub rows: String,
+    /// How many columns it has.
+    pub columns: usize,
 }
 
 /// An identity or paradata column of every record (respondent id, mode, times, …).
@@ -107,6 +128,10 @@ pub struct Entry {
     pub instruction: Option<String>,
     /// Where it comes from, when not as the source publishes it: "Reconstructed: …".
     pub provenance: Option<String>,
+    /// A roster's variable: its unit (the roster) and the table its columns are in; its
+    /// universe is each row's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A text and the audiences it is for.
@@ -245,7 +270,9 @@ pub fn build(model: &Questionnaire) -> Codebook {
             label: v.label.clone(),
             columns: columns
                 .iter()
-                .filter(|c| c.variable == v.name && matches!(c.kind, ColumnKind::Flag { .. }))
+                .filter(|c| {
+                    c.variable == v.name && matches!(c.kind, ColumnKind::Flag { .. } | ColumnKind::RowFlag { .. })
+                })
                 .map(|c| c.name.clone())
                 .collect(),
         })
@@ -271,8 +298,55 @@ pub fn build(model: &Questionnaire) -> Codebook {
         screening,
         sections,
         multiple_response_sets,
-        record_columns: record_columns(model, columns),
+        record_columns: record_columns(model, &data::columns(model)),
+        tables: tables(model),
     }
+}
+
+/// The tables of a questionnaire with rosters, described (none without).
+fn tables(model: &Questionnaire) -> Vec<TableEntry> {
+    let units = data::units::units(model);
+    if units.len() < 2 {
+        return Vec::new();
+    }
+    units
+        .iter()
+        .map(|u| {
+            let rows = match u.roster().and_then(|r| model.roster(r)) {
+                None => "One row per response.".to_string(),
+                Some(r) => {
+                    let parent = u.parent.map(|p| units[p].name.clone()).unwrap_or_default();
+                    let per = if parent == data::units::RESPONSES {
+                        "response".to_string()
+                    } else {
+                        format!("row of {parent}")
+                    };
+                    let source = match &r.rows {
+                        quire_core::model::Rows::Count { count } => {
+                            format!("as many as {} gives", count.source)
+                        }
+                        quire_core::model::Rows::Question { question } => {
+                            format!("one per option ticked at {question}")
+                        }
+                        quire_core::model::Rows::List { list } => format!("one per option of the list {list}"),
+                        quire_core::model::Rows::Open => format!("as many as entered, {} to {}", r.min_rows, r.max_rows),
+                    };
+                    format!(
+                        "One row per row of the roster {}: per {per}, {source} (at most {}); none when the roster is not asked.",
+                        r.id, r.max_rows
+                    )
+                }
+            };
+            TableEntry {
+                name: u.name.clone(),
+                file: format!("{}.csv", u.name),
+                key: u.columns[..u.key_len()].iter().map(|c| c.name.clone()).collect(),
+                parent: u.parent.map(|p| units[p].name.clone()),
+                rows,
+                columns: u.columns.len(),
+            }
+        })
+        .collect()
 }
 
 /// What the codebook's entries are made with: the model, its data columns and its two
@@ -290,9 +364,17 @@ impl<'m> Build<'m> {
             Code::plain(codes.not_applicable, "Not applicable", "not_applicable"),
             Code::plain(codes.missing, "Missing", "missing"),
         ];
+        // Every table's answer columns: the responses', then each roster's (past its key).
+        let columns = data::units::units(model)
+            .into_iter()
+            .flat_map(|u| {
+                let skip = if u.parent.is_some() { u.key_len() } else { 0 };
+                u.columns.into_iter().skip(skip)
+            })
+            .collect();
         Build {
             model,
-            columns: data::columns(model),
+            columns,
             missing_codes,
         }
     }
@@ -392,7 +474,7 @@ impl<'m> Build<'m> {
                         .choice_list(list)
                         .map(|l| l.options.iter().map(|o| self.option_code(o, audiences)).collect())
                         .unwrap_or_default(),
-                    ColumnKind::Flag { .. } | ColumnKind::Boolean => {
+                    ColumnKind::Flag { .. } | ColumnKind::Boolean | ColumnKind::RowFlag { .. } => {
                         let (yes, no) = if matches!(c.kind, ColumnKind::Boolean) {
                             ("True", "False")
                         } else {
@@ -423,6 +505,8 @@ impl<'m> Build<'m> {
                         ColumnKind::Number => "number",
                         ColumnKind::Date => "date",
                         ColumnKind::Boolean => "boolean",
+                        ColumnKind::RowChoice { .. } => "row-number",
+                        ColumnKind::RowFlag { .. } => "flag",
                         _ => "text",
                     },
                     codes: list_codes,
@@ -517,6 +601,7 @@ impl<'m> Build<'m> {
             derivation: None,
             instruction: self.instruction(&v.question),
             provenance: provenance(v.provenance.as_ref()),
+            unit: v.unit.clone(),
         }
     }
 
@@ -580,6 +665,7 @@ impl<'m> Build<'m> {
             }),
             instruction: None,
             provenance: provenance(d.provenance.as_ref()),
+            unit: None,
         }
     }
 }
@@ -695,33 +781,49 @@ pub fn csv(cb: &Codebook) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let _ = w.write_record([
-        "variable",
-        "column",
-        "label",
-        "question",
-        "type",
-        "section",
-        "wording",
-        "universe",
-        "code",
-        "code_label",
-        "code_status",
-    ]);
+    // With rosters, each line says its table (docs/data.md, "Rosters").
+    let tables = !cb.tables.is_empty();
+    let with_table = |mut record: Vec<String>, table: &str| {
+        if tables {
+            record.insert(1, table.to_string());
+        }
+        record
+    };
+    let _ = w.write_record(with_table(
+        [
+            "variable",
+            "column",
+            "label",
+            "question",
+            "type",
+            "section",
+            "wording",
+            "universe",
+            "code",
+            "code_label",
+            "code_status",
+        ]
+        .map(String::from)
+        .to_vec(),
+        "table",
+    ));
     for c in &cb.record_columns {
-        let _ = w.write_record([
-            c.name.as_str(),
-            c.name.as_str(),
-            &csv_safe(&c.label),
-            "",
-            c.kind,
-            "",
-            &csv_safe(&c.description),
-            "",
-            "",
-            "",
-            "",
-        ]);
+        let _ = w.write_record(with_table(
+            vec![
+                c.name.clone(),
+                c.name.clone(),
+                csv_safe(&c.label),
+                String::new(),
+                c.kind.to_string(),
+                String::new(),
+                csv_safe(&c.description),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+            data::units::RESPONSES,
+        ));
     }
     for s in &cb.sections {
         for e in &s.variables {
@@ -739,19 +841,22 @@ pub fn csv(cb: &Codebook) -> String {
                 .join(" | ");
             for c in &e.columns {
                 for code in &c.codes {
-                    let _ = w.write_record([
-                        e.name.clone(),
-                        c.name.clone(),
-                        csv_safe(&c.label),
-                        e.numbers.clone(),
-                        c.kind.to_string(),
-                        csv_safe(&s.title),
-                        csv_safe(&wording),
-                        csv_safe(&universe),
-                        code.code.to_string(),
-                        csv_safe(&code.label),
-                        code.status.to_string(),
-                    ]);
+                    let _ = w.write_record(with_table(
+                        vec![
+                            e.name.clone(),
+                            c.name.clone(),
+                            csv_safe(&c.label),
+                            e.numbers.clone(),
+                            c.kind.to_string(),
+                            csv_safe(&s.title),
+                            csv_safe(&wording),
+                            csv_safe(&universe),
+                            code.code.to_string(),
+                            csv_safe(&code.label),
+                            code.status.to_string(),
+                        ],
+                        e.unit.as_deref().unwrap_or(data::units::RESPONSES),
+                    ));
                 }
             }
         }
@@ -794,6 +899,40 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
     let _ = w.write_event(Event::End(BytesEnd::new("verStmt")));
     let _ = w.write_event(Event::End(BytesEnd::new("citation")));
     let _ = w.write_event(Event::End(BytesEnd::new("stdyDscr")));
+    // With rosters, a file description per table, each variable in its file.
+    let file_of = |table: &str| {
+        cb.tables
+            .iter()
+            .position(|t| t.name == table)
+            .map(|i| format!("F{}", i + 1))
+    };
+    for (i, t) in cb.tables.iter().enumerate() {
+        let _ = w.write_event(start("fileDscr", &[("ID", &format!("F{}", i + 1))]));
+        let _ = w.write_event(start("fileTxt", &[]));
+        el(&mut w, "fileName", &[], &t.file);
+        let parent = t
+            .parent
+            .as_ref()
+            .map(|p| {
+                format!(
+                    " Its rows belong to {p}.csv: merge on {}.",
+                    t.key[..t.key.len() - 1].join(", ")
+                )
+            })
+            .unwrap_or_default();
+        el(
+            &mut w,
+            "fileCont",
+            &[],
+            &format!("{} Keyed by {}.{parent}", t.rows, t.key.join(", ")),
+        );
+        let _ = w.write_event(start("dimensns", &[]));
+        el(&mut w, "varQnty", &[], &t.columns.to_string());
+        let _ = w.write_event(Event::End(BytesEnd::new("dimensns")));
+        el(&mut w, "fileType", &[], "text/csv");
+        let _ = w.write_event(Event::End(BytesEnd::new("fileTxt")));
+        let _ = w.write_event(Event::End(BytesEnd::new("fileDscr")));
+    }
 
     let _ = w.write_event(start("dataDscr", &[]));
     for set in &cb.multiple_response_sets {
@@ -822,8 +961,9 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
             }
         }
     }
+    let responses = file_of(data::units::RESPONSES);
     for c in &cb.record_columns {
-        open_var(&mut w, &c.name, c.kind);
+        open_var(&mut w, &var_id(&c.name), &c.name, c.kind, responses.as_deref());
         el(&mut w, "labl", &[], &c.label);
         el(&mut w, "txt", &[], &c.description);
         let fmt_type = if matches!(c.kind, "integer" | "number") {
@@ -834,10 +974,36 @@ pub fn ddi(cb: &Codebook, model: &Questionnaire) -> String {
         el(&mut w, "varFormat", &[("type", fmt_type)], "");
         let _ = w.write_event(Event::End(BytesEnd::new("var")));
     }
+    // A roster table's key columns: named as in every table, identified per table.
+    for t in cb.tables.iter().filter(|t| t.parent.is_some()) {
+        for k in &t.key {
+            let (label, kind) = match k.as_str() {
+                "respondent_id" => ("Respondent identifier".to_string(), "text"),
+                r => (format!("Row number in {r}"), "integer"),
+            };
+            open_var(
+                &mut w,
+                &format!("V_{}__{k}", t.name),
+                k,
+                kind,
+                file_of(&t.name).as_deref(),
+            );
+            el(&mut w, "labl", &[], &label);
+            el(&mut w, "txt", &[], &format!("Part of the key of {}.", t.file));
+            el(
+                &mut w,
+                "varFormat",
+                &[("type", if kind == "text" { "character" } else { "numeric" })],
+                "",
+            );
+            let _ = w.write_event(Event::End(BytesEnd::new("var")));
+        }
+    }
     for s in &cb.sections {
         for e in &s.variables {
+            let file = file_of(e.unit.as_deref().unwrap_or(data::units::RESPONSES));
             for c in &e.columns {
-                variable(&mut w, cb, model, e, c, &first_qstn);
+                variable(&mut w, cb, model, e, c, &first_qstn, file.as_deref());
             }
         }
     }
@@ -864,17 +1030,20 @@ fn el(w: &mut Writer<Vec<u8>>, name: &str, attrs: &[(&str, &str)], text: &str) {
     let _ = w.write_event(Event::End(BytesEnd::new(name.to_string())));
 }
 
-/// A column's `var` element opened: its id, name, and whether it is continuous.
-fn open_var(w: &mut Writer<Vec<u8>>, name: &str, kind: &str) {
+/// A column's `var` element opened: its id, name, whether it is continuous, and (with
+/// rosters) the file it is in.
+fn open_var(w: &mut Writer<Vec<u8>>, id: &str, name: &str, kind: &str, file: Option<&str>) {
     let intrvl = if matches!(kind, "integer" | "number") {
         "contin"
     } else {
         "discrete"
     };
-    let _ = w.write_event(start(
-        "var",
-        &[("ID", &var_id(name)), ("name", name), ("intrvl", intrvl)],
-    ));
+    let mut attrs = vec![("ID", id), ("name", name)];
+    if let Some(f) = file {
+        attrs.push(("files", f));
+    }
+    attrs.push(("intrvl", intrvl));
+    let _ = w.write_event(start("var", &attrs));
 }
 
 fn var_id(col: &str) -> String {
@@ -914,8 +1083,9 @@ fn variable(
     e: &Entry,
     c: &ColumnEntry,
     first_qstn: &std::collections::HashMap<String, String>,
+    file: Option<&str>,
 ) {
-    open_var(w, &c.name, c.kind);
+    open_var(w, &var_id(&c.name), &c.name, c.kind, file);
     el(w, "labl", &[], &c.label);
     for (i, wd) in e.wording.iter().enumerate() {
         question(w, cb, model, e, c, i, wd, first_qstn);

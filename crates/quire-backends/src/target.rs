@@ -91,7 +91,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The codebook: Markdown, HTML, CSV, DDI-Codebook 2.5 XML and JSON",
         folder: "codebook",
         write: write_codebook,
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Schema,

@@ -591,7 +591,7 @@ impl<'a> Declare<'_, 'a> {
         self.push(
             Diagnostic::error(
                 "roster-not-built",
-                format!("rosters are checked, but cannot yet be built into forms, paper or the codebook{more}"),
+                format!("rosters are checked, but cannot yet be built into forms, paper, ODK or REDCap{more}"),
             )
             .at(first, "the first roster")
             .help("`quire check` reports every mistake in them, and `quire simulate`, `check-data` and `tabulate` work on their tables (docs/data.md, \"Rosters\"); to collect data now, write a roster's items out once per row"),
