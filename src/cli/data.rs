@@ -20,13 +20,27 @@ pub(super) fn read_tables(
     dir: &Path,
 ) -> Result<Vec<quire::data::records::Table>, Failure> {
     let units = quire::data::units::units(model);
+    if dir.is_file() {
+        // Nested JSON records, as the web form and `quire simulate --format json` write them.
+        let text = quire::input::read_text(dir, quire::input::Kind::Data).map_err(usage)?;
+        if !matches!(
+            text.trim_start_matches('\u{feff}').trim_start().chars().next(),
+            Some('{' | '[')
+        ) {
+            let names: Vec<String> = units.iter().map(|u| format!("{}.csv", u.name)).collect();
+            return Err(usage(format!(
+                "`{}` is one CSV table, but a questionnaire with rosters has one table per unit: give the folder holding {} (or JSON records with each roster's rows nested)",
+                dir.display(),
+                names.join(", ")
+            )));
+        }
+        let objects =
+            quire::data::records::json_objects(&text).map_err(|e| usage(format!("`{}`: {e}", dir.display())))?;
+        return quire::data::units::from_nested(&units, objects)
+            .map_err(|e| usage(format!("`{}`: {e}", dir.display())));
+    }
     if !dir.is_dir() {
-        let names: Vec<String> = units.iter().map(|u| format!("{}.csv", u.name)).collect();
-        return Err(usage(format!(
-            "`{}` is not a folder: a questionnaire with rosters has one table per unit; give the folder holding {}",
-            dir.display(),
-            names.join(", ")
-        )));
+        return Err(usage(format!("`{}` does not exist", dir.display())));
     }
     units
         .iter()
@@ -96,21 +110,24 @@ fn simulate_tables(
     raw_csv: bool,
     spec: &Path,
 ) -> Outcome {
-    if format != DataFormat::Csv {
-        return Err(usage(
-            "a questionnaire with rosters is written as one CSV table per unit: leave out --format json",
-        ));
+    let units = quire::data::units::units(model);
+    let tables = quire::data::simulate::tables(model, &units, opts);
+    if format == DataFormat::Json {
+        // One record per line, each roster's rows nested under it.
+        return emit(
+            out,
+            quire::data::units::to_json_nested(model, &units, &tables).as_bytes(),
+            &[spec],
+        );
     }
     let Some(dir) = out else {
         return Err(usage(
-            "a questionnaire with rosters has one table per unit (respondents, and each roster's rows): give a folder with -o",
+            "a questionnaire with rosters has one table per unit (respondents, and each roster's rows): give a folder with -o (or --format json for records with the rows nested)",
         ));
     };
     if let Err(output::Refusal(why)) = output::check(dir, &[spec]) {
         return Err(usage(format!("{why}\nnothing was written")));
     }
-    let units = quire::data::units::units(model);
-    let tables = quire::data::simulate::tables(model, &units, opts);
     let files: Vec<(PathBuf, Vec<u8>)> = units
         .iter()
         .zip(&tables)

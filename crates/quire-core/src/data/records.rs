@@ -86,6 +86,12 @@ pub fn read_csv(text: &str) -> Result<Table, crate::Error> {
 /// web form downloads it. Columns are the keys
 /// in the order first seen; numbers keep their written form; null is an empty cell.
 pub fn read_json(text: &str) -> Result<Table, crate::Error> {
+    from_objects(&json_objects(text)?)
+}
+
+/// The records of a JSON data file as objects: an array of records, one record
+/// (pretty-printed), or one record per line; nested no deeper than [`MAX_JSON_DEPTH`].
+pub fn json_objects(text: &str) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, crate::Error> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     json_depth(trimmed)?;
     let objects: Vec<serde_json::Map<String, serde_json::Value>> = if trimmed.starts_with('[') {
@@ -114,7 +120,7 @@ pub fn read_json(text: &str) -> Result<Table, crate::Error> {
             })
             .collect::<Result<_, _>>()?
     };
-    from_objects(&objects)
+    Ok(objects)
 }
 
 /// Where each column of `header` is, by name: made when first needed, as most records match

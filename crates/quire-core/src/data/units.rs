@@ -190,3 +190,144 @@ pub fn collect(per_response: impl IntoIterator<Item = Vec<Vec<Vec<Cell>>>>, unit
     }
     out
 }
+
+/// A cell as JSON: a number in a numeric column, else text (as [`crate::data::to_json_lines`]).
+fn json_cell(c: &Column, cell: &Cell, codes: crate::model::MissingCodes) -> serde_json::Value {
+    let text = cell.render(codes);
+    if c.kind.is_numeric() {
+        serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::String(text))
+    } else {
+        serde_json::Value::String(text)
+    }
+}
+
+/// Records of the long layout as JSON, one response per line, each roster's rows nested
+/// under its id as an array of row objects (a row's number is its place; its key is the
+/// record's): `{"respondent_id": "R1", …, "person": [{"name": …, "birth": [{…}]}]}`. What
+/// the web form and the server exchange.
+pub fn to_json_nested(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<Cell>>]) -> String {
+    let codes = model.survey.missing_codes;
+    // Each roster table's lines by their parent's key (rendered), in order.
+    let keyed: Vec<std::collections::HashMap<Vec<String>, Vec<usize>>> = units
+        .iter()
+        .zip(tables)
+        .map(|(u, lines)| {
+            let mut by: std::collections::HashMap<Vec<String>, Vec<usize>> = std::collections::HashMap::new();
+            if u.parent.is_some() {
+                for (i, l) in lines.iter().enumerate() {
+                    let parent: Vec<String> = l[..u.key_len() - 1].iter().map(|c| c.render(codes)).collect();
+                    by.entry(parent).or_default().push(i);
+                }
+            }
+            by
+        })
+        .collect();
+    fn object(
+        units: &[Unit],
+        tables: &[Vec<Vec<Cell>>],
+        keyed: &[std::collections::HashMap<Vec<String>, Vec<usize>>],
+        codes: crate::model::MissingCodes,
+        u: usize,
+        line: &[Cell],
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let unit = &units[u];
+        let skip = if unit.parent.is_some() { unit.key_len() } else { 0 };
+        let mut o = serde_json::Map::new();
+        for (c, cell) in unit.columns.iter().zip(line).skip(skip) {
+            o.insert(c.name.clone(), json_cell(c, cell, codes));
+        }
+        let key: Vec<String> = line[..unit.key_len()].iter().map(|c| c.render(codes)).collect();
+        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+            let rows: Vec<serde_json::Value> = keyed[child]
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .map(|&i| serde_json::Value::Object(object(units, tables, keyed, codes, child, &tables[child][i])))
+                .collect();
+            o.insert(cu.name.clone(), serde_json::Value::Array(rows));
+        }
+        o
+    }
+    let mut out = String::new();
+    for line in tables.first().into_iter().flatten() {
+        out.push_str(&serde_json::Value::Object(object(units, tables, &keyed, codes, 0, line)).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// Nested JSON records (as [`to_json_nested`] writes them) read into the long layout's
+/// tables, one per unit in [`units`] order: each roster's rows taken out of its record into
+/// its table, keyed by the record's `respondent_id` and the rows' places. A roster field
+/// that is not an array of objects, or a row that names a key column, is refused.
+pub fn from_nested(
+    units: &[Unit],
+    objects: Vec<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Vec<crate::data::records::Table>, crate::Error> {
+    let mut per: Vec<Vec<serde_json::Map<String, serde_json::Value>>> = vec![Vec::new(); units.len()];
+    fn take(
+        units: &[Unit],
+        u: usize,
+        mut o: serde_json::Map<String, serde_json::Value>,
+        key: &[(String, serde_json::Value)],
+        per: &mut Vec<Vec<serde_json::Map<String, serde_json::Value>>>,
+        record: usize,
+    ) -> Result<(), String> {
+        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+            let rows = match o.remove(&cu.name) {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::Array(rows)) => rows,
+                Some(_) => {
+                    return Err(format!(
+                        "record {record}: `{}` holds the rows of the roster `{}`: an array of objects",
+                        cu.name, cu.name
+                    ));
+                }
+            };
+            for (i, row) in rows.into_iter().enumerate() {
+                let serde_json::Value::Object(row) = row else {
+                    return Err(format!(
+                        "record {record}: row {} of `{}` is not an object",
+                        i + 1,
+                        cu.name
+                    ));
+                };
+                let mut k = key.to_vec();
+                k.push((cu.name.clone(), serde_json::Value::from(i as u64 + 1)));
+                if let Some((name, _)) = k.iter().find(|(name, _)| row.contains_key(name)) {
+                    return Err(format!(
+                        "record {record}: row {} of `{}` has a field `{name}`, which the record gives (a row's number is its place)",
+                        i + 1,
+                        cu.name
+                    ));
+                }
+                take(units, child, row, &k, per, record)?;
+            }
+        }
+        let mut line = serde_json::Map::new();
+        if u > 0 {
+            for (name, v) in key {
+                line.insert(name.clone(), v.clone());
+            }
+        }
+        line.extend(o);
+        per[u].push(line);
+        Ok(())
+    }
+    for (r, o) in objects.into_iter().enumerate() {
+        let id = o.get("respondent_id").cloned().unwrap_or(serde_json::Value::Null);
+        take(units, 0, o, &[("respondent_id".to_string(), id)], &mut per, r + 1)?;
+    }
+    units
+        .iter()
+        .zip(&per)
+        .map(|(u, objects)| match objects.is_empty() {
+            // No rows at all: the table still has its columns.
+            true => Ok(crate::data::records::Table {
+                header: u.columns.iter().map(|c| c.name.clone()).collect(),
+                rows: Vec::new(),
+            }),
+            false => crate::data::records::from_objects(objects),
+        })
+        .collect()
+}

@@ -487,9 +487,17 @@ mod long_layout {
             seed: 7,
             ..Options::default()
         };
-        simulate::tables(m, &us, &opts)
+        tables_of(m, &us, &simulate::tables(m, &us, &opts))
+    }
+
+    fn tables_of(
+        m: &Questionnaire,
+        us: &[quire_core::data::units::Unit],
+        cells: &[Vec<Vec<quire_core::data::Cell>>],
+    ) -> Vec<Table> {
+        cells
             .iter()
-            .zip(&us)
+            .zip(us)
             .map(|(lines, u)| read_csv(&quire_core::data::to_csv(m, &u.columns, lines)).unwrap())
             .collect()
     }
@@ -538,6 +546,48 @@ mod long_layout {
             t[2].rows.len()
         );
         assert_eq!(found(&m, &t), []);
+    }
+
+    /// Nested JSON records (the web form's and the server's) read back into the same tables.
+    #[test]
+    fn nested_json_records_carry_the_same_tables() {
+        let m = super::routed_model();
+        let us = units(&m);
+        let opts = Options {
+            n: 60,
+            seed: 11,
+            ..Options::default()
+        };
+        let cells = simulate::tables(&m, &us, &opts);
+        let json = quire_core::data::units::to_json_nested(&m, &us, &cells);
+        assert_eq!(json.lines().count(), 60);
+        let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+        assert!(first["person"].is_array() && first["condition"].is_array(), "{first}");
+        let objects = quire_core::data::records::json_objects(&json).unwrap();
+        let t = quire_core::data::units::from_nested(&us, objects).unwrap();
+        let csv = tables_of(&m, &us, &cells);
+        for (a, b) in t.iter().zip(&csv) {
+            assert_eq!(a.rows.len(), b.rows.len());
+            // The same cells, whatever the column order.
+            let pick =
+                |t: &Table, r: usize| -> Vec<String> { b.header.iter().map(|h| t.rows[r][at(t, h)].clone()).collect() };
+            for r in 0..a.rows.len() {
+                assert_eq!(pick(a, r), pick(b, r));
+            }
+        }
+        assert_eq!(found(&m, &t), []);
+        // A roster's field that is not its rows, and a row that gives its own number.
+        for (bad, why) in [
+            (r#"{"respondent_id": "R1", "person": 3}"#, "an array of objects"),
+            (
+                r#"{"respondent_id": "R1", "person": [{"person": 2}]}"#,
+                "a row's number is its place",
+            ),
+        ] {
+            let objects = quire_core::data::records::json_objects(bad).unwrap();
+            let e = quire_core::data::units::from_nested(&us, objects).unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
     }
 
     #[test]
