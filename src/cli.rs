@@ -293,6 +293,20 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// A questionnaire with rosters: its data (the folder of tables, or nested JSON records)
+    /// as one CSV with a row per respondent: each roster's rows side by side,
+    /// `person_1_age`, `person_2_age`, … up to the roster's `max_rows`, nested rosters
+    /// within (`person_2_birth_1_birth_year`); a row the respondent does not have is not
+    /// applicable (-88).
+    Widen {
+        /// The spec file.
+        spec: PathBuf,
+        /// The data: the folder of tables, or a file of nested JSON records.
+        data: PathBuf,
+        /// Output file [default: standard output].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// The study's tables straight from a data file, in the layout of a published table.
     ///
     /// Per audience side by side: each option's number and %, the Total, Not applicable and
@@ -559,6 +573,7 @@ fn command(command: Command, color: bool) -> Outcome {
             min_completion,
             limit,
         } => data::check_data(&spec, &data, format, min_completion, limit, color),
+        Command::Widen { spec, data, out } => data::widen(&spec, &data, out.as_deref(), color),
         Command::Tabulate {
             spec,
             data,

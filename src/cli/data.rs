@@ -250,6 +250,31 @@ pub(super) fn check_data(
     }
 }
 
+/// `quire widen`: the long layout of a questionnaire with rosters as one wide CSV.
+pub(super) fn widen(spec: &Path, data: &Path, out: Option<&Path>, color: bool) -> Outcome {
+    let model = load_for_data(spec, color)?;
+    if !model.has_rosters() {
+        return Err(usage(
+            "this questionnaire has no rosters: its data are one row per respondent already",
+        ));
+    }
+    let tables = read_tables(&model, data)?;
+    let units = quire::data::units::units(&model);
+    let Some(columns) = quire::data::units::wide_columns(&model, &units) else {
+        return Err(usage(format!(
+            "one row per respondent would need more than {} columns (the rosters' max_rows multiplied down the nesting); analyse the tables, or lower max_rows",
+            quire::data::records::MAX_COLUMNS
+        )));
+    };
+    let cells = quire::data::units::cells_of(&model, &units, &tables);
+    let rows = quire::data::units::to_wide(&model, &units, &cells);
+    emit(
+        out,
+        quire::data::to_csv(&model, &columns, &rows).as_bytes(),
+        &[spec, data],
+    )
+}
+
 pub(super) fn tabulate(
     spec: &Path,
     data: &Path,

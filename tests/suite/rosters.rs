@@ -268,6 +268,39 @@ fn the_data_commands_write_check_and_tabulate_the_tables() {
     );
     std::fs::write(&person, text).unwrap();
 
+    // One row per respondent: every person's and birth's cells side by side, counted in
+    // Python against the tables; rows a household does not have are -88.
+    let wide = tmp.path().join("wide.csv");
+    let (ok, out) = run(
+        tmp.path(),
+        quire,
+        &[
+            "widen",
+            spec.to_str().unwrap(),
+            dir.to_str().unwrap(),
+            "-o",
+            wide.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let py = format!(
+        "import csv\n\
+         wide = {{r['respondent_id']: r for r in csv.DictReader(open('{w}'))}}\n\
+         people = list(csv.DictReader(open('{d}/person.csv')))\n\
+         births = list(csv.DictReader(open('{d}/birth.csv')))\n\
+         assert len(wide) == 150\n\
+         for p in people:\n    assert wide[p['respondent_id']][f\"person_{{p['person']}}_age\"] == p['age']\n\
+         for b in births:\n    assert wide[b['respondent_id']][f\"person_{{b['person']}}_birth_{{b['birth']}}_birth_year\"] == b['birth_year']\n\
+         have = {{(p['respondent_id'], p['person']) for p in people}}\n\
+         absent = [(i, n) for i in wide for n in range(1, 31) if (i, str(n)) not in have]\n\
+         assert all(wide[i][f'person_{{n}}_age'] == '-88' for i, n in absent)\n\
+         print(len(people), len(births), len(absent))\n",
+        w = wide.display(),
+        d = dir.display()
+    );
+    let (ok, out) = run(tmp.path(), "python3", &["-c", &py]);
+    assert!(ok, "{out}");
+
     // Tabulated person-level counts against a count in Python.
     let (ok, tables) = run(
         tmp.path(),

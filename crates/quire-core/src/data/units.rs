@@ -331,3 +331,122 @@ pub fn from_nested(
         })
         .collect()
 }
+
+/// The wide layout's columns: the responses', then for each roster, outer first, each row
+/// number from 1 to its `max_rows`, that row's columns named `<roster>_<n>_<column>`
+/// (nested: `person_2_birth_1_birth_year`), each row's inner rosters after its own.
+/// None when that would be more columns than a data file may have.
+pub fn wide_columns(model: &Questionnaire, units: &[Unit]) -> Option<Vec<Column>> {
+    fn walk(model: &Questionnaire, units: &[Unit], u: usize, prefix: &str, out: &mut Vec<Column>) -> bool {
+        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+            let max = cu.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
+            for n in 1..=max {
+                let p = format!("{prefix}{}_{n}_", cu.name);
+                for c in &cu.columns[cu.key_len()..] {
+                    out.push(Column {
+                        name: format!("{p}{}", c.name),
+                        label: format!("{} ({} {n})", c.label, cu.name),
+                        ..c.clone()
+                    });
+                }
+                if out.len() > crate::data::records::MAX_COLUMNS || !walk(model, units, child, &p, out) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+    let mut out = units.first()?.columns.clone();
+    walk(model, units, 0, "", &mut out).then_some(out)
+}
+
+/// The long layout's tables (as [`encode`] lines, per table) in the wide layout: one line
+/// per response, in [`wide_columns`] order; a row the respondent does not have is not
+/// applicable in every column (-88), as a question not asked is.
+pub fn to_wide(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<Cell>>]) -> Vec<Vec<Cell>> {
+    let codes = model.survey.missing_codes;
+    let lines: Vec<std::collections::HashMap<Vec<String>, &Vec<Cell>>> = units
+        .iter()
+        .zip(tables)
+        .map(|(u, t)| {
+            t.iter()
+                .map(|l| (l[..u.key_len()].iter().map(|c| c.render(codes)).collect(), l))
+                .collect()
+        })
+        .collect();
+    fn walk(
+        model: &Questionnaire,
+        units: &[Unit],
+        lines: &[std::collections::HashMap<Vec<String>, &Vec<Cell>>],
+        u: usize,
+        key: Option<&[String]>,
+        out: &mut Vec<Cell>,
+    ) {
+        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+            let max = cu.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
+            for n in 1..=max {
+                let k: Option<Vec<String>> = key.map(|k| {
+                    let mut k = k.to_vec();
+                    k.push(n.to_string());
+                    k
+                });
+                let line = k.as_ref().and_then(|k| lines[child].get(k));
+                match line {
+                    Some(l) => out.extend(l[cu.key_len()..].iter().cloned()),
+                    None => out.extend(std::iter::repeat_n(
+                        Cell::NotApplicable,
+                        cu.columns.len() - cu.key_len(),
+                    )),
+                }
+                walk(model, units, lines, child, line.and(k.as_deref()), out);
+            }
+        }
+    }
+    tables
+        .first()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let mut out = l.clone();
+            let key = vec![l[0].render(codes)];
+            walk(model, units, &lines, 0, Some(&key), &mut out);
+            out
+        })
+        .collect()
+}
+
+/// Text cells (as read from files) of the long layout as [`Cell`]s for [`to_wide`], in each
+/// unit's column order: the missing codes as such, numbers in numeric columns as numbers,
+/// the rest as written (absent columns empty).
+pub fn cells_of(model: &Questionnaire, units: &[Unit], tables: &[crate::data::records::Table]) -> Vec<Vec<Vec<Cell>>> {
+    use crate::data::records::{Read, cell, number};
+    let read = |c: &Column, text: Option<&str>| match cell(model, text) {
+        Read::NotApplicable => Cell::NotApplicable,
+        Read::Missing => Cell::Missing,
+        Read::Absent => Cell::Text(String::new()),
+        Read::Value(t) if c.kind.is_numeric() => match (t.parse::<i64>(), number(&t)) {
+            (Ok(i), _) => Cell::Int(i),
+            (_, Some(n)) => Cell::Number(n),
+            _ => Cell::Text(t),
+        },
+        Read::Value(t) => Cell::Text(t),
+    };
+    units
+        .iter()
+        .zip(tables)
+        .map(|(u, t)| {
+            let index = t.index();
+            let at: Vec<Option<usize>> = u.columns.iter().map(|c| index.get(c.name.as_str()).copied()).collect();
+            t.rows
+                .iter()
+                .map(|r| {
+                    u.columns
+                        .iter()
+                        .zip(&at)
+                        .map(|(c, i)| read(c, i.map(|i| r[i].as_str())))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
