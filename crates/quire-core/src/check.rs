@@ -133,7 +133,7 @@ pub fn check_staged(
 /// reach ([`crate::reach::never_asked`]).
 struct Searched {
     targets: Vec<Vec<(usize, usize, model::Next)>>,
-    never: Option<Vec<(usize, usize, usize)>>,
+    never: Option<Vec<(usize, Vec<usize>)>>,
 }
 
 /// Runs `work` on this thread while the searches over `model`'s answers run on a second

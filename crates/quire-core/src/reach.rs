@@ -75,6 +75,51 @@ impl<'a> Picks<'a> {
     }
 }
 
+/// The index being built: each question's variables in questionnaire order, with their
+/// universes. A roster's questions are indexed as one row sees them: the names of a row
+/// are its own answers, and its universe holds the roster's conditions (those of the
+/// rosters around it too). A search over them is a search over one row; a condition that
+/// reads the rows from outside (`count(person, …)`) names the roster, which is not a
+/// question, and so is not searched.
+struct Index<'v, 'm> {
+    vars: &'v mut FastMap<&'m str, Var<'m>>,
+    order: usize,
+    not_screened: Option<Condition>,
+}
+
+impl<'m> Index<'_, 'm> {
+    fn items(&mut self, items: &'m [Item], within: Option<&Condition>) {
+        for item in items {
+            match item {
+                Item::Question(q) => {
+                    let own = Condition::and(q.condition.as_ref(), within);
+                    let universe = Condition::and(own.as_ref(), self.not_screened.as_ref());
+                    for name in q.variable_names() {
+                        self.vars.insert(
+                            name,
+                            Var {
+                                order: self.order,
+                                universe: universe.clone(),
+                                question: q,
+                                domain: std::sync::OnceLock::new(),
+                            },
+                        );
+                    }
+                    self.order += 1;
+                }
+                Item::Screen { condition, .. } => {
+                    self.not_screened = Condition::and(self.not_screened.as_ref(), Some(&Condition::not(condition)));
+                }
+                Item::Roster(r) => {
+                    let inner = Condition::and(within, r.condition.as_ref());
+                    self.items(&r.items, inner.as_ref());
+                }
+                Item::Note { .. } | Item::Definitions { .. } => {}
+            }
+        }
+    }
+}
+
 /// The variables of one audience's instrument, indexed once and shared by every search.
 pub struct Reach<'m> {
     model: &'m Questionnaire,
@@ -129,41 +174,18 @@ impl<'m> Reach<'m> {
         // Room for every variable at the start: a question's one, or a grid's rows.
         let asked = sections
             .iter()
-            .flat_map(|s| &s.items)
-            .map(|item| match item {
-                Item::Question(q) => q.rows.len().max(1),
-                _ => 0,
-            })
+            .flat_map(|s| crate::model::questions_within(&s.items))
+            .map(|(q, _)| q.rows.len().max(1))
             .sum();
         let mut vars = FastMap::with_capacity_and_hasher(asked, Default::default());
-        let mut order = 0;
-        // Reaching a question means no earlier screening rule ended the survey.
-        let mut not_screened: Option<Condition> = None;
+        let mut index = Index {
+            vars: &mut vars,
+            order: 0,
+            // Reaching a question means no earlier screening rule ended the survey.
+            not_screened: None,
+        };
         for section in sections {
-            for item in &section.items {
-                match item {
-                    Item::Question(q) => {
-                        let universe = Condition::and(q.condition.as_ref(), not_screened.as_ref());
-                        for name in q.variable_names() {
-                            vars.insert(
-                                name,
-                                Var {
-                                    order,
-                                    universe: universe.clone(),
-                                    question: q,
-                                    domain: std::sync::OnceLock::new(),
-                                },
-                            );
-                        }
-                        order += 1;
-                    }
-                    Item::Screen { condition, .. } => {
-                        not_screened = Condition::and(not_screened.as_ref(), Some(&Condition::not(condition)));
-                    }
-                    // A row's questions are searched per row (docs/design/rosters.md, stage 3).
-                    Item::Note { .. } | Item::Definitions { .. } | Item::Roster(_) => {}
-                }
-            }
+            index.items(&section.items, None);
         }
         Reach {
             model,
@@ -405,28 +427,54 @@ impl Reach<'_> {
     }
 }
 
-/// The items no answers reach, by instrument, section and item: questions whose condition
-/// cannot hold, and screening rules whose `end_if` cannot. On proof only: an undecided
-/// search is not listed.
+/// The items no answers reach, by instrument and place (section, item, then the item
+/// within each roster on the way): questions and rosters whose condition cannot hold (a
+/// roster's question within its roster's and its own: in every row), and screening rules
+/// whose `end_if` cannot. On proof only: an undecided search is not listed.
 /// `reaches` are [`Reach::all`] of the model.
-pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, usize, usize)> {
+pub fn never_asked(reaches: &[Reach]) -> Vec<(usize, Vec<usize>)> {
+    fn walk(
+        reach: &Reach,
+        i: usize,
+        items: &[Item],
+        within: Option<&Condition>,
+        place: &mut Vec<usize>,
+        out: &mut Vec<(usize, Vec<usize>)>,
+    ) {
+        for (it, item) in items.iter().enumerate() {
+            place.push(it);
+            let own = match item {
+                Item::Screen { end_if, .. } => Some(end_if.clone()),
+                Item::Question(q) => q
+                    .condition
+                    .as_ref()
+                    .map(|c| Condition::and(Some(c), within).unwrap_or_else(|| c.clone())),
+                Item::Roster(r) => r
+                    .condition
+                    .as_ref()
+                    .map(|c| Condition::and(Some(c), within).unwrap_or_else(|| c.clone())),
+                Item::Note { .. } | Item::Definitions { .. } => None,
+            };
+            let never = own.as_ref().is_some_and(|c| reach.can_hold(c) == Some(false));
+            if never {
+                out.push((i, place.clone()));
+            }
+            // Inside a roster never asked, nothing is said again.
+            if let (Item::Roster(r), false) = (item, never) {
+                let inner = Condition::and(within, r.condition.as_ref());
+                walk(reach, i, &r.items, inner.as_ref(), place, out);
+            }
+            place.pop();
+        }
+    }
     let mut out = Vec::new();
     for (i, reach) in reaches.iter().enumerate() {
         let Some(instrument) = reach.model.instrument(reach.audience) else {
             continue;
         };
         for (s, section) in instrument.sections.iter().enumerate() {
-            for (it, item) in section.items.iter().enumerate() {
-                let condition = match item {
-                    Item::Screen { end_if, .. } => Some(end_if),
-                    Item::Question(q) => q.condition.as_ref(),
-                    // Rows are searched by the per-row analysis (docs/design/rosters.md, stage 3).
-                    Item::Note { .. } | Item::Definitions { .. } | Item::Roster(_) => None,
-                };
-                if condition.is_some_and(|c| reach.can_hold(c) == Some(false)) {
-                    out.push((i, s, it));
-                }
-            }
+            let mut place = vec![s];
+            walk(reach, i, &section.items, None, &mut place, &mut out);
         }
     }
     out
@@ -447,22 +495,25 @@ fn model_expressions(model: &Questionnaire) -> Vec<&crate::expr::Expr> {
             out.push(&c.expr);
         }
     }
+    fn items<'m>(list: &'m [Item], out: &mut Vec<&'m crate::expr::Expr>, seen: &mut FastSet<*const crate::expr::Expr>) {
+        for item in list {
+            match item {
+                Item::Question(q) => once(out, seen, q.condition.as_ref()),
+                Item::Screen { condition, .. } => once(out, seen, Some(condition)),
+                Item::Note { condition, .. } | Item::Definitions { condition, .. } => {
+                    once(out, seen, condition.as_ref())
+                }
+                Item::Roster(r) => {
+                    once(out, seen, r.condition.as_ref());
+                    items(&r.items, out, seen);
+                }
+            }
+        }
+    }
     let mut out: Vec<&crate::expr::Expr> = Vec::new();
     let mut seen: FastSet<*const crate::expr::Expr> = FastSet::default();
-    for item in model
-        .instruments
-        .iter()
-        .flat_map(|i| &i.sections)
-        .flat_map(|s| &s.items)
-    {
-        match item {
-            Item::Question(q) => once(&mut out, &mut seen, q.condition.as_ref()),
-            Item::Screen { condition, .. } => once(&mut out, &mut seen, Some(condition)),
-            Item::Note { condition, .. } | Item::Definitions { condition, .. } => {
-                once(&mut out, &mut seen, condition.as_ref())
-            }
-            Item::Roster(r) => once(&mut out, &mut seen, r.condition.as_ref()),
-        }
+    for s in model.instruments.iter().flat_map(|i| &i.sections) {
+        items(&s.items, &mut out, &mut seen);
     }
     for d in &model.derived {
         match &d.rule {

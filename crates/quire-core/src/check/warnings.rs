@@ -10,13 +10,14 @@ use super::symbols::Declared;
 use super::*;
 
 /// The warnings worth reading once the model is built with no error: what the routing
-/// proof found never asked (`never`: instrument, section, item), then the choice lists no
+/// proof found never asked (`never`: instrument, then section, item and the item within
+/// each roster on the way), then the choice lists no
 /// question uses.
 pub(super) fn warn<'a>(
     cx: &mut Cx<'a>,
     declared: &Declared<'a>,
     model: &Questionnaire,
-    never: Vec<(usize, usize, usize)>,
+    never: Vec<(usize, Vec<usize>)>,
 ) {
     let mut pass = Warnings { cx, declared };
     pass.never_asked(model, never);
@@ -93,11 +94,22 @@ impl Warnings<'_, '_> {
     /// Warns about questions that no answers could ever lead to, per audience.
     /// Warns of what [`crate::reach::never_asked`] proved: questions whose condition no
     /// answers meet, and screening rules that no answers trigger.
-    fn never_asked(&mut self, model: &Questionnaire, never: Vec<(usize, usize, usize)>) {
+    fn never_asked(&mut self, model: &Questionnaire, never: Vec<(usize, Vec<usize>)>) {
         let mut warned = BTreeSet::new();
-        for (i, s, it) in never {
+        for (i, place) in never {
             let instrument = &model.instruments[i];
-            let item = &instrument.sections[s].items[it];
+            // The section, the item, then the item within each roster on the way.
+            let Some((s, rest)) = place.split_first() else { continue };
+            let mut items = instrument.sections[*s].items.as_slice();
+            let mut found = None;
+            for it in rest {
+                let item = &items[*it];
+                if let model::Item::Roster(r) = item {
+                    items = &r.items;
+                }
+                found = Some(item);
+            }
+            let Some(item) = found else { continue };
             // A screening rule whose condition no answer can meet (`end_if: age < 16`
             // on a question with `min: 16`) never ends the survey: a range or a value
             // is wrong, and the screen screens no one.
@@ -124,12 +136,16 @@ impl Warnings<'_, '_> {
                 }
                 continue;
             }
-            let model::Item::Question(q) = item else {
-                continue;
+            let (id, cond) = match item {
+                model::Item::Question(q) => (&q.id, q.condition.as_ref()),
+                model::Item::Roster(r) => (&r.id, r.condition.as_ref()),
+                _ => continue,
             };
-            let Some(cond) = &q.condition else { continue };
-            if warned.insert((q.id.clone(), instrument.audience.clone())) {
-                let span = self.declared.symbols.get(&q.id).map(|s| s.span).unwrap_or_default();
+            // A row's question never asked may be so for its roster's condition: the
+            // roster's own is then shown.
+            let Some(cond) = cond else { continue };
+            if warned.insert((id.clone(), instrument.audience.clone())) {
+                let span = self.declared.symbols.get(id).map(|s| s.span).unwrap_or_default();
                 let who = match model.audiences.as_slice() {
                     [_] => String::new(),
                     all => {
@@ -142,7 +158,7 @@ impl Warnings<'_, '_> {
                     }
                 };
                 self.push(
-                    Diagnostic::warning("never-asked", format!("`{}` is never asked{who}: its condition can never hold", q.id))
+                    Diagnostic::warning("never-asked", format!("`{id}` is never asked{who}: its condition can never hold"))
                         .at(span, format!("condition: {}", cond.source))
                         .help("no combination of earlier answers makes the condition true; check the values and the `and`/`or`"),
                 );

@@ -207,8 +207,9 @@ mod routed {
             ..quire_backends::compile_options()
         };
         let compiled = quire_core::compile_with("household.yaml", text, &options);
-        // Clean: no error, and no warning (the never-asked proof reads no rows yet, and
-        // must not take a count of rows it cannot see for a count of none).
+        // Clean: no error, and no warning (the never-asked proof searches a row's questions
+        // as one row sees them, and must not take a count of rows it cannot see for a
+        // count of none).
         assert!(
             compiled.diagnostics.is_empty(),
             "{}",
@@ -776,4 +777,37 @@ mod long_layout {
             assert_eq!(found(&m, &t), [(table.to_string(), class, key, column)], "{what}");
         }
     }
+}
+
+/// The never-asked proof per row: a row's question whose condition no row can meet, and a
+/// roster whose condition no respondent can; nothing inside a roster never asked is said
+/// again, and a condition reading the rows from outside is not searched (so not warned).
+#[test]
+fn a_row_question_or_roster_never_asked_is_warned_about_at_its_place() {
+    let text = std::fs::read_to_string(crate::root().join("tests/rosters/never-asked.yaml")).unwrap();
+    let options = quire_core::Options {
+        unbuilt_rosters: true,
+        ..quire_backends::compile_options()
+    };
+    let compiled = quire_core::compile_with("never-asked.yaml", text, &options);
+    let warned: Vec<(String, String)> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.to_string(), d.message.clone()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            (
+                "never-asked".to_string(),
+                "`pension` is never asked: its condition can never hold".to_string()
+            ),
+            (
+                "never-asked".to_string(),
+                "`kid` is never asked: its condition can never hold".to_string()
+            ),
+        ],
+        "{}",
+        quire_backends::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
+    );
 }
