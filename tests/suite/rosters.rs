@@ -158,6 +158,34 @@ fn sqlite_and_duckdb_load_the_tables_with_their_keys() {
     let (_, out) = load("t2.db");
     assert!(out.contains("FOREIGN KEY constraint failed"), "{out}");
 
+    // A row's own routing is a constraint of its table: births for a man are refused.
+    let sql = std::fs::read_to_string(dir.join("household.sql")).unwrap();
+    assert!(sql.contains("CONSTRAINT route_births_total_"), "{sql}");
+    let person = dir.join("person.csv");
+    let mut table = lines(&dir, "person");
+    table.retain(|l| l[0] != "R9999");
+    let man = table.iter().position(|l| l[4] == "1").expect("a man");
+    table[man][6] = "2".into();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record([
+        "respondent_id",
+        "person",
+        "name",
+        "relation",
+        "sex",
+        "age",
+        "births_total",
+    ])
+    .unwrap();
+    for l in &table {
+        w.write_record(l).unwrap();
+    }
+    std::fs::write(&person, w.into_inner().unwrap()).unwrap();
+    let (_, out) = load("t3.db");
+    assert!(out.contains("CHECK constraint failed: route_births_total"), "{out}");
+
     let (_tmp, dir) = built();
     let py = "import duckdb\ncon = duckdb.connect()\ncon.execute(open('household.sql').read())\nfor t in ['responses', 'person', 'birth', 'condition', 'day']:\n    con.execute(f\"COPY {t} FROM '{t}.csv' (HEADER)\")\nprint(con.execute('SELECT count(*) FROM birth b JOIN person p USING (respondent_id, person) JOIN responses r USING (respondent_id)').fetchone()[0])\n";
     let (ok, out) = run(&dir, "python3", &["-c", py]);
@@ -383,4 +411,49 @@ print('ok')
         "{}",
         &csv[..300]
     );
+}
+
+#[test]
+fn nested_json_records_keep_the_json_schema_with_each_row_routed() {
+    let (_tmp, dir) = built();
+    let (ok, out) = run(
+        &dir,
+        "check-jsonschema",
+        &["--check-metaschema", "response.schema.json"],
+    );
+    assert!(ok, "{out}");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("response.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let model = household();
+    let units = data::units::units(&model);
+    let opts = data::simulate::Options {
+        n: 80,
+        seed: 31,
+        ..Default::default()
+    };
+    let json = data::units::to_json_nested(&model, &units, &data::simulate::tables(&model, &units, &opts));
+    let mut records: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for r in &records {
+        let errors: Vec<String> = validator.iter_errors(r).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", r["respondent_id"]);
+    }
+    // Births recorded for a man: the row's own routing refuses them.
+    let (i, p) = records
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| {
+            r["person"]
+                .as_array()?
+                .iter()
+                .position(|p| p["sex"] == 1)
+                .map(|p| (i, p))
+        })
+        .expect("a man");
+    records[i]["person"][p]["births_total"] = serde_json::json!(2);
+    assert!(!validator.is_valid(&records[i]));
+    // Rows past the roster's most are refused too.
+    let mut long = records[0].clone();
+    long["person"] = serde_json::Value::Array(vec![serde_json::json!({}); 31]);
+    assert!(!validator.is_valid(&long));
 }

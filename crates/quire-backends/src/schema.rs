@@ -420,12 +420,18 @@ fn row_schema(model: &Questionnaire, units: &[data::units::Unit], u: usize) -> J
     let unit = &units[u];
     let mut props = cell_schemas(model, &unit.columns[unit.key_len()..]);
     nest(model, units, u, &mut props);
-    json!({
+    let mut row = json!({
         "type": "object",
         "title": format!("One row of `{}`", unit.name),
         "properties": props,
         "additionalProperties": false
-    })
+    });
+    // The row's own routing: the rules that read only its answers (docs/data.md, "Rosters").
+    let rules = if_then(model, &unit.columns, &data::rules::row_rules(model, unit).rules);
+    if !rules.is_empty() {
+        row["allOf"] = json!(rules);
+    }
+    row
 }
 
 /// The rosters whose rows belong to table `u`, each an array of rows under its id.
@@ -446,6 +452,25 @@ fn json_schema_of(model: &Questionnaire, units: &[data::units::Unit]) -> Json {
     let mut props = cell_schemas(model, cols);
     nest(model, units, 0, &mut props);
     // Routing: the record's rules (docs/data.md, "Eligibility"), each an if/then.
+    let rules = if_then(model, cols, &data::rules::rules(model, cols).rules);
+    let (rules, defs) = share_repeats(rules);
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("https://quire.dev/{}/{}/response.schema.json", model.survey.id, model.survey.version),
+        "title": format!("One response to {}", model.survey.title.plain()),
+        "description": format!("Codes {} = not applicable (routed past, or not asked of this group) and {} = missing (asked, not answered).", codes.not_applicable, codes.missing),
+        "type": "object",
+        "properties": props,
+        "required": cols.iter().filter(|c| c.kind.is_meta()).map(|c| &c.name).collect::<Vec<_>>(),
+        "additionalProperties": false,
+        "allOf": rules,
+        "$defs": defs
+    })
+}
+
+/// Routing rules as JSON Schema `if`/`then` over one object's properties.
+fn if_then(model: &Questionnaire, cols: &[Column], rules: &[data::rules::Rule]) -> Vec<Json> {
+    let codes = model.survey.missing_codes;
     let by_name: std::collections::HashMap<&str, &Column> = cols.iter().rev().map(|c| (c.name.as_str(), c)).collect();
     let numeric = |name: &str| by_name.get(name).is_some_and(|c| c.kind.is_numeric());
     let code = |name: &str, code: i64| {
@@ -455,8 +480,7 @@ fn json_schema_of(model: &Questionnaire, units: &[data::units::Unit]) -> Json {
             json!(code.to_string())
         }
     };
-    let rules: Vec<Json> = data::rules::rules(model, cols)
-        .rules
+    rules
         .iter()
         .map(|r| {
             let na = code(&r.column, codes.not_applicable);
@@ -472,20 +496,7 @@ fn json_schema_of(model: &Questionnaire, units: &[data::units::Unit]) -> Json {
                 "then": { "properties": { r.column.clone(): must } }
             })
         })
-        .collect();
-    let (rules, defs) = share_repeats(rules);
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("https://quire.dev/{}/{}/response.schema.json", model.survey.id, model.survey.version),
-        "title": format!("One response to {}", model.survey.title.plain()),
-        "description": format!("Codes {} = not applicable (routed past, or not asked of this group) and {} = missing (asked, not answered).", codes.not_applicable, codes.missing),
-        "type": "object",
-        "properties": props,
-        "required": cols.iter().filter(|c| c.kind.is_meta()).map(|c| &c.name).collect::<Vec<_>>(),
-        "additionalProperties": false,
-        "allOf": rules,
-        "$defs": defs
-    })
+        .collect()
 }
 
 /// Each column's JSON Schema, by name.
@@ -1109,7 +1120,7 @@ fn sql_of(model: &Questionnaire, units: &[data::units::Unit]) -> String {
     for u in units {
         if u.parent.is_some() {
             s.push_str(&format!(
-                "\n-- One row per row of the roster `{}`; the routing of its rows is checked by `quire check-data`.\n",
+                "\n-- One row per row of the roster `{}`; the routing rules that read only its own answers are\n-- constraints here, the rest is checked by `quire check-data` (each row with its respondent).\n",
                 u.name
             ));
         }
@@ -1215,9 +1226,9 @@ fn sql_table(model: &Questionnaire, units: &[data::units::Unit], u: &data::units
         ));
     }
     let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    // The routing rules read the respondent's `audience`: the responses table's.
+    // A roster's table: the rules that read only its own columns (docs/data.md, "Rosters").
     let rules = if child {
-        Vec::new()
+        data::rules::row_rules(model, u).rules
     } else {
         data::rules::rules(model, cols).rules
     };

@@ -533,6 +533,86 @@ fn bool_pred(b: bool) -> Pred {
     if b { Pred::True } else { Pred::False }
 }
 
+/// The routing rules of a roster's table (the long layout, [`crate::data::units`]): the
+/// rules of its columns that read only its own columns and hold alike for every audience
+/// the roster is asked of, as a roster's table has no `audience` column. The rest (a rule
+/// that reads the respondent's answers, or differs by audience) is checked by `quire
+/// check-data`, which routes each row with its respondent.
+pub fn row_rules(model: &Questionnaire, unit: &crate::data::units::Unit) -> Rules {
+    let all = rules(model, &unit.columns);
+    let own: std::collections::HashSet<&str> = unit.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut out = Rules::default();
+    // Each rule with the audience taken out, and the audiences it was made for.
+    let mut found: Vec<(Rule, Vec<String>)> = Vec::new();
+    for r in all.rules {
+        let (audiences, when) = split_audience(r.when);
+        let Some(audiences) = audiences else { continue };
+        if !columns_of(&when).iter().all(|c| own.contains(c.as_str())) {
+            continue;
+        }
+        let rule = Rule { when, ..r };
+        match found.iter_mut().find(|(f, _)| *f == rule) {
+            Some((_, auds)) => auds.extend(audiences),
+            None => found.push((rule, audiences)),
+        }
+    }
+    for (rule, audiences) in found {
+        let column = unit.columns.iter().find(|c| c.name == rule.column);
+        if column.is_some_and(|c| c.audiences.iter().all(|a| audiences.contains(a))) {
+            out.rules.push(rule);
+        }
+    }
+    out
+}
+
+/// A rule's condition as `audience in (…) and rest`: the audiences (none when it is not of
+/// that form) and the rest.
+fn split_audience(p: Pred) -> (Option<Vec<String>>, Pred) {
+    let audiences = |p: &Pred| match p {
+        Pred::In { column, values } if column == "audience" => Some(
+            values
+                .iter()
+                .filter_map(|v| match v {
+                    Lit::Text(t) => Some(t.clone()),
+                    Lit::Number(_) => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    if let Some(a) = audiences(&p) {
+        return (Some(a), Pred::True);
+    }
+    match p {
+        Pred::And(parts) => {
+            let mut auds = None;
+            let mut rest = Vec::new();
+            for part in parts {
+                match audiences(&part) {
+                    Some(a) if auds.is_none() => auds = Some(a),
+                    _ => rest.push(part),
+                }
+            }
+            (auds, and(rest))
+        }
+        p => (None, p),
+    }
+}
+
+/// The columns a test reads.
+fn columns_of(p: &Pred) -> Vec<String> {
+    match p {
+        Pred::True | Pred::False => Vec::new(),
+        Pred::And(ps) | Pred::Or(ps) => ps.iter().flat_map(columns_of).collect(),
+        Pred::Not(p) => columns_of(p),
+        Pred::In { column, .. }
+        | Pred::Compare { column, .. }
+        | Pred::NotApplicable { column }
+        | Pred::Missing { column }
+        | Pred::Blank { column } => vec![column.clone()],
+    }
+}
+
 /// `and`, simplified: `True` parts dropped, any `False` decides.
 pub fn and(parts: Vec<Pred>) -> Pred {
     let mut out = Vec::new();
