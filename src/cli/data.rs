@@ -266,6 +266,14 @@ pub(super) fn widen(spec: &Path, data: &Path, out: Option<&Path>, color: bool) -
             quire::data::records::MAX_COLUMNS
         )));
     };
+    let respondents = tables.first().map_or(0, |t| t.rows.len());
+    if respondents.saturating_mul(columns.len()) > quire::data::records::MAX_CELLS {
+        return Err(usage(format!(
+            "{respondents} respondents × {} columns is more than the {} cells a data file may hold; analyse the tables, or widen part of the data at a time",
+            columns.len(),
+            quire::data::records::MAX_CELLS
+        )));
+    }
     let cells = quire::data::units::cells_of(&model, &units, &tables);
     let rows = quire::data::units::to_wide(&model, &units, &cells);
     emit(

@@ -811,3 +811,63 @@ fn a_row_question_or_roster_never_asked_is_warned_about_at_its_place() {
         quire_backends::diagnostics::render_short(&compiled.diagnostics, &compiled.sources)
     );
 }
+
+/// Hostile roster tables and nested records: reported or refused, never a panic.
+#[test]
+fn hostile_roster_data_is_reported_never_a_panic() {
+    use quire_core::data::records::{Table, json_objects, read_csv};
+    use quire_core::data::units::{from_nested, units};
+    use quire_core::data::verify::{Options, check_tables};
+    let m = routed_model();
+    let us = units(&m);
+    let header = |u: usize| {
+        us[u]
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let responses = format!(
+        "{}\nR1,respondent,0.1,x,web,en,-99,-99,-99,-99,3{}",
+        header(0),
+        ",-99".repeat(us[0].columns.len() - 11)
+    );
+    let hostile_person = [
+        // Row numbers that are not rows, a huge one, an empty key.
+        "R1,0,a,1,1,30,-88\nR1,-1,a,1,1,30,-88\nR1,99999999999,a,1,1,30,-88\n,1,a,1,1,30,-88",
+        // Past the roster's most, and a gap.
+        "R1,1000,a,1,1,30,-88\nR1,3,a,1,1,30,-88",
+        // Cells of every wrong kind.
+        "R1,1,\u{0},x,y,1e999,NaN\nR1,2,=cmd(),-0,2.5,-88.0,inf",
+    ];
+    for rows in hostile_person {
+        let mut tables: Vec<Table> = (0..us.len()).map(|u| read_csv(&header(u)).unwrap()).collect();
+        tables[0] = read_csv(&responses).unwrap();
+        tables[1] = read_csv(&format!("{}\n{rows}", header(1))).unwrap();
+        let report = check_tables(&m, &tables, &Options::default());
+        assert!(!report.is_clean(), "{rows}");
+    }
+    // Tables without their key columns, or with none at all; too few tables.
+    let mut tables: Vec<Table> = (0..us.len()).map(|_| read_csv("x\n1").unwrap()).collect();
+    tables[0] = read_csv(&responses).unwrap();
+    assert!(!check_tables(&m, &tables, &Options::default()).is_clean());
+    assert!(!check_tables(&m, &tables[..2], &Options::default()).is_clean());
+    assert!(!check_tables(&m, &[], &Options::default()).is_clean());
+    // Nested records of the wrong shapes.
+    for bad in [
+        r#"{"respondent_id": "R1", "person": {"name": "a"}}"#,
+        r#"{"respondent_id": "R1", "person": [1, 2]}"#,
+        r#"{"respondent_id": "R1", "person": [{"birth": 3}]}"#,
+        r#"{"respondent_id": "R1", "person": [{"birth": [{"respondent_id": "R2"}]}]}"#,
+    ] {
+        let objects = json_objects(bad).unwrap();
+        assert!(from_nested(&us, objects).is_err(), "{bad}");
+    }
+    let deep = format!("{{\"person\": {}{}}}", "[{\"birth\": ".repeat(20), "[]}]".repeat(20));
+    assert!(json_objects(&deep).is_err());
+    // Records without ids or rows read, and are reported, not trusted.
+    let objects = json_objects(r#"{"person": [{}, {}]}"#).unwrap();
+    let tables = from_nested(&us, objects).unwrap();
+    assert!(!check_tables(&m, &tables, &Options::default()).is_clean());
+}
