@@ -132,7 +132,7 @@ pub fn check_staged(
 /// leads ([`crate::routing::next_targets`]), and, when asked for, the items no answers
 /// reach ([`crate::reach::never_asked`]).
 struct Searched {
-    targets: Vec<Vec<(usize, usize, model::Next)>>,
+    targets: Vec<Vec<(String, usize, model::Next)>>,
     never: Option<Vec<(usize, Vec<usize>)>>,
 }
 

@@ -24,6 +24,9 @@ struct Var<'m> {
     /// The question's universe: its conditions, and no screening rule before it holding.
     universe: Option<Condition>,
     question: &'m Question,
+    /// Its universe reads the row's number (`row()`), which a search does not try: a search
+    /// it takes part in is undecided.
+    opaque: bool,
     /// Its answers worth trying ([`Reach::domain`]), worked out when first needed.
     domain: std::sync::OnceLock<Option<Domain>>,
 }
@@ -94,6 +97,7 @@ impl<'m> Index<'_, 'm> {
                 Item::Question(q) => {
                     let own = Condition::and(q.condition.as_ref(), within);
                     let universe = Condition::and(own.as_ref(), self.not_screened.as_ref());
+                    let opaque = universe.as_ref().is_some_and(reads_row_number);
                     for name in q.variable_names() {
                         self.vars.insert(
                             name,
@@ -101,6 +105,7 @@ impl<'m> Index<'_, 'm> {
                                 order: self.order,
                                 universe: universe.clone(),
                                 question: q,
+                                opaque,
                                 domain: std::sync::OnceLock::new(),
                             },
                         );
@@ -118,6 +123,18 @@ impl<'m> Index<'_, 'm> {
             }
         }
     }
+}
+
+/// Whether a condition reads a row's number (`row()`): a search tries answers, not rows, so
+/// it decides nothing about such a condition.
+fn reads_row_number(c: &Condition) -> bool {
+    let mut found = false;
+    c.expr.walk(&mut |e| {
+        if matches!(&e.kind, crate::expr::ExprKind::Call { function, .. } if function == "row") {
+            found = true;
+        }
+    });
+    found
 }
 
 /// The variables of one audience's instrument, indexed once and shared by every search.
@@ -246,6 +263,9 @@ impl<'m> Reach<'m> {
                 continue;
             }
             let (key, var) = self.vars.get_key_value(name)?;
+            if var.opaque {
+                return None;
+            }
             needed.push((var.order, key, var));
             if needed.len() > MAX_VARIABLES {
                 return None;
@@ -268,6 +288,9 @@ impl<'m> Reach<'m> {
     /// [`Reach::can_hold`] among respondents who gave `answer` to one question (which makes
     /// the search that much smaller).
     pub fn can_hold_given(&self, cond: &Condition, answer: Option<(&str, &Value)>) -> Option<bool> {
+        if reads_row_number(cond) {
+            return None;
+        }
         self.search(cond.references.iter().map(String::as_str), answer, |env| {
             eval::holds(&cond.expr, env)
         })
@@ -278,6 +301,9 @@ impl<'m> Reach<'m> {
     /// `answer`, without building that condition (the routing analysis asks this for every
     /// option of every single-choice question).
     pub fn can_hold_choosing(&self, cond: Option<&Condition>, question: &str, answer: &Value) -> Option<bool> {
+        if cond.is_some_and(reads_row_number) {
+            return None;
+        }
         let references = cond.into_iter().flat_map(|c| c.references.iter().map(String::as_str));
         self.search(
             references.chain(std::iter::once(question)),

@@ -14,26 +14,37 @@ use std::sync::Arc;
 /// Where each single-choice answer leads, per instrument, found on the built model
 /// (`reaches` are [`Reach::all`] of it): the part of the analysis that takes time, and reads
 /// only (the checker runs it beside the never-asked proof).
-pub fn next_targets(reaches: &[Reach]) -> Vec<Vec<(usize, usize, Next)>> {
+pub fn next_targets(reaches: &[Reach]) -> Vec<Vec<(String, usize, Next)>> {
     reaches.iter().map(audience_targets).collect()
 }
 
 /// Fills in the routing analysis of a freshly built model, with its [`next_targets`].
-pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(usize, usize, Next)>>) {
+pub fn analyse_with(model: &mut Questionnaire, targets: Vec<Vec<(String, usize, Next)>>) {
+    fn by_id<'i>(items: &'i mut [Item], out: &mut crate::FastMap<String, &'i mut Question>) {
+        for item in items {
+            match item {
+                Item::Question(q) => {
+                    out.insert(q.id.clone(), q);
+                }
+                Item::Roster(r) => by_id(&mut r.items, out),
+                _ => {}
+            }
+        }
+    }
     screens_before_items(model);
     universes(model);
     for (instrument, targets) in model.instruments.iter_mut().zip(targets) {
-        let mut questions: Vec<&mut Question> = instrument
-            .sections
-            .iter_mut()
-            .flat_map(|s| s.items.iter_mut())
-            .filter_map(|item| match item {
-                Item::Question(q) => Some(q),
-                _ => None,
-            })
-            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let mut questions = crate::FastMap::default();
+        for s in &mut instrument.sections {
+            by_id(&mut s.items, &mut questions);
+        }
         for (question, option, next) in targets {
-            Arc::make_mut(&mut questions[question].options)[option].next = Some(Box::new(next));
+            if let Some(q) = questions.get_mut(&question) {
+                Arc::make_mut(&mut q.options)[option].next = Some(Box::new(next));
+            }
         }
     }
 }
@@ -95,35 +106,66 @@ fn universes(model: &mut Questionnaire) {
     }
 }
 
-fn questions(sections: &[crate::model::Section]) -> impl Iterator<Item = &Question> {
-    sections.iter().flat_map(|s| &s.items).filter_map(|it| match it {
-        Item::Question(q) => Some(q),
-        _ => None,
-    })
+/// One step of the sequence a "Go to" walks: a question, or a roster (which a skip does not
+/// jump over: its rows are not searched from outside).
+#[derive(Clone, Copy)]
+enum Step<'m> {
+    Question(&'m Question),
+    Roster,
 }
 
-/// For one audience: (question, option), by their places in the instrument, → where that
-/// answer leads, for the options that skip at least one question.
-fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
+/// For one audience: (question id, option) → where that answer leads, for the options that
+/// skip at least one question: among the instrument's questions, and among the questions
+/// of each roster's row (a row's skip stays in its row: one that runs past the row's last
+/// question gives no target, as "go to the next row" is said by the modes).
+fn audience_targets(reach: &Reach) -> Vec<(String, usize, Next)> {
     let Some(instrument) = reach.model().instrument(reach.audience()) else {
         return Vec::new();
     };
-    let order: Vec<&Question> = questions(&instrument.sections).collect();
-    // Screening rules with the number of questions before them.
-    let mut screens: Vec<(usize, &str, &Condition)> = Vec::new();
-    let mut asked_so_far = 0;
-    for item in instrument.sections.iter().flat_map(|s| &s.items) {
-        match item {
-            Item::Question(_) => asked_so_far += 1,
-            Item::Screen { id, condition, .. } => screens.push((asked_so_far, id, condition)),
-            _ => {}
+    fn steps<'m>(
+        items: &'m [Item],
+        out: &mut Vec<Step<'m>>,
+        screens: &mut Vec<(usize, &'m str, &'m Condition)>,
+        rosters: &mut Vec<&'m crate::model::Roster>,
+    ) {
+        for item in items {
+            match item {
+                Item::Question(q) => out.push(Step::Question(q)),
+                Item::Screen { id, condition, .. } => screens.push((out.len(), id, condition)),
+                Item::Roster(r) => {
+                    out.push(Step::Roster);
+                    rosters.push(r);
+                }
+                Item::Note { .. } | Item::Definitions { .. } => {}
+            }
         }
     }
+    let (mut order, mut screens, mut rosters) = (Vec::new(), Vec::new(), Vec::new());
+    for s in &instrument.sections {
+        steps(&s.items, &mut order, &mut screens, &mut rosters);
+    }
+    let mut out = sequence(reach, &order, Some(&screens));
+    while let Some(r) = rosters.pop() {
+        let (mut row, mut row_screens) = (Vec::new(), Vec::new());
+        steps(&r.items, &mut row, &mut row_screens, &mut rosters);
+        out.extend(sequence(reach, &row, None));
+    }
+    out
+}
+
+/// The targets of one sequence of steps: the instrument's (with its screening rules and
+/// the number of steps before each), or a row's (`screens` none).
+fn sequence(
+    reach: &Reach,
+    order: &[Step],
+    screens: Option<&[(usize, &str, &Condition)]>,
+) -> Vec<(String, usize, Next)> {
     // Per later question, worked out when first needed and shared by every option that
     // reaches it: its universe, the questions that universe reads, and whether it can hold.
     let mut later_reads: Vec<Option<Later>> = (0..order.len()).map(|_| None).collect();
     let mut out = Vec::new();
-    for (i, q) in order.iter().enumerate() {
+    for (i, step) in order.iter().enumerate() {
+        let Step::Question(q) = step else { continue };
         if q.kind != QuestionType::Single {
             continue;
         }
@@ -138,7 +180,13 @@ fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
             let value = crate::eval::Value::Text(o.value.clone());
             let mut j = i + 1;
             let mut certain = false;
-            while let Some(later) = order.get(j) {
+            let mut blocked = false;
+            while let Some(step) = order.get(j) {
+                let Step::Question(later) = step else {
+                    // A roster: the skip does not jump over it.
+                    blocked = true;
+                    break;
+                };
                 let later = later_reads[j].get_or_insert_with(|| Later::of(reach, later));
                 let Some(universe) = later.universe else {
                     certain = true;
@@ -159,16 +207,17 @@ fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
                     }
                 }
             }
-            if j == i + 1 {
+            if j == i + 1 || blocked {
                 continue;
             }
-            let next = match order.get(j) {
-                Some(target) => Next::Question {
+            let next = match (order.get(j), screens) {
+                (Some(Step::Question(target)), _) => Next::Question {
                     id: target.id.clone(),
                     number: target.number.clone(),
                     certain,
                 },
-                None => Next::End {
+                (Some(Step::Roster), _) | (None, None) => continue,
+                (None, Some(screens)) => Next::End {
                     screen: screens
                         .iter()
                         .filter(|(before, _, _)| *before > i)
@@ -176,7 +225,7 @@ fn audience_targets(reach: &Reach) -> Vec<(usize, usize, Next)> {
                         .map(|(_, id, _)| id.to_string()),
                 },
             };
-            out.push((i, oi, next));
+            out.push((q.id.clone(), oi, next));
         }
     }
     out

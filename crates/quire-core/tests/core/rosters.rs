@@ -871,3 +871,29 @@ fn hostile_roster_data_is_reported_never_a_panic() {
     let tables = from_nested(&us, objects).unwrap();
     assert!(!check_tables(&m, &tables, &Options::default()).is_clean());
 }
+
+/// "Go to" inside a row: found among the row's questions; none past the row's end, and
+/// none over a roster.
+#[test]
+fn a_rows_skip_leads_to_the_next_question_of_its_row() {
+    use quire_core::model::Next;
+    let text = std::fs::read_to_string(crate::root().join("tests/rosters/go-to.yaml")).unwrap();
+    let options = quire_core::Options {
+        unbuilt_rosters: true,
+        ..quire_backends::compile_options()
+    };
+    let compiled = quire_core::compile_with("go-to.yaml", text, &options);
+    let m = compiled.model.expect("the spec checks");
+    let next = |q: &str, option: usize| m.any_question(q).unwrap().options[option].next.as_deref().cloned();
+    // "No" at `works` skips `employer`, to `hours` in the same row; "yes" skips nothing.
+    assert!(
+        matches!(next("works", 1), Some(Next::Question { ref id, certain: true, .. }) if id == "hours"),
+        "{:?}",
+        next("works", 1)
+    );
+    assert_eq!(next("works", 0), None);
+    // "No" at `student` skips the row's last question: the next row is the modes' to say.
+    assert_eq!(next("student", 1), None);
+    // "No" at `any_people` skips `size`, then meets the roster: no arrow over it.
+    assert_eq!(next("any_people", 1), None);
+}
