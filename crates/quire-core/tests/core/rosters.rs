@@ -897,3 +897,73 @@ fn a_rows_skip_leads_to_the_next_question_of_its_row() {
     // "No" at `any_people` skips `size`, then meets the roster: no arrow over it.
     assert_eq!(next("any_people", 1), None);
 }
+
+/// An open roster asked holds its `min_rows`: fewer is one problem, at the respondent.
+#[test]
+fn an_open_roster_asked_with_fewer_than_its_fewest_rows_is_found() {
+    use quire_core::data::units::units;
+    use quire_core::data::verify::{Class, Options, check_tables};
+    let text = r#"
+survey: { id: stays, title: Hospital stays, version: "1" }
+choices:
+  yes_no:
+    - { code: 1, value: 'yes', label: Yes }
+    - { code: 2, value: 'no', label: No }
+sections:
+  - id: s
+    title: S
+    items:
+      - id: any_stay
+        type: single
+        text: Have you stayed in hospital this year?
+        choices: yes_no
+        required: true
+      - type: roster
+        id: stay
+        title: Each stay
+        ask_if: any_stay == 'yes'
+        rows: open
+        min_rows: 1
+        max_rows: 10
+        items:
+          - id: nights
+            type: integer
+            text: How many nights?
+            min: 1
+            max: 365
+"#;
+    let options = quire_core::Options {
+        unbuilt_rosters: true,
+        ..quire_backends::compile_options()
+    };
+    let m = quire_core::compile_with("stays.yaml", text, &options)
+        .model
+        .expect("checks");
+    let us = units(&m);
+    let cells = quire_core::data::simulate::tables(
+        &m,
+        &us,
+        &quire_core::data::simulate::Options {
+            n: 40,
+            seed: 3,
+            ..Default::default()
+        },
+    );
+    let mut t: Vec<_> = cells
+        .iter()
+        .zip(&us)
+        .map(|(l, u)| quire_core::data::records::read_csv(&quire_core::data::to_csv(&m, &u.columns, l)).unwrap())
+        .collect();
+    assert!(check_tables(&m, &t, &Options::default()).is_clean());
+    // Every stay of the first respondent with one taken out.
+    let id = t[1].rows[0][0].clone();
+    t[1].rows.retain(|r| r[0] != id);
+    let found: Vec<(String, Class, String)> = check_tables(&m, &t, &Options::default())
+        .problems
+        .into_iter()
+        .map(|p| (p.respondent_id, p.class, p.message))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), (id.as_str(), Class::MissingRow));
+    assert!(found[0].2.contains("at least 1 row"), "{found:?}");
+}

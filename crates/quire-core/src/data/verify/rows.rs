@@ -48,6 +48,8 @@ struct Compare<'c, 'm> {
     /// Whether a row is missing or extra, or a cell of a row unreadable: what reads the
     /// rosters cannot be checked (the row is the problem, not what it changes).
     unsure: bool,
+    /// The screening rule that ended the respondent's survey, if one did.
+    ended: Option<String>,
 }
 
 /// The rows of one roster in one respondent, as the check walks them.
@@ -186,6 +188,7 @@ impl<'t> Children<'t> {
             expected,
             out: Vec::new(),
             unsure: false,
+            ended: route.ended_by.clone(),
         };
         for u in self.units_under(0) {
             let at = Walked {
@@ -280,6 +283,29 @@ impl<'t> Children<'t> {
                     "the routing gives `{roster}` {} for this respondent; row {n} is not in {}.csv",
                     rows_word(w.routed.len()),
                     unit.name
+                ),
+            );
+            cx.out.extend(p.problems);
+            cx.unsure = true;
+        }
+        // An open roster asked of this respondent holds at least its `min_rows`.
+        let model = cx.checker.model;
+        if let Some(r) = model
+            .roster(roster)
+            .filter(|r| matches!(r.rows, crate::model::Rows::Open) && r.min_rows > 0)
+            && given.len() < r.min_rows as usize
+            && !cx.ended.as_ref().is_some_and(|e| r.screens.contains(e))
+            && r.condition.as_ref().is_none_or(|c| crate::eval::holds(&c.expr, around))
+        {
+            let mut p = problems(None, &w.numbers);
+            p.push(
+                roster,
+                Class::MissingRow,
+                format!(
+                    "`{roster}` holds at least {} here, and {}.csv has {}",
+                    rows_word(r.min_rows as usize),
+                    unit.name,
+                    given.len()
                 ),
             );
             cx.out.extend(p.problems);
