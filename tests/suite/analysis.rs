@@ -147,15 +147,20 @@ fn frictionless_accepts_the_data_and_rejects_planted_errors() {
     assert!(!ok, "{out}");
 }
 
+/// `codebook.ddi.xml` in `dir` against the official DDI-Codebook 2.5 schema (xmlschema).
+pub(crate) fn ddi_valid(dir: &Path) -> (bool, String) {
+    let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
+    run(
+        dir,
+        "xmlschema-validate",
+        &["--schema", xsd.to_str().unwrap(), "codebook.ddi.xml"],
+    )
+}
+
 #[test]
 fn ddi_codebook_is_valid_against_the_official_schema() {
     let (_tmp, dir) = built();
-    let xsd = crate::reference_schemas().join("ddi-codebook-2.5/codebook.xsd");
-    let (ok, out) = run(
-        &dir,
-        "xmlschema-validate",
-        &["--schema", xsd.to_str().unwrap(), "codebook.ddi.xml"],
-    );
+    let (ok, out) = ddi_valid(&dir);
     assert!(ok && out.contains("is valid"), "{out}");
     let xml = std::fs::read_to_string(dir.join("codebook.ddi.xml")).unwrap();
     assert!(

@@ -436,21 +436,7 @@ impl<'m> Checker<'m> {
             ch.attach(model, &id, &mut raw);
             bad.extend(rows::unlisted_choices(cols, &mut raw));
         }
-        for b in &bad {
-            let class = if cols.iter().any(|c| {
-                c.name == b.column && matches!(c.kind, ColumnKind::RowChoice { .. } | ColumnKind::RowFlag { .. })
-            }) {
-                Class::OutOfRange
-            } else if cols
-                .iter()
-                .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
-            {
-                Class::UnknownCode
-            } else {
-                Class::BadValue
-            };
-            out.push(&b.column, class, format!("`{}`: {}", b.text, b.why));
-        }
+        report_unreadable(&mut out, cols, &bad);
         let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
         // A variable found wrong makes what depends on it uncheckable: its knock-on effects
         // are not reported again (one problem per cause).
@@ -700,6 +686,24 @@ impl<'m> Checker<'m> {
                 }
             }
         }
+    }
+}
+
+/// Cells that could not be read back as answers, each as its kind of problem: a code not in
+/// the list, a row chosen that the roster does not have, or a value of the wrong kind.
+fn report_unreadable(out: &mut RowProblems, cols: &[Column], bad: &[records::Unreadable]) {
+    for b in bad {
+        let kind = cols.iter().find(|c| c.name == b.column).map(|c| &c.kind);
+        let class = match kind {
+            Some(ColumnKind::Code { .. } | ColumnKind::Flag { .. }) => Class::UnknownCode,
+            Some(ColumnKind::RowChoice { .. } | ColumnKind::RowFlag { .. })
+                if records::number(&b.text).is_some_and(|n| n >= 1.0 && n.fract() == 0.0) =>
+            {
+                Class::OutOfRange
+            }
+            _ => Class::BadValue,
+        };
+        out.push(&b.column, class, format!("`{}`: {}", b.text, b.why));
     }
 }
 

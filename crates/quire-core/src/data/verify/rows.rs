@@ -353,18 +353,7 @@ impl<'t> Children<'t> {
         let qs = self.questions[u].get(audience).unwrap_or(&empty);
         let refs: HashMap<&str, &Question> = qs.iter().map(|(k, q)| (k.as_str(), q)).collect();
         let (_, _, bad) = records::decode(model, &unit.columns, &refs, audience, &cells);
-        for b in &bad {
-            let class = if unit
-                .columns
-                .iter()
-                .any(|c| c.name == b.column && matches!(c.kind, ColumnKind::Code { .. } | ColumnKind::Flag { .. }))
-            {
-                Class::UnknownCode
-            } else {
-                Class::BadValue
-            };
-            out.push(&b.column, class, format!("`{}`: {}", b.text, b.why));
-        }
+        super::report_unreadable(out, &unit.columns, &bad);
         let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
         let mut tainted: HashSet<&str> = unit
             .columns
