@@ -257,7 +257,8 @@ pub fn tabulate_tables(model: &Questionnaire, tables: &[Table], opts: &Options) 
         let kind = match (variable.map(|v| v.kind), main.first().map(|c| &c.kind)) {
             (_, Some(ColumnKind::Flag { .. })) => "multiple",
             (_, Some(ColumnKind::Code { .. } | ColumnKind::Boolean)) if derived.is_none() => "single",
-            (_, Some(ColumnKind::Integer | ColumnKind::Number)) if derived.is_none() => "number",
+            // A derived number is tabulated as numbers are (n, mean, …), not as codes.
+            (_, Some(ColumnKind::Integer | ColumnKind::Number)) => "number",
             _ if derived.is_some() => "derived",
             _ => "text",
         };

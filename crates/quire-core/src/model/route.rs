@@ -103,6 +103,9 @@ struct Walk<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
     ended_by: Option<String>,
+    /// The rosters asked (reached, and their condition held), in any row: a derived
+    /// variable that reads one through an aggregate reads something asked.
+    asked: Vec<&'m str>,
 }
 
 /// What a walk of some items fills: the states of their variables and their rosters' rows.
@@ -218,9 +221,12 @@ impl<'m> Walk<'m> {
 
     /// How many rows a roster has for this respondent: none when it is not asked (or only
     /// an unknown answer would ask it), else as its source says, at most `max_rows`.
-    fn row_count(&self, r: &Roster, env: &At<'_>, raw: &dyn Answers) -> usize {
+    fn row_count(&mut self, r: &'m Roster, env: &At<'_>, raw: &dyn Answers) -> usize {
         if self.ended_by.is_some() || r.condition.as_ref().is_some_and(|c| !eval::holds(&c.expr, env)) {
             return 0;
+        }
+        if !self.asked.contains(&r.id.as_str()) {
+            self.asked.push(&r.id);
         }
         r.rows_given(self.model, env)
             .unwrap_or_else(|| raw.rows(&r.id).map_or(0, |rows| rows.len()).min(r.max_rows as usize))
@@ -252,6 +258,7 @@ impl Questionnaire {
             model: self,
             audience,
             ended_by: None,
+            asked: Vec::new(),
         };
         let mut level = Level::default();
         let mut out = Filled::default();
@@ -269,9 +276,10 @@ impl Questionnaire {
         for d in &self.derived {
             let inputs = self.derived_inputs(d);
             let none_asked = !inputs.is_empty()
-                && inputs
-                    .iter()
-                    .all(|v| out.states.get(v.as_str()).is_none_or(|s| *s == State::NotApplicable));
+                && inputs.iter().all(|v| {
+                    out.states.get(v.as_str()).is_none_or(|s| *s == State::NotApplicable)
+                        && !walk.asked.contains(&v.as_str())
+                });
             let state = if !d.audiences.iter().any(|a| a == audience) || none_asked {
                 State::NotApplicable
             } else {

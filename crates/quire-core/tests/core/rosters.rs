@@ -547,6 +547,19 @@ mod long_layout {
             t[2].rows.len()
         );
         assert_eq!(found(&m, &t), []);
+        // A derived aggregate is the household's count of its rows: counted again here.
+        let (age, adults) = (at(&t[1], "age"), at(&t[0], "adults"));
+        let mut checked = 0;
+        for r in &t[0].rows {
+            let counted = t[1]
+                .rows
+                .iter()
+                .filter(|p| p[0] == r[0] && p[age].parse::<i64>().is_ok_and(|a| a >= 18))
+                .count();
+            assert_eq!(r[adults], counted.to_string(), "{}", r[0]);
+            checked += usize::from(counted > 0);
+        }
+        assert!(checked > 50, "{checked} households with adults");
     }
 
     /// Nested JSON records (the web form's and the server's) read back into the same tables.
