@@ -260,7 +260,7 @@ pub(super) fn widen(spec: &Path, data: &Path, out: Option<&Path>, color: bool) -
     }
     let tables = read_tables(&model, data)?;
     let units = quire::data::units::units(&model);
-    let Some(columns) = quire::data::units::wide_columns(&model, &units) else {
+    let Some(columns) = quire::data::units::wide_columns(&units) else {
         return Err(usage(format!(
             "one row per respondent would need more than {} columns (the rosters' max_rows multiplied down the nesting); analyse the tables, or lower max_rows",
             quire::data::records::MAX_COLUMNS

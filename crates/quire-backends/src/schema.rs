@@ -160,12 +160,7 @@ fn wording(index: &Index, c: &Column) -> String {
 /// The Frictionless data package (`datapackage.json`): the record's columns, their types,
 /// codes and missing values, and the routing rules as constraints.
 pub fn datapackage(model: &Questionnaire, cols: &[Column]) -> Json {
-    let units = vec![data::units::Unit {
-        name: data::units::RESPONSES.to_string(),
-        path: Vec::new(),
-        parent: None,
-        columns: cols.to_vec(),
-    }];
+    let units = vec![data::units::responses(cols.to_vec())];
     datapackage_of(model, &units)
 }
 
@@ -405,12 +400,7 @@ fn py_pred(p: &Pred) -> Option<String> {
 
 /// The JSON Schema of a record, with the routing rules as conditional schemas.
 pub fn json_schema(model: &Questionnaire, cols: &[Column]) -> Json {
-    let units = vec![data::units::Unit {
-        name: data::units::RESPONSES.to_string(),
-        path: Vec::new(),
-        parent: None,
-        columns: cols.to_vec(),
-    }];
+    let units = vec![data::units::responses(cols.to_vec())];
     json_schema_of(model, &units)
 }
 
@@ -436,11 +426,10 @@ fn row_schema(model: &Questionnaire, units: &[data::units::Unit], u: usize) -> J
 
 /// The rosters whose rows belong to table `u`, each an array of rows under its id.
 fn nest(model: &Questionnaire, units: &[data::units::Unit], u: usize, props: &mut serde_json::Map<String, Json>) {
-    for (child, c) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
-        let max = c.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
+    for (child, c) in data::units::children(units, u) {
         props.insert(
             c.name.clone(),
-            json!({ "type": "array", "maxItems": max, "items": row_schema(model, units, child) }),
+            json!({ "type": "array", "maxItems": c.max_rows, "items": row_schema(model, units, child) }),
         );
     }
 }
@@ -1092,12 +1081,7 @@ fn sql_str(s: &str) -> String {
 
 /// SQL DDL: a table whose CHECK constraints hold the routing rules.
 pub fn sql(model: &Questionnaire, cols: &[Column]) -> String {
-    let units = vec![data::units::Unit {
-        name: data::units::RESPONSES.to_string(),
-        path: Vec::new(),
-        parent: None,
-        columns: cols.to_vec(),
-    }];
+    let units = vec![data::units::responses(cols.to_vec())];
     sql_of(model, &units)
 }
 

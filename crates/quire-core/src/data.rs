@@ -549,18 +549,22 @@ pub fn to_json_lines(model: &Questionnaire, columns: &[Column], rows: &[Vec<Cell
     for row in rows {
         let mut o = serde_json::Map::new();
         for (c, cell) in columns.iter().zip(row) {
-            let text = cell.render(codes);
-            let v = if c.kind.is_numeric() {
-                serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::String(text))
-            } else {
-                serde_json::Value::String(text)
-            };
-            o.insert(c.name.clone(), v);
+            o.insert(c.name.clone(), json_cell(c, cell, codes));
         }
         out.push_str(&serde_json::Value::Object(o).to_string());
         out.push('\n');
     }
     out
+}
+
+/// A cell as JSON: a number in a numeric column, else text.
+pub(crate) fn json_cell(c: &Column, cell: &Cell, codes: crate::model::MissingCodes) -> serde_json::Value {
+    let text = cell.render(codes);
+    if c.kind.is_numeric() {
+        serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::String(text))
+    } else {
+        serde_json::Value::String(text)
+    }
 }
 
 /// Plausible paradata for the `i`th synthetic response: web, started within the study's

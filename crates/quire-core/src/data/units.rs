@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::data::{Cell, Column, ColumnKind, Paradata, answer_cell, columns, encode_with, variable_columns};
+use crate::data::{Cell, Column, ColumnKind, Paradata, answer_cell, columns, encode_with, json_cell, variable_columns};
 use crate::eval::Answers;
 use crate::model::{Questionnaire, Route, RowRoute};
 
@@ -28,12 +28,15 @@ pub struct Unit {
     pub parent: Option<usize>,
     /// Its columns: the key (`respondent_id`, then a row number per roster of `path`) first.
     pub columns: Vec<Column>,
+    /// The most rows a respondent (or a parent row) has in it: its roster's `max_rows`
+    /// (the respondents' table: 1).
+    pub max_rows: u32,
 }
 
 impl Unit {
     /// How many of its columns are the key.
     pub fn key_len(&self) -> usize {
-        if self.path.is_empty() { 1 } else { 1 + self.path.len() }
+        1 + self.path.len()
     }
 
     /// The roster whose rows it holds (none: the respondent's table).
@@ -42,14 +45,25 @@ impl Unit {
     }
 }
 
-/// The tables of `model`: the respondent's first, then each roster's, outer before inner.
-pub fn units(model: &Questionnaire) -> Vec<Unit> {
-    let mut out = vec![Unit {
+/// The tables whose rows belong to table `u`'s (its rosters' tables), with their places.
+pub fn children(units: &[Unit], u: usize) -> impl Iterator<Item = (usize, &Unit)> {
+    units.iter().enumerate().filter(move |(_, c)| c.parent == Some(u))
+}
+
+/// The respondents' table alone: the flat layout, as one table of [`units`].
+pub fn responses(columns: Vec<Column>) -> Unit {
+    Unit {
         name: RESPONSES.to_string(),
         path: Vec::new(),
         parent: None,
-        columns: columns(model),
-    }];
+        columns,
+        max_rows: 1,
+    }
+}
+
+/// The tables of `model`: the respondent's first, then each roster's, outer before inner.
+pub fn units(model: &Questionnaire) -> Vec<Unit> {
+    let mut out = vec![responses(columns(model))];
     let all: Vec<String> = model.audiences.iter().map(|a| a.id.clone()).collect();
     for (roster, around) in model.rosters() {
         let parent = around
@@ -88,6 +102,7 @@ pub fn units(model: &Questionnaire) -> Vec<Unit> {
             path,
             parent: Some(parent),
             columns: cols,
+            max_rows: roster.max_rows,
         });
     }
     out
@@ -104,20 +119,36 @@ pub fn encode(
     raw: &dyn Answers,
     paradata: &Paradata,
 ) -> Vec<Vec<Vec<Cell>>> {
+    let mut out = encode_rows(model, units, respondent, audience, route, raw);
+    if let (Some(first), Some(u)) = (out.first_mut(), units.first()) {
+        *first = vec![encode_with(
+            model, &u.columns, respondent, audience, route, raw, paradata,
+        )];
+    }
+    out
+}
+
+/// [`encode`] of the roster tables only (the respondents' table left empty): what a check
+/// that has encoded the respondent's line already needs.
+pub fn encode_rows(
+    model: &Questionnaire,
+    units: &[Unit],
+    respondent: &str,
+    audience: &str,
+    route: &Route,
+    raw: &dyn Answers,
+) -> Vec<Vec<Vec<Cell>>> {
     units
         .iter()
-        .map(|u| match u.path.as_slice() {
-            [] => vec![encode_with(
-                model, &u.columns, respondent, audience, route, raw, paradata,
-            )],
-            path => {
-                let mut lines = Vec::new();
-                let mut key = Vec::with_capacity(path.len());
+        .map(|u| {
+            let mut lines = Vec::new();
+            if !u.path.is_empty() {
+                let mut key = Vec::with_capacity(u.path.len());
                 let mut levels = vec![&route.rows];
                 rows_of(
                     model,
                     u,
-                    path,
+                    &u.path,
                     &mut levels,
                     raw,
                     audience,
@@ -125,8 +156,8 @@ pub fn encode(
                     &mut key,
                     &mut lines,
                 );
-                lines
             }
+            lines
         })
         .collect()
 }
@@ -159,22 +190,20 @@ fn rows_of<'r>(
     for (i, row) in routed.iter().enumerate() {
         let row_raw: &dyn Answers = entered.get(i).map_or(&empty, |r| r.as_ref());
         key.push(i as i64 + 1);
+        levels.push(&row.rows);
         if rest.is_empty() {
             let mut line = Vec::with_capacity(unit.columns.len());
             line.push(Cell::Text(respondent.to_string()));
             line.extend(key.iter().map(|k| Cell::Int(*k)));
-            levels.push(&row.rows);
             let innermost_first: Vec<&BTreeMap<String, Vec<RowRoute>>> = levels.iter().rev().copied().collect();
-            levels.pop();
             for c in &unit.columns[unit.key_len()..] {
                 line.push(answer_cell(model, c, audience, &row.states, &innermost_first, row_raw));
             }
             lines.push(line);
         } else {
-            levels.push(&row.rows);
             rows_of(model, unit, rest, levels, row_raw, audience, respondent, key, lines);
-            levels.pop();
         }
+        levels.pop();
         key.pop();
     }
 }
@@ -189,16 +218,6 @@ pub fn collect(per_response: impl IntoIterator<Item = Vec<Vec<Vec<Cell>>>>, unit
         }
     }
     out
-}
-
-/// A cell as JSON: a number in a numeric column, else text (as [`crate::data::to_json_lines`]).
-fn json_cell(c: &Column, cell: &Cell, codes: crate::model::MissingCodes) -> serde_json::Value {
-    let text = cell.render(codes);
-    if c.kind.is_numeric() {
-        serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::String(text))
-    } else {
-        serde_json::Value::String(text)
-    }
 }
 
 /// Records of the long layout as JSON, one response per line, each roster's rows nested
@@ -237,7 +256,7 @@ pub fn to_json_nested(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<C
             o.insert(c.name.clone(), json_cell(c, cell, codes));
         }
         let key: Vec<String> = line[..unit.key_len()].iter().map(|c| c.render(codes)).collect();
-        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+        for (child, cu) in children(units, u) {
             let rows: Vec<serde_json::Value> = keyed[child]
                 .get(&key)
                 .into_iter()
@@ -273,7 +292,7 @@ pub fn from_nested(
         per: &mut Vec<Vec<serde_json::Map<String, serde_json::Value>>>,
         record: usize,
     ) -> Result<(), String> {
-        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
+        for (child, cu) in children(units, u) {
             let rows = match o.remove(&cu.name) {
                 None | Some(serde_json::Value::Null) => Vec::new(),
                 Some(serde_json::Value::Array(rows)) => rows,
@@ -336,11 +355,10 @@ pub fn from_nested(
 /// number from 1 to its `max_rows`, that row's columns named `<roster>_<n>_<column>`
 /// (nested: `person_2_birth_1_birth_year`), each row's inner rosters after its own.
 /// None when that would be more columns than a data file may have.
-pub fn wide_columns(model: &Questionnaire, units: &[Unit]) -> Option<Vec<Column>> {
-    fn walk(model: &Questionnaire, units: &[Unit], u: usize, prefix: &str, out: &mut Vec<Column>) -> bool {
-        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
-            let max = cu.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
-            for n in 1..=max {
+pub fn wide_columns(units: &[Unit]) -> Option<Vec<Column>> {
+    fn walk(units: &[Unit], u: usize, prefix: &str, out: &mut Vec<Column>) -> bool {
+        for (child, cu) in children(units, u) {
+            for n in 1..=cu.max_rows {
                 let p = format!("{prefix}{}_{n}_", cu.name);
                 for c in &cu.columns[cu.key_len()..] {
                     out.push(Column {
@@ -349,7 +367,7 @@ pub fn wide_columns(model: &Questionnaire, units: &[Unit]) -> Option<Vec<Column>
                         ..c.clone()
                     });
                 }
-                if out.len() > crate::data::records::MAX_COLUMNS || !walk(model, units, child, &p, out) {
+                if out.len() > crate::data::records::MAX_COLUMNS || !walk(units, child, &p, out) {
                     return false;
                 }
             }
@@ -357,7 +375,7 @@ pub fn wide_columns(model: &Questionnaire, units: &[Unit]) -> Option<Vec<Column>
         true
     }
     let mut out = units.first()?.columns.clone();
-    walk(model, units, 0, "", &mut out).then_some(out)
+    walk(units, 0, "", &mut out).then_some(out)
 }
 
 /// The long layout's tables (as [`encode`] lines, per table) in the wide layout: one line
@@ -375,16 +393,14 @@ pub fn to_wide(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<Cell>>])
         })
         .collect();
     fn walk(
-        model: &Questionnaire,
         units: &[Unit],
         lines: &[std::collections::HashMap<Vec<String>, &Vec<Cell>>],
         u: usize,
         key: Option<&[String]>,
         out: &mut Vec<Cell>,
     ) {
-        for (child, cu) in units.iter().enumerate().filter(|(_, c)| c.parent == Some(u)) {
-            let max = cu.roster().and_then(|r| model.roster(r)).map_or(0, |r| r.max_rows);
-            for n in 1..=max {
+        for (child, cu) in children(units, u) {
+            for n in 1..=cu.max_rows {
                 let k: Option<Vec<String>> = key.map(|k| {
                     let mut k = k.to_vec();
                     k.push(n.to_string());
@@ -398,7 +414,7 @@ pub fn to_wide(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<Cell>>])
                         cu.columns.len() - cu.key_len(),
                     )),
                 }
-                walk(model, units, lines, child, line.and(k.as_deref()), out);
+                walk(units, lines, child, line.and(k.as_deref()), out);
             }
         }
     }
@@ -409,7 +425,7 @@ pub fn to_wide(model: &Questionnaire, units: &[Unit], tables: &[Vec<Vec<Cell>>])
         .map(|l| {
             let mut out = l.clone();
             let key = vec![l[0].render(codes)];
-            walk(model, units, &lines, 0, Some(&key), &mut out);
+            walk(units, &lines, 0, Some(&key), &mut out);
             out
         })
         .collect()

@@ -272,7 +272,7 @@ impl<'m> Checker<'m> {
         self.check_with(table, opts, None)
     }
 
-    fn check_with(&self, table: &Table, opts: &Options, children: Option<&rows::Children<'_>>) -> Report {
+    fn check_with(&self, table: &Table, opts: &Options, children: Option<&rows::Children<'_, '_>>) -> Report {
         let (layout, mut problems) = self.layout(table);
         problems.extend(duplicate_ids(table, layout.id_at));
         if let Some(ch) = children {
@@ -348,7 +348,7 @@ impl<'m> Checker<'m> {
         table: &Table,
         layout: &Layout,
         opts: &Options,
-        children: Option<&rows::Children<'_>>,
+        children: Option<&rows::Children<'_, '_>>,
     ) -> (Vec<Problem>, Vec<Excluded>) {
         let check_rows = |first: usize, rows: &[Vec<String>]| {
             let mut problems = Vec::new();
@@ -401,7 +401,7 @@ impl<'m> Checker<'m> {
         opts: &Options,
         r: usize,
         row: &[String],
-        children: Option<&rows::Children<'_>>,
+        children: Option<&rows::Children<'_, '_>>,
     ) -> (Vec<Problem>, Option<Excluded>) {
         let (model, cols, codes) = (self.model, &self.cols, self.model.survey.missing_codes);
         let get = |i: Option<usize>| i.map(|i| row[i].clone());
@@ -432,8 +432,9 @@ impl<'m> Checker<'m> {
         // With rosters: the respondent's rows, from the roster tables (the first record of
         // an id only; a duplicate is reported as one).
         let children = children.filter(|c| c.owns(&id, r));
+        let mut rows_unreadable = rows::Unreadable::new();
         if let Some(ch) = children {
-            ch.attach(model, &id, &mut raw);
+            rows_unreadable = ch.attach(model, &id, &mut raw);
             bad.extend(rows::unlisted_choices(cols, &mut raw));
         }
         report_unreadable(&mut out, cols, &bad);
@@ -448,7 +449,9 @@ impl<'m> Checker<'m> {
         let mut deferred: Vec<(&Column, String, String)> = Vec::new();
         let route = model.route(&audience, &raw);
         let expected = data::encode_with(model, cols, &id, &audience, &route, &raw, &para);
-        let row_problems = children.map(|ch| ch.compare(self, &id, &audience, &route, &raw, &para));
+        // The answers the route keeps: what the rules read, the respondent's and each row's.
+        let env = data::simulate::answered_env(&audience, &route);
+        let row_problems = children.map(|ch| ch.compare(self, &id, &audience, &route, &raw, &env, &rows_unreadable));
         // A row missing or extra makes what reads the rosters uncheckable: the row is the
         // problem, not the aggregates it changes.
         if row_problems.as_ref().is_some_and(|(_, unsure)| *unsure) {
@@ -513,7 +516,13 @@ impl<'m> Checker<'m> {
                 );
             }
         }
-        self.rules(&mut out, &audience, &route, &unreadable);
+        self.rules_of(
+            &mut out,
+            &self.ordered[audience.as_str()],
+            &route.states,
+            &env,
+            &unreadable,
+        );
         out.problems.extend(row_problems.into_iter().flat_map(|(p, _)| p));
         let below = opts
             .min_completion
@@ -578,14 +587,9 @@ impl<'m> Checker<'m> {
     }
 
     /// The questions' own rules, for what was asked and answered: ranges, whole numbers,
-    /// how many ticked, exclusive options, lengths and the validation rules.
-    fn rules(&self, out: &mut RowProblems, audience: &str, route: &crate::model::Route, unreadable: &HashSet<&str>) {
-        let env = data::simulate::answered_env(audience, route);
-        self.rules_of(out, &self.ordered[audience], &route.states, &env, unreadable);
-    }
-
-    /// [`Checker::rules`] for some questions, their states and the answers their
-    /// validation rules read: the respondent's, or one row's.
+    /// how many ticked, exclusive options, lengths and the validation rules. `questions`
+    /// are the respondent's or a roster's, `states` and `env` (the answers the validation
+    /// rules read) the respondent's or one row's.
     fn rules_of(
         &self,
         out: &mut RowProblems,

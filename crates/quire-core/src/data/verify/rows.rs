@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{Checker, Class, Problem, RowProblems, agrees, classify, same};
 use crate::data::records::{self, Table};
 use crate::data::units::{self, Unit};
-use crate::data::{Cell, ColumnKind, Paradata};
+use crate::data::{Cell, ColumnKind};
 use crate::eval::{AnswerMap, Answers};
-use crate::model::{Question, Questionnaire, Route, RowRoute};
+use crate::model::{Question, Questionnaire, Roster, Route, RowRoute};
 
 /// One line of a roster's table: where it is in the file and its row number.
 #[derive(Debug, Clone, Copy)]
@@ -21,10 +21,24 @@ struct Line {
     number: u32,
 }
 
+/// A roster's questions asked of one audience: by id and by variable (what decoding a
+/// line reads), and once each in questionnaire order (what the rules go through).
+#[derive(Default)]
+struct Asked<'m> {
+    by_name: HashMap<&'m str, &'m Question>,
+    ordered: Vec<&'m Question>,
+}
+
+/// Unreadable cells of roster lines, found when the lines are read into the answers and
+/// reported when they are compared: by table and line.
+pub(super) type Unreadable = HashMap<(usize, usize), Vec<records::Unreadable>>;
+
 /// The roster tables read once: each column's place, and the lines of each table by their
 /// parent's key (the respondent id, then the parent rows' numbers).
-pub(super) struct Children<'t> {
+pub(super) struct Children<'m, 't> {
     units: Vec<Unit>,
+    /// Per table, its roster (none: the respondents').
+    rosters: Vec<Option<&'m Roster>>,
     tables: &'t [Table],
     /// Per table, per contract column: its place in the file.
     at: Vec<Vec<Option<usize>>>,
@@ -32,8 +46,8 @@ pub(super) struct Children<'t> {
     lines: Vec<HashMap<Vec<String>, Vec<Line>>>,
     /// Each respondent's first record (the respondents' table's row index).
     first: HashMap<String, usize>,
-    /// Per table and audience: the roster's questions by id and variable.
-    questions: Vec<HashMap<String, HashMap<String, Question>>>,
+    /// Per table and audience: the roster's questions.
+    questions: Vec<HashMap<&'m str, Asked<'m>>>,
     /// Problems of the files as a whole and of keys, found once.
     pub(super) problems: Vec<Problem>,
 }
@@ -44,6 +58,8 @@ struct Compare<'c, 'm> {
     id: &'c str,
     audience: &'c str,
     expected: Vec<Vec<Vec<Cell>>>,
+    /// The cells found unreadable when the lines were read.
+    unreadable: &'c Unreadable,
     out: Vec<Problem>,
     /// Whether a row is missing or extra, or a cell of a row unreadable: what reads the
     /// rosters cannot be checked (the row is the problem, not what it changes).
@@ -60,10 +76,10 @@ struct Walked<'a> {
     routed: &'a [RowRoute],
 }
 
-impl<'t> Children<'t> {
+impl<'m, 't> Children<'m, 't> {
     /// Reads the roster tables (`tables[i]` is `units[i]`'s; the first, the respondents',
     /// is checked by the caller) and finds what is wrong with their headers and keys.
-    pub(super) fn new(model: &Questionnaire, units: Vec<Unit>, tables: &'t [Table]) -> Children<'t> {
+    pub(super) fn new(model: &'m Questionnaire, units: Vec<Unit>, tables: &'t [Table]) -> Children<'m, 't> {
         let mut problems = Vec::new();
         let mut at = vec![Vec::new(); units.len()];
         let mut lines = vec![HashMap::new(); units.len()];
@@ -74,19 +90,28 @@ impl<'t> Children<'t> {
         }
         let first = respondents(&tables[0]);
         orphans(&units, &lines, &first, &mut problems);
-        let audiences: Vec<&str> = model.audiences.iter().map(|a| a.id.as_str()).collect();
+        let all = model.rosters();
+        let rosters: Vec<Option<&Roster>> = units
+            .iter()
+            .map(|u| {
+                u.roster()
+                    .and_then(|id| all.iter().find(|(r, _)| r.id == id).map(|(r, _)| *r))
+            })
+            .collect();
         let questions = units
             .iter()
             .map(|u| match u.roster() {
                 None => HashMap::new(),
-                Some(roster) => audiences
+                Some(roster) => model
+                    .audiences
                     .iter()
-                    .map(|a| (a.to_string(), roster_questions(model, a, roster)))
+                    .map(|a| (a.id.as_str(), roster_questions(model, &a.id, roster)))
                     .collect(),
             })
             .collect();
         Children {
             units,
+            rosters,
             tables,
             at,
             lines,
@@ -115,50 +140,57 @@ impl<'t> Children<'t> {
 
     /// Puts the rows of respondent `id` into `raw`, as entered: each roster's lines in
     /// row-number order, a row missing from the table as a row with no answers (the check
-    /// reports it), rows past the roster's most left out (reported as extra).
-    pub(super) fn attach(&self, model: &Questionnaire, id: &str, raw: &mut AnswerMap) {
+    /// reports it), rows past the roster's most left out (reported as extra). Returns the
+    /// cells that could not be read, for [`Children::compare`] to report.
+    pub(super) fn attach(&self, model: &Questionnaire, id: &str, raw: &mut AnswerMap) -> Unreadable {
         let key = vec![id.to_string()];
-        for u in self.units_under(0) {
-            self.attach_unit(model, u, &key, raw);
+        let mut bad = Unreadable::new();
+        for (u, _) in units::children(&self.units, 0) {
+            self.attach_unit(model, u, &key, raw, &mut bad);
         }
+        bad
     }
 
-    fn units_under(&self, parent: usize) -> impl Iterator<Item = usize> + '_ {
-        self.units
-            .iter()
-            .enumerate()
-            .filter(move |(_, u)| u.parent == Some(parent))
-            .map(|(i, _)| i)
-    }
-
-    fn attach_unit(&self, model: &Questionnaire, u: usize, parent_key: &[String], raw: &mut AnswerMap) {
+    fn attach_unit(
+        &self,
+        model: &Questionnaire,
+        u: usize,
+        parent_key: &[String],
+        raw: &mut AnswerMap,
+        bad: &mut Unreadable,
+    ) {
         let unit = &self.units[u];
-        let Some(roster) = unit.roster() else {
+        let (Some(roster), Some(found)) = (unit.roster(), self.lines[u].get(parent_key)) else {
             return;
         };
-        let Some(found) = self.lines[u].get(parent_key) else {
-            return;
-        };
-        let max = model.roster(roster).map_or(0, |r| r.max_rows);
         let audience = raw.audience.clone();
-        let empty = HashMap::new();
-        let qs = self.questions[u].get(&audience).unwrap_or(&empty);
-        let refs: HashMap<&str, &Question> = qs.iter().map(|(k, q)| (k.as_str(), q)).collect();
+        let asked = self.asked(u, &audience);
         let mut rows: Vec<AnswerMap> = Vec::new();
-        for line in found.iter().filter(|l| l.number <= max) {
+        for line in found.iter().filter(|l| l.number <= unit.max_rows) {
             while rows.len() + 1 < line.number as usize {
                 rows.push(AnswerMap::new(&audience));
             }
             let cells = self.cells(u, line.at);
-            let (mut row, _, _) = records::decode(model, &unit.columns, &refs, &audience, &cells);
+            let (mut row, _, unreadable) = records::decode(model, &unit.columns, &asked.by_name, &audience, &cells);
+            if !unreadable.is_empty() {
+                bad.insert((u, line.at), unreadable);
+            }
             let mut key = parent_key.to_vec();
             key.push(line.number.to_string());
-            for child in self.units_under(u) {
-                self.attach_unit(model, child, &key, &mut row);
+            for (child, _) in units::children(&self.units, u) {
+                self.attach_unit(model, child, &key, &mut row, bad);
             }
             rows.push(row);
         }
         raw.rows.insert(roster.to_string(), rows);
+    }
+
+    /// Table `u`'s roster's questions asked of `audience` (none for another table).
+    fn asked(&self, u: usize, audience: &str) -> &Asked<'m> {
+        static NONE: std::sync::OnceLock<Asked<'static>> = std::sync::OnceLock::new();
+        self.questions[u]
+            .get(audience)
+            .unwrap_or_else(|| NONE.get_or_init(Asked::default))
     }
 
     /// One line's cells in the contract's column order (None where the file lacks the column).
@@ -170,6 +202,7 @@ impl<'t> Children<'t> {
     /// Each roster table's lines of respondent `id` against the lines the data contract
     /// writes for the routed response: extra and missing rows, then each cell and each
     /// row's own rules.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn compare(
         &self,
         checker: &Checker<'_>,
@@ -177,27 +210,28 @@ impl<'t> Children<'t> {
         audience: &str,
         route: &Route,
         raw: &AnswerMap,
-        paradata: &Paradata,
+        env: &AnswerMap,
+        unreadable: &Unreadable,
     ) -> (Vec<Problem>, bool) {
-        let expected = units::encode(checker.model, &self.units, id, audience, route, raw, paradata);
-        let env = crate::data::simulate::answered_env(audience, route);
+        let expected = units::encode_rows(checker.model, &self.units, id, audience, route, raw);
         let mut cx = Compare {
             checker,
             id,
             audience,
             expected,
+            unreadable,
             out: Vec::new(),
             unsure: false,
             ended: route.ended_by.clone(),
         };
-        for u in self.units_under(0) {
+        for (u, _) in units::children(&self.units, 0) {
             let at = Walked {
                 unit: u,
                 parent_key: vec![id.to_string()],
                 numbers: Vec::new(),
                 routed: self.routed(u, &route.rows),
             };
-            self.walk(&mut cx, at, &env, &env);
+            self.walk(&mut cx, at, env, env);
         }
         (cx.out, cx.unsure)
     }
@@ -214,7 +248,7 @@ impl<'t> Children<'t> {
         let roster = unit.roster().unwrap_or_default();
         let none = AnswerMap::new(cx.audience);
         let kept_rows = kept.rows.get(roster).map(Vec::as_slice).unwrap_or_default();
-        let qs = self.ordered(w.unit, cx.audience);
+        let qs = &self.asked(w.unit, cx.audience).ordered;
         let problems = |line: Option<Line>, numbers: &[u32]| RowProblems {
             table: unit.name.clone(),
             row: line.map_or(0, |l| l.at + 1),
@@ -245,7 +279,12 @@ impl<'t> Children<'t> {
             let key = key_cells(cx.id, &numbers);
             let mut wrong = false;
             if let Some(want) = cx.expected[w.unit].iter().find(|l| l[..unit.key_len()] == key[..]) {
-                wrong = self.cells_against(cx.checker, &mut p, w.unit, line.at, want, row, cx.audience);
+                let bad = cx
+                    .unreadable
+                    .get(&(w.unit, line.at))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                wrong = self.cells_against(cx.checker, &mut p, w.unit, line.at, want, row, cx.audience, bad);
             }
             if wrong {
                 // The row's own rows were routed on an answer found wrong.
@@ -255,11 +294,11 @@ impl<'t> Children<'t> {
             }
             let row_kept = kept_rows.get(i).unwrap_or(&none);
             let view = row_kept.as_row(around, line.number as usize);
-            cx.checker.rules_of(&mut p, &qs, &row.states, &view, &HashSet::new());
+            cx.checker.rules_of(&mut p, qs, &row.states, &view, &HashSet::new());
             cx.out.extend(p.problems);
             let mut parent_key = w.parent_key.clone();
             parent_key.push(line.number.to_string());
-            for child in self.units_under(w.unit) {
+            for (child, _) in units::children(&self.units, w.unit) {
                 let at = Walked {
                     unit: child,
                     parent_key: parent_key.clone(),
@@ -289,10 +328,7 @@ impl<'t> Children<'t> {
             cx.unsure = true;
         }
         // An open roster asked of this respondent holds at least its `min_rows`.
-        let model = cx.checker.model;
-        if let Some(r) = model
-            .roster(roster)
-            .filter(|r| matches!(r.rows, crate::model::Rows::Open) && r.min_rows > 0)
+        if let Some(r) = self.rosters[w.unit].filter(|r| matches!(r.rows, crate::model::Rows::Open) && r.min_rows > 0)
             && given.len() < r.min_rows as usize
             && !cx.ended.as_ref().is_some_and(|e| r.screens.contains(e))
             && r.condition.as_ref().is_none_or(|c| crate::eval::holds(&c.expr, around))
@@ -313,16 +349,6 @@ impl<'t> Children<'t> {
         }
     }
 
-    /// A roster's questions for `audience`, once each, in questionnaire order.
-    fn ordered(&self, u: usize, audience: &str) -> Vec<&Question> {
-        let mut v: Vec<&Question> = self.questions[u]
-            .get(audience)
-            .map(|m| m.iter().filter(|(k, q)| **k == q.id).map(|(_, q)| q).collect())
-            .unwrap_or_default();
-        v.sort_by_key(|q| q.line);
-        v
-    }
-
     fn routed<'r>(&self, u: usize, rows: &'r BTreeMap<String, Vec<RowRoute>>) -> &'r [RowRoute] {
         self.units[u]
             .roster()
@@ -331,9 +357,9 @@ impl<'t> Children<'t> {
             .unwrap_or_default()
     }
 
-    /// One line's answer cells against the contract's; whether one was wrong (could not
-    /// be read, or is not what the contract writes): what depends on it in the row is not
-    /// reported again, nor are the rows inside it checked.
+    /// One line's answer cells against the contract's (`bad`: those that could not be
+    /// read); whether one was wrong (unreadable, or not what the contract writes): what
+    /// depends on it in the row is not reported again, nor are the rows inside it checked.
     #[allow(clippy::too_many_arguments)]
     fn cells_against(
         &self,
@@ -344,16 +370,13 @@ impl<'t> Children<'t> {
         want: &[Cell],
         row: &RowRoute,
         audience: &str,
+        bad: &[records::Unreadable],
     ) -> bool {
         let model = checker.model;
         let codes = model.survey.missing_codes;
         let unit = &self.units[u];
         let cells = self.cells(u, at);
-        let empty = HashMap::new();
-        let qs = self.questions[u].get(audience).unwrap_or(&empty);
-        let refs: HashMap<&str, &Question> = qs.iter().map(|(k, q)| (k.as_str(), q)).collect();
-        let (_, _, bad) = records::decode(model, &unit.columns, &refs, audience, &cells);
-        super::report_unreadable(out, &unit.columns, &bad);
+        super::report_unreadable(out, &unit.columns, bad);
         let unreadable: HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
         let mut tainted: HashSet<&str> = unit
             .columns
@@ -580,15 +603,16 @@ fn orphans(
 
 /// The questions of `roster` (its own items, not those of rosters inside it) that
 /// `audience` is asked, by id and by variable.
-fn roster_questions(model: &Questionnaire, audience: &str, roster: &str) -> HashMap<String, Question> {
-    let mut out = HashMap::new();
+fn roster_questions<'m>(model: &'m Questionnaire, audience: &str, roster: &str) -> Asked<'m> {
+    let mut out = Asked::default();
     for s in model.instrument(audience).iter().flat_map(|i| &i.sections) {
         for (q, unit) in crate::model::questions_within(&s.items) {
             if unit == Some(roster) {
-                out.insert(q.id.clone(), q.clone());
+                out.by_name.insert(q.id.as_str(), q);
                 for r in &q.rows {
-                    out.insert(r.variable.clone(), q.clone());
+                    out.by_name.insert(r.variable.as_str(), q);
                 }
+                out.ordered.push(q);
             }
         }
     }
