@@ -80,7 +80,10 @@ pub(super) fn build(
     if let Err(output::Refusal(why)) = output::check(out, &[spec]) {
         return Err(usage(format!("{why}\nnothing was written")));
     }
-    let mut compiled = compile(&name, text, allow_missing_translations);
+    // Rosters are built when every target asked for carries them (docs/design/rosters.md);
+    // `quire check`, and a build of every target, still stop at `roster-not-built`.
+    let rosters = !targets.is_empty() && targets.iter().all(|t| t.0.info().rosters);
+    let mut compiled = compile(&name, text, allow_missing_translations, rosters);
     version_lock(spec, &mut compiled);
     report(&compiled, Format::Human, color);
     let Some(mut model) = compiled.model else {

@@ -28,7 +28,7 @@ pub(super) fn check(
                 continue;
             }
         };
-        let mut compiled = compile(&name, text, allow_missing_translations);
+        let mut compiled = compile(&name, text, allow_missing_translations, false);
         version_lock(path, &mut compiled);
         report(&compiled, format, color);
         if format == Format::Json {

@@ -89,9 +89,17 @@ pub(super) fn summary(name: &str, diags: &[Diagnostic]) -> String {
     }
 }
 
-pub(super) fn compile(name: &str, text: String, allow_missing_translations: bool) -> quire::Compiled {
+/// Compiles a spec; with `unbuilt_rosters`, its rosters are handed on in the model (a build
+/// whose every target carries them).
+pub(super) fn compile(
+    name: &str,
+    text: String,
+    allow_missing_translations: bool,
+    unbuilt_rosters: bool,
+) -> quire::Compiled {
     let options = quire::Options {
         allow_missing_translations,
+        unbuilt_rosters,
         ..options()
     };
     quire::compile_with(name, text, &options)

@@ -71,6 +71,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
                 let target = match &**next {
                     Next::Question { id, .. } => order.iter().position(|x| &x.id == id).unwrap(),
                     Next::End { .. } => order.len(),
+                    Next::NextRow { .. } => panic!("{name}: a flat spec has no rows to go on to"),
                 };
                 assert!(target > i + 1, "{name} {audience} {}: a Go to must skip", q.id);
                 let mut r = Rng(0x5eed ^ ((i as u64 + 1) * 7919));
@@ -128,6 +129,7 @@ fn arrows_hold(name: &str, model: &Questionnaire, trials: usize) -> (usize, usiz
                     Next::Question { number, .. } => (format!("Go to {number}"), format!("GO TO {number}")),
                     Next::End { screen: Some(_) } => ("Stop here".to_string(), "END THE INTERVIEW".to_string()),
                     Next::End { screen: None } => ("Go to the end".to_string(), "END THE INTERVIEW".to_string()),
+                    Next::NextRow { .. } => unreachable!("refused above"),
                 };
                 for (doc, goto) in [(&selfc, to_self), (&script, to_script)] {
                     let block = doc

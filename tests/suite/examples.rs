@@ -145,6 +145,9 @@ fn outline(m: &Questionnaire) -> String {
                                     writeln!(out, "    {} -> end ({})", o.value, screen.as_deref().unwrap_or("-"))
                                         .unwrap()
                                 }
+                                Some(quire::model::Next::NextRow { roster }) => {
+                                    writeln!(out, "    {} -> next row of {roster}", o.value).unwrap()
+                                }
                                 None => {}
                             }
                         }

@@ -452,3 +452,45 @@ fn nested_json_records_keep_the_json_schema_with_each_row_routed() {
     long["person"] = serde_json::Value::Array(vec![serde_json::json!({}); 31]);
     assert!(!validator.is_valid(&long));
 }
+
+/// `quire build` builds a spec with rosters for the targets that carry them (paper, PDF,
+/// codebook, schemas, IR); a build of every target, and `quire check`, stop at
+/// `roster-not-built`, writing nothing.
+#[test]
+fn the_targets_that_carry_rosters_build_them_from_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let quire = env!("CARGO_BIN_EXE_quire");
+    // A copy: a build records the spec's version in a lock file beside it.
+    let spec = tmp.path().join("household.yaml");
+    std::fs::copy(crate::root().join(SPEC), &spec).unwrap();
+    let out = tmp.path().join("out");
+    let (ok, said) = run(
+        tmp.path(),
+        quire,
+        &[
+            "build",
+            spec.to_str().unwrap(),
+            "--target",
+            "paper,codebook,schema,ir",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{said}");
+    let script = std::fs::read_to_string(out.join("paper/respondent-interviewer.typ")).unwrap();
+    assert!(script.contains("FOR EACH PERSON COUNTED AT Q1"));
+    assert!(out.join("codebook/codebook.csv").exists() && out.join("schema/household_person.R").exists());
+    let all = tmp.path().join("all");
+    let (ok, said) = run(
+        tmp.path(),
+        quire,
+        &["build", spec.to_str().unwrap(), "-o", all.to_str().unwrap()],
+    );
+    assert!(
+        !ok && said.contains("roster-not-built") && said.contains("--target paper,pdf"),
+        "{said}"
+    );
+    assert!(!all.exists(), "a refused build writes nothing");
+    let (ok, said) = run(tmp.path(), quire, &["check", spec.to_str().unwrap()]);
+    assert!(!ok && said.contains("roster-not-built"), "{said}");
+}

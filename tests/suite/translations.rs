@@ -251,7 +251,7 @@ fn translations_go_out_and_come_back_checked() {
     let placed = quire(&["translations", "import", "concord.yaml", "export.po"]);
     assert!(placed.status.success());
     assert!(
-        String::from_utf8_lossy(&placed.stderr).contains("184 of 404"),
+        String::from_utf8_lossy(&placed.stderr).contains("208 of 428"),
         "{}",
         String::from_utf8_lossy(&placed.stderr)
     );

@@ -16,6 +16,8 @@ use quire_core::diff::Diff;
 use quire_core::model::{Condition, Instrument, Item, Next, Question, QuestionType, Questionnaire, Text};
 use quire_core::words::Words;
 
+pub mod rosters;
+
 /// A paper edition of the questionnaire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edition {
@@ -205,70 +207,17 @@ pub fn document_with(
             };
             let _ = writeln!(d, "#routing({})", s(&filter));
         }
-        for item in &section.items {
-            match item {
-                Item::Definitions {
-                    title, terms, ask_if, ..
-                } => {
-                    shown_if(&mut d, ask_if.as_ref(), edition, &words);
-                    let pairs: Vec<String> = terms
-                        .iter()
-                        .map(|x| format!("({}, {})", t(&x.term), t(&x.definition)))
-                        .collect();
-                    let _ = writeln!(
-                        d,
-                        "#definitions({}, ({},))",
-                        title.as_ref().map(t).unwrap_or_else(|| "none".into()),
-                        pairs.join(", ")
-                    );
-                }
-                Item::Note {
-                    title, text, ask_if, ..
-                } => {
-                    shown_if(&mut d, ask_if.as_ref(), edition, &words);
-                    let body = if edition == Edition::Interviewer {
-                        format!("read-out({})", t(text))
-                    } else {
-                        t(text)
-                    };
-                    let _ = writeln!(
-                        d,
-                        "#note({}, {body})",
-                        title.as_ref().map(t).unwrap_or_else(|| "none".into()),
-                    );
-                }
-                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
-                Item::Roster(_) => {}
-                Item::Screen { end_if, message, .. } => {
-                    let stop = match edition {
-                        Edition::Interviewer => format!(
-                            "IF THE RESPONDENT {}: READ OUT “{}” AND END THE INTERVIEW",
-                            words.condition(end_if).to_uppercase(),
-                            message.plain().trim()
-                        ),
-                        _ => words.tr("p_stop", &[&words.condition(end_if), message.plain().trim()]),
-                    };
-                    let _ = writeln!(d, "#routing({})", s(&stop));
-                }
-                Item::Question(q) => {
-                    if edition == Edition::ThinkAloud {
-                        // A question and its probes and notes stay on one page, when they fit.
-                        let _ = writeln!(d, "#keep-together(breakable: {})[", too_long_for_a_page(q));
-                    }
-                    let mark = marks.get(&q.id);
-                    if let Some(tags) = mark {
-                        let _ = writeln!(d, "#changed({})[", s(&tags.join(", ")));
-                    }
-                    question(&mut d, q, edition, &words);
-                    if mark.is_some() {
-                        let _ = writeln!(d, "]");
-                    }
-                    if edition == Edition::ThinkAloud {
-                        let _ = writeln!(d, "]");
-                    }
-                }
-            }
-        }
+        let cx = Cx {
+            model,
+            edition,
+            words: &words,
+            marks: &marks,
+            pipes: Pipes::default(),
+            row: None,
+            depth: 0,
+            noun: String::new(),
+        };
+        items(&mut d, &section.items, &cx);
     }
     if edition != Edition::SelfCompletion {
         scoring(&mut d, model, &instrument.audience, &words);
@@ -285,6 +234,136 @@ pub fn document_with(
         })
     );
     d
+}
+
+/// Where items are printed: the edition, its words, the changes to mark, and, inside a
+/// roster's row, what the row's pipes say and which row this is.
+#[derive(Clone)]
+struct Cx<'a> {
+    model: &'a Questionnaire,
+    edition: Edition,
+    words: &'a Words<'a>,
+    marks: &'a std::collections::BTreeMap<String, Vec<&'static str>>,
+    /// What `${row}`, `${row.label}` and row-label answers print as here.
+    pipes: Pipes,
+    /// The printed row these items are in (a self-completion block), if one.
+    row: Option<rosters::Place>,
+    /// How many rosters these items are in.
+    depth: usize,
+    /// The innermost roster's noun for its rows ("Person"), inside one.
+    noun: String,
+}
+
+impl Cx<'_> {
+    fn row_noun(&self) -> &str {
+        if self.noun.is_empty() { "row" } else { &self.noun }
+    }
+}
+
+/// A section's, a row's or a block's items, in order.
+fn items(d: &mut String, items: &[Item], cx: &Cx) {
+    let (edition, words) = (cx.edition, cx.words);
+    for item in items {
+        match item {
+            Item::Definitions {
+                title, terms, ask_if, ..
+            } => {
+                shown_if(d, ask_if.as_ref(), edition, words);
+                let pairs: Vec<String> = terms
+                    .iter()
+                    .map(|x| format!("({}, {})", t(&x.term), t(&x.definition)))
+                    .collect();
+                let _ = writeln!(
+                    d,
+                    "#definitions({}, ({},))",
+                    title.as_ref().map(t).unwrap_or_else(|| "none".into()),
+                    pairs.join(", ")
+                );
+            }
+            Item::Note {
+                title, text, ask_if, ..
+            } => {
+                shown_if(d, ask_if.as_ref(), edition, words);
+                let body = if edition == Edition::Interviewer {
+                    format!("read-out({})", cx.pipes.t(text))
+                } else {
+                    cx.pipes.t(text)
+                };
+                let _ = writeln!(
+                    d,
+                    "#note({}, {body})",
+                    title.as_ref().map(|x| cx.pipes.t(x)).unwrap_or_else(|| "none".into()),
+                );
+            }
+            Item::Roster(r) => rosters::roster(d, r, cx),
+            Item::Screen { end_if, message, .. } => {
+                let stop = match edition {
+                    Edition::Interviewer => format!(
+                        "IF THE RESPONDENT {}: READ OUT “{}” AND END THE INTERVIEW",
+                        words.condition(end_if).to_uppercase(),
+                        message.plain().trim()
+                    ),
+                    _ => words.tr("p_stop", &[&words.condition(end_if), message.plain().trim()]),
+                };
+                let _ = writeln!(d, "#routing({})", s(&stop));
+            }
+            Item::Question(q) => {
+                if edition == Edition::ThinkAloud {
+                    // A question and its probes and notes stay on one page, when they fit.
+                    let _ = writeln!(d, "#keep-together(breakable: {})[", too_long_for_a_page(q));
+                }
+                let mark = cx.marks.get(&q.id);
+                if let Some(tags) = mark {
+                    let _ = writeln!(d, "#changed({})[", s(&tags.join(", ")));
+                }
+                question(d, q, cx);
+                if mark.is_some() {
+                    let _ = writeln!(d, "]");
+                }
+                if edition == Edition::ThinkAloud {
+                    let _ = writeln!(d, "]");
+                }
+            }
+        }
+    }
+}
+
+/// What a roster's row pipes print as in one place: (variable, words), the innermost last.
+#[derive(Clone, Default)]
+struct Pipes(Vec<(String, String)>);
+
+impl Pipes {
+    /// These pipes, and `variable` printed as `words` (over an outer row's).
+    fn with(&self, variable: &str, words: String) -> Pipes {
+        let mut out = self.clone();
+        out.0.push((variable.to_string(), words));
+        out
+    }
+
+    /// The text as a Typst string, each row pipe replaced (the others by their wording for paper).
+    fn t(&self, text: &Text) -> String {
+        if self.0.is_empty() {
+            return t(text);
+        }
+        s(self.plain(text).trim())
+    }
+
+    fn plain(&self, text: &Text) -> String {
+        use quire_core::model::Segment;
+        text.segments
+            .iter()
+            .map(|seg| match seg {
+                Segment::Literal { text } => text.clone(),
+                Segment::Pipe { variable, fallback } => self
+                    .0
+                    .iter()
+                    .rev()
+                    .find(|(v, _)| v == variable)
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_else(|| fallback.clone()),
+            })
+            .collect()
+    }
 }
 
 /// The ISO 639 code Typst hyphenates and sets quotes by: the language subtag of a BCP 47 tag.
@@ -540,9 +619,20 @@ fn too_long_for_a_page(q: &Question) -> bool {
     chars > 2_400
 }
 
+/// The boxes a number is written in: as many as its largest value's digits (3 without one).
+fn digits(q: &Question) -> usize {
+    q.max
+        .map(|m| quire_core::expr::format_number(m.abs()).len())
+        .unwrap_or(3)
+        .clamp(1, 8)
+        + usize::from(q.kind == QuestionType::Decimal) * q.decimals.unwrap_or(1) as usize
+}
+
 /// Where an answer that skips questions leads, as printed beside it.
-fn goto(next: &Next, edition: Edition, words: &Words) -> String {
+fn goto(next: &Next, cx: &Cx) -> String {
+    let (edition, words) = (cx.edition, cx.words);
     let text = match (next, edition) {
+        (Next::NextRow { roster }, _) => rosters::next_row(roster, cx),
         (Next::Question { number, .. }, Edition::Interviewer) => format!("GO TO {number}"),
         (Next::Question { number, .. }, _) => words.tr("p_go_to", &[number]),
         (Next::End { .. }, Edition::Interviewer) => "END THE INTERVIEW".to_string(),
@@ -554,7 +644,8 @@ fn goto(next: &Next, edition: Edition, words: &Words) -> String {
 
 /// The filter printed with a question: its own condition in words (the designer's, for
 /// the respondent's editions, when given), or `none`.
-fn filter(q: &Question, edition: Edition, words: &Words) -> String {
+fn filter(q: &Question, cx: &Cx) -> String {
+    let (edition, words) = (cx.edition, cx.words);
     // The designer's own wording of the condition, for the respondent's editions, when
     // given; else it is generated. The interviewer's script keeps the generated wording,
     // about the respondent, which the interviewer applies exactly.
@@ -567,6 +658,12 @@ fn filter(q: &Question, edition: Edition, words: &Words) -> String {
         (Some(_), Some(w), Edition::SelfCompletion | Edition::ThinkAloud) => {
             s(&words.tr("p_answer_only", &[&q.number, w]))
         }
+        (Some(c), _, Edition::Interviewer) if cx.depth > 0 => s(&format!(
+            "ASK {} FOR THIS {} ONLY IF THE RESPONDENT {}",
+            q.number,
+            cx.row_noun().to_uppercase(),
+            words.condition(c).to_uppercase()
+        )),
         (Some(c), _, Edition::Interviewer) => s(&format!(
             "ASK {} ONLY IF THE RESPONDENT {}",
             q.number,
@@ -618,13 +715,10 @@ fn how_to_answer(q: &Question, edition: Edition, words: &Words) -> String {
 
 /// A choice question's options: each with its code (not on the self-completion edition),
 /// its "Go to", and its notes (write-in, exclusive, score, not read out).
-fn options(d: &mut String, q: &Question, edition: Edition, words: &Words) {
+fn options(d: &mut String, q: &Question, cx: &Cx) {
+    let (edition, words) = (cx.edition, cx.words);
     for o in q.options.iter() {
-        let goto = o
-            .next
-            .as_ref()
-            .map(|n| goto(n, edition, words))
-            .unwrap_or_else(|| "none".into());
+        let goto = o.next.as_ref().map(|n| goto(n, cx)).unwrap_or_else(|| "none".into());
         let code = if edition == Edition::SelfCompletion {
             "none".to_string()
         } else {
@@ -671,11 +765,12 @@ fn options(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     }
 }
 
-fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
+fn question(d: &mut String, q: &Question, cx: &Cx) {
+    let (edition, words) = (cx.edition, cx.words);
     // The filter sits inside the question's unbreakable block, so a page never parts them.
     // Only the question's own condition: its section's is printed at the section head.
-    let filter = filter(q, edition, words);
-    let how = how_to_answer(q, edition, words);
+    let filter = filter(q, cx);
+    let how = rosters::how_to_choose_rows(q, cx).unwrap_or_else(|| how_to_answer(q, edition, words));
     let how = if edition == Edition::Interviewer {
         format!("interviewer({})", s(&how))
     } else {
@@ -690,13 +785,13 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
     };
     let hint = match &q.hint {
         Some(h) if edition == Edition::Interviewer && self_completion_only(&h.plain()) => "none".into(),
-        Some(h) if !how.to_lowercase().contains(&normal(&h.plain())) => t(h),
+        Some(h) if !how.to_lowercase().contains(&normal(&h.plain())) => cx.pipes.t(h),
         _ => "none".into(),
     };
     let body = if edition == Edition::Interviewer {
-        format!("read-out({})", t(&q.text))
+        format!("read-out({})", cx.pipes.t(&q.text))
     } else {
-        t(&q.text)
+        cx.pipes.t(&q.text)
     };
     let _ = writeln!(
         d,
@@ -710,7 +805,14 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
         let _ = writeln!(d, "  #interviewer({})", t(i));
     }
     match q.kind {
-        QuestionType::Single | QuestionType::Multiple => options(d, q, edition, words),
+        QuestionType::Single | QuestionType::Multiple if q.row_choices.is_some() => {
+            rosters::row_choice(d, q, cx);
+        }
+        QuestionType::Single | QuestionType::Multiple if rosters::across(q, cx) => {
+            let labels: Vec<String> = q.options.iter().map(|o| t(&o.label)).collect();
+            let _ = writeln!(d, "  #options-across(({},))", labels.join(", "));
+        }
+        QuestionType::Single | QuestionType::Multiple => options(d, q, cx),
         QuestionType::Grid => {
             let cols: Vec<String> = q
                 .options
@@ -737,12 +839,7 @@ fn question(d: &mut String, q: &Question, edition: Edition, words: &Words) {
             let _ = writeln!(d, "  #grid-question(({},), ({},))", cols.join(", "), rows.join(", "));
         }
         QuestionType::Integer | QuestionType::Decimal => {
-            let digits = q
-                .max
-                .map(|m| quire_core::expr::format_number(m.abs()).len())
-                .unwrap_or(3)
-                .clamp(1, 8)
-                + usize::from(q.kind == QuestionType::Decimal) * q.decimals.unwrap_or(1) as usize;
+            let digits = digits(q);
             let unit = q.unit.as_ref().map(t).unwrap_or_else(|| "none".into());
             let _ = writeln!(d, "  #number-boxes({digits}, unit: {unit})");
         }

@@ -115,7 +115,7 @@ pub const TARGETS: [Info; 9] = [
         about: "Paper questionnaires as Typst markup: self-completion, interviewer and think-aloud editions",
         folder: "paper",
         write: write_paper,
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Pdf,
@@ -123,7 +123,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The paper questionnaires typeset as tagged PDFs",
         folder: "pdf",
         write: write_pdf,
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Xform,

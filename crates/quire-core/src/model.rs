@@ -890,6 +890,12 @@ pub enum Next {
         /// The screening rule that fires there, if one does (none: the questions ran out).
         screen: Option<String>,
     },
+    /// No later question of the row can be asked: the row is done, and the respondent goes
+    /// on to the roster's next row (after its last, to what follows the roster).
+    NextRow {
+        /// The roster's id.
+        roster: String,
+    },
 }
 
 /// A row of a grid: one variable, answered from the grid's choice list.

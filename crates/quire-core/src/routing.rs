@@ -117,7 +117,7 @@ enum Step<'m> {
 /// For one audience: (question id, option) → where that answer leads, for the options that
 /// skip at least one question: among the instrument's questions, and among the questions
 /// of each roster's row (a row's skip stays in its row: one that runs past the row's last
-/// question gives no target, as "go to the next row" is said by the modes).
+/// question leads to the next row).
 fn audience_targets(reach: &Reach) -> Vec<(String, usize, Next)> {
     let Some(instrument) = reach.model().instrument(reach.audience()) else {
         return Vec::new();
@@ -144,22 +144,25 @@ fn audience_targets(reach: &Reach) -> Vec<(String, usize, Next)> {
     for s in &instrument.sections {
         steps(&s.items, &mut order, &mut screens, &mut rosters);
     }
-    let mut out = sequence(reach, &order, Some(&screens));
+    let mut out = sequence(reach, &order, End::Instrument(&screens));
     while let Some(r) = rosters.pop() {
         let (mut row, mut row_screens) = (Vec::new(), Vec::new());
         steps(&r.items, &mut row, &mut row_screens, &mut rosters);
-        out.extend(sequence(reach, &row, None));
+        out.extend(sequence(reach, &row, End::Row(&r.id)));
     }
     out
 }
 
-/// The targets of one sequence of steps: the instrument's (with its screening rules and
-/// the number of steps before each), or a row's (`screens` none).
-fn sequence(
-    reach: &Reach,
-    order: &[Step],
-    screens: Option<&[(usize, &str, &Condition)]>,
-) -> Vec<(String, usize, Next)> {
+/// What follows a sequence of steps: the instrument's end (with its screening rules and the
+/// number of steps before each), or a row's (the roster's next row).
+#[derive(Clone, Copy)]
+enum End<'s> {
+    Instrument(&'s [(usize, &'s str, &'s Condition)]),
+    Row(&'s str),
+}
+
+/// The targets of one sequence of steps: the instrument's or a row's.
+fn sequence(reach: &Reach, order: &[Step], end: End) -> Vec<(String, usize, Next)> {
     // Per later question, worked out when first needed and shared by every option that
     // reaches it: its universe, the questions that universe reads, and whether it can hold.
     let mut later_reads: Vec<Option<Later>> = (0..order.len()).map(|_| None).collect();
@@ -210,14 +213,17 @@ fn sequence(
             if j == i + 1 || blocked {
                 continue;
             }
-            let next = match (order.get(j), screens) {
+            let next = match (order.get(j), end) {
                 (Some(Step::Question(target)), _) => Next::Question {
                     id: target.id.clone(),
                     number: target.number.clone(),
                     certain,
                 },
-                (Some(Step::Roster), _) | (None, None) => continue,
-                (None, Some(screens)) => Next::End {
+                (Some(Step::Roster), _) => continue,
+                (None, End::Row(roster)) => Next::NextRow {
+                    roster: roster.to_string(),
+                },
+                (None, End::Instrument(screens)) => Next::End {
                     screen: screens
                         .iter()
                         .filter(|(before, _, _)| *before > i)

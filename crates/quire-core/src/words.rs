@@ -118,6 +118,14 @@ impl<'m> Words<'m> {
             },
             ExprKind::Call { function, args } => match (function.as_str(), args.as_slice()) {
                 ("answered", [q]) => self.tr("w_answered", &[&self.at(q)]),
+                ("any", [r, c]) if self.roster_title(r).is_some() => self.tr(
+                    "w_listed_any",
+                    &[&self.roster_title(r).unwrap_or_default(), &self.phrase(c, 0)],
+                ),
+                ("all", [r, c]) if self.roster_title(r).is_some() => self.tr(
+                    "w_listed_all",
+                    &[&self.phrase(c, 0), &self.roster_title(r).unwrap_or_default()],
+                ),
                 ("selected", [q, v]) => {
                     let codes = self.codes(q, "=", std::slice::from_ref(v));
                     format!(
@@ -335,6 +343,9 @@ impl<'m> Words<'m> {
             };
             return self.compare(if op == BinOp::Ne { BinOp::NotIn } else { BinOp::In }, &args[0], &list);
         }
+        if let Some(s) = self.aggregate(op, var, lit) {
+            return Some(s);
+        }
         if let ExprKind::Call { function, args } = &var.kind {
             if function != "count" || args.len() != 1 {
                 return None;
@@ -443,6 +454,53 @@ impl<'m> Words<'m> {
         })
     }
 
+    /// A roster's rows read from outside, compared with a value: `count(person, age >= 18) > 0`
+    /// becomes "listed more than 0 in “People who live here” and, for them, answered at
+    /// least 18 at Q5"; `at(person, head, age) < 18` "answered less than 18 at Q5 for the one
+    /// chosen at Q10".
+    fn aggregate(&self, op: BinOp, var: &Expr, lit: &Expr) -> Option<String> {
+        let ExprKind::Call { function, args } = &var.kind else {
+            return None;
+        };
+        let title = self.roster_title(args.first()?)?;
+        let number = match lit.kind {
+            ExprKind::Number { value } => Some(format_number(value)),
+            _ => None,
+        };
+        let how = |fewer: &str| -> Option<String> {
+            let key = match op {
+                BinOp::Eq => "w_exactly",
+                BinOp::Ne => "w_other_than_n",
+                BinOp::Lt => fewer,
+                BinOp::Le => "w_at_most",
+                BinOp::Gt => "w_more_than",
+                BinOp::Ge => "w_at_least",
+                _ => return None,
+            };
+            Some(self.tr(key, &[number.as_deref()?]))
+        };
+        Some(match (function.as_str(), args.as_slice()) {
+            ("count", [_]) => self.tr("w_listed_n", &[&how("w_fewer_than")?, &title]),
+            ("count", [_, c]) => self.tr("w_listed_n_who", &[&how("w_fewer_than")?, &title, &self.phrase(c, 0)]),
+            ("sum", [_, x]) => self.tr("w_rows_sum", &[&how("w_less_than")?, &self.at(x), &title]),
+            ("max", [_, x]) => self.tr("w_rows_max", &[&how("w_less_than")?, &self.at(x), &title]),
+            ("min", [_, x]) => self.tr("w_rows_min", &[&how("w_less_than")?, &self.at(x), &title]),
+            ("at", [_, chooser, field]) => {
+                let field_at = self.compare(op, field, lit)?;
+                self.tr("w_for_the_row_chosen", &[&field_at, &self.at(chooser)])
+            }
+            _ => return None,
+        })
+    }
+
+    /// A roster named as an aggregate's first argument: its title, quoted.
+    fn roster_title(&self, e: &Expr) -> Option<String> {
+        let ExprKind::Var { name } = &e.kind else {
+            return None;
+        };
+        self.model.roster(name).map(|r| format!("“{}”", r.title.plain().trim()))
+    }
+
     /// "Q12", or the variable name when the audiences number it differently.
     fn at(&self, var: &Expr) -> String {
         let ExprKind::Var { name } = &var.kind else {
@@ -506,6 +564,8 @@ impl<'m> Words<'m> {
     fn value_label(&self, var: &Expr, value: &Expr) -> String {
         match (&var.kind, &value.kind) {
             (ExprKind::Var { name }, ExprKind::String { value }) => self.label_of(name, value),
+            // A row chosen at another question: `selected(helpers, head)`.
+            (_, ExprKind::Var { .. }) => self.tr("w_the_one_chosen", &[&self.at(value)]),
             _ => code(value),
         }
     }

@@ -885,8 +885,8 @@ fn hostile_roster_data_is_reported_never_a_panic() {
     assert!(!check_tables(&m, &tables, &Options::default()).is_clean());
 }
 
-/// "Go to" inside a row: found among the row's questions; none past the row's end, and
-/// none over a roster.
+/// "Go to" inside a row: found among the row's questions; past the row's end, the next
+/// row; none over a roster.
 #[test]
 fn a_rows_skip_leads_to_the_next_question_of_its_row() {
     use quire_core::model::Next;
@@ -905,8 +905,13 @@ fn a_rows_skip_leads_to_the_next_question_of_its_row() {
         next("works", 1)
     );
     assert_eq!(next("works", 0), None);
-    // "No" at `student` skips the row's last question: the next row is the modes' to say.
-    assert_eq!(next("student", 1), None);
+    // "No" at `student` skips the row's last question: on to the next row.
+    assert_eq!(
+        next("student", 1),
+        Some(Next::NextRow {
+            roster: "person".into()
+        })
+    );
     // "No" at `any_people` skips `size`, then meets the roster: no arrow over it.
     assert_eq!(next("any_people", 1), None);
 }
