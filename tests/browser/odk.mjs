@@ -51,9 +51,23 @@ const results = await page.evaluate(async ({ forms, cases }) => {
       for (const child of n.currentState.children ?? []) walk(child);
     };
     walk(instance.root);
-    // Answers in questionnaire order, as a respondent gives them.
-    for (const [ref, value] of c.answers) {
-      const node = byRef.get(ref);
+    // A repeat's rows come and go with the answers: look again when a node is not there.
+    const get = (ref) => {
+      if (!byRef.has(ref)) { byRef.clear(); walk(instance.root); }
+      return byRef.get(ref);
+    };
+    // Answers in questionnaire order, as a respondent gives them; `["+", range, n]` adds n
+    // rows to an open repeat (a range, as `/data/s/person[2]/birth`).
+    for (const [ref, value, more] of c.answers) {
+      if (ref === "+") {
+        const range = get(value);
+        if (!range || !String(range.nodeType).startsWith("repeat-range")) {
+          throw new Error(`no repeat ${value}: ${[...byRef.keys()].filter((k) => k.includes(value.split("/").pop())).join(", ")}`);
+        }
+        if (range.currentState.relevant) range.addInstances(undefined, more);
+        continue;
+      }
+      const node = get(ref);
       if (!node) { throw new Error(`no node ${ref}`); }
       // A respondent answers only what is shown.
       if (!node.currentState.relevant) continue;
@@ -65,6 +79,7 @@ const results = await page.evaluate(async ({ forms, cases }) => {
       }
     }
     const seen = {};
+    byRef.clear(); walk(instance.root);
     for (const ref of c.watch) {
       const node = byRef.get(ref);
       if (!node) { seen[ref] = { missing: true }; continue; }

@@ -16,6 +16,21 @@ fn odk_validate() -> PathBuf {
     PathBuf::from(out.trim()).join("validators/odk_validate/bin/ODK_Validate.jar")
 }
 
+/// The specs with rosters the platform targets are proven on.
+const ROSTER_SPECS: [&str; 2] = ["tests/rosters/household.yaml", "tests/rosters/go-to.yaml"];
+
+/// A spec with rosters, compiled (the checker's `roster-not-built` aside).
+fn roster_model(spec: &str) -> quire::model::Questionnaire {
+    let text = std::fs::read_to_string(crate::root().join(spec)).unwrap();
+    let options = quire::Options {
+        unbuilt_rosters: true,
+        ..quire::backend::compile_options()
+    };
+    quire::compile_with(spec, &text, &options)
+        .model
+        .expect("the roster spec checks clean")
+}
+
 #[test]
 fn every_xform_passes_odk_validate() {
     let tmp = tempfile::tempdir().unwrap();
@@ -40,7 +55,16 @@ fn every_xform_passes_odk_validate() {
         std::fs::write(&file, xml).unwrap();
         files.push(file);
     }
-    assert!(files.len() >= 14, "{files:?}");
+    // Rosters: repeats counted, open, for each option ticked, nested; a choice among rows.
+    for spec in ROSTER_SPECS {
+        let model = roster_model(spec);
+        for quire::backend::Output { path: name, bytes: xml } in quire::backend::xform::render(&model).unwrap() {
+            let file = tmp.path().join(format!("{}-{name}", model.survey.id));
+            std::fs::write(&file, xml).unwrap();
+            files.push(file);
+        }
+    }
+    assert!(files.len() >= 16, "{files:?}");
     let jar = odk_validate();
     for f in &files {
         let (ok, out) = crate::run(
@@ -417,6 +441,11 @@ fn xlsforms_convert_with_pyxform_into_quires_xforms() {
         .collect();
     let (_dir, spec) = crate::translations::welsh_flagship();
     models.push(("welsh".into(), crate::translations::welsh_model(&spec).model.unwrap()));
+    // Rosters: begin_repeat with repeat_count, nested repeats, choices from a repeat.
+    for spec in ROSTER_SPECS {
+        let model = roster_model(spec);
+        models.push((model.survey.id.clone(), model));
+    }
     let jar = odk_validate();
     let normal = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let mut compared = 0;
@@ -1247,4 +1276,420 @@ fn a_hand_made_xlsform_imports_with_its_gaps_reported() {
         "{report:?}"
     );
     assert!(yaml.contains("# IMPORT: row 9: `where` of type `geopoint` left out"));
+}
+
+/// Rosters in ODK's own engine: the household schedule's XForm (repeats counted by the
+/// household's size and by the conditions ticked, births added as the respondent adds them,
+/// a choice among the people listed) given 300 simulated households row by row; every
+/// question of every row is relevant exactly when `route()` asks it of that row, and the
+/// household's aggregates (`count(person, age >= 18)`, `any(person, age < 5)`) are Quire's.
+#[test]
+fn odk_routes_households_row_by_row_as_quire_does() {
+    use quire::eval::AnswerMap;
+    use quire::model::{RowRoute, State};
+    use std::collections::BTreeMap;
+    let model = roster_model(ROSTER_SPECS[0]);
+    let instrument = &model.instruments[0];
+    let paths = quire::backend::xform::paths(&model, instrument);
+    // `/data/h/person/birth/birth_year` in person 2's birth 1: `/data/h/person[2]/birth[1]/birth_year`.
+    fn indexed(path: &str, rows: &[(String, usize)]) -> String {
+        let mut p = path.to_string();
+        for (roster, k) in rows.iter().rev() {
+            if let Some(rest) = p.strip_prefix(&format!("{roster}/")) {
+                p = format!("{roster}[{k}]/{rest}");
+            } else if p == *roster {
+                p = format!("{roster}[{k}]");
+            }
+        }
+        p
+    }
+    struct Case<'a> {
+        answers: Vec<serde_json::Value>,
+        watch: Vec<String>,
+        want: Vec<(String, bool, Option<String>)>,
+        paths: &'a std::collections::HashMap<String, String>,
+    }
+    fn walk(
+        model: &quire::model::Questionnaire,
+        items: &[Item],
+        env: &AnswerMap,
+        states: &BTreeMap<String, State>,
+        rows: &BTreeMap<String, Vec<RowRoute>>,
+        stack: &mut Vec<(String, usize)>,
+        case: &mut Case,
+    ) {
+        for item in items {
+            match item {
+                Item::Question(q) => {
+                    for var in q.variable_names() {
+                        let path = indexed(&case.paths[var], stack);
+                        let value = env.values.get(var).and_then(|v| match v {
+                            // A choice among rows: the rows' numbers.
+                            quire::eval::Value::Selection(s) if q.row_choices.is_some() => Some(serde_json::json!(s)),
+                            v => odk_value(model, var, v),
+                        });
+                        if let Some(v) = value {
+                            case.answers.push(serde_json::json!([path, v]));
+                        }
+                        let asked = matches!(states.get(var), Some(State::Answered(_) | State::Missing));
+                        case.watch.push(path.clone());
+                        case.want.push((path, asked, None));
+                    }
+                }
+                Item::Roster(r) => {
+                    let routed = rows.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+                    let given = env.rows.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+                    let range = &case.paths[&r.id].clone();
+                    if matches!(r.rows, quire::model::Rows::Open) && !routed.is_empty() {
+                        case.answers
+                            .push(serde_json::json!(["+", indexed(range, stack), routed.len()]));
+                    }
+                    for (k, row) in routed.iter().enumerate() {
+                        let empty = AnswerMap::new(&env.audience);
+                        stack.push((range.clone(), k + 1));
+                        walk(
+                            model,
+                            &r.items,
+                            given.get(k).unwrap_or(&empty),
+                            &row.states,
+                            &row.rows,
+                            stack,
+                            case,
+                        );
+                        stack.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut cases = Vec::new();
+    let mut expected = Vec::new();
+    let (mut rows_seen, mut births) = (0, 0);
+    for (id, raw) in quire::data::testing::synthetic_answers(&model, 300, 30) {
+        let route = model.route(&raw.audience, &raw);
+        let mut case = Case {
+            answers: Vec::new(),
+            watch: Vec::new(),
+            want: Vec::new(),
+            paths: &paths,
+        };
+        rows_seen += route.rows.get("person").map_or(0, Vec::len);
+        births += route
+            .rows
+            .get("person")
+            .into_iter()
+            .flatten()
+            .map(|p| p.rows.get("birth").map_or(0, Vec::len))
+            .sum::<usize>();
+        for s in &instrument.sections {
+            walk(
+                &model,
+                &s.items,
+                &raw,
+                &route.states,
+                &route.rows,
+                &mut Vec::new(),
+                &mut case,
+            );
+        }
+        for d in &model.derived {
+            let value = match route.states.get(&d.id) {
+                Some(State::Answered(quire::eval::Value::Number(n))) => quire::expr::format_number(*n),
+                Some(State::Answered(quire::eval::Value::Bool(b))) => if *b { "1" } else { "0" }.to_string(),
+                _ => String::new(),
+            };
+            case.watch.push(paths[&d.id].clone());
+            case.want.push((paths[&d.id].clone(), true, Some(value)));
+        }
+        cases.push(serde_json::json!({ "form": "household", "answers": case.answers, "watch": case.watch }));
+        expected.push((id, case.want));
+    }
+    assert!(
+        rows_seen > 600 && births > 50,
+        "{rows_seen} people, {births} births: too few to prove"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cases.json");
+    let forms = serde_json::json!({ "household": quire::backend::xform::form(&model, instrument) });
+    std::fs::write(
+        &input,
+        serde_json::json!({ "forms": forms, "cases": cases }).to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("out.json");
+    let (ok, log) = crate::run(
+        &crate::root().join("tests/browser"),
+        "node",
+        &[
+            crate::root().join("tests/browser/odk.mjs").to_str().unwrap(),
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{log}");
+    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(got["errors"].as_array().unwrap().is_empty(), "{}", got["errors"]);
+    let results = got["results"].as_array().unwrap();
+    let (mut checked, mut skipped, mut mismatches) = (0, 0, Vec::new());
+    for ((who, want), seen) in expected.iter().zip(results) {
+        for (path, relevant, value) in want {
+            checked += 1;
+            let s = &seen[path.as_str()];
+            skipped += usize::from(!relevant);
+            match value {
+                None if s["relevant"].as_bool() != Some(*relevant) => mismatches.push(format!(
+                    "{who}: {path} relevant in ODK {}, asked by Quire {relevant}",
+                    s["relevant"]
+                )),
+                Some(v) if s["value"].as_str() != Some(v.as_str()) => {
+                    mismatches.push(format!("{who}: {path} is {} in ODK, {v:?} in Quire", s["value"]))
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut kinds: Vec<String> = mismatches
+        .iter()
+        .map(|m| {
+            let path = m.split(' ').nth(1).unwrap_or("");
+            let last = path.rsplit('/').next().unwrap_or("");
+            format!("{last} {}", m.contains("ODK true"))
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    eprintln!("mismatched: {kinds:?}");
+    eprintln!(
+        "odk households: {} households, {rows_seen} people, {births} births, {checked} relevances and values compared ({skipped} routed past)",
+        expected.len()
+    );
+    assert!(skipped > 300, "routing inside rows was exercised: {skipped}");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked} differ:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// A household XLSForm with nested repeats, written for this test after the structure of the
+/// DHS Program's Model Household Questionnaire (DHS-8: the household schedule, then each
+/// woman's births) as ODK and KoboToolbox teams write it (a `repeat_count` from the
+/// household's size, an open repeat of births inside each member, `position(..)`,
+/// `count()`, `sum()` and `indexed-repeat()` over the members). `quire import xlsform`
+/// carries the repeats over as rosters, nested, with their counts and conditions, and the
+/// spec checks clean.
+#[test]
+fn a_household_xlsform_with_nested_repeats_imports_as_rosters() {
+    let survey: &[&[&str]] = &[
+        &[
+            "type",
+            "name",
+            "label",
+            "relevant",
+            "constraint",
+            "repeat_count",
+            "calculation",
+        ],
+        &["start", "start", "", "", "", "", ""],
+        &["begin_group", "hh", "Household schedule", "", "", "", ""],
+        &[
+            "integer",
+            "hh_size",
+            "How many people usually live in this household?",
+            "",
+            ". >= 1 and . <= 20",
+            "",
+            "",
+        ],
+        &[
+            "begin_repeat",
+            "hh_member",
+            "Household member",
+            "",
+            "",
+            "${hh_size}",
+            "",
+        ],
+        &["calculate", "member_pos", "", "", "", "", "position(..)"],
+        &[
+            "text",
+            "member_name",
+            "What is the name of person ${member_pos}?",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "select_one sex",
+            "member_sex",
+            "Is ${member_name} male or female?",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "integer",
+            "member_age",
+            "How old is ${member_name}?",
+            "",
+            ". >= 0 and . <= 110",
+            "",
+            "",
+        ],
+        &[
+            "select_one yes_no",
+            "member_school",
+            "Does ${member_name} attend school?",
+            "${member_age} >= 5 and ${member_age} <= 24",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "begin_repeat",
+            "birth",
+            "Births to ${member_name}",
+            "${member_sex} = 'female' and ${member_age} >= 15 and ${member_age} <= 49",
+            "",
+            "",
+            "",
+        ],
+        &[
+            "integer",
+            "birth_year",
+            "In what year was this child born?",
+            "",
+            ". >= 1970 and . <= 2026",
+            "",
+            "",
+        ],
+        &[
+            "select_one yes_no",
+            "birth_alive",
+            "Is this child still alive?",
+            "",
+            "",
+            "",
+            "",
+        ],
+        &["end_repeat", "", "", "", "", "", ""],
+        &["end_repeat", "", "", "", "", "", ""],
+        &[
+            "select_one yes_no",
+            "hh_elderly",
+            "Does anyone need help with daily activities?",
+            "count(${hh_member}) > 1",
+            "",
+            "",
+            "",
+        ],
+        &["end_group", "", "", "", "", "", ""],
+        &["calculate", "total_age", "", "", "", "", "sum(${member_age})"],
+        &[
+            "calculate",
+            "first_name",
+            "",
+            "",
+            "",
+            "",
+            "indexed-repeat(${member_name}, ${hh_member}, 1)",
+        ],
+    ];
+    let choices: &[&[&str]] = &[
+        &["list_name", "name", "label"],
+        &["sex", "male", "Male"],
+        &["sex", "female", "Female"],
+        &["yes_no", "yes", "Yes"],
+        &["yes_no", "no", "No"],
+    ];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in [("survey", survey), ("choices", choices)] {
+        let sheet = wb.add_worksheet().set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(r as u32, c as u16, *v).unwrap();
+                }
+            }
+        }
+    }
+    let sheet = wb.add_worksheet().set_name("settings").unwrap();
+    for (c, (k, v)) in [
+        ("form_title", "Household schedule"),
+        ("form_id", "dhs_household"),
+        ("version", "8"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *k).unwrap();
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    let book = wb.save_to_buffer().unwrap();
+    // pyxform accepts the workbook as written (it is a real XLSForm).
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("household.xlsx"), &book).unwrap();
+    let (ok, log) = crate::run(tmp.path(), "xls2xform", &["household.xlsx", "household.xml"]);
+    assert!(ok && log.contains("Conversion complete"), "{log}");
+    let (yaml, report) = quire::backend::read::xlsform::import(&book, "household.xlsx").unwrap();
+    let options = quire::Options {
+        unbuilt_rosters: true,
+        ..quire::backend::compile_options()
+    };
+    let compiled = quire::compile_with("household.yaml", &yaml, &options);
+    assert!(!compiled.has_errors(), "{yaml}");
+    let m = compiled.model.unwrap();
+    let member = m
+        .roster("hh_member")
+        .unwrap_or_else(|| panic!("no member roster:\n{yaml}"));
+    assert!(
+        matches!(&member.rows, quire::model::Rows::Count { count } if count.source == "hh_size"),
+        "{yaml}"
+    );
+    let birth = m.roster("birth").unwrap_or_else(|| panic!("no births roster:\n{yaml}"));
+    assert!(matches!(birth.rows, quire::model::Rows::Open));
+    assert!(
+        member
+            .items
+            .iter()
+            .any(|i| matches!(i, quire::model::Item::Roster(r) if r.id == "birth")),
+        "births nest in the member's row:\n{yaml}"
+    );
+    assert_eq!(
+        birth.ask_if.as_ref().unwrap().source,
+        "member_sex == 'female' and member_age >= 15 and member_age <= 49",
+        "{yaml}"
+    );
+    let school = m.any_question("member_school").unwrap();
+    assert_eq!(
+        school.ask_if.as_ref().unwrap().source,
+        "member_age >= 5 and member_age <= 24"
+    );
+    // The row's number piped: `${member_pos}` (position(..)) is `${row}`.
+    let name = m.any_question("member_name").unwrap();
+    assert_eq!(
+        name.text.plain(),
+        "What is the name of person this row's number?",
+        "{yaml}"
+    );
+    assert_eq!(
+        m.any_question("hh_elderly").unwrap().ask_if.as_ref().unwrap().source,
+        "count(hh_member) > 1"
+    );
+    let derived = |id: &str| match &m.derived(id).unwrap_or_else(|| panic!("{id}:\n{yaml}")).rule {
+        quire::model::DerivedRule::Expr { expr } => expr.source.clone(),
+        _ => String::new(),
+    };
+    assert_eq!(derived("total_age"), "sum(hh_member, member_age)");
+    // `indexed-repeat(…, 1)` reads the first row, which Quire reads only through a question
+    // that chooses a row: reported, and left out; nothing else is.
+    assert!(m.derived("first_name").is_none());
+    assert!(
+        report.len() == 1 && report[0].1.contains("at(hh_member, 1, member_name)"),
+        "{report:?}"
+    );
 }

@@ -131,7 +131,7 @@ pub const TARGETS: [Info; 9] = [
         about: "ODK XForms, one `xform/<audience>.xml` per audience, for ODK Central, KoboToolbox, SurveyCTO and Ona",
         folder: "xform",
         write: |model, _| xform::render(model),
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Xlsform,
@@ -139,7 +139,7 @@ pub const TARGETS: [Info; 9] = [
         about: "The same forms as XLSForm workbooks, `xlsform/<audience>.xlsx`",
         folder: "xlsform",
         write: |model, _| xlsform::render(model),
-        rosters: false,
+        rosters: true,
     },
     Info {
         target: Target::Redcap,

@@ -63,10 +63,42 @@ fn num(n: f64) -> String {
     quire_core::expr::format_number(n)
 }
 
-/// Where each variable is in the instance, and what a choice value's code is.
+/// Where each variable is in the instance, and what a choice value's code is; as read from
+/// `context`, the node an expression or label belongs to.
 struct Paths<'m> {
     model: &'m Questionnaire,
     path: HashMap<String, String>,
+    /// Each roster's repeat, by its absolute path.
+    repeats: std::sync::Arc<[String]>,
+    /// The node the expressions are read at (empty: the form's top).
+    context: String,
+}
+
+impl<'m> Paths<'m> {
+    /// The form's absolute paths, read at `context`: a field of the row `context` is in (or of
+    /// a row around it) as a path relative to it (`../sex`, `../../age`), as pyxform writes
+    /// them, so every engine reads this row's answer rather than every row's.
+    fn at(&self, context: &str) -> Paths<'m> {
+        let relative = |v: &String| -> Option<String> {
+            let r = self
+                .repeats
+                .iter()
+                .filter(|r| context.starts_with(&format!("{r}/")) && v.starts_with(&format!("{r}/")))
+                .max_by_key(|r| r.len())?;
+            let up = context[r.len() + 1..].split('/').count();
+            Some(format!("{}{}", "../".repeat(up), &v[r.len() + 1..]))
+        };
+        Paths {
+            model: self.model,
+            path: self
+                .path
+                .iter()
+                .map(|(k, v)| (k.clone(), relative(v).unwrap_or_else(|| v.clone())))
+                .collect(),
+            repeats: self.repeats.clone(),
+            context: context.to_string(),
+        }
+    }
 }
 
 impl Paths<'_> {
@@ -201,9 +233,17 @@ impl Paths<'_> {
             ExprKind::Var { name } => Some(name.as_str()),
             _ => None,
         });
+        if let Some(over) = self.over_rows(function, args, audience) {
+            return over;
+        }
         Some(match (function, args.len()) {
+            ("row", 0) => "position(..)".into(),
             ("answered", 1) => format!("(string-length({}) > 0)", x(0)?),
             ("count", 1) => format!("count-selected({})", x(0)?),
+            // A row chosen at another question: `selected(helpers, head)`.
+            ("selected", 2) if matches!(args[1].kind, ExprKind::Var { .. }) && self.is_multi(var?) => {
+                format!("selected({}, {})", x(0)?, x(1)?)
+            }
             ("selected", 2) => {
                 let v = var?;
                 let ExprKind::String { value } = &args[1].kind else {
@@ -273,6 +313,67 @@ impl Paths<'_> {
     }
 }
 
+impl Paths<'_> {
+    /// A roster's rows read from outside, over its repeat's nodeset: `count(person, age >= 18)`
+    /// is `count(/data/g/person[age >= 18])`, its condition read in each row (a row where it
+    /// is unknown does not count, as in Quire); `sum`, `min` and `max` read the rows that have
+    /// an answer; `at(person, head, age)` the row whose number `head` is. `None`: the call
+    /// does not read a roster; `Some(None)`: it does, without a faithful XPath.
+    fn over_rows(&self, function: &str, args: &[Expr], audience: &str) -> Option<Option<String>> {
+        let ExprKind::Var { name } = &args.first()?.kind else {
+            return None;
+        };
+        if !matches!(function, "count" | "any" | "all" | "sum" | "min" | "max" | "at")
+            || self.model.roster(name).is_none()
+        {
+            return None;
+        }
+        let rows = self.path.get(name)?.clone();
+        let inside = self.within(&rows);
+        // A field of the row, relative to it: `age`.
+        let field = |e: &Expr| match &e.kind {
+            ExprKind::Var { name } => inside.path.get(name).filter(|p| !p.starts_with('/')).cloned(),
+            _ => None,
+        };
+        Some((|| {
+            Some(match (function, args.len()) {
+                ("count", 1) => format!("count({rows})"),
+                ("count", 2) => format!("count({rows}[{}])", inside.xpath(&args[1], audience)?),
+                ("any", 2) => format!("(count({rows}[{}]) > 0)", inside.xpath(&args[1], audience)?),
+                ("all", 2) => format!("(count({rows}[not({})]) = 0)", inside.xpath(&args[1], audience)?),
+                ("sum", 2) => format!("sum({rows}/{}[string-length(.) > 0])", field(&args[1])?),
+                ("min" | "max", 2) => format!("{function}({rows}/{}[string-length(.) > 0])", field(&args[1])?),
+                ("at", 3) => format!(
+                    "{rows}[position() = {}]/{}",
+                    self.xpath(&args[1], audience)?,
+                    field(&args[2])?
+                ),
+                _ => return None,
+            })
+        })())
+    }
+
+    /// These paths as read inside each row of the repeat at `rows`: its fields relative to it.
+    fn within(&self, rows: &str) -> Paths<'_> {
+        let prefix = format!("{rows}/");
+        Paths {
+            model: self.model,
+            path: self
+                .path
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.strip_prefix(&prefix).map_or_else(|| v.clone(), str::to_string),
+                    )
+                })
+                .collect(),
+            repeats: self.repeats.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
+
 /// The XML of a text: literal runs escaped, piped answers as `<output>`.
 fn markup(segments: &[Segment], paths: &Paths) -> String {
     segments
@@ -293,17 +394,54 @@ fn markup(segments: &[Segment], paths: &Paths) -> String {
 /// Labels, inline or (with several languages) by `itext` id.
 struct Labels<'m> {
     languages: &'m [String],
-    entries: Vec<(String, Text)>,
+    /// Each label's id, text and the node it is read at.
+    entries: Vec<(String, Text, String)>,
+    /// The roster whose row the texts are in: their `${row}` and `${row.label}` are its.
+    row: Option<String>,
 }
 
 impl Labels<'_> {
     fn label(&mut self, tag: &str, id: &str, text: &Text, paths: &Paths) -> String {
+        let renamed;
+        let text = match &self.row {
+            Some(roster) => {
+                renamed = in_row(text, roster);
+                &renamed
+            }
+            None => text,
+        };
         if self.languages.len() > 1 {
-            self.entries.push((id.to_string(), text.clone()));
+            self.entries.push((id.to_string(), text.clone(), paths.context.clone()));
             format!("<{tag} ref=\"jr:itext('{}')\"/>", esc(id))
         } else {
             format!("<{tag}>{}</{tag}>", markup(&text.segments, paths))
         }
+    }
+}
+
+/// A row's text: its `${row}` and `${row.label}` named as this roster's (`row@person`), as
+/// the form's paths know them.
+fn in_row(text: &Text, roster: &str) -> Text {
+    let rename = |segments: &[Segment]| -> std::sync::Arc<[Segment]> {
+        segments
+            .iter()
+            .map(|s| match s {
+                Segment::Pipe { variable, fallback } if variable == "row" || variable == "row.label" => Segment::Pipe {
+                    variable: format!("{variable}@{roster}"),
+                    fallback: fallback.clone(),
+                },
+                s => s.clone(),
+            })
+            .collect()
+    };
+    Text {
+        segments: rename(&text.segments),
+        translations: std::sync::Arc::new(
+            text.translations
+                .iter()
+                .map(|(lang, segments)| (lang.clone(), rename(segments)))
+                .collect(),
+        ),
     }
 }
 
@@ -323,26 +461,37 @@ pub fn group(model: &Questionnaire, section: &str) -> String {
 }
 
 /// Where every variable of an audience's form sits in its instance: questions at
-/// `/data/<section>/<question>`, grid rows inside their grid, derived variables at
-/// `/data/<derived>`, write-ins beside their question.
+/// `/data/<section>/<question>`, grid rows inside their grid, a roster's questions inside
+/// its repeat (`/data/<section>/person/age`, nested repeats inside theirs), derived
+/// variables at `/data/<derived>`, write-ins beside their question.
 pub fn paths(model: &Questionnaire, instrument: &Instrument) -> HashMap<String, String> {
+    fn within(items: &[Item], parent: &str, path: &mut HashMap<String, String>) {
+        for item in items {
+            match item {
+                Item::Question(q) if q.kind == QuestionType::Grid => {
+                    for r in &q.rows {
+                        path.insert(r.variable.clone(), format!("{parent}/{}/{}", q.id, r.variable));
+                    }
+                }
+                Item::Question(q) => {
+                    path.insert(q.id.clone(), format!("{parent}/{}", q.id));
+                    if q.options.iter().any(|o| o.other) {
+                        path.insert(format!("{}_other", q.id), format!("{parent}/{}_other", q.id));
+                    }
+                }
+                Item::Roster(r) => {
+                    let here = format!("{parent}/{}", r.id);
+                    path.insert(r.id.clone(), here.clone());
+                    within(&r.items, &here, path);
+                }
+                _ => {}
+            }
+        }
+    }
     let mut path = HashMap::new();
     for s in &instrument.sections {
         let g = group(model, &s.id);
-        for item in &s.items {
-            if let Item::Question(q) = item {
-                if q.kind == QuestionType::Grid {
-                    for r in &q.rows {
-                        path.insert(r.variable.clone(), format!("/data/{g}/{}/{}", q.id, r.variable));
-                    }
-                } else {
-                    path.insert(q.id.clone(), format!("/data/{g}/{}", q.id));
-                    if q.options.iter().any(|o| o.other) {
-                        path.insert(format!("{}_other", q.id), format!("/data/{g}/{}_other", q.id));
-                    }
-                }
-            }
-        }
+        within(&s.items, &format!("/data/{g}"), &mut path);
     }
     for d in model
         .derived
@@ -363,13 +512,26 @@ pub fn form(model: &Questionnaire, instrument: &Instrument) -> String {
 pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
     let audience = instrument.audience.as_str();
     let path = paths(model, instrument);
+    let repeats: std::sync::Arc<[String]> = model
+        .rosters()
+        .iter()
+        .filter_map(|(r, _)| path.get(&r.id).cloned())
+        .collect();
+    let global = Paths {
+        model,
+        path,
+        repeats,
+        context: String::new(),
+    };
     let mut form = Form {
         model,
         audience,
-        paths: Paths { model, path },
+        paths: global.at(""),
+        global,
         labels: Labels {
             languages: &model.languages,
             entries: Vec::new(),
+            row: None,
         },
         screens: instrument.screen_conditions(),
         instance: String::new(),
@@ -388,7 +550,7 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
         form.derived(d);
     }
     let Form {
-        paths,
+        global,
         labels,
         instance,
         binds,
@@ -404,7 +566,8 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
             let name = format!("{} ({lang})", super::html::language_name(lang));
             let default = if n == 0 { " default=\"true()\"" } else { "" };
             let _ = writeln!(itext, "        <translation lang=\"{}\"{default}>", esc(&name));
-            for (id, t) in &labels.entries {
+            for (id, t, context) in &labels.entries {
+                let paths = global.at(context);
                 let segs = if n == 0 {
                     t.segments.clone()
                 } else {
@@ -473,7 +636,10 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
 struct Form<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
+    /// The paths as read at the item being written.
     paths: Paths<'m>,
+    /// The paths from the form's top, absolute.
+    global: Paths<'m>,
     labels: Labels<'m>,
     /// Each screening rule's condition, by id.
     screens: HashMap<&'m str, &'m quire_core::model::Condition>,
@@ -537,7 +703,24 @@ impl<'m> Form<'m> {
             .labels
             .label("label", &format!("/data/{g}:label"), &s.title, &self.paths);
         let _ = writeln!(self.body, "    <group ref=\"/data/{g}\">\n      {title}");
-        for (n, item) in s.items.iter().enumerate() {
+        self.items(&format!("/data/{g}"), &s.id, &s.items);
+        let _ = writeln!(self.instance, "        </{g}>");
+        let _ = writeln!(self.body, "    </group>");
+    }
+
+    /// A section's or a row's items, each with the screening rules before it.
+    fn items(&mut self, parent: &str, owner: &str, items: &'m [Item]) {
+        let audience = self.audience;
+        for (n, item) in items.iter().enumerate() {
+            let note = format!("{owner}_note_{}", n + 1);
+            let node = match item {
+                Item::Question(q) => format!("{parent}/{}", q.id),
+                Item::Note { .. } => format!("{parent}/{note}"),
+                Item::Screen { id, .. } => format!("{parent}/{id}"),
+                Item::Roster(r) => format!("{parent}/{}", r.id),
+                Item::Definitions { .. } => continue,
+            };
+            self.paths = self.global.at(&node);
             // The screening rules before the item (the routing analysis), as XPath; one
             // with no XPath is left out, as it never fires here (see the Screen arm).
             let screened: Vec<String> = item
@@ -547,34 +730,138 @@ impl<'m> Form<'m> {
                 .filter_map(|c| self.paths.xpath(&c.expr, audience))
                 .collect();
             match item {
-                Item::Question(q) => self.question(&g, q, &screened),
+                Item::Question(q) => self.question(parent, q, &screened),
                 Item::Note {
                     text, title, ask_if, ..
-                } => self.note(
-                    &g,
-                    &format!("{}_note_{}", s.id, n + 1),
-                    text,
-                    title.as_ref(),
-                    ask_if.as_ref(),
-                    &screened,
-                ),
+                } => self.note(parent, &note, text, title.as_ref(), ask_if.as_ref(), &screened),
                 Item::Definitions { .. } => {}
                 Item::Screen {
                     id, condition, message, ..
-                } => self.screen(&g, id, condition, message, &screened),
-                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
-                Item::Roster(_) => {}
+                } => self.screen(parent, id, condition, message, &screened),
+                Item::Roster(r) => self.roster(parent, r, &screened),
             }
         }
-        let _ = writeln!(self.instance, "        </{g}>");
-        let _ = writeln!(self.body, "    </group>");
+    }
+
+    /// A roster: a repeat, its rows counted by `jr:count` (a count capped at `max_rows`, the
+    /// options ticked for `for_each`, a list's options) or added by the respondent (open),
+    /// its own condition its `relevant`, and in each row its number (`_row`, what a choice
+    /// among its rows stores) and its items; `${row}` and `${row.label}` in their texts.
+    fn roster(&mut self, parent: &str, r: &'m quire_core::model::Roster, screened: &[String]) {
+        use quire_core::model::Rows;
+        let audience = self.audience;
+        let p = format!("{parent}/{}", r.id);
+        let (rel, left) = self.relevant(r.ask_if.as_ref(), screened);
+        if let Some(source) = left {
+            left_out(
+                &mut self.warnings,
+                audience,
+                &r.id,
+                None,
+                "the roster's condition",
+                &source,
+            );
+        }
+        let counted_at = self.global.at(&format!("{parent}/_{}_count", r.id));
+        let count = match &r.rows {
+            Rows::Count { count } => match counted_at.xpath(&count.expr, audience) {
+                Some(c) => Some(format!("if(({c}) > {0}, {0}, {c})", r.max_rows)),
+                None => {
+                    left_out(
+                        &mut self.warnings,
+                        audience,
+                        &r.id,
+                        None,
+                        "the row count",
+                        &count.source,
+                    );
+                    Some("0".to_string())
+                }
+            },
+            Rows::Question { question } => counted_at.path.get(question).map(|q| format!("count-selected({q})")),
+            Rows::List { list } => Some(
+                self.model
+                    .choice_list(list)
+                    .map_or(0, |l| l.options.len().min(r.max_rows as usize))
+                    .to_string(),
+            ),
+            Rows::Open => None,
+        };
+        // JavaRosa counts a repeat by a node: the count is a calculate beside it.
+        let count = count.map(|c| {
+            let node = format!("{parent}/_{}_count", r.id);
+            let _ = writeln!(self.instance, "          <_{}_count/>", r.id);
+            let _ = writeln!(
+                self.binds,
+                "      <bind nodeset=\"{node}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
+                esc(&c)
+            );
+            node
+        });
+        let _ = writeln!(self.instance, "          <{} jr:template=\"\">", r.id);
+        let _ = writeln!(self.binds, "      <bind nodeset=\"{p}\"{rel}/>");
+        // Each row's number (what a choice among the rows stores, and `${row}`) and, for a
+        // row of an option, its label: calculates in the row, named for their roster (an
+        // XLSForm's names are unique in the form).
+        let number = format!("{p}/_{}_row", r.id);
+        let _ = writeln!(self.instance, "            <_{}_row/>", r.id);
+        let _ = writeln!(
+            self.binds,
+            "      <bind nodeset=\"{number}\" type=\"string\" readonly=\"true()\" calculate=\"position(..)\"/>"
+        );
+        let option_label = match &r.rows {
+            Rows::Question { question } => self
+                .global
+                .path
+                .get(question)
+                .map(|q| format!("jr:choice-name(selected-at({q}, position(..) - 1), {})", lit(q))),
+            Rows::List { list } => self.model.choice_list(list).map(|l| {
+                l.options
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .fold("''".to_string(), |acc, (k, o)| {
+                        format!("if(position(..) = {}, {}, {acc})", k + 1, lit(&o.neutral_label()))
+                    })
+            }),
+            Rows::Count { .. } | Rows::Open => None,
+        };
+        let label = match (&r.row_label, option_label) {
+            (Some(v), _) => self.global.path.get(v).cloned(),
+            (None, Some(expression)) => {
+                let node = format!("{p}/_{}_label", r.id);
+                let _ = writeln!(self.instance, "            <_{}_label/>", r.id);
+                let _ = writeln!(
+                    self.binds,
+                    "      <bind nodeset=\"{node}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
+                    esc(&expression)
+                );
+                Some(node)
+            }
+            (None, None) => None,
+        };
+        self.global.path.insert(format!("row@{}", r.id), number.clone());
+        self.global
+            .path
+            .insert(format!("row.label@{}", r.id), label.unwrap_or(number));
+        let title = self.labels.label("label", &format!("{p}:label"), &r.title, &self.paths);
+        let count = count.map(|c| format!(" jr:count=\"{}\"", esc(&c))).unwrap_or_default();
+        let _ = writeln!(
+            self.body,
+            "      <group ref=\"{p}\">\n        {title}\n      <repeat nodeset=\"{p}\"{count}>"
+        );
+        let outer = self.labels.row.replace(r.id.clone());
+        self.items(&p, &r.id, &r.items);
+        self.labels.row = outer;
+        let _ = writeln!(self.body, "      </repeat>\n      </group>");
+        let _ = writeln!(self.instance, "          </{}>", r.id);
     }
 
     /// A question's field, bind, label, hint, choices and constraints, and an "Other"
     /// write-in.
-    fn question(&mut self, g: &str, q: &'m quire_core::model::Question, screened: &[String]) {
+    fn question(&mut self, parent: &str, q: &'m quire_core::model::Question, screened: &[String]) {
         let audience = self.audience;
-        let p = format!("/data/{g}/{}", q.id);
+        let p = format!("{parent}/{}", q.id);
         let (rel, left) = self.relevant(q.ask_if.as_ref(), screened);
         if let Some(source) = left {
             left_out(
@@ -663,16 +950,35 @@ impl<'m> Form<'m> {
             self.binds,
             "      <bind nodeset=\"{p}\" type=\"{ty}\"{req}{rel}{constraint}/>"
         );
-        let control = match q.kind {
-            QuestionType::Single => format!(
+        let control = match (q.kind, q.row_choices.as_ref().and_then(|r| self.paths.path.get(r))) {
+            // A choice among a roster's rows: each row, by its number, labelled by its label.
+            (QuestionType::Single | QuestionType::Multiple, Some(rows)) => {
+                let roster = q.row_choices.as_deref().and_then(|r| self.model.roster(r));
+                let name = roster
+                    .and_then(|r| r.row_label.as_ref())
+                    .and_then(|v| self.paths.path.get(v))
+                    .and_then(|v| v.strip_prefix(&format!("{rows}/")))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("_{}_row", q.row_choices.as_deref().unwrap_or_default()));
+                let tag = if q.kind == QuestionType::Single {
+                    "select1"
+                } else {
+                    "select"
+                };
+                let number = format!("_{}_row", q.row_choices.as_deref().unwrap_or_default());
+                format!(
+                    "<{tag} ref=\"{p}\">\n        {label}{hint}\n        <itemset nodeset=\"{rows}\"><value ref=\"{number}\"/><label ref=\"{name}\"/></itemset>\n      </{tag}>"
+                )
+            }
+            (QuestionType::Single, _) => format!(
                 "<select1 ref=\"{p}\">\n        {label}{hint}{}\n      </select1>",
                 self.options(q, &p)
             ),
-            QuestionType::Multiple => format!(
+            (QuestionType::Multiple, _) => format!(
                 "<select ref=\"{p}\">\n        {label}{hint}{}\n      </select>",
                 self.options(q, &p)
             ),
-            QuestionType::LongText => {
+            (QuestionType::LongText, _) => {
                 format!("<input ref=\"{p}\" appearance=\"multiline\">\n        {label}{hint}\n      </input>")
             }
             _ => format!("<input ref=\"{p}\">\n        {label}{hint}\n      </input>"),
@@ -680,7 +986,7 @@ impl<'m> Form<'m> {
         let _ = writeln!(self.body, "      {control}");
         // "Other, please specify": its write-in, asked when the option is chosen.
         if let Some(other) = q.options.iter().find(|o| o.other) {
-            let op = format!("/data/{g}/{}_other", q.id);
+            let op = format!("{parent}/{}_other", q.id);
             let _ = writeln!(self.instance, "          <{}_other/>", q.id);
             let chosen = if q.kind == QuestionType::Multiple {
                 format!("selected({p}, '{}')", other.code)
@@ -741,7 +1047,7 @@ impl<'m> Form<'m> {
     /// A note: a read-only field whose label is its title and text.
     fn note(
         &mut self,
-        g: &str,
+        parent: &str,
         id: &str,
         text: &Text,
         title: Option<&Text>,
@@ -749,7 +1055,7 @@ impl<'m> Form<'m> {
         screened: &[String],
     ) {
         let (model, audience) = (self.model, self.audience);
-        let p = format!("/data/{g}/{id}");
+        let p = format!("{parent}/{id}");
         let _ = writeln!(self.instance, "          <{id}/>");
         let (rel, left) = self.relevant(ask_if, screened);
         if let Some(source) = left {
@@ -792,14 +1098,14 @@ impl<'m> Form<'m> {
     /// A screening rule: a read-only message shown when it fires (no rule before it did).
     fn screen(
         &mut self,
-        g: &str,
+        parent: &str,
         id: &str,
         condition: &quire_core::model::Condition,
         message: &Text,
         screened: &[String],
     ) {
         let audience = self.audience;
-        let p = format!("/data/{g}/{id}");
+        let p = format!("{parent}/{id}");
         let _ = writeln!(self.instance, "          <{id}/>");
         let cond = self
             .paths

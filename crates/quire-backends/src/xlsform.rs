@@ -14,6 +14,8 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::{Error, Output, Outputs, Warning};
 
+const JR: &str = "http://openrosa.org/javarosa";
+
 /// One workbook per audience.
 /// What the XForm leaves out, the workbook leaves out too: its warnings are the XForm's.
 pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
@@ -29,7 +31,7 @@ pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
     Ok(out)
 }
 
-const SURVEY_COLUMNS: [&str; 10] = [
+const SURVEY_COLUMNS: [&str; 12] = [
     "type",
     "name",
     "hint",
@@ -40,6 +42,8 @@ const SURVEY_COLUMNS: [&str; 10] = [
     "calculation",
     "appearance",
     "read_only",
+    "repeat_count",
+    "choice_filter",
 ];
 
 /// A question's options, each as its sorted (column, text) pairs: equal sets share a list.
@@ -54,9 +58,11 @@ struct Rows {
     lists: Vec<(OptionSet, String)>,
 }
 
-/// `${name}` for every absolute path of the form, longest first, whole names only.
+/// `${name}` for every path of the form: absolute ones longest first, whole names only, and
+/// those relative to a row (`../sex`, `../../age`, `../birth`), which pyxform writes back
+/// relative when the reference is in the same repeat.
 fn references(expr: &str, names: &[(String, String)]) -> String {
-    let mut out = expr.to_string();
+    let mut out = relative_references(expr, names);
     for (path, name) in names {
         let mut result = String::with_capacity(out.len());
         let mut rest = out.as_str();
@@ -77,9 +83,41 @@ fn references(expr: &str, names: &[(String, String)]) -> String {
     out
 }
 
-fn rows(xml: &str) -> Result<Rows, String> {
+/// `../sex` → `${sex}`: a path up from a row's field and down to a named node.
+fn relative_references(expr: &str, names: &[(String, String)]) -> String {
+    let named = |n: &str| names.iter().any(|(_, name)| name == n);
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    while let Some(i) = rest.find("../") {
+        let before = rest[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '/') {
+            out.push_str(&rest[..i + 3]);
+            rest = &rest[i + 3..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let mut path = &rest[i..];
+        while let Some(p) = path.strip_prefix("../") {
+            path = p;
+        }
+        let end = path
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/'))
+            .unwrap_or(path.len());
+        let last = path[..end].rsplit('/').next().unwrap_or("");
+        let after = &path[end..];
+        if named(last) {
+            out.push_str(&format!("${{{last}}}"));
+        } else {
+            out.push_str(&rest[i..rest.len() - after.len()]);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn rows(model: &Questionnaire, xml: &str) -> Result<Rows, String> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
-    const JR: &str = "http://openrosa.org/javarosa";
     let ordered: Vec<(&str, roxmltree::Node)> = doc
         .descendants()
         .filter(|n| n.has_tag_name("bind"))
@@ -171,13 +209,17 @@ fn rows(xml: &str) -> Result<Rows, String> {
         text_of: &text_of,
         bind_columns: &bind_columns,
         binds: &binds,
+        ordered: &ordered,
+        names: &names,
+        model,
     };
     if let Some(body) = doc.descendants().find(|n| n.tag_name().name() == "body") {
         walker.walk(body, &mut out);
     }
-    // Derived variables: calculates, which have no control in the body.
+    // Derived variables: calculates, which have no control in the body (those of a group
+    // or a row are written inside it, by the walk).
     for (path, b) in &ordered {
-        if b.attribute("calculate").is_some() {
+        if b.attribute("calculate").is_some() && parent_of(path) == "/data" {
             let name = path.rsplit('/').next().unwrap_or(path).to_string();
             let mut row = HashMap::from([
                 ("type".to_string(), "calculate".to_string()),
@@ -201,6 +243,16 @@ struct Walk<'a, 'x, 'i> {
     text_of: TextOf<'a>,
     bind_columns: &'a dyn Fn(&str, &mut Row),
     binds: &'a HashMap<&'x str, roxmltree::Node<'x, 'i>>,
+    /// The binds in the form's order.
+    ordered: &'a [(&'x str, roxmltree::Node<'x, 'i>)],
+    /// Each node's path and name, longest path first.
+    names: &'a [(String, String)],
+    model: &'a Questionnaire,
+}
+
+/// The path of the node a path is in: `/data/s` for `/data/s/q`.
+fn parent_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(p, _)| p)
 }
 
 impl Walk<'_, '_, '_> {
@@ -222,11 +274,21 @@ impl Walk<'_, '_, '_> {
             let readonly = binds.get(path).and_then(|b| b.attribute("readonly")) == Some("true()");
             match c.tag_name().name() {
                 "group" => {
-                    row.insert("type".into(), "begin_group".into());
+                    // A roster: its group holds its repeat.
+                    let repeat = c.children().find(|r| r.has_tag_name("repeat"));
+                    let (begin, end) = if repeat.is_some() {
+                        ("begin_repeat", "end_repeat")
+                    } else {
+                        ("begin_group", "end_group")
+                    };
+                    row.insert("type".into(), begin.into());
+                    if let Some(count) = repeat.and_then(|r| r.attribute((JR, "count"))) {
+                        row.insert("repeat_count".into(), references(count, self.names));
+                    }
                     out.survey.push(row);
-                    self.walk(c, out);
-                    out.survey
-                        .push(HashMap::from([("type".to_string(), "end_group".to_string())]));
+                    self.walk(repeat.unwrap_or(c), out);
+                    self.calculates(path, out);
+                    out.survey.push(HashMap::from([("type".to_string(), end.to_string())]));
                 }
                 tag @ ("select1" | "select") => {
                     let kind = if tag == "select1" {
@@ -236,6 +298,44 @@ impl Walk<'_, '_, '_> {
                     };
                     // The options, as choices rows; questions with the same options share
                     // one list (named after the first), as a designer would write it.
+                    // A choice among a roster's rows: `select_one ${_person_row}`, pyxform's
+                    // choice from a repeat (labelled by the row's number).
+                    if let Some(itemset) = c.children().find(|i| i.has_tag_name("itemset")) {
+                        let value = itemset
+                            .children()
+                            .find(|v| v.has_tag_name("value"))
+                            .and_then(|v| v.attribute("ref"))
+                            .unwrap_or("");
+                        if kind == "select_one" {
+                            row.insert("type".into(), format!("{kind} ${{{value}}}"));
+                        } else {
+                            // pyxform cannot yet choose several from a repeat: a list of the
+                            // rows' numbers, filtered to the rows there are.
+                            let roster = value.trim_start_matches('_').trim_end_matches("_row");
+                            let most = self.model.roster(roster).map_or(0, |r| r.max_rows);
+                            let list = format!("rows_{roster}");
+                            if !out.choices.iter().any(|c| c.get("list_name") == Some(&list)) {
+                                for k in 1..=most {
+                                    let mut choice = HashMap::from([
+                                        ("list_name".to_string(), list.clone()),
+                                        ("name".to_string(), k.to_string()),
+                                    ]);
+                                    for l in label_columns {
+                                        choice.insert(l.clone(), k.to_string());
+                                    }
+                                    out.choices.push(choice);
+                                }
+                            }
+                            let rows = itemset.attribute("nodeset").unwrap_or("");
+                            row.insert("type".into(), format!("{kind} {list}"));
+                            row.insert(
+                                "choice_filter".into(),
+                                format!("name <= count({})", references(rows, self.names)),
+                            );
+                        }
+                        out.survey.push(row);
+                        continue;
+                    }
                     let mut options: Vec<Row> = Vec::new();
                     for item in c.children().filter(|i| i.has_tag_name("item")) {
                         let value = item
@@ -281,6 +381,23 @@ impl Walk<'_, '_, '_> {
                     row.insert("type".into(), kind.into());
                     out.survey.push(row);
                 }
+            }
+        }
+    }
+}
+
+impl Walk<'_, '_, '_> {
+    /// The calculates of a group or a row (a repeat's count, a row's number), at its end.
+    fn calculates(&self, container: &str, out: &mut Rows) {
+        for (path, b) in self.ordered {
+            if b.attribute("calculate").is_some() && parent_of(path) == container {
+                let name = path.rsplit('/').next().unwrap_or(path).to_string();
+                let mut row = HashMap::from([
+                    ("type".to_string(), "calculate".to_string()),
+                    ("name".to_string(), name),
+                ]);
+                (self.bind_columns)(path, &mut row);
+                out.survey.push(row);
             }
         }
     }
@@ -353,7 +470,7 @@ fn workbook_of(
     xml: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<u8>, String> {
-    let rows = rows(xml)?;
+    let rows = rows(model, xml)?;
     let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -363,6 +480,10 @@ fn workbook_of(
         .chain(rows.label_columns.iter().cloned())
         .chain(SURVEY_COLUMNS.iter().skip(2).map(|s| s.to_string()))
         .filter(|c| c != "hint" || !rows.label_columns.iter().any(|l| l.starts_with("hint")))
+        .filter(|c| {
+            !matches!(c.as_str(), "repeat_count" | "choice_filter")
+                || rows.survey.iter().any(|r| r.contains_key(c.as_str()))
+        })
         .collect();
     let sheet = wb.add_worksheet().set_name("survey").map_err(err)?;
     for (c, name) in survey_columns.iter().enumerate() {

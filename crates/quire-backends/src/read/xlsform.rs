@@ -156,6 +156,7 @@ struct Columns {
     message: Option<usize>,
     required: Option<usize>,
     calculation: Option<usize>,
+    repeat_count: Option<usize>,
 }
 
 impl Columns {
@@ -187,6 +188,7 @@ impl Columns {
             message: col(&["constraint_message"]),
             required: col(&["required"]),
             calculation: col(&["calculation"]),
+            repeat_count: col(&["repeat_count", "jr:count"]),
         })
     }
 }
@@ -291,8 +293,13 @@ fn mark_write_ins(survey: &Sheet, cols: &Columns, lists: &mut [List]) -> HashSet
 }
 
 /// Per question name: its list's XLSForm choice name → Quire value (shared by the questions
-/// using the list), and its XLSForm type; what the XPath translator needs.
-type Tables = (HashMap<String, Rc<HashMap<String, String>>>, HashMap<String, String>);
+/// using the list), its XLSForm type, and the repeat it is in; what the XPath translator
+/// needs.
+type Tables = (
+    HashMap<String, Rc<HashMap<String, String>>>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+);
 
 fn question_tables(survey: &Sheet, cols: &Columns, lists: &[List]) -> Tables {
     let names: HashMap<&str, Rc<HashMap<String, String>>> = lists
@@ -304,6 +311,8 @@ fn question_tables(survey: &Sheet, cols: &Columns, lists: &[List]) -> Tables {
         .collect();
     let mut choices_by_question = HashMap::new();
     let mut kinds = HashMap::new();
+    let mut repeat_of = HashMap::new();
+    let mut open: Vec<String> = Vec::new();
     for row in survey.iter().skip(1) {
         let t = cell(row, Some(cols.kind));
         let name = cell(row, Some(cols.name));
@@ -312,9 +321,25 @@ fn question_tables(survey: &Sheet, cols: &Columns, lists: &[List]) -> Tables {
         if let Some(list) = parts.next() {
             choices_by_question.insert(name.clone(), names.get(list).cloned().unwrap_or_default());
         }
+        match kind.as_str() {
+            "begin_repeat" => {
+                if let Some(outer) = open.last() {
+                    repeat_of.insert(name.clone(), outer.clone());
+                }
+                open.push(name.clone());
+            }
+            "end_repeat" => {
+                open.pop();
+            }
+            _ => {
+                if let Some(r) = open.last() {
+                    repeat_of.insert(name.clone(), r.clone());
+                }
+            }
+        }
         kinds.insert(name, kind);
     }
-    (choices_by_question, kinds)
+    (choices_by_question, kinds, repeat_of)
 }
 
 /// A value of the settings sheet (`form_title`, `form_id`, `version`), if given.
@@ -334,11 +359,12 @@ fn spec_of(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Rep
     let cols = Columns::of(survey)?;
     let mut lists = choice_lists(sheets.get("choices"));
     let write_ins = mark_write_ins(survey, &cols, &mut lists);
-    let (choices, kinds) = question_tables(survey, &cols, &lists);
+    let (choices, kinds, repeat_of) = question_tables(survey, &cols, &lists);
     let mut w = Writer {
         tr: Translate {
             choices: &choices,
             kinds: &kinds,
+            repeat_of: &repeat_of,
         },
         cols: &cols,
         yaml: String::new(),
@@ -351,6 +377,9 @@ fn spec_of(sheets: &HashMap<String, Sheet>, source: &str) -> Result<(String, Rep
         pipes: HashSet::new(),
         unpiped: Vec::new(),
         main_title: String::new(),
+        repeats: Vec::new(),
+        saved_conditions: Vec::new(),
+        row_aliases: Vec::new(),
     };
     w.head(sheets, source, &lists);
     for (r, row) in survey.iter().enumerate().skip(1) {
@@ -384,6 +413,13 @@ struct Writer<'a> {
     unpiped: Vec<String>,
     /// The form's title, as written in the spec.
     main_title: String,
+    /// The repeats open, outer first: where each one's items begin in `yaml`, its roster's
+    /// header, and the group depth it was opened at.
+    repeats: Vec<(usize, String, i32)>,
+    /// The group conditions outside each open repeat, restored at its end.
+    saved_conditions: Vec<Vec<Option<String>>>,
+    /// Calculates in a repeat that are its row's number (`position(..)`): `${row}` in texts.
+    row_aliases: Vec<String>,
 }
 
 impl Writer<'_> {
@@ -448,6 +484,10 @@ impl Writer<'_> {
             "begin_group".to_string()
         } else if kind == "end_group" || (kind == "end" && t.contains("group")) {
             "end_group".to_string()
+        } else if kind == "begin_repeat" || (kind == "begin" && t.contains("repeat")) {
+            "begin_repeat".to_string()
+        } else if kind == "end_repeat" || (kind == "end" && t.contains("repeat")) {
+            "end_repeat".to_string()
         } else {
             kind
         };
@@ -463,13 +503,8 @@ impl Writer<'_> {
                     self.section_open = false;
                 }
             }
-            "begin_repeat" | "end_repeat" => self.left_out(
-                line,
-                format!("repeat `{name}`"),
-                "repeats are not in Quire's format".into(),
-                format!("row {line}: repeat `{name}` (its questions are asked once)"),
-                "      ",
-            ),
+            "begin_repeat" => self.begin_repeat(line, row, &name, shown, relevant),
+            "end_repeat" => self.end_repeat(line),
             "calculate" => self.calculate(line, &name, shown, &cell(row, cols.calculation)),
             "select_one" | "select_multiple" | "integer" | "decimal" | "date" | "text" | "note" => {
                 self.question(line, row, &t, &kind, &name, shown, relevant)
@@ -502,8 +537,109 @@ impl Writer<'_> {
         self.extra_conditions.push(None);
     }
 
-    /// A `calculate` row: a derived variable.
+    /// A repeat: a roster, its rows counted by `repeat_count` (translated) or open; its items
+    /// are written as they come and moved under its header at `end_repeat`.
+    fn begin_repeat(&mut self, line: usize, row: &[String], name: &str, shown: &str, relevant: Option<String>) {
+        if !self.section_open {
+            let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
+            self.section_open = true;
+        }
+        let id = unique(&mut self.taken_ids, ident(name, "roster"), line, &mut self.report);
+        let title = q(&text_of(shown, &self.pipes, &mut self.unpiped));
+        let mut header = format!("      - type: roster\n        id: {id}\n        title: {title}\n");
+        let count = cell(row, self.cols.repeat_count);
+        let rows = if count.is_empty() {
+            "open".to_string()
+        } else {
+            match self.tr.expr(&count, None) {
+                Ok(e) => format!("{{ count: {} }}", q(&e)),
+                Err(why) => {
+                    self.report.push((line, format!("repeat_count `{count}`"), why.clone()));
+                    let _ = writeln!(
+                        header,
+                        "        # IMPORT: {}",
+                        one_line(&format!(
+                            "row {line}: repeat_count `{count}` not translated ({why}): the rows are entered"
+                        ))
+                    );
+                    "open".to_string()
+                }
+            }
+        };
+        let _ = writeln!(header, "        rows: {rows}");
+        // A group's condition around the repeat holds for the roster; its own too.
+        let conditions: Vec<String> = self
+            .extra_conditions
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(relevant)
+            .collect();
+        if !conditions.is_empty() {
+            let _ = writeln!(header, "        ask_if: {}", q(&conditions.join(" and ")));
+        }
+        header.push_str("        items:\n");
+        self.repeats.push((self.yaml.len(), header, self.depth));
+        self.pipes.insert("row".to_string());
+        // Inside, the rows' items carry their own conditions only.
+        self.extra_conditions.push(None);
+        let outer = std::mem::take(&mut self.extra_conditions);
+        self.extra_conditions = vec![None];
+        self.saved_conditions.push(outer);
+    }
+
+    /// The end of a repeat: its items, written since its start, moved under its header, one
+    /// level in.
+    fn end_repeat(&mut self, line: usize) {
+        let Some((start, header, _)) = self.repeats.pop() else {
+            self.report
+                .push((line, "end_repeat".into(), "no repeat is open".into()));
+            return;
+        };
+        let items: String = self.yaml[start..]
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "\n".to_string()
+                } else {
+                    format!("    {l}\n")
+                }
+            })
+            .collect();
+        self.yaml.truncate(start);
+        self.yaml.push_str(&header);
+        if items.trim().is_empty() {
+            self.yaml.push_str("          # IMPORT: the repeat had no questions\n");
+            self.report
+                .push((line, "repeat".into(), "no questions in it: left empty".into()));
+        }
+        self.yaml.push_str(&items);
+        if let Some(mut outer) = self.saved_conditions.pop() {
+            outer.pop();
+            self.extra_conditions = outer;
+        }
+        if self.repeats.is_empty() {
+            self.pipes.remove("row");
+        }
+    }
+
+    /// A text with the row's number piped as Quire pipes it (`${row}`) where the form pipes a
+    /// calculate of `position(..)`.
+    fn aliased(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for a in &self.row_aliases {
+            out = out.replace(&format!("${{{a}}}"), "${row}");
+        }
+        out
+    }
+
+    /// A `calculate` row: a derived variable; in a repeat, `position(..)` is the row's number,
+    /// which Quire's rows have (`${row}`, `row()`).
     fn calculate(&mut self, line: usize, name: &str, shown: &str, calc: &str) {
+        if !self.repeats.is_empty() && self.tr.expr(calc, None).as_deref() == Ok("row()") {
+            self.row_aliases.push(name.to_string());
+            return;
+        }
         match self.tr.expr(calc, None) {
             Ok(e) => {
                 let id = unique(&mut self.taken_ids, ident(name, "calc"), line, &mut self.report);
@@ -531,6 +667,7 @@ impl Writer<'_> {
         relevant: Option<String>,
     ) {
         let cols = self.cols;
+        let shown = &self.aliased(shown);
         if !self.section_open {
             let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
             self.section_open = true;
@@ -640,8 +777,14 @@ pub fn import(bytes: &[u8], source: &str) -> Result<(String, Report), super::Err
     let (mut yaml, mut report) = to_spec(&sheets, source)?;
     // Every line an error points at is commented out at once; a few rounds settle what the
     // first round's comments uncover (a question left without its choices, say).
+    // Rosters (from repeats) are checked as every other item; that not every target builds
+    // them yet is for `quire check` to say, not a reason to drop them here.
+    let options = quire_core::Options {
+        unbuilt_rosters: true,
+        ..Default::default()
+    };
     for _ in 0..8 {
-        let compiled = quire_core::compile("imported.yaml", &yaml);
+        let compiled = quire_core::compile_with("imported.yaml", &yaml, &options);
         let mut lines: Vec<String> = yaml.lines().map(str::to_string).collect();
         let mut changed = false;
         let mut seen = std::collections::HashSet::new();
@@ -684,7 +827,7 @@ pub fn import(bytes: &[u8], source: &str) -> Result<(String, Report), super::Err
         }
         yaml = lines.join("\n") + "\n";
     }
-    let compiled = quire_core::compile("imported.yaml", &yaml);
+    let compiled = quire_core::compile_with("imported.yaml", &yaml, &options);
     if compiled.has_errors() {
         return Err(super::Error::from(format!(
             "the imported spec does not check clean:\n{}",

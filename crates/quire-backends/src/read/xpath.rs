@@ -14,6 +14,8 @@ pub(super) struct Translate<'a> {
     /// Question name → its choice list (XLSForm choice name → Quire value).
     pub(super) choices: &'a HashMap<String, std::rc::Rc<HashMap<String, String>>>,
     pub(super) kinds: &'a HashMap<String, String>,
+    /// Question name → the repeat it is in (the innermost), for a repeat's questions.
+    pub(super) repeat_of: &'a HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -342,6 +344,38 @@ impl Parser<'_, '_> {
                         Ok(format!("selected({}, '{value}')", ident(&name, "q")))
                     }
                     ("count-selected", [a]) => Ok(format!("count({})", ident(&self.name_of(a)?, "q"))),
+                    // A repeat's idioms: the row's number, its rows counted, summed, the
+                    // answer of one row.
+                    ("position", [a]) if a.as_slice() == [Tok::Dot, Tok::Dot] => Ok("row()".into()),
+                    ("count", [a]) => {
+                        let name = self.name_of(a)?;
+                        if self.tr.kinds.get(&name).is_some_and(|k| k == "begin_repeat") {
+                            Ok(format!("count({})", ident(&name, "roster")))
+                        } else {
+                            Err("count() of what is not a repeat has no Quire equivalent".into())
+                        }
+                    }
+                    ("sum" | "min" | "max", [a]) if matches!(a.as_slice(), [Tok::Ref(_)]) => {
+                        let name = self.name_of(a)?;
+                        let roster = self
+                            .tr
+                            .repeat_of
+                            .get(&name)
+                            .ok_or_else(|| format!("{f}() of `{name}`, which is not in a repeat"))?;
+                        Ok(format!("{f}({}, {})", ident(roster, "roster"), ident(&name, "q")))
+                    }
+                    ("indexed-repeat", [field, repeat, n]) => {
+                        let (field, repeat) = (self.name_of(field)?, self.name_of(repeat)?);
+                        if self.tr.repeat_of.get(&field) != Some(&repeat) {
+                            return Err(format!("indexed-repeat() of `{field}` outside `{repeat}`"));
+                        }
+                        Ok(format!(
+                            "at({}, {}, {})",
+                            ident(&repeat, "roster"),
+                            self.sub(n)?,
+                            ident(&field, "q")
+                        ))
+                    }
                     ("string-length", [a]) => Ok(format!("length({})", self.sub(a)?)),
                     // `if(x = x, x, '')` guards a number against NaN: in Quire it is x.
                     ("if", [c, a, b]) if b.as_slice() == [Tok::Str(String::new())] => {
@@ -415,9 +449,11 @@ mod tests {
         ] {
             let choices: HashMap<String, std::rc::Rc<HashMap<String, String>>> = HashMap::new();
             let kinds = HashMap::new();
+            let repeat_of = HashMap::new();
             let tr = Translate {
                 choices: &choices,
                 kinds: &kinds,
+                repeat_of: &repeat_of,
             };
             let _ = tr.expr(x, Some("q"));
         }
