@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::output::{self, emit, write_output};
-use super::spec::{known_audiences, load, load_for_data};
+use super::spec::{known_audiences, load_for_data};
 use super::{By, DataFormat, Failure, Outcome, PlatformArg, ReportFormat, TableFormat, usage};
 
 /// Reads a data file (CSV or JSON records).
@@ -125,12 +125,24 @@ fn simulate_tables(
             "a questionnaire with rosters has one table per unit (respondents, and each roster's rows): give a folder with -o (or --format json for records with the rows nested)",
         ));
     };
-    if let Err(output::Refusal(why)) = output::check(dir, &[spec]) {
+    write_tables(model, &units, &tables, dir, raw_csv, &[spec])
+}
+
+/// One CSV per unit in `dir` (replaced whole, as Quire's outputs are).
+fn write_tables(
+    model: &quire::model::Questionnaire,
+    units: &[quire::data::units::Unit],
+    tables: &[Vec<Vec<quire::data::Cell>>],
+    dir: &Path,
+    raw_csv: bool,
+    inputs: &[&Path],
+) -> Outcome {
+    if let Err(output::Refusal(why)) = output::check(dir, inputs) {
         return Err(usage(format!("{why}\nnothing was written")));
     }
     let files: Vec<(PathBuf, Vec<u8>)> = units
         .iter()
-        .zip(&tables)
+        .zip(tables)
         .map(|(u, lines)| {
             let text = if raw_csv {
                 quire::data::to_csv_raw(model, &u.columns, lines)
@@ -144,7 +156,7 @@ fn simulate_tables(
         Ok(()) => {
             let counts: Vec<String> = units
                 .iter()
-                .zip(&tables)
+                .zip(tables)
                 .map(|(u, lines)| format!("{} {}", lines.len(), u.name))
                 .collect();
             eprintln!(
@@ -168,7 +180,7 @@ pub(super) fn import_data(
     raw_csv: bool,
     color: bool,
 ) -> Outcome {
-    let model = load(spec, color)?;
+    let model = load_for_data(spec, color)?;
     let audience = match (audience, model.instruments.as_slice()) {
         (Some(a), _) => a.to_string(),
         (None, [only]) => only.audience.clone(),
@@ -198,6 +210,16 @@ pub(super) fn import_data(
     };
     for (row, column, why) in &imported.problems {
         eprintln!("{}: row {row}, `{column}`: {why}", file.display());
+    }
+    if let Some(tables) = &imported.tables {
+        // Rosters: one table per unit, in the folder `-o` names.
+        let units = quire::data::units::units(&model);
+        write_tables(&model, &units, tables, out, raw_csv, &[spec, file])?;
+        return if imported.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::Reported)
+        };
     }
     let columns = quire::data::columns(&model);
     let csv = if raw_csv {

@@ -1693,3 +1693,278 @@ fn a_household_xlsform_with_nested_repeats_imports_as_rosters() {
         "{report:?}"
     );
 }
+
+/// Rosters in REDCap: each roster a repeating instrument (listed for REDCap's repeating
+/// setup), each instrument's fields together as REDCap requires, a nested roster flattened
+/// to its own instrument tied to its outer row; and for 200 simulated households every
+/// field of every instance is shown by its branching logic exactly where `route()` asks it
+/// of that row, but where the dictionary says REDCap cannot express the routing.
+#[test]
+fn redcap_repeating_instruments_route_each_row_as_quire_does() {
+    use quire::model::State;
+    use std::collections::HashMap;
+    let model = roster_model(ROSTER_SPECS[0]);
+    let outputs = quire::backend::redcap::render(&model).unwrap();
+    let file = |name: &str| {
+        outputs
+            .files
+            .iter()
+            .find(|o| o.path == name)
+            .map(|o| String::from_utf8(o.bytes.clone()).unwrap())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(
+        file("respondent.repeating.csv"),
+        "form_name,custom_form_label\nperson,[name]\nbirth,\ncondition,\nday,\n"
+    );
+    let csv_text = file("respondent.csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    // Each instrument's fields in one run.
+    let mut runs: Vec<&str> = Vec::new();
+    for r in &rows {
+        if runs.last() != Some(&&r[1]) {
+            assert!(!runs.contains(&&r[1]), "instrument {} split in the dictionary", &r[1]);
+            runs.push(&r[1]);
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "birth_of" && &r[1] == "birth" && &r[12] == "y")
+    );
+    let lost = |r: &csv::StringRecord| r[17].contains("not expressible");
+    // What REDCap holds for a record (or an instance), as the field's value.
+    let text_of = |var: &str, v: &quire::eval::Value| -> String {
+        let code = |value: &str| {
+            model
+                .choice_list_of(var)
+                .and_then(|l| l.get(value))
+                .map(|o| o.code.to_string())
+                .unwrap_or_default()
+        };
+        match v {
+            quire::eval::Value::Text(t) if model.choice_list_of(var).is_some() => code(t),
+            quire::eval::Value::Text(t) => t.clone(),
+            quire::eval::Value::Number(n) => quire::expr::format_number(*n),
+            quire::eval::Value::Selection(s) => s.iter().map(|x| code(x)).collect::<Vec<_>>().join(" "),
+            _ => String::new(),
+        }
+    };
+    let (mut checked, mut hidden, mut instances) = (0, 0, 0);
+    for (_, raw) in quire::data::testing::synthetic_answers(&model, 200, 35) {
+        let route = model.route(&raw.audience, &raw);
+        let mut values: HashMap<String, String> = HashMap::new();
+        for (var, v) in &raw.values {
+            values.insert(var.clone(), text_of(var, v));
+        }
+        for r in rows.iter().filter(|r| !lost(r)) {
+            let form = &r[1];
+            let Some(roster) = model.roster(form) else {
+                // A field of the record.
+                let Some(asked) = route.states.get(&r[0]) else { continue };
+                let shown = r[11].is_empty() || redcap_eval(&r[11], &values).truth();
+                assert_eq!(
+                    shown,
+                    matches!(asked, State::Answered(_) | State::Missing),
+                    "{}: `{}`",
+                    &r[0],
+                    &r[11]
+                );
+                checked += 1;
+                hidden += usize::from(!shown);
+                continue;
+            };
+            // A field of a top-level roster, in each instance, with that row's answers.
+            let (Some(routed), Some(given)) = (route.rows.get(&roster.id), raw.rows.get(&roster.id)) else {
+                continue;
+            };
+            for (k, (row, answers)) in routed.iter().zip(given).enumerate() {
+                let Some(asked) = row.states.get(&r[0]) else { continue };
+                let mut here = values.clone();
+                for (var, v) in &answers.values {
+                    here.insert(var.clone(), text_of(var, v));
+                }
+                let shown = r[11].is_empty() || redcap_eval(&r[11], &here).truth();
+                assert_eq!(
+                    shown,
+                    matches!(asked, State::Answered(_) | State::Missing),
+                    "{} in row {} of {}: `{}`",
+                    &r[0],
+                    k + 1,
+                    roster.id,
+                    &r[11]
+                );
+                checked += 1;
+                instances += 1;
+                hidden += usize::from(!shown);
+            }
+        }
+    }
+    eprintln!("redcap rosters: {checked} fields' branching agree ({instances} in instances, {hidden} hidden)");
+    assert!(instances > 2000 && hidden > 100, "{instances} {hidden}");
+}
+
+/// A REDCap records export of the household schedule, as REDCap writes one: each record's
+/// line, then a line per instance of each repeating instrument (`redcap_repeat_instrument`,
+/// `redcap_repeat_instance`), births on their own instrument naming their person
+/// (`birth_of`). `quire import-data --from redcap` joins them back into the long layout:
+/// `check-data` finds the 150 households clean, and each roster's table is the one Quire
+/// encodes from the same answers.
+#[test]
+fn a_redcap_export_with_repeating_instruments_imports_as_the_long_layout() {
+    use quire::eval::{AnswerMap, Value};
+    let model = roster_model(ROSTER_SPECS[0]);
+    let dictionary = quire::backend::redcap::dictionary(&model, &model.instruments[0]);
+    let mut reader = csv::Reader::from_reader(dictionary.as_bytes());
+    let fields: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[3] != "descriptive")
+        .map(|r| (r[0].to_string(), r[1].to_string(), r[3].to_string()))
+        .collect();
+    let mut header = vec![
+        "record_id".to_string(),
+        "redcap_repeat_instrument".into(),
+        "redcap_repeat_instance".into(),
+    ];
+    for (name, _, kind) in fields.iter().skip(1) {
+        match model.any_question(name).filter(|_| kind == "checkbox") {
+            Some(q) => header.extend(q.options.iter().map(|o| format!("{name}___{}", o.code))),
+            None => header.push(name.clone()),
+        }
+    }
+    let respondents = quire::data::testing::synthetic_answers(&model, 150, 36);
+    let value_of = |var: &str, v: &Value| -> Vec<(String, String)> {
+        let code = |value: &str| {
+            model
+                .choice_list_of(var)
+                .and_then(|l| l.get(value))
+                .map(|o| o.code.to_string())
+                .unwrap_or_default()
+        };
+        let q = model.any_question(var);
+        match v {
+            Value::Selection(s) if q.is_some_and(|q| q.row_choices.is_some()) => vec![(var.to_string(), s.join(" "))],
+            Value::Selection(s) => q
+                .map(|q| {
+                    q.options
+                        .iter()
+                        .map(|o| {
+                            (
+                                format!("{var}___{}", o.code),
+                                if s.contains(&o.value) { "1" } else { "0" }.to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Value::Text(t) if model.choice_list_of(var).is_some() => vec![(var.to_string(), code(t))],
+            Value::Text(t) => vec![(var.to_string(), t.clone())],
+            Value::Number(n) => vec![(var.to_string(), quire::expr::format_number(*n))],
+            _ => Vec::new(),
+        }
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    let line = |cells: Vec<(String, String)>| -> Vec<String> {
+        header
+            .iter()
+            .map(|h| {
+                cells
+                    .iter()
+                    .find(|(k, _)| k == h)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let (mut people, mut births) = (0, 0);
+    for (id, raw) in &respondents {
+        let route = model.route(&raw.audience, raw);
+        let answered = |states: &std::collections::BTreeMap<String, quire::model::State>, answers: &AnswerMap| {
+            answers
+                .values
+                .iter()
+                .filter(|(k, _)| matches!(states.get(*k), Some(quire::model::State::Answered(_))))
+                .flat_map(|(k, v)| value_of(k, v))
+                .collect::<Vec<_>>()
+        };
+        let mut cells = vec![("record_id".to_string(), id.clone())];
+        cells.extend(answered(&route.states, raw));
+        out.write_record(line(cells)).unwrap();
+        let mut birth_instance = 0;
+        for roster in ["person", "condition", "day"] {
+            let (Some(routed), Some(given)) = (route.rows.get(roster), raw.rows.get(roster)) else {
+                continue;
+            };
+            for (k, (row, answers)) in routed.iter().zip(given).enumerate() {
+                let mut cells = vec![
+                    ("record_id".to_string(), id.clone()),
+                    ("redcap_repeat_instrument".to_string(), roster.to_string()),
+                    ("redcap_repeat_instance".to_string(), (k + 1).to_string()),
+                ];
+                cells.extend(answered(&row.states, answers));
+                out.write_record(line(cells)).unwrap();
+                people += usize::from(roster == "person");
+                let (Some(routed_births), Some(given_births)) = (row.rows.get("birth"), answers.rows.get("birth"))
+                else {
+                    continue;
+                };
+                for (b, a) in routed_births.iter().zip(given_births) {
+                    birth_instance += 1;
+                    births += 1;
+                    let mut cells = vec![
+                        ("record_id".to_string(), id.clone()),
+                        ("redcap_repeat_instrument".to_string(), "birth".to_string()),
+                        ("redcap_repeat_instance".to_string(), birth_instance.to_string()),
+                        ("birth_of".to_string(), (k + 1).to_string()),
+                    ];
+                    cells.extend(answered(&b.states, a));
+                    out.write_record(line(cells)).unwrap();
+                }
+            }
+        }
+    }
+    assert!(people > 300 && births > 50, "{people} people, {births} births");
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("household.yaml");
+    std::fs::copy(crate::root().join(ROSTER_SPECS[0]), &spec).unwrap();
+    let export = tmp.path().join("redcap.csv");
+    std::fs::write(&export, out.into_inner().unwrap()).unwrap();
+    let dir = tmp.path().join("tables");
+    let quire = env!("CARGO_BIN_EXE_quire");
+    let (ok, log) = crate::run(
+        tmp.path(),
+        quire,
+        &[
+            "import-data",
+            spec.to_str().unwrap(),
+            "--from",
+            "redcap",
+            export.to_str().unwrap(),
+            "-o",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{log}");
+    let (ok, log) = crate::run(
+        tmp.path(),
+        quire,
+        &["check-data", spec.to_str().unwrap(), dir.to_str().unwrap()],
+    );
+    assert!(ok && log.contains("150 rows, no problems"), "{log}");
+    // Each roster's table is Quire's own encoding of the same answers.
+    let units = quire::data::units::units(&model);
+    let tables = quire::data::units::collect(
+        respondents.iter().map(|(id, raw)| {
+            let route = model.route(&raw.audience, raw);
+            quire::data::units::encode(&model, &units, id, &raw.audience, &route, raw, &Default::default())
+        }),
+        &units,
+    );
+    for (u, lines) in units.iter().zip(&tables).skip(1) {
+        let want = quire::data::to_csv(&model, &u.columns, lines);
+        let got = std::fs::read_to_string(dir.join(format!("{}.csv", u.name))).unwrap();
+        assert_eq!(got, want, "{} differs", u.name);
+    }
+}

@@ -40,8 +40,16 @@ pub const COLUMNS: [&str; 18] = [
 pub fn render(model: &Questionnaire) -> Result<Outputs, Error> {
     let mut out = Outputs::default();
     for i in &model.instruments {
-        let (csv, warnings) = dictionary_warned(model, i);
+        let (csv, warnings, repeating) = dictionary_warned(model, i);
         out.files.push(Output::new(format!("{}.csv", i.audience), csv));
+        // Rosters: which instruments repeat, for *Project Setup → Repeating instruments* (or
+        // the API's `repeatingFormsEvents` import).
+        if !repeating.is_empty() {
+            out.files.push(Output::new(
+                format!("{}.repeating.csv", i.audience),
+                repeating_instruments(&repeating),
+            ));
+        }
         out.warnings.extend(warnings);
     }
     Ok(out)
@@ -82,6 +90,9 @@ fn quote(s: &str) -> Option<String> {
 struct Logic<'m> {
     model: &'m Questionnaire,
     audience: &'m str,
+    /// The roster whose instrument the fields are on (none: the record's own). A field of
+    /// another roster's row cannot be read there: REDCap would read some other instance.
+    unit: Option<&'m str>,
 }
 
 impl Logic<'_> {
@@ -103,6 +114,16 @@ impl Logic<'_> {
             }
         }
         for c in [section, own].into_iter().flatten() {
+            let elsewhere = c.references.iter().any(|r| {
+                self.model
+                    .variables
+                    .iter()
+                    .any(|v| &v.name == r && v.unit.is_some() && v.unit.as_deref() != self.unit)
+            });
+            if elsewhere {
+                lost.push(c.source.clone());
+                continue;
+            }
             match self.logic(&c.expr, false) {
                 Some(x) => parts.push(x),
                 None => lost.push(c.source.clone()),
@@ -383,7 +404,7 @@ pub fn dictionary(model: &Questionnaire, instrument: &Instrument) -> String {
 /// REDCap cannot express of it in the field annotation, and an "Other" write-in.
 fn question_rows(
     logic: &Logic,
-    s: &quire_core::model::Section,
+    place: &Place,
     q: &quire_core::model::Question,
     mut row: [String; 18],
     screens: &[&Condition],
@@ -391,7 +412,7 @@ fn question_rows(
     warnings: &mut Vec<Warning>,
 ) {
     let audience = logic.audience;
-    let (logic_text, lost) = logic.branching(q.ask_if.as_ref(), s.condition.as_ref(), screens);
+    let (logic_text, lost) = logic.branching(q.ask_if.as_ref(), place.condition, screens);
     row[11] = logic_text;
     if !lost.is_empty() {
         row[17] = format!("Quire routing not expressible in REDCap: {}", lost.join("; "));
@@ -420,7 +441,7 @@ fn question_rows(
             for (k, r) in q.rows.iter().enumerate() {
                 let mut rr: [String; 18] = Default::default();
                 rr[0] = r.variable.clone();
-                rr[1] = s.id.clone();
+                rr[1] = place.form.to_string();
                 if k == 0 {
                     rr[2] = if base_header.is_empty() {
                         label(&q.text)
@@ -439,6 +460,32 @@ fn question_rows(
                 rows.push(rr);
             }
             return;
+        }
+        // A choice among a roster's rows: the row's number (REDCap cannot list the
+        // instances of a repeating instrument as options).
+        QuestionType::Single | QuestionType::Multiple if q.row_choices.is_some() => {
+            let roster = q.row_choices.as_deref().and_then(|r| logic.model.roster(r));
+            row[3] = "text".into();
+            row[7] = "integer".into();
+            row[8] = "1".into();
+            row[9] = roster.map(|r| r.max_rows.to_string()).unwrap_or_default();
+            let title = roster.map(|r| label(&r.title)).unwrap_or_default();
+            row[6] = if q.kind == QuestionType::Multiple {
+                format!("The line number in “{title}” (one; Quire's data holds several)")
+            } else {
+                format!("The line number in “{title}”")
+            };
+            if q.kind == QuestionType::Multiple {
+                warnings.push(Warning {
+                    target: "redcap",
+                    item: q.id.clone(),
+                    line: Some(q.line),
+                    message: format!(
+                        "a choice of several rows of `{}` cannot be a REDCap field: the `{audience}` dictionary records one line number",
+                        q.row_choices.as_deref().unwrap_or_default()
+                    ),
+                });
+            }
         }
         QuestionType::Single => {
             row[3] = "radio".into();
@@ -486,7 +533,7 @@ fn question_rows(
     if let Some(other) = q.options.iter().find(|o| o.other) {
         let mut w: [String; 18] = Default::default();
         w[0] = format!("{}_other", q.id);
-        w[1] = s.id.clone();
+        w[1] = place.form.to_string();
         w[3] = "text".into();
         w[4] = label(&other.label);
         w[11] = if q.kind == QuestionType::Multiple {
@@ -498,12 +545,15 @@ fn question_rows(
     }
 }
 
-fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String, Vec<Warning>) {
+/// A dictionary, what it could not express, and its repeating instruments.
+type Dictionary = (String, Vec<Warning>, Vec<(String, Option<String>)>);
+
+fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> Dictionary {
     let mut warnings = Vec::new();
-    let audience = instrument.audience.as_str();
     let logic = Logic {
         model,
         audience: &instrument.audience,
+        unit: None,
     };
     let mut rows: Vec<[String; 18]> = Vec::new();
     let blank = || -> [String; 18] { Default::default() };
@@ -519,71 +569,23 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
     id[4] = "Record ID".into();
     rows.push(id);
     let screen_conditions = instrument.screen_conditions();
+    let mut repeating = Vec::new();
     for s in &instrument.sections {
-        let mut header = label(&s.title);
-        for (n, item) in s.items.iter().enumerate() {
-            // The screening rules before the item, from the routing analysis.
-            let screens: Vec<&Condition> = item
-                .screens()
-                .iter()
-                .filter_map(|id| screen_conditions.get(id.as_str()).copied())
-                .collect();
-            let mut row = blank();
-            row[1] = s.id.clone();
-            row[2] = std::mem::take(&mut header);
-            match item {
-                Item::Question(q) => question_rows(&logic, s, q, row, &screens, &mut rows, &mut warnings),
-                Item::Note {
-                    text, title, ask_if, ..
-                } => {
-                    let (logic_text, lost) = logic.branching(ask_if.as_ref(), s.condition.as_ref(), &screens);
-                    row[0] = format!("{}_note_{}", s.id, n + 1);
-                    lost_routing(
-                        &mut warnings,
-                        audience,
-                        &row[0],
-                        None,
-                        &lost,
-                        "leaves it out of the note's branching logic",
-                    );
-                    row[3] = "descriptive".into();
-                    row[4] = match title {
-                        Some(t) => format!("<b>{}</b><br>{}", label(t), label(text)),
-                        None => label(text),
-                    };
-                    row[11] = logic_text;
-                    rows.push(row);
-                }
-                Item::Definitions { .. } => {}
-                // Refused before it comes here (`target::build`: this target does not carry rosters yet).
-                Item::Roster(_) => {}
-                Item::Screen {
-                    id, condition, message, ..
-                } => {
-                    let (earlier, _) = logic.branching(None, None, &screens);
-                    let own = logic.logic(&condition.expr, false).unwrap_or_else(|| {
-                        lost_routing(
-                            &mut warnings,
-                            audience,
-                            id,
-                            None,
-                            std::slice::from_ref(&condition.source),
-                            "never shows the screening message (`1 = 0`)",
-                        );
-                        "1 = 0".into()
-                    });
-                    row[0] = id.clone();
-                    row[3] = "descriptive".into();
-                    row[4] = label(message);
-                    row[11] = if earlier.is_empty() {
-                        own
-                    } else {
-                        format!("{earlier} and {own}")
-                    };
-                    rows.push(row);
-                }
-            }
-        }
+        let place = Place {
+            form: &s.id,
+            condition: s.condition.as_ref(),
+            header: label(&s.title),
+            owner: &s.id,
+        };
+        items(
+            &logic,
+            &place,
+            &s.items,
+            &screen_conditions,
+            &mut rows,
+            &mut repeating,
+            &mut warnings,
+        );
     }
     // Derived variables: calc fields on the last instrument, where REDCap can compute them.
     let last_form = instrument.sections.last().map(|s| s.id.clone()).unwrap_or(first_form);
@@ -615,6 +617,15 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
         }
         rows.push(row);
     }
+    // REDCap wants each instrument's fields together: a roster's instrument interrupts its
+    // section's, so the fields are grouped by instrument, in the order each first appears.
+    let mut forms: Vec<String> = Vec::new();
+    for r in &rows {
+        if !forms.contains(&r[1]) {
+            forms.push(r[1].clone());
+        }
+    }
+    rows.sort_by_key(|r| forms.iter().position(|f| *f == r[1]));
     let mut out = COLUMNS.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
     out.push('\n');
     for r in rows {
@@ -632,5 +643,152 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> (String,
         );
         out.push('\n');
     }
-    (out, warnings)
+    (out, warnings, repeating)
+}
+
+/// The repeating instruments of a dictionary, as REDCap's API imports them
+/// (`repeatingFormsEvents`, classic projects: `form_name,custom_form_label`), each labelled
+/// by its row's label field where it has one.
+pub fn repeating_instruments(repeating: &[(String, Option<String>)]) -> String {
+    let mut out = String::from("form_name,custom_form_label\n");
+    for (form, label) in repeating {
+        let custom = label.as_ref().map(|l| format!("[{l}]")).unwrap_or_default();
+        out.push_str(&format!("{},{}\n", csv_field(form), csv_field(&custom)));
+    }
+    out
+}
+
+/// Where fields go: their instrument, the condition over them all (a section's, or a
+/// roster's with those around it), the section header for the first, and the id notes are
+/// numbered after.
+struct Place<'p> {
+    form: &'p str,
+    condition: Option<&'p Condition>,
+    header: String,
+    owner: &'p str,
+}
+
+/// A section's or a row's items as fields; a roster's on its own repeating instrument
+/// (`repeating`: each roster, with the field that labels its instances).
+fn items<'m>(
+    logic: &Logic<'m>,
+    place: &Place,
+    items_: &'m [Item],
+    screen_conditions: &std::collections::HashMap<&str, &Condition>,
+    rows: &mut Vec<[String; 18]>,
+    repeating: &mut Vec<(String, Option<String>)>,
+    warnings: &mut Vec<Warning>,
+) {
+    let audience = logic.audience;
+    let mut header = place.header.clone();
+    for (n, item) in items_.iter().enumerate() {
+        // The screening rules before the item, from the routing analysis.
+        let screens: Vec<&Condition> = item
+            .screens()
+            .iter()
+            .filter_map(|id| screen_conditions.get(id.as_str()).copied())
+            .collect();
+        let mut row: [String; 18] = Default::default();
+        row[1] = place.form.to_string();
+        if !matches!(item, Item::Roster(_)) {
+            row[2] = std::mem::take(&mut header);
+        }
+        match item {
+            Item::Question(q) => question_rows(logic, place, q, row, &screens, rows, warnings),
+            Item::Note {
+                text, title, ask_if, ..
+            } => {
+                let (logic_text, lost) = logic.branching(ask_if.as_ref(), place.condition, &screens);
+                row[0] = format!("{}_note_{}", place.owner, n + 1);
+                lost_routing(
+                    warnings,
+                    audience,
+                    &row[0],
+                    None,
+                    &lost,
+                    "leaves it out of the note's branching logic",
+                );
+                row[3] = "descriptive".into();
+                row[4] = match title {
+                    Some(t) => format!("<b>{}</b><br>{}", label(t), label(text)),
+                    None => label(text),
+                };
+                row[11] = logic_text;
+                rows.push(row);
+            }
+            Item::Definitions { .. } => {}
+            Item::Roster(r) => roster(logic, r, screen_conditions, rows, repeating, warnings),
+            Item::Screen {
+                id, condition, message, ..
+            } => {
+                let (earlier, _) = logic.branching(None, None, &screens);
+                let own = logic.logic(&condition.expr, false).unwrap_or_else(|| {
+                    lost_routing(
+                        warnings,
+                        audience,
+                        id,
+                        None,
+                        std::slice::from_ref(&condition.source),
+                        "never shows the screening message (`1 = 0`)",
+                    );
+                    "1 = 0".into()
+                });
+                row[0] = id.clone();
+                row[3] = "descriptive".into();
+                row[4] = label(message);
+                row[11] = if earlier.is_empty() {
+                    own
+                } else {
+                    format!("{earlier} and {own}")
+                };
+                rows.push(row);
+            }
+        }
+    }
+}
+
+/// A roster: its own repeating instrument, named by its id, headed by its title (REDCap has
+/// no nested repeats: a roster in a roster is an instrument of its own too, its instances
+/// tied to their row of the outer one by a field, `<roster>_of`, the outer row's number).
+fn roster<'m>(
+    logic: &Logic<'m>,
+    r: &'m quire_core::model::Roster,
+    screen_conditions: &std::collections::HashMap<&str, &Condition>,
+    rows: &mut Vec<[String; 18]>,
+    repeating: &mut Vec<(String, Option<String>)>,
+    warnings: &mut Vec<Warning>,
+) {
+    let inner = Logic {
+        unit: Some(&r.id),
+        ..*logic
+    };
+    let header = match &r.intro {
+        Some(i) => format!("{}<br>{}", label(&r.title), label(i)),
+        None => label(&r.title),
+    };
+    if let Some(outer) = logic.unit.and_then(|u| logic.model.roster(u)) {
+        let mut of: [String; 18] = Default::default();
+        of[0] = format!("{}_of", r.id);
+        of[1] = r.id.clone();
+        of[2] = header.clone();
+        of[3] = "text".into();
+        of[4] = format!("The line number in “{}” this belongs to", label(&outer.title));
+        of[7] = "integer".into();
+        of[8] = "1".into();
+        of[9] = outer.max_rows.to_string();
+        of[12] = "y".into();
+        of[17] = format!(
+            "Quire: `{}` is inside `{}`; REDCap has no repeat inside a repeat",
+            r.id, outer.id
+        );
+        rows.push(of);
+    }
+    repeating.push((r.id.clone(), r.row_label.clone()));
+    let here = Place {
+        form: &r.id,
+        condition: r.condition.as_ref(),
+        header: if logic.unit.is_some() { String::new() } else { header },
+        owner: &r.id,
+    };
+    items(&inner, &here, &r.items, screen_conditions, rows, repeating, warnings);
 }

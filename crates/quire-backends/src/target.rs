@@ -147,7 +147,7 @@ pub const TARGETS: [Info; 9] = [
         about: "REDCap data dictionaries, `redcap/<audience>.csv`",
         folder: "redcap",
         write: |model, _| redcap::render(model),
-        rosters: false,
+        rosters: true,
     },
 ];
 

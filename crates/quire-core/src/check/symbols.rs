@@ -591,10 +591,10 @@ impl<'a> Declare<'_, 'a> {
         self.push(
             Diagnostic::error(
                 "roster-not-built",
-                format!("rosters are checked, but cannot yet be built into web forms or REDCap{more}"),
+                format!("rosters are checked, but cannot yet be built into web forms{more}"),
             )
             .at(first, "the first roster")
-            .help("`quire build --target paper,pdf,xform,xlsform,codebook,schema,ir` builds the paper editions, ODK forms, codebook and schemas with their rosters, and `quire simulate`, `check-data` and `tabulate` work on their tables (docs/data.md, \"Rosters\"); for a web form now, write a roster's items out once per row"),
+            .help("`quire build --target paper,pdf,xform,xlsform,redcap,codebook,schema,ir` builds every output but the web form with its rosters, and `quire simulate`, `check-data` and `tabulate` work on their tables (docs/data.md, \"Rosters\"); for a web form now, write a roster's items out once per row"),
         );
     }
 

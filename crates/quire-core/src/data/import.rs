@@ -30,6 +30,9 @@ pub struct Imported {
     pub rows: Vec<Vec<Cell>>,
     /// (row, column, why) for each cell that could not be read.
     pub problems: Vec<(usize, String, String)>,
+    /// With rosters: every unit's table ([`crate::data::units::units`]), the respondents'
+    /// first (`rows` holds it too).
+    pub tables: Option<Vec<Vec<Vec<Cell>>>>,
 }
 
 /// An ISO 8601 time with an offset (`2026-12-01T12:00:00.123+01:00`, or `Z`) as UTC
@@ -58,6 +61,11 @@ pub fn utc(t: &str) -> Option<String> {
 }
 
 /// Reads an export into data-contract records for one audience.
+///
+/// A spec with rosters has one table per unit ([`Imported::tables`]): from REDCap, each
+/// roster's rows are the instances of its repeating instrument (`redcap_repeat_instrument`,
+/// `redcap_repeat_instance`) on the record's lines, and a roster inside another (REDCap has
+/// no nested repeats) the instances whose `<roster>_of` is the outer row's number.
 pub fn import(
     model: &Questionnaire,
     table: &Table,
@@ -83,9 +91,54 @@ pub fn import(
         Platform::Redcap => by_name.get("record_id").copied(),
     }
     .ok_or("the export has no respondent identifier (instanceID, KEY or record_id)")?;
-    let columns = data::columns(model);
-    let mut out = Imported::default();
+    if model.has_rosters() && platform == Platform::Odk {
+        return Err(
+            "an ODK export keeps each repeat in a CSV file of its own (PARENT_KEY, KEY): reading them is not supported yet; export the form's data from REDCap, or check the submissions with `quire check-data` in the long layout"
+                .into(),
+        );
+    }
+    let repeat = by_name.get("redcap_repeat_instrument").copied();
+    let instance = by_name.get("redcap_repeat_instance").copied();
+    let at = |row: &[String], i: Option<usize>| -> String {
+        i.and_then(|i| row.get(i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    // Each record's own line, and its instances' lines by instrument, in instance order.
+    let mut records: Vec<(usize, &Vec<String>)> = Vec::new();
+    let mut instances: Instances = HashMap::new();
     for (r, row) in table.rows.iter().enumerate() {
+        let form = at(row, repeat);
+        if form.is_empty() {
+            records.push((r, row));
+        } else {
+            let n = at(row, instance).parse::<u64>().unwrap_or(u64::MAX);
+            instances
+                .entry((at(row, Some(id_column)), form))
+                .or_default()
+                .push((n, r, row));
+        }
+    }
+    for lines in instances.values_mut() {
+        lines.sort_by_key(|(n, r, _)| (*n, *r));
+    }
+    let columns = data::columns(model);
+    let units = model.has_rosters().then(|| crate::data::units::units(model));
+    let mut out = Imported::default();
+    let mut per_record = Vec::new();
+    for (r, row) in records {
+        let id = row.get(id_column).map(|s| s.trim().to_string()).unwrap_or_default();
+        let reader = Reader {
+            model,
+            platform,
+            by_name: &by_name,
+            instances: &instances,
+            id: &id,
+        };
+        let mut raw = AnswerMap::new(audience);
+        for s in &instrument.sections {
+            reader.items(&s.items, row, r, None, &mut raw, &mut out.problems);
+        }
         let cell = |name: &str| {
             by_name
                 .get(name)
@@ -93,75 +146,6 @@ pub fn import(
                 .map(|s| s.trim())
                 .filter(|s| !s.is_empty())
         };
-        let mut raw = AnswerMap::new(audience);
-        for s in &instrument.sections {
-            for item in &s.items {
-                let crate::model::Item::Question(q) = item else {
-                    continue;
-                };
-                for var in q.variable_names() {
-                    let list = q.choice_list.as_deref().and_then(|l| model.choice_list(l));
-                    let by_code = |code: &str, problems: &mut Vec<(usize, String, String)>| -> Option<String> {
-                        let value = code
-                            .parse::<i64>()
-                            .ok()
-                            .and_then(|c| list?.options.iter().find(|o| o.code == c))
-                            .map(|o| o.value.clone());
-                        if value.is_none() {
-                            problems.push((
-                                r + 1,
-                                var.to_string(),
-                                format!("`{code}` is not a code of {}", q.number),
-                            ));
-                        }
-                        value
-                    };
-                    let value = match (q.kind, platform) {
-                        (QuestionType::Multiple, Platform::Redcap) => {
-                            let picked: Vec<String> = list
-                                .map(|l| {
-                                    l.options
-                                        .iter()
-                                        .filter(|o| cell(&format!("{var}___{}", o.code)) == Some("1"))
-                                        .map(|o| o.value.clone())
-                                        .collect()
-                                })
-                                .unwrap_or_default();
-                            Some(Value::Selection(picked))
-                        }
-                        (QuestionType::Multiple, Platform::Odk) => cell(var).map(|codes| {
-                            Value::Selection(
-                                codes
-                                    .split_whitespace()
-                                    .filter_map(|c| by_code(c, &mut out.problems))
-                                    .collect(),
-                            )
-                        }),
-                        (QuestionType::Single | QuestionType::Grid, _) => {
-                            cell(var).and_then(|c| by_code(c, &mut out.problems)).map(Value::Text)
-                        }
-                        (QuestionType::Integer | QuestionType::Decimal, _) => {
-                            cell(var).and_then(|t| match records::number(t) {
-                                Some(n) => Some(Value::Number(n)),
-                                None => {
-                                    out.problems
-                                        .push((r + 1, var.to_string(), format!("`{t}` is not a number")));
-                                    None
-                                }
-                            })
-                        }
-                        _ => cell(var).map(|t| Value::Text(t.to_string())),
-                    };
-                    if let Some(v) = value {
-                        raw.set(var, v);
-                    }
-                    if let Some(t) = cell(&data::other_column(var)) {
-                        raw.set(&data::other_column(var), Value::Text(t.to_string()));
-                    }
-                }
-            }
-        }
-        let id = row.get(id_column).map(|s| s.trim().to_string()).unwrap_or_default();
         let paradata = Paradata {
             mode: Some("web".into()),
             language: None,
@@ -170,11 +154,145 @@ pub fn import(
         };
         raw.today = paradata.started_at.as_deref().map(|t| t[..10].to_string());
         let route = model.route(audience, &raw);
-        out.rows.push(data::encode_with(
-            model, &columns, &id, audience, &route, &raw, &paradata,
-        ));
+        match &units {
+            Some(units) => per_record.push(crate::data::units::encode(
+                model, units, &id, audience, &route, &raw, &paradata,
+            )),
+            None => out.rows.push(data::encode_with(
+                model, &columns, &id, audience, &route, &raw, &paradata,
+            )),
+        }
+    }
+    if let Some(units) = &units {
+        let tables = crate::data::units::collect(per_record, units);
+        out.rows = tables.first().cloned().unwrap_or_default();
+        out.tables = Some(tables);
     }
     Ok(out)
+}
+
+/// The lines of each record's instances of each repeating instrument, by (record id,
+/// instrument): (instance number, sheet line, cells).
+type Instances<'t> = HashMap<(String, String), Vec<(u64, usize, &'t Vec<String>)>>;
+
+/// Reads a record's answers from its line, and its rosters' rows from its instances' lines.
+struct Reader<'a> {
+    model: &'a Questionnaire,
+    platform: Platform,
+    by_name: &'a HashMap<String, usize>,
+    instances: &'a Instances<'a>,
+    id: &'a str,
+}
+
+impl Reader<'_> {
+    /// The answers of `items` on `row` (sheet line `r`) into `raw`; `outer`: the number of
+    /// the row of the roster around them, for a nested roster's instances.
+    fn items(
+        &self,
+        items: &[crate::model::Item],
+        row: &[String],
+        r: usize,
+        outer: Option<usize>,
+        raw: &mut AnswerMap,
+        problems: &mut Vec<(usize, String, String)>,
+    ) {
+        let (model, platform, by_name) = (self.model, self.platform, self.by_name);
+        let cell = |name: &str| {
+            by_name
+                .get(name)
+                .and_then(|&i| row.get(i))
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+        };
+        for item in items {
+            let q = match item {
+                crate::model::Item::Question(q) => q,
+                crate::model::Item::Roster(roster) => {
+                    let lines = self
+                        .instances
+                        .get(&(self.id.to_string(), roster.id.clone()))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    let of = by_name.get(&format!("{}_of", roster.id)).copied();
+                    let mut rows = Vec::new();
+                    for (_, line_no, line) in lines {
+                        // A nested roster's instance belongs to the outer row it names.
+                        if let Some(k) = outer {
+                            let owner = of.and_then(|i| line.get(i)).map(|s| s.trim().to_string());
+                            if owner.as_deref() != Some(k.to_string().as_str()) {
+                                continue;
+                            }
+                        }
+                        let mut answers = AnswerMap::new(&raw.audience);
+                        let number = rows.len() + 1;
+                        self.items(&roster.items, line, *line_no, Some(number), &mut answers, problems);
+                        rows.push(answers);
+                    }
+                    raw.rows.insert(roster.id.clone(), rows);
+                    continue;
+                }
+                _ => continue,
+            };
+            for var in q.variable_names() {
+                let list = q.choice_list.as_deref().and_then(|l| model.choice_list(l));
+                let by_code = |code: &str, problems: &mut Vec<(usize, String, String)>| -> Option<String> {
+                    let value = code
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(|c| list?.options.iter().find(|o| o.code == c))
+                        .map(|o| o.value.clone());
+                    if value.is_none() {
+                        problems.push((
+                            r + 1,
+                            var.to_string(),
+                            format!("`{code}` is not a code of {}", q.number),
+                        ));
+                    }
+                    value
+                };
+                let number = |t: &str, problems: &mut Vec<(usize, String, String)>| match records::number(t) {
+                    Some(n) => Some(Value::Number(n)),
+                    None => {
+                        problems.push((r + 1, var.to_string(), format!("`{t}` is not a number")));
+                        None
+                    }
+                };
+                let value = match (q.kind, platform) {
+                    // A choice among a roster's rows: the row's number (REDCap records one).
+                    (QuestionType::Single, _) if q.row_choices.is_some() => cell(var).and_then(|t| number(t, problems)),
+                    (QuestionType::Multiple, _) if q.row_choices.is_some() => {
+                        cell(var).map(|t| Value::Selection(t.split_whitespace().map(str::to_string).collect()))
+                    }
+                    (QuestionType::Multiple, Platform::Redcap) => {
+                        let picked: Vec<String> = list
+                            .map(|l| {
+                                l.options
+                                    .iter()
+                                    .filter(|o| cell(&format!("{var}___{}", o.code)) == Some("1"))
+                                    .map(|o| o.value.clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Some(Value::Selection(picked))
+                    }
+                    (QuestionType::Multiple, Platform::Odk) => cell(var).map(|codes| {
+                        Value::Selection(codes.split_whitespace().filter_map(|c| by_code(c, problems)).collect())
+                    }),
+                    (QuestionType::Single | QuestionType::Grid, _) => {
+                        cell(var).and_then(|c| by_code(c, problems)).map(Value::Text)
+                    }
+                    (QuestionType::Integer | QuestionType::Decimal, _) => cell(var).and_then(|t| number(t, problems)),
+                    _ => cell(var).map(|t| Value::Text(t.to_string())),
+                };
+                if let Some(v) = value {
+                    raw.set(var, v);
+                }
+                if let Some(t) = cell(&data::other_column(var)) {
+                    raw.set(&data::other_column(var), Value::Text(t.to_string()));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
