@@ -264,6 +264,9 @@ enum Command {
         from: PlatformArg,
         /// The export (CSV).
         file: PathBuf,
+        /// ODK Central's repeat files (CSV, with `PARENT_KEY` and `KEY`), for a spec with
+        /// rosters.
+        repeats: Vec<PathBuf>,
         /// The audience whose form the export is of [default: the only one].
         #[arg(long)]
         audience: Option<String>,
@@ -562,10 +565,11 @@ fn command(command: Command, color: bool) -> Outcome {
             spec,
             from,
             file,
+            repeats,
             audience,
             out,
             raw_csv,
-        } => data::import_data(&spec, from, &file, audience.as_deref(), &out, raw_csv, color),
+        } => data::import_data(&spec, from, &file, &repeats, audience.as_deref(), &out, raw_csv, color),
         Command::CheckData {
             spec,
             data,

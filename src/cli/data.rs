@@ -171,10 +171,12 @@ fn write_tables(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn import_data(
     spec: &Path,
     from: PlatformArg,
     file: &Path,
+    repeats: &[PathBuf],
     audience: Option<&str>,
     out: &Path,
     raw_csv: bool,
@@ -204,7 +206,15 @@ pub(super) fn import_data(
         PlatformArg::Odk => quire::data::import::Platform::Odk,
         PlatformArg::Redcap => quire::data::import::Platform::Redcap,
     };
-    let imported = match quire::data::import::import(&model, &table, platform, &audience) {
+    let mut repeat_tables = Vec::new();
+    for r in repeats {
+        let text = quire::input::read_text(r, quire::input::Kind::Data).map_err(usage)?;
+        match quire::data::records::read_csv(&text) {
+            Ok(t) => repeat_tables.push(t),
+            Err(e) => return Err(usage(format!("{}: {e}", r.display()))),
+        }
+    }
+    let imported = match quire::data::import::import_with_repeats(&model, &table, &repeat_tables, platform, &audience) {
         Ok(i) => i,
         Err(e) => return Err(usage(format!("{}: {e}", file.display()))),
     };
@@ -214,7 +224,11 @@ pub(super) fn import_data(
     if let Some(tables) = &imported.tables {
         // Rosters: one table per unit, in the folder `-o` names.
         let units = quire::data::units::units(&model);
-        write_tables(&model, &units, tables, out, raw_csv, &[spec, file])?;
+        let inputs: Vec<&Path> = [spec, file]
+            .into_iter()
+            .chain(repeats.iter().map(PathBuf::as_path))
+            .collect();
+        write_tables(&model, &units, tables, out, raw_csv, &inputs)?;
         return if imported.problems.is_empty() {
             Ok(())
         } else {

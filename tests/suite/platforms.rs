@@ -1968,3 +1968,177 @@ fn a_redcap_export_with_repeating_instruments_imports_as_the_long_layout() {
         assert_eq!(got, want, "{} differs", u.name);
     }
 }
+
+/// An ODK Central export of the household schedule, as Central writes one: the submissions'
+/// file and a file per repeat, each line's `KEY` ending in its repeat and number
+/// (`uuid:…/household/person[2]`), its `PARENT_KEY` the submission's (or, for a birth, its
+/// person's). `quire import-data --from odk MAIN REPEATS…` joins them back into the long
+/// layout: clean by `check-data`, each roster's table Quire's own encoding.
+#[test]
+fn an_odk_export_with_repeat_files_imports_as_the_long_layout() {
+    use quire::eval::{AnswerMap, Value};
+    use quire::model::{Item, State};
+    let model = roster_model(ROSTER_SPECS[0]);
+    let instrument = &model.instruments[0];
+    let paths = quire::backend::xform::paths(&model, instrument);
+    // A field's column as Central names it: its group path, joined by `-`.
+    let column = |var: &str| paths[var].trim_start_matches("/data/").replace('/', "-");
+    let value_of = |var: &str, v: &Value| -> Option<String> {
+        let code = |value: &str| {
+            model
+                .choice_list_of(var)
+                .and_then(|l| l.get(value))
+                .map(|o| o.code.to_string())
+        };
+        Some(match v {
+            Value::Selection(s) if model.any_question(var).is_some_and(|q| q.row_choices.is_some()) => s.join(" "),
+            Value::Selection(s) => s.iter().filter_map(|x| code(x)).collect::<Vec<_>>().join(" "),
+            Value::Text(t) if model.choice_list_of(var).is_some() => code(t)?,
+            Value::Text(t) => t.clone(),
+            Value::Number(n) => quire::expr::format_number(*n),
+            _ => return None,
+        })
+    };
+    // The questions of a list of items (a roster's own, not its inner rosters').
+    fn own(items: &[Item]) -> Vec<&quire::model::Question> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Question(q) => Some(q),
+                _ => None,
+            })
+            .collect()
+    }
+    let top: Vec<&quire::model::Question> = instrument.sections.iter().flat_map(|s| own(&s.items)).collect();
+    let rosters = ["person", "condition", "day", "birth"];
+    let mut files: std::collections::BTreeMap<&str, csv::Writer<Vec<u8>>> = std::collections::BTreeMap::new();
+    let header = |qs: &[&quire::model::Question], main: bool| -> Vec<String> {
+        let mut h: Vec<String> = qs.iter().map(|q| column(&q.id)).collect();
+        h.extend(if main {
+            vec!["KEY".to_string()]
+        } else {
+            vec!["PARENT_KEY".to_string(), "KEY".to_string()]
+        });
+        h
+    };
+    let mut main = csv::Writer::from_writer(Vec::new());
+    main.write_record(header(&top, true)).unwrap();
+    for r in rosters {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header(&own(&model.roster(r).unwrap().items), false))
+            .unwrap();
+        files.insert(r, w);
+    }
+    let line = |qs: &[&quire::model::Question],
+                states: &std::collections::BTreeMap<String, State>,
+                answers: &AnswerMap,
+                keys: Vec<String>|
+     -> Vec<String> {
+        qs.iter()
+            .map(|q| {
+                answers
+                    .values
+                    .get(&q.id)
+                    .filter(|_| matches!(states.get(&q.id), Some(State::Answered(_))))
+                    .and_then(|v| value_of(&q.id, v))
+                    .unwrap_or_default()
+            })
+            .chain(keys)
+            .collect()
+    };
+    let respondents = quire::data::testing::synthetic_answers(&model, 150, 37);
+    for (id, raw) in &respondents {
+        let route = model.route(&raw.audience, raw);
+        let key = format!("uuid:{id}");
+        main.write_record(line(&top, &route.states, raw, vec![key.clone()]))
+            .unwrap();
+        for r in ["person", "condition", "day"] {
+            let (Some(routed), Some(given)) = (route.rows.get(r), raw.rows.get(r)) else {
+                continue;
+            };
+            let roster = model.roster(r).unwrap();
+            let group = paths[r].trim_start_matches("/data/").to_string();
+            for (k, (row, answers)) in routed.iter().zip(given).enumerate() {
+                let own_key = format!("{key}/{group}[{}]", k + 1);
+                let record = line(
+                    &own(&roster.items),
+                    &row.states,
+                    answers,
+                    vec![key.clone(), own_key.clone()],
+                );
+                files.get_mut(r).unwrap().write_record(record).unwrap();
+                let (Some(b_routed), Some(b_given)) = (row.rows.get("birth"), answers.rows.get("birth")) else {
+                    continue;
+                };
+                let births = model.roster("birth").unwrap();
+                for (j, (b, a)) in b_routed.iter().zip(b_given).enumerate() {
+                    let record = line(
+                        &own(&births.items),
+                        &b.states,
+                        a,
+                        vec![own_key.clone(), format!("{own_key}/birth[{}]", j + 1)],
+                    );
+                    files.get_mut("birth").unwrap().write_record(record).unwrap();
+                }
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("household.yaml");
+    std::fs::copy(crate::root().join(ROSTER_SPECS[0]), &spec).unwrap();
+    let main_file = tmp.path().join("household.csv");
+    std::fs::write(&main_file, main.into_inner().unwrap()).unwrap();
+    let mut args = vec![
+        "import-data".to_string(),
+        spec.display().to_string(),
+        "--from".into(),
+        "odk".into(),
+        main_file.display().to_string(),
+    ];
+    for (r, w) in files {
+        let f = tmp.path().join(format!("household-{r}.csv"));
+        std::fs::write(&f, w.into_inner().unwrap()).unwrap();
+        args.push(f.display().to_string());
+    }
+    let dir = tmp.path().join("tables");
+    args.extend(["-o".to_string(), dir.display().to_string()]);
+    let quire = env!("CARGO_BIN_EXE_quire");
+    let (ok, log) = crate::run(tmp.path(), quire, &args);
+    assert!(ok, "{log}");
+    let (ok, log) = crate::run(
+        tmp.path(),
+        quire,
+        &["check-data", spec.to_str().unwrap(), dir.to_str().unwrap()],
+    );
+    assert!(ok && log.contains("150 rows, no problems"), "{log}");
+    // The respondent's id is the submission's `KEY`.
+    let units = quire::data::units::units(&model);
+    let tables = quire::data::units::collect(
+        respondents.iter().map(|(id, raw)| {
+            let route = model.route(&raw.audience, raw);
+            let key = format!("uuid:{id}");
+            quire::data::units::encode(&model, &units, &key, &raw.audience, &route, raw, &Default::default())
+        }),
+        &units,
+    );
+    for (u, lines) in units.iter().zip(&tables).skip(1) {
+        let want = quire::data::to_csv(&model, &u.columns, lines);
+        let got = std::fs::read_to_string(dir.join(format!("{}.csv", u.name))).unwrap();
+        assert_eq!(got, want, "{} differs", u.name);
+    }
+    // Without the repeat files, the import says what it needs.
+    let (ok, log) = crate::run(
+        tmp.path(),
+        quire,
+        &[
+            "import-data",
+            spec.to_str().unwrap(),
+            "--from",
+            "odk",
+            main_file.to_str().unwrap(),
+            "-o",
+            tmp.path().join("none").to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && log.contains("PARENT_KEY"), "{log}");
+}

@@ -65,25 +65,31 @@ pub fn utc(t: &str) -> Option<String> {
 /// A spec with rosters has one table per unit ([`Imported::tables`]): from REDCap, each
 /// roster's rows are the instances of its repeating instrument (`redcap_repeat_instrument`,
 /// `redcap_repeat_instance`) on the record's lines, and a roster inside another (REDCap has
-/// no nested repeats) the instances whose `<roster>_of` is the outer row's number.
+/// no nested repeats) the instances whose `<roster>_of` is the outer row's number; from ODK,
+/// see [`import_with_repeats`].
 pub fn import(
     model: &Questionnaire,
     table: &Table,
     platform: Platform,
     audience: &str,
 ) -> Result<Imported, crate::Error> {
+    import_with_repeats(model, table, &[], platform, audience)
+}
+
+/// [`import`], with an ODK Central export's repeat files: each repeat's rows in a CSV of its
+/// own, each line's `KEY` ending in the repeat and its number (`…/person[2]`) and its
+/// `PARENT_KEY` the submission's `KEY` (or, in a nested repeat, the outer row's).
+pub fn import_with_repeats(
+    model: &Questionnaire,
+    table: &Table,
+    repeats: &[Table],
+    platform: Platform,
+    audience: &str,
+) -> Result<Imported, crate::Error> {
     let instrument = model
         .instrument(audience)
         .ok_or_else(|| format!("there is no audience `{audience}`"))?;
-    // Each column by the name of what it holds: the last part of an ODK group path.
-    let mut by_name: HashMap<String, usize> = HashMap::new();
-    for (i, h) in table.header.iter().enumerate() {
-        let name = match platform {
-            Platform::Odk => h.rsplit(['-', '/']).next().unwrap_or(h),
-            Platform::Redcap => h.as_str(),
-        };
-        by_name.entry(name.to_string()).or_insert(i);
-    }
+    let by_name = names(&table.header, platform);
     let id_column = match platform {
         Platform::Odk => ["instanceID", "KEY", "_uuid"]
             .iter()
@@ -91,53 +97,106 @@ pub fn import(
         Platform::Redcap => by_name.get("record_id").copied(),
     }
     .ok_or("the export has no respondent identifier (instanceID, KEY or record_id)")?;
-    if model.has_rosters() && platform == Platform::Odk {
-        return Err(
-            "an ODK export keeps each repeat in a CSV file of its own (PARENT_KEY, KEY): reading them is not supported yet; export the form's data from REDCap, or check the submissions with `quire check-data` in the long layout"
-                .into(),
-        );
-    }
-    let repeat = by_name.get("redcap_repeat_instrument").copied();
-    let instance = by_name.get("redcap_repeat_instance").copied();
     let at = |row: &[String], i: Option<usize>| -> String {
         i.and_then(|i| row.get(i))
             .map(|s| s.trim().to_string())
             .unwrap_or_default()
     };
-    // Each record's own line, and its instances' lines by instrument, in instance order.
+    // Each record's own line, and its instances' lines by (parent, roster), in order.
     let mut records: Vec<(usize, &Vec<String>)> = Vec::new();
     let mut instances: Instances = HashMap::new();
-    for (r, row) in table.rows.iter().enumerate() {
-        let form = at(row, repeat);
-        if form.is_empty() {
-            records.push((r, row));
-        } else {
-            let n = at(row, instance).parse::<u64>().unwrap_or(u64::MAX);
-            instances
-                .entry((at(row, Some(id_column)), form))
-                .or_default()
-                .push((n, r, row));
+    let main = std::rc::Rc::new(by_name.clone());
+    match platform {
+        Platform::Redcap => {
+            let repeat = by_name.get("redcap_repeat_instrument").copied();
+            let instance = by_name.get("redcap_repeat_instance").copied();
+            for (r, row) in table.rows.iter().enumerate() {
+                let form = at(row, repeat);
+                if form.is_empty() {
+                    records.push((r, row));
+                } else {
+                    let n = at(row, instance).parse::<u64>().unwrap_or(u64::MAX);
+                    instances
+                        .entry((at(row, Some(id_column)), form))
+                        .or_default()
+                        .push(Line {
+                            number: n,
+                            line: r,
+                            cells: row,
+                            columns: main.clone(),
+                            key: String::new(),
+                        });
+                }
+            }
+        }
+        Platform::Odk => {
+            records = table.rows.iter().enumerate().collect();
+            if model.has_rosters() && repeats.is_empty() {
+                return Err(
+                    "an ODK Central export keeps each repeat in a CSV file of its own (PARENT_KEY, KEY): give them after the main file"
+                        .into(),
+                );
+            }
+            for t in repeats {
+                let columns = std::rc::Rc::new(names(&t.header, platform));
+                let (Some(key), Some(parent)) = (columns.get("KEY").copied(), columns.get("PARENT_KEY").copied())
+                else {
+                    return Err(
+                        "a repeat's file has no KEY and PARENT_KEY columns (ODK Central's repeat export)".into(),
+                    );
+                };
+                for (r, row) in t.rows.iter().enumerate() {
+                    let own = at(row, Some(key));
+                    // `uuid:…/household/person[2]`: the repeat and the row's number.
+                    let last = own.rsplit('/').next().unwrap_or("");
+                    let Some((roster, n)) = last.strip_suffix(']').and_then(|l| l.split_once('[')) else {
+                        continue;
+                    };
+                    instances
+                        .entry((at(row, Some(parent)), roster.to_string()))
+                        .or_default()
+                        .push(Line {
+                            number: n.parse().unwrap_or(u64::MAX),
+                            line: r,
+                            cells: row,
+                            columns: columns.clone(),
+                            key: own.clone(),
+                        });
+                }
+            }
         }
     }
     for lines in instances.values_mut() {
-        lines.sort_by_key(|(n, r, _)| (*n, *r));
+        lines.sort_by_key(|l| (l.number, l.line));
     }
     let columns = data::columns(model);
     let units = model.has_rosters().then(|| crate::data::units::units(model));
     let mut out = Imported::default();
     let mut per_record = Vec::new();
+    let key_column = by_name.get("KEY").copied();
     for (r, row) in records {
         let id = row.get(id_column).map(|s| s.trim().to_string()).unwrap_or_default();
+        // Where the record's instances hang: REDCap's record id, or ODK's submission KEY.
+        let parent = match platform {
+            Platform::Redcap => id.clone(),
+            Platform::Odk => key_column.map(|k| at(row, Some(k))).unwrap_or_else(|| id.clone()),
+        };
         let reader = Reader {
             model,
             platform,
-            by_name: &by_name,
             instances: &instances,
-            id: &id,
+            record: &id,
         };
         let mut raw = AnswerMap::new(audience);
+        let here = Line {
+            number: 0,
+            line: r,
+            cells: row,
+            columns: main.clone(),
+            key: parent,
+        };
         for s in &instrument.sections {
-            reader.items(&s.items, row, r, None, &mut raw, &mut out.problems);
+            reader.items(&s.items, &here, None, &mut raw, &mut out.problems);
         }
         let cell = |name: &str| {
             by_name
@@ -171,32 +230,58 @@ pub fn import(
     Ok(out)
 }
 
-/// The lines of each record's instances of each repeating instrument, by (record id,
-/// instrument): (instance number, sheet line, cells).
-type Instances<'t> = HashMap<(String, String), Vec<(u64, usize, &'t Vec<String>)>>;
+/// Each column by the name of what it holds: the last part of an ODK group path.
+fn names(header: &[String], platform: Platform) -> HashMap<String, usize> {
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        let name = match platform {
+            Platform::Odk => h.rsplit(['-', '/']).next().unwrap_or(h),
+            Platform::Redcap => h.as_str(),
+        };
+        by_name.entry(name.to_string()).or_insert(i);
+    }
+    by_name
+}
+
+/// A line of an export: a record's, or a row's of a roster.
+struct Line<'t> {
+    /// Its instance number (a record's: 0).
+    number: u64,
+    /// Its line in its file, from 0.
+    line: usize,
+    cells: &'t Vec<String>,
+    /// Its file's columns by name.
+    columns: std::rc::Rc<HashMap<String, usize>>,
+    /// Its ODK `KEY`, which its own repeats' lines name as their parent.
+    key: String,
+}
+
+/// The lines of the instances of each roster, by (parent, roster id): a REDCap record's
+/// instances by its record id, an ODK row's by its parent's `KEY`.
+type Instances<'t> = HashMap<(String, String), Vec<Line<'t>>>;
 
 /// Reads a record's answers from its line, and its rosters' rows from its instances' lines.
 struct Reader<'a> {
     model: &'a Questionnaire,
     platform: Platform,
-    by_name: &'a HashMap<String, usize>,
     instances: &'a Instances<'a>,
-    id: &'a str,
+    /// The record's id (REDCap's instances hang on it).
+    record: &'a str,
 }
 
 impl Reader<'_> {
-    /// The answers of `items` on `row` (sheet line `r`) into `raw`; `outer`: the number of
-    /// the row of the roster around them, for a nested roster's instances.
+    /// The answers of `items` on `here` into `raw`; `outer`: the number of the row of the
+    /// roster around them, for a REDCap roster flattened out of it.
     fn items(
         &self,
         items: &[crate::model::Item],
-        row: &[String],
-        r: usize,
+        here: &Line,
         outer: Option<usize>,
         raw: &mut AnswerMap,
         problems: &mut Vec<(usize, String, String)>,
     ) {
-        let (model, platform, by_name) = (self.model, self.platform, self.by_name);
+        let (model, platform) = (self.model, self.platform);
+        let (row, r, by_name) = (here.cells, here.line, &here.columns);
         let cell = |name: &str| {
             by_name
                 .get(name)
@@ -208,24 +293,32 @@ impl Reader<'_> {
             let q = match item {
                 crate::model::Item::Question(q) => q,
                 crate::model::Item::Roster(roster) => {
+                    // REDCap: every instance hangs on the record; ODK: on its parent's KEY.
+                    let parent = match platform {
+                        Platform::Redcap => self.record.to_string(),
+                        Platform::Odk => here.key.clone(),
+                    };
                     let lines = self
                         .instances
-                        .get(&(self.id.to_string(), roster.id.clone()))
+                        .get(&(parent, roster.id.clone()))
                         .map(Vec::as_slice)
                         .unwrap_or_default();
-                    let of = by_name.get(&format!("{}_of", roster.id)).copied();
                     let mut rows = Vec::new();
-                    for (_, line_no, line) in lines {
-                        // A nested roster's instance belongs to the outer row it names.
-                        if let Some(k) = outer {
-                            let owner = of.and_then(|i| line.get(i)).map(|s| s.trim().to_string());
+                    for line in lines {
+                        // A flattened roster's instance belongs to the outer row it names.
+                        if let (Some(k), Platform::Redcap) = (outer, platform) {
+                            let owner = line
+                                .columns
+                                .get(&format!("{}_of", roster.id))
+                                .and_then(|&i| line.cells.get(i))
+                                .map(|s| s.trim().to_string());
                             if owner.as_deref() != Some(k.to_string().as_str()) {
                                 continue;
                             }
                         }
                         let mut answers = AnswerMap::new(&raw.audience);
                         let number = rows.len() + 1;
-                        self.items(&roster.items, line, *line_no, Some(number), &mut answers, problems);
+                        self.items(&roster.items, line, Some(number), &mut answers, problems);
                         rows.push(answers);
                     }
                     raw.rows.insert(roster.id.clone(), rows);
