@@ -2126,6 +2126,33 @@ fn an_odk_export_with_repeat_files_imports_as_the_long_layout() {
         let got = std::fs::read_to_string(dir.join(format!("{}.csv", u.name))).unwrap();
         assert_eq!(got, want, "{} differs", u.name);
     }
+    // A repeat line whose submission is not in the export is reported, never dropped.
+    let stray = tmp.path().join("stray-person.csv");
+    let person = std::fs::read_to_string(tmp.path().join("household-person.csv")).unwrap();
+    let columns = person.lines().next().unwrap().split(',').count();
+    std::fs::write(
+        &stray,
+        format!(
+            "{person}{}uuid:nobody,uuid:nobody/household/person[1]\n",
+            ",".repeat(columns - 2)
+        ),
+    )
+    .unwrap();
+    let (ok, log) = crate::run(
+        tmp.path(),
+        quire,
+        &[
+            "import-data",
+            spec.to_str().unwrap(),
+            "--from",
+            "odk",
+            main_file.to_str().unwrap(),
+            stray.to_str().unwrap(),
+            "-o",
+            tmp.path().join("stray").to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && log.contains("not read") && log.contains("uuid:nobody"), "{log}");
     // Without the repeat files, the import says what it needs.
     let (ok, log) = crate::run(
         tmp.path(),
@@ -2141,4 +2168,42 @@ fn an_odk_export_with_repeat_files_imports_as_the_long_layout() {
         ],
     );
     assert!(!ok && log.contains("PARENT_KEY"), "{log}");
+}
+
+/// An XLSForm's repeats written wrong import without a panic, each mistake reported: a
+/// `begin_repeat` never closed (closed at the form's end), an `end_repeat` with none open,
+/// and repeats nested deeper than a spec may (the checker's `roster-too-deep`, commented).
+#[test]
+fn badly_formed_repeats_import_with_their_mistakes_reported() {
+    let mut rows: Vec<Vec<String>> = vec![vec!["type".into(), "name".into(), "label".into()]];
+    let row = |t: &str, n: &str, l: &str| vec![t.to_string(), n.to_string(), l.to_string()];
+    rows.push(row("end_repeat", "", ""));
+    rows.push(row("integer", "size", "How many?"));
+    for depth in 0..8 {
+        rows.push(row("begin_repeat", &format!("r{depth}"), &format!("Level {depth}")));
+        rows.push(row("text", &format!("t{depth}"), "Name?"));
+    }
+    for _ in 0..3 {
+        rows.push(row("end_repeat", "", ""));
+    }
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet().set_name("survey").unwrap();
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, v) in cells.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string(r as u32, c as u16, v).unwrap();
+            }
+        }
+    }
+    let book = wb.save_to_buffer().unwrap();
+    let (yaml, report) = quire::backend::read::xlsform::import(&book, "bad.xlsx").unwrap();
+    let said = |what: &str| report.iter().any(|(_, w, why)| w.contains(what) || why.contains(what));
+    assert!(said("no repeat is open"), "{report:?}");
+    assert!(said("no end_repeat"), "{report:?}");
+    assert!(said("nested"), "{report:?}\n{yaml}");
+    let options = quire::Options {
+        unbuilt_rosters: true,
+        ..quire::backend::compile_options()
+    };
+    assert!(!quire::compile_with("bad.yaml", &yaml, &options).has_errors(), "{yaml}");
 }

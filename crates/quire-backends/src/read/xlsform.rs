@@ -749,6 +749,15 @@ impl Writer<'_> {
 
     /// The spec, with the names that could not be piped reported and `derived:` at the end.
     fn finish(mut self) -> (String, Report) {
+        // A repeat never closed: closed at the form's end (its questions stay in it), and said.
+        while !self.repeats.is_empty() {
+            self.report.push((
+                0,
+                "begin_repeat".into(),
+                "no end_repeat: the repeat is closed at the end of the form".into(),
+            ));
+            self.end_repeat(0);
+        }
         self.unpiped.sort();
         self.unpiped.dedup();
         for name in self.unpiped {

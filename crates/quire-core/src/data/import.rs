@@ -102,7 +102,9 @@ pub fn import_with_repeats(
             .map(|s| s.trim().to_string())
             .unwrap_or_default()
     };
-    // Each record's own line, and its instances' lines by (parent, roster), in order.
+    // Each record's own line, and its instances' lines by (parent, roster), in order; the
+    // lines that cannot be placed (file, line, why), reported rather than dropped.
+    let mut unplaced: Vec<(usize, usize, String)> = Vec::new();
     let mut records: Vec<(usize, &Vec<String>)> = Vec::new();
     let mut instances: Instances = HashMap::new();
     let main = std::rc::Rc::new(by_name.clone());
@@ -120,6 +122,7 @@ pub fn import_with_repeats(
                         .entry((at(row, Some(id_column)), form))
                         .or_default()
                         .push(Line {
+                            file: 0,
                             number: n,
                             line: r,
                             cells: row,
@@ -137,7 +140,7 @@ pub fn import_with_repeats(
                         .into(),
                 );
             }
-            for t in repeats {
+            for (f, t) in repeats.iter().enumerate() {
                 let columns = std::rc::Rc::new(names(&t.header, platform));
                 let (Some(key), Some(parent)) = (columns.get("KEY").copied(), columns.get("PARENT_KEY").copied())
                 else {
@@ -150,12 +153,14 @@ pub fn import_with_repeats(
                     // `uuid:…/household/person[2]`: the repeat and the row's number.
                     let last = own.rsplit('/').next().unwrap_or("");
                     let Some((roster, n)) = last.strip_suffix(']').and_then(|l| l.split_once('[')) else {
+                        unplaced.push((f + 1, r, format!("its KEY `{own}` does not end in a repeat and number")));
                         continue;
                     };
                     instances
                         .entry((at(row, Some(parent)), roster.to_string()))
                         .or_default()
                         .push(Line {
+                            file: f + 1,
                             number: n.parse().unwrap_or(u64::MAX),
                             line: r,
                             cells: row,
@@ -174,6 +179,7 @@ pub fn import_with_repeats(
     let mut out = Imported::default();
     let mut per_record = Vec::new();
     let key_column = by_name.get("KEY").copied();
+    let used = std::cell::RefCell::new(std::collections::HashSet::new());
     for (r, row) in records {
         let id = row.get(id_column).map(|s| s.trim().to_string()).unwrap_or_default();
         // Where the record's instances hang: REDCap's record id, or ODK's submission KEY.
@@ -186,9 +192,11 @@ pub fn import_with_repeats(
             platform,
             instances: &instances,
             record: &id,
+            used: &used,
         };
         let mut raw = AnswerMap::new(audience);
         let here = Line {
+            file: 0,
             number: 0,
             line: r,
             cells: row,
@@ -222,6 +230,29 @@ pub fn import_with_repeats(
             )),
         }
     }
+    // Every roster line read into a row, or said why not: no line is lost in silence.
+    let used = used.into_inner();
+    for ((parent, roster), lines) in &instances {
+        for l in lines.iter().filter(|l| !used.contains(&(l.file, l.line))) {
+            let why = if model.roster(roster).is_none() {
+                format!("`{roster}` is not a roster of the spec")
+            } else {
+                format!(
+                    "its row of `{roster}` belongs to `{parent}`, which is not in the export (or not to a row of it)"
+                )
+            };
+            unplaced.push((l.file, l.line, why));
+        }
+    }
+    unplaced.sort();
+    for (file, line, why) in unplaced {
+        let column = match (platform, file) {
+            (Platform::Redcap, _) => "redcap_repeat_instrument".to_string(),
+            (Platform::Odk, 0) => "KEY".to_string(),
+            (Platform::Odk, f) => format!("repeat file {f}: PARENT_KEY"),
+        };
+        out.problems.push((line + 1, column, format!("not read: {why}")));
+    }
     if let Some(units) = &units {
         let tables = crate::data::units::collect(per_record, units);
         out.rows = tables.first().cloned().unwrap_or_default();
@@ -245,6 +276,8 @@ fn names(header: &[String], platform: Platform) -> HashMap<String, usize> {
 
 /// A line of an export: a record's, or a row's of a roster.
 struct Line<'t> {
+    /// Its file: 0 the export's, then each repeat file's.
+    file: usize,
     /// Its instance number (a record's: 0).
     number: u64,
     /// Its line in its file, from 0.
@@ -267,6 +300,8 @@ struct Reader<'a> {
     instances: &'a Instances<'a>,
     /// The record's id (REDCap's instances hang on it).
     record: &'a str,
+    /// The roster lines read so far: (file, line).
+    used: &'a std::cell::RefCell<std::collections::HashSet<(usize, usize)>>,
 }
 
 impl Reader<'_> {
@@ -316,6 +351,7 @@ impl Reader<'_> {
                                 continue;
                             }
                         }
+                        self.used.borrow_mut().insert((line.file, line.line));
                         let mut answers = AnswerMap::new(&raw.audience);
                         let number = rows.len() + 1;
                         self.items(&roster.items, line, Some(number), &mut answers, problems);
