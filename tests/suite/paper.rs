@@ -36,14 +36,18 @@ fn example_markup_is_stable() {
     }
 }
 
+/// The markup compiles in the standalone Typst compiler too: the flagship's carer editions
+/// and the household schedule's (rosters: grids, blocks per row, recording grids).
 #[test]
 fn standalone_typst_compiles_the_markup() {
     let tmp = tempfile::tempdir().unwrap();
     let model = crate::flagship();
+    let household = crate::roster_model("tests/rosters/household.yaml");
     for quire::backend::Output { path: name, bytes } in paper::render(&model, Paper::Letter)
         .unwrap()
         .into_iter()
         .filter(|f| f.path.starts_with("carer"))
+        .chain(paper::render(&household, Paper::Letter).unwrap())
     {
         std::fs::write(tmp.path().join(&name), bytes).unwrap();
         let (ok, log) = crate::run(
@@ -224,26 +228,15 @@ mod pdf {
     }
 }
 
-/// Rosters on paper (tests/rosters/household.yaml, go-to.yaml): golden markup, the standalone
-/// Typst compiler, and with `pdf` the typeset editions read back by pdftotext.
+/// Rosters on paper (tests/rosters/household.yaml, go-to.yaml): golden markup (with `pdf`,
+/// `roster_pdfs` reads the typeset editions back with pdftotext).
 mod rosters {
     use super::*;
-
-    pub(super) fn model(spec: &str) -> quire::model::Questionnaire {
-        let text = std::fs::read_to_string(crate::root().join(spec)).unwrap();
-        let options = quire::Options {
-            unbuilt_rosters: true,
-            ..quire::backend::compile_options()
-        };
-        quire::compile_with(spec, &text, &options)
-            .model
-            .expect("the roster spec checks clean")
-    }
 
     #[test]
     fn roster_markup_is_stable() {
         for spec in ["tests/rosters/household.yaml", "tests/rosters/go-to.yaml"] {
-            let model = model(spec);
+            let model = crate::roster_model(spec);
             for edition in Edition::ALL {
                 let typ = paper::document(&model, &model.instruments[0], edition, Paper::A4);
                 let body = typ.split_once("// ---- ").map(|(_, b)| b).unwrap_or(&typ);
@@ -251,31 +244,10 @@ mod rosters {
             }
         }
     }
-
-    #[test]
-    fn standalone_typst_compiles_the_roster_markup() {
-        let tmp = tempfile::tempdir().unwrap();
-        let model = model("tests/rosters/household.yaml");
-        for quire::backend::Output { path: name, bytes } in paper::render(&model, Paper::Letter).unwrap() {
-            std::fs::write(tmp.path().join(&name), bytes).unwrap();
-            let (ok, log) = crate::run(
-                tmp.path(),
-                "python3",
-                &[
-                    "-c",
-                    "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])",
-                    &name,
-                    "out.pdf",
-                ],
-            );
-            assert!(ok, "{name}: {log}");
-        }
-    }
 }
 
 #[cfg(feature = "pdf")]
 mod roster_pdfs {
-    use super::rosters::model;
     use super::*;
     use quire::backend::paper::rosters::{BLOCKS, NESTED, printed};
 
@@ -303,7 +275,7 @@ mod roster_pdfs {
     /// continuation-sheet line; the aggregate conditions in words.
     #[test]
     fn self_completion_prints_a_block_per_row_never_split_by_a_page() {
-        let model = model("tests/rosters/household.yaml");
+        let model = crate::roster_model("tests/rosters/household.yaml");
         let person = model.roster("person").unwrap();
         let n = printed(&model, person, false, 0);
         assert_eq!(n, BLOCKS.min(person.max_rows));
@@ -351,7 +323,7 @@ mod roster_pdfs {
     /// roster itself.
     #[test]
     fn the_script_loops_over_the_rows_and_the_protocol_probes_the_roster() {
-        let model = model("tests/rosters/household.yaml");
+        let model = crate::roster_model("tests/rosters/household.yaml");
         let script = typeset(&model, Edition::Interviewer).join(" ");
         for said in [
             "FOR EACH PERSON COUNTED AT Q1 (UP TO 30): ASK Q2 TO Q7, ONE PERSON AT A TIME.",
@@ -379,7 +351,7 @@ mod roster_pdfs {
     /// routing analysis says (`Next::NextRow`).
     #[test]
     fn a_skip_past_the_rows_end_goes_to_the_next_block() {
-        let model = model("tests/rosters/go-to.yaml");
+        let model = crate::roster_model("tests/rosters/go-to.yaml");
         let student = model.any_question("student").unwrap();
         assert!(matches!(
             student.options[1].next.as_deref(),

@@ -19,17 +19,7 @@ fn odk_validate() -> PathBuf {
 /// The specs with rosters the platform targets are proven on.
 const ROSTER_SPECS: [&str; 2] = ["tests/rosters/household.yaml", "tests/rosters/go-to.yaml"];
 
-/// A spec with rosters, compiled (the checker's `roster-not-built` aside).
-fn roster_model(spec: &str) -> quire::model::Questionnaire {
-    let text = std::fs::read_to_string(crate::root().join(spec)).unwrap();
-    let options = quire::Options {
-        unbuilt_rosters: true,
-        ..quire::backend::compile_options()
-    };
-    quire::compile_with(spec, &text, &options)
-        .model
-        .expect("the roster spec checks clean")
-}
+use crate::roster_model;
 
 #[test]
 fn every_xform_passes_odk_validate() {
@@ -291,6 +281,76 @@ pub(crate) fn generated_specs(n: usize, seed: u64) -> Vec<(String, quire::model:
 /// A watched node: its path, whether Quire asks it, and (for a derived variable) its value.
 type Watched = (String, bool, Option<String>);
 
+/// What ODK's engine said of each respondent's watched nodes, against Quire's: relevance
+/// (`None` value) or value; counts of what was compared.
+struct OdkComparison {
+    checked: usize,
+    /// Questions Quire does not ask (relevances compared false).
+    routed_past: usize,
+    /// Of those, questions (not derived values): the flat test's count.
+    skipped: usize,
+    /// Derived values that are not blank.
+    totals: usize,
+    mismatches: Vec<String>,
+}
+
+/// Quire's expectation for one respondent: who, and (path, asked, value) per watched node.
+type Expected = (String, Vec<(String, bool, Option<String>)>);
+
+/// Runs the cases in ODK's own engine (`tests/browser/odk.mjs`) and compares every watched
+/// node with Quire's expectation, case by case.
+fn in_odk(forms: &serde_json::Value, cases: Vec<serde_json::Value>, expected: &[Expected]) -> OdkComparison {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cases.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({ "forms": forms, "cases": cases }).to_string(),
+    )
+    .unwrap();
+    let out = tmp.path().join("out.json");
+    let (ok, log) = crate::run(
+        &crate::root().join("tests/browser"),
+        "node",
+        &[
+            crate::root().join("tests/browser/odk.mjs").to_str().unwrap(),
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{log}");
+    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(got["errors"].as_array().unwrap().is_empty(), "{}", got["errors"]);
+    let results = got["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    let mut c = OdkComparison {
+        checked: 0,
+        routed_past: 0,
+        skipped: 0,
+        totals: 0,
+        mismatches: Vec::new(),
+    };
+    for ((who, want), seen) in expected.iter().zip(results) {
+        for (path, relevant, value) in want {
+            c.checked += 1;
+            let s = &seen[path.as_str()];
+            c.routed_past += usize::from(!relevant);
+            c.skipped += usize::from(value.is_none() && !relevant);
+            c.totals += usize::from(value.as_ref().is_some_and(|v| !v.is_empty()));
+            match value {
+                None if s["relevant"].as_bool() != Some(*relevant) => c.mismatches.push(format!(
+                    "{who}: {path} relevant in ODK {}, asked by Quire {relevant}",
+                    s["relevant"]
+                )),
+                Some(v) if s["value"].as_str() != Some(v.as_str()) => c
+                    .mismatches
+                    .push(format!("{who}: {path} is {} in ODK, {v:?} in Quire", s["value"])),
+                _ => {}
+            }
+        }
+    }
+    c
+}
+
 /// The differential routing test: the same random answer sets (blanks, stale answers to
 /// routed-past questions and screen-outs included) given to Quire and to ODK's own form
 /// engine (@getodk/xforms-engine, the engine of ODK Web Forms, in Chromium): every question
@@ -366,48 +426,8 @@ fn odk_routes_and_derives_as_quire_does() {
             expected.push((format!("{name} {id} ({})", raw.audience), want));
         }
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("cases.json");
-    std::fs::write(
-        &input,
-        serde_json::json!({ "forms": forms, "cases": cases }).to_string(),
-    )
-    .unwrap();
-    let out = tmp.path().join("out.json");
-    let (ok, log) = crate::run(
-        &crate::root().join("tests/browser"),
-        "node",
-        &[
-            crate::root().join("tests/browser/odk.mjs").to_str().unwrap(),
-            input.to_str().unwrap(),
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{log}");
-    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert!(got["errors"].as_array().unwrap().is_empty(), "{}", got["errors"]);
-    let results = got["results"].as_array().unwrap();
-    assert_eq!(results.len(), expected.len());
-    let mut mismatches = Vec::new();
-    let (mut checked, mut skipped, mut totals) = (0, 0, 0);
-    for ((who, want), seen) in expected.iter().zip(results) {
-        for (path, relevant, value) in want {
-            checked += 1;
-            let s = &seen[path.as_str()];
-            skipped += usize::from(value.is_none() && !relevant);
-            totals += usize::from(value.as_ref().is_some_and(|v| !v.is_empty()));
-            match value {
-                None if s["relevant"].as_bool() != Some(*relevant) => mismatches.push(format!(
-                    "{who}: {path} relevant in ODK {}, asked by Quire {relevant}",
-                    s["relevant"]
-                )),
-                Some(v) if s["value"].as_str() != Some(v.as_str()) => {
-                    mismatches.push(format!("{who}: {path} is {} in ODK, {v:?} in Quire", s["value"]))
-                }
-                _ => {}
-            }
-        }
-    }
+    let seen = in_odk(&serde_json::Value::Object(forms), cases, &expected);
+    let (checked, skipped, totals, mismatches) = (seen.checked, seen.skipped, seen.totals, seen.mismatches);
     eprintln!(
         "odk: {} respondents, {checked} relevances and values compared ({skipped} questions routed past or screened out, {totals} derived values)",
         expected.len()
@@ -1409,57 +1429,9 @@ fn odk_routes_households_row_by_row_as_quire_does() {
         rows_seen > 600 && births > 50,
         "{rows_seen} people, {births} births: too few to prove"
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("cases.json");
     let forms = serde_json::json!({ "household": quire::backend::xform::form(&model, instrument) });
-    std::fs::write(
-        &input,
-        serde_json::json!({ "forms": forms, "cases": cases }).to_string(),
-    )
-    .unwrap();
-    let out = tmp.path().join("out.json");
-    let (ok, log) = crate::run(
-        &crate::root().join("tests/browser"),
-        "node",
-        &[
-            crate::root().join("tests/browser/odk.mjs").to_str().unwrap(),
-            input.to_str().unwrap(),
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{log}");
-    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert!(got["errors"].as_array().unwrap().is_empty(), "{}", got["errors"]);
-    let results = got["results"].as_array().unwrap();
-    let (mut checked, mut skipped, mut mismatches) = (0, 0, Vec::new());
-    for ((who, want), seen) in expected.iter().zip(results) {
-        for (path, relevant, value) in want {
-            checked += 1;
-            let s = &seen[path.as_str()];
-            skipped += usize::from(!relevant);
-            match value {
-                None if s["relevant"].as_bool() != Some(*relevant) => mismatches.push(format!(
-                    "{who}: {path} relevant in ODK {}, asked by Quire {relevant}",
-                    s["relevant"]
-                )),
-                Some(v) if s["value"].as_str() != Some(v.as_str()) => {
-                    mismatches.push(format!("{who}: {path} is {} in ODK, {v:?} in Quire", s["value"]))
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut kinds: Vec<String> = mismatches
-        .iter()
-        .map(|m| {
-            let path = m.split(' ').nth(1).unwrap_or("");
-            let last = path.rsplit('/').next().unwrap_or("");
-            format!("{last} {}", m.contains("ODK true"))
-        })
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    eprintln!("mismatched: {kinds:?}");
+    let seen = in_odk(&forms, cases, &expected);
+    let (checked, skipped, mismatches) = (seen.checked, seen.routed_past, seen.mismatches);
     eprintln!(
         "odk households: {} households, {rows_seen} people, {births} births, {checked} relevances and values compared ({skipped} routed past)",
         expected.len()

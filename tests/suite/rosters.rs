@@ -12,14 +12,7 @@ use quire::data;
 const SPEC: &str = "tests/rosters/household.yaml";
 
 fn household() -> quire::model::Questionnaire {
-    let text = std::fs::read_to_string(crate::root().join(SPEC)).unwrap();
-    let options = quire::Options {
-        unbuilt_rosters: true,
-        ..quire::backend::compile_options()
-    };
-    quire::compile_with("household.yaml", &text, &options)
-        .model
-        .expect("the household schedule checks clean")
+    crate::roster_model(SPEC)
 }
 
 /// 120 simulated households, their tables and the analysis schemas in one folder.

@@ -540,10 +540,7 @@ impl Writer<'_> {
     /// A repeat: a roster, its rows counted by `repeat_count` (translated) or open; its items
     /// are written as they come and moved under its header at `end_repeat`.
     fn begin_repeat(&mut self, line: usize, row: &[String], name: &str, shown: &str, relevant: Option<String>) {
-        if !self.section_open {
-            let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
-            self.section_open = true;
-        }
+        self.open_section();
         let id = unique(&mut self.taken_ids, ident(name, "roster"), line, &mut self.report);
         let title = q(&text_of(shown, &self.pipes, &mut self.unpiped));
         let mut header = format!("      - type: roster\n        id: {id}\n        title: {title}\n");
@@ -568,15 +565,8 @@ impl Writer<'_> {
         };
         let _ = writeln!(header, "        rows: {rows}");
         // A group's condition around the repeat holds for the roster; its own too.
-        let conditions: Vec<String> = self
-            .extra_conditions
-            .iter()
-            .flatten()
-            .cloned()
-            .chain(relevant)
-            .collect();
-        if !conditions.is_empty() {
-            let _ = writeln!(header, "        ask_if: {}", q(&conditions.join(" and ")));
+        if let Some(c) = self.conditions_with(relevant) {
+            let _ = writeln!(header, "        ask_if: {}", q(&c));
         }
         header.push_str("        items:\n");
         self.repeats.push((self.yaml.len(), header, self.depth));
@@ -621,6 +611,26 @@ impl Writer<'_> {
         if self.repeats.is_empty() {
             self.pipes.remove("row");
         }
+    }
+
+    /// The section for items outside any group, `main`, unless one is open.
+    fn open_section(&mut self) {
+        if !self.section_open {
+            let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
+            self.section_open = true;
+        }
+    }
+
+    /// The conditions of the groups around a row and its own `relevant`, joined.
+    fn conditions_with(&self, relevant: Option<String>) -> Option<String> {
+        let conditions: Vec<String> = self
+            .extra_conditions
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(relevant)
+            .collect();
+        (!conditions.is_empty()).then(|| conditions.join(" and "))
     }
 
     /// A text with the row's number piped as Quire pipes it (`${row}`) where the form pipes a
@@ -668,18 +678,8 @@ impl Writer<'_> {
     ) {
         let cols = self.cols;
         let shown = &self.aliased(shown);
-        if !self.section_open {
-            let _ = writeln!(self.yaml, "  - id: main\n    title: {}\n    items:", self.main_title);
-            self.section_open = true;
-        }
-        let conditions: Vec<String> = self
-            .extra_conditions
-            .iter()
-            .flatten()
-            .cloned()
-            .chain(relevant)
-            .collect();
-        let ask_if = (!conditions.is_empty()).then(|| conditions.join(" and "));
+        self.open_section();
+        let ask_if = self.conditions_with(relevant);
         let qtype = match kind {
             "select_one" => "single",
             "select_multiple" => "multiple",

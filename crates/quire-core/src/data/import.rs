@@ -206,13 +206,7 @@ pub fn import_with_repeats(
         for s in &instrument.sections {
             reader.items(&s.items, &here, None, &mut raw, &mut out.problems);
         }
-        let cell = |name: &str| {
-            by_name
-                .get(name)
-                .and_then(|&i| row.get(i))
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-        };
+        let cell = |name: &str| here.cell(name);
         let paradata = Paradata {
             mode: Some("web".into()),
             language: None,
@@ -289,6 +283,17 @@ struct Line<'t> {
     key: String,
 }
 
+impl Line<'_> {
+    /// The cell of the column named `name`, trimmed; none when absent or blank.
+    fn cell(&self, name: &str) -> Option<&str> {
+        self.columns
+            .get(name)
+            .and_then(|&i| self.cells.get(i))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
 /// The lines of the instances of each roster, by (parent, roster id): a REDCap record's
 /// instances by its record id, an ODK row's by its parent's `KEY`.
 type Instances<'t> = HashMap<(String, String), Vec<Line<'t>>>;
@@ -316,14 +321,8 @@ impl Reader<'_> {
         problems: &mut Vec<(usize, String, String)>,
     ) {
         let (model, platform) = (self.model, self.platform);
-        let (row, r, by_name) = (here.cells, here.line, &here.columns);
-        let cell = |name: &str| {
-            by_name
-                .get(name)
-                .and_then(|&i| row.get(i))
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-        };
+        let r = here.line;
+        let cell = |name: &str| here.cell(name);
         for item in items {
             let q = match item {
                 crate::model::Item::Question(q) => q,
