@@ -318,7 +318,7 @@ fn a_long_form_carries_its_later_pages_deflated_and_unpacks_them_as_written() {
 fn runtime_stays_small() {
     let size = include_str!("../../crates/quire-backends/src/templates/runtime.js").len()
         + include_str!("../../crates/quire-backends/src/templates/form.js").len();
-    assert!(size < 73_000, "form runtime grew to {size} bytes");
+    assert!(size < 75_000, "form runtime grew to {size} bytes");
     // The inflater, which only a long form carries.
     let inflater = include_str!("../../crates/quire-backends/src/templates/inflate.js").len();
     assert!(inflater < 7_000, "the inflater grew to {inflater} bytes");

@@ -535,9 +535,23 @@ function tag(v) {
   if (Array.isArray(v)) return { t: "selection", v };
   return { t: "list", v: v.items.map(tag) };
 }
+// Answers as eval.rs's AnswerMap holds them, as an env; in a row, its own answers first,
+// then those around it (eval.rs, RowView).
+function answersEnv(a, around, number) {
+  const values = a.values || {};
+  const env = {
+    audience: around ? around.audience : a.audience,
+    today: () => (around ? around.today() : a.today || null),
+    value: (n) => (n in values ? values[n] : around ? around.value(n) : null),
+    partial: (n) => (n in values ? values[n] : (a.unknown || []).includes(n) ? Q.UNKNOWN : around ? around.partial(n) : null),
+    rows: (r) => (a.rows && r in a.rows ? a.rows[r].map((x, i) => answersEnv(x, env, i + 1)) : around ? around.rows(r) : null),
+    row: () => number || null,
+  };
+  return env;
+}
 let bad = 0;
 for (const c of cases) {
-  const env = Q.answersEnv(c.answers);
+  const env = answersEnv(c.answers);
   for (const [kind, got, want] of [
     ["value", tag(Q.evaluate(c.expr, env)), c.value],
     ["partial", tag(Q.partial(c.expr, env)), c.partial],

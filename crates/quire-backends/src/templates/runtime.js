@@ -174,7 +174,7 @@ var Quire = (function () {
         if (e.op === "or") return truth(evaluate(e.left, env)) || truth(evaluate(e.right, env));
         return binary(e.op, evaluate(e.left, env), evaluate(e.right, env));
       case "call": {
-        var over = overRows(e.function, e.args, env);
+        var over = overRows(e.function, e.args, env, false);
         return over !== NOT_ROWS ? over : call(e.function, e.args, env);
       }
     }
@@ -183,111 +183,37 @@ var Quire = (function () {
 
   function holds(e, env) { return truth(evaluate(e, env)); }
 
-  // ---- Rows (quire-core/src/eval.rs, over_rows): a roster's rows read from outside ----------------
-  // env.rows(name): the rows of roster `name` as envs (each reading its own answers, then those
-  // around it), or null when `name` is no roster of env; env.row(): a row's number, else null.
-  var NOT_ROWS = { notRows: true };
-  var OVER_ROWS = { count: true, any: true, all: true, sum: true, min: true, max: true, at: true };
-  function rowCall(fn, args, env) {
-    if (fn === "row") return { number: env.row ? env.row() : null };
-    if (!OVER_ROWS[fn] || !args.length || args[0].node !== "var" || !env.rows) return null;
-    var rows = env.rows(args[0].name);
-    return rows ? { rows: rows } : null;
-  }
-  // `sum` (0 over no rows), `min`, `max` (null over no rows) of the rows' numbers.
-  function foldRows(fn, values) {
-    if (fn === "sum") return normalised(values.reduce(function (x, y) { return x + y; }, 0));
-    if (!values.length) return null;
-    var v = values[0];
-    for (var i = 1; i < values.length; i++) v = fn === "min" ? Math.min(v, values[i]) : Math.max(v, values[i]);
-    return v;
-  }
-  function overRows(fn, args, env) {
-    var rc = rowCall(fn, args, env);
-    if (!rc) return NOT_ROWS;
-    if (rc.rows === undefined) return rc.number === null || rc.number === undefined ? null : rc.number;
-    var rows = rc.rows, each = args[1], i;
-    if (fn === "count" && !each) return rows.length;
-    if (!each) return null;
-    if (fn === "count") return rows.filter(function (r) { return holds(each, r); }).length;
-    if (fn === "any") return rows.some(function (r) { return holds(each, r); });
-    if (fn === "all") return rows.every(function (r) { return holds(each, r); });
-    if (fn === "sum" || fn === "min" || fn === "max") {
-      var values = [];
-      for (i = 0; i < rows.length; i++) { var v = evaluate(each, rows[i]); if (typeof v === "number") values.push(v); }
-      return foldRows(fn, values);
+  // ---- Rows (eval.rs, over_rows): env.rows(name) gives a roster's rows as envs, or null when
+  // `name` is no roster there; env.row() a row's number. `p`: three-valued (partial_over_rows).
+  var NOT_ROWS = {}, OVER_ROWS = { count: 1, any: 1, all: 1, sum: 1, min: 1, max: 1, at: 1 };
+  function overRows(fn, args, env, p) {
+    if (fn === "row") return env.row ? env.row() : null;
+    var rows = OVER_ROWS[fn] && args.length && args[0].node === "var" && env.rows ? env.rows(args[0].name) : null;
+    if (!rows) return NOT_ROWS;
+    var x = args[1], i, t, n = 0, vs = [], seen = {};
+    if (!x) return fn === "count" ? rows.length : null;
+    if (fn === "at") {
+      var k = p ? partial(x, env) : evaluate(x, env);
+      if (k === UNKNOWN) return UNKNOWN;
+      if (!args[2] || typeof k !== "number" || k < 1 || Math.floor(k) !== k || k > rows.length) return null;
+      return p ? partial(args[2], rows[k - 1]) : evaluate(args[2], rows[k - 1]);
     }
-    if (fn === "at" && args[2]) {
-      var n = evaluate(each, env);
-      if (typeof n === "number" && n >= 1 && Math.floor(n) === n) return n <= rows.length ? evaluate(args[2], rows[n - 1]) : null;
-    }
-    return null;
-  }
-  // overRows when some answers are unknown (eval.rs, partial_over_rows): UNKNOWN when the
-  // value depends on one.
-  function partialOverRows(fn, args, env) {
-    var rc = rowCall(fn, args, env);
-    if (!rc) return NOT_ROWS;
-    if (rc.rows === undefined) return rc.number === null || rc.number === undefined ? null : rc.number;
-    var rows = rc.rows, each = args[1], i, t;
-    if (fn === "count" && !each) return rows.length;
-    if (!each) return null;
-    if (fn === "count") {
-      var n = 0;
-      for (i = 0; i < rows.length; i++) {
-        t = truth3(each, rows[i]);
-        if (t === "unknown") return UNKNOWN;
+    for (i = 0; i < rows.length; i++) {
+      if (fn === "sum" || fn === "min" || fn === "max") {
+        t = p ? partial(x, rows[i]) : evaluate(x, rows[i]);
+        if (t === UNKNOWN) return UNKNOWN;
+        if (typeof t === "number") vs.push(t);
+      } else {
+        t = p ? truth3(x, rows[i]) : (holds(x, rows[i]) ? "true" : "false");
+        seen[t] = 1;
         if (t === "true") n++;
       }
-      return n;
     }
-    if (fn === "any" || fn === "all") {
-      var decisive = fn === "any" ? "true" : "false", other = fn === "any" ? "false" : "true", allOther = true;
-      for (i = 0; i < rows.length; i++) {
-        t = truth3(each, rows[i]);
-        if (t === decisive) return decisive === "true";
-        if (t !== other) allOther = false;
-      }
-      return allOther ? other === "true" : UNKNOWN;
-    }
-    if (fn === "sum" || fn === "min" || fn === "max") {
-      var values = [];
-      for (i = 0; i < rows.length; i++) {
-        var v = partial(each, rows[i]);
-        if (v === UNKNOWN) return UNKNOWN;
-        if (typeof v === "number") values.push(v);
-      }
-      return foldRows(fn, values);
-    }
-    if (fn === "at") {
-      var k = partial(each, env);
-      if (k === UNKNOWN) return UNKNOWN;
-      if (args[2] && typeof k === "number" && k >= 1 && Math.floor(k) === k) return k <= rows.length ? partial(args[2], rows[k - 1]) : null;
-    }
-    return null;
-  }
-
-  // Answers as eval.rs's AnswerMap holds them ({ audience, values, unknown: [names], today,
-  // rows: { roster: [answers…] } }), as an env; in a row (`around`, `number`), its own answers
-  // first, then those around it (eval.rs, RowView).
-  function answersEnv(a, around, number) {
-    var own = Object.prototype.hasOwnProperty, values = a.values || {};
-    var env = {
-      audience: around ? around.audience : a.audience,
-      today: function () { return around ? around.today() : (a.today || null); },
-      value: function (n) { return own.call(values, n) ? values[n] : (around ? around.value(n) : null); },
-      partial: function (n) {
-        if (own.call(values, n)) return values[n];
-        if (a.unknown && a.unknown.indexOf(n) >= 0) return UNKNOWN;
-        return around ? around.partial(n) : null;
-      },
-      rows: function (r) {
-        if (a.rows && own.call(a.rows, r)) return a.rows[r].map(function (x, i) { return answersEnv(x, env, i + 1); });
-        return around ? around.rows(r) : null;
-      },
-      row: function () { return number || null; }
-    };
-    return env;
+    if (fn === "count") return seen.unknown ? UNKNOWN : n;
+    if (fn === "any") return seen["true"] ? true : seen.unknown ? UNKNOWN : false;
+    if (fn === "all") return seen["false"] ? false : seen.unknown ? UNKNOWN : true;
+    if (fn === "sum") return normalised(vs.reduce(function (a, b) { return a + b; }, 0));
+    return vs.length ? Math[fn].apply(null, vs) : null;
   }
 
   // ---- Unknown answers (quire-core/src/eval.rs, truth and partial): Kleene's three-valued logic --------
@@ -339,7 +265,7 @@ var Quire = (function () {
         return binary(e.op, l, r);
       }
       case "call": {
-        var over = partialOverRows(e.function, e.args, env);
+        var over = overRows(e.function, e.args, env, true);
         if (over !== NOT_ROWS) return over;
         if (e.function === "if" && e.args.length === 3) {
           var c3 = truth3(e.args[0], env);
@@ -802,7 +728,7 @@ var Quire = (function () {
   // As quire-core/src/expr.rs format_number: integers without a decimal point.
   function formatNumber(v) { return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(v); }
 
-  return { evaluate: evaluate, holds: holds, truth3: truth3, partial: function (e, env) { var v = partial(e, env); return v === UNKNOWN ? { unknown: true } : v; }, answersEnv: answersEnv, normalised: normalised, route: route, encode: encode, seconds: seconds, unpack: unpack, pageHtml: pageHtml, inflated: inflated };
+  return { evaluate: evaluate, holds: holds, truth3: truth3, partial: function (e, env) { var v = partial(e, env); return v === UNKNOWN ? { unknown: true } : v; }, UNKNOWN: UNKNOWN, normalised: normalised, route: route, encode: encode, seconds: seconds, unpack: unpack, pageHtml: pageHtml, inflated: inflated };
 })();
 
 if (typeof module !== "undefined") module.exports = Quire;
