@@ -67,7 +67,10 @@ fn num(n: f64) -> String {
 /// `context`, the node an expression or label belongs to.
 struct Paths<'m> {
     model: &'m Questionnaire,
-    path: HashMap<String, String>,
+    /// Every variable's absolute path, shared by the form's items.
+    path: std::rc::Rc<HashMap<String, String>>,
+    /// The paths that read differently at `context` (relative to its row): looked up first.
+    local: HashMap<String, String>,
     /// Each roster's repeat, by its absolute path.
     repeats: std::sync::Arc<[String]>,
     /// The node the expressions are read at (empty: the form's top).
@@ -78,26 +81,35 @@ impl<'m> Paths<'m> {
     /// The form's absolute paths, read at `context`: a field of the row `context` is in (or of
     /// a row around it) as a path relative to it (`../sex`, `../../age`), as pyxform writes
     /// them, so every engine reads this row's answer rather than every row's.
+    ///
+    /// Only a context inside a repeat has such paths; a form's item outside every repeat
+    /// shares the absolute ones (cheap: a form of thousands of items reads them per item).
     fn at(&self, context: &str) -> Paths<'m> {
-        let relative = |v: &String| -> Option<String> {
-            let r = self
-                .repeats
-                .iter()
-                .filter(|r| context.starts_with(&format!("{r}/")) && v.starts_with(&format!("{r}/")))
-                .max_by_key(|r| r.len())?;
-            let up = context[r.len() + 1..].split('/').count();
-            Some(format!("{}{}", "../".repeat(up), &v[r.len() + 1..]))
-        };
+        let inside =
+            |outer: &str, p: &str| p.len() > outer.len() && p.starts_with(outer) && p.as_bytes()[outer.len()] == b'/';
+        let around: Vec<&String> = self.repeats.iter().filter(|r| inside(r, context)).collect();
+        let mut local = HashMap::new();
+        if !around.is_empty() {
+            for (k, v) in self.path.iter() {
+                let Some(r) = around.iter().filter(|r| inside(r, v)).max_by_key(|r| r.len()) else {
+                    continue;
+                };
+                let up = context[r.len() + 1..].split('/').count();
+                local.insert(k.clone(), format!("{}{}", "../".repeat(up), &v[r.len() + 1..]));
+            }
+        }
         Paths {
             model: self.model,
-            path: self
-                .path
-                .iter()
-                .map(|(k, v)| (k.clone(), relative(v).unwrap_or_else(|| v.clone())))
-                .collect(),
+            path: self.path.clone(),
+            local,
             repeats: self.repeats.clone(),
             context: context.to_string(),
         }
+    }
+
+    /// A variable's path, as read at the context.
+    fn get(&self, name: &str) -> Option<&String> {
+        self.local.get(name).or_else(|| self.path.get(name))
     }
 }
 
@@ -134,9 +146,9 @@ impl Paths<'_> {
             ExprKind::Var { name } if name == "audience" => lit(audience),
             // A true/false derived variable is stored as 1 or 0 (blank when null).
             ExprKind::Var { name } if self.model.derived(name).is_some_and(|d| d.value_type == "bool") => {
-                format!("({} = 1)", self.path.get(name)?)
+                format!("({} = 1)", self.get(name)?)
             }
-            ExprKind::Var { name } => self.path.get(name)?.clone(),
+            ExprKind::Var { name } => self.get(name)?.clone(),
             ExprKind::List { .. } => return None,
             ExprKind::Not { operand } => format!("not({})", self.xpath(operand, audience)?),
             ExprKind::Neg { operand } => format!("(0 - {})", self.xpath(operand, audience)?),
@@ -328,11 +340,11 @@ impl Paths<'_> {
         {
             return None;
         }
-        let rows = self.path.get(name)?.clone();
+        let rows = self.get(name)?.clone();
         let inside = self.within(&rows);
         // A field of the row, relative to it: `age`.
         let field = |e: &Expr| match &e.kind {
-            ExprKind::Var { name } => inside.path.get(name).filter(|p| !p.starts_with('/')).cloned(),
+            ExprKind::Var { name } => inside.get(name).filter(|p| !p.starts_with('/')).cloned(),
             _ => None,
         };
         Some((|| {
@@ -356,18 +368,16 @@ impl Paths<'_> {
     /// These paths as read inside each row of the repeat at `rows`: its fields relative to it.
     fn within(&self, rows: &str) -> Paths<'_> {
         let prefix = format!("{rows}/");
+        let mut local = self.local.clone();
+        for k in self.path.keys() {
+            if let Some(rest) = self.get(k).and_then(|v| v.strip_prefix(&prefix)) {
+                local.insert(k.clone(), rest.to_string());
+            }
+        }
         Paths {
             model: self.model,
-            path: self
-                .path
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.strip_prefix(&prefix).map_or_else(|| v.clone(), str::to_string),
-                    )
-                })
-                .collect(),
+            path: self.path.clone(),
+            local,
             repeats: self.repeats.clone(),
             context: self.context.clone(),
         }
@@ -380,7 +390,7 @@ fn markup(segments: &[Segment], paths: &Paths) -> String {
         .iter()
         .map(|s| match s {
             Segment::Literal { text } => esc(text),
-            Segment::Pipe { variable, fallback } => match paths.path.get(variable) {
+            Segment::Pipe { variable, fallback } => match paths.get(variable) {
                 Some(p) if paths.is_choice(variable) => {
                     format!("<output value=\"jr:choice-name({p}, {})\"/>", esc(&lit(p)))
                 }
@@ -519,7 +529,8 @@ pub(crate) fn form_warned(model: &Questionnaire, instrument: &Instrument) -> (St
         .collect();
     let global = Paths {
         model,
-        path,
+        path: std::rc::Rc::new(path),
+        local: HashMap::new(),
         repeats,
         context: String::new(),
     };
@@ -778,7 +789,7 @@ impl<'m> Form<'m> {
                     Some("0".to_string())
                 }
             },
-            Rows::Question { question } => counted_at.path.get(question).map(|q| format!("count-selected({q})")),
+            Rows::Question { question } => counted_at.get(question).map(|q| format!("count-selected({q})")),
             Rows::List { list } => Some(
                 self.model
                     .choice_list(list)
@@ -812,7 +823,6 @@ impl<'m> Form<'m> {
         let option_label = match &r.rows {
             Rows::Question { question } => self
                 .global
-                .path
                 .get(question)
                 .map(|q| format!("jr:choice-name(selected-at({q}, position(..) - 1), {})", lit(q))),
             Rows::List { list } => self.model.choice_list(list).map(|l| {
@@ -827,7 +837,7 @@ impl<'m> Form<'m> {
             Rows::Count { .. } | Rows::Open => None,
         };
         let label = match (&r.row_label, option_label) {
-            (Some(v), _) => self.global.path.get(v).cloned(),
+            (Some(v), _) => self.global.get(v).cloned(),
             (None, Some(expression)) => {
                 let node = format!("{p}/_{}_label", r.id);
                 let _ = writeln!(self.instance, "            <_{}_label/>", r.id);
@@ -840,10 +850,9 @@ impl<'m> Form<'m> {
             }
             (None, None) => None,
         };
-        self.global.path.insert(format!("row@{}", r.id), number.clone());
-        self.global
-            .path
-            .insert(format!("row.label@{}", r.id), label.unwrap_or(number));
+        let global = std::rc::Rc::make_mut(&mut self.global.path);
+        global.insert(format!("row@{}", r.id), number.clone());
+        global.insert(format!("row.label@{}", r.id), label.unwrap_or(number));
         let title = self.labels.label("label", &format!("{p}:label"), &r.title, &self.paths);
         let count = count.map(|c| format!(" jr:count=\"{}\"", esc(&c))).unwrap_or_default();
         let _ = writeln!(
@@ -950,13 +959,13 @@ impl<'m> Form<'m> {
             self.binds,
             "      <bind nodeset=\"{p}\" type=\"{ty}\"{req}{rel}{constraint}/>"
         );
-        let control = match (q.kind, q.row_choices.as_ref().and_then(|r| self.paths.path.get(r))) {
+        let control = match (q.kind, q.row_choices.as_ref().and_then(|r| self.paths.get(r))) {
             // A choice among a roster's rows: each row, by its number, labelled by its label.
             (QuestionType::Single | QuestionType::Multiple, Some(rows)) => {
                 let roster = q.row_choices.as_deref().and_then(|r| self.model.roster(r));
                 let name = roster
                     .and_then(|r| r.row_label.as_ref())
-                    .and_then(|v| self.paths.path.get(v))
+                    .and_then(|v| self.paths.get(v))
                     .and_then(|v| v.strip_prefix(&format!("{rows}/")))
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("_{}_row", q.row_choices.as_deref().unwrap_or_default()));
