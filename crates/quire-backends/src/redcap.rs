@@ -575,7 +575,6 @@ fn dictionary_warned(model: &Questionnaire, instrument: &Instrument) -> Dictiona
             form: &s.id,
             condition: s.condition.as_ref(),
             header: label(&s.title),
-            owner: &s.id,
         };
         items(
             &logic,
@@ -658,14 +657,13 @@ pub fn repeating_instruments(repeating: &[(String, Option<String>)]) -> String {
     out
 }
 
-/// Where fields go: their instrument, the condition over them all (a section's, or a
-/// roster's with those around it), the section header for the first, and the id notes are
-/// numbered after.
+/// Where fields go: their instrument (whose id its notes are numbered after), the condition
+/// over them all (a section's, or a roster's with those around it), and the section header
+/// for the first.
 struct Place<'p> {
     form: &'p str,
     condition: Option<&'p Condition>,
     header: String,
-    owner: &'p str,
 }
 
 /// A section's or a row's items as fields; a roster's on its own repeating instrument
@@ -699,7 +697,7 @@ fn items<'m>(
                 text, title, ask_if, ..
             } => {
                 let (logic_text, lost) = logic.branching(ask_if.as_ref(), place.condition, &screens);
-                row[0] = format!("{}_note_{}", place.owner, n + 1);
+                row[0] = format!("{}_note_{}", place.form, n + 1);
                 lost_routing(
                     warnings,
                     audience,
@@ -788,7 +786,6 @@ fn roster<'m>(
         form: &r.id,
         condition: r.condition.as_ref(),
         header: if logic.unit.is_some() { String::new() } else { header },
-        owner: &r.id,
     };
     items(&inner, &here, &r.items, screen_conditions, rows, repeating, warnings);
 }

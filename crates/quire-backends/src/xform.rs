@@ -799,27 +799,13 @@ impl<'m> Form<'m> {
             Rows::Open => None,
         };
         // JavaRosa counts a repeat by a node: the count is a calculate beside it.
-        let count = count.map(|c| {
-            let node = format!("{parent}/_{}_count", r.id);
-            let _ = writeln!(self.instance, "          <_{}_count/>", r.id);
-            let _ = writeln!(
-                self.binds,
-                "      <bind nodeset=\"{node}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
-                esc(&c)
-            );
-            node
-        });
+        let count = count.map(|c| self.calculate(parent, &format!("_{}_count", r.id), "          ", &c));
         let _ = writeln!(self.instance, "          <{} jr:template=\"\">", r.id);
         let _ = writeln!(self.binds, "      <bind nodeset=\"{p}\"{rel}/>");
         // Each row's number (what a choice among the rows stores, and `${row}`) and, for a
         // row of an option, its label: calculates in the row, named for their roster (an
         // XLSForm's names are unique in the form).
-        let number = format!("{p}/_{}_row", r.id);
-        let _ = writeln!(self.instance, "            <_{}_row/>", r.id);
-        let _ = writeln!(
-            self.binds,
-            "      <bind nodeset=\"{number}\" type=\"string\" readonly=\"true()\" calculate=\"position(..)\"/>"
-        );
+        let number = self.calculate(&p, &format!("_{}_row", r.id), "            ", "position(..)");
         let option_label = match &r.rows {
             Rows::Question { question } => self
                 .global
@@ -839,14 +825,7 @@ impl<'m> Form<'m> {
         let label = match (&r.row_label, option_label) {
             (Some(v), _) => self.global.get(v).cloned(),
             (None, Some(expression)) => {
-                let node = format!("{p}/_{}_label", r.id);
-                let _ = writeln!(self.instance, "            <_{}_label/>", r.id);
-                let _ = writeln!(
-                    self.binds,
-                    "      <bind nodeset=\"{node}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
-                    esc(&expression)
-                );
-                Some(node)
+                Some(self.calculate(&p, &format!("_{}_label", r.id), "            ", &expression))
             }
             (None, None) => None,
         };
@@ -864,6 +843,19 @@ impl<'m> Form<'m> {
         self.labels.row = outer;
         let _ = writeln!(self.body, "      </repeat>\n      </group>");
         let _ = writeln!(self.instance, "          </{}>", r.id);
+    }
+
+    /// A calculate of the form's own (a repeat's count, a row's number or label): its node in
+    /// the instance (at `indent`) and its bind; its path.
+    fn calculate(&mut self, parent: &str, name: &str, indent: &str, expression: &str) -> String {
+        let node = format!("{parent}/{name}");
+        let _ = writeln!(self.instance, "{indent}<{name}/>");
+        let _ = writeln!(
+            self.binds,
+            "      <bind nodeset=\"{node}\" type=\"string\" readonly=\"true()\" calculate=\"{}\"/>",
+            esc(expression)
+        );
+        node
     }
 
     /// A question's field, bind, label, hint, choices and constraints, and an "Other"

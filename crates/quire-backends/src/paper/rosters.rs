@@ -70,14 +70,7 @@ pub(super) fn roster(d: &mut String, r: &Roster, cx: &Cx) {
     };
     match cx.edition {
         Edition::SelfCompletion => {
-            if let Some(c) = &r.ask_if {
-                let _ = writeln!(
-                    d,
-                    "#routing({})",
-                    s(&cx.words.tr("p_list_only_if", &[&cx.words.condition(c)]))
-                );
-            }
-            let _ = writeln!(d, "#instruction({})", s(&source(r, cx, &noun)));
+            respondents_head(d, r, cx, &noun);
             if let Some(questions) = grid_questions(r) {
                 self_grid(d, r, &questions, &inner, shown);
             } else {
@@ -120,14 +113,7 @@ pub(super) fn roster(d: &mut String, r: &Roster, cx: &Cx) {
             record_grid(d, r, cx, &noun);
         }
         Edition::ThinkAloud => {
-            if let Some(c) = &r.ask_if {
-                let _ = writeln!(
-                    d,
-                    "#routing({})",
-                    s(&cx.words.tr("p_list_only_if", &[&cx.words.condition(c)]))
-                );
-            }
-            let _ = writeln!(d, "#instruction({})", s(&source(r, cx, &noun)));
+            respondents_head(d, r, cx, &noun);
             let probes: Vec<String> = concept_probes(r, &noun).iter().map(|p| s(p)).collect();
             let _ = writeln!(
                 d,
@@ -141,6 +127,18 @@ pub(super) fn roster(d: &mut String, r: &Roster, cx: &Cx) {
             row_items(d, r, &row, &noun);
         }
     }
+}
+
+/// The respondent's editions' head of a roster: its own condition, and where its rows come from.
+fn respondents_head(d: &mut String, r: &Roster, cx: &Cx, noun: &str) {
+    if let Some(c) = &r.ask_if {
+        let _ = writeln!(
+            d,
+            "#routing({})",
+            s(&cx.words.tr("p_list_only_if", &[&cx.words.condition(c)]))
+        );
+    }
+    let _ = writeln!(d, "#instruction({})", s(&source(r, cx, noun)));
 }
 
 /// A question whose options are a roster's rows: the row's number, written in.
